@@ -1,0 +1,265 @@
+// `rollrig record`: handshake with a port or the virtual rig, then write every sample to CSV.
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "commands.h"
+#include "exit_codes.h"
+#include "rollrig/core/force_model.h"
+#include "rollrig/core/rate_meter.h"
+#include "rollrig/core/session_csv.h"
+#include "rollrig/io/acquisition.h"
+#include "rollrig/io/serial_port.h"
+#include "rollrig/io/virtual_rig_stream.h"
+
+namespace rollrig::cli {
+
+namespace {
+
+constexpr double kDemoDefaultDuration_s = 120.0;
+volatile std::sig_atomic_t g_interrupted = 0;
+void onSignal(int) { g_interrupted = 1; }
+
+std::string hex32(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof(b), "%08X", v);
+  return b;
+}
+
+// The output file: created exclusively (never overwrites a recording unless asked), written in
+// batches with fwrite so errno (e.g. ENOSPC) is reliable, flushed after every batch so a crash or
+// an unplugged rig keeps everything received so far.
+class OutputFile {
+ public:
+  bool open(const std::string& path, bool overwrite, std::string* why) {
+    m_path = path;
+    m_file = std::fopen(path.c_str(), overwrite ? "w" : "wx");
+    if (!m_file) {
+      const int e = errno;
+      if (e == EEXIST) {
+        *why = path + " already exists; choose another name or pass --force to overwrite it.";
+      } else {
+        *why = "cannot create " + path + ": " + std::strerror(e) + ".";
+      }
+      return false;
+    }
+    return true;
+  }
+  bool write(const std::string& data, std::string* why) {
+    if (data.empty()) return true;
+    if (std::fwrite(data.data(), 1, data.size(), m_file) != data.size() || std::fflush(m_file) != 0) {
+      const int e = errno;
+      *why = "writing " + m_path + " failed: " + std::strerror(e) +
+             (e == ENOSPC ? " (the disk is full; free some space and record again — the rows "
+                            "written so far are kept)."
+                          : ".");
+      return false;
+    }
+    m_bytes += data.size();
+    return true;
+  }
+  void close() {
+    if (m_file) std::fclose(m_file);
+    m_file = nullptr;
+  }
+  void remove() {
+    close();
+    std::remove(m_path.c_str());
+  }
+  uint64_t bytes() const { return m_bytes; }
+  ~OutputFile() { close(); }
+
+ private:
+  std::string m_path;
+  std::FILE* m_file = nullptr;
+  uint64_t m_bytes = 0;
+};
+
+}  // namespace
+
+void addRecordCommand(CLI::App& app, RecordOptions& opt) {
+  auto* rec = app.add_subcommand("record", "Record a session to CSV from a rig, or from the virtual rig");
+  auto* demo = rec->add_flag("--demo", opt.demo, "Use the built-in virtual rig (no hardware needed)");
+  auto* port = rec->add_option("--port", opt.port, "Serial port of the rig, e.g. /dev/ttyACM0");
+  demo->excludes(port);
+  rec->add_option("--baud", opt.baud, "Baud rate (default 250000, the firmware's)");
+  rec->add_option("--seed", opt.seed, "Virtual rig: body-model seed (default 1)");
+  rec->add_option("--duration", opt.duration_s,
+                  "Seconds of device time to record (default: 120 for --demo, until Ctrl-C for a port)")
+      ->check(CLI::NonNegativeNumber);
+  rec->add_flag("--fast", opt.fast, "Virtual rig: run as fast as possible instead of in real time");
+  rec->add_option("--out", opt.out, "Output CSV file (docs/CSV_FORMAT.md)")->required();
+  rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
+  rec->add_option("--truth", opt.truth, "Virtual rig: also write the body model's ground truth (JSON)");
+  rec->add_flag("-q,--quiet", opt.quiet, "No live status line and no summary");
+}
+
+int runRecord(const RecordOptions& opt) {
+  if (!opt.demo && opt.port.empty()) {
+    std::cerr << "rollrig record: say where the data comes from: --demo (virtual rig) or --port PATH.\n";
+    return kExitUsage;
+  }
+  if (!opt.demo && (opt.fast || !opt.truth.empty())) {
+    std::cerr << "rollrig record: --fast and --truth only apply to --demo.\n";
+    return kExitUsage;
+  }
+  const double duration_s = opt.duration_s > 0 ? opt.duration_s : (opt.demo ? kDemoDefaultDuration_s : 0);
+
+  OutputFile out;
+  std::string why;
+  if (!out.open(opt.out, opt.force, &why)) {
+    std::cerr << "rollrig record: " << why << "\n";
+    return kExitOutput;
+  }
+
+  // Source: the virtual rig or a port. Either way the same handshake, decoder and recorder.
+  core::Calibration calibration;
+  std::unique_ptr<io::ByteStream> stream;
+  std::unique_ptr<sim::Truth> truth;
+  if (opt.demo) {
+    sim::VirtualDeviceConfig cfg;
+    cfg.body.seed = opt.seed;
+    cfg.body.duration_s = duration_s;
+    auto rig = std::make_unique<io::VirtualRigStream>(
+        cfg, opt.fast ? io::VirtualRigStream::Pacing::kFast : io::VirtualRigStream::Pacing::kRealTime);
+    calibration = rig->nominalCalibration();
+    truth = std::make_unique<sim::Truth>(rig->device().body().truth());
+    stream = std::move(rig);
+  } else {
+    io::IoError err;
+    stream = io::openPort(opt.port, opt.baud > 0 ? opt.baud : io::kDefaultBaud, &err);
+    if (!stream) {
+      out.remove();
+      std::cerr << "rollrig record: " << err.message << "\n";
+      return exitCodeFor(err.kind);
+    }
+  }
+
+  io::Acquisition acq(std::move(stream));
+  io::IoError err;
+  if (!acq.start(&err)) {
+    out.remove();
+    std::cerr << "rollrig record: " << err.message << "\n";
+    return exitCodeFor(err.kind);
+  }
+  const proto::InfoFrame info = acq.info();
+
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+
+  const core::ForceModel model(calibration);
+  std::ostringstream batch_text;
+  core::SessionCsvWriter csv(batch_text);
+  csv.writeHeader();
+  const bool live = !opt.quiet && isatty(STDERR_FILENO);
+  if (!opt.quiet && !live) {
+    std::cerr << "recording from " << acq.stream().describe() << " to " << opt.out << "\n";
+  }
+
+  core::RateMeter rate;
+  std::vector<core::Sample> samples;
+  io::AcquisitionSnapshot snap;
+  bool have_t0 = false;
+  uint64_t t0_us = 0, t_last_us = 0;
+  const uint64_t duration_us = static_cast<uint64_t>(duration_s * 1e6 + 0.5);
+  bool done = false;
+  int exit_code = kExitOk;
+  std::string stop_reason = "duration reached";
+  core::ForceSample last_force;
+  auto next_status = std::chrono::steady_clock::now();
+
+  while (!done) {
+    samples.clear();
+    acq.take(samples, &snap);
+    for (const core::Sample& s : samples) {
+      if (!have_t0) {
+        have_t0 = true;
+        t0_us = s.t_us;
+      }
+      if (duration_us > 0 && s.t_us - t0_us >= duration_us) {
+        done = true;
+        break;
+      }
+      last_force = model.compute(s);
+      csv.writeRow(s, last_force);
+      rate.add(s.t_us);
+      t_last_us = s.t_us;
+    }
+    if (!out.write(batch_text.str(), &why)) {
+      std::cerr << (live ? "\n" : "") << "rollrig record: " << why << "\n";
+      exit_code = kExitOutput;
+      stop_reason = "output failed";
+      break;
+    }
+    batch_text.str("");
+    if (g_interrupted) {
+      done = true;
+      stop_reason = "interrupted";
+    }
+    if (!snap.running && samples.empty()) {
+      // The I/O thread has ended and everything it queued is written.
+      if (snap.error) {
+        std::cerr << (live ? "\n" : "") << "rollrig record: " << snap.error.message << "\n";
+        exit_code = exitCodeFor(snap.error.kind);
+        stop_reason = "device lost";
+      }
+      done = true;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (live && (now >= next_status || done)) {
+      next_status = now + std::chrono::milliseconds(250);
+      char line[200];
+      const double el = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
+      int n = std::snprintf(line, sizeof(line), "\r\033[K%7.1f s  %5.1f Hz  lost %llu  bad %llu  force %7.1f N",
+                            el, rate.rate_hz(), static_cast<unsigned long long>(snap.stats.frames_lost),
+                            static_cast<unsigned long long>(snap.stats.badFrames()), last_force.total_n);
+      if (last_force.has_cop && n > 0 && n < static_cast<int>(sizeof(line)))
+        std::snprintf(line + n, sizeof(line) - n, "  ball %+6.0f,%+6.0f mm", last_force.x_mm, last_force.y_mm);
+      std::cerr << line << std::flush;
+    }
+    if (!done && samples.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(opt.fast ? 1 : 20));
+  }
+  acq.stop();
+  acq.take(samples, &snap);  // final statistics
+  out.close();
+  if (live) std::cerr << "\n";
+
+  if (!opt.truth.empty() && truth) {
+    std::ofstream tf(opt.truth);
+    sim::writeTruthJson(*truth, tf);
+    if (!tf) {
+      std::cerr << "rollrig record: could not write the ground truth to " << opt.truth << "\n";
+      if (exit_code == kExitOk) exit_code = kExitOutput;
+    }
+  }
+
+  if (!opt.quiet) {
+    const auto& st = snap.stats;
+    const double secs = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
+    const double mean_rate = (csv.rows() > 1 && secs > 0) ? (csv.rows() - 1) / secs : 0.0;
+    std::printf("recorded %llu samples (%.3f s of device time) to %s (%s)\n",
+                static_cast<unsigned long long>(csv.rows()), secs, opt.out.c_str(), stop_reason.c_str());
+    std::printf("  rate %.2f Hz from device time; frames lost %llu in %llu gaps; CRC errors %llu; "
+                "malformed %llu; device resets %llu; clock wraps %llu\n",
+                mean_rate, static_cast<unsigned long long>(st.frames_lost),
+                static_cast<unsigned long long>(st.seq_gaps), static_cast<unsigned long long>(st.crc_errors),
+                static_cast<unsigned long long>(st.malformed + st.oversized),
+                static_cast<unsigned long long>(st.device_resets), static_cast<unsigned long long>(st.time_wraps));
+    std::printf("  device: %s, firmware %u.%u.%u, protocol %u.%u, serial %s, %u cells at %u Hz; "
+                "calibration: %s\n",
+                acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
+                info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(),
+                info.channel_count, info.rate_hz, calibration.source.c_str());
+  }
+  return exit_code;
+}
+
+}  // namespace rollrig::cli

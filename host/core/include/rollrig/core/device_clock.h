@@ -1,0 +1,61 @@
+// DeviceClock: unwraps the device's u32 microsecond counter (wraps every 2^32 us ≈ 71.6 min) into
+// a monotonic 64-bit session clock.
+//
+// Forward steps of less than 2^31 us (≈ 35.8 min) are taken as elapsed time, so a wrap is just a
+// small forward step modulo 2^32. A step backwards means the device restarted (its counter began
+// again near zero): the clock then continues from just after the last time seen, and the caller
+// is told, so a reset never makes session time run backwards.
+//
+// Thread safety: none; plain value.
+#pragma once
+
+#include <cstdint>
+
+namespace rollrig::core {
+
+class DeviceClock {
+ public:
+  enum class Step { kFirst, kForward, kWrapped, kRestarted };
+
+  // Unwraps one device timestamp. `*step` (optional) says what happened.
+  uint64_t unwrap(uint32_t t_us, Step* step = nullptr) {
+    Step s;
+    if (!m_started) {
+      m_started = true;
+      m_t64 = t_us;
+      s = Step::kFirst;
+    } else {
+      const uint32_t delta = t_us - m_last;  // modulo 2^32
+      if (delta < 0x80000000UL) {
+        s = (t_us < m_last) ? Step::kWrapped : Step::kForward;
+        m_t64 += delta;
+      } else {
+        s = Step::kRestarted;
+        m_t64 += 1;  // keep time strictly increasing across the restart
+      }
+    }
+    m_last = t_us;
+    if (step) *step = s;
+    return m_t64;
+  }
+
+  // The device says it restarted (SAMPLE flag RESET_SEEN) and t_us is its first timestamp of
+  // the new boot: start a new epoch just after the current time, whichever way t_us moved.
+  uint64_t unwrapAfterRestart(uint32_t t_us) {
+    if (!m_started) return unwrap(t_us);
+    m_last = t_us;
+    m_t64 += 1;
+    return m_t64;
+  }
+
+  bool started() const { return m_started; }
+  uint32_t lastRaw() const { return m_last; }
+  uint64_t now() const { return m_t64; }
+
+ private:
+  bool m_started = false;
+  uint32_t m_last = 0;
+  uint64_t m_t64 = 0;
+};
+
+}  // namespace rollrig::core

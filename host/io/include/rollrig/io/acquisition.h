@@ -1,0 +1,86 @@
+// Acquisition: owns one ByteStream, performs the handshake, then runs the I/O thread that reads
+// the stream, decodes it and queues every sample for the consumer (recorder, GUI) — loss-free:
+// the queue is unbounded, so a slow consumer costs memory, never samples.
+//
+// Handshake (firmware/PROTOCOL.md, "Handshake"): flush input; send IDENTIFY every 250 ms for up
+// to 3 s (opening the port resets an Uno, which then boots for ~1-2 s); require an INFO with the
+// rollrig magic and protocol major 1; send START and wait for its ACK.
+//
+// Threads: start() runs the handshake on the caller's thread and then starts the I/O thread,
+// which alone touches the stream. take() may be called from any one consumer thread; it takes the
+// lock once and swaps out everything queued. stop() sends STOP and joins.
+// Stream problems during streaming are recorded as state (Snapshot::error), never thrown.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "protocol/protocol.h"
+#include "rollrig/core/frame_decoder.h"
+#include "rollrig/io/byte_stream.h"
+
+namespace rollrig::io {
+
+struct HandshakeOptions {
+  int identify_interval_ms = 250;
+  int identify_timeout_ms = 3000;
+  int start_ack_timeout_ms = 1000;
+};
+
+// What the consumer sees of the stream, besides the samples.
+struct AcquisitionSnapshot {
+  core::DecoderStats stats;
+  std::optional<proto::StatusFrame> last_status;
+  uint64_t nacks = 0;     // commands the device refused
+  IoError error;          // set when the stream failed (e.g. device unplugged); thread has ended
+  bool running = false;   // the I/O thread is alive
+};
+
+class Acquisition {
+ public:
+  explicit Acquisition(std::unique_ptr<ByteStream> stream);
+  ~Acquisition();
+  Acquisition(const Acquisition&) = delete;
+  Acquisition& operator=(const Acquisition&) = delete;
+
+  // Handshake, START, then the I/O thread. Returns false with *err (kNotRollrig,
+  // kProtocolVersion, kDisconnected, ...) if the device is not a usable rollrig.
+  bool start(IoError* err, const HandshakeOptions& options = {});
+
+  // The device's INFO from the handshake.
+  const proto::InfoFrame& info() const { return m_info; }
+
+  // Moves all queued samples into `out` (appending) and fills `snap` if given.
+  void take(std::vector<core::Sample>& out, AcquisitionSnapshot* snap = nullptr);
+
+  // Sends STOP (best effort), ends the I/O thread. Idempotent.
+  void stop();
+
+  // Access to the stream before start() or after stop() (e.g. a virtual rig's calibration).
+  ByteStream& stream() { return *m_stream; }
+
+ private:
+  class Sink;
+  bool sendCommand(uint8_t type, uint8_t* seq_out, IoError* err);
+  void run();
+
+  std::unique_ptr<ByteStream> m_stream;
+  std::unique_ptr<Sink> m_sink;
+  std::unique_ptr<core::FrameDecoder> m_decoder;
+  proto::InfoFrame m_info{};
+  uint8_t m_cmd_seq = 0;
+
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+
+  std::mutex m_mutex;  // guards everything below
+  std::vector<core::Sample> m_queue;
+  AcquisitionSnapshot m_snapshot;
+};
+
+}  // namespace rollrig::io

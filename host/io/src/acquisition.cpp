@@ -1,0 +1,199 @@
+#include "rollrig/io/acquisition.h"
+
+#include <chrono>
+#include <string>
+
+namespace rollrig::io {
+
+using Clock = std::chrono::steady_clock;
+
+// Collects the decoder's output. During the handshake it records INFO and ACKs and discards
+// samples (a device left streaming by an earlier session); once armed (after START's ACK) it
+// keeps every sample. Only the thread feeding the decoder touches it.
+class Acquisition::Sink : public core::FrameSink {
+ public:
+  void onSample(const core::Sample& s) override {
+    if (armed) batch.push_back(s);
+  }
+  void onInfo(const proto::InfoFrame& f) override {
+    info = f;
+    have_info = true;
+  }
+  void onStatus(const proto::StatusFrame& f) override { status = f; }
+  void onAck(const proto::AckFrame& a) override {
+    if (a.result != proto::kAckOk) ++nacks;
+    // Arm on START's own ACK: the decoder delivers frames in order, so every sample after it
+    // (even in the same chunk) is ours and nothing before it is.
+    if (a.cmd_type == proto::kCmdStart && a.cmd_seq == arm_on_start_seq && a.result == proto::kAckOk)
+      armed = true;
+    acks.push_back(a);
+  }
+
+  int arm_on_start_seq = -1;
+  bool armed = false;
+  bool have_info = false;
+  proto::InfoFrame info{};
+  std::optional<proto::StatusFrame> status;
+  std::vector<proto::AckFrame> acks;
+  uint64_t nacks = 0;
+  std::vector<core::Sample> batch;
+};
+
+Acquisition::Acquisition(std::unique_ptr<ByteStream> stream)
+    : m_stream(std::move(stream)),
+      m_sink(std::make_unique<Sink>()),
+      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)) {}
+
+Acquisition::~Acquisition() { stop(); }
+
+bool Acquisition::sendCommand(uint8_t type, uint8_t* seq_out, IoError* err) {
+  proto::CommandFrame c{};
+  c.type = type;
+  c.seq = ++m_cmd_seq;
+  uint8_t wire[proto::kMaxWireFrame];
+  const size_t n = proto::encodeCommand(c, wire, sizeof(wire));
+  if (seq_out) *seq_out = c.seq;
+  return m_stream->write(wire, n, err);
+}
+
+bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
+  m_stream->flushInput();
+  const std::string port = m_stream->describe();
+  uint8_t buf[4096];
+  uint64_t bytes_seen = 0;
+
+  // IDENTIFY every identify_interval_ms until an INFO arrives or identify_timeout_ms passes.
+  const auto give_up = Clock::now() + std::chrono::milliseconds(opt.identify_timeout_ms);
+  while (!m_sink->have_info) {
+    if (Clock::now() >= give_up) {
+      const auto& st = m_decoder->stats();
+      std::string why;
+      if (bytes_seen == 0) {
+        why = "it sent nothing. Is the rollrig firmware flashed (see hardware/README.md), and is "
+              "this the right port? `rollrig ports` lists them.";
+      } else if (st.frames_ok == 0) {
+        why = "it sent " + std::to_string(bytes_seen) +
+              " bytes but no valid rollrig frame (another sketch, or a baud rate other than the "
+              "firmware's?). Flash the rollrig firmware or pick the right port.";
+      } else {
+        why = "it sent rollrig frames but never answered IDENTIFY with INFO. Power-cycle the "
+              "rig and try again.";
+      }
+      *err = makeError(IoErrorKind::kNotRollrig,
+                       "no rollrig answered on " + port + " within " +
+                           std::to_string(opt.identify_timeout_ms / 1000.0).substr(0, 3) +
+                           " s: " + why);
+      return false;
+    }
+    if (!sendCommand(proto::kCmdIdentify, nullptr, err)) return false;
+    const auto next = Clock::now() + std::chrono::milliseconds(opt.identify_interval_ms);
+    while (!m_sink->have_info && Clock::now() < next) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+      const long n = m_stream->read(buf, sizeof(buf), static_cast<int>(left.count()) + 1, err);
+      if (n < 0) return false;
+      bytes_seen += static_cast<uint64_t>(n);
+      m_decoder->feed(buf, static_cast<size_t>(n));
+    }
+  }
+  m_info = m_sink->info;
+  if (m_info.magic != proto::kMagic) {
+    *err = makeError(IoErrorKind::kNotRollrig,
+                     "the device on " + port + " answered, but it is not a rollrig (wrong magic).");
+    return false;
+  }
+  if (m_info.proto_major != proto::kProtocolMajor) {
+    *err = makeError(IoErrorKind::kProtocolVersion,
+                     "the rollrig on " + port + " speaks protocol v" +
+                         std::to_string(m_info.proto_major) + "." +
+                         std::to_string(m_info.proto_minor) + "; this host understands v" +
+                         std::to_string(proto::kProtocolMajor) +
+                         ".x. Update the host, or flash the firmware that ships with it "
+                         "(cmake --build build --target flash).");
+    return false;
+  }
+
+  // START, then wait for its ACK; samples count from the ACK on.
+  uint8_t start_seq = 0;
+  m_sink->arm_on_start_seq = static_cast<uint8_t>(m_cmd_seq + 1);
+  if (!sendCommand(proto::kCmdStart, &start_seq, err)) return false;
+  const auto ack_deadline = Clock::now() + std::chrono::milliseconds(opt.start_ack_timeout_ms);
+  bool acked = false;
+  while (!acked) {
+    for (const auto& a : m_sink->acks) {
+      if (a.cmd_seq == start_seq && a.cmd_type == proto::kCmdStart) {
+        if (a.result != proto::kAckOk) {
+          *err = makeError(IoErrorKind::kNotRollrig,
+                           "the rollrig on " + port + " refused START (result " +
+                               std::to_string(a.result) + ").");
+          return false;
+        }
+        acked = true;
+      }
+    }
+    m_sink->acks.clear();
+    if (acked) break;
+    if (Clock::now() >= ack_deadline) {
+      *err = makeError(IoErrorKind::kNotRollrig,
+                       "the rollrig on " + port + " did not acknowledge START within " +
+                           std::to_string(opt.start_ack_timeout_ms) + " ms.");
+      return false;
+    }
+    const long n = m_stream->read(buf, sizeof(buf), 50, err);
+    if (n < 0) return false;
+    m_decoder->feed(buf, static_cast<size_t>(n));
+  }
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_queue.swap(m_sink->batch);
+    m_snapshot.running = true;
+  }
+  m_sink->batch.clear();
+  m_thread = std::thread([this] { run(); });
+  return true;
+}
+
+void Acquisition::run() {
+  uint8_t buf[8192];
+  IoError err;
+  while (!m_stop.load(std::memory_order_relaxed)) {
+    const long n = m_stream->read(buf, sizeof(buf), 50, &err);
+    if (n < 0) break;
+    m_decoder->feed(buf, static_cast<size_t>(n));
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_queue.empty()) {
+      m_queue.swap(m_sink->batch);
+    } else {
+      m_queue.insert(m_queue.end(), m_sink->batch.begin(), m_sink->batch.end());
+      m_sink->batch.clear();
+    }
+    m_snapshot.stats = m_decoder->stats();
+    m_snapshot.last_status = m_sink->status;
+    m_snapshot.nacks = m_sink->nacks;
+  }
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_snapshot.stats = m_decoder->stats();
+  m_snapshot.error = err;
+  m_snapshot.running = false;
+}
+
+void Acquisition::take(std::vector<core::Sample>& out, AcquisitionSnapshot* snap) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (out.empty()) {
+    out.swap(m_queue);
+  } else {
+    out.insert(out.end(), m_queue.begin(), m_queue.end());
+    m_queue.clear();
+  }
+  if (snap) *snap = m_snapshot;
+}
+
+void Acquisition::stop() {
+  if (!m_thread.joinable()) return;
+  m_stop.store(true);
+  m_thread.join();
+  IoError ignored;
+  sendCommand(proto::kCmdStop, nullptr, &ignored);  // best effort; the port may be gone
+}
+
+}  // namespace rollrig::io
+

@@ -1,0 +1,124 @@
+// Body model: a seeded, deterministic simulation of one person's ball-rolling session on the
+// plate, producing per-cell loads and the raw HX711 counts the four cells would report, plus the
+// ground truth (holds, releases, sides) used to validate the analysis.
+//
+// What it models (numbers from ../shared/BRIEF.md section 6 and the sources it cites):
+//   - empty plate, mounting the ball, slow rolling (1-5 cm/s) along the hip-flexor line of one
+//     side, short pauses while rolling (< 5 s, not holds), holds of 20-100 s at tender spots,
+//     holds abandoned without a release, lift-offs, switching sides;
+//   - hold load 20-55 % of body weight with a settling transient F_inf + A*exp(-t/tau),
+//     tau 0.5-9 s; breathing 0.1-0.5 Hz; tremor/guarding 6-12 Hz that eases by 30-60 % at the
+//     release; at the release the user sinks in (load-up step of 5-12 % over 1-3 s);
+//   - the plate: ball position -> per-cell forces by statics (PlateGeometry::distribute), plate
+//     dead weight on every cell, per-cell gain and offset, HX711 noise, slow drift, 24-bit
+//     quantisation and clipping.
+//
+// Time: sample k is at t_s = k / rate_hz. No clocks, no I/O; the same seed and config always give
+// the same samples. Not thread-safe; one owner.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "rollrig/core/plate_geometry.h"
+
+namespace rollrig::sim {
+
+enum class Phase {
+  kEmpty,     // nothing on the plate
+  kMounting,  // getting onto the ball: load ramps up
+  kRolling,   // ball moving along the line
+  kPause,     // brief stop while rolling (not a hold)
+  kHold,      // sustained pressure on a tender spot
+  kLiftOff,   // load ramps down / off the plate (incl. switching sides)
+};
+enum class Side { kNone, kLeft, kRight };
+
+const char* phaseName(Phase p);
+const char* sideName(Side s);
+
+struct BodyModelConfig {
+  uint64_t seed = 1;
+  // Length of the planned session. The plan fills it and ends with a lift-off and an empty plate;
+  // next() keeps producing (empty-plate) samples beyond it.
+  double duration_s = 120;
+  double rate_hz = 80.0;
+  double body_mass_kg = 0;    // 0: drawn from the seed, 55..110 kg
+  bool sensor_noise = true;   // HX711 input noise (~0.02 N rms per cell at the default gain)
+  bool drift = true;          // slow per-cell baseline drift (counts), as from temperature
+  bool quantise = true;       // round to integer counts and clip to 24 bits
+};
+
+// Per-cell transfer: raw_counts = offset_counts + counts_per_n * force_n (+ drift + noise).
+// offset_counts already includes the plate's dead weight, so these are the rig's exact
+// calibration for ball load (the "nominal calibration" of the virtual rig).
+struct CellSensor {
+  double offset_counts = 0;
+  double counts_per_n = 0;
+};
+
+struct ModelSample {
+  double t_s = 0;
+  std::array<double, core::kCellCount> force_n{};       // true per-cell ball load (no drift/noise)
+  std::array<int32_t, core::kCellCount> raw_counts{};   // what the HX711s report
+  double total_force_n = 0;                             // sum of force_n
+  double x_mm = 0;                                      // ball position (CoP), meaningful when
+  double y_mm = 0;                                      //   total_force_n is not tiny
+  Phase phase = Phase::kEmpty;
+  Side side = Side::kNone;
+};
+
+struct TruthHold {
+  double start_s = 0;                // ball became still at the spot
+  double end_s = 0;                  // ball moved on / load left
+  std::optional<double> release_s;   // when the trigger point released; none if abandoned
+  Side side = Side::kNone;
+  double x_mm = 0;                   // spot centre
+  double y_mm = 0;
+  double level_n = 0;                // settled hold load before any release
+};
+
+struct TruthSegment {
+  double start_s = 0;
+  double end_s = 0;
+  Phase phase = Phase::kEmpty;
+  Side side = Side::kNone;
+};
+
+struct Truth {
+  uint64_t seed = 0;
+  double body_mass_kg = 0;
+  std::vector<TruthHold> holds;        // in time order
+  std::vector<TruthSegment> segments;  // the whole plan, contiguous from 0 to duration
+};
+
+class BodyModel {
+ public:
+  explicit BodyModel(const BodyModelConfig& config, const core::PlateGeometry& geometry = {});
+  ~BodyModel();
+  BodyModel(BodyModel&&) noexcept;
+  BodyModel& operator=(BodyModel&&) noexcept;
+
+  // The next sample (k = 0, 1, 2, ...).
+  ModelSample next();
+
+  const Truth& truth() const;
+  const std::array<CellSensor, core::kCellCount>& sensors() const;
+  const BodyModelConfig& config() const;
+  const core::PlateGeometry& geometry() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Writes the truth as one JSON object:
+// {"seed":..,"body_mass_kg":..,"holds":[{"start_s","end_s","release_s"|null,"side","x_mm","y_mm",
+//  "level_N"}],"segments":[{"start_s","end_s","phase","side"}]}
+void writeTruthJson(const Truth& truth, std::ostream& out);
+
+}  // namespace rollrig::sim

@@ -1,0 +1,186 @@
+// Acquisition: the handshake's outcomes and the loss-free I/O thread, against the virtual rig and
+// small scripted fakes.
+#include "rollrig/io/acquisition.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "rollrig/io/virtual_rig_stream.h"
+
+using namespace rollrig;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A fake device: answers each host frame through `respond`, and can be told to fail reads.
+class ScriptedStream : public io::ByteStream {
+ public:
+  std::function<std::vector<uint8_t>(const proto::CommandFrame&)> respond;
+  std::vector<uint8_t> noise;  // sent once, at the first read
+  std::atomic<bool> fail_reads{false};
+
+  long read(uint8_t* buf, size_t cap, int timeout_ms, io::IoError* err) override {
+    if (fail_reads) {
+      *err = io::makeError(io::IoErrorKind::kDisconnected, "the device went away");
+      return -1;
+    }
+    if (!noise.empty()) {
+      m_out.insert(m_out.end(), noise.begin(), noise.end());
+      noise.clear();
+    }
+    if (m_out.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 5)));
+      return 0;
+    }
+    size_t n = std::min(cap, m_out.size());
+    for (size_t i = 0; i < n; ++i) {
+      buf[i] = m_out.front();
+      m_out.pop_front();
+    }
+    return static_cast<long>(n);
+  }
+  bool write(const uint8_t* data, size_t len, io::IoError*) override {
+    for (size_t i = 0; i < len; ++i) {
+      if (m_acc.push(data[i]) != proto::FrameAccumulator::kFrame) continue;
+      proto::CommandFrame c{};
+      uint8_t type;
+      if (proto::checkPayload(m_acc.payload(), m_acc.size(), &type) == proto::kParseOk &&
+          proto::parseCommand(m_acc.payload(), m_acc.size(), &c) == proto::kParseOk && respond) {
+        auto r = respond(c);
+        m_out.insert(m_out.end(), r.begin(), r.end());
+      }
+    }
+    return true;
+  }
+  void flushInput() override {}
+  std::string describe() const override { return "scripted"; }
+
+ private:
+  std::deque<uint8_t> m_out;
+  proto::FrameAccumulator m_acc;
+};
+
+std::vector<uint8_t> infoBytes(uint8_t major) {
+  proto::InfoFrame f{proto::kMagic, major, 0, 0, 1, 0, 1, 4, 80, 99, 0};
+  uint8_t wire[proto::kMaxWireFrame];
+  return std::vector<uint8_t>(wire, wire + proto::encodeInfo(f, wire, sizeof(wire)));
+}
+
+io::HandshakeOptions quick() {
+  io::HandshakeOptions o;
+  o.identify_interval_ms = 50;
+  o.identify_timeout_ms = 400;
+  o.start_ack_timeout_ms = 300;
+  return o;
+}
+
+}  // namespace
+
+TEST(Acquisition, HandshakesWithTheVirtualRigAndQueuesEverySample) {
+  sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = 3;
+  auto rig = std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast);
+  io::Acquisition acq(std::move(rig));
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err)) << err.message;
+  EXPECT_EQ(acq.info().magic, proto::kMagic);
+  EXPECT_EQ(acq.info().rate_hz, 80);
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (got.size() < 4000 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  acq.stop();
+  acq.take(got, &snap);
+  ASSERT_GE(got.size(), 4000u);
+  for (size_t i = 1; i < got.size(); ++i) {
+    ASSERT_EQ(static_cast<uint16_t>(got[i].seq - got[i - 1].seq), 1) << "no sample lost at " << i;
+    ASSERT_EQ(got[i].t_us - got[i - 1].t_us, 12500u);
+  }
+  EXPECT_EQ(snap.stats.frames_lost, 0u);
+  EXPECT_FALSE(snap.error);
+}
+
+TEST(Acquisition, ReportsNotARollrigWhenNothingAnswers) {
+  auto s = std::make_unique<ScriptedStream>();
+  io::Acquisition acq(std::move(s));
+  io::IoError err;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(acq.start(&err, quick()));
+  EXPECT_EQ(err.kind, io::IoErrorKind::kNotRollrig);
+  EXPECT_NE(err.message.find("sent nothing"), std::string::npos) << err.message;
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 400ms) << "keeps asking for the whole timeout";
+}
+
+TEST(Acquisition, ReportsNotARollrigWhenTheDeviceSendsSomethingElse) {
+  auto s = std::make_unique<ScriptedStream>();
+  const std::string hello = "Hello from another sketch\r\n";
+  s->noise.assign(hello.begin(), hello.end());
+  io::Acquisition acq(std::move(s));
+  io::IoError err;
+  EXPECT_FALSE(acq.start(&err, quick()));
+  EXPECT_EQ(err.kind, io::IoErrorKind::kNotRollrig);
+  EXPECT_NE(err.message.find("no valid rollrig frame"), std::string::npos) << err.message;
+}
+
+TEST(Acquisition, RefusesAnotherProtocolMajorVersion) {
+  auto s = std::make_unique<ScriptedStream>();
+  s->respond = [](const proto::CommandFrame& c) {
+    return c.type == proto::kCmdIdentify ? infoBytes(2) : std::vector<uint8_t>{};
+  };
+  io::Acquisition acq(std::move(s));
+  io::IoError err;
+  EXPECT_FALSE(acq.start(&err, quick()));
+  EXPECT_EQ(err.kind, io::IoErrorKind::kProtocolVersion);
+  EXPECT_NE(err.message.find("v2.0"), std::string::npos) << err.message;
+}
+
+TEST(Acquisition, RecordsADisconnectAsStateAndKeepsWhatArrived) {
+  auto owned = std::make_unique<ScriptedStream>();
+  ScriptedStream* s = owned.get();
+  uint16_t seq = 0;
+  s->respond = [&seq](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    if (c.type == proto::kCmdStart) {
+      for (int k = 0; k < 10; ++k) {
+        proto::SampleFrame f{};
+        f.seq = seq++;
+        f.t_us = k * 12500u;
+        f.channel_count = 4;
+        out.insert(out.end(), wire, wire + proto::encodeSample(f, wire, sizeof(wire)));
+      }
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(owned));
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err, quick())) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (got.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  s->fail_reads = true;
+  do {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  } while (snap.running && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(got.size(), 10u);
+  EXPECT_FALSE(snap.running);
+  EXPECT_EQ(snap.error.kind, io::IoErrorKind::kDisconnected);
+}
