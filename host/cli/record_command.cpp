@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -87,6 +88,8 @@ class OutputFile {
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   auto* rec = app.add_subcommand("record", "Record a session to CSV from a rig, or from the virtual rig");
+  // A later option wins (scripts/demo passes defaults that the user's arguments override).
+  rec->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto* demo = rec->add_flag("--demo", opt.demo, "Use the built-in virtual rig (no hardware needed)");
   auto* port = rec->add_option("--port", opt.port, "Serial port of the rig, e.g. /dev/ttyACM0");
   demo->excludes(port);
@@ -218,9 +221,10 @@ int runRecord(const RecordOptions& opt) {
       next_status = now + std::chrono::milliseconds(250);
       char line[200];
       const double el = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
+      const double force_shown = std::abs(last_force.total_n) < 0.05 ? 0.0 : last_force.total_n;
       int n = std::snprintf(line, sizeof(line), "\r\033[K%7.1f s  %5.1f Hz  lost %llu  bad %llu  force %7.1f N",
                             el, rate.rate_hz(), static_cast<unsigned long long>(snap.stats.frames_lost),
-                            static_cast<unsigned long long>(snap.stats.badFrames()), last_force.total_n);
+                            static_cast<unsigned long long>(snap.stats.badFrames()), force_shown);
       if (last_force.has_cop && n > 0 && n < static_cast<int>(sizeof(line)))
         std::snprintf(line + n, sizeof(line) - n, "  ball %+6.0f,%+6.0f mm", last_force.x_mm, last_force.y_mm);
       std::cerr << line << std::flush;

@@ -27,13 +27,13 @@ std::string bin() {
   return std::string(d ? d : "build/bin") + "/rollrig";
 }
 
-struct Run {
+struct CliRun {
   int code = -1;
   std::string output;  // stdout and stderr
 };
 
-Run run(const std::string& args) {
-  Run r;
+CliRun run(const std::string& args) {
+  CliRun r;
   const std::string cmd = bin() + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -65,7 +65,7 @@ std::vector<std::string> split(const std::string& line) {
 TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTheBodyModel) {
   const fs::path out = tempDir() / "s.csv";
   fs::remove(out);
-  const Run r = run("record --demo --seed 7 --duration 60 --fast --out " + out.string());
+  const CliRun r = run("record --demo --seed 7 --duration 60 --fast --out " + out.string());
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("frames lost 0"), std::string::npos) << r.output;
 
@@ -88,7 +88,9 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
     const auto c = split(line);
     ASSERT_EQ(c.size(), 15u) << "row " << rows << ": " << line;
     const double t = std::stod(c[0]);
-    if (rows > 0) EXPECT_NEAR(t - prev_t, 0.0125, 1e-6) << "row " << rows;
+    if (rows > 0) {
+      EXPECT_NEAR(t - prev_t, 0.0125, 1e-6) << "row " << rows;
+    }
     EXPECT_EQ(c[2], "0") << "no frame lost before row " << rows;
     prev_t = t;
     const auto m = model.next();
@@ -114,7 +116,7 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
 TEST(RecordCli, RefusesToOverwriteARecordingAndLeavesItAlone) {
   const fs::path out = tempDir() / "keep.csv";
   { std::ofstream(out) << "precious\n"; }
-  const Run r = run("record --demo --fast --duration 1 --out " + out.string());
+  const CliRun r = run("record --demo --fast --duration 1 --out " + out.string());
   EXPECT_EQ(r.code, 8) << r.output;
   EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
   std::ifstream in(out);
@@ -124,7 +126,7 @@ TEST(RecordCli, RefusesToOverwriteARecordingAndLeavesItAlone) {
 }
 
 TEST(RecordCli, SaysTheDiskIsFullWhenWritingFails) {
-  const Run r = run("record --demo --fast --duration 5 --force --quiet --out /dev/full");
+  const CliRun r = run("record --demo --fast --duration 5 --force --quiet --out /dev/full");
   EXPECT_EQ(r.code, 8) << r.output;
   EXPECT_NE(r.output.find("disk is full"), std::string::npos) << r.output;
 }
@@ -132,7 +134,7 @@ TEST(RecordCli, SaysTheDiskIsFullWhenWritingFails) {
 TEST(RecordCli, NamesAMissingPortAndHowToListPorts) {
   const fs::path out = tempDir() / "missing.csv";
   fs::remove(out);
-  const Run r = run("record --port /dev/ttyNOPE42 --out " + out.string());
+  const CliRun r = run("record --port /dev/ttyNOPE42 --out " + out.string());
   EXPECT_EQ(r.code, 3) << r.output;
   EXPECT_NE(r.output.find("/dev/ttyNOPE42"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("rollrig ports"), std::string::npos) << r.output;
@@ -146,7 +148,7 @@ TEST(RecordCli, ReportsNotARollrigWhenThePortStaysSilent) {
   close(slave);  // the port stays open on our side through `master`
   const fs::path out = tempDir() / "silent.csv";
   fs::remove(out);
-  const Run r = run(std::string("record --port ") + name + " --out " + out.string());
+  const CliRun r = run(std::string("record --port ") + name + " --out " + out.string());
   close(master);
   EXPECT_EQ(r.code, 6) << r.output;
   EXPECT_NE(r.output.find("no rollrig answered"), std::string::npos) << r.output;
@@ -154,19 +156,19 @@ TEST(RecordCli, ReportsNotARollrigWhenThePortStaysSilent) {
 }
 
 TEST(RecordCli, RejectsARecordingWithoutASource) {
-  const Run r = run("record --out /tmp/x.csv");
+  const CliRun r = run("record --out /tmp/x.csv");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--demo"), std::string::npos) << r.output;
 }
 
 TEST(RecordCli, PrintsHelpVersionAndPorts) {
-  const Run help = run("--help");
+  const CliRun help = run("--help");
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.output.find("record"), std::string::npos);
   EXPECT_NE(help.output.find("Exit codes"), std::string::npos);
-  const Run version = run("--version");
+  const CliRun version = run("--version");
   EXPECT_EQ(version.code, 0);
   EXPECT_NE(version.output.find("protocol v1"), std::string::npos) << version.output;
-  const Run ports = run("ports");
+  const CliRun ports = run("ports");
   EXPECT_EQ(ports.code, 0) << ports.output;
 }
