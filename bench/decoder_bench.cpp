@@ -5,7 +5,12 @@
 #include <random>
 #include <vector>
 
+#include <sstream>
+
+#include "rollrig/core/force_model.h"
 #include "rollrig/core/frame_decoder.h"
+#include "rollrig/core/session_csv.h"
+#include "rollrig/sim/virtual_device.h"
 
 using namespace rollrig;
 
@@ -45,14 +50,52 @@ void BM_DecodeSampleStream(benchmark::State& state) {
   for (auto _ : state) {
     CountingSink sink;
     core::FrameDecoder d(sink);
-    for (size_t i = 0; i < bytes.size(); i += chunk) d.feed(bytes.data() + i, std::min(chunk, bytes.size() - i));
+    for (size_t i = 0; i < bytes.size(); i += chunk)
+      d.feed(bytes.data() + i, std::min(chunk, bytes.size() - i));
     benchmark::DoNotOptimize(sink.sum);
     frames += sink.n;
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
-  state.counters["frames/s"] = benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DecodeSampleStream)->Arg(64)->Arg(4096)->Unit(benchmark::kMillisecond);
+
+// What `rollrig record` does per sample after the port: decode, counts -> N and CoP, format the
+// CSV row. Input: 10 minutes of a virtual-rig session (bytes generated once, outside the timing).
+void BM_DecodeForceCsvPerSample(benchmark::State& state) {
+  sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = 5;
+  cfg.body.duration_s = 600;
+  sim::VirtualDevice dev(cfg);
+  std::vector<uint8_t> bytes;
+  uint8_t wire[proto::kMaxWireFrame];
+  proto::CommandFrame start{proto::kCmdStart, 1, 0, {}};
+  dev.receive(wire, proto::encodeCommand(start, wire, sizeof(wire)));
+  dev.advanceTo(600000000, bytes);
+  const core::ForceModel model(dev.nominalCalibration());
+
+  struct CsvSink : core::FrameSink {
+    explicit CsvSink(const core::ForceModel& m) : model(m), csv(out) {}
+    void onSample(const core::Sample& s) override { csv.writeRow(s, model.compute(s)); }
+    const core::ForceModel& model;
+    std::ostringstream out;
+    core::SessionCsvWriter csv;
+  };
+  uint64_t samples = 0;
+  for (auto _ : state) {
+    CsvSink sink(model);
+    core::FrameDecoder d(sink);
+    d.feed(bytes.data(), bytes.size());
+    samples += sink.csv.rows();
+    benchmark::DoNotOptimize(sink.out.tellp());
+  }
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
+  state.counters["ns/sample"] = benchmark::Counter(
+      static_cast<double>(samples), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_DecodeForceCsvPerSample)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

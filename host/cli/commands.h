@@ -16,7 +16,7 @@ struct RecordOptions {
   double duration_s = 0;  // 0: demo default (120 s) / until Ctrl-C on a port
   bool fast = false;
   std::string out;
-  std::string truth;  // demo only: write the body model's ground truth JSON here
+  std::string truth;   // demo only: write the body model's ground truth JSON here
   bool force = false;  // overwrite --out
   bool quiet = false;
 };

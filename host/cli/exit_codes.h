@@ -7,10 +7,10 @@ namespace rollrig::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,          // anything not listed below
-  kExitUsage = 2,            // bad command line
+  kExitFailure = 1,  // anything not listed below
+  kExitUsage = 2,    // bad command line
   kExitPortNotFound = 3,
-  kExitPermission = 4,       // join the group the message names
+  kExitPermission = 4,  // join the group the message names
   kExitPortBusy = 5,
   kExitNotRollrig = 6,       // no INFO within 3 s, or wrong magic
   kExitProtocolVersion = 7,  // device speaks another protocol major version
@@ -20,14 +20,22 @@ enum ExitCode : int {
 
 inline int exitCodeFor(io::IoErrorKind kind) {
   switch (kind) {
-    case io::IoErrorKind::kNone: return kExitOk;
-    case io::IoErrorKind::kNotFound: return kExitPortNotFound;
-    case io::IoErrorKind::kPermission: return kExitPermission;
-    case io::IoErrorKind::kBusy: return kExitPortBusy;
-    case io::IoErrorKind::kNotRollrig: return kExitNotRollrig;
-    case io::IoErrorKind::kProtocolVersion: return kExitProtocolVersion;
-    case io::IoErrorKind::kDisconnected: return kExitDisconnected;
-    case io::IoErrorKind::kSystem: return kExitFailure;
+    case io::IoErrorKind::kNone:
+      return kExitOk;
+    case io::IoErrorKind::kNotFound:
+      return kExitPortNotFound;
+    case io::IoErrorKind::kPermission:
+      return kExitPermission;
+    case io::IoErrorKind::kBusy:
+      return kExitPortBusy;
+    case io::IoErrorKind::kNotRollrig:
+      return kExitNotRollrig;
+    case io::IoErrorKind::kProtocolVersion:
+      return kExitProtocolVersion;
+    case io::IoErrorKind::kDisconnected:
+      return kExitDisconnected;
+    case io::IoErrorKind::kSystem:
+      return kExitFailure;
   }
   return kExitFailure;
 }

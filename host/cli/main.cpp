@@ -12,10 +12,10 @@
 int main(int argc, char** argv) {
   using namespace rollrig::cli;
   CLI::App app{"rollrig — pressure-sensing ball-rolling rig: record, analyse and export sessions"};
-  app.set_version_flag("--version",
-                       std::string("rollrig ") + ROLLRIG_VERSION + " (wire protocol v" +
-                           std::to_string(rollrig::proto::kProtocolMajor) + "." +
-                           std::to_string(rollrig::proto::kProtocolMinor) + ")");
+  app.set_version_flag("--version", std::string("rollrig ") + ROLLRIG_VERSION +
+                                        " (wire protocol v" +
+                                        std::to_string(rollrig::proto::kProtocolMajor) + "." +
+                                        std::to_string(rollrig::proto::kProtocolMinor) + ")");
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 ok, 1 other failure, 2 usage, 3 port not found, 4 permission denied,\n"

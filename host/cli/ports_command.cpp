@@ -24,9 +24,9 @@ int runPorts(bool json) {
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& p : ports) {
-      nlohmann::json j{{"path", p.path},       {"description", p.description},
+      nlohmann::json j{{"path", p.path},           {"description", p.description},
                        {"transport", p.transport}, {"manufacturer", p.manufacturer},
-                       {"product", p.product}, {"serial_number", p.serial_number}};
+                       {"product", p.product},     {"serial_number", p.serial_number}};
       if (p.usb_vid >= 0) {
         char vp[16];
         std::snprintf(vp, sizeof(vp), "%04x:%04x", p.usb_vid, p.usb_pid);

@@ -2,8 +2,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -27,7 +27,9 @@ namespace {
 
 constexpr double kDemoDefaultDuration_s = 120.0;
 volatile std::sig_atomic_t g_interrupted = 0;
-void onSignal(int) { g_interrupted = 1; }
+void onSignal(int) {
+  g_interrupted = 1;
+}
 
 std::string hex32(uint32_t v) {
   char b[16];
@@ -56,7 +58,8 @@ class OutputFile {
   }
   bool write(const std::string& data, std::string* why) {
     if (data.empty()) return true;
-    if (std::fwrite(data.data(), 1, data.size(), m_file) != data.size() || std::fflush(m_file) != 0) {
+    if (std::fwrite(data.data(), 1, data.size(), m_file) != data.size() ||
+        std::fflush(m_file) != 0) {
       const int e = errno;
       *why = "writing " + m_path + " failed: " + std::strerror(e) +
              (e == ENOSPC ? " (the disk is full; free some space and record again — the rows "
@@ -87,34 +90,40 @@ class OutputFile {
 }  // namespace
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt) {
-  auto* rec = app.add_subcommand("record", "Record a session to CSV from a rig, or from the virtual rig");
+  auto* rec =
+      app.add_subcommand("record", "Record a session to CSV from a rig, or from the virtual rig");
   // A later option wins (scripts/demo passes defaults that the user's arguments override).
   rec->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  auto* demo = rec->add_flag("--demo", opt.demo, "Use the built-in virtual rig (no hardware needed)");
+  auto* demo =
+      rec->add_flag("--demo", opt.demo, "Use the built-in virtual rig (no hardware needed)");
   auto* port = rec->add_option("--port", opt.port, "Serial port of the rig, e.g. /dev/ttyACM0");
   demo->excludes(port);
   rec->add_option("--baud", opt.baud, "Baud rate (default 250000, the firmware's)");
   rec->add_option("--seed", opt.seed, "Virtual rig: body-model seed (default 1)");
-  rec->add_option("--duration", opt.duration_s,
-                  "Seconds of device time to record (default: 120 for --demo, until Ctrl-C for a port)")
+  rec->add_option(
+         "--duration", opt.duration_s,
+         "Seconds of device time to record (default: 120 for --demo, until Ctrl-C for a port)")
       ->check(CLI::NonNegativeNumber);
   rec->add_flag("--fast", opt.fast, "Virtual rig: run as fast as possible instead of in real time");
   rec->add_option("--out", opt.out, "Output CSV file (docs/CSV_FORMAT.md)")->required();
   rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
-  rec->add_option("--truth", opt.truth, "Virtual rig: also write the body model's ground truth (JSON)");
+  rec->add_option("--truth", opt.truth,
+                  "Virtual rig: also write the body model's ground truth (JSON)");
   rec->add_flag("-q,--quiet", opt.quiet, "No live status line and no summary");
 }
 
 int runRecord(const RecordOptions& opt) {
   if (!opt.demo && opt.port.empty()) {
-    std::cerr << "rollrig record: say where the data comes from: --demo (virtual rig) or --port PATH.\n";
+    std::cerr
+        << "rollrig record: say where the data comes from: --demo (virtual rig) or --port PATH.\n";
     return kExitUsage;
   }
   if (!opt.demo && (opt.fast || !opt.truth.empty())) {
     std::cerr << "rollrig record: --fast and --truth only apply to --demo.\n";
     return kExitUsage;
   }
-  const double duration_s = opt.duration_s > 0 ? opt.duration_s : (opt.demo ? kDemoDefaultDuration_s : 0);
+  const double duration_s =
+      opt.duration_s > 0 ? opt.duration_s : (opt.demo ? kDemoDefaultDuration_s : 0);
 
   OutputFile out;
   std::string why;
@@ -132,7 +141,8 @@ int runRecord(const RecordOptions& opt) {
     cfg.body.seed = opt.seed;
     cfg.body.duration_s = duration_s;
     auto rig = std::make_unique<io::VirtualRigStream>(
-        cfg, opt.fast ? io::VirtualRigStream::Pacing::kFast : io::VirtualRigStream::Pacing::kRealTime);
+        cfg,
+        opt.fast ? io::VirtualRigStream::Pacing::kFast : io::VirtualRigStream::Pacing::kRealTime);
     calibration = rig->nominalCalibration();
     truth = std::make_unique<sim::Truth>(rig->device().body().truth());
     stream = std::move(rig);
@@ -222,14 +232,17 @@ int runRecord(const RecordOptions& opt) {
       char line[200];
       const double el = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
       const double force_shown = std::abs(last_force.total_n) < 0.05 ? 0.0 : last_force.total_n;
-      int n = std::snprintf(line, sizeof(line), "\r\033[K%7.1f s  %5.1f Hz  lost %llu  bad %llu  force %7.1f N",
-                            el, rate.rate_hz(), static_cast<unsigned long long>(snap.stats.frames_lost),
+      int n = std::snprintf(line, sizeof(line),
+                            "\r\033[K%7.1f s  %5.1f Hz  lost %llu  bad %llu  force %7.1f N", el,
+                            rate.rate_hz(), static_cast<unsigned long long>(snap.stats.frames_lost),
                             static_cast<unsigned long long>(snap.stats.badFrames()), force_shown);
       if (last_force.has_cop && n > 0 && n < static_cast<int>(sizeof(line)))
-        std::snprintf(line + n, sizeof(line) - n, "  ball %+6.0f,%+6.0f mm", last_force.x_mm, last_force.y_mm);
+        std::snprintf(line + n, sizeof(line) - n, "  ball %+6.0f,%+6.0f mm", last_force.x_mm,
+                      last_force.y_mm);
       std::cerr << line << std::flush;
     }
-    if (!done && samples.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(opt.fast ? 1 : 20));
+    if (!done && samples.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(opt.fast ? 1 : 20));
   }
   acq.stop();
   acq.take(samples, &snap);  // final statistics
@@ -250,18 +263,23 @@ int runRecord(const RecordOptions& opt) {
     const double secs = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
     const double mean_rate = (csv.rows() > 1 && secs > 0) ? (csv.rows() - 1) / secs : 0.0;
     std::printf("recorded %llu samples (%.3f s of device time) to %s (%s)\n",
-                static_cast<unsigned long long>(csv.rows()), secs, opt.out.c_str(), stop_reason.c_str());
-    std::printf("  rate %.2f Hz from device time; frames lost %llu in %llu gaps; CRC errors %llu; "
-                "malformed %llu; device resets %llu; clock wraps %llu\n",
-                mean_rate, static_cast<unsigned long long>(st.frames_lost),
-                static_cast<unsigned long long>(st.seq_gaps), static_cast<unsigned long long>(st.crc_errors),
-                static_cast<unsigned long long>(st.malformed + st.oversized),
-                static_cast<unsigned long long>(st.device_resets), static_cast<unsigned long long>(st.time_wraps));
-    std::printf("  device: %s, firmware %u.%u.%u, protocol %u.%u, serial %s, %u cells at %u Hz; "
-                "calibration: %s\n",
-                acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
-                info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(),
-                info.channel_count, info.rate_hz, calibration.source.c_str());
+                static_cast<unsigned long long>(csv.rows()), secs, opt.out.c_str(),
+                stop_reason.c_str());
+    std::printf(
+        "  rate %.2f Hz from device time; frames lost %llu in %llu gaps; CRC errors %llu; "
+        "malformed %llu; device resets %llu; clock wraps %llu\n",
+        mean_rate, static_cast<unsigned long long>(st.frames_lost),
+        static_cast<unsigned long long>(st.seq_gaps),
+        static_cast<unsigned long long>(st.crc_errors),
+        static_cast<unsigned long long>(st.malformed + st.oversized),
+        static_cast<unsigned long long>(st.device_resets),
+        static_cast<unsigned long long>(st.time_wraps));
+    std::printf(
+        "  device: %s, firmware %u.%u.%u, protocol %u.%u, serial %s, %u cells at %u Hz; "
+        "calibration: %s\n",
+        acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
+        info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(), info.channel_count,
+        info.rate_hz, calibration.source.c_str());
   }
   return exit_code;
 }

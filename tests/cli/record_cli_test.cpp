@@ -100,7 +100,8 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
     sum_abs += std::abs(f - m.total_force_n);
     if (m.total_force_n > 50) {
       ASSERT_FALSE(c[12].empty()) << "ball placed under load, row " << rows;
-      worst_cop = std::max(worst_cop, std::hypot(std::stod(c[12]) - m.x_mm, std::stod(c[13]) - m.y_mm));
+      worst_cop =
+          std::max(worst_cop, std::hypot(std::stod(c[12]) - m.x_mm, std::stod(c[13]) - m.y_mm));
       ++loaded;
     }
     ++rows;

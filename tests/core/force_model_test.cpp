@@ -9,7 +9,8 @@ Sample sampleFromForces(const Calibration& cal, const double* force_n) {
   Sample s;
   s.channel_count = 4;
   for (int i = 0; i < 4; ++i)
-    s.raw_counts[i] = static_cast<int32_t>(cal.cells[i].offset_counts + force_n[i] / cal.cells[i].n_per_count);
+    s.raw_counts[i] =
+        static_cast<int32_t>(cal.cells[i].offset_counts + force_n[i] / cal.cells[i].n_per_count);
   return s;
 }
 }  // namespace

@@ -31,7 +31,8 @@ proto::SampleFrame makeSample(uint16_t seq, uint32_t t_us, uint8_t flags = 0) {
   f.fresh_mask = 0x0F;
   f.flags = flags;
   f.channel_count = 4;
-  for (int i = 0; i < 4; ++i) f.raw_counts[i] = static_cast<int32_t>((seq * 7919 + i * 104729) % 8000000) - 4000000;
+  for (int i = 0; i < 4; ++i)
+    f.raw_counts[i] = static_cast<int32_t>((seq * 7919 + i * 104729) % 8000000) - 4000000;
   return f;
 }
 
@@ -41,9 +42,11 @@ void append(std::vector<uint8_t>& out, const proto::SampleFrame& f) {
   out.insert(out.end(), wire, wire + n);
 }
 
-std::vector<uint8_t> stream(uint16_t first_seq, int count, uint32_t t0 = 1000, uint32_t period = 12500) {
+std::vector<uint8_t> stream(uint16_t first_seq, int count, uint32_t t0 = 1000,
+                            uint32_t period = 12500) {
   std::vector<uint8_t> out;
-  for (int i = 0; i < count; ++i) append(out, makeSample(static_cast<uint16_t>(first_seq + i), t0 + i * period));
+  for (int i = 0; i < count; ++i)
+    append(out, makeSample(static_cast<uint16_t>(first_seq + i), t0 + i * period));
   return out;
 }
 
@@ -59,7 +62,8 @@ TEST(FrameDecoder, DecodesTheSameFramesWhateverTheChunkSize) {
   for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{25}, size_t{26}, size_t{1000}}) {
     CollectingSink sink;
     FrameDecoder d(sink);
-    for (size_t i = 0; i < bytes.size(); i += chunk) d.feed(bytes.data() + i, std::min(chunk, bytes.size() - i));
+    for (size_t i = 0; i < bytes.size(); i += chunk)
+      d.feed(bytes.data() + i, std::min(chunk, bytes.size() - i));
     ASSERT_EQ(sink.samples.size(), 500u) << "chunk " << chunk;
     for (size_t i = 0; i < 500; ++i) {
       EXPECT_EQ(sink.samples[i].seq, whole_sink.samples[i].seq);
@@ -118,7 +122,7 @@ TEST(FrameDecoder, CountsATruncatedFrameAndKeepsTheNext) {
   auto a = stream(0, 1);
   auto b = stream(1, 1, 1000 + 12500);
   std::vector<uint8_t> bytes(a.begin(), a.begin() + 10);  // cut mid-frame ...
-  bytes.push_back(0);                                      // ... then a delimiter (line noise)
+  bytes.push_back(0);                                     // ... then a delimiter (line noise)
   bytes.insert(bytes.end(), b.begin(), b.end());
   CollectingSink sink;
   FrameDecoder d(sink);
@@ -152,7 +156,8 @@ TEST(FrameDecoder, DropsALateFrameAfterCountingItsGapSoTimeNeverRunsBackwards) {
   FrameDecoder d(sink);
   d.feed(bytes.data(), bytes.size());
   ASSERT_EQ(sink.samples.size(), 3u);
-  for (size_t i = 1; i < sink.samples.size(); ++i) EXPECT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us);
+  for (size_t i = 1; i < sink.samples.size(); ++i)
+    EXPECT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us);
   EXPECT_EQ(d.stats().out_of_order, 1u);
   EXPECT_EQ(d.stats().frames_lost, 1u);
 }
@@ -195,7 +200,8 @@ TEST(FrameDecoder, ContinuesTimeForwardWhenTheDeviceRestarts) {
   FrameDecoder d(sink);
   d.feed(bytes.data(), bytes.size());
   ASSERT_EQ(sink.samples.size(), 254u);
-  for (size_t i = 1; i < sink.samples.size(); ++i) EXPECT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us);
+  for (size_t i = 1; i < sink.samples.size(); ++i)
+    EXPECT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us);
   EXPECT_EQ(sink.samples[51].t_us - sink.samples[50].t_us, 12500u);
   EXPECT_EQ(d.stats().device_resets, 2u);
   EXPECT_EQ(d.stats().frames_lost, 0u);

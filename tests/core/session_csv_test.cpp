@@ -39,6 +39,7 @@ TEST(SessionCsvWriter, WritesTimeFromTheFirstSampleAndLeavesCopEmptyWithoutLoad)
   std::getline(in, row1);
   std::getline(in, row2);
   EXPECT_EQ(row1, "0.000000,7,0,1,-2,3,-8388608,0.0000,-0.2500,1.5000,2.0000,3.2500,,,0");
-  EXPECT_EQ(row2, "0.012500,9,1,1,-2,3,-8388608,0.0000,-0.2500,1.5000,2.0000,3.2500,-120.46,33.30,4");
+  EXPECT_EQ(row2,
+            "0.012500,9,1,1,-2,3,-8388608,0.0000,-0.2500,1.5000,2.0000,3.2500,-120.46,33.30,4");
   EXPECT_EQ(w.rows(), 2u);
 }

@@ -156,7 +156,8 @@ TEST(SerialPort, ReadWithZeroTimeoutDoesNotWait) {
   uint8_t buf[64];
   const auto start = Clock::now();
   EXPECT_EQ(port->read(buf, sizeof(buf), 0, &err), 0);
-  EXPECT_LT(elapsedMs(start), 50);
+  EXPECT_LT(elapsedMs(start), 500)
+      << "a zero timeout must not block (generous bound: shared CI machines)";
 }
 
 TEST(SerialPort, ReadReturnsAsSoonAsSomeBytesArriveWithoutWaitingToFillTheBuffer) {

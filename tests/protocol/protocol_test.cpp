@@ -39,7 +39,9 @@ TEST(Crc16, MatchesTheCcittFalseCheckValue) {
   EXPECT_EQ(crc16(s, sizeof(s)), 0x29B1);
 }
 
-TEST(Crc16, OfNothingIsTheInitialValue) { EXPECT_EQ(crc16(nullptr, 0), 0xFFFF); }
+TEST(Crc16, OfNothingIsTheInitialValue) {
+  EXPECT_EQ(crc16(nullptr, 0), 0xFFFF);
+}
 
 TEST(Cobs, EncodesTheReferenceVectors) {
   EXPECT_EQ(cobs({0x00}), (std::vector<uint8_t>{0x01, 0x01}));
@@ -62,7 +64,8 @@ TEST(Cobs, HandlesRunsOf254NonZeroBytes) {
 TEST(Cobs, RoundTripsEveryLengthUpTo300WithZerosAnywhere) {
   for (size_t len = 1; len <= 300; ++len) {
     std::vector<uint8_t> in(len);
-    for (size_t i = 0; i < len; ++i) in[i] = static_cast<uint8_t>((i * 37 + len) % 7 == 0 ? 0 : i * 13 + 1);
+    for (size_t i = 0; i < len; ++i)
+      in[i] = static_cast<uint8_t>((i * 37 + len) % 7 == 0 ? 0 : i * 13 + 1);
     auto enc = cobs(in);
     for (uint8_t b : enc) ASSERT_NE(b, 0) << "COBS output must never contain a zero";
     ASSERT_EQ(uncobs(enc), in) << "length " << len;
@@ -220,7 +223,8 @@ TEST(CheckPayload, RejectsAFlippedBitAndReportsUnknownTypes) {
     for (int bit = 0; bit < 8; ++bit) {
       auto q = p;
       q[i] ^= static_cast<uint8_t>(1u << bit);
-      EXPECT_EQ(checkPayload(q.data(), q.size(), &type), kParseBadCrc) << "byte " << i << " bit " << bit;
+      EXPECT_EQ(checkPayload(q.data(), q.size(), &type), kParseBadCrc)
+          << "byte " << i << " bit " << bit;
     }
   }
   // A well-formed frame of a type from a future minor version: ignored, not an error.

@@ -40,6 +40,18 @@ void FrameDecoder::resync() {
   m_have_seq = false;
 }
 
+template <typename Frame, typename Deliver>
+void FrameDecoder::parseThen(proto::ParseResult (*parse)(const uint8_t*, size_t, Frame*),
+                             const uint8_t* payload, size_t n, Deliver&& deliver) {
+  Frame f;
+  if (parse(payload, n, &f) != proto::kParseOk) {
+    ++m_stats.malformed;
+    return;
+  }
+  ++m_stats.frames_ok;
+  deliver(f);
+}
+
 void FrameDecoder::onFrameBytes(size_t len) {
   uint8_t payload[proto::kMaxWireFrame];
   const size_t n = proto::cobsDecode(m_buf, len, payload, sizeof(payload));
@@ -61,50 +73,28 @@ void FrameDecoder::onFrameBytes(size_t len) {
       ++m_stats.malformed;
       return;
   }
-  proto::ParseResult r = proto::kParseUnknownType;
   switch (type) {
-    case proto::kTypeSample: {
-      proto::SampleFrame f;
-      r = proto::parseSample(payload, n, &f);
-      if (r == proto::kParseOk) {
-        ++m_stats.frames_ok;
-        deliverSample(f);
-      }
+    case proto::kTypeSample:
+      parseThen<proto::SampleFrame>(proto::parseSample, payload, n,
+                                    [this](const auto& f) { deliverSample(f); });
       break;
-    }
-    case proto::kTypeInfo: {
-      proto::InfoFrame f;
-      r = proto::parseInfo(payload, n, &f);
-      if (r == proto::kParseOk) {
-        ++m_stats.frames_ok;
-        m_sink.onInfo(f);
-      }
+    case proto::kTypeInfo:
+      parseThen<proto::InfoFrame>(proto::parseInfo, payload, n,
+                                  [this](const auto& f) { m_sink.onInfo(f); });
       break;
-    }
-    case proto::kTypeStatus: {
-      proto::StatusFrame f;
-      r = proto::parseStatus(payload, n, &f);
-      if (r == proto::kParseOk) {
-        ++m_stats.frames_ok;
-        m_sink.onStatus(f);
-      }
+    case proto::kTypeStatus:
+      parseThen<proto::StatusFrame>(proto::parseStatus, payload, n,
+                                    [this](const auto& f) { m_sink.onStatus(f); });
       break;
-    }
-    case proto::kTypeAck: {
-      proto::AckFrame f;
-      r = proto::parseAck(payload, n, &f);
-      if (r == proto::kParseOk) {
-        ++m_stats.frames_ok;
-        m_sink.onAck(f);
-      }
+    case proto::kTypeAck:
+      parseThen<proto::AckFrame>(proto::parseAck, payload, n,
+                                 [this](const auto& f) { m_sink.onAck(f); });
       break;
-    }
     default:
       // A host command echoed back to us (e.g. a loopback): not for the host; ignore it.
       ++m_stats.unknown_types;
-      return;
+      break;
   }
-  if (r != proto::kParseOk) ++m_stats.malformed;
 }
 
 void FrameDecoder::deliverSample(const proto::SampleFrame& f) {
@@ -113,9 +103,9 @@ void FrameDecoder::deliverSample(const proto::SampleFrame& f) {
   // jumping back (a reordered frame moves back by a frame or two, a reboot by much more).
   const int32_t dt_us = static_cast<int32_t>(f.t_us - m_clock.lastRaw());
   const uint16_t d = static_cast<uint16_t>(f.seq - m_last_seq);
-  const bool restarted = m_clock.started() &&
-                         ((f.flags & proto::kFlagResetSeen) != 0 ||
-                          (m_have_seq && d >= 0x8000 && dt_us < -kRestartBackstep_us));
+  const bool restarted =
+      m_clock.started() && ((f.flags & proto::kFlagResetSeen) != 0 ||
+                            (m_have_seq && d >= 0x8000 && dt_us < -kRestartBackstep_us));
   if (m_have_seq && !restarted) {
     if (d == 0) {
       ++m_stats.duplicates;

@@ -31,7 +31,9 @@ std::string SessionCsvWriter::header() {
   return h;
 }
 
-void SessionCsvWriter::writeHeader() { m_out << header() << '\n'; }
+void SessionCsvWriter::writeHeader() {
+  m_out << header() << '\n';
+}
 
 void SessionCsvWriter::writeRow(const Sample& s, const ForceSample& f) {
   if (!m_have_t0) {

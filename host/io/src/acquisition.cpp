@@ -24,7 +24,8 @@ class Acquisition::Sink : public core::FrameSink {
     if (a.result != proto::kAckOk) ++nacks;
     // Arm on START's own ACK: the decoder delivers frames in order, so every sample after it
     // (even in the same chunk) is ours and nothing before it is.
-    if (a.cmd_type == proto::kCmdStart && a.cmd_seq == arm_on_start_seq && a.result == proto::kAckOk)
+    if (a.cmd_type == proto::kCmdStart && a.cmd_seq == arm_on_start_seq &&
+        a.result == proto::kAckOk)
       armed = true;
     acks.push_back(a);
   }
@@ -44,7 +45,9 @@ Acquisition::Acquisition(std::unique_ptr<ByteStream> stream)
       m_sink(std::make_unique<Sink>()),
       m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)) {}
 
-Acquisition::~Acquisition() { stop(); }
+Acquisition::~Acquisition() {
+  stop();
+}
 
 bool Acquisition::sendCommand(uint8_t type, uint8_t* seq_out, IoError* err) {
   proto::CommandFrame c{};
@@ -69,15 +72,17 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
       const auto& st = m_decoder->stats();
       std::string why;
       if (bytes_seen == 0) {
-        why = "it sent nothing. Is the rollrig firmware flashed (see hardware/README.md), and is "
-              "this the right port? `rollrig ports` lists them.";
+        why =
+            "it sent nothing. Is the rollrig firmware flashed (see hardware/README.md), and is "
+            "this the right port? `rollrig ports` lists them.";
       } else if (st.frames_ok == 0) {
         why = "it sent " + std::to_string(bytes_seen) +
               " bytes but no valid rollrig frame (another sketch, or a baud rate other than the "
               "firmware's?). Flash the rollrig firmware or pick the right port.";
       } else {
-        why = "it sent rollrig frames but never answered IDENTIFY with INFO. Power-cycle the "
-              "rig and try again.";
+        why =
+            "it sent rollrig frames but never answered IDENTIFY with INFO. Power-cycle the "
+            "rig and try again.";
       }
       *err = makeError(IoErrorKind::kNotRollrig,
                        "no rollrig answered on " + port + " within " +
@@ -122,9 +127,9 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     for (const auto& a : m_sink->acks) {
       if (a.cmd_seq == start_seq && a.cmd_type == proto::kCmdStart) {
         if (a.result != proto::kAckOk) {
-          *err = makeError(IoErrorKind::kNotRollrig,
-                           "the rollrig on " + port + " refused START (result " +
-                               std::to_string(a.result) + ").");
+          *err = makeError(IoErrorKind::kNotRollrig, "the rollrig on " + port +
+                                                         " refused START (result " +
+                                                         std::to_string(a.result) + ").");
           return false;
         }
         acked = true;
@@ -196,4 +201,3 @@ void Acquisition::stop() {
 }
 
 }  // namespace rollrig::io
-

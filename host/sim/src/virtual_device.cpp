@@ -136,7 +136,8 @@ void VirtualDevice::emit(const uint8_t* wire, size_t n, std::vector<uint8_t>& ou
   std::uniform_int_distribution<int> flip(1, 255);
   for (size_t i = 0; i < n; ++i) {
     uint8_t b = wire[i];
-    if (u(m_fault_rng) < m_cfg.byte_corrupt_probability) b ^= static_cast<uint8_t>(flip(m_fault_rng));
+    if (u(m_fault_rng) < m_cfg.byte_corrupt_probability)
+      b ^= static_cast<uint8_t>(flip(m_fault_rng));
     out.push_back(b);
   }
 }
@@ -174,7 +175,8 @@ void VirtualDevice::sendSample(std::vector<uint8_t>& out) {
   f.channel_count = core::kCellCount;
   for (int i = 0; i < core::kCellCount; ++i) {
     f.raw_counts[i] = m.raw_counts[i];
-    if (m.raw_counts[i] >= 0x7FFFFF || m.raw_counts[i] <= -0x800000) f.flags |= proto::kFlagSaturated;
+    if (m.raw_counts[i] >= 0x7FFFFF || m.raw_counts[i] <= -0x800000)
+      f.flags |= proto::kFlagSaturated;
   }
   if (m_first_sample_after_boot) {
     f.flags |= proto::kFlagResetSeen;

@@ -76,11 +76,11 @@ enum ResetCause {
 
 // [SECTION] Frame contents (host-friendly values; the wire layout is in PROTOCOL.md)
 struct SampleFrame {
-  uint16_t seq;          // advances for every frame built, including frames the device dropped
-  uint32_t t_us;         // device microsecond counter at conversion-ready, wraps every ~71.6 min
-  uint8_t fresh_mask;    // bit i set: channel i is a new conversion (not a repeat)
-  uint8_t flags;         // SampleFlag bits
-  uint8_t channel_count; // 1..kMaxChannels, implied by the payload length on the wire
+  uint16_t seq;           // advances for every frame built, including frames the device dropped
+  uint32_t t_us;          // device microsecond counter at conversion-ready, wraps every ~71.6 min
+  uint8_t fresh_mask;     // bit i set: channel i is a new conversion (not a repeat)
+  uint8_t flags;          // SampleFlag bits
+  uint8_t channel_count;  // 1..kMaxChannels, implied by the payload length on the wire
   int32_t raw_counts[kMaxChannels];  // sign-extended 24-bit two's complement HX711 counts
 };
 
@@ -93,9 +93,9 @@ struct InfoFrame {
   uint8_t fw_patch;
   uint32_t build_id;
   uint8_t channel_count;
-  uint16_t rate_hz;        // nominal sample rate
+  uint16_t rate_hz;  // nominal sample rate
   uint32_t device_serial;
-  uint8_t reset_cause;     // ResetCause of the last boot
+  uint8_t reset_cause;  // ResetCause of the last boot
 };
 
 struct StatusFrame {
@@ -123,7 +123,9 @@ struct CommandFrame {
 
 // Payload sizes including type byte and CRC.
 const size_t kSamplePayloadBase = 9;  // type, seq, t_us, fresh, flags
-inline size_t samplePayloadSize(uint8_t channels) { return kSamplePayloadBase + 3u * channels + kCrcSize; }
+inline size_t samplePayloadSize(uint8_t channels) {
+  return kSamplePayloadBase + 3u * channels + kCrcSize;
+}
 const size_t kInfoPayloadSize = 24;
 const size_t kStatusPayloadSize = 17;
 const size_t kAckPayloadSize = 6;
@@ -151,10 +153,10 @@ size_t finishFrame(uint8_t* payload, size_t len, uint8_t* wire, size_t cap);
 // [SECTION] Decoding: one decoded payload (type .. CRC) -> frame
 enum ParseResult {
   kParseOk = 0,
-  kParseTooShort,    // fewer bytes than type + CRC
+  kParseTooShort,  // fewer bytes than type + CRC
   kParseBadCrc,
-  kParseBadLength,   // CRC fine but the size does not fit the type
-  kParseUnknownType, // CRC fine, type not known to this version: ignore it
+  kParseBadLength,    // CRC fine but the size does not fit the type
+  kParseUnknownType,  // CRC fine, type not known to this version: ignore it
 };
 // Checks the CRC; on success *type is the frame type.
 ParseResult checkPayload(const uint8_t* payload, size_t len, uint8_t* type);
@@ -186,7 +188,9 @@ class FrameAccumulator {
 };
 
 // [SECTION] Little-endian field helpers (shared so both sides agree on every byte)
-inline void putU8(uint8_t*& p, uint8_t v) { *p++ = v; }
+inline void putU8(uint8_t*& p, uint8_t v) {
+  *p++ = v;
+}
 inline void putU16(uint8_t*& p, uint16_t v) {
   *p++ = static_cast<uint8_t>(v);
   *p++ = static_cast<uint8_t>(v >> 8);
@@ -201,7 +205,9 @@ inline void putI24(uint8_t*& p, int32_t v) {
   *p++ = static_cast<uint8_t>(u >> 8);
   *p++ = static_cast<uint8_t>(u >> 16);
 }
-inline uint8_t getU8(const uint8_t*& p) { return *p++; }
+inline uint8_t getU8(const uint8_t*& p) {
+  return *p++;
+}
 inline uint16_t getU16(const uint8_t*& p) {
   uint16_t v = static_cast<uint16_t>(p[0] | (static_cast<uint16_t>(p[1]) << 8));
   p += 2;

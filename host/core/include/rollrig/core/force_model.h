@@ -20,7 +20,7 @@ namespace rollrig::core {
 inline constexpr double kNominalCountsPerNewton = 4390.0;
 
 struct CellCalibration {
-  double offset_counts = 0;                        // reading with the plate unloaded
+  double offset_counts = 0;  // reading with the plate unloaded
   double n_per_count = 1.0 / kNominalCountsPerNewton;
 };
 

@@ -23,29 +23,29 @@
 namespace rollrig::core {
 
 struct Sample {
-  uint64_t t_us = 0;      // device time, unwrapped (DeviceClock), microseconds
-  uint16_t seq = 0;       // the frame's sequence number
-  uint8_t fresh_mask = 0; // bit i: channel i is a new conversion
-  uint8_t flags = 0;      // proto::SampleFlag bits
+  uint64_t t_us = 0;       // device time, unwrapped (DeviceClock), microseconds
+  uint16_t seq = 0;        // the frame's sequence number
+  uint8_t fresh_mask = 0;  // bit i: channel i is a new conversion
+  uint8_t flags = 0;       // proto::SampleFlag bits
   uint8_t channel_count = 0;
   std::array<int32_t, proto::kMaxChannels> raw_counts{};  // sign-extended HX711 counts
   uint32_t lost_before = 0;  // frames missing between the previous sample and this one
 };
 
 struct DecoderStats {
-  uint64_t bytes = 0;            // bytes fed
-  uint64_t frames_ok = 0;        // frames with a good CRC and a known type and size
-  uint64_t samples = 0;          // SAMPLE frames delivered
-  uint64_t crc_errors = 0;       // frames whose CRC did not match
-  uint64_t malformed = 0;        // bad COBS, too short, or wrong size for their type
-  uint64_t oversized = 0;        // runs longer than any frame (garbage) discarded to resync
-  uint64_t unknown_types = 0;    // good frames of a type this version does not know (ignored)
-  uint64_t seq_gaps = 0;         // places where frames went missing
-  uint64_t frames_lost = 0;      // total frames missing across all gaps
-  uint64_t duplicates = 0;       // SAMPLE with the same seq as the previous one (dropped)
-  uint64_t out_of_order = 0;     // SAMPLE older than the previous one (dropped)
-  uint64_t time_wraps = 0;       // device u32 microsecond counter wrapped
-  uint64_t device_resets = 0;    // device restarted mid-stream (clock or RESET_SEEN flag)
+  uint64_t bytes = 0;          // bytes fed
+  uint64_t frames_ok = 0;      // frames with a good CRC and a known type and size
+  uint64_t samples = 0;        // SAMPLE frames delivered
+  uint64_t crc_errors = 0;     // frames whose CRC did not match
+  uint64_t malformed = 0;      // bad COBS, too short, or wrong size for their type
+  uint64_t oversized = 0;      // runs longer than any frame (garbage) discarded to resync
+  uint64_t unknown_types = 0;  // good frames of a type this version does not know (ignored)
+  uint64_t seq_gaps = 0;       // places where frames went missing
+  uint64_t frames_lost = 0;    // total frames missing across all gaps
+  uint64_t duplicates = 0;     // SAMPLE with the same seq as the previous one (dropped)
+  uint64_t out_of_order = 0;   // SAMPLE older than the previous one (dropped)
+  uint64_t time_wraps = 0;     // device u32 microsecond counter wrapped
+  uint64_t device_resets = 0;  // device restarted mid-stream (clock or RESET_SEEN flag)
 
   uint64_t badFrames() const { return crc_errors + malformed + oversized; }
 };
@@ -74,6 +74,9 @@ class FrameDecoder {
 
  private:
   void onFrameBytes(size_t len);
+  template <typename Frame, typename Deliver>
+  void parseThen(proto::ParseResult (*parse)(const uint8_t*, size_t, Frame*),
+                 const uint8_t* payload, size_t n, Deliver&& deliver);
   void deliverSample(const proto::SampleFrame& f);
 
   // Device time moving back by more than this together with the sequence number is a reboot.

@@ -14,7 +14,8 @@ class RateMeter {
 
   void add(uint64_t t_us) {
     m_times.push_back(t_us);
-    while (m_times.size() > 2 && m_times.back() - m_times.front() > m_window_us) m_times.pop_front();
+    while (m_times.size() > 2 && m_times.back() - m_times.front() > m_window_us)
+      m_times.pop_front();
   }
 
   // Samples per second over the window; 0 until two samples are in.

@@ -36,9 +36,9 @@ struct HandshakeOptions {
 struct AcquisitionSnapshot {
   core::DecoderStats stats;
   std::optional<proto::StatusFrame> last_status;
-  uint64_t nacks = 0;     // commands the device refused
-  IoError error;          // set when the stream failed (e.g. device unplugged); thread has ended
-  bool running = false;   // the I/O thread is alive
+  uint64_t nacks = 0;    // commands the device refused
+  IoError error;         // set when the stream failed (e.g. device unplugged); thread has ended
+  bool running = false;  // the I/O thread is alive
 };
 
 class Acquisition {

@@ -47,10 +47,10 @@ struct BodyModelConfig {
   // next() keeps producing (empty-plate) samples beyond it.
   double duration_s = 120;
   double rate_hz = 80.0;
-  double body_mass_kg = 0;    // 0: drawn from the seed, 55..110 kg
-  bool sensor_noise = true;   // HX711 input noise (~0.02 N rms per cell at the default gain)
-  bool drift = true;          // slow per-cell baseline drift (counts), as from temperature
-  bool quantise = true;       // round to integer counts and clip to 24 bits
+  double body_mass_kg = 0;   // 0: drawn from the seed, 55..110 kg
+  bool sensor_noise = true;  // HX711 input noise (~0.02 N rms per cell at the default gain)
+  bool drift = true;         // slow per-cell baseline drift (counts), as from temperature
+  bool quantise = true;      // round to integer counts and clip to 24 bits
 };
 
 // Per-cell transfer: raw_counts = offset_counts + counts_per_n * force_n (+ drift + noise).
@@ -63,23 +63,23 @@ struct CellSensor {
 
 struct ModelSample {
   double t_s = 0;
-  std::array<double, core::kCellCount> force_n{};       // true per-cell ball load (no drift/noise)
-  std::array<int32_t, core::kCellCount> raw_counts{};   // what the HX711s report
-  double total_force_n = 0;                             // sum of force_n
-  double x_mm = 0;                                      // ball position (CoP), meaningful when
-  double y_mm = 0;                                      //   total_force_n is not tiny
+  std::array<double, core::kCellCount> force_n{};      // true per-cell ball load (no drift/noise)
+  std::array<int32_t, core::kCellCount> raw_counts{};  // what the HX711s report
+  double total_force_n = 0;                            // sum of force_n
+  double x_mm = 0;                                     // ball position (CoP), meaningful when
+  double y_mm = 0;                                     //   total_force_n is not tiny
   Phase phase = Phase::kEmpty;
   Side side = Side::kNone;
 };
 
 struct TruthHold {
-  double start_s = 0;                // ball became still at the spot
-  double end_s = 0;                  // ball moved on / load left
-  std::optional<double> release_s;   // when the trigger point released; none if abandoned
+  double start_s = 0;               // ball became still at the spot
+  double end_s = 0;                 // ball moved on / load left
+  std::optional<double> release_s;  // when the trigger point released; none if abandoned
   Side side = Side::kNone;
-  double x_mm = 0;                   // spot centre
+  double x_mm = 0;  // spot centre
   double y_mm = 0;
-  double level_n = 0;                // settled hold load before any release
+  double level_n = 0;  // settled hold load before any release
 };
 
 struct TruthSegment {
