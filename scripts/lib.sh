@@ -9,6 +9,7 @@ ROLLRIG_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libserialport-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  gcc-avr binutils-avr avr-libc arduino-core-avr avrdude
 )
 
 rollrig_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -210,7 +210,7 @@ TEST(FrameDecoder, ContinuesTimeForwardWhenTheDeviceRestarts) {
 TEST(FrameDecoder, PassesInfoStatusAndAckToTheSinkAndIgnoresUnknownTypes) {
   std::vector<uint8_t> bytes;
   uint8_t wire[proto::kMaxWireFrame];
-  proto::InfoFrame info{proto::kMagic, 1, 0, 0, 1, 0, 7, 4, 80, 1234, proto::kResetPowerOn};
+  proto::InfoFrame info{proto::kMagic, 1, 0, 0, 1, 0, 7, 4, 80, 1234, proto::kResetPowerOn, 0};
   bytes.insert(bytes.end(), wire, wire + proto::encodeInfo(info, wire, sizeof(wire)));
   uint8_t future[8] = {0x70, 1, 2};
   bytes.insert(bytes.end(), wire, wire + proto::finishFrame(future, 3, wire, sizeof(wire)));

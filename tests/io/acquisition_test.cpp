@@ -65,7 +65,7 @@ class ScriptedStream : public io::ByteStream {
 };
 
 std::vector<uint8_t> infoBytes(uint8_t major) {
-  proto::InfoFrame f{proto::kMagic, major, 0, 0, 1, 0, 1, 4, 80, 99, 0};
+  proto::InfoFrame f{proto::kMagic, major, 0, 0, 1, 0, 1, 4, 80, 99, 0, 0};
   uint8_t wire[proto::kMaxWireFrame];
   return std::vector<uint8_t>(wire, wire + proto::encodeInfo(f, wire, sizeof(wire)));
 }

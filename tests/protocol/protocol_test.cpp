@@ -3,11 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 using namespace rollrig::proto;
 
 namespace {
+
+const uint8_t kSettingsVersionForTest = 1;
 
 std::vector<uint8_t> cobs(const std::vector<uint8_t>& in) {
   std::vector<uint8_t> out(in.size() + in.size() / 254 + 2);
@@ -145,7 +148,8 @@ TEST(SampleFrame, FieldsAreLittleEndianAtTheDocumentedOffsets) {
 }
 
 TEST(InfoFrame, RoundTrips) {
-  InfoFrame f{kMagic, 1, 7, 2, 3, 4, 0xCAFEBABE, 4, 80, 0x00C0FFEE, kResetWatchdog};
+  InfoFrame f{
+      kMagic, 1, 7, 2, 3, 4, 0xCAFEBABE, 4, 80, 0x00C0FFEE, kResetWatchdog, kInfoSettingsRestored};
   uint8_t wire[kMaxWireFrame];
   auto p = decodeWire(wire, encodeInfo(f, wire, sizeof(wire)));
   ASSERT_EQ(p.size(), kInfoPayloadSize);
@@ -164,6 +168,26 @@ TEST(InfoFrame, RoundTrips) {
   EXPECT_EQ(g.rate_hz, 80);
   EXPECT_EQ(g.device_serial, 0x00C0FFEEu);
   EXPECT_EQ(g.reset_cause, kResetWatchdog);
+  EXPECT_EQ(g.status_flags, kInfoSettingsRestored);
+}
+
+TEST(SettingsFrame, RoundTrips) {
+  SettingsFrame f{kSettingsVersionForTest, 0x01020304, 3, 500000, {'l', 'e', 'f', 't'}, 1};
+  uint8_t wire[kMaxWireFrame];
+  auto p = decodeWire(wire, encodeSettings(f, wire, sizeof(wire)));
+  ASSERT_EQ(p.size(), kSettingsPayloadSize);
+  uint8_t type = 0;
+  ASSERT_EQ(checkPayload(p.data(), p.size(), &type), kParseOk);
+  EXPECT_EQ(type, kTypeSettings);
+  SettingsFrame g{};
+  ASSERT_EQ(parseSettings(p.data(), p.size(), &g), kParseOk);
+  EXPECT_EQ(g.version, kSettingsVersionForTest);
+  EXPECT_EQ(g.device_serial, 0x01020304u);
+  EXPECT_EQ(g.cell_count, 3);
+  EXPECT_EQ(g.baud, 500000u);
+  EXPECT_EQ(std::string(g.board_name, 4), "left");
+  EXPECT_EQ(g.board_name[4], 0);
+  EXPECT_EQ(g.defaults_restored, 1);
 }
 
 TEST(StatusFrame, RoundTrips) {
@@ -246,7 +270,7 @@ TEST(ParseSample, RejectsAPartialChannel) {
 }
 
 TEST(ParseInfo, AcceptsFieldsAppendedByALaterMinorVersion) {
-  InfoFrame f{kMagic, 1, 9, 0, 1, 0, 1, 4, 80, 5, 0};
+  InfoFrame f{kMagic, 1, 9, 0, 1, 0, 1, 4, 80, 5, 0, 0};
   uint8_t buf[kMaxPayload];
   uint8_t wire[kMaxWireFrame];
   auto p0 = decodeWire(wire, encodeInfo(f, wire, sizeof(wire)));

@@ -90,6 +90,10 @@ void FrameDecoder::onFrameBytes(size_t len) {
       parseThen<proto::AckFrame>(proto::parseAck, payload, n,
                                  [this](const auto& f) { m_sink.onAck(f); });
       break;
+    case proto::kTypeSettings:
+      parseThen<proto::SettingsFrame>(proto::parseSettings, payload, n,
+                                      [this](const auto& f) { m_sink.onSettings(f); });
+      break;
     default:
       // A host command echoed back to us (e.g. a loopback): not for the host; ignore it.
       ++m_stats.unknown_types;

@@ -100,6 +100,7 @@ size_t encodeInfo(const InfoFrame& f, uint8_t* wire, size_t cap) {
   putU16(p, f.rate_hz);
   putU32(p, f.device_serial);
   putU8(p, f.reset_cause);
+  putU8(p, f.status_flags);
   return finishFrame(buf, static_cast<size_t>(p - buf), wire, cap);
 }
 
@@ -126,6 +127,19 @@ size_t encodeAck(const AckFrame& f, uint8_t* wire, size_t cap) {
   return finishFrame(buf, static_cast<size_t>(p - buf), wire, cap);
 }
 
+size_t encodeSettings(const SettingsFrame& f, uint8_t* wire, size_t cap) {
+  uint8_t buf[kMaxPayload];
+  uint8_t* p = buf;
+  putU8(p, kTypeSettings);
+  putU8(p, f.version);
+  putU32(p, f.device_serial);
+  putU8(p, f.cell_count);
+  putU32(p, f.baud);
+  for (uint8_t i = 0; i < kBoardNameSize; ++i) putU8(p, static_cast<uint8_t>(f.board_name[i]));
+  putU8(p, f.defaults_restored);
+  return finishFrame(buf, static_cast<size_t>(p - buf), wire, cap);
+}
+
 size_t encodeCommand(const CommandFrame& f, uint8_t* wire, size_t cap) {
   if (f.arg_len > kMaxCommandArgs) return 0;
   uint8_t buf[kMaxPayload];
@@ -148,10 +162,14 @@ ParseResult checkPayload(const uint8_t* payload, size_t len, uint8_t* type) {
     case kTypeInfo:
     case kTypeStatus:
     case kTypeAck:
+    case kTypeSettings:
     case kCmdIdentify:
     case kCmdStart:
     case kCmdStop:
     case kCmdPing:
+    case kCmdGetSettings:
+    case kCmdSetSetting:
+    case kCmdReboot:
       return kParseOk;
     default:
       return kParseUnknownType;
@@ -188,6 +206,7 @@ ParseResult parseInfo(const uint8_t* payload, size_t len, InfoFrame* out) {
   out->rate_hz = getU16(p);
   out->device_serial = getU32(p);
   out->reset_cause = getU8(p);
+  out->status_flags = getU8(p);
   return kParseOk;
 }
 
@@ -209,6 +228,18 @@ ParseResult parseAck(const uint8_t* payload, size_t len, AckFrame* out) {
   out->cmd_seq = getU8(p);
   out->cmd_type = getU8(p);
   out->result = getU8(p);
+  return kParseOk;
+}
+
+ParseResult parseSettings(const uint8_t* payload, size_t len, SettingsFrame* out) {
+  if (len < kSettingsPayloadSize) return kParseBadLength;
+  const uint8_t* p = payload + 1;
+  out->version = getU8(p);
+  out->device_serial = getU32(p);
+  out->cell_count = getU8(p);
+  out->baud = getU32(p);
+  for (uint8_t i = 0; i < kBoardNameSize; ++i) out->board_name[i] = static_cast<char>(getU8(p));
+  out->defaults_restored = getU8(p);
   return kParseOk;
 }
 

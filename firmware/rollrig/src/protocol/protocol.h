@@ -42,11 +42,28 @@ enum FrameType {
   kTypeInfo = 0x02,
   kTypeStatus = 0x03,
   kTypeAck = 0x04,
+  kTypeSettings = 0x05,
   // host -> device
   kCmdIdentify = 0x10,
   kCmdStart = 0x11,
   kCmdStop = 0x12,
   kCmdPing = 0x13,
+  kCmdGetSettings = 0x14,  // ACK, then SETTINGS
+  kCmdSetSetting = 0x15,   // args: key u8, value; ACK; stored in EEPROM, applied at next boot
+  kCmdReboot = 0x16,       // ACK, then the device restarts (watchdog), applying stored settings
+};
+
+// SET_SETTING keys and their values.
+enum SettingKey {
+  kSettingBoardName = 1,  // 1..kBoardNameSize printable ASCII bytes
+  kSettingBaud = 2,       // u32: 115200, 250000, 500000 or 1000000
+  kSettingCellCount = 3,  // u8: 1..4
+};
+const uint8_t kBoardNameSize = 12;
+
+// INFO status_flags (bit set).
+enum InfoFlag {
+  kInfoSettingsRestored = 0x01,  // EEPROM settings were invalid at boot; defaults were restored
 };
 
 // SAMPLE flags (bit set).
@@ -64,6 +81,7 @@ enum AckResult {
   kAckBadLength = 2,
   kAckBadValue = 3,
   kAckBusy = 4,
+  kAckBadFrame = 5,  // a garbled frame (bad COBS or CRC); cmd_seq and cmd_type are 0
 };
 
 enum ResetCause {
@@ -71,7 +89,8 @@ enum ResetCause {
   kResetPowerOn = 1,
   kResetExternal = 2,
   kResetBrownOut = 3,
-  kResetWatchdog = 4,
+  kResetWatchdog = 4,   // the firmware's main loop stalled
+  kResetRequested = 5,  // the host sent REBOOT
 };
 
 // [SECTION] Frame contents (host-friendly values; the wire layout is in PROTOCOL.md)
@@ -95,7 +114,8 @@ struct InfoFrame {
   uint8_t channel_count;
   uint16_t rate_hz;  // nominal sample rate
   uint32_t device_serial;
-  uint8_t reset_cause;  // ResetCause of the last boot
+  uint8_t reset_cause;   // ResetCause of the last boot
+  uint8_t status_flags;  // InfoFlag bits
 };
 
 struct StatusFrame {
@@ -105,6 +125,15 @@ struct StatusFrame {
   uint16_t hx711_timeouts;  // since boot
   uint8_t reset_cause;      // ResetCause of the last boot
   uint8_t streaming;        // 1 while START is in effect
+};
+
+struct SettingsFrame {
+  uint8_t version;  // settings layout version stored in EEPROM
+  uint32_t device_serial;
+  uint8_t cell_count;
+  uint32_t baud;
+  char board_name[kBoardNameSize];  // NUL-padded, not necessarily NUL-terminated
+  uint8_t defaults_restored;        // 1 if EEPROM was invalid at boot
 };
 
 struct AckFrame {
@@ -126,7 +155,8 @@ const size_t kSamplePayloadBase = 9;  // type, seq, t_us, fresh, flags
 inline size_t samplePayloadSize(uint8_t channels) {
   return kSamplePayloadBase + 3u * channels + kCrcSize;
 }
-const size_t kInfoPayloadSize = 24;
+const size_t kInfoPayloadSize = 25;
+const size_t kSettingsPayloadSize = 26;
 const size_t kStatusPayloadSize = 17;
 const size_t kAckPayloadSize = 6;
 const size_t kCommandPayloadMin = 4;  // type, seq, CRC
@@ -145,6 +175,7 @@ size_t encodeSample(const SampleFrame& f, uint8_t* wire, size_t cap);
 size_t encodeInfo(const InfoFrame& f, uint8_t* wire, size_t cap);
 size_t encodeStatus(const StatusFrame& f, uint8_t* wire, size_t cap);
 size_t encodeAck(const AckFrame& f, uint8_t* wire, size_t cap);
+size_t encodeSettings(const SettingsFrame& f, uint8_t* wire, size_t cap);
 size_t encodeCommand(const CommandFrame& f, uint8_t* wire, size_t cap);
 // Appends the CRC to payload[0..len) (payload must have room for 2 more bytes), COBS-encodes
 // and terminates. The building block of the encode* functions.
@@ -166,6 +197,7 @@ ParseResult parseSample(const uint8_t* payload, size_t len, SampleFrame* out);
 ParseResult parseInfo(const uint8_t* payload, size_t len, InfoFrame* out);
 ParseResult parseStatus(const uint8_t* payload, size_t len, StatusFrame* out);
 ParseResult parseAck(const uint8_t* payload, size_t len, AckFrame* out);
+ParseResult parseSettings(const uint8_t* payload, size_t len, SettingsFrame* out);
 ParseResult parseCommand(const uint8_t* payload, size_t len, CommandFrame* out);
 
 // [SECTION] FrameAccumulator: bytes in, one decoded payload out at each delimiter.

@@ -58,6 +58,7 @@ class FrameSink {
   virtual void onInfo(const proto::InfoFrame&) {}
   virtual void onStatus(const proto::StatusFrame&) {}
   virtual void onAck(const proto::AckFrame&) {}
+  virtual void onSettings(const proto::SettingsFrame&) {}
 };
 
 class FrameDecoder {

@@ -1,0 +1,344 @@
+// The firmware's logic on a fake board, decoded by the host's own FrameDecoder: the firmware's
+// encoder and the host decoder agree byte for byte, and the device behaves as PROTOCOL.md says.
+#include "firmware.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "fake_board.h"
+#include "rollrig/core/frame_decoder.h"
+
+using namespace rollrig;
+using fakeboard::board;
+
+namespace {
+
+struct HostSink : core::FrameSink {
+  std::vector<core::Sample> samples;
+  std::vector<proto::InfoFrame> infos;
+  std::vector<proto::StatusFrame> statuses;
+  std::vector<proto::AckFrame> acks;
+  std::vector<proto::SettingsFrame> settings;
+  void onSample(const core::Sample& s) override { samples.push_back(s); }
+  void onInfo(const proto::InfoFrame& f) override { infos.push_back(f); }
+  void onStatus(const proto::StatusFrame& f) override { statuses.push_back(f); }
+  void onAck(const proto::AckFrame& f) override { acks.push_back(f); }
+  void onSettings(const proto::SettingsFrame& f) override { settings.push_back(f); }
+};
+
+class FirmwareTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fakeboard::reset();
+    const uint32_t phases[4] = {1000, 4100, 7300, 11900};  // chips out of phase, as in life
+    const int32_t values[4] = {123456, -654321, 8000, -1};
+    for (int i = 0; i < 4; ++i) {
+      board().hx[i].phase_us = phases[i];
+      board().hx[i].next_ready_us = phases[i];
+      board().hx[i].value = values[i];
+    }
+  }
+
+  void boot() {
+    fw = std::make_unique<Firmware>();
+    fw->setup();
+    drain();
+  }
+  // Runs the main loop for `us` of device time, polling every `step_us` (a real loop is faster).
+  void run(uint64_t us, uint32_t step_us = 50) {
+    for (uint64_t t = 0; t < us; t += step_us) {
+      fakeboard::advance(step_us);
+      fw->poll();
+    }
+    drain();
+  }
+  void drain() {
+    auto& tx = board().tx;
+    decoder.feed(tx.data() + fed, tx.size() - fed);
+    fed = tx.size();
+  }
+  void command(uint8_t type, uint8_t seq, std::vector<uint8_t> args = {}) {
+    proto::CommandFrame c{};
+    c.type = type;
+    c.seq = seq;
+    c.arg_len = static_cast<uint8_t>(args.size());
+    for (size_t i = 0; i < args.size(); ++i) c.args[i] = args[i];
+    uint8_t wire[proto::kMaxWireFrame];
+    const size_t n = proto::encodeCommand(c, wire, sizeof(wire));
+    fakeboard::sendToDevice(std::vector<uint8_t>(wire, wire + n));
+  }
+  const proto::AckFrame* ackFor(uint8_t seq) const {
+    for (const auto& a : sink.acks)
+      if (a.cmd_seq == seq) return &a;
+    return nullptr;
+  }
+
+  std::unique_ptr<Firmware> fw;
+  HostSink sink;
+  core::FrameDecoder decoder{sink};
+  size_t fed = 0;
+};
+
+}  // namespace
+
+TEST_F(FirmwareTest, AnnouncesItselfAtBootWithTheProtocolVersionAndResetCause) {
+  board().reset_cause = proto::kResetWatchdog;
+  boot();
+  ASSERT_EQ(sink.infos.size(), 1u);
+  const auto& info = sink.infos[0];
+  EXPECT_EQ(info.magic, proto::kMagic);
+  EXPECT_EQ(info.proto_major, proto::kProtocolMajor);
+  EXPECT_EQ(info.fw_major, config::kFirmwareMajor);
+  EXPECT_EQ(info.fw_minor, config::kFirmwareMinor);
+  EXPECT_EQ(info.channel_count, 4);
+  EXPECT_EQ(info.rate_hz, 80);
+  EXPECT_EQ(info.reset_cause, proto::kResetWatchdog);
+  EXPECT_EQ(board().baud, 250000u);
+  EXPECT_TRUE(board().watchdog_enabled);
+  EXPECT_EQ(board().tx[0], 0x00) << "a leading delimiter flushes the host's partial frame";
+  EXPECT_EQ(decoder.stats().badFrames(), 0u);
+}
+
+TEST_F(FirmwareTest, RestoresDefaultsOnABlankEepromAndKeepsTheSerialAfterwards) {
+  boot();
+  ASSERT_EQ(sink.infos.size(), 1u);
+  EXPECT_TRUE(sink.infos[0].status_flags & proto::kInfoSettingsRestored);
+  const uint32_t serial = sink.infos[0].device_serial;
+  EXPECT_EQ(serial, makeDeviceSerial(board().entropy));
+  // Second boot: same EEPROM, different noise -> same serial, nothing restored.
+  board().entropy = 0xDEADBEEF;
+  HostSink again;
+  core::FrameDecoder d2(again);
+  const size_t before = board().tx.size();
+  Firmware fw2;
+  fw2.setup();
+  d2.feed(board().tx.data() + before, board().tx.size() - before);
+  ASSERT_EQ(again.infos.size(), 1u);
+  EXPECT_EQ(again.infos[0].device_serial, serial);
+  EXPECT_FALSE(again.infos[0].status_flags & proto::kInfoSettingsRestored);
+}
+
+TEST_F(FirmwareTest, RestoresDefaultsWhenTheStoredSettingsFailTheirCrc) {
+  boot();
+  const uint32_t serial = sink.infos[0].device_serial;
+  board().eeprom[8] ^= 0x01;  // a flipped bit in the stored baud
+  board().entropy = 42;
+  Firmware fw2;
+  fw2.setup();
+  EXPECT_NE(fw2.settings().device_serial, serial);
+  EXPECT_EQ(fw2.settings().baud, config::kDefaultBaud);
+  Settings reread;
+  EXPECT_TRUE(settingsDecode(board().eeprom, &reread)) << "defaults are written back";
+}
+
+TEST_F(FirmwareTest, StreamsEightySetsPerSecondWithEveryChannelFreshAndTheExactCounts) {
+  boot();
+  command(proto::kCmdStart, 7);
+  run(60000000, 100);
+  ASSERT_NE(ackFor(7), nullptr);
+  EXPECT_EQ(ackFor(7)->result, proto::kAckOk);
+  EXPECT_NEAR(static_cast<double>(sink.samples.size()), 4800.0, 2.0);
+  EXPECT_EQ(decoder.stats().frames_lost, 0u);
+  EXPECT_EQ(decoder.stats().badFrames(), 0u);
+  EXPECT_EQ(fw->framesDropped(), 0u);
+  const int32_t want[4] = {123456, -654321, 8000, -1};
+  for (size_t i = 0; i < sink.samples.size(); ++i) {
+    const auto& s = sink.samples[i];
+    ASSERT_EQ(s.fresh_mask, 0x0F) << "sample " << i;
+    for (int c = 0; c < 4; ++c) ASSERT_EQ(s.raw_counts[c], want[c]);
+    if (i > 0) {
+      const uint64_t dt = s.t_us - sink.samples[i - 1].t_us;
+      ASSERT_NEAR(static_cast<double>(dt), 12500.0, 200.0) << "sample " << i;
+    }
+  }
+  EXPECT_TRUE(sink.samples[0].flags & proto::kFlagResetSeen);
+  EXPECT_FALSE(sink.samples[1].flags & proto::kFlagResetSeen);
+  EXPECT_EQ(board().hx[0].last_pulses, 25u) << "channel A, gain 128";
+  EXPECT_TRUE(board().led);
+}
+
+TEST_F(FirmwareTest, FlagsSettlingOnlyDuringTheFirstFiftyMilliseconds) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(200000, 50);
+  ASSERT_GT(sink.samples.size(), 10u);
+  for (const auto& s : sink.samples) {
+    const bool early = s.t_us < config::kHx711Settling_us;
+    EXPECT_EQ((s.flags & proto::kFlagSettling) != 0, early) << "t " << s.t_us;
+  }
+}
+
+TEST_F(FirmwareTest, KeepsStreamingTheOtherCellsWhenAChipStopsAnswering) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(2000000);
+  board().hx[2].present = false;
+  const size_t before = sink.samples.size();
+  run(5000000);
+  drain();
+  const size_t n = sink.samples.size() - before;
+  EXPECT_NEAR(static_cast<double>(n), 400.0, 3.0) << "still 80 sets per second";
+  const auto& last = sink.samples.back();
+  EXPECT_EQ(last.fresh_mask, 0x0B);
+  EXPECT_TRUE(last.flags & proto::kFlagHx711Timeout);
+  EXPECT_EQ(fw->hx711Timeouts(), 1u) << "one outage, counted once";
+  EXPECT_EQ(last.raw_counts[0], 123456);
+  // STATUS reports it too.
+  ASSERT_FALSE(sink.statuses.empty());
+  EXPECT_EQ(sink.statuses.back().hx711_timeouts, 1);
+  // The chip comes back (re-plugged): it settles again, then the set is whole.
+  board().hx[2].present = true;
+  board().hx[2].next_ready_us = board().now_us + 3000;
+  run(30000);
+  EXPECT_TRUE(sink.samples.back().flags & proto::kFlagSettling);
+  run(1000000);
+  EXPECT_EQ(sink.samples.back().fresh_mask, 0x0F);
+  EXPECT_FALSE(sink.samples.back().flags & (proto::kFlagHx711Timeout | proto::kFlagSettling));
+}
+
+TEST_F(FirmwareTest, TreatsADoutStuckLowAsAFaultWithoutHoggingTheLoop) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(1000000);
+  board().hx[1].stuck_low = true;
+  const uint32_t reads_before = board().hx[1].reads;
+  run(2000000);
+  // Polled about once per conversion period, not on every pass of the loop.
+  EXPECT_LT(board().hx[1].reads - reads_before, 2000000u / 12500u + 10);
+  EXPECT_TRUE(sink.samples.back().flags & proto::kFlagHx711Timeout);
+  EXPECT_EQ(sink.samples.back().fresh_mask, 0x0D);
+  EXPECT_EQ(sink.samples.back().raw_counts[1], -654321) << "the last good value is kept, not zeros";
+}
+
+TEST_F(FirmwareTest, FlagsSaturation) {
+  boot();
+  command(proto::kCmdStart, 1);
+  board().hx[3].value = 0x7FFFFF;
+  run(500000);
+  EXPECT_TRUE(sink.samples.back().flags & proto::kFlagSaturated);
+  EXPECT_EQ(sink.samples.back().raw_counts[3], 8388607);
+  board().hx[3].value = -8388608;
+  run(100000);
+  EXPECT_TRUE(sink.samples.back().flags & proto::kFlagSaturated);
+  board().hx[3].value = 5;
+  run(100000);
+  EXPECT_FALSE(sink.samples.back().flags & proto::kFlagSaturated);
+}
+
+TEST_F(FirmwareTest, DropsFramesInsteadOfBlockingWhenTxIsFullAndTheHostSeesTheGap) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(1000000);
+  board().tx_stalled = true;
+  run(500000);  // nothing leaves the UART: ~40 sets cannot be sent
+  board().tx_stalled = false;
+  run(1500000);
+  EXPECT_GT(fw->framesDropped(), 30u);
+  EXPECT_EQ(decoder.stats().frames_lost, fw->framesDropped() - 0u) << "every drop is a gap";
+  bool flagged = false;
+  for (const auto& s : sink.samples)
+    if (s.lost_before > 0 && (s.flags & proto::kFlagTxOverflow)) flagged = true;
+  EXPECT_TRUE(flagged);
+  ASSERT_FALSE(sink.statuses.empty());
+  EXPECT_EQ(sink.statuses.back().frames_dropped, fw->framesDropped());
+}
+
+TEST_F(FirmwareTest, NacksGarbageAndUnknownCommandsAndNeverStopsStreaming) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(500000);
+  fakeboard::sendToDevice({0x42, 0x13, 0x37, 0x00});  // garbage up to a delimiter
+  std::vector<uint8_t> junk(200, 0x55);               // longer than any frame
+  junk.push_back(0);
+  fakeboard::sendToDevice(junk);
+  command(0x6B, 99);  // well-formed, unknown type
+  const size_t before = sink.samples.size();
+  run(1000000);
+  ASSERT_NE(ackFor(99), nullptr);
+  EXPECT_EQ(ackFor(99)->result, proto::kAckUnknownCommand);
+  size_t bad_frame_nacks = 0;
+  for (const auto& a : sink.acks)
+    if (a.result == proto::kAckBadFrame) ++bad_frame_nacks;
+  EXPECT_EQ(bad_frame_nacks, 2u);
+  EXPECT_EQ(fw->badCommands(), 3u);
+  EXPECT_NEAR(static_cast<double>(sink.samples.size() - before), 80.0, 2.0);
+}
+
+TEST_F(FirmwareTest, AnswersIdentifyPingAndStop) {
+  boot();
+  command(proto::kCmdIdentify, 3);
+  command(proto::kCmdPing, 4);
+  run(10000);
+  EXPECT_EQ(sink.infos.size(), 2u);
+  ASSERT_NE(ackFor(3), nullptr);
+  ASSERT_NE(ackFor(4), nullptr);
+  EXPECT_EQ(ackFor(4)->cmd_type, proto::kCmdPing);
+  command(proto::kCmdStart, 5);
+  run(100000);
+  command(proto::kCmdStop, 6);
+  run(1000);
+  const size_t n = sink.samples.size();
+  run(500000);
+  EXPECT_EQ(sink.samples.size(), n);
+  EXPECT_FALSE(fw->streaming());
+  EXPECT_FALSE(board().led);
+}
+
+TEST_F(FirmwareTest, SendsStatusOncePerSecondWithUptime) {
+  boot();
+  run(5000000, 100);
+  ASSERT_EQ(sink.statuses.size(), 5u);
+  EXPECT_NEAR(static_cast<double>(sink.statuses.back().uptime_ms), 5000.0, 1.0);
+  EXPECT_EQ(sink.statuses.back().streaming, 0);
+  EXPECT_GT(board().watchdog_kicks, 1000u);
+}
+
+TEST_F(FirmwareTest, StoresSettingsForTheNextBootAndRejectsBadValues) {
+  boot();
+  const uint32_t serial = fw->settings().device_serial;
+  // baud 500000 as u32 little-endian
+  command(proto::kCmdSetSetting, 10, {proto::kSettingBaud, 0x20, 0xA1, 0x07, 0x00});
+  command(proto::kCmdSetSetting, 11, {proto::kSettingBaud, 0x39, 0x30, 0x00, 0x00});  // 12345
+  command(proto::kCmdSetSetting, 12,
+          {proto::kSettingBoardName, 'l', 'e', 'f', 't', ' ', 'm', 'a', 't'});
+  command(proto::kCmdSetSetting, 13, {proto::kSettingCellCount, 9});
+  command(proto::kCmdGetSettings, 14);
+  run(20000);
+  EXPECT_EQ(ackFor(10)->result, proto::kAckOk);
+  EXPECT_EQ(ackFor(11)->result, proto::kAckBadValue);
+  EXPECT_EQ(ackFor(12)->result, proto::kAckOk);
+  EXPECT_EQ(ackFor(13)->result, proto::kAckBadValue);
+  ASSERT_EQ(sink.settings.size(), 1u)
+      << "acks " << sink.acks.size() << " bad " << decoder.stats().badFrames() << " unknown "
+      << decoder.stats().unknown_types << " malformed " << decoder.stats().malformed;
+  EXPECT_EQ(sink.settings[0].baud, 500000u);
+  EXPECT_EQ(std::string(sink.settings[0].board_name, 8), "left mat");
+  EXPECT_EQ(sink.settings[0].device_serial, serial);
+  EXPECT_EQ(board().baud, 250000u) << "the running baud does not change mid-session";
+  command(proto::kCmdReboot, 15);
+  run(30000);
+  EXPECT_EQ(ackFor(15)->result, proto::kAckOk);
+  EXPECT_TRUE(board().rebooted);
+  Firmware after;
+  after.setup();
+  EXPECT_EQ(board().baud, 500000u);
+  EXPECT_EQ(after.settings().device_serial, serial);
+}
+
+TEST_F(FirmwareTest, SurvivesRandomBytesFromTheHostWithoutLosingASample) {
+  boot();
+  command(proto::kCmdStart, 1);
+  std::mt19937 rng(5);
+  size_t before = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::vector<uint8_t> noise(rng() % 40);
+    for (auto& b : noise) b = static_cast<uint8_t>(rng());
+    fakeboard::sendToDevice(noise);
+    run(100000);
+    if (i == 0) before = sink.samples.size();
+  }
+  EXPECT_NEAR(static_cast<double>(sink.samples.size() - before), 49 * 8.0, 3.0);
+  EXPECT_EQ(decoder.stats().frames_lost, 0u);
+  EXPECT_EQ(decoder.stats().badFrames(), 0u);
+}
