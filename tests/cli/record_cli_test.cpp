@@ -147,7 +147,7 @@ TEST(RecordCli, RecordsFromASerialPortEndToEnd) {
   size_t rows = 0;
   while (std::getline(in, line)) {
     const auto c = split(line);
-    ASSERT_EQ(c.size(), 15u);
+    ASSERT_EQ(c.size(), 16u);
     const auto m = model.next();
     for (int i = 0; i < 4; ++i) ASSERT_EQ(std::stol(c[3 + i]), m.raw_counts[i]) << "row " << rows;
     ++rows;
@@ -166,7 +166,7 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
   std::string line;
   std::getline(in, line);
   const auto header = split(line);
-  ASSERT_EQ(header.size(), 15u);
+  ASSERT_EQ(header.size(), 16u);
   EXPECT_EQ(header[0], "time_s");
   EXPECT_EQ(header[11], "force_N");
 
@@ -179,7 +179,7 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
   size_t loaded = 0;
   while (std::getline(in, line)) {
     const auto c = split(line);
-    ASSERT_EQ(c.size(), 15u) << "row " << rows << ": " << line;
+    ASSERT_EQ(c.size(), 16u) << "row " << rows << ": " << line;
     const double t = std::stod(c[0]);
     if (rows > 0) {
       EXPECT_NEAR(t - prev_t, 0.0125, 1e-6) << "row " << rows;

@@ -88,6 +88,9 @@ bool hx711Ready(uint8_t ch) {
 }
 
 uint32_t hx711Shift(uint8_t ch, uint8_t pulses) {
+  // A 25-pulse read takes ~75 us on the real board (measured in the twin): time moves on during
+  // a pass of the main loop, so the firmware must not assume one timestamp per pass.
+  fakeboard::board().now_us += 75;
   auto& c = fakeboard::board().hx[ch];
   c.reads++;
   c.last_pulses = pulses;

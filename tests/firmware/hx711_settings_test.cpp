@@ -39,6 +39,19 @@ TEST(Hx711Monitor, TimesOutOnceAndSettlesAgainAfterRecovering) {
   EXPECT_FALSE(m.settling(460000));
 }
 
+TEST(Hx711Monitor, FlagsSettlingWhenAChipSkippedConversionsAsAfterAPowerDown) {
+  Hx711Monitor m;
+  m.start(0);
+  m.checkTimeout(60000);
+  EXPECT_TRUE(m.onRead(62500, false));
+  EXPECT_TRUE(m.onRead(75000, false));
+  EXPECT_FALSE(m.settling(75000)) << "regular conversions: settled";
+  // SCK was held high: the chip powered down and came back 50 ms later.
+  EXPECT_TRUE(m.onRead(125000, false));
+  EXPECT_TRUE(m.settling(125000));
+  EXPECT_FALSE(m.timedOut()) << "shorter than the 100 ms timeout";
+}
+
 TEST(Hx711Monitor, SettlingDoesNotComeBackWhenMicrosWraps) {
   Hx711Monitor m;
   m.start(0xFFFF0000u);

@@ -31,6 +31,9 @@ const uint32_t kSetTimeout_us = 2UL * kConversionPeriod_us;
 const uint32_t kHx711Timeout_us = 100000UL;
 // Output settling after power-up or reset: 50 ms at 80 SPS (datasheet); flagged SETTLING.
 const uint32_t kHx711Settling_us = 50000UL;
+// A chip whose conversions stop for longer than this (2.5 periods; power-up settling takes 4)
+// has restarted: its next values are flagged SETTLING.
+const uint32_t kHx711Restart_us = 31250UL;
 // Consecutive reads after which DOUT still low right after shifting out means "stuck low".
 const uint8_t kHx711StuckReads = 3;
 // 25 SCK pulses: channel A, gain 128 for the next conversion.

@@ -86,7 +86,9 @@ void Firmware::poll() {
   flushPending();
   pollRx();
   pollHx711(now);
-  if (m_set_open && static_cast<uint32_t>(now - m_set_start_us) >= config::kSetTimeout_us)
+  // Signed: a set opened by a read later in this pass is stamped after `now`.
+  if (m_set_open &&
+      static_cast<int32_t>(now - m_set_start_us) >= static_cast<int32_t>(config::kSetTimeout_us))
     emitSet(now);
   if (static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0) {
     m_next_status_ms += config::kStatusPeriod_us / 1000UL;
@@ -250,8 +252,9 @@ void Firmware::emitSet(uint32_t now) {
   if (m_tx_overflow) f.flags |= proto::kFlagTxOverflow;
   uint8_t wire[proto::kMaxWireFrame];
   const size_t n = proto::encodeSample(f, wire, sizeof(wire));
-  // Control frames waiting for room go first; a sample never waits.
-  if (m_pending_len == 0 && hal::txRoom() >= n) {
+  // A sample never waits, and goes before answers waiting in m_pending (whole frames only, so
+  // nothing is interleaved): a flood of commands can slow the answers, never the stream.
+  if (hal::txRoom() >= n) {
     hal::txWrite(wire, n);
     m_first_sample = false;
     m_tx_overflow = false;
@@ -264,9 +267,12 @@ void Firmware::emitSet(uint32_t now) {
 // [SECTION] Sending
 bool Firmware::flushPending() {
   if (m_pending_len == 0) return true;
-  // A byte stream: send whatever fits now, keep the rest in order for the next pass.
-  size_t n = hal::txRoom();
-  if (n > m_pending_len) n = m_pending_len;
+  // Whole frames only (each ends with its 0x00), so a SAMPLE can always go out between them.
+  const size_t room = controlRoom();
+  size_t n = 0;
+  for (size_t i = 0; i < m_pending_len && i < room; ++i) {
+    if (m_pending[i] == 0) n = i + 1;
+  }
   if (n == 0) return false;
   hal::txWrite(m_pending, n);
   for (size_t i = n; i < m_pending_len; ++i) m_pending[i - n] = m_pending[i];
@@ -274,9 +280,17 @@ bool Firmware::flushPending() {
   return m_pending_len == 0;
 }
 
+size_t Firmware::controlRoom() const {
+  // Answers leave room for one SAMPLE in the UART buffer, so a flood of commands can never
+  // crowd out the stream (the buffer drains a SAMPLE in 1 ms; one is due every 12.5 ms).
+  const size_t room = hal::txRoom();
+  const size_t reserve = proto::samplePayloadSize(m_settings.cell_count) + 2;  // + COBS + delimiter
+  return room > reserve ? room - reserve : 0;
+}
+
 void Firmware::sendControl(const uint8_t* wire, size_t n) {
   if (n == 0) return;
-  if (flushPending() && hal::txRoom() >= n) {
+  if (flushPending() && controlRoom() >= n) {
     hal::txWrite(wire, n);
     return;
   }

@@ -44,9 +44,11 @@ class Firmware {
   void sendSettings();
   void sendAck(uint8_t seq, uint8_t type, uint8_t result);
   // Control frames (INFO, STATUS, ACK, SETTINGS) wait in a small pending buffer (two answers'
-  // worth) if TX is full; samples are dropped instead. Neither ever blocks.
+  // worth) if TX is full; samples are dropped instead, but go first when there is room. Neither
+  // ever blocks.
   void sendControl(const uint8_t* wire, size_t n);
   bool flushPending();
+  size_t controlRoom() const;
   uint8_t enabledMask() const { return static_cast<uint8_t>((1u << m_settings.cell_count) - 1u); }
 
   Settings m_settings;

@@ -21,7 +21,8 @@ Hx711Monitor::Hx711Monitor()
       m_settle_start_us(0),
       m_stuck_reads(0),
       m_timed_out(false),
-      m_settling(true) {}
+      m_settling(true),
+      m_awaiting_first(true) {}
 
 void Hx711Monitor::start(uint32_t now_us) {
   m_last_good_us = now_us;
@@ -30,6 +31,7 @@ void Hx711Monitor::start(uint32_t now_us) {
   m_stuck_reads = 0;
   m_timed_out = false;
   m_settling = true;
+  m_awaiting_first = true;
 }
 
 bool Hx711Monitor::onRead(uint32_t now_us, bool dout_low_after) {
@@ -42,8 +44,13 @@ bool Hx711Monitor::onRead(uint32_t now_us, bool dout_low_after) {
     return false;
   }
   m_stuck_reads = 0;
-  if (m_timed_out) {
-    // Back after an outage: the chip was powered down or re-plugged, so it restarted.
+  // Back after an outage, or after skipping conversions (an HX711 that powered down — SCK held
+  // high > 60 us — or browned out restarts and needs its settling time): flag what follows.
+  // (The first conversion after start() comes after the power-up settling time anyway.)
+  const bool skipped = !m_awaiting_first && static_cast<int32_t>(now_us - m_last_good_us) >
+                                                static_cast<int32_t>(config::kHx711Restart_us);
+  m_awaiting_first = false;
+  if (m_timed_out || skipped) {
     m_timed_out = false;
     m_settle_start_us = now_us;
     m_settling = true;
@@ -57,7 +64,9 @@ bool Hx711Monitor::checkTimeout(uint32_t now_us) {
   if (m_settling && static_cast<uint32_t>(now_us - m_settle_start_us) >= config::kHx711Settling_us)
     m_settling = false;
   if (m_timed_out) return false;
-  if (static_cast<uint32_t>(now_us - m_last_good_us) > config::kHx711Timeout_us) {
+  // Signed: the last read may be stamped after now_us (taken earlier in the caller's pass).
+  if (static_cast<int32_t>(now_us - m_last_good_us) >
+      static_cast<int32_t>(config::kHx711Timeout_us)) {
     m_timed_out = true;
     return true;
   }
@@ -66,7 +75,8 @@ bool Hx711Monitor::checkTimeout(uint32_t now_us) {
 
 bool Hx711Monitor::shouldPoll(uint32_t now_us) const {
   if (m_stuck_reads < config::kHx711StuckReads) return true;
-  return static_cast<uint32_t>(now_us - m_last_read_us) >= config::kConversionPeriod_us;
+  return static_cast<int32_t>(now_us - m_last_read_us) >=
+         static_cast<int32_t>(config::kConversionPeriod_us);
 }
 
 bool Hx711Monitor::settling(uint32_t now_us) const {

@@ -45,6 +45,7 @@ class Hx711Monitor {
   uint8_t m_stuck_reads;
   bool m_timed_out;
   bool m_settling;
+  bool m_awaiting_first;  // no conversion read since start()
 };
 
 }  // namespace rollrig

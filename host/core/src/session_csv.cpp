@@ -27,7 +27,7 @@ std::string SessionCsvWriter::header() {
   std::string h = "time_s,seq,lost_before";
   for (int i = 0; i < kCellCount; ++i) h += ",cell" + std::to_string(i) + "_raw_counts";
   for (int i = 0; i < kCellCount; ++i) h += ",cell" + std::to_string(i) + "_force_N";
-  h += ",force_N,x_mm,y_mm,flags";
+  h += ",force_N,x_mm,y_mm,flags,fresh_mask";
   return h;
 }
 
@@ -69,6 +69,8 @@ void SessionCsvWriter::writeRow(const Sample& s, const ForceSample& f) {
   if (f.has_cop) appendFixed(l, f.y_mm, 2);
   l += ',';
   appendInt(l, static_cast<unsigned>(s.flags));
+  l += ',';
+  appendInt(l, static_cast<unsigned>(s.fresh_mask));
   l += '\n';
   m_out.write(l.data(), static_cast<std::streamsize>(l.size()));
   ++m_rows;

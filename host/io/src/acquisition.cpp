@@ -18,20 +18,23 @@ class Acquisition::Sink : public core::FrameSink {
   void onInfo(const proto::InfoFrame& f) override {
     info = f;
     have_info = true;
+    if (armed) restart_seen = true;  // a boot INFO while streaming: the device reset
   }
-  void onStatus(const proto::StatusFrame& f) override { status = f; }
+  void onStatus(const proto::StatusFrame& f) override {
+    status = f;
+    if (armed && !f.streaming) restart_seen = true;  // it forgot START (reset, or STOP by someone)
+  }
   void onAck(const proto::AckFrame& a) override {
     if (a.result != proto::kAckOk) ++nacks;
     // Arm on START's own ACK: the decoder delivers frames in order, so every sample after it
     // (even in the same chunk) is ours and nothing before it is.
-    if (a.cmd_type == proto::kCmdStart && a.cmd_seq == arm_on_start_seq &&
-        a.result == proto::kAckOk)
-      armed = true;
+    if (a.cmd_type == proto::kCmdStart && arm_on_start && a.result == proto::kAckOk) armed = true;
     acks.push_back(a);
   }
 
-  int arm_on_start_seq = -1;
+  bool arm_on_start = false;  // set once our first START has gone out
   bool armed = false;
+  bool restart_seen = false;
   bool have_info = false;
   proto::InfoFrame info{};
   std::optional<proto::StatusFrame> status;
@@ -117,33 +120,33 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     return false;
   }
 
-  // START, then wait for its ACK; samples count from the ACK on.
-  uint8_t start_seq = 0;
-  m_sink->arm_on_start_seq = static_cast<uint8_t>(m_cmd_seq + 1);
-  if (!sendCommand(proto::kCmdStart, &start_seq, err)) return false;
+  // START, then wait for its ACK; samples count from the ACK on. A START lost on the way (line
+  // noise) is sent again every identify_interval_ms until start_ack_timeout_ms.
+  m_sink->arm_on_start = true;
   const auto ack_deadline = Clock::now() + std::chrono::milliseconds(opt.start_ack_timeout_ms);
-  bool acked = false;
-  while (!acked) {
+  auto next_start = Clock::now();
+  while (!m_sink->armed) {
     for (const auto& a : m_sink->acks) {
-      if (a.cmd_seq == start_seq && a.cmd_type == proto::kCmdStart) {
-        if (a.result != proto::kAckOk) {
-          *err = makeError(IoErrorKind::kNotRollrig, "the rollrig on " + port +
-                                                         " refused START (result " +
-                                                         std::to_string(a.result) + ").");
-          return false;
-        }
-        acked = true;
+      if (a.cmd_type == proto::kCmdStart && a.result != proto::kAckOk) {
+        *err = makeError(
+            IoErrorKind::kNotRollrig,
+            "the rollrig on " + port + " refused START (result " + std::to_string(a.result) + ").");
+        return false;
       }
     }
     m_sink->acks.clear();
-    if (acked) break;
-    if (Clock::now() >= ack_deadline) {
+    const auto now = Clock::now();
+    if (now >= ack_deadline) {
       *err = makeError(IoErrorKind::kNotRollrig,
                        "the rollrig on " + port + " did not acknowledge START within " +
                            std::to_string(opt.start_ack_timeout_ms) + " ms.");
       return false;
     }
-    const long n = m_stream->read(buf, sizeof(buf), 50, err);
+    if (now >= next_start) {
+      next_start = now + std::chrono::milliseconds(opt.identify_interval_ms);
+      if (!sendCommand(proto::kCmdStart, nullptr, err)) return false;
+    }
+    const long n = m_stream->read(buf, sizeof(buf), 20, err);
     if (n < 0) return false;
     m_decoder->feed(buf, static_cast<size_t>(n));
   }
@@ -160,10 +163,24 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
 void Acquisition::run() {
   uint8_t buf[8192];
   IoError err;
+  auto last_restart = Clock::now() - std::chrono::seconds(10);
+  uint64_t restarts = 0;
   while (!m_stop.load(std::memory_order_relaxed)) {
     const long n = m_stream->read(buf, sizeof(buf), 50, &err);
     if (n < 0) break;
     m_decoder->feed(buf, static_cast<size_t>(n));
+    if (m_sink->restart_seen) {
+      // The device rebooted mid-session (a reset, a brown-out, the watchdog): it is alive but no
+      // longer streaming. Ask again, at most every 250 ms; the decoder records the gap.
+      m_sink->restart_seen = false;
+      const auto now = Clock::now();
+      if (now - last_restart >= std::chrono::milliseconds(250)) {
+        last_restart = now;
+        ++restarts;
+        IoError ignored;
+        sendCommand(proto::kCmdStart, nullptr, &ignored);
+      }
+    }
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_queue.empty()) {
       m_queue.swap(m_sink->batch);
@@ -174,6 +191,8 @@ void Acquisition::run() {
     m_snapshot.stats = m_decoder->stats();
     m_snapshot.last_status = m_sink->status;
     m_snapshot.nacks = m_sink->nacks;
+    m_snapshot.restarts = restarts;
+    m_sink->acks.clear();
   }
   std::lock_guard<std::mutex> lock(m_mutex);
   m_snapshot.stats = m_decoder->stats();

@@ -3,8 +3,9 @@
 //
 // Forward steps of less than 2^31 us (≈ 35.8 min) are taken as elapsed time, so a wrap is just a
 // small forward step modulo 2^32. A step backwards means the device restarted (its counter began
-// again near zero): the clock then continues from just after the last time seen, and the caller
-// is told, so a reset never makes session time run backwards.
+// again at zero): the clock then continues from the last time seen plus the device's time since
+// its new boot (so the gap shows in session time), and the caller is told; a reset never makes
+// session time run backwards.
 //
 // Thread safety: none; plain value.
 #pragma once
@@ -31,7 +32,9 @@ class DeviceClock {
         m_t64 += delta;
       } else {
         s = Step::kRestarted;
-        m_t64 += 1;  // keep time strictly increasing across the restart
+        // The device rebooted: its counter restarted at 0, so t_us is the time since that boot,
+        // the best (lower-bound) estimate of the gap. +1 keeps time strictly increasing.
+        m_t64 += 1 + t_us;
       }
     }
     m_last = t_us;
@@ -44,7 +47,7 @@ class DeviceClock {
   uint64_t unwrapAfterRestart(uint32_t t_us) {
     if (!m_started) return unwrap(t_us);
     m_last = t_us;
-    m_t64 += 1;
+    m_t64 += 1 + t_us;  // t_us = time since the new boot: the gap, as far as the device knows
     return m_t64;
   }
 

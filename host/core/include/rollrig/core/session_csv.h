@@ -1,7 +1,8 @@
 // SessionCsvWriter: the project's session CSV (format: docs/CSV_FORMAT.md — a stable contract).
 //
 // One header row, then one row per sample:
-//   time_s, seq, lost_before, cell{0..3}_raw_counts, cell{0..3}_force_N, force_N, x_mm, y_mm, flags
+//   time_s, seq, lost_before, cell{0..3}_raw_counts, cell{0..3}_force_N, force_N, x_mm, y_mm,
+//   flags, fresh_mask
 // time_s is device time in seconds since the session's first sample (unwrapped, so it never
 // wraps or runs backwards). x_mm/y_mm are empty when the load is too small to place the ball.
 //

@@ -9,7 +9,9 @@
 // Threads: start() runs the handshake on the caller's thread and then starts the I/O thread,
 // which alone touches the stream. take() may be called from any one consumer thread; it takes the
 // lock once and swaps out everything queued. stop() sends STOP and joins.
-// Stream problems during streaming are recorded as state (Snapshot::error), never thrown.
+// Stream problems during streaming are recorded as state (Snapshot::error), never thrown. If the
+// device reboots mid-session (boot INFO, or STATUS saying it is not streaming), the I/O thread
+// sends START again and the session continues; the decoder records the gap.
 #pragma once
 
 #include <atomic>
@@ -36,9 +38,10 @@ struct HandshakeOptions {
 struct AcquisitionSnapshot {
   core::DecoderStats stats;
   std::optional<proto::StatusFrame> last_status;
-  uint64_t nacks = 0;    // commands the device refused
-  IoError error;         // set when the stream failed (e.g. device unplugged); thread has ended
-  bool running = false;  // the I/O thread is alive
+  uint64_t nacks = 0;     // commands the device refused
+  uint64_t restarts = 0;  // times the device rebooted mid-session and was started again
+  IoError error;          // set when the stream failed (e.g. device unplugged); thread has ended
+  bool running = false;   // the I/O thread is alive
 };
 
 class Acquisition {
