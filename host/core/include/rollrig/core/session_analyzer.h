@@ -1,0 +1,151 @@
+// SessionAnalyzer: holds and releases from force and ball position, sample by sample.
+//
+// The same code runs live (the GUI pushes samples as they arrive) and offline (analyzeSession()
+// over a file): decisions are made only from samples already seen, and reported back-dated, so
+// both paths give identical results by construction (tests/core prove it).
+//
+// Hold (BRIEF section 6, hysteresis and dwell): under meaningful load, the ball (CoP, smoothed
+// over 0.25 s) stays within enter_radius_mm of where it settled for dwell_s → a hold, back-dated
+// to when the ball became still. It ends when the ball leaves exit_radius_mm of the hold centre
+// for longer than exit_grace_s, or the load falls below load_drop_fraction of the hold's level
+// for longer than load_drop_grace_s, or the data stops for max_gap_s; the end is back-dated to the
+// last moment the ball was still at the spot with its load. Short pauses while rolling never last
+// dwell_s and so are not holds.
+//
+// Release, inside a hold, never in its first release_min_s:
+//   A. load-up: the mean force over the last step_post_s rises by step_fraction or more over the
+//      mean of the step_pre_s before it (with a step_gap_s ramp between), and stays up for
+//      step_persist_s; the long windows average breathing (0.1-0.5 Hz) out, and the settling
+//      transient (a decay) can only lower the post window, so it is never a release;
+//   B. steadiness: the 6-12 Hz force fluctuation (physiological tremor, guarding) over the post
+//      window drops against the pre window (needs >= 30 Hz sampling);
+//   combined: a clear load-up alone, a smaller load-up confirmed by a tremor drop, or a strong
+//   tremor drop with a small load-up. A user's "released" marker inside a hold always wins.
+//
+// Units: seconds (the file's own clock), newtons, millimetres. Not thread-safe; one owner. No
+// allocation per sample beyond amortised ring buffers.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rollrig::core {
+
+struct AnalysisSample {
+  double t_s = 0;
+  double force_n = 0;
+  bool has_xy = false;  // false: no position (load too small, or the file has no x/y)
+  double x_mm = 0;
+  double y_mm = 0;
+};
+
+// Every threshold in one place; defaults from BRIEF section 6 and tuned on the labelled set
+// (docs/ANALYSIS.md).
+struct HoldParams {
+  double min_load_n = 30;           // meaningful load on the ball
+  double smoothing_s = 0.25;        // CoP moving average
+  double enter_radius_mm = 20;      // still = within this of where the ball settled ...
+  double dwell_s = 5;               // ... for this long: a hold
+  double exit_radius_mm = 30;       // a hold ends when the ball leaves this far from its centre ...
+  double exit_grace_s = 0.3;        // ... for longer than this
+  double load_drop_fraction = 0.5;  // or the load falls below this share of the hold's level ...
+  double load_drop_grace_s = 1.0;   // ... for longer than this
+  double max_gap_s = 3.0;           // no data for this long ends a hold (an unplugged rig)
+  double start_radius_mm = 8;       // back-dating the start: first moment within this of the centre
+  double end_radius_mm = 10;        // back-dating the end: last moment within this of the centre
+  double end_load_fraction = 0.85;  // ... and with at least this share of the hold's level
+
+  double release_min_s = 20;        // no release this early in a hold
+  double step_pre_s = 10;           // reference window before a load-up
+  double step_gap_s = 2;            // the ramp between the windows
+  double step_post_s = 6;           // window after a load-up
+  double step_persist_s = 3;        // the step must hold this long
+  double step_fraction = 0.05;      // a load-up confirmed by a tremor drop
+  double step_alone_fraction = 0.08;  // a load-up clear enough on its own
+  double tremor_drop_ratio = 0.85;  // post/pre 6-12 Hz RMS that confirms a load-up
+  double tremor_alone_ratio = 0.6;  // a tremor drop clear enough with a small load-up ...
+  double tremor_alone_step = 0.02;  // ... of at least this
+
+  double protocol_min_s = 30;       // the protocol's hold: 30-90 s or until release
+  double protocol_max_s = 90;
+  double slow_roll_mm_s = 30;       // rolling faster than this is not "slowly"
+};
+
+enum class Side { kUnknown, kLeft, kRight };
+const char* sideName(Side s);
+
+struct Hold {
+  double start_s = 0;
+  double end_s = 0;
+  std::optional<double> release_s;
+  std::string release_source;  // "load-up", "load-up+tremor", "tremor", "marker" or empty
+  double mean_force_n = 0;
+  double peak_force_n = 0;
+  bool has_xy = false;
+  double x_mm = 0;  // hold centre
+  double y_mm = 0;
+  Side side = Side::kUnknown;
+  double step_fraction = 0;          // load-up at the release (or the largest seen)
+  double tremor_ratio = 0;           // post/pre 6-12 Hz RMS at the release (0: not measured)
+  double cv_before = 0;              // force coefficient of variation before / after the release
+  double cv_after = 0;
+  double duration_s() const { return end_s - start_s; }
+  bool reached_protocol_min = false;  // lasted >= protocol_min_s, or released
+  bool exceeded_protocol_max = false; // lasted > protocol_max_s
+};
+
+struct SessionSummary {
+  double start_s = 0;
+  double end_s = 0;
+  uint64_t samples = 0;
+  double sample_rate_hz = 0;
+  uint64_t gaps = 0;            // breaks in time longer than 3 sample periods
+  double loaded_s = 0;          // time with meaningful load
+  double loaded_left_s = 0;     // ... with the ball on the left / right half
+  double loaded_right_s = 0;
+  double hold_s = 0;
+  size_t releases = 0;
+  double rolling_s = 0;         // loaded, moving, not in a hold
+  double roll_speed_median_mm_s = 0;
+  double roll_speed_p90_mm_s = 0;
+  double roll_fast_share = 0;   // share of rolling time faster than slow_roll_mm_s
+  double peak_force_n = 0;
+};
+
+struct SessionAnalysis {
+  std::vector<Hold> holds;
+  SessionSummary summary;
+};
+
+class SessionAnalyzer {
+ public:
+  explicit SessionAnalyzer(HoldParams params = {});
+  ~SessionAnalyzer();
+  SessionAnalyzer(SessionAnalyzer&&) noexcept;
+  SessionAnalyzer& operator=(SessionAnalyzer&&) noexcept;
+
+  // Samples in time order (a sample not later than the previous one is ignored).
+  void push(const AnalysisSample& s);
+  // The user pressed "released" at t_s (file time): wins over the detector for the hold at t_s.
+  void markReleased(double t_s);
+  // Ends the session: closes an open hold. push() after finish() starts nothing new.
+  void finish();
+
+  // Completed holds so far (live view); the open one, if any, via currentHold().
+  const std::vector<Hold>& holds() const;
+  std::optional<Hold> currentHold() const;
+  SessionSummary summary() const;
+
+ private:
+  struct Impl;
+  Impl* m_impl;
+};
+
+SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
+                               const std::vector<double>& released_markers = {},
+                               const HoldParams& params = {});
+
+}  // namespace rollrig::core

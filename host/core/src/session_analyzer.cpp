@@ -1,0 +1,602 @@
+#include "rollrig/core/session_analyzer.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace rollrig::core {
+
+const char* sideName(Side s) {
+  switch (s) {
+    case Side::kLeft: return "left";
+    case Side::kRight: return "right";
+    case Side::kUnknown: break;
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr double kBucket_s = 0.25;   // release analysis resolution
+constexpr double kHistory_s = 40;    // kept for back-dating starts and ends
+constexpr double kSpeedStep_s = 0.5; // rolling speed measured over this
+
+// RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
+struct Biquad {
+  double b0 = 0, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
+  double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  bool enabled = false;
+  void design(double fs, double f_lo, double f_hi) {
+    const double f0 = std::sqrt(f_lo * f_hi);
+    const double q = f0 / (f_hi - f_lo);
+    const double w0 = 2 * M_PI * f0 / fs;
+    const double alpha = std::sin(w0) / (2 * q);
+    const double a0 = 1 + alpha;
+    b0 = alpha / a0;
+    b1 = 0;
+    b2 = -alpha / a0;
+    a1 = -2 * std::cos(w0) / a0;
+    a2 = (1 - alpha) / a0;
+    enabled = true;
+  }
+  double step(double x) {
+    if (!enabled) return 0;
+    const double y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = x;
+    y2 = y1;
+    y1 = y;
+    return y;
+  }
+};
+
+struct HistEntry {
+  double t;
+  double force;
+  double bp;  // 6-12 Hz band-passed force
+  bool valid;  // smoothed position valid (loaded, has x/y)
+  double x, y;
+};
+
+struct Bucket {
+  double t0 = 0;
+  double sum = 0, sum2 = 0, bp2 = 0, peak = 0;
+  int n = 0;
+  double mean() const { return n ? sum / n : 0; }
+};
+
+double dist(double ax, double ay, double bx, double by) { return std::hypot(ax - bx, ay - by); }
+
+}  // namespace
+
+struct SessionAnalyzer::Impl {
+  HoldParams p;
+  bool have_last = false;
+  bool finished = false;
+  double last_t = 0;
+  double first_t = 0;
+  uint64_t n = 0;
+  double dt_sum = 0;  // over regular steps, for the sample rate
+  uint64_t dt_n = 0;
+  uint64_t gaps = 0;
+  Biquad bp;
+  bool bp_designed = false;
+  std::vector<double> early_dt;
+
+  // CoP smoothing
+  std::deque<std::array<double, 3>> smooth;  // t, x, y
+  double sx = 0, sy = 0;
+
+  std::deque<HistEntry> hist;
+
+  // stillness tracking
+  bool anchor_valid = false;
+  double ax = 0, ay = 0, still_since = 0;
+
+  // hold state
+  bool in_hold = false;
+  Hold cur;
+  double cx = 0, cy = 0;  // hold centre
+  double level_sum = 0;
+  uint64_t level_n = 0;
+  double out_since = -1, low_since = -1;
+  std::vector<Bucket> buckets;
+  // release detection
+  bool release_found = false;
+  double qualify_since = -1;
+  double best_step = 0;
+
+  std::vector<Hold> holds;
+  std::vector<double> markers;
+
+  // summary
+  SessionSummary sum;
+  std::array<double, 501> speed_hist{};  // 1 mm/s bins, seconds in each
+  bool cp_valid = false;
+  double cp_t = 0, cp_x = 0, cp_y = 0;
+
+  double level() const { return level_n ? level_sum / level_n : 0; }
+  double rate() const { return dt_n ? dt_n / dt_sum : 0; }
+
+  void push(const AnalysisSample& s) {
+    if (finished) return;
+    if (have_last && !(s.t_s > last_t)) return;
+    const double dt = have_last ? s.t_s - last_t : 0;
+    if (!have_last) first_t = s.t_s;
+    const bool gap = have_last && dt > p.max_gap_s;
+    if (have_last) {
+      const double r = rate();
+      if (r > 0 && dt > 3.0 / r) ++gaps;
+      if (!gap) {
+        dt_sum += dt;
+        ++dt_n;
+      }
+      if (!bp_designed && early_dt.size() < 64 && !gap) early_dt.push_back(dt);
+      if (!bp_designed && early_dt.size() == 64) designFilter();
+    }
+    ++n;
+
+    // Loaded time and side.
+    const bool loaded = s.force_n >= p.min_load_n;
+    if (have_last && !gap && loaded) {
+      sum.loaded_s += dt;
+      if (s.has_xy) (s.x_mm < 0 ? sum.loaded_left_s : sum.loaded_right_s) += dt;
+    }
+    sum.peak_force_n = std::max(sum.peak_force_n, s.force_n);
+
+    // Smoothed position, valid only under load with x/y.
+    bool valid = false;
+    if (gap) clearSmooth();
+    if (loaded && s.has_xy) {
+      smooth.push_back({s.t_s, s.x_mm, s.y_mm});
+      sx += s.x_mm;
+      sy += s.y_mm;
+      while (!smooth.empty() && s.t_s - smooth.front()[0] > p.smoothing_s) {
+        sx -= smooth.front()[1];
+        sy -= smooth.front()[2];
+        smooth.pop_front();
+      }
+      valid = true;
+    } else {
+      clearSmooth();
+    }
+    const double px = valid ? sx / smooth.size() : 0;
+    const double py = valid ? sy / smooth.size() : 0;
+    const double bpv = bp.step(s.force_n);
+
+    hist.push_back({s.t_s, s.force_n, bpv, valid, px, py});
+    while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) hist.pop_front();
+
+    if (gap && in_hold) endHold(last_t, last_t);
+    if (in_hold) {
+      updateHold(s, valid, px, py, bpv);
+    } else {
+      trackStillness(s.t_s, valid, px, py, gap);
+    }
+    updateSpeed(s.t_s, valid && !in_hold, px, py, gap);
+
+    have_last = true;
+    last_t = s.t_s;
+  }
+
+  void designFilter() {
+    std::vector<double> d = early_dt;
+    std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+    const double fs = 1.0 / d[d.size() / 2];
+    bp_designed = true;
+    if (fs >= 30) bp.design(fs, 6.0, 12.0);  // tremor band needs 12 Hz < Nyquist with margin
+  }
+
+  void clearSmooth() {
+    smooth.clear();
+    sx = sy = 0;
+  }
+
+  // [SECTION] Stillness -> hold start
+  void trackStillness(double t, bool valid, double px, double py, bool gap) {
+    if (!valid || gap) {
+      anchor_valid = false;
+      return;
+    }
+    if (!anchor_valid || dist(px, py, ax, ay) > p.enter_radius_mm) {
+      anchor_valid = true;
+      ax = px;
+      ay = py;
+      still_since = t;
+      return;
+    }
+    if (t - still_since >= p.dwell_s) startHold(t);
+  }
+
+  void startHold(double t) {
+    // Centre: mean position over the dwell.
+    double mx = 0, my = 0;
+    int k = 0;
+    for (auto it = hist.rbegin(); it != hist.rend() && it->t >= still_since; ++it) {
+      if (!it->valid) continue;
+      mx += it->x;
+      my += it->y;
+      ++k;
+    }
+    cx = k ? mx / k : ax;
+    cy = k ? my / k : ay;
+    // Back-date: from when the anchor was set, walk back while the ball was already at the spot,
+    // or forward past the last of the approach.
+    size_t i = hist.size();
+    while (i > 0 && hist[i - 1].t >= still_since) --i;  // i: first entry at/after still_since
+    size_t start = i;
+    while (start > 0 && hist[start - 1].valid &&
+           dist(hist[start - 1].x, hist[start - 1].y, cx, cy) <= p.start_radius_mm)
+      --start;
+    if (start == i) {
+      while (start + 1 < hist.size() && (!hist[start].valid ||
+                                         dist(hist[start].x, hist[start].y, cx, cy) > p.start_radius_mm))
+        ++start;
+    }
+    in_hold = true;
+    cur = Hold{};
+    cur.start_s = hist[start].t;
+    cur.has_xy = true;
+    level_sum = 0;
+    level_n = 0;
+    out_since = low_since = -1;
+    buckets.clear();
+    release_found = false;
+    qualify_since = -1;
+    last_qualified = -1;
+    best_step = 0;
+    best_ratio = 0;
+    last_checked_bucket = 0;
+    for (size_t j = start; j < hist.size(); ++j) {
+      addToHold(hist[j]);
+      if (hist[j].t < t) checkRelease(hist[j].t);
+    }
+  }
+
+  // [SECTION] Inside a hold
+  void addToHold(const HistEntry& e) {
+    level_sum += e.force;
+    ++level_n;
+    const double rel = e.t - cur.start_s;
+    const size_t k = static_cast<size_t>(std::max(0.0, rel) / kBucket_s);
+    while (buckets.size() <= k) {
+      Bucket b;
+      b.t0 = cur.start_s + buckets.size() * kBucket_s;
+      buckets.push_back(b);
+    }
+    Bucket& b = buckets[k];
+    b.sum += e.force;
+    b.sum2 += e.force * e.force;
+    b.bp2 += e.bp * e.bp;
+    b.peak = std::max(b.peak, e.force);
+    ++b.n;
+  }
+
+  void updateHold(const AnalysisSample& s, bool valid, double px, double py, double bpv) {
+    addToHold(hist.back());
+    (void)bpv;
+    // Ball leaving the spot.
+    if (valid && dist(px, py, cx, cy) > p.exit_radius_mm) {
+      if (out_since < 0) out_since = s.t_s;
+    } else {
+      out_since = -1;
+    }
+    // Load falling away (or too small to place the ball at all).
+    if (s.force_n < p.load_drop_fraction * level() || !valid) {
+      if (low_since < 0) low_since = s.t_s;
+    } else {
+      low_since = -1;
+    }
+    checkRelease(s.t_s);
+    if (out_since >= 0 && s.t_s - out_since >= p.exit_grace_s) {
+      endHold(out_since, s.t_s);
+    } else if (low_since >= 0 && s.t_s - low_since >= p.load_drop_grace_s) {
+      endHold(low_since, s.t_s);
+    }
+  }
+
+  // Mean force (and 6-12 Hz RMS) over the buckets wholly inside [a, b].
+  double windowMean(double a, double b, double* bp_rms) const {
+    double sumf = 0, sbp = 0;
+    int cnt = 0;
+    const double k0 = std::ceil((a - cur.start_s) / kBucket_s - 1e-9);
+    const double k1 = std::floor((b - cur.start_s) / kBucket_s + 1e-9);
+    for (long k = std::max(0L, static_cast<long>(k0));
+         k < static_cast<long>(k1) && k < static_cast<long>(buckets.size()); ++k) {
+      const Bucket& bk = buckets[static_cast<size_t>(k)];
+      sumf += bk.sum;
+      sbp += bk.bp2;
+      cnt += bk.n;
+    }
+    if (bp_rms) *bp_rms = cnt ? std::sqrt(sbp / cnt) : 0;
+    return cnt ? sumf / cnt : 0;
+  }
+
+  // Runs at each completed bucket: the load-up / tremor test for a step ending at t.
+  void checkRelease(double t) {
+    if (release_found || buckets.empty()) return;
+    const double rel = t - cur.start_s;
+    const size_t done = static_cast<size_t>(rel / kBucket_s);  // buckets [0, done) complete
+    if (done == 0 || done == last_checked_bucket) return;
+    last_checked_bucket = done;
+    const double t_end = cur.start_s + done * kBucket_s;
+    const double post0 = t_end - p.step_post_s;
+    const double pre1 = post0 - p.step_gap_s;
+    const double pre0 = pre1 - p.step_pre_s;
+    const double onset = post0 - p.step_gap_s / 2;
+    if (onset - cur.start_s < p.release_min_s || pre0 < cur.start_s) return;
+    double rms_pre = 0, rms_post = 0;
+    const double m_pre = windowMean(pre0, pre1, &rms_pre);
+    const double m_post = windowMean(post0, t_end, &rms_post);
+    if (m_pre <= 0) return;
+    const double step = (m_post - m_pre) / m_pre;
+    const bool have_tremor = bp.enabled && rms_pre > 0;
+    const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
+    if (step > best_step) {
+      best_step = step;
+      best_ratio = have_tremor ? ratio : 0;
+    }
+    const bool load_alone = step >= p.step_alone_fraction;
+    const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
+    const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
+    if (!(load_alone || load_and_tremor || tremor_alone)) {
+      // Breathing can dip a real step below the line for a moment: forgive up to a second.
+      if (qualify_since >= 0 && t_end - last_qualified > 1.0) qualify_since = -1;
+      return;
+    }
+    last_qualified = t_end;
+    if (qualify_since < 0) {
+      qualify_since = t_end;
+      q_pre = m_pre;
+      q_post = m_post;
+      q_ratio = ratio;
+      q_source = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
+      q_step = step;
+    }
+    if (t_end - qualify_since >= p.step_persist_s) {
+      release_found = true;
+      cur.release_s = refineOnset(qualify_since);
+      cur.release_source = q_source;
+      cur.step_fraction = q_step;
+      cur.tremor_ratio = have_tremor ? q_ratio : 0;
+    }
+  }
+
+  // The load-up's start: where the 1 s mean (leading window) first crosses halfway from the pre
+  // to the post level — about where a 1-3 s ramp begins.
+  double refineOnset(double t_qualified) const {
+    const double post0 = t_qualified - p.step_post_s;
+    const double from = post0 - p.step_gap_s - 1.0;
+    const double half = q_pre + 0.5 * (q_post - q_pre);
+    const int w = static_cast<int>(1.0 / kBucket_s);
+    for (size_t k = 0; k + w <= buckets.size(); ++k) {
+      if (buckets[k].t0 < from) continue;
+      if (buckets[k].t0 > t_qualified) break;
+      double s = 0;
+      int c = 0;
+      for (int j = 0; j < w; ++j) {
+        s += buckets[k + j].sum;
+        c += buckets[k + j].n;
+      }
+      if (c && s / c >= half && q_post > q_pre) return std::max(cur.start_s + p.release_min_s, buckets[k].t0);
+    }
+    return std::max(cur.start_s + p.release_min_s, post0 - p.step_gap_s / 2);
+  }
+
+  // A release shortly before the user moves on leaves no time for the full post window and the
+  // persistence check: at the end of a hold, test the onsets the live check could not finish,
+  // with the post window cut at the hold's end (at least step_persist_s long).
+  void lateRelease() {
+    const double first = cur.start_s + p.release_min_s;
+    const double last = cur.end_s - p.step_gap_s / 2 - p.step_persist_s;
+    double best = -1, best_onset = 0, best_pre = 0, best_post = 0, best_r = 1;
+    std::string best_src;
+    for (double o = first; o <= last; o += kBucket_s) {
+      const double pre1 = o - p.step_gap_s / 2, pre0 = pre1 - p.step_pre_s;
+      const double post0 = o + p.step_gap_s / 2, post1 = std::min(post0 + p.step_post_s, cur.end_s);
+      if (pre0 < cur.start_s) continue;
+      double rp = 0, rq = 0;
+      const double m_pre = windowMean(pre0, pre1, &rp);
+      const double m_post = windowMean(post0, post1, &rq);
+      if (m_pre <= 0) continue;
+      const double step = (m_post - m_pre) / m_pre;
+      const bool have_tremor = bp.enabled && rp > 0;
+      const double ratio = have_tremor ? rq / rp : 1.0;
+      const bool load_alone = step >= p.step_alone_fraction;
+      const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
+      const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
+      if (!(load_alone || load_and_tremor || tremor_alone)) continue;
+      if (step > best) {
+        best = step;
+        best_onset = o;
+        best_pre = m_pre;
+        best_post = m_post;
+        best_r = have_tremor ? ratio : 0;
+        best_src = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
+      }
+    }
+    if (best < 0) return;
+    q_pre = best_pre;
+    q_post = best_post;
+    release_found = true;
+    cur.release_s = refineOnset(best_onset + p.step_gap_s / 2 + p.step_post_s);
+    cur.release_source = best_src;
+    cur.step_fraction = best;
+    cur.tremor_ratio = best_r;
+  }
+
+  void endHold(double leave_t, double now_t) {
+    (void)now_t;
+    // Back-date: the last moment the ball was at the spot with its load.
+    const double lvl = level();
+    double end = cur.start_s;
+    for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
+      if (it->t > leave_t) continue;
+      if (it->t <= cur.start_s) break;
+      if (it->valid && dist(it->x, it->y, cx, cy) <= p.end_radius_mm && it->force >= p.end_load_fraction * lvl) {
+        end = it->t;
+        break;
+      }
+    }
+    if (end <= cur.start_s) end = leave_t;
+    cur.end_s = end;
+    if (!release_found) lateRelease();
+    finalizeHold();
+    in_hold = false;
+    anchor_valid = false;
+  }
+
+  void finalizeHold() {
+    // Statistics over [start, end] from the buckets.
+    double s = 0, s2 = 0, peak = 0;
+    uint64_t c = 0;
+    const double rel_t = cur.release_s ? *cur.release_s : cur.end_s;
+    double sb = 0, sb2 = 0, sa = 0, sa2 = 0;
+    uint64_t cb = 0, ca = 0;
+    for (const Bucket& b : buckets) {
+      if (b.t0 >= cur.end_s || b.n == 0) continue;
+      s += b.sum;
+      s2 += b.sum2;
+      c += b.n;
+      peak = std::max(peak, b.peak);
+      if (b.t0 >= cur.start_s + 5 && b.t0 + kBucket_s <= rel_t) {
+        sb += b.sum;
+        sb2 += b.sum2;
+        cb += b.n;
+      } else if (cur.release_s && b.t0 >= rel_t + 3) {
+        sa += b.sum;
+        sa2 += b.sum2;
+        ca += b.n;
+      }
+    }
+    auto cv = [](double sum, double sum2, uint64_t k) {
+      if (k < 2) return 0.0;
+      const double m = sum / k;
+      const double var = std::max(0.0, sum2 / k - m * m);
+      return m > 0 ? std::sqrt(var) / m : 0.0;
+    };
+    cur.mean_force_n = c ? s / c : 0;
+    cur.peak_force_n = peak;
+    cur.cv_before = cv(sb, sb2, cb);
+    cur.cv_after = cv(sa, sa2, ca);
+    cur.x_mm = cx;
+    cur.y_mm = cy;
+    cur.side = cx < 0 ? Side::kLeft : Side::kRight;
+    if (cur.release_s && *cur.release_s >= cur.end_s) {
+      cur.release_s.reset();
+      cur.release_source.clear();
+    }
+    if (!cur.release_s) {
+      cur.step_fraction = best_step;
+      cur.tremor_ratio = best_ratio;
+    }
+    for (double m : markers) {
+      if (m >= cur.start_s && m <= cur.end_s) {
+        cur.release_s = m;
+        cur.release_source = "marker";
+        break;
+      }
+    }
+    cur.reached_protocol_min = cur.duration_s() >= p.protocol_min_s || cur.release_s.has_value();
+    cur.exceeded_protocol_max = cur.duration_s() > p.protocol_max_s;
+    sum.hold_s += cur.duration_s();
+    if (cur.release_s) ++sum.releases;
+    holds.push_back(cur);
+  }
+
+  // [SECTION] Rolling speed
+  void updateSpeed(double t, bool rolling, double px, double py, bool gap) {
+    if (!rolling || gap) {
+      cp_valid = false;
+      return;
+    }
+    if (!cp_valid) {
+      cp_valid = true;
+      cp_t = t;
+      cp_x = px;
+      cp_y = py;
+      return;
+    }
+    const double dt = t - cp_t;
+    if (dt < kSpeedStep_s) return;
+    const double v = dist(px, py, cp_x, cp_y) / dt;
+    speed_hist[std::min<size_t>(500, static_cast<size_t>(v))] += dt;
+    sum.rolling_s += dt;
+    cp_t = t;
+    cp_x = px;
+    cp_y = py;
+  }
+
+  SessionSummary summary() const {
+    SessionSummary s = sum;
+    s.start_s = first_t;
+    s.end_s = last_t;
+    s.samples = n;
+    s.sample_rate_hz = rate();
+    s.gaps = gaps;
+    double total = 0;
+    for (double v : speed_hist) total += v;
+    if (total > 0) {
+      double acc = 0;
+      bool got_med = false, got_p90 = false;
+      double fast = 0;
+      for (size_t i = 0; i < speed_hist.size(); ++i) {
+        acc += speed_hist[i];
+        if (!got_med && acc >= 0.5 * total) {
+          s.roll_speed_median_mm_s = i + 0.5;
+          got_med = true;
+        }
+        if (!got_p90 && acc >= 0.9 * total) {
+          s.roll_speed_p90_mm_s = i + 0.5;
+          got_p90 = true;
+        }
+        if (i >= p.slow_roll_mm_s) fast += speed_hist[i];
+      }
+      s.roll_fast_share = fast / total;
+    }
+    return s;
+  }
+
+  size_t last_checked_bucket = 0;
+  double q_pre = 0, q_post = 0, q_ratio = 1, q_step = 0, best_ratio = 0;
+  double last_qualified = -1;
+  std::string q_source;
+};
+
+SessionAnalyzer::SessionAnalyzer(HoldParams params) : m_impl(new Impl) { m_impl->p = params; }
+SessionAnalyzer::~SessionAnalyzer() { delete m_impl; }
+SessionAnalyzer::SessionAnalyzer(SessionAnalyzer&& o) noexcept : m_impl(o.m_impl) { o.m_impl = nullptr; }
+SessionAnalyzer& SessionAnalyzer::operator=(SessionAnalyzer&& o) noexcept {
+  std::swap(m_impl, o.m_impl);
+  return *this;
+}
+
+void SessionAnalyzer::push(const AnalysisSample& s) { m_impl->push(s); }
+void SessionAnalyzer::markReleased(double t_s) { m_impl->markers.push_back(t_s); }
+void SessionAnalyzer::finish() {
+  if (m_impl->finished) return;
+  if (m_impl->in_hold) m_impl->endHold(m_impl->last_t, m_impl->last_t);
+  m_impl->finished = true;
+}
+const std::vector<Hold>& SessionAnalyzer::holds() const { return m_impl->holds; }
+std::optional<Hold> SessionAnalyzer::currentHold() const {
+  if (!m_impl->in_hold) return std::nullopt;
+  Hold h = m_impl->cur;
+  h.end_s = m_impl->last_t;
+  h.x_mm = m_impl->cx;
+  h.y_mm = m_impl->cy;
+  h.mean_force_n = m_impl->level();
+  return h;
+}
+SessionSummary SessionAnalyzer::summary() const { return m_impl->summary(); }
+
+SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
+                               const std::vector<double>& released_markers, const HoldParams& params) {
+  SessionAnalyzer a(params);
+  for (double m : released_markers) a.markReleased(m);
+  for (const auto& s : samples) a.push(s);
+  a.finish();
+  return SessionAnalysis{a.holds(), a.summary()};
+}
+
+}  // namespace rollrig::core
