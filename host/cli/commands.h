@@ -24,6 +24,13 @@ struct RecordOptions {
 void addRecordCommand(CLI::App& app, RecordOptions& opt);
 int runRecord(const RecordOptions& opt);
 
+struct AnalyzeOptions {
+  std::string file;
+  bool json = false;
+};
+void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt);
+int runAnalyze(const AnalyzeOptions& opt);
+
 void addPortsCommand(CLI::App& app, bool& json);
 int runPorts(bool json);
 

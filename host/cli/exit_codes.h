@@ -16,6 +16,7 @@ enum ExitCode : int {
   kExitProtocolVersion = 7,  // device speaks another protocol major version
   kExitOutput = 8,           // output file could not be created or written (e.g. disk full)
   kExitDisconnected = 9,     // the device went away while recording (what was received is kept)
+  kExitInput = 10,           // an input file is missing or malformed (the message names the line)
 };
 
 inline int exitCodeFor(io::IoErrorKind kind) {

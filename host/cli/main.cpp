@@ -20,12 +20,14 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 other failure, 2 usage, 3 port not found, 4 permission denied,\n"
       "5 port busy, 6 not a rollrig, 7 unsupported protocol version, 8 output file error,\n"
-      "9 device disconnected while recording.");
+      "9 device disconnected while recording, 10 input file missing or malformed.");
 
   RecordOptions record;
   addRecordCommand(app, record);
   bool ports_json = false;
   addPortsCommand(app, ports_json);
+  AnalyzeOptions analyze;
+  addAnalyzeCommand(app, analyze);
 
   try {
     app.parse(argc, argv);
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("record")) return runRecord(record);
     if (app.got_subcommand("ports")) return runPorts(ports_json);
+    if (app.got_subcommand("analyze")) return runAnalyze(analyze);
   } catch (const std::exception& e) {
     std::cerr << "rollrig: unexpected error: " << e.what() << "\n";
     return kExitFailure;

@@ -20,6 +20,8 @@ namespace {
 constexpr double kBucket_s = 0.25;   // release analysis resolution
 constexpr double kHistory_s = 40;    // kept for back-dating starts and ends
 constexpr double kSpeedStep_s = 0.5; // rolling speed measured over this
+constexpr double kStillSpeed_mm_s = 3;  // slower than this is a pause, not rolling
+constexpr double kPreRiseShare = 0.7;   // see preIsLevel()
 
 // RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
@@ -90,6 +92,8 @@ struct SessionAnalyzer::Impl {
   std::deque<HistEntry> hist;
 
   // stillness tracking
+  bool still_cp_valid = false;
+  double still_cp_t = 0, still_cp_x = 0, still_cp_y = 0;
   bool anchor_valid = false;
   double ax = 0, ay = 0, still_since = 0;
 
@@ -112,6 +116,7 @@ struct SessionAnalyzer::Impl {
   // summary
   SessionSummary sum;
   std::array<double, 501> speed_hist{};  // 1 mm/s bins, seconds in each
+  std::deque<std::array<double, 3>> pending_speed;  // t, dt, speed: not yet committed
   bool cp_valid = false;
   double cp_t = 0, cp_x = 0, cp_y = 0;
 
@@ -196,9 +201,20 @@ struct SessionAnalyzer::Impl {
   void trackStillness(double t, bool valid, double px, double py, bool gap) {
     if (!valid || gap) {
       anchor_valid = false;
+      still_cp_valid = false;
       return;
     }
-    if (!anchor_valid || dist(px, py, ax, ay) > p.enter_radius_mm) {
+    // Still = near the anchor *and* slow: a creep slower than the radius allows for a whole
+    // dwell is still movement (< 1 cm/s, BRIEF section 6).
+    bool too_fast = false;
+    if (!still_cp_valid || t - still_cp_t >= kSpeedStep_s) {
+      if (still_cp_valid) too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
+      still_cp_valid = true;
+      still_cp_t = t;
+      still_cp_x = px;
+      still_cp_y = py;
+    }
+    if (!anchor_valid || too_fast || dist(px, py, ax, ay) > p.enter_radius_mm) {
       anchor_valid = true;
       ax = px;
       ay = py;
@@ -236,6 +252,7 @@ struct SessionAnalyzer::Impl {
     in_hold = true;
     cur = Hold{};
     cur.start_s = hist[start].t;
+    dropSpeedsFrom(cur.start_s);
     cur.has_xy = true;
     level_sum = 0;
     level_n = 0;
@@ -312,6 +329,16 @@ struct SessionAnalyzer::Impl {
     return cnt ? sumf / cnt : 0;
   }
 
+  // A real load-up rises out of a level stretch: if the reference window itself already climbs
+  // by most of the step, the rise happened earlier (e.g. before release_min_s) and this is its
+  // tail, not a release.
+  bool preIsLevel(double pre0, double pre1, double m_pre, double m_post) const {
+    const double mid = 0.5 * (pre0 + pre1);
+    const double first = windowMean(pre0, mid, nullptr);
+    const double second = windowMean(mid, pre1, nullptr);
+    return second - first <= kPreRiseShare * (m_post - m_pre);
+  }
+
   // Runs at each completed bucket: the load-up / tremor test for a step ending at t.
   void checkRelease(double t) {
     if (release_found || buckets.empty()) return;
@@ -339,7 +366,8 @@ struct SessionAnalyzer::Impl {
     const bool load_alone = step >= p.step_alone_fraction;
     const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
     const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
-    if (!(load_alone || load_and_tremor || tremor_alone)) {
+    const bool level = preIsLevel(pre0, pre1, m_pre, m_post);
+    if (!level || !(load_alone || load_and_tremor || tremor_alone)) {
       // Breathing can dip a real step below the line for a moment: forgive up to a second.
       if (qualify_since >= 0 && t_end - last_qualified > 1.0) qualify_since = -1;
       return;
@@ -406,6 +434,7 @@ struct SessionAnalyzer::Impl {
       const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
       const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
       if (!(load_alone || load_and_tremor || tremor_alone)) continue;
+      if (!preIsLevel(pre0, pre1, m_pre, m_post)) continue;
       if (step > best) {
         best = step;
         best_onset = o;
@@ -520,11 +549,25 @@ struct SessionAnalyzer::Impl {
     const double dt = t - cp_t;
     if (dt < kSpeedStep_s) return;
     const double v = dist(px, py, cp_x, cp_y) / dt;
-    speed_hist[std::min<size_t>(500, static_cast<size_t>(v))] += dt;
-    sum.rolling_s += dt;
+    // Held back until it cannot turn out to be the start of a hold (back-dated up to a dwell).
+    pending_speed.push_back({cp_t, dt, v});
+    commitSpeeds(t - p.dwell_s - 2 * kSpeedStep_s);
     cp_t = t;
     cp_x = px;
     cp_y = py;
+  }
+
+  void commitSpeeds(double before_t) {
+    while (!pending_speed.empty() && pending_speed.front()[0] < before_t) {
+      const auto& e = pending_speed.front();
+      // Below 3 mm/s the ball is paused, not rolling: counted as rolling time, not as a speed.
+      sum.rolling_s += e[1];
+      if (e[2] >= kStillSpeed_mm_s) speed_hist[std::min<size_t>(500, static_cast<size_t>(e[2]))] += e[1];
+      pending_speed.pop_front();
+    }
+  }
+  void dropSpeedsFrom(double t) {
+    while (!pending_speed.empty() && pending_speed.back()[0] + pending_speed.back()[1] > t) pending_speed.pop_back();
   }
 
   SessionSummary summary() const {
@@ -576,6 +619,7 @@ void SessionAnalyzer::markReleased(double t_s) { m_impl->markers.push_back(t_s);
 void SessionAnalyzer::finish() {
   if (m_impl->finished) return;
   if (m_impl->in_hold) m_impl->endHold(m_impl->last_t, m_impl->last_t);
+  m_impl->commitSpeeds(m_impl->last_t + 1);
   m_impl->finished = true;
 }
 const std::vector<Hold>& SessionAnalyzer::holds() const { return m_impl->holds; }

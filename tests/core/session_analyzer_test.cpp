@@ -1,0 +1,201 @@
+// SessionAnalyzer on hand-made signals: what is and is not a hold, back-dating, releases.
+#include "rollrig/core/session_analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace rollrig::core;
+
+namespace {
+
+constexpr double kRate = 80;
+
+// A scripted session: piecewise segments of position and force, sampled at 80 Hz, with a
+// little breathing, 8 Hz tremor and sensor noise.
+struct Script {
+  std::vector<AnalysisSample> s;
+  std::mt19937 rng{3};
+  double t = 0;
+  double x = -120, y = 100;
+  double tremor = 0.03;  // share of load
+  void add(double dur, double x1, double y1, double f0, double f1) {
+    const int n = static_cast<int>(dur * kRate);
+    const double x0 = x, y0 = y;
+    std::normal_distribution<double> noise(0, 0.05);
+    for (int i = 0; i < n; ++i) {
+      const double u = static_cast<double>(i) / n;
+      AnalysisSample a;
+      a.t_s = t;
+      const double base = f0 + (f1 - f0) * u;
+      a.force_n = base * (1 + 0.02 * std::sin(2 * M_PI * 0.25 * t) + tremor * std::sin(2 * M_PI * 8 * t)) + noise(rng);
+      a.x_mm = x0 + (x1 - x0) * u + 0.5 * std::sin(2 * M_PI * 0.25 * t);
+      a.y_mm = y0 + (y1 - y0) * u;
+      a.has_xy = a.force_n >= 20;
+      s.push_back(a);
+      t += 1 / kRate;
+    }
+    x = x1;
+    y = y1;
+  }
+};
+
+}  // namespace
+
+TEST(SessionAnalyzer, FindsAHoldBackDatedToWhenTheBallStopped) {
+  Script sc;
+  sc.add(5, -120, 100, 0, 0);      // empty plate
+  sc.add(2, -120, 100, 0, 200);    // mount
+  sc.add(5, -120, 20, 200, 200);   // roll 16 mm/s
+  sc.add(40, -120, 20, 200, 200);  // hold from t = 12 s
+  sc.add(5, -120, -60, 200, 200);  // roll on
+  sc.add(1, -120, -60, 200, 0);    // lift off
+  sc.add(3, -120, -60, 0, 0);
+  const SessionAnalysis a = analyzeSession(sc.s);
+  ASSERT_EQ(a.holds.size(), 1u);
+  EXPECT_NEAR(a.holds[0].start_s, 12.0, 0.6);
+  EXPECT_NEAR(a.holds[0].end_s, 52.0, 0.8);
+  EXPECT_NEAR(a.holds[0].x_mm, -120, 2);
+  EXPECT_NEAR(a.holds[0].y_mm, 20, 2);
+  EXPECT_EQ(a.holds[0].side, Side::kLeft);
+  EXPECT_NEAR(a.holds[0].mean_force_n, 200, 5);
+  EXPECT_FALSE(a.holds[0].release_s.has_value()) << "a steady hold is not a release";
+  EXPECT_TRUE(a.holds[0].reached_protocol_min);
+  EXPECT_FALSE(a.holds[0].exceeded_protocol_max);
+}
+
+TEST(SessionAnalyzer, IgnoresPausesShorterThanTheDwell) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  for (int i = 0; i < 6; ++i) {
+    sc.add(3, -120, sc.y - 40, 200, 200);  // roll 13 mm/s
+    sc.add(3.5, -120, sc.y, 200, 200);     // pause 3.5 s
+  }
+  sc.add(1, -120, sc.y, 200, 0);
+  EXPECT_TRUE(analyzeSession(sc.s).holds.empty());
+}
+
+TEST(SessionAnalyzer, SlowCreepIsNotAHold) {
+  Script sc;
+  sc.add(2, -120, 150, 0, 200);
+  sc.add(30, -120, 0, 200, 200);  // 5 mm/s: leaves 20 mm every 4 s
+  sc.add(1, -120, 0, 200, 0);
+  EXPECT_TRUE(analyzeSession(sc.s).holds.empty());
+}
+
+TEST(SessionAnalyzer, DetectsALoadUpWithEasingTremorAsARelease) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 220);
+  sc.add(3, -120, 60, 220, 200);
+  sc.add(35, -120, 60, 200, 200);  // hold from 5 s
+  sc.tremor = 0.015;               // guarding eases ...
+  sc.add(2, -120, 60, 200, 214);   // ... and the user sinks in: release at 40 s
+  sc.add(15, -120, 60, 214, 214);
+  sc.add(3, -120, 20, 214, 214);
+  sc.add(1, -120, 20, 214, 0);
+  const SessionAnalysis a = analyzeSession(sc.s);
+  ASSERT_EQ(a.holds.size(), 1u);
+  ASSERT_TRUE(a.holds[0].release_s.has_value());
+  EXPECT_NEAR(*a.holds[0].release_s, 40.0, 2.0);
+  EXPECT_EQ(a.holds[0].release_source, "load-up+tremor");
+  EXPECT_LT(a.holds[0].tremor_ratio, 0.7);
+  EXPECT_GT(a.holds[0].cv_before, a.holds[0].cv_after);
+}
+
+TEST(SessionAnalyzer, NeverCallsTheSettlingTransientOrAnEarlyStepARelease) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 260);
+  // Settling: 260 N decaying to 200 N over the first seconds of the hold.
+  for (int i = 0; i < 10; ++i) sc.add(1, -120, 100, 200 + 60 * std::exp(-i / 3.0), 200 + 60 * std::exp(-(i + 1) / 3.0));
+  sc.add(3, -120, 100, 200, 200);
+  sc.add(2, -120, 100, 200, 230);  // a step 15 s into the hold: too early to be a release
+  sc.add(40, -120, 100, 230, 230);
+  sc.add(1, -120, 100, 230, 0);
+  const SessionAnalysis a = analyzeSession(sc.s);
+  ASSERT_EQ(a.holds.size(), 1u);
+  EXPECT_FALSE(a.holds[0].release_s.has_value());
+}
+
+TEST(SessionAnalyzer, AUserMarkerWinsOverTheDetector) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  sc.add(50, -120, 100, 200, 200);
+  sc.add(1, -120, 100, 200, 0);
+  const SessionAnalysis a = analyzeSession(sc.s, {33.0});
+  ASSERT_EQ(a.holds.size(), 1u);
+  ASSERT_TRUE(a.holds[0].release_s.has_value());
+  EXPECT_DOUBLE_EQ(*a.holds[0].release_s, 33.0);
+  EXPECT_EQ(a.holds[0].release_source, "marker");
+}
+
+TEST(SessionAnalyzer, EndsAHoldWhenTheLoadFallsAway) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  sc.add(30, -120, 100, 200, 200);
+  sc.add(1, -120, 100, 200, 60);  // weight shifted off the ball, ball still there
+  sc.add(10, -120, 100, 60, 60);
+  const SessionAnalysis a = analyzeSession(sc.s);
+  ASSERT_GE(a.holds.size(), 1u);
+  EXPECT_NEAR(a.holds[0].end_s, 32.0, 0.8);
+}
+
+TEST(SessionAnalyzer, SurvivesMissingSamplesInsideAHold) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  sc.add(40, -120, 100, 200, 200);
+  sc.add(1, -120, 100, 200, 0);
+  std::vector<AnalysisSample> gappy;
+  for (const auto& s : sc.s)
+    if (!(s.t_s > 15 && s.t_s < 16.5) && !(s.t_s > 30 && s.t_s < 30.4)) gappy.push_back(s);
+  const SessionAnalysis a = analyzeSession(gappy);
+  ASSERT_EQ(a.holds.size(), 1u) << "short gaps do not split a hold";
+  EXPECT_GE(a.summary.gaps, 2u);
+}
+
+TEST(SessionAnalyzer, LiveAndOfflineGiveIdenticalHolds) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  sc.add(30, -120, 60, 200, 200);
+  sc.add(2, -120, 60, 200, 215);
+  sc.add(20, -120, 60, 215, 215);
+  sc.add(4, 120, 60, 215, 215);
+  sc.add(30, 120, 60, 215, 215);
+  sc.add(1, 120, 60, 215, 0);
+  const SessionAnalysis offline = analyzeSession(sc.s);
+  SessionAnalyzer live;
+  size_t seen = 0;
+  for (const auto& s : sc.s) {
+    live.push(s);
+    if (live.holds().size() > seen) {
+      seen = live.holds().size();
+      // A completed hold never changes afterwards.
+      EXPECT_DOUBLE_EQ(live.holds().back().start_s, offline.holds[seen - 1].start_s);
+    }
+  }
+  live.finish();
+  ASSERT_EQ(live.holds().size(), offline.holds.size());
+  for (size_t i = 0; i < offline.holds.size(); ++i) {
+    EXPECT_DOUBLE_EQ(live.holds()[i].start_s, offline.holds[i].start_s);
+    EXPECT_DOUBLE_EQ(live.holds()[i].end_s, offline.holds[i].end_s);
+    EXPECT_EQ(live.holds()[i].release_s, offline.holds[i].release_s);
+    EXPECT_DOUBLE_EQ(live.holds()[i].mean_force_n, offline.holds[i].mean_force_n);
+  }
+}
+
+TEST(SessionAnalyzer, ReportsRollingSpeedAndTimeUnderLoadPerSide) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  sc.add(10, -120, -100, 200, 200);  // 20 mm/s on the left
+  sc.add(1, -120, -100, 200, 0);
+  sc.add(2, 120, 100, 0, 0);
+  sc.add(2, 120, 100, 0, 200);
+  sc.add(5, 120, -100, 200, 200);    // 40 mm/s on the right
+  sc.add(1, 120, -100, 200, 0);
+  const SessionSummary s = analyzeSession(sc.s).summary;
+  EXPECT_NEAR(s.loaded_left_s, 12.0, 1.0);
+  EXPECT_NEAR(s.loaded_right_s, 7.0, 1.0);
+  EXPECT_NEAR(s.sample_rate_hz, 80.0, 0.1);
+  EXPECT_GT(s.roll_speed_p90_mm_s, 30.0);
+  EXPECT_NEAR(s.roll_fast_share, 5.0 / 15.0, 0.15);
+}
