@@ -22,6 +22,7 @@ constexpr double kHistory_s = 40;    // kept for back-dating starts and ends
 constexpr double kSpeedStep_s = 0.5; // rolling speed measured over this
 constexpr double kStillSpeed_mm_s = 3;  // slower than this is a pause, not rolling
 constexpr double kPreRiseShare = 0.7;   // see preIsLevel()
+constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
 
 // RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
@@ -357,13 +358,14 @@ struct SessionAnalyzer::Impl {
     const double m_post = windowMean(post0, t_end, &rms_post);
     if (m_pre <= 0) return;
     const double step = (m_post - m_pre) / m_pre;
-    const bool have_tremor = bp.enabled && rms_pre > 0;
+    // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
+    const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * m_pre;
     const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
     if (step > best_step) {
       best_step = step;
       best_ratio = have_tremor ? ratio : 0;
     }
-    const bool load_alone = step >= p.step_alone_fraction;
+    const bool load_alone = step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
     const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
     const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
     const bool level = preIsLevel(pre0, pre1, m_pre, m_post);
@@ -428,9 +430,9 @@ struct SessionAnalyzer::Impl {
       const double m_post = windowMean(post0, post1, &rq);
       if (m_pre <= 0) continue;
       const double step = (m_post - m_pre) / m_pre;
-      const bool have_tremor = bp.enabled && rp > 0;
+      const bool have_tremor = bp.enabled && rp >= kMinTremorShare * m_pre;
       const double ratio = have_tremor ? rq / rp : 1.0;
-      const bool load_alone = step >= p.step_alone_fraction;
+      const bool load_alone = step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
       const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
       const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
       if (!(load_alone || load_and_tremor || tremor_alone)) continue;

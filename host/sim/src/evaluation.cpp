@@ -82,8 +82,16 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
     BodyModelConfig bc;
     bc.seed = cfg.first_seed + static_cast<uint64_t>(i);
     bc.duration_s = cfg.min_duration_s + (cfg.max_duration_s - cfg.min_duration_s) * u(pick);
+    bc.rate_hz = cfg.rate_hz;
     Truth truth;
-    const auto samples = recordSession(bc, cfg.missing_share, bc.seed ^ 0xABCDEF, &truth);
+    auto samples = recordSession(bc, cfg.missing_share, bc.seed ^ 0xABCDEF, &truth);
+    if (cfg.drop_xy) {
+      // As `rollrig analyze` does for a file without x/y: holds are sustained load.
+      for (auto& s : samples) {
+        s.has_xy = true;
+        s.x_mm = s.y_mm = 0;
+      }
+    }
     const core::SessionAnalysis a = core::analyzeSession(samples, {}, params);
     ++r.sessions;
     r.hours += bc.duration_s / 3600.0;

@@ -66,6 +66,8 @@ struct HoldParams {
   double step_persist_s = 3;        // the step must hold this long
   double step_fraction = 0.05;      // a load-up confirmed by a tremor drop
   double step_alone_fraction = 0.08;  // a load-up clear enough on its own
+  double step_no_tremor_fraction = 0.05;  // the load-up threshold when tremor cannot be measured
+                                          // (sampling below 30 Hz)
   double tremor_drop_ratio = 0.85;  // post/pre 6-12 Hz RMS that confirms a load-up
   double tremor_alone_ratio = 0.6;  // a tremor drop clear enough with a small load-up ...
   double tremor_alone_step = 0.02;  // ... of at least this

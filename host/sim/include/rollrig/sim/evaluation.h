@@ -24,6 +24,8 @@ struct EvalConfig {
   double max_duration_s = 900;
   double missing_share = 0.005;  // share of time lost in 0.1-2 s stretches (0: none)
   double hit_window_s = 5;
+  double rate_hz = 80;     // sample rate of the recordings
+  bool drop_xy = false;    // force only: no ball position (a minimal CSV without x/y)
 };
 
 struct EvalReport {
