@@ -340,6 +340,33 @@ struct SessionAnalyzer::Impl {
     return second - first <= kPreRiseShare * (m_post - m_pre);
   }
 
+  // The release test between a reference window [pre0, pre1] and a window [post0, post1].
+  struct StepTest {
+    bool valid = false;      // enough data for a verdict
+    bool qualifies = false;  // a release, if it persists
+    double m_pre = 0, m_post = 0, step = 0, ratio = 0;  // ratio 0: tremor not usable
+    const char* source = "";
+  };
+  StepTest stepTest(double pre0, double pre1, double post0, double post1) const {
+    StepTest r;
+    double rms_pre = 0, rms_post = 0;
+    r.m_pre = windowMean(pre0, pre1, &rms_pre);
+    r.m_post = windowMean(post0, post1, &rms_post);
+    if (r.m_pre <= 0) return r;
+    r.valid = true;
+    r.step = (r.m_post - r.m_pre) / r.m_pre;
+    // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
+    const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * r.m_pre;
+    const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
+    r.ratio = have_tremor ? ratio : 0;
+    const bool load_alone = r.step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
+    const bool load_and_tremor = have_tremor && r.step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
+    const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
+    r.qualifies = (load_alone || load_and_tremor || tremor_alone) && preIsLevel(pre0, pre1, r.m_pre, r.m_post);
+    r.source = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
+    return r;
+  }
+
   // Runs at each completed bucket: the load-up / tremor test for a step ending at t.
   void checkRelease(double t) {
     if (release_found || buckets.empty()) return;
@@ -353,23 +380,13 @@ struct SessionAnalyzer::Impl {
     const double pre0 = pre1 - p.step_pre_s;
     const double onset = post0 - p.step_gap_s / 2;
     if (onset - cur.start_s < p.release_min_s || pre0 < cur.start_s) return;
-    double rms_pre = 0, rms_post = 0;
-    const double m_pre = windowMean(pre0, pre1, &rms_pre);
-    const double m_post = windowMean(post0, t_end, &rms_post);
-    if (m_pre <= 0) return;
-    const double step = (m_post - m_pre) / m_pre;
-    // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
-    const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * m_pre;
-    const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
-    if (step > best_step) {
-      best_step = step;
-      best_ratio = have_tremor ? ratio : 0;
+    const StepTest st = stepTest(pre0, pre1, post0, t_end);
+    if (!st.valid) return;
+    if (st.step > best_step) {
+      best_step = st.step;
+      best_ratio = st.ratio;
     }
-    const bool load_alone = step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
-    const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
-    const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
-    const bool level = preIsLevel(pre0, pre1, m_pre, m_post);
-    if (!level || !(load_alone || load_and_tremor || tremor_alone)) {
+    if (!st.qualifies) {
       // Breathing can dip a real step below the line for a moment: forgive up to a second.
       if (qualify_since >= 0 && t_end - last_qualified > 1.0) qualify_since = -1;
       return;
@@ -377,18 +394,18 @@ struct SessionAnalyzer::Impl {
     last_qualified = t_end;
     if (qualify_since < 0) {
       qualify_since = t_end;
-      q_pre = m_pre;
-      q_post = m_post;
-      q_ratio = ratio;
-      q_source = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
-      q_step = step;
+      q_pre = st.m_pre;
+      q_post = st.m_post;
+      q_ratio = st.ratio;
+      q_source = st.source;
+      q_step = st.step;
     }
     if (t_end - qualify_since >= p.step_persist_s) {
       release_found = true;
       cur.release_s = refineOnset(qualify_since);
       cur.release_source = q_source;
       cur.step_fraction = q_step;
-      cur.tremor_ratio = have_tremor ? q_ratio : 0;
+      cur.tremor_ratio = q_ratio;
     }
   }
 
@@ -425,26 +442,14 @@ struct SessionAnalyzer::Impl {
       const double pre1 = o - p.step_gap_s / 2, pre0 = pre1 - p.step_pre_s;
       const double post0 = o + p.step_gap_s / 2, post1 = std::min(post0 + p.step_post_s, cur.end_s);
       if (pre0 < cur.start_s) continue;
-      double rp = 0, rq = 0;
-      const double m_pre = windowMean(pre0, pre1, &rp);
-      const double m_post = windowMean(post0, post1, &rq);
-      if (m_pre <= 0) continue;
-      const double step = (m_post - m_pre) / m_pre;
-      const bool have_tremor = bp.enabled && rp >= kMinTremorShare * m_pre;
-      const double ratio = have_tremor ? rq / rp : 1.0;
-      const bool load_alone = step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
-      const bool load_and_tremor = have_tremor && step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
-      const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && step >= p.tremor_alone_step;
-      if (!(load_alone || load_and_tremor || tremor_alone)) continue;
-      if (!preIsLevel(pre0, pre1, m_pre, m_post)) continue;
-      if (step > best) {
-        best = step;
-        best_onset = o;
-        best_pre = m_pre;
-        best_post = m_post;
-        best_r = have_tremor ? ratio : 0;
-        best_src = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
-      }
+      const StepTest st = stepTest(pre0, pre1, post0, post1);
+      if (!st.qualifies || st.step <= best) continue;
+      best = st.step;
+      best_onset = o;
+      best_pre = st.m_pre;
+      best_post = st.m_post;
+      best_r = st.ratio;
+      best_src = st.source;
     }
     if (best < 0) return;
     q_pre = best_pre;
