@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rollrig::cli {
 
@@ -19,6 +20,8 @@ struct RecordOptions {
   std::string truth;   // demo only: write the body model's ground truth JSON here
   bool force = false;  // overwrite --out
   bool quiet = false;
+  std::string calibration;    // a calibration file to use instead of the device's stored one
+  bool no_auto_zero = false;  // keep the offsets fixed (no DriftTracker re-zero)
 };
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt);
@@ -30,6 +33,28 @@ struct AnalyzeOptions {
 };
 void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt);
 int runAnalyze(const AnalyzeOptions& opt);
+
+struct CalibrateOptions {
+  bool demo = false;
+  std::string port;
+  std::string from;  // a recording (session CSV)
+  int baud = 0;      // 0: the default (io::kDefaultBaud)
+  uint64_t seed = 1;
+  bool fast = false;
+  double mass_kg = 0;
+  std::string positions;  // "x1,y1;x2,y2;..." mm; "": the default layout
+  std::string cells;      // "x0,y0;...;x3,y3" mm; "": the reference build
+  bool tare_only = false;
+  bool yes = false;
+  bool dry_run = false;
+  bool ignore_last_tare = false;
+  std::string out;
+  std::string tare_window;              // --from: "T0,T1"
+  std::vector<std::string> placements;  // --from: "T0,T1,x,y" each
+  std::string serial;                   // --from: device serial (hex)
+};
+void addCalibrateCommand(CLI::App& app, CalibrateOptions& opt);
+int runCalibrate(const CalibrateOptions& opt);
 
 void addPortsCommand(CLI::App& app, bool& json);
 int runPorts(bool json);

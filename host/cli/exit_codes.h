@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitOutput = 8,           // output file could not be created or written (e.g. disk full)
   kExitDisconnected = 9,     // the device went away while recording (what was received is kept)
   kExitInput = 10,           // an input file is missing or malformed (the message names the line)
+  kExitCalibrationRefused = 11,  // tare or span refused (unsteady, ill-posed); the message says why
 };
 
 inline int exitCodeFor(io::IoErrorKind kind) {
@@ -37,6 +38,8 @@ inline int exitCodeFor(io::IoErrorKind kind) {
       return kExitDisconnected;
     case io::IoErrorKind::kSystem:
       return kExitFailure;
+    case io::IoErrorKind::kMalformed:
+      return kExitInput;
   }
   return kExitFailure;
 }

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 other failure, 2 usage, 3 port not found, 4 permission denied,\n"
       "5 port busy, 6 not a rollrig, 7 unsupported protocol version, 8 output file error,\n"
-      "9 device disconnected while recording, 10 input file missing or malformed.");
+      "9 device disconnected while recording, 10 input file missing or malformed,\n"
+      "11 calibration refused (plate not steady, placements ill-posed).");
 
   RecordOptions record;
   addRecordCommand(app, record);
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   addPortsCommand(app, ports_json);
   AnalyzeOptions analyze;
   addAnalyzeCommand(app, analyze);
+  CalibrateOptions calibrate;
+  addCalibrateCommand(app, calibrate);
 
   try {
     app.parse(argc, argv);
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("record")) return runRecord(record);
     if (app.got_subcommand("ports")) return runPorts(ports_json);
     if (app.got_subcommand("analyze")) return runAnalyze(analyze);
+    if (app.got_subcommand("calibrate")) return runCalibrate(calibrate);
   } catch (const std::exception& e) {
     std::cerr << "rollrig: unexpected error: " << e.what() << "\n";
     return kExitFailure;

@@ -1,24 +1,30 @@
 // `rollrig record`: handshake with a port or the virtual rig, then write every sample to CSV.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "rollrig/core/calibration.h"
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/rate_meter.h"
 #include "rollrig/core/session_csv.h"
 #include "rollrig/io/acquisition.h"
+#include "rollrig/io/calibration_store.h"
 #include "rollrig/io/serial_port.h"
+#include "rollrig/io/session_meta.h"
 #include "rollrig/io/virtual_rig_stream.h"
 
 namespace rollrig::cli {
@@ -110,6 +116,11 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   rec->add_option("--truth", opt.truth,
                   "Virtual rig: also write the body model's ground truth (JSON)");
   rec->add_flag("-q,--quiet", opt.quiet, "No live status line and no summary");
+  rec->add_option("--calibration", opt.calibration,
+                  "Use this calibration file (default: the one `rollrig calibrate` saved for the "
+                  "device; the virtual rig uses its exact nominal calibration)");
+  rec->add_flag("--no-auto-zero", opt.no_auto_zero,
+                "Keep the offsets fixed (default: re-zero while the plate is unloaded and steady)");
 }
 
 int runRecord(const RecordOptions& opt) {
@@ -130,6 +141,17 @@ int runRecord(const RecordOptions& opt) {
   if (!out.open(opt.out, opt.force, &why)) {
     std::cerr << "rollrig record: " << why << "\n";
     return kExitOutput;
+  }
+
+  // A calibration file given on the command line is read before anything starts.
+  core::CalibrationRecord cal_record;
+  if (!opt.calibration.empty()) {
+    io::IoError cal_err;
+    if (!io::readCalibrationFile(opt.calibration, &cal_record, &cal_err)) {
+      out.remove();
+      std::cerr << "rollrig record: " << cal_err.message << "\n";
+      return cal_err.kind == io::IoErrorKind::kNotFound ? kExitInput : exitCodeFor(cal_err.kind);
+    }
   }
 
   // Source: the virtual rig or a port. Either way the same handshake, decoder and recorder.
@@ -165,10 +187,57 @@ int runRecord(const RecordOptions& opt) {
   }
   const proto::InfoFrame info = acq.info();
 
+  // Calibration: --calibration FILE, else the one stored for this device (real rigs and the
+  // twin), else the virtual rig's exact nominal one or the uncalibrated default. Auto-zero needs
+  // real offsets, so it only runs with one of the first three.
+  std::string cal_from = opt.demo ? "the virtual rig's own" : "nothing stored for this device";
+  bool have_offsets = opt.demo;
+  if (!opt.calibration.empty()) {
+    cal_from = opt.calibration;
+    have_offsets = true;
+    if (cal_record.calibration.device_serial != 0 &&
+        cal_record.calibration.device_serial != info.device_serial) {
+      std::cerr << "rollrig record: warning: " << opt.calibration << " was made for device "
+                << io::serialHex(cal_record.calibration.device_serial) << ", this is device "
+                << io::serialHex(info.device_serial) << "\n";
+    }
+  } else if (!opt.demo) {
+    const io::CalibrationStore store;
+    io::IoError cal_err;
+    if (store.load(info.device_serial, &cal_record, &cal_err)) {
+      cal_from = store.pathFor(info.device_serial);
+      have_offsets = true;
+    } else if (cal_err.kind != io::IoErrorKind::kNotFound) {
+      std::cerr << "rollrig record: warning: " << cal_err.message
+                << "; recording with the uncalibrated default (the raw counts are kept)\n";
+    }
+  }
+  if (!opt.calibration.empty() || (!opt.demo && have_offsets)) calibration = cal_record.calibration;
+  cal_record.calibration = calibration;
+  const core::PlateGeometry geometry = cal_record.geometry;
+  std::optional<core::DriftTracker> drift;
+  if (have_offsets && !opt.no_auto_zero) drift.emplace(calibration);
+
+  // The sidecar (docs/CSV_FORMAT.md, "Sidecar"): written now and again at the end, so a crash
+  // still leaves the calibration next to the rows. Only beside a regular file (not /dev/...).
+  io::SessionMeta meta;
+  std::error_code fs_err;
+  const bool sidecar = std::filesystem::is_regular_file(opt.out, fs_err);
+  const std::string meta_path = io::sessionMetaPath(opt.out);
+  meta.csv_file = std::filesystem::path(opt.out).filename().string();
+  meta.started = io::isoUtcNow();
+  meta.source = acq.stream().describe();
+  meta.info = info;
+  meta.calibration = cal_record;
+  meta.auto_zero = drift.has_value();
+  if (drift) meta.auto_zero_options = drift->options();
+  bool meta_ok = true;
+  if (sidecar) meta_ok = io::writeSessionMeta(meta_path, meta, &err);
+
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
 
-  const core::ForceModel model(calibration);
+  core::ForceModel model(calibration, geometry);
   std::ostringstream batch_text;
   core::SessionCsvWriter csv(batch_text);
   csv.writeHeader();
@@ -203,6 +272,8 @@ int runRecord(const RecordOptions& opt) {
       }
       last_force = model.compute(s);
       csv.writeRow(s, last_force);
+      // A re-zero applies from the next sample on; the sidecar lists it.
+      if (drift && drift->add(s)) model = core::ForceModel(drift->calibration(), geometry);
       rate.add(s.t_us);
       t_last_us = s.t_us;
     }
@@ -258,6 +329,20 @@ int runRecord(const RecordOptions& opt) {
     }
   }
 
+  if (sidecar) {
+    meta.t0_us = t0_us;
+    if (drift) meta.rezeros = drift->reZeros();
+    meta.stats = snap.stats;
+    meta.rows = csv.rows();
+    meta.duration_s = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
+    meta.stop_reason = stop_reason;
+    if (meta_ok) meta_ok = io::writeSessionMeta(meta_path, meta, &err);
+    if (!meta_ok) {
+      std::cerr << "rollrig record: " << err.message << "\n";
+      if (exit_code == kExitOk) exit_code = kExitOutput;
+    }
+  }
+
   if (!opt.quiet) {
     const auto& st = snap.stats;
     const double secs = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
@@ -280,6 +365,16 @@ int runRecord(const RecordOptions& opt) {
         acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
         info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(), info.channel_count,
         info.rate_hz, calibration.source.c_str());
+    std::printf("  calibration from %s; auto-zero %s", cal_from.c_str(),
+                drift ? "on" : (opt.no_auto_zero ? "off" : "off (no tare yet)"));
+    if (drift) {
+      double largest_n = 0;
+      for (const core::ReZero& z : drift->reZeros())
+        for (double c : z.change_n) largest_n = std::max(largest_n, std::abs(c));
+      std::printf(", %zu re-zero%s (largest %.3f N per cell)", drift->reZeros().size(),
+                  drift->reZeros().size() == 1 ? "" : "s", largest_n);
+    }
+    std::printf("%s%s\n", sidecar ? "; metadata in " : "", sidecar ? meta_path.c_str() : "");
   }
   return exit_code;
 }

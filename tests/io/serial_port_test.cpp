@@ -418,10 +418,10 @@ TEST(PortErrors, ListingFailuresAreAlwaysSystemErrors) {
 }
 
 TEST(IoError, EveryKindHasADistinctName) {
-  const IoErrorKind kinds[] = {IoErrorKind::kNone,         IoErrorKind::kNotFound,
-                               IoErrorKind::kPermission,   IoErrorKind::kBusy,
-                               IoErrorKind::kNotRollrig,   IoErrorKind::kProtocolVersion,
-                               IoErrorKind::kDisconnected, IoErrorKind::kSystem};
+  const IoErrorKind kinds[] = {
+      IoErrorKind::kNone,         IoErrorKind::kNotFound,   IoErrorKind::kPermission,
+      IoErrorKind::kBusy,         IoErrorKind::kNotRollrig, IoErrorKind::kProtocolVersion,
+      IoErrorKind::kDisconnected, IoErrorKind::kSystem,     IoErrorKind::kMalformed};
   std::vector<std::string> names;
   for (IoErrorKind k : kinds) {
     const std::string name = errorKindName(k);

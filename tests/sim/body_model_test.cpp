@@ -613,3 +613,23 @@ TEST(BodyModel, WritesTruthAsJsonWithTheDocumentedKeys) {
   }
   FAIL() << "no session with both a released and an abandoned hold in 20 seeds";
 }
+
+TEST(BodyModel, CarriesAScriptedCalibrationMassAndNothingElseWhileItIsOn) {
+  BodyModelConfig c = makeConfig(4, 60);  // a planned session, so the script must set it aside
+  c.calibration_script = {{10.0, 5.0, 10.0, -200.0, 110.0}, {20.0, 5.0, 5.0, 150.0, -60.0}};
+  BodyModel scripted(c);
+  BodyModel plain(makeConfig(4, 60));
+  for (int k = 0; k < 60 * 80; ++k) {
+    const ModelSample s = scripted.next();
+    const ModelSample p = plain.next();
+    const bool in_first = s.t_s >= 10.5 && s.t_s < 14.5, in_second = s.t_s >= 20.5 && s.t_s < 24.5;
+    if (in_first || in_second) {
+      ASSERT_NEAR(s.total_force_n, (in_first ? 10.0 : 5.0) * kG, 1e-9) << "t " << s.t_s;
+      ASSERT_DOUBLE_EQ(s.x_mm, in_first ? -200.0 : 150.0);
+      ASSERT_DOUBLE_EQ(s.y_mm, in_first ? 110.0 : -60.0);
+    } else if (s.t_s < 10 || (s.t_s >= 15 && s.t_s < 20) || s.t_s >= 25) {
+      ASSERT_EQ(s.raw_counts, p.raw_counts) << "outside the script nothing changes, t " << s.t_s;
+    }
+  }
+  EXPECT_EQ(scripted.truth().holds.size(), plain.truth().holds.size());
+}

@@ -30,6 +30,8 @@ const char* errorKindName(IoErrorKind kind) {
       return "disconnected";
     case IoErrorKind::kSystem:
       return "system";
+    case IoErrorKind::kMalformed:
+      return "malformed";
   }
   return "unknown";
 }

@@ -688,6 +688,22 @@ struct BodyModel::Impl {
                (std::sin(drift_w[cell] * t + drift_p[cell]) - std::sin(drift_p[cell]));
   }
 
+  // A scripted calibration mass replaces whatever the plan put on the plate (no randomness is
+  // drawn here, so a script never changes the noise or the person).
+  void applyScript(double t, ModelSample& out) const {
+    for (const ScriptedLoad& l : cfg.calibration_script) {
+      const double end = l.start_s + l.duration_s;
+      if (t < l.start_s || t >= end) continue;
+      const double ramp = std::min(kScriptedLoadRamp_s, 0.5 * l.duration_s);
+      const double on = std::min(smoothstep((t - l.start_s) / ramp), smoothstep((end - t) / ramp));
+      out.total_force_n = l.mass_kg * kGravity_mps2 * on;
+      out.x_mm = l.x_mm;
+      out.y_mm = l.y_mm;
+      geom.distribute(out.total_force_n, out.x_mm, out.y_mm, out.force_n.data());
+      return;
+    }
+  }
+
   ModelSample next() {
     ModelSample out;
     const double t = static_cast<double>(sample_index) / cfg.rate_hz;
@@ -711,6 +727,7 @@ struct BodyModel::Impl {
       out.y_mm = y + wander_y + sway_y_mm * b;
       geom.distribute(out.total_force_n, out.x_mm, out.y_mm, out.force_n.data());
     }
+    applyScript(t, out);
 
     for (int i = 0; i < core::kCellCount; ++i) {
       double counts = sensors[i].offset_counts + sensors[i].counts_per_n * out.force_n[i];

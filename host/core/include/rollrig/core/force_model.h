@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 
 #include "rollrig/core/frame_decoder.h"
@@ -29,6 +30,8 @@ struct Calibration {
   // Where it came from, e.g. "virtual rig nominal" or "uncalibrated default"; written to the
   // session's metadata so a recording can be re-processed with a better one later.
   std::string source = "uncalibrated default";
+  uint32_t device_serial = 0;  // the device it belongs to (INFO device_serial); 0: none
+  std::string created;         // when it was made, ISO 8601 UTC (stamped by the caller); "": n/a
 };
 
 struct ForceSample {

@@ -18,6 +18,7 @@ enum class IoErrorKind {
   kProtocolVersion,  // a rollrig speaking a protocol major version we do not support
   kDisconnected,     // the device went away while in use
   kSystem,           // anything else the OS reported; message carries strerror()
+  kMalformed,        // a file rollrig reads is not what it expects (message: path, what, where)
 };
 
 struct IoError {

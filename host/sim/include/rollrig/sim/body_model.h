@@ -41,6 +41,17 @@ enum class Side { kNone, kLeft, kRight };
 const char* phaseName(Phase p);
 const char* sideName(Side s);
 
+// A known mass standing still on the plate, for calibration: from start_s for duration_s it is
+// lowered on (over the first kScriptedLoadRamp_s), stays, and is lifted off (over the last).
+struct ScriptedLoad {
+  double start_s = 0;
+  double duration_s = 0;
+  double mass_kg = 0;
+  double x_mm = 0;  // where it stands (plate coordinates)
+  double y_mm = 0;
+};
+inline constexpr double kScriptedLoadRamp_s = 0.5;
+
 struct BodyModelConfig {
   uint64_t seed = 1;
   // Length of the planned session. The plan fills it and ends with a lift-off and an empty plate;
@@ -51,6 +62,11 @@ struct BodyModelConfig {
   bool sensor_noise = true;  // HX711 input noise (~0.02 N rms per cell at the default gain)
   bool drift = true;         // slow per-cell baseline drift (counts), as from temperature
   bool quantise = true;      // round to integer counts and clip to 24 bits
+  // Calibration script: while an entry is active the plate carries that mass and nothing else
+  // (the planned person is set aside; sensors, drift and noise are as always, and the truth is
+  // unchanged). Use with a short duration_s (< 10 s plans an empty plate) for a calibration run.
+  // Empty (the default): no effect.
+  std::vector<ScriptedLoad> calibration_script;
 };
 
 // Per-cell transfer: raw_counts = offset_counts + counts_per_n * force_n (+ drift + noise).

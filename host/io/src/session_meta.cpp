@@ -1,0 +1,213 @@
+#include "rollrig/io/session_meta.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "rollrig/io/calibration_store.h"
+
+namespace rollrig::io {
+
+namespace {
+
+using json = nlohmann::ordered_json;  // keeps the documented key order
+
+constexpr char kFormatName[] = "rollrig session metadata";
+
+std::string hex(uint32_t v) {
+  return serialHex(v);
+}
+
+template <typename T>
+T numberOr(const json& j, const char* key, T fallback) {
+  if (!j.is_object() || !j.contains(key) || !j.at(key).is_number()) return fallback;
+  return j.at(key).get<T>();
+}
+
+std::string stringOr(const json& j, const char* key, const std::string& fallback) {
+  if (!j.is_object() || !j.contains(key) || !j.at(key).is_string()) return fallback;
+  return j.at(key).get<std::string>();
+}
+
+}  // namespace
+
+std::string sessionMetaPath(const std::string& csv_path) {
+  return csv_path + ".meta.json";
+}
+
+std::string isoUtcNow() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[32];
+  std::strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return b;
+}
+
+bool writeSessionMeta(const std::string& path, const SessionMeta& m, IoError* err) {
+  json device = {
+      {"source", m.source},
+      {"serial", hex(m.info.device_serial)},
+      {"firmware", std::to_string(m.info.fw_major) + "." + std::to_string(m.info.fw_minor) + "." +
+                       std::to_string(m.info.fw_patch)},
+      {"build_id", hex(m.info.build_id)},
+      {"protocol", std::to_string(m.info.proto_major) + "." + std::to_string(m.info.proto_minor)},
+      {"channels", m.info.channel_count},
+      {"rate_hz", m.info.rate_hz},
+      {"reset_cause", m.info.reset_cause},
+      {"status_flags", m.info.status_flags}};
+  json rezeros = json::array();
+  for (const core::ReZero& z : m.rezeros) {
+    rezeros.push_back({{"time_s", static_cast<double>(z.t_us - m.t0_us) / 1e6},
+                       {"samples", z.samples},
+                       {"change_counts", z.change_counts},
+                       {"change_N", z.change_n}});
+  }
+  const core::DecoderStats& s = m.stats;
+  json decoder = {{"bytes", s.bytes},
+                  {"frames_ok", s.frames_ok},
+                  {"samples", s.samples},
+                  {"crc_errors", s.crc_errors},
+                  {"malformed", s.malformed},
+                  {"oversized", s.oversized},
+                  {"unknown_types", s.unknown_types},
+                  {"seq_gaps", s.seq_gaps},
+                  {"frames_lost", s.frames_lost},
+                  {"duplicates", s.duplicates},
+                  {"out_of_order", s.out_of_order},
+                  {"time_wraps", s.time_wraps},
+                  {"device_resets", s.device_resets}};
+  json j;
+  j["format"] = kFormatName;
+  j["version"] = kSessionMetaFormatVersion;
+  j["csv"] = m.csv_file;
+  j["started"] = m.started;
+  j["device"] = device;
+  j["calibration"] = json::parse(calibrationToJson(m.calibration));
+  j["auto_zero"] = {{"enabled", m.auto_zero},
+                    {"max_load_N", m.auto_zero_options.max_load_n},
+                    {"settle_s", m.auto_zero_options.settle_s},
+                    {"steady_s", m.auto_zero_options.steady_s},
+                    {"max_sd_N", m.auto_zero_options.max_sd_n},
+                    {"min_change_N", m.auto_zero_options.min_change_n},
+                    {"rezeros", rezeros}};
+  j["decoder"] = decoder;
+  j["recording"] = {{"rows", m.rows},
+                    {"duration_s", m.duration_s},
+                    {"stop_reason", m.stop_reason.empty() ? json() : json(m.stop_reason)}};
+
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << j.dump(2) << "\n";
+    out.flush();
+    if (!out) {
+      const int e = errno;
+      std::remove(tmp.c_str());
+      *err = makeError(IoErrorKind::kSystem,
+                       "cannot write the session metadata " + path + ": " + std::strerror(e), e);
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
+    std::remove(tmp.c_str());
+    *err = makeError(IoErrorKind::kSystem,
+                     "cannot write the session metadata " + path + ": " + std::strerror(e), e);
+    return false;
+  }
+  return true;
+}
+
+bool readSessionMeta(const std::string& path, SessionMeta* out, IoError* err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int e = errno;
+    *err = makeError(e == ENOENT ? IoErrorKind::kNotFound : IoErrorKind::kSystem,
+                     "cannot read the session metadata " + path + ": " + std::strerror(e), e);
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  json j;
+  try {
+    j = json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    *err = makeError(IoErrorKind::kMalformed, path + " is not valid JSON: " + e.what());
+    return false;
+  }
+  if (!j.is_object() || stringOr(j, "format", "") != kFormatName) {
+    *err = makeError(IoErrorKind::kMalformed,
+                     path + ": not a rollrig session sidecar (no \"format\": \"" +
+                         std::string(kFormatName) + "\")");
+    return false;
+  }
+  SessionMeta m;
+  m.csv_file = stringOr(j, "csv", "");
+  m.started = stringOr(j, "started", "");
+  if (j.contains("device") && j.at("device").is_object()) {
+    const json& d = j.at("device");
+    m.source = stringOr(d, "source", "");
+    const std::string serial = stringOr(d, "serial", "0");
+    m.info.device_serial = static_cast<uint32_t>(std::strtoul(serial.c_str(), nullptr, 16));
+    m.info.build_id =
+        static_cast<uint32_t>(std::strtoul(stringOr(d, "build_id", "0").c_str(), nullptr, 16));
+    unsigned a = 0, b = 0, c = 0;
+    if (std::sscanf(stringOr(d, "firmware", "").c_str(), "%u.%u.%u", &a, &b, &c) == 3) {
+      m.info.fw_major = static_cast<uint8_t>(a);
+      m.info.fw_minor = static_cast<uint8_t>(b);
+      m.info.fw_patch = static_cast<uint8_t>(c);
+    }
+    if (std::sscanf(stringOr(d, "protocol", "").c_str(), "%u.%u", &a, &b) == 2) {
+      m.info.proto_major = static_cast<uint8_t>(a);
+      m.info.proto_minor = static_cast<uint8_t>(b);
+    }
+    m.info.channel_count = numberOr<uint8_t>(d, "channels", 0);
+    m.info.rate_hz = numberOr<uint16_t>(d, "rate_hz", 0);
+  }
+  if (j.contains("calibration")) {
+    std::string why;
+    if (!calibrationFromJson(j.at("calibration").dump(), path + " (calibration)", &m.calibration,
+                             &why)) {
+      *err = makeError(IoErrorKind::kMalformed, why);
+      return false;
+    }
+  }
+  if (j.contains("auto_zero") && j.at("auto_zero").is_object()) {
+    const json& a = j.at("auto_zero");
+    m.auto_zero =
+        a.contains("enabled") && a.at("enabled").is_boolean() && a.at("enabled").get<bool>();
+    if (a.contains("rezeros") && a.at("rezeros").is_array()) {
+      for (const json& z : a.at("rezeros")) {
+        core::ReZero r;
+        r.t_us = static_cast<uint64_t>(std::llround(numberOr<double>(z, "time_s", 0) * 1e6));
+        r.samples = numberOr<size_t>(z, "samples", 0);
+        if (z.contains("change_counts") && z.at("change_counts").is_array() &&
+            z.at("change_counts").size() == static_cast<size_t>(core::kCellCount)) {
+          for (int i = 0; i < core::kCellCount; ++i) {
+            const json& v = z.at("change_counts")[i];
+            r.change_counts[i] = v.is_number() ? v.get<double>() : 0.0;
+          }
+        }
+        m.rezeros.push_back(r);
+      }
+    }
+  }
+  if (j.contains("recording") && j.at("recording").is_object()) {
+    const json& r = j.at("recording");
+    m.rows = numberOr<uint64_t>(r, "rows", 0);
+    m.duration_s = numberOr<double>(r, "duration_s", 0);
+    m.stop_reason = stringOr(r, "stop_reason", "");
+  }
+  *out = std::move(m);
+  return true;
+}
+
+}  // namespace rollrig::io

@@ -1,0 +1,418 @@
+// `rollrig calibrate` as a user runs it: the guided flow on the virtual rig, the report, the
+// saved calibration, `rollrig record` applying it (from a port, by device serial), calibrating
+// from a recording, and the refusals.
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rollrig/core/session_csv.h"
+#include "rollrig/io/calibration_store.h"
+#include "rollrig/sim/body_model.h"
+#include "rollrig/sim/virtual_device.h"
+
+namespace fs = std::filesystem;
+using namespace rollrig;
+
+namespace {
+
+std::string bin() {
+  const char* d = std::getenv("ROLLRIG_BIN");
+  return std::string(d ? d : "build/bin") + "/rollrig";
+}
+
+struct CliRun {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs rollrig with its calibrations in `config_dir` (ROLLRIG_CONFIG_DIR).
+CliRun run(const fs::path& config_dir, const std::string& args) {
+  CliRun r;
+  const std::string cmd =
+      "ROLLRIG_CONFIG_DIR='" + config_dir.string() + "' " + bin() + " " + args + " 2>&1 </dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+fs::path freshDir(const std::string& name) {
+  const fs::path d =
+      fs::temp_directory_path() / ("rollrig-calcli-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) out.push_back(cell);
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
+}
+
+// The report's summary line: "force error: rms A %, max B %;  CoP error: rms C mm, max D mm".
+bool reportErrors(const std::string& out, double* max_force_pct, double* max_cop_mm) {
+  const std::regex re(
+      R"(force error: rms [0-9.]+ %, max ([0-9.]+) %;  CoP error: rms [0-9.]+ mm, max ([0-9.]+) mm)");
+  std::smatch m;
+  if (!std::regex_search(out, m, re)) return false;
+  *max_force_pct = std::stod(m[1]);
+  *max_cop_mm = std::stod(m[2]);
+  return true;
+}
+
+// A rig on the far side of a pseudo-terminal (as in record_cli_test.cpp): the virtual device
+// answers through the pty master, so `rollrig record --port` takes the real port path.
+class PtyRig {
+ public:
+  explicit PtyRig(const sim::VirtualDeviceConfig& cfg) : m_device(cfg) {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    termios tio{};
+    tcgetattr(m_slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(m_slave, TCSANOW, &tio);
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~PtyRig() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  const std::string& path() const { return m_path; }
+
+ private:
+  void loop() {
+    std::vector<uint8_t> out;
+    size_t sent = 0;
+    uint8_t buf[512];
+    while (!m_stop) {
+      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
+      poll(&p, 1, 10);
+      if (p.revents & POLLIN) {
+        const ssize_t n = read(m_master, buf, sizeof(buf));
+        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
+      }
+      if (sent < out.size() && (p.revents & POLLOUT)) {
+        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
+        if (n > 0) sent += static_cast<size_t>(n);
+      }
+      if (sent == out.size()) {
+        out.clear();
+        sent = 0;
+        m_device.advanceTo(m_device.now_us() + (m_device.streaming() ? 100000 : 10000), out);
+      }
+    }
+  }
+
+  sim::VirtualDevice m_device;
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+};
+
+// Compares a recording's forces with the body model's truth: mean |force error| (N) over all
+// rows and the worst CoP error (mm) where the load is meaningful.
+void compareWithTruth(const fs::path& csv, const sim::BodyModelConfig& cfg, double* mean_abs_n,
+                      double* worst_cop_mm, size_t* rows_out) {
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  sim::BodyModel model(cfg);
+  double sum = 0, worst = 0;
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    const auto c = split(line);
+    const auto m = model.next();
+    sum += std::abs(std::stod(c[11]) - m.total_force_n);
+    if (m.total_force_n > 50 && !c[12].empty())
+      worst = std::max(worst, std::hypot(std::stod(c[12]) - m.x_mm, std::stod(c[13]) - m.y_mm));
+    ++rows;
+  }
+  *mean_abs_n = rows ? sum / rows : 1e9;
+  *worst_cop_mm = worst;
+  *rows_out = rows;
+}
+
+}  // namespace
+
+TEST(CalibrateCli, DemoCalibrationReportsSmallErrorsAndSavesUnderTheDeviceSerial) {
+  const fs::path conf = freshDir("demo");
+  const CliRun r = run(conf, "calibrate --demo --mass 10 --yes --fast --seed 5");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "Clear the plate")) << r.output;
+  EXPECT_TRUE(contains(r.output, "[1/5] Place the 10 kg at (+0, +0) mm")) << r.output;
+  EXPECT_TRUE(contains(r.output, "[2/5] Place the 10 kg at (-200, +120) mm")) << r.output;
+  double max_force_pct = 1e9, max_cop_mm = 1e9;
+  ASSERT_TRUE(reportErrors(r.output, &max_force_pct, &max_cop_mm)) << r.output;
+  EXPECT_LT(max_force_pct, 1.0);
+  EXPECT_LT(max_cop_mm, 5.0);
+  EXPECT_TRUE(contains(r.output, "condition number")) << r.output;
+
+  const fs::path file = conf / "calibrations" / "device-0000D3E0.json";
+  ASSERT_TRUE(fs::exists(file)) << r.output;
+  core::CalibrationRecord rec;
+  io::IoError err;
+  ASSERT_TRUE(io::readCalibrationFile(file.string(), &rec, &err)) << err.message;
+  EXPECT_EQ(rec.calibration.device_serial, 0x0000D3E0u);
+  ASSERT_TRUE(rec.span.has_value());
+  EXPECT_EQ(rec.span->placements.size(), 5u);
+  // The virtual rig's true gains (body model sensors of seed 5) within half a percent.
+  sim::BodyModelConfig body;
+  body.seed = 5;
+  const sim::BodyModel truth(body);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(rec.calibration.cells[i].n_per_count * truth.sensors()[i].counts_per_n, 1.0, 0.005)
+        << "cell " << i;
+    EXPECT_NEAR(rec.calibration.cells[i].offset_counts, truth.sensors()[i].offset_counts, 50.0);
+  }
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, ARecordingFromThePortAppliesTheCalibrationSavedForItsSerial) {
+  const fs::path conf = freshDir("apply");
+  ASSERT_EQ(run(conf, "calibrate --demo --mass 10 --yes --fast --seed 21").code, 0);
+  sim::VirtualDeviceConfig cfg;  // the same serial (0000D3E0) and sensors (seed 21)
+  cfg.body.seed = 21;
+  cfg.body.duration_s = 30;
+  PtyRig rig(cfg);
+  ASSERT_FALSE(rig.path().empty());
+  const fs::path out = conf / "port.csv";
+  const CliRun r =
+      run(conf, "record --port " + rig.path() + " --duration 30 --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "calibration: tare + span 10 kg at 5 placements")) << r.output;
+  EXPECT_TRUE(contains(r.output, "device-0000D3E0.json")) << r.output;
+  double mean_abs_n = 0, worst_cop_mm = 0;
+  size_t rows = 0;
+  compareWithTruth(out, cfg.body, &mean_abs_n, &worst_cop_mm, &rows);
+  EXPECT_EQ(rows, 2400u);
+  EXPECT_LT(mean_abs_n, 0.5) << "calibrated forces match the body model's";
+  EXPECT_LT(worst_cop_mm, 5.0);
+
+  // The sidecar says which calibration made the force columns.
+  std::ifstream meta_in(out.string() + ".meta.json");
+  ASSERT_TRUE(meta_in.good());
+  const nlohmann::json meta = nlohmann::json::parse(meta_in);
+  EXPECT_EQ(meta["device"]["serial"], "0000D3E0");
+  EXPECT_TRUE(contains(meta["calibration"]["source"].get<std::string>(), "tare + span"));
+  EXPECT_EQ(meta["calibration"]["cells"].size(), 4u);
+  EXPECT_EQ(meta["recording"]["rows"], 2400);
+  EXPECT_EQ(meta["decoder"]["frames_lost"], 0);
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, RecordDemoUsesACalibrationFileWhenGivenOne) {
+  const fs::path conf = freshDir("file");
+  const fs::path cal = conf / "mine.json";
+  ASSERT_EQ(
+      run(conf, "calibrate --demo --mass 20 --yes --fast --seed 8 --dry-run --out " + cal.string())
+          .code,
+      0);
+  EXPECT_TRUE(fs::exists(cal));
+  EXPECT_FALSE(fs::exists(conf / "calibrations")) << "--dry-run saves nothing for the device";
+  const fs::path out = conf / "demo.csv";
+  const CliRun r = run(conf, "record --demo --fast --seed 8 --duration 40 --calibration " +
+                                 cal.string() + " --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "calibration: tare + span 20 kg")) << r.output;
+  sim::BodyModelConfig body;
+  body.seed = 8;
+  body.duration_s = 40;
+  double mean_abs_n = 0, worst_cop_mm = 0;
+  size_t rows = 0;
+  compareWithTruth(out, body, &mean_abs_n, &worst_cop_mm, &rows);
+  EXPECT_LT(mean_abs_n, 0.5);
+  EXPECT_LT(worst_cop_mm, 5.0);
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, TareOnlyKeepsThePreviousGains) {
+  const fs::path conf = freshDir("tare-only");
+  ASSERT_EQ(run(conf, "calibrate --demo --mass 10 --yes --fast --seed 4").code, 0);
+  const fs::path file = conf / "calibrations" / "device-0000D3E0.json";
+  core::CalibrationRecord before, after;
+  io::IoError err;
+  ASSERT_TRUE(io::readCalibrationFile(file.string(), &before, &err));
+  const CliRun r = run(conf, "calibrate --demo --tare-only --yes --fast --seed 4");
+  ASSERT_EQ(r.code, 0) << r.output;
+  ASSERT_TRUE(io::readCalibrationFile(file.string(), &after, &err));
+  EXPECT_TRUE(contains(after.calibration.source, "gains from: tare + span"))
+      << after.calibration.source;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(after.calibration.cells[i].n_per_count, before.calibration.cells[i].n_per_count);
+  EXPECT_TRUE(after.span.has_value()) << "the span that made the gains stays on record";
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, CalibratesFromARecordingByTimeWindows) {
+  const fs::path dir = freshDir("from");
+  // A recording of a calibration: plate empty, then 10 kg at four places.
+  sim::BodyModelConfig body;
+  body.seed = 12;
+  body.duration_s = 0;
+  const std::vector<std::array<double, 2>> at = {{-200, 130}, {200, 130}, {0, -130}, {0, 0}};
+  for (size_t p = 0; p < at.size(); ++p)
+    body.calibration_script.push_back({5.0 + 8.0 * p, 6.0, 10.0, at[p][0], at[p][1]});
+  sim::BodyModel model(body);
+  const fs::path csv = dir / "cal.csv";
+  {
+    std::ofstream f(csv);
+    core::SessionCsvWriter w(f);
+    w.writeHeader();
+    for (int k = 0; k < 40 * 80; ++k) {
+      const sim::ModelSample m = model.next();
+      core::Sample s;
+      s.t_us = static_cast<uint64_t>(std::llround(m.t_s * 1e6));
+      s.seq = static_cast<uint16_t>(k);
+      s.channel_count = 4;
+      s.fresh_mask = 15;
+      for (int i = 0; i < 4; ++i) s.raw_counts[i] = m.raw_counts[i];
+      w.writeRow(s, core::ForceSample{});
+    }
+  }
+  std::string args =
+      "calibrate --from " + csv.string() + " --mass 10 --serial 0000AB12 --tare-window 0.5,4.5";
+  for (size_t p = 0; p < at.size(); ++p) {
+    const double t0 = 5.0 + 8.0 * p;
+    args += " --placement " + std::to_string(t0 + 1.5) + "," + std::to_string(t0 + 5.0) + "," +
+            std::to_string(at[p][0]) + "," + std::to_string(at[p][1]);
+  }
+  const CliRun r = run(dir, args);
+  ASSERT_EQ(r.code, 0) << r.output;
+  double max_force_pct = 1e9, max_cop_mm = 1e9;
+  ASSERT_TRUE(reportErrors(r.output, &max_force_pct, &max_cop_mm)) << r.output;
+  EXPECT_LT(max_force_pct, 1.0);
+  EXPECT_LT(max_cop_mm, 5.0);
+  core::CalibrationRecord rec;
+  io::IoError err;
+  ASSERT_TRUE(
+      io::readCalibrationFile((dir / "calibrations" / "device-0000AB12.json").string(), &rec, &err))
+      << err.message << "\n"
+      << r.output;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_NEAR(rec.calibration.cells[i].n_per_count * model.sensors()[i].counts_per_n, 1.0, 0.005);
+
+  // A placement window while the mass was being set down is refused, naming it.
+  const CliRun moving =
+      run(dir, "calibrate --from " + csv.string() +
+                   " --mass 10 --dry-run --tare-window 0.5,4.5 --placement 4.8,8,-200,130 "
+                   "--placement 14,18,200,130 --placement 22,26,0,-130");
+  EXPECT_EQ(moving.code, 11) << moving.output;
+  EXPECT_TRUE(contains(moving.output, "Placement 1 (4.8..8 s) is not steady")) << moving.output;
+  EXPECT_TRUE(contains(moving.output, "the mass is still moving")) << moving.output;
+
+  // A tare window with the mass on the plate is refused when it is not steady.
+  const CliRun bad_tare =
+      run(dir, "calibrate --from " + csv.string() + " --tare-only --dry-run --tare-window 3,7");
+  EXPECT_EQ(bad_tare.code, 11) << bad_tare.output;
+  EXPECT_TRUE(contains(bad_tare.output, "tare refused")) << bad_tare.output;
+  fs::remove_all(dir);
+}
+
+TEST(CalibrateCli, NamesTheLineOfAMalformedRecording) {
+  const fs::path dir = freshDir("malformed");
+  const fs::path csv = dir / "bad.csv";
+  std::ofstream(csv) << core::SessionCsvWriter::header() << "\n"
+                     << "0.000000,0,0,1,2,3,4,0,0,0,0,0,,,0,15\n"
+                     << "0.012500,1,0,1,2\n";
+  const CliRun r = run(dir, "calibrate --from " + csv.string() +
+                                " --tare-only --dry-run "
+                                "--tare-window 0,1");
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_TRUE(contains(r.output, "line 3")) << r.output;
+  EXPECT_TRUE(contains(r.output, csv.string())) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(CalibrateCli, RefusesPositionsOnOneLineOrTooFewBeforeAnythingIsPlaced) {
+  const fs::path conf = freshDir("layout");
+  CliRun r = run(conf, "calibrate --demo --fast --yes --mass 10 --positions '-200,0;0,0;200,0'");
+  EXPECT_EQ(r.code, 11) << r.output;
+  EXPECT_TRUE(contains(r.output, "one line")) << r.output;
+  EXPECT_TRUE(contains(r.output, "three corners and the centre")) << r.output;
+  r = run(conf, "calibrate --demo --fast --yes --mass 10 --positions '-200,100;200,-100'");
+  EXPECT_EQ(r.code, 11) << r.output;
+  EXPECT_TRUE(contains(r.output, "at least 3")) << r.output;
+  EXPECT_FALSE(fs::exists(conf / "calibrations"));
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, SaysWhatItNeedsOnABadCommandLine) {
+  const fs::path conf = freshDir("usage");
+  CliRun r = run(conf, "calibrate --demo --yes --fast");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--mass")) << r.output;
+  r = run(conf, "calibrate --mass 10");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--demo, --port PATH or --from FILE.csv")) << r.output;
+  r = run(conf, "calibrate --from x.csv --mass 10 --placement 1,2,3,4");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--tare-window")) << r.output;
+  // Interactive on a port with nobody at the keyboard: it says to pass --yes.
+  sim::VirtualDeviceConfig cfg;
+  PtyRig rig(cfg);
+  r = run(conf, "calibrate --port " + rig.path() + " --mass 10");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--yes")) << r.output;
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, RecordWarnsAboutABrokenStoredCalibrationAndKeepsRecording) {
+  const fs::path conf = freshDir("broken");
+  fs::create_directories(conf / "calibrations");
+  const fs::path broken = conf / "calibrations" / "device-0000D3E0.json";
+  std::ofstream(broken) << "{\"format\": \"rollrig calibration\", \"version\": 1,\n \"cells\": [";
+  sim::VirtualDeviceConfig cfg;
+  cfg.body.duration_s = 10;
+  PtyRig rig(cfg);
+  const fs::path out = conf / "s.csv";
+  CliRun r = run(conf, "record --port " + rig.path() + " --duration 5 --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, broken.string())) << r.output;
+  EXPECT_TRUE(contains(r.output, "line 2")) << r.output;
+  EXPECT_TRUE(contains(r.output, "uncalibrated default")) << r.output;
+  EXPECT_TRUE(fs::exists(out.string() + ".meta.json"));
+
+  // An explicit --calibration that cannot be read stops before recording (exit 10).
+  const fs::path out2 = conf / "s2.csv";
+  r = run(conf, "record --demo --fast --duration 1 --calibration " + (conf / "nope.json").string() +
+                    " --out " + out2.string());
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_TRUE(contains(r.output, "nope.json")) << r.output;
+  EXPECT_FALSE(fs::exists(out2));
+  fs::remove_all(conf);
+}
