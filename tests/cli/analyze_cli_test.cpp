@@ -27,7 +27,8 @@ Out runAnalyze(const std::string& args) {
   const fs::path dir = fs::temp_directory_path() / ("rollrig-an-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string err_file = (dir / "stderr.txt").string();
-  const std::string cmd = std::string(d ? d : "build/bin") + "/rollrig analyze " + args + " 2>" + err_file;
+  const std::string cmd =
+      std::string(d ? d : "build/bin") + "/rollrig analyze " + args + " 2>" + err_file;
   Out o;
   FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
@@ -60,7 +61,8 @@ TEST(AnalyzeCli, PrintsExactlyOneJsonObjectWithTheDocumentedFields) {
   char line[160];
   for (const auto& s : samples) {
     if (s.has_xy)
-      std::snprintf(line, sizeof(line), "%.4f,%.3f,%.2f,%.2f,z\n", s.t_s, s.force_n, s.x_mm, s.y_mm);
+      std::snprintf(line, sizeof(line), "%.4f,%.3f,%.2f,%.2f,z\n", s.t_s, s.force_n, s.x_mm,
+                    s.y_mm);
     else
       std::snprintf(line, sizeof(line), "%.4f,%.3f,,,z\n", s.t_s, s.force_n);
     csv += line;
@@ -75,7 +77,8 @@ TEST(AnalyzeCli, PrintsExactlyOneJsonObjectWithTheDocumentedFields) {
   ASSERT_EQ(j["holds"].size(), truth.holds.size());
   for (size_t i = 0; i < truth.holds.size(); ++i) {
     const auto& h = j["holds"][i];
-    for (const char* k : {"start_s", "end_s", "release_s", "mean_force_N", "peak_force_N", "x_mm", "y_mm"})
+    for (const char* k :
+         {"start_s", "end_s", "release_s", "mean_force_N", "peak_force_N", "x_mm", "y_mm"})
       EXPECT_TRUE(h.contains(k)) << k;
     EXPECT_NEAR(h["start_s"].get<double>(), truth.holds[i].start_s, 2.0);
     EXPECT_NEAR(h["end_s"].get<double>(), truth.holds[i].end_s, 2.0);

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "cli_run.h"
+#include "pty_rig.h"
 #include "rollrig/core/session_csv.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/sim/body_model.h"
@@ -33,29 +35,11 @@ using namespace rollrig;
 
 namespace {
 
-std::string bin() {
-  const char* d = std::getenv("ROLLRIG_BIN");
-  return std::string(d ? d : "build/bin") + "/rollrig";
-}
-
-struct CliRun {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using rollrig::testing::CliRun;
 
 // Runs rollrig with its calibrations in `config_dir` (ROLLRIG_CONFIG_DIR).
 CliRun run(const fs::path& config_dir, const std::string& args) {
-  CliRun r;
-  const std::string cmd =
-      "ROLLRIG_CONFIG_DIR='" + config_dir.string() + "' " + bin() + " " + args + " 2>&1 </dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return rollrig::testing::runRollrig(args, "ROLLRIG_CONFIG_DIR='" + config_dir.string() + "' ");
 }
 
 fs::path freshDir(const std::string& name) {
@@ -90,59 +74,7 @@ bool reportErrors(const std::string& out, double* max_force_pct, double* max_cop
   return true;
 }
 
-// A rig on the far side of a pseudo-terminal (as in record_cli_test.cpp): the virtual device
-// answers through the pty master, so `rollrig record --port` takes the real port path.
-class PtyRig {
- public:
-  explicit PtyRig(const sim::VirtualDeviceConfig& cfg) : m_device(cfg) {
-    char name[256];
-    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
-    m_path = name;
-    termios tio{};
-    tcgetattr(m_slave, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(m_slave, TCSANOW, &tio);
-    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
-    m_thread = std::thread([this] { loop(); });
-  }
-  ~PtyRig() {
-    m_stop = true;
-    if (m_thread.joinable()) m_thread.join();
-    if (m_master >= 0) close(m_master);
-    if (m_slave >= 0) close(m_slave);
-  }
-  const std::string& path() const { return m_path; }
-
- private:
-  void loop() {
-    std::vector<uint8_t> out;
-    size_t sent = 0;
-    uint8_t buf[512];
-    while (!m_stop) {
-      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
-      poll(&p, 1, 10);
-      if (p.revents & POLLIN) {
-        const ssize_t n = read(m_master, buf, sizeof(buf));
-        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
-      }
-      if (sent < out.size() && (p.revents & POLLOUT)) {
-        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
-        if (n > 0) sent += static_cast<size_t>(n);
-      }
-      if (sent == out.size()) {
-        out.clear();
-        sent = 0;
-        m_device.advanceTo(m_device.now_us() + (m_device.streaming() ? 100000 : 10000), out);
-      }
-    }
-  }
-
-  sim::VirtualDevice m_device;
-  int m_master = -1, m_slave = -1;
-  std::string m_path;
-  std::thread m_thread;
-  std::atomic<bool> m_stop{false};
-};
+using rollrig::testing::PtyRig;
 
 // Compares a recording's forces with the body model's truth: mean |force error| (N) over all
 // rows and the worst CoP error (mm) where the load is meaningful.

@@ -20,6 +20,8 @@
 #include <atomic>
 #include <thread>
 
+#include "cli_run.h"
+#include "pty_rig.h"
 #include "rollrig/core/plate_geometry.h"
 #include "rollrig/sim/body_model.h"
 #include "rollrig/sim/virtual_device.h"
@@ -28,27 +30,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string bin() {
-  const char* d = std::getenv("ROLLRIG_BIN");
-  return std::string(d ? d : "build/bin") + "/rollrig";
-}
-
-struct CliRun {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using rollrig::testing::CliRun;
 
 CliRun run(const std::string& args) {
-  CliRun r;
-  const std::string cmd = bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return rollrig::testing::runRollrig(args);
 }
 
 fs::path tempDir() {
@@ -66,63 +51,7 @@ std::vector<std::string> split(const std::string& line) {
   return out;
 }
 
-// A rig on the far side of a pseudo-terminal: the virtual device answers through the pty master,
-// so `rollrig record --port` goes through the real termios transport, handshake and decoder.
-// Device time runs in real time until START, then as fast as the host drains the pty.
-class PtyRig {
- public:
-  explicit PtyRig(const rollrig::sim::VirtualDeviceConfig& cfg) : m_device(cfg) {
-    char name[256];
-    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
-    m_path = name;
-    termios tio{};
-    tcgetattr(m_slave, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(m_slave, TCSANOW, &tio);
-    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
-    m_thread = std::thread([this] { run(); });
-  }
-  ~PtyRig() {
-    m_stop = true;
-    if (m_thread.joinable()) m_thread.join();
-    if (m_master >= 0) close(m_master);
-    if (m_slave >= 0) close(m_slave);
-  }
-  const std::string& path() const { return m_path; }
-  uint64_t samplesStreamed() const { return m_streamed.load(); }
-
- private:
-  void run() {
-    std::vector<uint8_t> out;
-    size_t sent = 0;
-    uint8_t buf[512];
-    while (!m_stop) {
-      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
-      poll(&p, 1, 10);
-      if (p.revents & POLLIN) {
-        const ssize_t n = read(m_master, buf, sizeof(buf));
-        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
-      }
-      if (sent < out.size() && (p.revents & POLLOUT)) {
-        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
-        if (n > 0) sent += static_cast<size_t>(n);
-      }
-      if (sent == out.size()) {
-        out.clear();
-        sent = 0;
-        m_device.advanceTo(m_device.now_us() + (m_device.streaming() ? 100000 : 10000), out);
-        m_streamed = m_device.samplesStreamed();
-      }
-    }
-  }
-
-  rollrig::sim::VirtualDevice m_device;
-  int m_master = -1, m_slave = -1;
-  std::string m_path;
-  std::thread m_thread;
-  std::atomic<bool> m_stop{false};
-  std::atomic<uint64_t> m_streamed{0};
-};
+using rollrig::testing::PtyRig;
 
 }  // namespace
 

@@ -1,0 +1,80 @@
+// A rig on the far side of a pseudo-terminal, for CLI tests: the virtual device answers through
+// the pty master, so `rollrig record --port` / `rollrig calibrate --port` take the real port path
+// (termios transport, handshake, decoder). Device time runs in small steps until START, then as
+// fast as the host drains the pty.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rollrig/sim/virtual_device.h"
+
+namespace rollrig::testing {
+
+class PtyRig {
+ public:
+  explicit PtyRig(const sim::VirtualDeviceConfig& cfg) : m_device(cfg) {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    termios tio{};
+    tcgetattr(m_slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(m_slave, TCSANOW, &tio);
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~PtyRig() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  PtyRig(const PtyRig&) = delete;
+  PtyRig& operator=(const PtyRig&) = delete;
+
+  const std::string& path() const { return m_path; }
+  uint64_t samplesStreamed() const { return m_streamed.load(); }
+
+ private:
+  void loop() {
+    std::vector<uint8_t> out;
+    size_t sent = 0;
+    uint8_t buf[512];
+    while (!m_stop) {
+      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
+      poll(&p, 1, 10);
+      if (p.revents & POLLIN) {
+        const ssize_t n = read(m_master, buf, sizeof(buf));
+        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
+      }
+      if (sent < out.size() && (p.revents & POLLOUT)) {
+        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
+        if (n > 0) sent += static_cast<size_t>(n);
+      }
+      if (sent == out.size()) {
+        out.clear();
+        sent = 0;
+        m_device.advanceTo(m_device.now_us() + (m_device.streaming() ? 100000 : 10000), out);
+        m_streamed = m_device.samplesStreamed();
+      }
+    }
+  }
+
+  sim::VirtualDevice m_device;
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+  std::atomic<uint64_t> m_streamed{0};
+};
+
+}  // namespace rollrig::testing
