@@ -20,6 +20,8 @@ namespace {
 constexpr double kBucket_s = 0.25;   // release analysis resolution
 constexpr double kHistory_s = 40;    // kept for back-dating starts and ends
 constexpr double kSpeedStep_s = 0.5; // rolling speed measured over this
+constexpr double kStillSpeedStep_s = 1.0;  // stillness speed over this (less jitter-sensitive)
+constexpr double kMinSmoothSamples = 5;    // CoP smoothing spans at least this many samples
 constexpr double kStillSpeed_mm_s = 3;  // slower than this is a pause, not rolling
 constexpr double kPreRiseShare = 0.7;   // see preIsLevel()
 constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
@@ -157,7 +159,9 @@ struct SessionAnalyzer::Impl {
       smooth.push_back({s.t_s, s.x_mm, s.y_mm});
       sx += s.x_mm;
       sy += s.y_mm;
-      while (!smooth.empty() && s.t_s - smooth.front()[0] > p.smoothing_s) {
+      // At low sample rates average at least kMinSmoothSamples, so CoP jitter stays small.
+      const double window = std::max(p.smoothing_s, rate() > 0 ? kMinSmoothSamples / rate() : 0.0);
+      while (!smooth.empty() && s.t_s - smooth.front()[0] > window) {
         sx -= smooth.front()[1];
         sy -= smooth.front()[2];
         smooth.pop_front();
@@ -208,7 +212,7 @@ struct SessionAnalyzer::Impl {
     // Still = near the anchor *and* slow: a creep slower than the radius allows for a whole
     // dwell is still movement (< 1 cm/s, BRIEF section 6).
     bool too_fast = false;
-    if (!still_cp_valid || t - still_cp_t >= kSpeedStep_s) {
+    if (!still_cp_valid || t - still_cp_t >= kStillSpeedStep_s) {
       if (still_cp_valid) too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
       still_cp_valid = true;
       still_cp_t = t;

@@ -85,6 +85,14 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
     bc.rate_hz = cfg.rate_hz;
     Truth truth;
     auto samples = recordSession(bc, cfg.missing_share, bc.seed ^ 0xABCDEF, &truth);
+    if (cfg.cop_noise_mm > 0) {
+      std::mt19937_64 jr(bc.seed * 977);
+      std::normal_distribution<double> j(0, cfg.cop_noise_mm);
+      for (auto& s : samples) {
+        s.x_mm += j(jr);
+        s.y_mm += j(jr);
+      }
+    }
     if (cfg.drop_xy) {
       // As `rollrig analyze` does for a file without x/y: holds are sustained load.
       for (auto& s : samples) {

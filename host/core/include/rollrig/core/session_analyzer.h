@@ -46,10 +46,10 @@ struct AnalysisSample {
 // (docs/ANALYSIS.md).
 struct HoldParams {
   double min_load_n = 30;           // meaningful load on the ball
-  double smoothing_s = 0.25;        // CoP moving average
+  double smoothing_s = 0.25;        // CoP moving average (at least 5 samples at low rates)
   double enter_radius_mm = 20;      // still = within this of where the ball settled ...
   double dwell_s = 5;               // ... for this long: a hold
-  double still_speed_mm_s = 10;     // and moving slower than this (over 0.5 s steps)
+  double still_speed_mm_s = 10;     // and moving slower than this (over 1 s steps)
   double exit_radius_mm = 30;       // a hold ends when the ball leaves this far from its centre ...
   double exit_grace_s = 0.3;        // ... for longer than this
   double load_drop_fraction = 0.5;  // or the load falls below this share of the hold's level ...

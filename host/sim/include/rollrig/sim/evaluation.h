@@ -26,6 +26,7 @@ struct EvalConfig {
   double hit_window_s = 5;
   double rate_hz = 80;     // sample rate of the recordings
   bool drop_xy = false;    // force only: no ball position (a minimal CSV without x/y)
+  double cop_noise_mm = 0; // extra Gaussian jitter on x/y (another rig, a softer plate)
 };
 
 struct EvalReport {
