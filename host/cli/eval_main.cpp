@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.add_option("--rate", cfg.rate_hz, "Sample rate of the recordings, Hz (default 80)");
   app.add_flag("--no-xy", cfg.drop_xy, "Force only, no ball position");
   app.add_option("--cop-noise", cfg.cop_noise_mm, "Extra Gaussian jitter on x/y, mm (default 0)");
+  app.add_option("--cop-wander", cfg.cop_wander_mm, "Extra slow wander on x/y, rms mm (default 0)");
   CLI11_PARSE(app, argc, argv);
   const auto t0 = std::chrono::steady_clock::now();
   const rollrig::sim::EvalReport r = rollrig::sim::evaluate(cfg);

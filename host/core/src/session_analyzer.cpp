@@ -99,6 +99,7 @@ struct SessionAnalyzer::Impl {
   double still_cp_t = 0, still_cp_x = 0, still_cp_y = 0;
   bool anchor_valid = false;
   double ax = 0, ay = 0, still_since = 0;
+  double end_radius = 0;  // back-dating radius of the open hold (adapted to its wander)
 
   // hold state
   bool in_hold = false;
@@ -241,17 +242,26 @@ struct SessionAnalyzer::Impl {
     }
     cx = k ? mx / k : ax;
     cy = k ? my / k : ay;
+    // How much the ball wanders at this spot sets the back-dating radii (a restless user moves
+    // more than the defaults assume; a still one keeps them).
+    double d2 = 0;
+    for (auto it = hist.rbegin(); it != hist.rend() && it->t >= still_since; ++it) {
+      if (it->valid) d2 += (it->x - cx) * (it->x - cx) + (it->y - cy) * (it->y - cy);
+    }
+    const double wander = k ? std::sqrt(d2 / k) : 0;
+    const double start_radius = std::clamp(2 * wander, p.start_radius_mm, p.enter_radius_mm - 2);
+    end_radius = std::clamp(2 * wander, p.end_radius_mm, p.enter_radius_mm);
     // Back-date: from when the anchor was set, walk back while the ball was already at the spot,
     // or forward past the last of the approach.
     size_t i = hist.size();
     while (i > 0 && hist[i - 1].t >= still_since) --i;  // i: first entry at/after still_since
     size_t start = i;
     while (start > 0 && hist[start - 1].valid &&
-           dist(hist[start - 1].x, hist[start - 1].y, cx, cy) <= p.start_radius_mm)
+           dist(hist[start - 1].x, hist[start - 1].y, cx, cy) <= start_radius)
       --start;
     if (start == i) {
-      while (start + 1 < hist.size() && (!hist[start].valid ||
-                                         dist(hist[start].x, hist[start].y, cx, cy) > p.start_radius_mm))
+      while (start + 1 < hist.size() &&
+             (!hist[start].valid || dist(hist[start].x, hist[start].y, cx, cy) > start_radius))
         ++start;
     }
     in_hold = true;
@@ -473,7 +483,7 @@ struct SessionAnalyzer::Impl {
     for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
       if (it->t > leave_t) continue;
       if (it->t <= cur.start_s) break;
-      if (it->valid && dist(it->x, it->y, cx, cy) <= p.end_radius_mm && it->force >= p.end_load_fraction * lvl) {
+      if (it->valid && dist(it->x, it->y, cx, cy) <= end_radius && it->force >= p.end_load_fraction * lvl) {
         end = it->t;
         break;
       }

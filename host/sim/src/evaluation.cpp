@@ -93,6 +93,19 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
         s.y_mm += j(jr);
       }
     }
+    if (cfg.cop_wander_mm > 0) {
+      std::mt19937_64 wr(bc.seed * 1223);
+      std::normal_distribution<double> w(0, 1);
+      const double a = std::exp(-1.0 / (2.0 * cfg.rate_hz));  // AR(1), tau = 2 s
+      const double k = cfg.cop_wander_mm * std::sqrt(1 - a * a);
+      double ox = 0, oy = 0;
+      for (auto& s : samples) {
+        ox = a * ox + k * w(wr);
+        oy = a * oy + k * w(wr);
+        s.x_mm += ox;
+        s.y_mm += oy;
+      }
+    }
     if (cfg.drop_xy) {
       // As `rollrig analyze` does for a file without x/y: holds are sustained load.
       for (auto& s : samples) {

@@ -27,6 +27,7 @@ struct EvalConfig {
   double rate_hz = 80;     // sample rate of the recordings
   bool drop_xy = false;    // force only: no ball position (a minimal CSV without x/y)
   double cop_noise_mm = 0; // extra Gaussian jitter on x/y (another rig, a softer plate)
+  double cop_wander_mm = 0; // extra slow wander on x/y (a restless user), rms mm, ~2 s time constant
 };
 
 struct EvalReport {
