@@ -109,14 +109,22 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+// Most tests start from a pty whose slave end is open through openPort().
+class SerialPortOnAPty : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(pty.ok());
+    port = openPort(pty.slavePath(), kDefaultBaud, &err);
+    ASSERT_TRUE(port) << err.message;
+  }
+  PtyPair pty;
+  IoError err;
+  std::unique_ptr<ByteStream> port;
+};
+
 // [SECTION] Opening, reading and writing a pseudo-terminal
 
-TEST(SerialPort, OpensAPtySlaveAndRoundTripsBytesInBothDirections) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
+TEST_F(SerialPortOnAPty, OpensAPtySlaveAndRoundTripsBytesInBothDirections) {
   EXPECT_FALSE(err);
   EXPECT_EQ(port->describe(), pty.slavePath());
 
@@ -130,13 +138,7 @@ TEST(SerialPort, OpensAPtySlaveAndRoundTripsBytesInBothDirections) {
   EXPECT_EQ(pty.deviceReads(from_host.size(), 1000), from_host);
 }
 
-TEST(SerialPort, ReadReturnsZeroAfterTheTimeoutWhenNothingArrives) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-
+TEST_F(SerialPortOnAPty, ReadReturnsZeroAfterTheTimeoutWhenNothingArrives) {
   uint8_t buf[64];
   const auto start = Clock::now();
   EXPECT_EQ(port->read(buf, sizeof(buf), 100, &err), 0);
@@ -146,13 +148,7 @@ TEST(SerialPort, ReadReturnsZeroAfterTheTimeoutWhenNothingArrives) {
   EXPECT_FALSE(err);
 }
 
-TEST(SerialPort, ReadWithZeroTimeoutDoesNotWait) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-
+TEST_F(SerialPortOnAPty, ReadWithZeroTimeoutDoesNotWait) {
   uint8_t buf[64];
   const auto start = Clock::now();
   EXPECT_EQ(port->read(buf, sizeof(buf), 0, &err), 0);
@@ -160,13 +156,7 @@ TEST(SerialPort, ReadWithZeroTimeoutDoesNotWait) {
       << "a zero timeout must not block (generous bound: shared CI machines)";
 }
 
-TEST(SerialPort, ReadReturnsAsSoonAsSomeBytesArriveWithoutWaitingToFillTheBuffer) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-
+TEST_F(SerialPortOnAPty, ReadReturnsAsSoonAsSomeBytesArriveWithoutWaitingToFillTheBuffer) {
   ASSERT_TRUE(pty.deviceWrites("abc"));
   ASSERT_TRUE(pty.waitUntilHostHasInput(1000));
   uint8_t buf[4096];
@@ -200,13 +190,7 @@ TEST(SerialPort, OpenPtyPortAcceptsAStandardRateToo) {
   EXPECT_EQ(pty.deviceReads(2, 1000), "ok");
 }
 
-TEST(SerialPort, FlushInputDiscardsPendingBytes) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-
+TEST_F(SerialPortOnAPty, FlushInputDiscardsPendingBytes) {
   ASSERT_TRUE(pty.deviceWrites("stale boot noise"));
   ASSERT_TRUE(pty.waitUntilHostHasInput(1000));
   port->flushInput();
@@ -279,13 +263,7 @@ TEST(SerialPort, LibserialportRefusesAPtySoOpenPortUsesTermiosForIt) {
 
 // [SECTION] The device going away
 
-TEST(SerialPort, ClosingTheMasterMakesAReadReportDisconnectedPromptly) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-
+TEST_F(SerialPortOnAPty, ClosingTheMasterMakesAReadReportDisconnectedPromptly) {
   pty.closeMaster();
   uint8_t buf[64];
   const auto start = Clock::now();
@@ -296,13 +274,7 @@ TEST(SerialPort, ClosingTheMasterMakesAReadReportDisconnectedPromptly) {
   EXPECT_TRUE(contains(err.message, "USB cable")) << err.message;
 }
 
-TEST(SerialPort, WritingAfterTheMasterClosedReportsDisconnected) {
-  PtyPair pty;
-  ASSERT_TRUE(pty.ok());
-  IoError err;
-  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-
+TEST_F(SerialPortOnAPty, WritingAfterTheMasterClosedReportsDisconnected) {
   pty.closeMaster();
   EXPECT_FALSE(hostWrites(*port, "START", &err));
   EXPECT_EQ(err.kind, IoErrorKind::kDisconnected);
