@@ -14,8 +14,8 @@ using namespace rollrig;
 namespace {
 
 struct Day {
-  std::vector<core::Sample> counts;             // the recording as stored: raw counts
-  std::vector<core::AnalysisSample> analysis;   // after the force model
+  std::vector<core::Sample> counts;            // the recording as stored: raw counts
+  std::vector<core::AnalysisSample> analysis;  // after the force model
   core::Calibration cal;
 };
 
@@ -57,8 +57,8 @@ void BM_AnalyzeDayFromForces(benchmark::State& state) {
     holds = a.holds.size();
     benchmark::DoNotOptimize(holds);
   }
-  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(state.iterations() * d.analysis.size()),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["samples/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * d.analysis.size()), benchmark::Counter::kIsRate);
   state.counters["holds"] = static_cast<double>(holds);
 }
 BENCHMARK(BM_AnalyzeDayFromForces)->Unit(benchmark::kMillisecond)->Iterations(3);
@@ -75,8 +75,8 @@ void BM_AnalyzeDayFromRawCounts(benchmark::State& state) {
     a.finish();
     benchmark::DoNotOptimize(a.holds().size());
   }
-  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(state.iterations() * d.counts.size()),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["samples/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * d.counts.size()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_AnalyzeDayFromRawCounts)->Unit(benchmark::kMillisecond)->Iterations(3);
 

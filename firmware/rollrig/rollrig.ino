@@ -9,6 +9,10 @@
 
 static rollrig::Firmware g_firmware;
 
-void setup() { g_firmware.setup(); }
+void setup() {
+  g_firmware.setup();
+}
 
-void loop() { g_firmware.poll(); }
+void loop() {
+  g_firmware.poll();
+}

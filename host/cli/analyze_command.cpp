@@ -1,8 +1,8 @@
 // `rollrig analyze FILE.csv [--json]`: holds, releases and a session summary from a recording.
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,8 +16,9 @@ namespace rollrig::cli {
 
 namespace {
 
-
-double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+double round3(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
 
 nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
   nlohmann::json holds = nlohmann::json::array();
@@ -38,7 +39,8 @@ nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
     j["reached_protocol_min"] = h.reached_protocol_min;
     j["exceeded_protocol_max"] = h.exceeded_protocol_max;
     j["load_up_fraction"] = round3(h.step_fraction);
-    j["tremor_ratio"] = h.tremor_ratio > 0 ? nlohmann::json(round3(h.tremor_ratio)) : nlohmann::json(nullptr);
+    j["tremor_ratio"] =
+        h.tremor_ratio > 0 ? nlohmann::json(round3(h.tremor_ratio)) : nlohmann::json(nullptr);
     j["cv_before"] = round3(h.cv_before);
     j["cv_after"] = h.release_s ? nlohmann::json(round3(h.cv_after)) : nlohmann::json(nullptr);
     holds.push_back(j);
@@ -56,30 +58,38 @@ nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
   sum["hold_s"] = round3(s.hold_s);
   sum["loaded_s"] = round3(s.loaded_s);
   sum["loaded_left_s"] = has_xy ? nlohmann::json(round3(s.loaded_left_s)) : nlohmann::json(nullptr);
-  sum["loaded_right_s"] = has_xy ? nlohmann::json(round3(s.loaded_right_s)) : nlohmann::json(nullptr);
+  sum["loaded_right_s"] =
+      has_xy ? nlohmann::json(round3(s.loaded_right_s)) : nlohmann::json(nullptr);
   sum["rolling_s"] = round3(s.rolling_s);
-  sum["roll_speed_median_mm_s"] = has_xy ? nlohmann::json(round3(s.roll_speed_median_mm_s)) : nlohmann::json(nullptr);
-  sum["roll_speed_p90_mm_s"] = has_xy ? nlohmann::json(round3(s.roll_speed_p90_mm_s)) : nlohmann::json(nullptr);
-  sum["roll_fast_share"] = has_xy ? nlohmann::json(round3(s.roll_fast_share)) : nlohmann::json(nullptr);
+  sum["roll_speed_median_mm_s"] =
+      has_xy ? nlohmann::json(round3(s.roll_speed_median_mm_s)) : nlohmann::json(nullptr);
+  sum["roll_speed_p90_mm_s"] =
+      has_xy ? nlohmann::json(round3(s.roll_speed_p90_mm_s)) : nlohmann::json(nullptr);
+  sum["roll_fast_share"] =
+      has_xy ? nlohmann::json(round3(s.roll_fast_share)) : nlohmann::json(nullptr);
   sum["peak_force_N"] = round3(s.peak_force_n);
   return nlohmann::json{{"holds", holds}, {"summary", sum}};
 }
 
-void printTable(const std::string& path, const core::SessionAnalysis& a, bool has_xy, const core::HoldParams& p) {
+void printTable(const std::string& path, const core::SessionAnalysis& a, bool has_xy,
+                const core::HoldParams& p) {
   const core::SessionSummary& s = a.summary;
   std::printf("%s: %.1f s, %llu samples at %.1f Hz, %zu holds, %zu released\n\n", path.c_str(),
               s.end_s - s.start_s, static_cast<unsigned long long>(s.samples), s.sample_rate_hz,
               a.holds.size(), s.releases);
   if (!a.holds.empty()) {
-    std::printf("  #  side    start_s    end_s  dur_s  release_s (in)   mean_N  peak_N    x_mm    y_mm  protocol\n");
+    std::printf(
+        "  #  side    start_s    end_s  dur_s  release_s (in)   mean_N  peak_N    x_mm    y_mm  "
+        "protocol\n");
     int i = 0;
     for (const core::Hold& h : a.holds) {
       char rel[32] = "      -        ";
-      if (h.release_s) std::snprintf(rel, sizeof(rel), "%9.1f (%4.1f)", *h.release_s, *h.release_s - h.start_s);
-      const char* proto = h.exceeded_protocol_max ? "over 90 s"
-                           : h.release_s          ? "released"
-                           : h.reached_protocol_min ? "held 30 s+"
-                                                    : "short";
+      if (h.release_s)
+        std::snprintf(rel, sizeof(rel), "%9.1f (%4.1f)", *h.release_s, *h.release_s - h.start_s);
+      const char* proto = h.exceeded_protocol_max  ? "over 90 s"
+                          : h.release_s            ? "released"
+                          : h.reached_protocol_min ? "held 30 s+"
+                                                   : "short";
       char xy[32] = "      -       -";
       if (has_xy) std::snprintf(xy, sizeof(xy), "%7.0f %7.0f", h.x_mm, h.y_mm);
       std::printf("%3d  %-6s %8.1f %8.1f %6.1f %s %8.1f %7.1f %s  %s\n", ++i,
@@ -92,8 +102,9 @@ void printTable(const std::string& path, const core::SessionAnalysis& a, bool ha
   if (has_xy) std::printf(" (left %.0f s, right %.0f s)", s.loaded_left_s, s.loaded_right_s);
   std::printf("; in holds %.0f s; peak %.0f N\n", s.hold_s, s.peak_force_n);
   if (has_xy && s.rolling_s > 0) {
-    std::printf("rolling %.0f s: median %.0f mm/s, p90 %.0f mm/s, %.0f %% faster than %.0f mm/s\n", s.rolling_s,
-                s.roll_speed_median_mm_s, s.roll_speed_p90_mm_s, 100 * s.roll_fast_share, p.slow_roll_mm_s);
+    std::printf("rolling %.0f s: median %.0f mm/s, p90 %.0f mm/s, %.0f %% faster than %.0f mm/s\n",
+                s.rolling_s, s.roll_speed_median_mm_s, s.roll_speed_p90_mm_s,
+                100 * s.roll_fast_share, p.slow_roll_mm_s);
   }
   if (s.gaps) std::printf("%llu gaps in the data\n", static_cast<unsigned long long>(s.gaps));
 }
@@ -102,7 +113,8 @@ void printTable(const std::string& path, const core::SessionAnalysis& a, bool ha
 
 void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt) {
   auto* an = app.add_subcommand("analyze", "Find holds and releases in a recorded session (CSV)");
-  an->add_option("file", opt.file, "Session CSV: rollrig's own, or any with time_s and force_N (x_mm, y_mm optional)")
+  an->add_option("file", opt.file,
+                 "Session CSV: rollrig's own, or any with time_s and force_N (x_mm, y_mm optional)")
       ->required();
   an->add_flag("--json", opt.json, "Print one JSON object {holds: [...], summary: {...}}");
 }
@@ -110,7 +122,8 @@ void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt) {
 int runAnalyze(const AnalyzeOptions& opt) {
   std::ifstream in(opt.file);
   if (!in) {
-    std::cerr << "rollrig analyze: cannot open " << opt.file << ": " << std::strerror(errno) << "\n";
+    std::cerr << "rollrig analyze: cannot open " << opt.file << ": " << std::strerror(errno)
+              << "\n";
     return kExitInput;
   }
   core::AnalysisCsv csv = core::readAnalysisCsv(in);
@@ -118,7 +131,8 @@ int runAnalyze(const AnalyzeOptions& opt) {
     std::cerr << "rollrig analyze: " << opt.file << ": " << csv.error << "\n";
     return kExitInput;
   }
-  for (const auto& w : csv.warnings) std::cerr << "rollrig analyze: " << opt.file << ": " << w << "\n";
+  for (const auto& w : csv.warnings)
+    std::cerr << "rollrig analyze: " << opt.file << ": " << w << "\n";
   const bool has_xy = csv.has_xy_columns;
   if (!has_xy) {
     // Without a position, holds are periods of sustained meaningful load.

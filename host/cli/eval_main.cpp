@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   app.add_option("--first-seed", cfg.first_seed, "Seed of the first session (default 1000)");
   app.add_option("--min-duration", cfg.min_duration_s, "Shortest session, s (default 300)");
   app.add_option("--max-duration", cfg.max_duration_s, "Longest session, s (default 900)");
-  app.add_option("--missing", cfg.missing_share, "Share of time lost to missing samples (default 0.005)");
+  app.add_option("--missing", cfg.missing_share,
+                 "Share of time lost to missing samples (default 0.005)");
   app.add_option("--rate", cfg.rate_hz, "Sample rate of the recordings, Hz (default 80)");
   app.add_flag("--no-xy", cfg.drop_xy, "Force only, no ball position");
   app.add_option("--cop-noise", cfg.cop_noise_mm, "Extra Gaussian jitter on x/y, mm (default 0)");

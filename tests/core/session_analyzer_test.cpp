@@ -29,7 +29,9 @@ struct Script {
       AnalysisSample a;
       a.t_s = t;
       const double base = f0 + (f1 - f0) * u;
-      a.force_n = base * (1 + 0.02 * std::sin(2 * M_PI * 0.25 * t) + tremor * std::sin(2 * M_PI * 8 * t)) + noise(rng);
+      a.force_n =
+          base * (1 + 0.02 * std::sin(2 * M_PI * 0.25 * t) + tremor * std::sin(2 * M_PI * 8 * t)) +
+          noise(rng);
       a.x_mm = x0 + (x1 - x0) * u + 0.5 * std::sin(2 * M_PI * 0.25 * t);
       a.y_mm = y0 + (y1 - y0) * u;
       a.has_xy = a.force_n >= 20;
@@ -107,7 +109,8 @@ TEST(SessionAnalyzer, NeverCallsTheSettlingTransientOrAnEarlyStepARelease) {
   Script sc;
   sc.add(2, -120, 100, 0, 260);
   // Settling: 260 N decaying to 200 N over the first seconds of the hold.
-  for (int i = 0; i < 10; ++i) sc.add(1, -120, 100, 200 + 60 * std::exp(-i / 3.0), 200 + 60 * std::exp(-(i + 1) / 3.0));
+  for (int i = 0; i < 10; ++i)
+    sc.add(1, -120, 100, 200 + 60 * std::exp(-i / 3.0), 200 + 60 * std::exp(-(i + 1) / 3.0));
   sc.add(3, -120, 100, 200, 200);
   sc.add(2, -120, 100, 200, 230);  // a step 15 s into the hold: too early to be a release
   sc.add(40, -120, 100, 230, 230);
@@ -190,7 +193,7 @@ TEST(SessionAnalyzer, ReportsRollingSpeedAndTimeUnderLoadPerSide) {
   sc.add(1, -120, -100, 200, 0);
   sc.add(2, 120, 100, 0, 0);
   sc.add(2, 120, 100, 0, 200);
-  sc.add(5, 120, -100, 200, 200);    // 40 mm/s on the right
+  sc.add(5, 120, -100, 200, 200);  // 40 mm/s on the right
   sc.add(1, 120, -100, 200, 0);
   const SessionSummary s = analyzeSession(sc.s).summary;
   EXPECT_NEAR(s.loaded_left_s, 12.0, 1.0);

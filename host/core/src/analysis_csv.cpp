@@ -56,22 +56,29 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
   bool have_t = false;
   while (std::getline(in, line)) {
     ++line_no;
-    if (line_no == 1 && line.size() >= 3 && std::memcmp(line.data(), "\xEF\xBB\xBF", 3) == 0) line.erase(0, 3);
+    if (line_no == 1 && line.size() >= 3 && std::memcmp(line.data(), "\xEF\xBB\xBF", 3) == 0)
+      line.erase(0, 3);
     const std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     split(line, f);
     if (!have_header) {
       for (size_t i = 0; i < f.size(); ++i) {
         const std::string& h = f[i];
-        if (h == "time_s") c_time = static_cast<int>(i);
-        else if (h == "force_N") c_force = static_cast<int>(i);
-        else if (h == "x_mm") c_x = static_cast<int>(i);
-        else if (h == "y_mm") c_y = static_cast<int>(i);
-        else if (h == "marker") c_marker = static_cast<int>(i);
+        if (h == "time_s")
+          c_time = static_cast<int>(i);
+        else if (h == "force_N")
+          c_force = static_cast<int>(i);
+        else if (h == "x_mm")
+          c_x = static_cast<int>(i);
+        else if (h == "y_mm")
+          c_y = static_cast<int>(i);
+        else if (h == "marker")
+          c_marker = static_cast<int>(i);
       }
       if (c_time < 0 || c_force < 0) {
         return fail(std::string("the header has no ") + (c_time < 0 ? "time_s" : "force_N") +
-                    " column (found: " + t.substr(0, 120) + "); a session CSV needs time_s and force_N");
+                    " column (found: " + t.substr(0, 120) +
+                    "); a session CSV needs time_s and force_N");
       }
       if ((c_x < 0) != (c_y < 0)) return fail("the header has only one of x_mm and y_mm");
       out.has_xy_columns = c_x >= 0;
@@ -85,7 +92,8 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
     }
     AnalysisSample s;
     if (!parseDouble(f[c_time], &s.t_s)) return fail("time_s is not a number: '" + f[c_time] + "'");
-    if (!parseDouble(f[c_force], &s.force_n)) return fail("force_N is not a number: '" + f[c_force] + "'");
+    if (!parseDouble(f[c_force], &s.force_n))
+      return fail("force_N is not a number: '" + f[c_force] + "'");
     if (c_x >= 0 && !f[c_x].empty() && !f[c_y].empty()) {
       if (!parseDouble(f[c_x], &s.x_mm)) return fail("x_mm is not a number: '" + f[c_x] + "'");
       if (!parseDouble(f[c_y], &s.y_mm)) return fail("y_mm is not a number: '" + f[c_y] + "'");

@@ -8,22 +8,25 @@ namespace rollrig::core {
 
 const char* sideName(Side s) {
   switch (s) {
-    case Side::kLeft: return "left";
-    case Side::kRight: return "right";
-    case Side::kUnknown: break;
+    case Side::kLeft:
+      return "left";
+    case Side::kRight:
+      return "right";
+    case Side::kUnknown:
+      break;
   }
   return "unknown";
 }
 
 namespace {
 
-constexpr double kBucket_s = 0.25;   // release analysis resolution
-constexpr double kHistory_s = 40;    // kept for back-dating starts and ends
-constexpr double kSpeedStep_s = 0.5; // rolling speed measured over this
+constexpr double kBucket_s = 0.25;         // release analysis resolution
+constexpr double kHistory_s = 40;          // kept for back-dating starts and ends
+constexpr double kSpeedStep_s = 0.5;       // rolling speed measured over this
 constexpr double kStillSpeedStep_s = 1.0;  // stillness speed over this (less jitter-sensitive)
 constexpr double kMinSmoothSamples = 5;    // CoP smoothing spans at least this many samples
-constexpr double kStillSpeed_mm_s = 3;  // slower than this is a pause, not rolling
-constexpr double kPreRiseShare = 0.7;   // see preIsLevel()
+constexpr double kStillSpeed_mm_s = 3;     // slower than this is a pause, not rolling
+constexpr double kPreRiseShare = 0.7;      // see preIsLevel()
 constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
 
 // RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
@@ -58,7 +61,7 @@ struct Biquad {
 struct HistEntry {
   double t;
   double force;
-  double bp;  // 6-12 Hz band-passed force
+  double bp;   // 6-12 Hz band-passed force
   bool valid;  // smoothed position valid (loaded, has x/y)
   double x, y;
 };
@@ -70,7 +73,9 @@ struct Bucket {
   double mean() const { return n ? sum / n : 0; }
 };
 
-double dist(double ax, double ay, double bx, double by) { return std::hypot(ax - bx, ay - by); }
+double dist(double ax, double ay, double bx, double by) {
+  return std::hypot(ax - bx, ay - by);
+}
 
 }  // namespace
 
@@ -119,7 +124,7 @@ struct SessionAnalyzer::Impl {
 
   // summary
   SessionSummary sum;
-  std::array<double, 501> speed_hist{};  // 1 mm/s bins, seconds in each
+  std::array<double, 501> speed_hist{};             // 1 mm/s bins, seconds in each
   std::deque<std::array<double, 3>> pending_speed;  // t, dt, speed: not yet committed
   bool cp_valid = false;
   double cp_t = 0, cp_x = 0, cp_y = 0;
@@ -214,7 +219,8 @@ struct SessionAnalyzer::Impl {
     // dwell is still movement (< 1 cm/s, BRIEF section 6).
     bool too_fast = false;
     if (!still_cp_valid || t - still_cp_t >= kStillSpeedStep_s) {
-      if (still_cp_valid) too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
+      if (still_cp_valid)
+        too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
       still_cp_valid = true;
       still_cp_t = t;
       still_cp_x = px;
@@ -356,8 +362,8 @@ struct SessionAnalyzer::Impl {
 
   // The release test between a reference window [pre0, pre1] and a window [post0, post1].
   struct StepTest {
-    bool valid = false;      // enough data for a verdict
-    bool qualifies = false;  // a release, if it persists
+    bool valid = false;                                 // enough data for a verdict
+    bool qualifies = false;                             // a release, if it persists
     double m_pre = 0, m_post = 0, step = 0, ratio = 0;  // ratio 0: tremor not usable
     const char* source = "";
   };
@@ -373,10 +379,14 @@ struct SessionAnalyzer::Impl {
     const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * r.m_pre;
     const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
     r.ratio = have_tremor ? ratio : 0;
-    const bool load_alone = r.step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
-    const bool load_and_tremor = have_tremor && r.step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
-    const bool tremor_alone = have_tremor && ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
-    r.qualifies = (load_alone || load_and_tremor || tremor_alone) && preIsLevel(pre0, pre1, r.m_pre, r.m_post);
+    const bool load_alone =
+        r.step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
+    const bool load_and_tremor =
+        have_tremor && r.step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
+    const bool tremor_alone =
+        have_tremor && ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
+    r.qualifies = (load_alone || load_and_tremor || tremor_alone) &&
+                  preIsLevel(pre0, pre1, r.m_pre, r.m_post);
     r.source = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
     return r;
   }
@@ -439,7 +449,8 @@ struct SessionAnalyzer::Impl {
         s += buckets[k + j].sum;
         c += buckets[k + j].n;
       }
-      if (c && s / c >= half && q_post > q_pre) return std::max(cur.start_s + p.release_min_s, buckets[k].t0);
+      if (c && s / c >= half && q_post > q_pre)
+        return std::max(cur.start_s + p.release_min_s, buckets[k].t0);
     }
     return std::max(cur.start_s + p.release_min_s, post0 - p.step_gap_s / 2);
   }
@@ -483,7 +494,8 @@ struct SessionAnalyzer::Impl {
     for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
       if (it->t > leave_t) continue;
       if (it->t <= cur.start_s) break;
-      if (it->valid && dist(it->x, it->y, cx, cy) <= end_radius && it->force >= p.end_load_fraction * lvl) {
+      if (it->valid && dist(it->x, it->y, cx, cy) <= end_radius &&
+          it->force >= p.end_load_fraction * lvl) {
         end = it->t;
         break;
       }
@@ -583,12 +595,14 @@ struct SessionAnalyzer::Impl {
       const auto& e = pending_speed.front();
       // Below 3 mm/s the ball is paused, not rolling: counted as rolling time, not as a speed.
       sum.rolling_s += e[1];
-      if (e[2] >= kStillSpeed_mm_s) speed_hist[std::min<size_t>(500, static_cast<size_t>(e[2]))] += e[1];
+      if (e[2] >= kStillSpeed_mm_s)
+        speed_hist[std::min<size_t>(500, static_cast<size_t>(e[2]))] += e[1];
       pending_speed.pop_front();
     }
   }
   void dropSpeedsFrom(double t) {
-    while (!pending_speed.empty() && pending_speed.back()[0] + pending_speed.back()[1] > t) pending_speed.pop_back();
+    while (!pending_speed.empty() && pending_speed.back()[0] + pending_speed.back()[1] > t)
+      pending_speed.pop_back();
   }
 
   SessionSummary summary() const {
@@ -627,23 +641,35 @@ struct SessionAnalyzer::Impl {
   std::string q_source;
 };
 
-SessionAnalyzer::SessionAnalyzer(HoldParams params) : m_impl(new Impl) { m_impl->p = params; }
-SessionAnalyzer::~SessionAnalyzer() { delete m_impl; }
-SessionAnalyzer::SessionAnalyzer(SessionAnalyzer&& o) noexcept : m_impl(o.m_impl) { o.m_impl = nullptr; }
+SessionAnalyzer::SessionAnalyzer(HoldParams params) : m_impl(new Impl) {
+  m_impl->p = params;
+}
+SessionAnalyzer::~SessionAnalyzer() {
+  delete m_impl;
+}
+SessionAnalyzer::SessionAnalyzer(SessionAnalyzer&& o) noexcept : m_impl(o.m_impl) {
+  o.m_impl = nullptr;
+}
 SessionAnalyzer& SessionAnalyzer::operator=(SessionAnalyzer&& o) noexcept {
   std::swap(m_impl, o.m_impl);
   return *this;
 }
 
-void SessionAnalyzer::push(const AnalysisSample& s) { m_impl->push(s); }
-void SessionAnalyzer::markReleased(double t_s) { m_impl->markers.push_back(t_s); }
+void SessionAnalyzer::push(const AnalysisSample& s) {
+  m_impl->push(s);
+}
+void SessionAnalyzer::markReleased(double t_s) {
+  m_impl->markers.push_back(t_s);
+}
 void SessionAnalyzer::finish() {
   if (m_impl->finished) return;
   if (m_impl->in_hold) m_impl->endHold(m_impl->last_t, m_impl->last_t);
   m_impl->commitSpeeds(m_impl->last_t + 1);
   m_impl->finished = true;
 }
-const std::vector<Hold>& SessionAnalyzer::holds() const { return m_impl->holds; }
+const std::vector<Hold>& SessionAnalyzer::holds() const {
+  return m_impl->holds;
+}
 std::optional<Hold> SessionAnalyzer::currentHold() const {
   if (!m_impl->in_hold) return std::nullopt;
   Hold h = m_impl->cur;
@@ -653,10 +679,13 @@ std::optional<Hold> SessionAnalyzer::currentHold() const {
   h.mean_force_n = m_impl->level();
   return h;
 }
-SessionSummary SessionAnalyzer::summary() const { return m_impl->summary(); }
+SessionSummary SessionAnalyzer::summary() const {
+  return m_impl->summary();
+}
 
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
-                               const std::vector<double>& released_markers, const HoldParams& params) {
+                               const std::vector<double>& released_markers,
+                               const HoldParams& params) {
   SessionAnalyzer a(params);
   for (double m : released_markers) a.markReleased(m);
   for (const auto& s : samples) a.push(s);

@@ -55,7 +55,9 @@ std::vector<core::AnalysisSample> recordSession(const BodyModelConfig& cfg, doub
 
 namespace {
 
-double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); }
+double overlap(double a0, double a1, double b0, double b1) {
+  return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
+}
 
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -126,7 +128,8 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
     std::vector<Pair> pairs;
     for (size_t t = 0; t < truth.holds.size(); ++t)
       for (size_t d = 0; d < a.holds.size(); ++d) {
-        const double ov = overlap(truth.holds[t].start_s, truth.holds[t].end_s, a.holds[d].start_s, a.holds[d].end_s);
+        const double ov = overlap(truth.holds[t].start_s, truth.holds[t].end_s, a.holds[d].start_s,
+                                  a.holds[d].end_s);
         if (ov > 0) pairs.push_back({ov, t, d});
       }
     std::sort(pairs.begin(), pairs.end(), [](const Pair& x, const Pair& y) { return x.ov > y.ov; });
@@ -166,8 +169,10 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
   r.start_err_p90_s = percentile(start_err, 0.9);
   r.end_err_mean_s = mean(end_err);
   r.end_err_p90_s = percentile(end_err, 0.9);
-  r.release_hit_rate = r.truth_releases ? static_cast<double>(r.release_hits) / r.truth_releases : 0;
-  r.false_release_rate = r.detected_releases ? static_cast<double>(r.false_releases) / r.detected_releases : 0;
+  r.release_hit_rate =
+      r.truth_releases ? static_cast<double>(r.release_hits) / r.truth_releases : 0;
+  r.false_release_rate =
+      r.detected_releases ? static_cast<double>(r.false_releases) / r.detected_releases : 0;
   r.release_err_mean_s = mean(rel_err);
   r.release_err_p90_s = percentile(rel_err_abs, 0.9);
   return r;
@@ -175,16 +180,17 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
 
 std::string EvalReport::text() const {
   char b[2048];
-  std::snprintf(b, sizeof(b),
-                "sessions %d (%.1f h)\n"
-                "holds: truth %zu, detected %zu, matched %zu -> precision %.3f, recall %.3f, F1 %.3f\n"
-                "hold start error: mean %.2f s, p90 %.2f s; end error: mean %.2f s, p90 %.2f s\n"
-                "releases: truth %zu, detected %zu, hits (within 5 s) %zu = %.1f %% of true releases;\n"
-                "          false %zu = %.1f %% of detected; timing error mean %+.2f s, |p90| %.2f s\n",
-                sessions, hours, truth_holds, detected_holds, matched_holds, precision, recall, f1,
-                start_err_mean_s, start_err_p90_s, end_err_mean_s, end_err_p90_s, truth_releases,
-                detected_releases, release_hits, 100 * release_hit_rate, false_releases,
-                100 * false_release_rate, release_err_mean_s, release_err_p90_s);
+  std::snprintf(
+      b, sizeof(b),
+      "sessions %d (%.1f h)\n"
+      "holds: truth %zu, detected %zu, matched %zu -> precision %.3f, recall %.3f, F1 %.3f\n"
+      "hold start error: mean %.2f s, p90 %.2f s; end error: mean %.2f s, p90 %.2f s\n"
+      "releases: truth %zu, detected %zu, hits (within 5 s) %zu = %.1f %% of true releases;\n"
+      "          false %zu = %.1f %% of detected; timing error mean %+.2f s, |p90| %.2f s\n",
+      sessions, hours, truth_holds, detected_holds, matched_holds, precision, recall, f1,
+      start_err_mean_s, start_err_p90_s, end_err_mean_s, end_err_p90_s, truth_releases,
+      detected_releases, release_hits, 100 * release_hit_rate, false_releases,
+      100 * false_release_rate, release_err_mean_s, release_err_p90_s);
   return b;
 }
 

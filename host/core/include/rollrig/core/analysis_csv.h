@@ -18,8 +18,8 @@ namespace rollrig::core {
 
 struct AnalysisCsv {
   bool ok = false;
-  std::string error;       // with the line number, when !ok
-  size_t error_line = 0;   // 1-based
+  std::string error;      // with the line number, when !ok
+  size_t error_line = 0;  // 1-based
   std::vector<AnalysisSample> samples;
   std::vector<double> released_markers;  // times of `released` markers
   std::vector<std::string> warnings;     // each names its line

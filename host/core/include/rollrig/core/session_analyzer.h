@@ -59,22 +59,22 @@ struct HoldParams {
   double end_radius_mm = 10;        // back-dating the end: last moment within this of the centre
   double end_load_fraction = 0.85;  // ... and with at least this share of the hold's level
 
-  double release_min_s = 20;        // no release this early in a hold
-  double step_pre_s = 10;           // reference window before a load-up
-  double step_gap_s = 2;            // the ramp between the windows
-  double step_post_s = 6;           // window after a load-up
-  double step_persist_s = 3;        // the step must hold this long
-  double step_fraction = 0.05;      // a load-up confirmed by a tremor drop
-  double step_alone_fraction = 0.08;  // a load-up clear enough on its own
+  double release_min_s = 20;              // no release this early in a hold
+  double step_pre_s = 10;                 // reference window before a load-up
+  double step_gap_s = 2;                  // the ramp between the windows
+  double step_post_s = 6;                 // window after a load-up
+  double step_persist_s = 3;              // the step must hold this long
+  double step_fraction = 0.05;            // a load-up confirmed by a tremor drop
+  double step_alone_fraction = 0.08;      // a load-up clear enough on its own
   double step_no_tremor_fraction = 0.05;  // the load-up threshold when tremor cannot be measured
                                           // (sampling below 30 Hz)
-  double tremor_drop_ratio = 0.85;  // post/pre 6-12 Hz RMS that confirms a load-up
-  double tremor_alone_ratio = 0.6;  // a tremor drop clear enough with a small load-up ...
-  double tremor_alone_step = 0.02;  // ... of at least this
+  double tremor_drop_ratio = 0.85;        // post/pre 6-12 Hz RMS that confirms a load-up
+  double tremor_alone_ratio = 0.6;        // a tremor drop clear enough with a small load-up ...
+  double tremor_alone_step = 0.02;        // ... of at least this
 
-  double protocol_min_s = 30;       // the protocol's hold: 30-90 s or until release
+  double protocol_min_s = 30;  // the protocol's hold: 30-90 s or until release
   double protocol_max_s = 90;
-  double slow_roll_mm_s = 30;       // rolling faster than this is not "slowly"
+  double slow_roll_mm_s = 30;  // rolling faster than this is not "slowly"
 };
 
 enum class Side { kUnknown, kLeft, kRight };
@@ -91,13 +91,13 @@ struct Hold {
   double x_mm = 0;  // hold centre
   double y_mm = 0;
   Side side = Side::kUnknown;
-  double step_fraction = 0;          // load-up at the release (or the largest seen)
-  double tremor_ratio = 0;           // post/pre 6-12 Hz RMS at the release (0: not measured)
-  double cv_before = 0;              // force coefficient of variation before / after the release
+  double step_fraction = 0;  // load-up at the release (or the largest seen)
+  double tremor_ratio = 0;   // post/pre 6-12 Hz RMS at the release (0: not measured)
+  double cv_before = 0;      // force coefficient of variation before / after the release
   double cv_after = 0;
   double duration_s() const { return end_s - start_s; }
-  bool reached_protocol_min = false;  // lasted >= protocol_min_s, or released
-  bool exceeded_protocol_max = false; // lasted > protocol_max_s
+  bool reached_protocol_min = false;   // lasted >= protocol_min_s, or released
+  bool exceeded_protocol_max = false;  // lasted > protocol_max_s
 };
 
 struct SessionSummary {
@@ -105,16 +105,16 @@ struct SessionSummary {
   double end_s = 0;
   uint64_t samples = 0;
   double sample_rate_hz = 0;
-  uint64_t gaps = 0;            // breaks in time longer than 3 sample periods
-  double loaded_s = 0;          // time with meaningful load
-  double loaded_left_s = 0;     // ... with the ball on the left / right half
+  uint64_t gaps = 0;         // breaks in time longer than 3 sample periods
+  double loaded_s = 0;       // time with meaningful load
+  double loaded_left_s = 0;  // ... with the ball on the left / right half
   double loaded_right_s = 0;
   double hold_s = 0;
   size_t releases = 0;
-  double rolling_s = 0;         // loaded, moving, not in a hold
+  double rolling_s = 0;  // loaded, moving, not in a hold
   double roll_speed_median_mm_s = 0;
   double roll_speed_p90_mm_s = 0;
-  double roll_fast_share = 0;   // share of rolling time faster than slow_roll_mm_s
+  double roll_fast_share = 0;  // share of rolling time faster than slow_roll_mm_s
   double peak_force_n = 0;
 };
 

@@ -24,10 +24,11 @@ struct EvalConfig {
   double max_duration_s = 900;
   double missing_share = 0.005;  // share of time lost in 0.1-2 s stretches (0: none)
   double hit_window_s = 5;
-  double rate_hz = 80;     // sample rate of the recordings
-  bool drop_xy = false;    // force only: no ball position (a minimal CSV without x/y)
-  double cop_noise_mm = 0; // extra Gaussian jitter on x/y (another rig, a softer plate)
-  double cop_wander_mm = 0; // extra slow wander on x/y (a restless user), rms mm, ~2 s time constant
+  double rate_hz = 80;      // sample rate of the recordings
+  bool drop_xy = false;     // force only: no ball position (a minimal CSV without x/y)
+  double cop_noise_mm = 0;  // extra Gaussian jitter on x/y (another rig, a softer plate)
+  double cop_wander_mm =
+      0;  // extra slow wander on x/y (a restless user), rms mm, ~2 s time constant
 };
 
 struct EvalReport {
@@ -38,10 +39,10 @@ struct EvalReport {
   double start_err_mean_s = 0, start_err_p90_s = 0;  // |detected - true|
   double end_err_mean_s = 0, end_err_p90_s = 0;
   size_t truth_releases = 0, detected_releases = 0, release_hits = 0, false_releases = 0;
-  double release_hit_rate = 0;    // hits / true releases
-  double false_release_rate = 0;  // false / detected releases
+  double release_hit_rate = 0;                           // hits / true releases
+  double false_release_rate = 0;                         // false / detected releases
   double release_err_mean_s = 0, release_err_p90_s = 0;  // over hits, signed mean
-  std::string text() const;  // a readable multi-line report
+  std::string text() const;                              // a readable multi-line report
 };
 
 // The samples the analysis sees for one labelled session (exposed for tests and benchmarks).
