@@ -213,6 +213,7 @@ int runRecord(const RecordOptions& opt) {
     }
   }
   if (!opt.calibration.empty() || (!opt.demo && have_offsets)) calibration = cal_record.calibration;
+  if (calibration.device_serial == 0) calibration.device_serial = info.device_serial;
   cal_record.calibration = calibration;
   const core::PlateGeometry geometry = cal_record.geometry;
   std::optional<core::DriftTracker> drift;
@@ -359,14 +360,12 @@ int runRecord(const RecordOptions& opt) {
         static_cast<unsigned long long>(st.malformed + st.oversized),
         static_cast<unsigned long long>(st.device_resets),
         static_cast<unsigned long long>(st.time_wraps));
-    std::printf(
-        "  device: %s, firmware %u.%u.%u, protocol %u.%u, serial %s, %u cells at %u Hz; "
-        "calibration: %s\n",
-        acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
-        info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(), info.channel_count,
-        info.rate_hz, calibration.source.c_str());
-    std::printf("  calibration from %s; auto-zero %s", cal_from.c_str(),
-                drift ? "on" : (opt.no_auto_zero ? "off" : "off (no tare yet)"));
+    std::printf("  device: %s, firmware %u.%u.%u, protocol %u.%u, serial %s, %u cells at %u Hz\n",
+                acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
+                info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(),
+                info.channel_count, info.rate_hz);
+    std::printf("  calibration: %s (from %s); auto-zero %s", calibration.source.c_str(),
+                cal_from.c_str(), drift ? "on" : (opt.no_auto_zero ? "off" : "off (no tare yet)"));
     if (drift) {
       double largest_n = 0;
       for (const core::ReZero& z : drift->reZeros())

@@ -54,14 +54,7 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(cell);
-  if (!line.empty() && line.back() == ',') out.push_back("");
-  return out;
-}
+using rollrig::testing::splitCsvLine;
 
 // The report's summary line: "force error: rms A %, max B %;  CoP error: rms C mm, max D mm".
 bool reportErrors(const std::string& out, double* max_force_pct, double* max_cop_mm) {
@@ -87,7 +80,7 @@ void compareWithTruth(const fs::path& csv, const sim::BodyModelConfig& cfg, doub
   double sum = 0, worst = 0;
   size_t rows = 0;
   while (std::getline(in, line)) {
-    const auto c = split(line);
+    const auto c = splitCsvLine(line);
     const auto m = model.next();
     sum += std::abs(std::stod(c[11]) - m.total_force_n);
     if (m.total_force_n > 50 && !c[12].empty())

@@ -6,7 +6,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace rollrig::testing {
 
@@ -32,6 +34,16 @@ inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
   const int st = pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// The fields of one CSV row (the project's CSV never quotes); a trailing comma is an empty field.
+inline std::vector<std::string> splitCsvLine(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) out.push_back(cell);
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
 }
 
 }  // namespace rollrig::testing

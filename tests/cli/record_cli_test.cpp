@@ -42,14 +42,7 @@ fs::path tempDir() {
   return d;
 }
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) out.push_back(cell);
-  if (!line.empty() && line.back() == ',') out.push_back("");
-  return out;
-}
+using rollrig::testing::splitCsvLine;
 
 using rollrig::testing::PtyRig;
 
@@ -75,7 +68,7 @@ TEST(RecordCli, RecordsFromASerialPortEndToEnd) {
   rollrig::sim::BodyModel model(cfg.body);
   size_t rows = 0;
   while (std::getline(in, line)) {
-    const auto c = split(line);
+    const auto c = splitCsvLine(line);
     ASSERT_EQ(c.size(), 16u);
     const auto m = model.next();
     for (int i = 0; i < 4; ++i) ASSERT_EQ(std::stol(c[3 + i]), m.raw_counts[i]) << "row " << rows;
@@ -94,7 +87,7 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
   std::ifstream in(out);
   std::string line;
   std::getline(in, line);
-  const auto header = split(line);
+  const auto header = splitCsvLine(line);
   ASSERT_EQ(header.size(), 16u);
   EXPECT_EQ(header[0], "time_s");
   EXPECT_EQ(header[11], "force_N");
@@ -107,7 +100,7 @@ TEST(RecordCli, DemoFastSixtySecondsWritesFourThousandEightHundredRowsMatchingTh
   double prev_t = -1, worst_force = 0, sum_abs = 0, worst_cop = 0;
   size_t loaded = 0;
   while (std::getline(in, line)) {
-    const auto c = split(line);
+    const auto c = splitCsvLine(line);
     ASSERT_EQ(c.size(), 16u) << "row " << rows << ": " << line;
     const double t = std::stod(c[0]);
     if (rows > 0) {
