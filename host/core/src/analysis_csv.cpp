@@ -1,43 +1,15 @@
 #include "rollrig/core/analysis_csv.h"
 
+#include "csv_fields.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
 namespace rollrig::core {
 
-namespace {
-
-std::string trim(const std::string& s) {
-  size_t a = 0, b = s.size();
-  while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '"' || s[a] == '\r')) ++a;
-  while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '"' || s[b - 1] == '\r')) --b;
-  return s.substr(a, b - a);
-}
-
-// Splits on commas. The formats read here never quote commas, so a full RFC 4180 reader would
-// add nothing; surrounding quotes and spaces are trimmed per field.
-void split(const std::string& line, std::vector<std::string>& out) {
-  out.clear();
-  size_t start = 0;
-  while (true) {
-    const size_t c = line.find(',', start);
-    out.push_back(trim(line.substr(start, c == std::string::npos ? std::string::npos : c - start)));
-    if (c == std::string::npos) break;
-    start = c + 1;
-  }
-}
-
-bool parseDouble(const std::string& s, double* v) {
-  if (s.empty()) return false;
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (*b == '+') ++b;
-  auto r = std::from_chars(b, e, *v);
-  return r.ec == std::errc() && r.ptr == e;
-}
-
-}  // namespace
+using csv::parseNumber;
+using csv::splitFields;
 
 AnalysisCsv readAnalysisCsv(std::istream& in) {
   AnalysisCsv out;
@@ -56,11 +28,10 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
   bool have_t = false;
   while (std::getline(in, line)) {
     ++line_no;
-    if (line_no == 1 && line.size() >= 3 && std::memcmp(line.data(), "\xEF\xBB\xBF", 3) == 0)
-      line.erase(0, 3);
-    const std::string t = trim(line);
-    if (t.empty() || t[0] == '#') continue;
-    split(line, f);
+    csv::normaliseLine(line, line_no == 1);
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    splitFields(line, f);
     if (!have_header) {
       for (size_t i = 0; i < f.size(); ++i) {
         const std::string& h = f[i];
@@ -77,7 +48,7 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
       }
       if (c_time < 0 || c_force < 0) {
         return fail(std::string("the header has no ") + (c_time < 0 ? "time_s" : "force_N") +
-                    " column (found: " + t.substr(0, 120) +
+                    " column (found: " + line.substr(0, 120) +
                     "); a session CSV needs time_s and force_N");
       }
       if ((c_x < 0) != (c_y < 0)) return fail("the header has only one of x_mm and y_mm");
@@ -91,12 +62,12 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
                   std::to_string(f.size()));
     }
     AnalysisSample s;
-    if (!parseDouble(f[c_time], &s.t_s)) return fail("time_s is not a number: '" + f[c_time] + "'");
-    if (!parseDouble(f[c_force], &s.force_n))
+    if (!parseNumber(f[c_time], &s.t_s)) return fail("time_s is not a number: '" + f[c_time] + "'");
+    if (!parseNumber(f[c_force], &s.force_n))
       return fail("force_N is not a number: '" + f[c_force] + "'");
     if (c_x >= 0 && !f[c_x].empty() && !f[c_y].empty()) {
-      if (!parseDouble(f[c_x], &s.x_mm)) return fail("x_mm is not a number: '" + f[c_x] + "'");
-      if (!parseDouble(f[c_y], &s.y_mm)) return fail("y_mm is not a number: '" + f[c_y] + "'");
+      if (!parseNumber(f[c_x], &s.x_mm)) return fail("x_mm is not a number: '" + f[c_x] + "'");
+      if (!parseNumber(f[c_y], &s.y_mm)) return fail("y_mm is not a number: '" + f[c_y] + "'");
       s.has_xy = true;
     }
     if (c_marker >= 0 && c_marker < static_cast<int>(f.size()) && f[c_marker] == "released")

@@ -1,6 +1,8 @@
 // Calibration math. Navigate by the [SECTION] markers (the same as the header's).
 #include "rollrig/core/calibration.h"
 
+#include "csv_fields.h"
+
 #include <Eigen/Dense>
 #include <Eigen/SVD>
 #include <algorithm>
@@ -484,35 +486,6 @@ bool DriftTracker::add(const Sample& s) {
 
 // [SECTION] Raw counts CSV
 
-namespace {
-
-void splitFields(const std::string& line, std::vector<std::string>& out) {
-  out.clear();
-  size_t start = 0;
-  while (true) {
-    const size_t c = line.find(',', start);
-    std::string f = line.substr(start, c == std::string::npos ? std::string::npos : c - start);
-    while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.pop_back();
-    size_t lead = 0;
-    while (lead < f.size() && (f[lead] == ' ' || f[lead] == '\t')) ++lead;
-    out.push_back(f.substr(lead));
-    if (c == std::string::npos) break;
-    start = c + 1;
-  }
-}
-
-template <typename T>
-bool parseNumber(const std::string& s, T* v) {
-  if (s.empty()) return false;
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (*b == '+') ++b;
-  const auto r = std::from_chars(b, e, *v);
-  return r.ec == std::errc() && r.ptr == e;
-}
-
-}  // namespace
-
 RawCountsCsv readRawCountsCsv(std::istream& in) {
   RawCountsCsv out;
   size_t line_no = 0;
@@ -533,11 +506,9 @@ RawCountsCsv readRawCountsCsv(std::istream& in) {
   double last_t = -1;
   while (std::getline(in, line)) {
     ++line_no;
-    if (line_no == 1 && line.size() >= 3 && std::memcmp(line.data(), "\xEF\xBB\xBF", 3) == 0)
-      line.erase(0, 3);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    csv::normaliseLine(line, line_no == 1);
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    splitFields(line, f);
+    csv::splitFields(line, f);
     if (!have_header) {
       have_header = true;
       n_columns = f.size();
@@ -568,21 +539,21 @@ RawCountsCsv readRawCountsCsv(std::istream& in) {
     s.channel_count = kCellCount;
     s.fresh_mask = (1u << kCellCount) - 1;
     double t = 0;
-    if (!parseNumber(f[c_time], &t) || !std::isfinite(t) || t < 0)
+    if (!csv::parseNumber(f[c_time], &t) || !std::isfinite(t) || t < 0)
       return fail("time_s '" + f[c_time] + "' is not a non-negative number");
     if (t < last_t) return fail(fmt("time_s goes backwards (%.6f after %.6f)", t, last_t));
     last_t = t;
     s.t_us = static_cast<uint64_t>(std::llround(t * 1e6));
     for (int i = 0; i < kCellCount; ++i) {
-      if (!parseNumber(f[c_cell[i]], &s.raw_counts[i]))
+      if (!csv::parseNumber(f[c_cell[i]], &s.raw_counts[i]))
         return fail("cell" + std::to_string(i) + "_raw_counts '" + f[c_cell[i]] +
                     "' is not an integer count");
     }
     unsigned v = 0;
-    if (c_seq >= 0 && parseNumber(f[c_seq], &v)) s.seq = static_cast<uint16_t>(v);
-    if (c_lost >= 0 && parseNumber(f[c_lost], &v)) s.lost_before = v;
-    if (c_flags >= 0 && parseNumber(f[c_flags], &v)) s.flags = static_cast<uint8_t>(v);
-    if (c_fresh >= 0 && parseNumber(f[c_fresh], &v)) s.fresh_mask = static_cast<uint8_t>(v);
+    if (c_seq >= 0 && csv::parseNumber(f[c_seq], &v)) s.seq = static_cast<uint16_t>(v);
+    if (c_lost >= 0 && csv::parseNumber(f[c_lost], &v)) s.lost_before = v;
+    if (c_flags >= 0 && csv::parseNumber(f[c_flags], &v)) s.flags = static_cast<uint8_t>(v);
+    if (c_fresh >= 0 && csv::parseNumber(f[c_fresh], &v)) s.fresh_mask = static_cast<uint8_t>(v);
     out.samples.push_back(s);
   }
   if (!have_header) {
