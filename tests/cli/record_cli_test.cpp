@@ -17,8 +17,15 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
 
 #include "cli_run.h"
 #include "pty_rig.h"
@@ -187,4 +194,208 @@ TEST(RecordCli, PrintsHelpVersionAndPorts) {
   EXPECT_NE(version.output.find("protocol v1"), std::string::npos) << version.output;
   const CliRun ports = run("ports");
   EXPECT_EQ(ports.code, 0) << ports.output;
+}
+
+// [SECTION] Issue 9, item 9: a recording that fails to start changes no file.
+
+namespace {
+
+using rollrig::testing::readText;
+
+// A pty whose far end never answers (the test holds the master and only reads from it).
+struct SilentPort {
+  SilentPort() {
+    char name[256];
+    if (openpty(&master, &slave, name, nullptr, nullptr) == 0) path = name;
+    close(slave);
+  }
+  ~SilentPort() {
+    if (master >= 0) close(master);
+  }
+  // Waits (generously) until rollrig has written something: the handshake has begun.
+  bool waitForBytes() const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      // Until rollrig opens the port the master reports a hang-up: keep waiting.
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
+        uint8_t buf[256];
+        if (read(master, buf, sizeof(buf)) > 0) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  int master = -1, slave = -1;
+  std::string path;
+};
+
+// A recording and its sidecar from an earlier session.
+struct PreviousSession {
+  explicit PreviousSession(const std::string& name) : csv((tempDir() / name).string()) {
+    fs::remove_all(tempDir() / name);
+    std::ofstream(csv) << "time_s,force_N\n0.0,1.0\n";
+    std::ofstream(csv + ".meta.json") << "{\"earlier\": true}\n";
+  }
+  bool untouched() const {
+    return readText(csv) == "time_s,force_N\n0.0,1.0\n" &&
+           readText(csv + ".meta.json") == "{\"earlier\": true}\n";
+  }
+  bool noTemporaryFilesLeft() const {
+    for (const auto& e : fs::directory_iterator(fs::path(csv).parent_path()))
+      if (e.path().filename().string().rfind(fs::path(csv).filename().string() + ".tmp", 0) == 0)
+        return false;
+    return true;
+  }
+  std::string csv;
+};
+
+}  // namespace
+
+TEST(RecordCli, ForceKeepsThePreviousSessionWhenTheNewOneFailsToStart) {
+  const PreviousSession prev("force-kept.csv");
+  SilentPort port;
+  ASSERT_FALSE(port.path.empty());
+  const CliRun silent = run("record --port " + port.path + " --force --out " + prev.csv);
+  EXPECT_EQ(silent.code, 6) << silent.output;
+  EXPECT_TRUE(prev.untouched()) << "a port that never answers must not cost the old session";
+
+  const fs::path bad_cal = tempDir() / "bad-cal.json";
+  std::ofstream(bad_cal) << "{ not json";
+  const CliRun cal = run("record --demo --fast --duration 1 --force --calibration " +
+                         bad_cal.string() + " --out " + prev.csv);
+  EXPECT_EQ(cal.code, 10) << cal.output;
+  EXPECT_TRUE(prev.untouched()) << "a broken calibration file must not cost the old session";
+  EXPECT_TRUE(prev.noTemporaryFilesLeft());
+}
+
+TEST(RecordCli, ForceReplacesThePreviousSessionOnceTheNewOneHasRows) {
+  const PreviousSession prev("force-replaced.csv");
+  const CliRun r = run("record --demo --fast --duration 2 --force --quiet --out " + prev.csv);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(prev.csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header.rfind("time_s,seq,lost_before", 0), 0u) << header;
+  EXPECT_NE(readText(prev.csv + ".meta.json").find("\"rows\": 160"), std::string::npos)
+      << readText(prev.csv + ".meta.json");
+  EXPECT_TRUE(prev.noTemporaryFilesLeft());
+}
+
+TEST(RecordCli, CtrlCDuringTheHandshakeStopsAtOnceAndChangesNothing) {
+  const PreviousSession prev("ctrl-c.csv");
+  SilentPort port;
+  ASSERT_FALSE(port.path.empty());
+  const std::string log = (tempDir() / "ctrl-c.log").string();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", port.path, "--force", "--out", prev.csv}, log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(port.waitForBytes()) << "rollrig never sent IDENTIFY";
+  kill(pid, SIGINT);
+  const int code = rollrig::testing::waitRollrig(pid);
+  const std::string output = readText(log);
+  EXPECT_EQ(code, 130) << output;
+  EXPECT_NE(output.find("interrupted before any sample"), std::string::npos) << output;
+  EXPECT_EQ(output.find("no rollrig answered"), std::string::npos)
+      << "Ctrl-C must end the handshake, not wait for its timeout: " << output;
+  EXPECT_TRUE(prev.untouched());
+  EXPECT_TRUE(prev.noTemporaryFilesLeft());
+}
+
+TEST(RecordCli, RefusesATruthFileThatIsTheRecordingItsSidecarOrAnExistingFile) {
+  const fs::path dir = tempDir() / "truth";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  const std::string out = (dir / "s.csv").string();
+  fs::create_symlink(dir / "s.csv", dir / "link.csv");
+  // The same file under other spellings: through `..`, through a symlink, the sidecar.
+  for (const std::string& truth :
+       {(dir / "sub" / ".." / "s.csv").string(), (dir / "link.csv").string(), out + ".meta.json"}) {
+    const CliRun r =
+        run("record --demo --fast --duration 1 --force --quiet --out " + out + " --truth " + truth);
+    EXPECT_EQ(r.code, 2) << truth << ": " << r.output;
+    EXPECT_NE(r.output.find("same file"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out)) << truth;
+  }
+  const fs::path existing = dir / "keep.json";
+  std::ofstream(existing) << "precious\n";
+  const CliRun r = run("record --demo --fast --duration 1 --quiet --out " + out + " --truth " +
+                       existing.string());
+  EXPECT_EQ(r.code, 8) << r.output;
+  EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+  EXPECT_EQ(readText(existing.string()), "precious\n");
+  EXPECT_FALSE(fs::exists(out)) << "refused before anything was recorded";
+}
+
+// [SECTION] Issue 9, item 10: a full disk or a closed terminal leaves a file analyze accepts.
+
+namespace {
+
+// The rows of a session CSV; fails the test on a line that is not a whole row.
+size_t wholeRows(const std::string& path) {
+  const std::string text = readText(path);
+  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "the file ends mid-row";
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    EXPECT_EQ(splitCsvLine(line).size(), 16u) << "row " << rows << ": " << line;
+    ++rows;
+  }
+  return rows;
+}
+
+nlohmann::json sidecarOf(const std::string& csv) {
+  return nlohmann::json::parse(readText(csv + ".meta.json"), nullptr, false);
+}
+
+}  // namespace
+
+TEST(RecordCli, AFullDiskKeepsWholeRowsAndTheCountsAgree) {
+  const fs::path out = tempDir() / "full.csv";
+  fs::remove(out);
+  // A file-size limit makes writes fail with EFBIG exactly where a full disk fails with ENOSPC.
+  const CliRun r = rollrig::testing::runRollrig(
+      "record --demo --fast --duration 60 --out " + out.string(), "prlimit --fsize=100000 ");
+  EXPECT_EQ(r.code, 8) << r.output;
+  const size_t rows = wholeRows(out.string());
+  EXPECT_GT(rows, 100u);
+  EXPECT_NE(r.output.find("recorded " + std::to_string(rows) + " samples"), std::string::npos)
+      << rows << " rows on disk; " << r.output;
+  EXPECT_NE(r.output.find(std::to_string(rows) + " whole rows"), std::string::npos) << r.output;
+  const nlohmann::json meta = sidecarOf(out.string());
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["recording"]["rows"], rows);
+  EXPECT_EQ(meta["recording"]["stop_reason"], "output failed");
+  const CliRun analyze = run("analyze " + out.string());
+  EXPECT_EQ(analyze.code, 0) << analyze.output;
+}
+
+TEST(RecordCli, ClosingTheTerminalFinishesTheRecordingLikeCtrlC) {
+  const fs::path out = tempDir() / "hangup.csv";
+  fs::remove(out);
+  const std::string log = (tempDir() / "hangup.log").string();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--demo", "--duration", "600", "--out", out.string()}, log);
+  ASSERT_GT(pid, 0);
+  // Wait on device time (rows in the file), with a generous overall limit.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(out)),
+                    std::istreambuf_iterator<char>(), '\n') < 40 &&
+         std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGHUP);
+  const int code = rollrig::testing::waitRollrig(pid);
+  const std::string output = readText(log);
+  EXPECT_EQ(code, 0) << output;
+  const size_t rows = wholeRows(out.string());
+  EXPECT_GT(rows, 30u);
+  EXPECT_NE(output.find("recorded " + std::to_string(rows) + " samples"), std::string::npos)
+      << output;
+  const nlohmann::json meta = sidecarOf(out.string());
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["recording"]["rows"], rows);
+  EXPECT_EQ(meta["recording"]["stop_reason"], "terminal closed");
 }
