@@ -189,6 +189,7 @@ TEST(RecordCli, PrintsHelpVersionAndPorts) {
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.output.find("record"), std::string::npos);
   EXPECT_NE(help.output.find("Exit codes"), std::string::npos);
+  EXPECT_NE(help.output.find("START refused"), std::string::npos) << help.output;
   const CliRun version = run("--version");
   EXPECT_EQ(version.code, 0);
   EXPECT_NE(version.output.find("protocol v1"), std::string::npos) << version.output;
@@ -398,4 +399,88 @@ TEST(RecordCli, ClosingTheTerminalFinishesTheRecordingLikeCtrlC) {
   ASSERT_TRUE(meta.is_object());
   EXPECT_EQ(meta["recording"]["rows"], rows);
   EXPECT_EQ(meta["recording"]["stop_reason"], "terminal closed");
+}
+
+// [SECTION] Issue 9, items 14 and 15: options and messages.
+
+TEST(RecordCli, RefusesNumericOptionsOutsideTheirRangeInPlainNumbers) {
+  // The out directory does not exist, so a command line that slips through fails later with 8.
+  const std::string rec = "record --demo --fast --out /nonexistent-rollrig-dir/x.csv ";
+  const std::string cal = "calibrate --demo --fast --yes --dry-run ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {rec + "--duration 0", "--duration"},
+      {rec + "--duration nan", "--duration"},
+      {rec + "--duration 1e-9", "--duration"},
+      {rec + "--duration -5", "--duration"},
+      {rec + "--duration inf", "--duration"},
+      {rec + "--duration 1e12", "--duration"},
+      {rec + "--baud 0", "--baud"},
+      {rec + "--baud -1", "--baud"},
+      {rec + "--baud 115200.5", "--baud"},
+      {rec + "--seed -1", "--seed"},
+      {rec + "--seed 1.5", "--seed"},
+      {cal + "--mass nan", "--mass"},
+      {cal + "--mass -5", "--mass"},
+      {cal + "--mass inf", "--mass"},
+      {cal + "--mass 10 --baud 0", "--baud"},
+      {cal + "--mass 10 --seed -1", "--seed"},
+  };
+  for (const auto& [args, option] : cases) {
+    const CliRun r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(option + ": must be a"), std::string::npos) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(" from "), std::string::npos) << args << "\n" << r.output;
+    size_t longest_number = 0, run_length = 0;
+    for (char c : r.output) {
+      run_length = std::isdigit(static_cast<unsigned char>(c)) ? run_length + 1 : 0;
+      longest_number = std::max(longest_number, run_length);
+    }
+    EXPECT_LE(longest_number, 10u) << "a range in plain numbers: " << r.output;
+  }
+}
+
+TEST(RecordCli, SuggestsTheNearestCommandForATypo) {
+  const CliRun r = run("recrod --demo");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown command 'recrod'; did you mean 'record'?"), std::string::npos)
+      << r.output;
+}
+
+TEST(RecordCli, SaysThePortNeedsAPathWhenAnotherOptionFollowsIt) {
+  const CliRun r = run("record --port --out x.csv");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--port: needs the path of a serial port"), std::string::npos)
+      << r.output;
+}
+
+TEST(RecordCli, SaysTheOutputIsADirectory) {
+  const fs::path dir = tempDir() / "a-directory";
+  fs::create_directories(dir);
+  const CliRun r = run("record --demo --fast --duration 1 --force --out " + dir.string());
+  EXPECT_EQ(r.code, 8) << r.output;
+  EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::is_directory(dir));
+}
+
+TEST(RecordCli, AnUnreadableCalibrationFileIsAnInputError) {
+  const fs::path dir = tempDir() / "unreadable";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::all);
+  const fs::path cal = dir / "cal.json";
+  std::ofstream(cal) << "{}\n";
+  fs::permissions(cal, fs::perms::none);
+  // Root reads anything: run as nobody then.
+  std::string as_user;
+  if (geteuid() == 0) {
+    if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "needs setpriv as root";
+    as_user = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  const CliRun r =
+      rollrig::testing::runRollrig("record --demo --fast --duration 1 --calibration " +
+                                       cal.string() + " --out " + (dir / "x.csv").string(),
+                                   as_user);
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_NE(r.output.find(cal.string()), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("dialout"), std::string::npos) << r.output;
 }
