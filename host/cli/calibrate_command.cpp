@@ -718,8 +718,7 @@ void addCalibrateCommand(CLI::App& app, CalibrateOptions& opt) {
   cal->add_option("--baud", opt.baud, "Baud rate (default 250000, the firmware's)");
   cal->add_option("--seed", opt.seed, "Virtual rig: its seed (default 1)");
   cal->add_flag("--fast", opt.fast, "Virtual rig: run as fast as possible instead of in real time");
-  cal->add_option("--mass", opt.mass_kg, "The known mass in kg (required for the span)")
-      ->check(CLI::PositiveNumber);
+  cal->add_option("--mass", opt.mass_kg, "The known mass in kg (required for the span)");
   cal->add_option("--positions", opt.positions,
                   "Where the mass goes, \"x1,y1;x2,y2;...\" in mm (default: the centre and "
                   "(+-200, +-120), the marks of hardware/README.md)");

@@ -12,12 +12,14 @@ enum ExitCode : int {
   kExitPortNotFound = 3,
   kExitPermission = 4,  // join the group the message names
   kExitPortBusy = 5,
-  kExitNotRollrig = 6,       // no INFO within 3 s, or wrong magic
+  kExitNotRollrig = 6,       // no INFO within 3 s, wrong magic, or START refused / not acknowledged
   kExitProtocolVersion = 7,  // device speaks another protocol major version
   kExitOutput = 8,           // output file could not be created or written (e.g. disk full)
   kExitDisconnected = 9,     // the device went away while recording (what was received is kept)
   kExitInput = 10,           // an input file is missing or malformed (the message names the line)
   kExitCalibrationRefused = 11,  // tare or span refused (unsteady, ill-posed); the message says why
+  kExitInterrupted = 130,  // Ctrl-C (or SIGTERM, SIGHUP) before any sample was recorded: no file
+                           // was written or changed (128 + SIGINT, as shells report it)
 };
 
 inline int exitCodeFor(io::IoErrorKind kind) {

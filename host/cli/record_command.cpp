@@ -1,7 +1,9 @@
 // `rollrig record`: handshake with a port or the virtual rig, then write every sample to CSV.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -31,10 +33,29 @@ namespace rollrig::cli {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr double kDemoDefaultDuration_s = 120.0;
-volatile std::sig_atomic_t g_interrupted = 0;
-void onSignal(int) {
-  g_interrupted = 1;
+
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) all end a recording the same way:
+// the rows so far stay, the sidecar is finalised. g_stop is lock-free, so the handler may set it
+// and the handshake may poll it (HandshakeOptions::cancel).
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+void onSignal(int signo) {
+  g_signal = signo;
+  g_stop.store(true);
+}
+
+const char* stopReasonFor(int signo) {
+  switch (signo) {
+    case SIGHUP:
+      return "terminal closed";
+    case SIGTERM:
+      return "terminated";
+    default:
+      return "interrupted";
+  }
 }
 
 std::string hex32(uint32_t v) {
@@ -43,54 +64,179 @@ std::string hex32(uint32_t v) {
   return b;
 }
 
-// The output file: created exclusively (never overwrites a recording unless asked), written in
-// batches with fwrite so errno (e.g. ENOSPC) is reliable, flushed after every batch so a crash or
-// an unplugged rig keeps everything received so far.
+// The absolute path of the file `p` names: symlinks followed even when they dangle (the file
+// they point at is the one that would be written), `.` and `..` resolved.
+fs::path resolvedPath(const std::string& p) {
+  std::error_code ec;
+  fs::path path = fs::absolute(p, ec);
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(path, ec)); ++hops) {
+    const fs::path target = fs::read_symlink(path, ec);
+    if (ec) break;
+    path = target.is_absolute() ? target : path.parent_path() / target;
+  }
+  return fs::weakly_canonical(path, ec).lexically_normal();
+}
+
+// True when a and b name the same file: through different spellings, `..`, symlinks or hard
+// links (fs::equivalent when both exist).
+bool sameFile(const std::string& a, const std::string& b) {
+  std::error_code ec1, ec2, ec;
+  if (fs::exists(a, ec1) && fs::exists(b, ec2)) return fs::equivalent(a, b, ec);
+  return resolvedPath(a) == resolvedPath(b);
+}
+
+// A file rollrig writes, made so that nothing the user already has is lost:
+// - prepare() creates it under a temporary name beside the target (TARGET.tmp-PID) before the
+//   port is even opened, so a directory that cannot take it fails at once, and nothing else is
+//   touched;
+// - commit() gives it its name once there is data for it: with --force a rename replaces the old
+//   file in one step; without, link() refuses to replace a file that appeared meanwhile. A session
+//   that fails to start or records no sample never commits, and the temporary file is removed;
+// - write() uses write(2) in whole batches of whole lines. When it fails (disk full, file-size
+//   limit) the file is cut back to its last whole line, so every line on disk is complete and
+//   lines() counts exactly what is there.
+// A target that exists but is not a regular file (/dev/null, /dev/full, a FIFO) holds nothing to
+// keep: with --force it is opened directly. Symlinks are followed: the file they point at is
+// replaced, the link stays.
 class OutputFile {
  public:
-  bool open(const std::string& path, bool overwrite, std::string* why) {
+  // `what` names the option in messages ("--out", "--truth").
+  bool prepare(const std::string& path, bool overwrite, const std::string& what, std::string* why) {
     m_path = path;
-    m_file = std::fopen(path.c_str(), overwrite ? "w" : "wx");
-    if (!m_file) {
-      const int e = errno;
-      if (e == EEXIST) {
-        *why = path + " already exists; choose another name or pass --force to overwrite it.";
-      } else {
-        *why = "cannot create " + path + ": " + std::strerror(e) + ".";
+    m_overwrite = overwrite;
+    if (path.empty()) {
+      *why = what + " needs a file name.";
+      return false;
+    }
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    const fs::file_status lst = fs::symlink_status(path, ec);
+    if (fs::is_directory(st)) {
+      *why = path + " is a directory; " + what + " needs a file name, e.g. " +
+             (fs::path(path) / (what == "--out" ? "session.csv" : "truth.json")).string() + ".";
+      return false;
+    }
+    if (fs::exists(lst) && !overwrite) {
+      *why = path + " already exists; choose another name or pass --force to overwrite it.";
+      return false;
+    }
+    if (fs::exists(st) && !fs::is_regular_file(st)) {
+      m_fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+      if (m_fd < 0) {
+        *why = "cannot open " + path + ": " + std::strerror(errno) + ".";
+        return false;
       }
-      return false;
+      m_committed = true;
+      return true;
     }
-    return true;
-  }
-  bool write(const std::string& data, std::string* why) {
-    if (data.empty()) return true;
-    if (std::fwrite(data.data(), 1, data.size(), m_file) != data.size() ||
-        std::fflush(m_file) != 0) {
+    m_target = path;
+    if (fs::is_symlink(lst)) {
+      const fs::path real = fs::canonical(path, ec);
+      if (!ec) m_target = real.string();
+    }
+    m_tmp = m_target + ".tmp-" + std::to_string(::getpid());
+    m_fd = ::open(m_tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (m_fd < 0) {
       const int e = errno;
-      *why = "writing " + m_path + " failed: " + std::strerror(e) +
-             (e == ENOSPC ? " (the disk is full; free some space and record again — the rows "
-                            "written so far are kept)."
-                          : ".");
+      *why = "cannot create " + path + ": " + std::strerror(e) +
+             (e == ENOENT ? " (does the directory exist?)." : ".");
+      m_tmp.clear();
       return false;
     }
-    m_bytes += data.size();
+    m_regular = true;
     return true;
   }
+
+  bool write(const std::string& data, std::string* why) {
+    size_t done = 0;
+    int e = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::write(m_fd, data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        e = n < 0 ? errno : ENOSPC;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (done == data.size()) {
+      m_bytes += done;
+      m_lines += static_cast<uint64_t>(std::count(data.begin(), data.end(), '\n'));
+      return true;
+    }
+    // Keep whole lines only: cut back to the last newline that reached the file.
+    const size_t nl = data.rfind('\n', done == 0 ? std::string::npos : done - 1);
+    const size_t keep = (done == 0 || nl == std::string::npos) ? 0 : nl + 1;
+    if (keep < done && m_regular) {
+      if (::ftruncate(m_fd, static_cast<off_t>(m_bytes + keep)) == 0) {
+        ::lseek(m_fd, static_cast<off_t>(m_bytes + keep), SEEK_SET);
+      }
+    }
+    m_bytes += keep;
+    m_lines += static_cast<uint64_t>(std::count(data.begin(), data.begin() + keep, '\n'));
+    std::string hint = ".";
+    if (e == ENOSPC || e == EDQUOT) {
+      hint = " (the disk is full; free some space and record again).";
+    } else if (e == EFBIG) {
+      hint = " (the file reached the size limit set for this process: ulimit -f).";
+    }
+    *why = "writing " + m_path + " failed: " + std::strerror(e) + hint;
+    return false;
+  }
+
+  // Gives the file its name (see the class comment). On failure the data stays in tmpPath().
+  bool commit(std::string* why) {
+    if (m_committed) return true;
+    if (m_overwrite) {
+      if (std::rename(m_tmp.c_str(), m_target.c_str()) != 0) {
+        *why = "cannot replace " + m_path + ": " + std::strerror(errno) + "; the new data is in " +
+               m_tmp + ".";
+        return false;
+      }
+    } else if (::link(m_tmp.c_str(), m_target.c_str()) == 0) {
+      ::unlink(m_tmp.c_str());
+    } else {
+      const int e = errno;
+      std::error_code ec;
+      // File systems without hard links (FAT): a plain rename where nothing is in the way.
+      const bool no_links = e == EPERM || e == EOPNOTSUPP || e == ENOSYS;
+      if (!no_links || fs::exists(fs::symlink_status(m_target, ec)) ||
+          std::rename(m_tmp.c_str(), m_target.c_str()) != 0) {
+        *why = (e == EEXIST ? m_path + " appeared while recording"
+                            : "cannot create " + m_path + ": " + std::strerror(e)) +
+               "; the new data is in " + m_tmp + ".";
+        return false;
+      }
+    }
+    m_committed = true;
+    return true;
+  }
+
   void close() {
-    if (m_file) std::fclose(m_file);
-    m_file = nullptr;
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
   }
-  void remove() {
+  // Removes the temporary file of a session that never committed (nothing recorded).
+  void discard() {
     close();
-    std::remove(m_path.c_str());
+    if (!m_committed && !m_tmp.empty()) ::unlink(m_tmp.c_str());
+    m_tmp.clear();
   }
-  uint64_t bytes() const { return m_bytes; }
   ~OutputFile() { close(); }
 
+  bool committed() const { return m_committed; }
+  bool regular() const { return m_regular; }  // a sidecar belongs beside it
+  uint64_t lines() const { return m_lines; }  // whole lines on disk
+  const std::string& tmpPath() const { return m_tmp; }
+
  private:
-  std::string m_path;
-  std::FILE* m_file = nullptr;
+  std::string m_path, m_target, m_tmp;
+  bool m_overwrite = false;
+  bool m_regular = false;
+  bool m_committed = false;
+  int m_fd = -1;
   uint64_t m_bytes = 0;
+  uint64_t m_lines = 0;
 };
 
 }  // namespace
@@ -106,10 +252,10 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   demo->excludes(port);
   rec->add_option("--baud", opt.baud, "Baud rate (default 250000, the firmware's)");
   rec->add_option("--seed", opt.seed, "Virtual rig: body-model seed (default 1)");
+  // The ranges of the numeric options are checked in main.cpp, once for every subcommand.
   rec->add_option(
-         "--duration", opt.duration_s,
-         "Seconds of device time to record (default: 120 for --demo, until Ctrl-C for a port)")
-      ->check(CLI::NonNegativeNumber);
+      "--duration", opt.duration_s,
+      "Seconds of device time to record (default: 120 for --demo, until Ctrl-C for a port)");
   rec->add_flag("--fast", opt.fast, "Virtual rig: run as fast as possible instead of in real time");
   rec->add_option("--out", opt.out, "Output CSV file (docs/CSV_FORMAT.md)")->required();
   rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
@@ -136,23 +282,67 @@ int runRecord(const RecordOptions& opt) {
   const double duration_s =
       opt.duration_s > 0 ? opt.duration_s : (opt.demo ? kDemoDefaultDuration_s : 0);
 
-  OutputFile out;
-  std::string why;
-  if (!out.open(opt.out, opt.force, &why)) {
-    std::cerr << "rollrig record: " << why << "\n";
-    return kExitOutput;
+  // Files that must not be written over one another.
+  const std::string meta_path = io::sessionMetaPath(opt.out);
+  if (!opt.calibration.empty() && sameFile(opt.out, opt.calibration)) {
+    std::cerr << "rollrig record: --out and --calibration name the same file (" << opt.out
+              << "); the recording would replace the calibration. Choose another --out.\n";
+    return kExitUsage;
+  }
+  if (!opt.truth.empty()) {
+    for (const std::string& other : {opt.out, meta_path, opt.calibration}) {
+      if (!other.empty() && sameFile(opt.truth, other)) {
+        std::cerr << "rollrig record: --truth " << opt.truth << " is the same file as "
+                  << (other == opt.out     ? "--out"
+                      : other == meta_path ? "the recording's sidecar"
+                                           : "--calibration")
+                  << " (" << other << "); give the ground truth a file of its own.\n";
+        return kExitUsage;
+      }
+    }
   }
 
-  // A calibration file given on the command line is read before anything starts.
+  // A calibration file given on the command line is read before anything starts. Whatever goes
+  // wrong with it is an input-file problem (exit 10), never the port's.
   core::CalibrationRecord cal_record;
   if (!opt.calibration.empty()) {
     io::IoError cal_err;
     if (!io::readCalibrationFile(opt.calibration, &cal_record, &cal_err)) {
-      out.remove();
       std::cerr << "rollrig record: " << cal_err.message << "\n";
-      return cal_err.kind == io::IoErrorKind::kNotFound ? kExitInput : exitCodeFor(cal_err.kind);
+      return kExitInput;
     }
   }
+
+  // The outputs: checked and created under temporary names now; an existing file is only
+  // replaced once the new session has rows for it (OutputFile).
+  OutputFile out;
+  OutputFile truth_out;
+  std::string why;
+  if (!out.prepare(opt.out, opt.force, "--out", &why) ||
+      (!opt.truth.empty() && !truth_out.prepare(opt.truth, opt.force, "--truth", &why))) {
+    out.discard();
+    std::cerr << "rollrig record: " << why << "\n";
+    return kExitOutput;
+  }
+
+  // From here on Ctrl-C, SIGTERM and a closed terminal end the session cleanly, even during the
+  // handshake. A file-size limit or a vanished reader of a FIFO become write errors.
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGHUP, onSignal);
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
+  const auto nothingRecorded = [&](int code, const std::string& message) {
+    out.discard();
+    truth_out.discard();
+    std::cerr << "rollrig record: " << message << "\n";
+    return code;
+  };
+  const auto interrupted = [&] {
+    return nothingRecorded(kExitInterrupted, std::string(stopReasonFor(g_signal)) +
+                                                 " before any sample was recorded; nothing was "
+                                                 "written and no file was changed.");
+  };
 
   // Source: the virtual rig or a port. Either way the same handshake, decoder and recorder.
   core::Calibration calibration;
@@ -171,19 +361,17 @@ int runRecord(const RecordOptions& opt) {
   } else {
     io::IoError err;
     stream = io::openPort(opt.port, opt.baud > 0 ? opt.baud : io::kDefaultBaud, &err);
-    if (!stream) {
-      out.remove();
-      std::cerr << "rollrig record: " << err.message << "\n";
-      return exitCodeFor(err.kind);
-    }
+    if (!stream) return nothingRecorded(exitCodeFor(err.kind), err.message);
   }
+  if (g_stop) return interrupted();
 
   io::Acquisition acq(std::move(stream));
   io::IoError err;
-  if (!acq.start(&err)) {
-    out.remove();
-    std::cerr << "rollrig record: " << err.message << "\n";
-    return exitCodeFor(err.kind);
+  io::HandshakeOptions handshake;
+  handshake.cancel = &g_stop;
+  if (!acq.start(&err, handshake)) {
+    if (g_stop) return interrupted();
+    return nothingRecorded(exitCodeFor(err.kind), err.message);
   }
   const proto::InfoFrame info = acq.info();
 
@@ -219,24 +407,18 @@ int runRecord(const RecordOptions& opt) {
   std::optional<core::DriftTracker> drift;
   if (have_offsets && !opt.no_auto_zero) drift.emplace(calibration);
 
-  // The sidecar (docs/CSV_FORMAT.md, "Sidecar"): written now and again at the end, so a crash
-  // still leaves the calibration next to the rows. Only beside a regular file (not /dev/...).
+  // The sidecar (docs/CSV_FORMAT.md, "Sidecar"): written when the first rows are on disk and
+  // again at the end, so a crash still leaves the calibration next to the rows. Only beside a
+  // regular file (not /dev/...).
   io::SessionMeta meta;
-  std::error_code fs_err;
-  const bool sidecar = std::filesystem::is_regular_file(opt.out, fs_err);
-  const std::string meta_path = io::sessionMetaPath(opt.out);
-  meta.csv_file = std::filesystem::path(opt.out).filename().string();
+  const bool sidecar = out.regular();
+  meta.csv_file = fs::path(opt.out).filename().string();
   meta.started = io::isoUtcNow();
   meta.source = acq.stream().describe();
   meta.info = info;
   meta.calibration = cal_record;
   meta.auto_zero = drift.has_value();
   if (drift) meta.auto_zero_options = drift->options();
-  bool meta_ok = true;
-  if (sidecar) meta_ok = io::writeSessionMeta(meta_path, meta, &err);
-
-  std::signal(SIGINT, onSignal);
-  std::signal(SIGTERM, onSignal);
 
   core::ForceModel model(calibration, geometry);
   std::ostringstream batch_text;
@@ -249,9 +431,11 @@ int runRecord(const RecordOptions& opt) {
 
   core::RateMeter rate;
   std::vector<core::Sample> samples;
+  std::vector<uint64_t> batch_t_us;  // device time of each row in batch_text
   io::AcquisitionSnapshot snap;
   bool have_t0 = false;
   uint64_t t0_us = 0, t_last_us = 0;
+  uint64_t rows_on_disk = 0, t_last_on_disk_us = 0;
   const uint64_t duration_us = static_cast<uint64_t>(duration_s * 1e6 + 0.5);
   bool done = false;
   int exit_code = kExitOk;
@@ -273,21 +457,43 @@ int runRecord(const RecordOptions& opt) {
       }
       last_force = model.compute(s);
       csv.writeRow(s, last_force);
+      batch_t_us.push_back(s.t_us);
       // A re-zero applies from the next sample on; the sidecar lists it.
       if (drift && drift->add(s)) model = core::ForceModel(drift->calibration(), geometry);
       rate.add(s.t_us);
       t_last_us = s.t_us;
     }
-    if (!out.write(batch_text.str(), &why)) {
-      std::cerr << (live ? "\n" : "") << "rollrig record: " << why << "\n";
-      exit_code = kExitOutput;
-      stop_reason = "output failed";
-      break;
+    if (!batch_t_us.empty() || out.committed()) {
+      const bool wrote = out.write(batch_text.str(), &why);
+      // Every whole line on disk past the header is a row; the batch's rows landed in order.
+      const uint64_t rows_now = out.lines() > 0 ? out.lines() - 1 : 0;
+      if (rows_now > rows_on_disk) {
+        t_last_on_disk_us = batch_t_us[static_cast<size_t>(rows_now - rows_on_disk) - 1];
+        rows_on_disk = rows_now;
+      }
+      batch_text.str("");
+      batch_t_us.clear();
+      if (rows_on_disk > 0 && !out.committed()) {
+        std::string commit_why;
+        if (!out.commit(&commit_why)) {
+          std::cerr << (live ? "\n" : "") << "rollrig record: " << commit_why << "\n";
+          exit_code = kExitOutput;
+          stop_reason = "output failed";
+          break;
+        }
+        if (sidecar) io::writeSessionMeta(meta_path, meta, &err);  // again at the end
+      }
+      if (!wrote) {
+        std::cerr << (live ? "\n" : "") << "rollrig record: " << why << " The " << rows_on_disk
+                  << " whole rows written so far are kept.\n";
+        exit_code = kExitOutput;
+        stop_reason = "output failed";
+        break;
+      }
     }
-    batch_text.str("");
-    if (g_interrupted) {
+    if (g_stop) {
       done = true;
-      stop_reason = "interrupted";
+      stop_reason = stopReasonFor(g_signal);
     }
     if (!snap.running && samples.empty()) {
       // The I/O thread has ended and everything it queued is written.
@@ -318,27 +524,47 @@ int runRecord(const RecordOptions& opt) {
   }
   acq.stop();
   acq.take(samples, &snap);  // final statistics
-  out.close();
   if (live) std::cerr << "\n";
 
-  if (!opt.truth.empty() && truth) {
-    std::ofstream tf(opt.truth);
-    sim::writeTruthJson(*truth, tf);
-    if (!tf) {
-      std::cerr << "rollrig record: could not write the ground truth to " << opt.truth << "\n";
+  if (!out.committed()) {
+    // No row reached the file: the session never really started. Leave every file as it was.
+    if (rows_on_disk > 0) {  // the commit failed and said where the rows are
+      truth_out.discard();
+      return exit_code;
+    }
+    if (exit_code != kExitOk)
+      return nothingRecorded(exit_code, "no sample was recorded; no file was changed.");
+    if (g_stop) return interrupted();
+    return nothingRecorded(kExitDisconnected, "no sample arrived from " + acq.stream().describe() +
+                                                  "; no file was changed.");
+  }
+  out.close();
+
+  if (truth && !opt.truth.empty()) {
+    std::ostringstream tj;
+    sim::writeTruthJson(*truth, tj);
+    std::string truth_why;
+    if (!truth_out.write(tj.str(), &truth_why) || !truth_out.commit(&truth_why)) {
+      truth_out.discard();
+      std::cerr << "rollrig record: could not write the ground truth: " << truth_why << "\n";
       if (exit_code == kExitOk) exit_code = kExitOutput;
     }
+    truth_out.close();
   }
 
+  // What is on disk, not what was received: after a failed write the last rows may be gone.
+  const double secs = rows_on_disk > 0 ? (t_last_on_disk_us - t0_us) / 1e6 : 0.0;
   if (sidecar) {
     meta.t0_us = t0_us;
-    if (drift) meta.rezeros = drift->reZeros();
+    if (drift) {
+      for (const core::ReZero& z : drift->reZeros())
+        if (z.t_us <= t_last_on_disk_us) meta.rezeros.push_back(z);
+    }
     meta.stats = snap.stats;
-    meta.rows = csv.rows();
-    meta.duration_s = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
+    meta.rows = rows_on_disk;
+    meta.duration_s = secs;
     meta.stop_reason = stop_reason;
-    if (meta_ok) meta_ok = io::writeSessionMeta(meta_path, meta, &err);
-    if (!meta_ok) {
+    if (!io::writeSessionMeta(meta_path, meta, &err)) {
       std::cerr << "rollrig record: " << err.message << "\n";
       if (exit_code == kExitOk) exit_code = kExitOutput;
     }
@@ -346,10 +572,9 @@ int runRecord(const RecordOptions& opt) {
 
   if (!opt.quiet) {
     const auto& st = snap.stats;
-    const double secs = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
-    const double mean_rate = (csv.rows() > 1 && secs > 0) ? (csv.rows() - 1) / secs : 0.0;
+    const double mean_rate = (rows_on_disk > 1 && secs > 0) ? (rows_on_disk - 1) / secs : 0.0;
     std::printf("recorded %llu samples (%.3f s of device time) to %s (%s)\n",
-                static_cast<unsigned long long>(csv.rows()), secs, opt.out.c_str(),
+                static_cast<unsigned long long>(rows_on_disk), secs, opt.out.c_str(),
                 stop_reason.c_str());
     std::printf(
         "  rate %.2f Hz from device time; frames lost %llu in %llu gaps; CRC errors %llu; "

@@ -2,12 +2,18 @@
 // ctest), stdout and stderr captured together, the exit code decoded.
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace rollrig::testing {
@@ -34,6 +40,50 @@ inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
   const int st = pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// `rollrig <args>` started in the background, so a test can send it signals. stdin is /dev/null;
+// stdout and stderr go to `log_path`. Returns the pid (or -1).
+inline pid_t spawnRollrig(const std::vector<std::string>& args, const std::string& log_path) {
+  const std::string bin = rollrigBinary();
+  std::vector<std::string> argv_text{bin};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int in = open("/dev/null", O_RDONLY);
+  const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (in < 0 || out < 0) _exit(127);
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(out, 2);
+  execv(bin.c_str(), argv.data());
+  _exit(127);
+}
+
+// Waits for a spawned rollrig to finish (up to `timeout_s`, generous: it is a hang detector, not
+// a speed test). Returns the exit code, or -1 if it was killed by a signal or had to be killed.
+inline int waitRollrig(pid_t pid, int timeout_s = 120) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int st = 0;
+  while (waitpid(pid, &st, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+inline std::string readText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 // The fields of one CSV row (the project's CSV never quotes); a trailing comma is an empty field.

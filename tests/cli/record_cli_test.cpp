@@ -17,8 +17,15 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
 
 #include "cli_run.h"
 #include "pty_rig.h"
@@ -182,9 +189,299 @@ TEST(RecordCli, PrintsHelpVersionAndPorts) {
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.output.find("record"), std::string::npos);
   EXPECT_NE(help.output.find("Exit codes"), std::string::npos);
+  EXPECT_NE(help.output.find("START refused"), std::string::npos) << help.output;
   const CliRun version = run("--version");
   EXPECT_EQ(version.code, 0);
   EXPECT_NE(version.output.find("protocol v1"), std::string::npos) << version.output;
   const CliRun ports = run("ports");
   EXPECT_EQ(ports.code, 0) << ports.output;
+}
+
+// [SECTION] Issue 9, item 9: a recording that fails to start changes no file.
+
+namespace {
+
+using rollrig::testing::readText;
+
+// A pty whose far end never answers (the test holds the master and only reads from it).
+struct SilentPort {
+  SilentPort() {
+    char name[256];
+    if (openpty(&master, &slave, name, nullptr, nullptr) == 0) path = name;
+    close(slave);
+  }
+  ~SilentPort() {
+    if (master >= 0) close(master);
+  }
+  // Waits (generously) until rollrig has written something: the handshake has begun.
+  bool waitForBytes() const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      // Until rollrig opens the port the master reports a hang-up: keep waiting.
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
+        uint8_t buf[256];
+        if (read(master, buf, sizeof(buf)) > 0) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  int master = -1, slave = -1;
+  std::string path;
+};
+
+// A recording and its sidecar from an earlier session.
+struct PreviousSession {
+  explicit PreviousSession(const std::string& name) : csv((tempDir() / name).string()) {
+    fs::remove_all(tempDir() / name);
+    std::ofstream(csv) << "time_s,force_N\n0.0,1.0\n";
+    std::ofstream(csv + ".meta.json") << "{\"earlier\": true}\n";
+  }
+  bool untouched() const {
+    return readText(csv) == "time_s,force_N\n0.0,1.0\n" &&
+           readText(csv + ".meta.json") == "{\"earlier\": true}\n";
+  }
+  bool noTemporaryFilesLeft() const {
+    for (const auto& e : fs::directory_iterator(fs::path(csv).parent_path()))
+      if (e.path().filename().string().rfind(fs::path(csv).filename().string() + ".tmp", 0) == 0)
+        return false;
+    return true;
+  }
+  std::string csv;
+};
+
+}  // namespace
+
+TEST(RecordCli, ForceKeepsThePreviousSessionWhenTheNewOneFailsToStart) {
+  const PreviousSession prev("force-kept.csv");
+  SilentPort port;
+  ASSERT_FALSE(port.path.empty());
+  const CliRun silent = run("record --port " + port.path + " --force --out " + prev.csv);
+  EXPECT_EQ(silent.code, 6) << silent.output;
+  EXPECT_TRUE(prev.untouched()) << "a port that never answers must not cost the old session";
+
+  const fs::path bad_cal = tempDir() / "bad-cal.json";
+  std::ofstream(bad_cal) << "{ not json";
+  const CliRun cal = run("record --demo --fast --duration 1 --force --calibration " +
+                         bad_cal.string() + " --out " + prev.csv);
+  EXPECT_EQ(cal.code, 10) << cal.output;
+  EXPECT_TRUE(prev.untouched()) << "a broken calibration file must not cost the old session";
+  EXPECT_TRUE(prev.noTemporaryFilesLeft());
+}
+
+TEST(RecordCli, ForceReplacesThePreviousSessionOnceTheNewOneHasRows) {
+  const PreviousSession prev("force-replaced.csv");
+  const CliRun r = run("record --demo --fast --duration 2 --force --quiet --out " + prev.csv);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(prev.csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header.rfind("time_s,seq,lost_before", 0), 0u) << header;
+  EXPECT_NE(readText(prev.csv + ".meta.json").find("\"rows\": 160"), std::string::npos)
+      << readText(prev.csv + ".meta.json");
+  EXPECT_TRUE(prev.noTemporaryFilesLeft());
+}
+
+TEST(RecordCli, CtrlCDuringTheHandshakeStopsAtOnceAndChangesNothing) {
+  const PreviousSession prev("ctrl-c.csv");
+  SilentPort port;
+  ASSERT_FALSE(port.path.empty());
+  const std::string log = (tempDir() / "ctrl-c.log").string();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", port.path, "--force", "--out", prev.csv}, log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(port.waitForBytes()) << "rollrig never sent IDENTIFY";
+  kill(pid, SIGINT);
+  const int code = rollrig::testing::waitRollrig(pid);
+  const std::string output = readText(log);
+  EXPECT_EQ(code, 130) << output;
+  EXPECT_NE(output.find("interrupted before any sample"), std::string::npos) << output;
+  EXPECT_EQ(output.find("no rollrig answered"), std::string::npos)
+      << "Ctrl-C must end the handshake, not wait for its timeout: " << output;
+  EXPECT_TRUE(prev.untouched());
+  EXPECT_TRUE(prev.noTemporaryFilesLeft());
+}
+
+TEST(RecordCli, RefusesATruthFileThatIsTheRecordingItsSidecarOrAnExistingFile) {
+  const fs::path dir = tempDir() / "truth";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  const std::string out = (dir / "s.csv").string();
+  fs::create_symlink(dir / "s.csv", dir / "link.csv");
+  // The same file under other spellings: through `..`, through a symlink, the sidecar.
+  for (const std::string& truth :
+       {(dir / "sub" / ".." / "s.csv").string(), (dir / "link.csv").string(), out + ".meta.json"}) {
+    const CliRun r =
+        run("record --demo --fast --duration 1 --force --quiet --out " + out + " --truth " + truth);
+    EXPECT_EQ(r.code, 2) << truth << ": " << r.output;
+    EXPECT_NE(r.output.find("same file"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out)) << truth;
+  }
+  const fs::path existing = dir / "keep.json";
+  std::ofstream(existing) << "precious\n";
+  const CliRun r = run("record --demo --fast --duration 1 --quiet --out " + out + " --truth " +
+                       existing.string());
+  EXPECT_EQ(r.code, 8) << r.output;
+  EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+  EXPECT_EQ(readText(existing.string()), "precious\n");
+  EXPECT_FALSE(fs::exists(out)) << "refused before anything was recorded";
+}
+
+// [SECTION] Issue 9, item 10: a full disk or a closed terminal leaves a file analyze accepts.
+
+namespace {
+
+// The rows of a session CSV; fails the test on a line that is not a whole row.
+size_t wholeRows(const std::string& path) {
+  const std::string text = readText(path);
+  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "the file ends mid-row";
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    EXPECT_EQ(splitCsvLine(line).size(), 16u) << "row " << rows << ": " << line;
+    ++rows;
+  }
+  return rows;
+}
+
+nlohmann::json sidecarOf(const std::string& csv) {
+  return nlohmann::json::parse(readText(csv + ".meta.json"), nullptr, false);
+}
+
+}  // namespace
+
+TEST(RecordCli, AFullDiskKeepsWholeRowsAndTheCountsAgree) {
+  if (std::system("command -v prlimit >/dev/null") != 0) GTEST_SKIP() << "needs prlimit";
+  const fs::path out = tempDir() / "full.csv";
+  fs::remove(out);
+  // A file-size limit makes writes fail with EFBIG exactly where a full disk fails with ENOSPC.
+  const CliRun r = rollrig::testing::runRollrig(
+      "record --demo --fast --duration 60 --out " + out.string(), "prlimit --fsize=100000 ");
+  EXPECT_EQ(r.code, 8) << r.output;
+  const size_t rows = wholeRows(out.string());
+  EXPECT_GT(rows, 100u);
+  EXPECT_NE(r.output.find("recorded " + std::to_string(rows) + " samples"), std::string::npos)
+      << rows << " rows on disk; " << r.output;
+  EXPECT_NE(r.output.find(std::to_string(rows) + " whole rows"), std::string::npos) << r.output;
+  const nlohmann::json meta = sidecarOf(out.string());
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["recording"]["rows"], rows);
+  EXPECT_EQ(meta["recording"]["stop_reason"], "output failed");
+  const CliRun analyze = run("analyze " + out.string());
+  EXPECT_EQ(analyze.code, 0) << analyze.output;
+}
+
+TEST(RecordCli, ClosingTheTerminalFinishesTheRecordingLikeCtrlC) {
+  const fs::path out = tempDir() / "hangup.csv";
+  fs::remove(out);
+  const std::string log = (tempDir() / "hangup.log").string();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--demo", "--duration", "600", "--out", out.string()}, log);
+  ASSERT_GT(pid, 0);
+  // Wait on device time (rows in the file), with a generous overall limit.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(out)),
+                    std::istreambuf_iterator<char>(), '\n') < 40 &&
+         std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGHUP);
+  const int code = rollrig::testing::waitRollrig(pid);
+  const std::string output = readText(log);
+  EXPECT_EQ(code, 0) << output;
+  const size_t rows = wholeRows(out.string());
+  EXPECT_GT(rows, 30u);
+  EXPECT_NE(output.find("recorded " + std::to_string(rows) + " samples"), std::string::npos)
+      << output;
+  const nlohmann::json meta = sidecarOf(out.string());
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["recording"]["rows"], rows);
+  EXPECT_EQ(meta["recording"]["stop_reason"], "terminal closed");
+}
+
+// [SECTION] Issue 9, items 14 and 15: options and messages.
+
+TEST(RecordCli, RefusesNumericOptionsOutsideTheirRangeInPlainNumbers) {
+  // The out directory does not exist, so a command line that slips through fails later with 8.
+  const std::string rec = "record --demo --fast --out /nonexistent-rollrig-dir/x.csv ";
+  const std::string cal = "calibrate --demo --fast --yes --dry-run ";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {rec + "--duration 0", "--duration"},
+      {rec + "--duration nan", "--duration"},
+      {rec + "--duration 1e-9", "--duration"},
+      {rec + "--duration -5", "--duration"},
+      {rec + "--duration inf", "--duration"},
+      {rec + "--duration 1e12", "--duration"},
+      {rec + "--baud 0", "--baud"},
+      {rec + "--baud -1", "--baud"},
+      {rec + "--baud 115200.5", "--baud"},
+      {rec + "--seed -1", "--seed"},
+      {rec + "--seed 1.5", "--seed"},
+      {cal + "--mass nan", "--mass"},
+      {cal + "--mass -5", "--mass"},
+      {cal + "--mass inf", "--mass"},
+      {cal + "--mass 10 --baud 0", "--baud"},
+      {cal + "--mass 10 --seed -1", "--seed"},
+  };
+  for (const auto& [args, option] : cases) {
+    const CliRun r = run(args);
+    EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(option + ": must be a"), std::string::npos) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(" from "), std::string::npos) << args << "\n" << r.output;
+    size_t longest_number = 0, run_length = 0;
+    for (char c : r.output) {
+      run_length = std::isdigit(static_cast<unsigned char>(c)) ? run_length + 1 : 0;
+      longest_number = std::max(longest_number, run_length);
+    }
+    EXPECT_LE(longest_number, 10u) << "a range in plain numbers: " << r.output;
+  }
+}
+
+TEST(RecordCli, SuggestsTheNearestCommandForATypo) {
+  const CliRun r = run("recrod --demo");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown command 'recrod'; did you mean 'record'?"), std::string::npos)
+      << r.output;
+}
+
+TEST(RecordCli, SaysThePortNeedsAPathWhenAnotherOptionFollowsIt) {
+  const CliRun r = run("record --port --out x.csv");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--port: needs the path of a serial port"), std::string::npos)
+      << r.output;
+}
+
+TEST(RecordCli, SaysTheOutputIsADirectory) {
+  const fs::path dir = tempDir() / "a-directory";
+  fs::create_directories(dir);
+  const CliRun r = run("record --demo --fast --duration 1 --force --out " + dir.string());
+  EXPECT_EQ(r.code, 8) << r.output;
+  EXPECT_NE(r.output.find("is a directory"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::is_directory(dir));
+}
+
+TEST(RecordCli, AnUnreadableCalibrationFileIsAnInputError) {
+  const fs::path dir = tempDir() / "unreadable";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::all);
+  const fs::path cal = dir / "cal.json";
+  std::ofstream(cal) << "{}\n";
+  fs::permissions(cal, fs::perms::none);
+  // Root reads anything: run as nobody then.
+  std::string as_user;
+  if (geteuid() == 0) {
+    if (std::system("command -v setpriv >/dev/null") != 0) GTEST_SKIP() << "needs setpriv as root";
+    as_user = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  const CliRun r =
+      rollrig::testing::runRollrig("record --demo --fast --duration 1 --calibration " +
+                                       cal.string() + " --out " + (dir / "x.csv").string(),
+                                   as_user);
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_NE(r.output.find(cal.string()), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("dialout"), std::string::npos) << r.output;
 }

@@ -276,3 +276,30 @@ TEST(SessionMeta, RoundTripsTheDeviceCalibrationAndReZeroes) {
   expectSameRecord(m.calibration, back.calibration);
   fs::remove_all(dir);
 }
+
+// Issue 9, item 10: on a full disk the final sidecar cannot be written beside the old one; it
+// must still replace the "rows 0" written at the start. (A directory in the way of the temporary
+// file stands in for the full disk: no second file can be created, the existing one can be
+// rewritten.)
+TEST(SessionMeta, IsFinalisedInPlaceWhenNoNewFileCanBeCreated) {
+  const fs::path dir = freshDir("meta-full");
+  fs::create_directories(dir);
+  const std::string path = io::sessionMetaPath((dir / "s.csv").string());
+  io::SessionMeta m;
+  m.csv_file = "s.csv";
+  m.calibration = sampleRecord(0x0000D3E0);
+  io::IoError err;
+  ASSERT_TRUE(io::writeSessionMeta(path, m, &err)) << err.message;  // at the start: rows 0
+  fs::create_directories(path + ".tmp-" + std::to_string(getpid()));
+  m.rows = 658;
+  m.duration_s = 8.2125;
+  m.stop_reason = "output failed";
+  for (int i = 0; i < 40; ++i) m.rezeros.push_back(core::ReZero{});  // longer than at the start
+  ASSERT_TRUE(io::writeSessionMeta(path, m, &err)) << err.message;
+  io::SessionMeta back;
+  ASSERT_TRUE(io::readSessionMeta(path, &back, &err)) << err.message;
+  EXPECT_EQ(back.rows, 658u);
+  EXPECT_EQ(back.stop_reason, "output failed");
+  EXPECT_EQ(back.rezeros.size(), 40u);
+  fs::remove_all(dir);
+}

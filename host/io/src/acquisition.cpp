@@ -1,5 +1,6 @@
 #include "rollrig/io/acquisition.h"
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 
@@ -67,10 +68,16 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
   const std::string port = m_stream->describe();
   uint8_t buf[4096];
   uint64_t bytes_seen = 0;
+  const auto cancelled = [&] {
+    if (!opt.cancel || !opt.cancel->load()) return false;
+    *err = makeError(IoErrorKind::kSystem, "the handshake with " + port + " was cancelled.", EINTR);
+    return true;
+  };
 
   // IDENTIFY every identify_interval_ms until an INFO arrives or identify_timeout_ms passes.
   const auto give_up = Clock::now() + std::chrono::milliseconds(opt.identify_timeout_ms);
   while (!m_sink->have_info) {
+    if (cancelled()) return false;
     if (Clock::now() >= give_up) {
       const auto& st = m_decoder->stats();
       std::string why;
@@ -96,6 +103,7 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     if (!sendCommand(proto::kCmdIdentify, nullptr, err)) return false;
     const auto next = Clock::now() + std::chrono::milliseconds(opt.identify_interval_ms);
     while (!m_sink->have_info && Clock::now() < next) {
+      if (cancelled()) return false;
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
       const long n = m_stream->read(buf, sizeof(buf), static_cast<int>(left.count()) + 1, err);
       if (n < 0) return false;
@@ -126,6 +134,7 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
   const auto ack_deadline = Clock::now() + std::chrono::milliseconds(opt.start_ack_timeout_ms);
   auto next_start = Clock::now();
   while (!m_sink->armed) {
+    if (cancelled()) return false;
     for (const auto& a : m_sink->acks) {
       if (a.cmd_type == proto::kCmdStart && a.result != proto::kAckOk) {
         *err = makeError(

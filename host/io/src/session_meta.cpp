@@ -1,5 +1,6 @@
 #include "rollrig/io/session_meta.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +35,47 @@ T numberOr(const json& j, const char* key, T fallback) {
 std::string stringOr(const json& j, const char* key, const std::string& fallback) {
   if (!j.is_object() || !j.contains(key) || !j.at(key).is_string()) return fallback;
   return j.at(key).get<std::string>();
+}
+
+// Room kept beyond the end of a sidecar written at the start of a recording: the final version
+// (row count, stop reason, re-zeros) is a little longer and must fit even on a full disk.
+constexpr size_t kReserveBytes = 16 * 1024;
+
+bool writeAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Allocates blocks up to `bytes` without changing the file's size (best effort: not every file
+// system can).
+void reserve(const std::string& path, size_t bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+#ifdef FALLOC_FL_KEEP_SIZE
+  (void)::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes));
+#else
+  (void)bytes;
+#endif
+  ::close(fd);
+}
+
+// Overwrites an existing file from the start and cuts it to the new length. Uses the file's own
+// (and reserved) blocks, so it works when no new file can be created.
+bool rewriteInPlace(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = writeAll(fd, text) && ::ftruncate(fd, static_cast<off_t>(text.size())) == 0;
+  if (::close(fd) != 0) ok = false;
+  return ok;
 }
 
 }  // namespace
@@ -103,27 +145,29 @@ bool writeSessionMeta(const std::string& path, const SessionMeta& m, IoError* er
                     {"duration_s", m.duration_s},
                     {"stop_reason", m.stop_reason.empty() ? json() : json(m.stop_reason)}};
 
+  const std::string text = j.dump(2) + "\n";
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
-    out.flush();
-    if (!out) {
-      const int e = errno;
-      std::remove(tmp.c_str());
-      *err = makeError(IoErrorKind::kSystem,
-                       "cannot write the session metadata " + path + ": " + std::strerror(e), e);
-      return false;
-    }
+  int e = 0;
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    e = errno;
+  } else {
+    if (!writeAll(fd, text)) e = errno;
+    if (::close(fd) != 0 && e == 0) e = errno;
+    if (e == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) e = errno;
+    if (e != 0) ::unlink(tmp.c_str());
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    std::remove(tmp.c_str());
-    *err = makeError(IoErrorKind::kSystem,
-                     "cannot write the session metadata " + path + ": " + std::strerror(e), e);
-    return false;
+  if (e == 0) {
+    // While recording, keep room beyond the end for the final version (see rewriteInPlace).
+    if (m.stop_reason.empty()) reserve(path, text.size() + kReserveBytes);
+    return true;
   }
-  return true;
+  // No room for a second copy (disk full), or the directory refuses new files: overwrite the
+  // existing sidecar where it stands, so the final row count still lands next to the rows.
+  if (rewriteInPlace(path, text)) return true;
+  *err = makeError(IoErrorKind::kSystem,
+                   "cannot write the session metadata " + path + ": " + std::strerror(e), e);
+  return false;
 }
 
 bool readSessionMeta(const std::string& path, SessionMeta* out, IoError* err) {

@@ -7,7 +7,10 @@
 // wraps or runs backwards). x_mm/y_mm are empty when the load is too small to place the ball.
 //
 // Writes to any std::ostream; the caller owns the stream and checks it for errors (a full disk
-// shows up as a failed stream). Not thread-safe; one owner.
+// shows up as a failed stream). Each writeRow() appends exactly one whole line, so a recorder
+// that writes batches of them and, when a write fails, cuts the file back to its last '\n' leaves
+// only whole rows (rollrig record does; rows() counts what was formatted, not what is on disk).
+// Not thread-safe; one owner.
 #pragma once
 
 #include <cstdint>

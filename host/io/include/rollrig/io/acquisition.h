@@ -32,6 +32,9 @@ struct HandshakeOptions {
   int identify_interval_ms = 250;
   int identify_timeout_ms = 3000;
   int start_ack_timeout_ms = 1000;
+  // Polled between reads (at least every identify_interval_ms): when it reads true, start() gives
+  // up with kSystem/EINTR. May be set from a signal handler (Ctrl-C during the handshake).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // What the consumer sees of the stream, besides the samples.

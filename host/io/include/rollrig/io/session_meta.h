@@ -43,7 +43,10 @@ std::string sessionMetaPath(const std::string& csv_path);
 // Calibration::created (never used for data: device time is the clock).
 std::string isoUtcNow();
 
-// Writes atomically (temporary file, then rename).
+// Writes atomically (temporary file, then rename). When that is impossible (the disk is full, or
+// the directory takes no new files) and `path` exists, overwrites it in place instead, so a
+// recording that ends on a full disk still finalises its sidecar. A sidecar written while
+// recording (stop_reason empty) keeps 16 KiB of disk space reserved past its end for that.
 bool writeSessionMeta(const std::string& path, const SessionMeta& meta, IoError* err);
 
 // Reads back what re-processing needs: csv_file, started, source, info (serial, firmware,
