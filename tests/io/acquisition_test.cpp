@@ -184,3 +184,57 @@ TEST(Acquisition, RecordsADisconnectAsStateAndKeepsWhatArrived) {
   EXPECT_FALSE(snap.running);
   EXPECT_EQ(snap.error.kind, io::IoErrorKind::kDisconnected);
 }
+
+// Issue 9, item 1: a reboot mid-session, at several uptimes, with its boot INFO and/or its first
+// SAMPLE lost on the wire. The session goes on: one reset, no phantom losses, no wrap, time
+// monotonic, every sample of both boots kept.
+TEST(Acquisition, ContinuesTheSessionAcrossADeviceResetWhateverOfItsAnnouncementIsLost) {
+  for (double uptime_s : {4.5, 600.0, 2400.0, 0.5}) {
+    for (bool first_lost : {false, true}) {
+      for (bool info_lost : {false, true}) {
+        SCOPED_TRACE("uptime " + std::to_string(uptime_s) + " s, first sample " +
+                     (first_lost ? "lost" : "kept") + ", boot INFO " +
+                     (info_lost ? "lost" : "kept"));
+        sim::VirtualDeviceConfig cfg;
+        cfg.body.seed = 5;
+        cfg.reset_at_us = uptime_s < 1 ? 500000 : 1000000;
+        cfg.boot_t_us =
+            static_cast<uint32_t>(uptime_s * 1e6) - static_cast<uint32_t>(cfg.reset_at_us);
+        cfg.lose_first_sample_after_reset = first_lost;
+        cfg.lose_boot_info = info_lost;
+        io::Acquisition acq(
+            std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast));
+        io::IoError err;
+        ASSERT_TRUE(acq.start(&err)) << err.message;
+        std::vector<core::Sample> got;
+        io::AcquisitionSnapshot snap;
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (std::chrono::steady_clock::now() < deadline &&
+               !(snap.stats.device_resets >= 1 && !got.empty() && got.back().seq >= 160)) {
+          acq.take(got, &snap);
+          std::this_thread::sleep_for(1ms);
+        }
+        acq.stop();
+        acq.take(got, &snap);
+        ASSERT_FALSE(got.empty());
+        EXPECT_EQ(snap.stats.device_resets, 1u);
+        EXPECT_EQ(snap.stats.time_wraps, 0u);
+        EXPECT_EQ(snap.stats.out_of_order, 0u);
+        EXPECT_EQ(snap.stats.duplicates, 0u);
+        EXPECT_EQ(snap.stats.frames_lost, first_lost ? 1u : 0u);
+        size_t boundary = 0;
+        for (size_t i = 1; i < got.size(); ++i) {
+          ASSERT_GT(got[i].t_us, got[i - 1].t_us) << "sample " << i;
+          if (static_cast<uint16_t>(got[i].seq - got[i - 1].seq) != 1) {
+            ASSERT_EQ(boundary, 0u) << "one break in seq only, at the reset";
+            boundary = i;
+          }
+        }
+        ASSERT_GT(boundary, 0u);
+        EXPECT_EQ(got[boundary].seq, first_lost ? 1 : 0);
+        EXPECT_LT(got[boundary].t_us - got[boundary - 1].t_us, 1500000u);
+        EXPECT_EQ(static_cast<uint16_t>(got[boundary - 1].seq - got[0].seq) + 1u, boundary);
+      }
+    }
+  }
+}

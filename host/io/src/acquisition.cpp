@@ -18,7 +18,13 @@ class Acquisition::Sink : public core::FrameSink {
   void onInfo(const proto::InfoFrame& f) override {
     info = f;
     have_info = true;
-    if (armed) restart_seen = true;  // a boot INFO while streaming: the device reset
+    if (armed) {
+      // Nobody asks for INFO while streaming: this is the device's boot banner. Its next sample
+      // starts a new clock epoch even if RESET_SEEN is lost (frames arrive in order, so the
+      // decoder hears this before any sample of the new boot).
+      restart_seen = true;
+      if (decoder) decoder->expectRestart();
+    }
   }
   void onStatus(const proto::StatusFrame& f) override {
     status = f;
@@ -32,7 +38,8 @@ class Acquisition::Sink : public core::FrameSink {
     acks.push_back(a);
   }
 
-  bool arm_on_start = false;  // set once our first START has gone out
+  core::FrameDecoder* decoder = nullptr;  // the decoder feeding this sink
+  bool arm_on_start = false;              // set once our first START has gone out
   bool armed = false;
   bool restart_seen = false;
   bool have_info = false;
@@ -46,7 +53,9 @@ class Acquisition::Sink : public core::FrameSink {
 Acquisition::Acquisition(std::unique_ptr<ByteStream> stream)
     : m_stream(std::move(stream)),
       m_sink(std::make_unique<Sink>()),
-      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)) {}
+      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)) {
+  m_sink->decoder = m_decoder.get();
+}
 
 Acquisition::~Acquisition() {
   stop();
