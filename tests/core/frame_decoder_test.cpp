@@ -439,3 +439,25 @@ TEST(FrameDecoder, AStallOfTheLinkIsElapsedTimeNotAReset) {
   EXPECT_EQ(d.stats().device_resets, 0u);
   EXPECT_EQ(sink.samples[10].t_us - sink.samples[9].t_us, 1200000000u);
 }
+
+// Issue 9, item 2: a SAMPLE whose cell count differs from the device's INFO is dropped and
+// counted, never delivered with the missing cells as zeros.
+TEST(FrameDecoder, DropsAndCountsSamplesWhoseCellCountDiffersFromTheInfo) {
+  std::vector<uint8_t> bytes;
+  proto::InfoFrame info{proto::kMagic, 1, 0, 0, 1, 0, 1, 4, 80, 99, 0, 0};
+  uint8_t wire[proto::kMaxWireFrame];
+  const size_t n = proto::encodeInfo(info, wire, sizeof(wire));
+  bytes.insert(bytes.end(), wire, wire + n);
+  append(bytes, makeSample(0, 0));
+  auto two = makeSample(1, 12500);
+  two.channel_count = 2;
+  append(bytes, two);
+  append(bytes, makeSample(2, 25000));
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 2u);
+  EXPECT_EQ(sink.samples[1].seq, 2);
+  EXPECT_EQ(d.stats().wrong_channel_count, 1u);
+  EXPECT_EQ(sink.samples[1].lost_before, 1u) << "the hole shows where it is";
+}

@@ -238,3 +238,64 @@ TEST(Acquisition, ContinuesTheSessionAcrossADeviceResetWhateverOfItsAnnouncement
     }
   }
 }
+
+// Issue 9, item 2: the CoP needs four cells, so a device with fewer is refused at the handshake
+// with the count named, never recorded with the missing cells as 0 N.
+TEST(Acquisition, RefusesADeviceWithFewerThanFourCellsNamingTheCount) {
+  for (uint8_t cells : {uint8_t{1}, uint8_t{2}, uint8_t{3}}) {
+    sim::VirtualDeviceConfig cfg;
+    cfg.cell_count = cells;
+    io::Acquisition acq(
+        std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast));
+    io::IoError err;
+    EXPECT_FALSE(acq.start(&err));
+    EXPECT_EQ(err.kind, io::IoErrorKind::kUnsupportedDevice);
+    EXPECT_NE(err.message.find("reports " + std::to_string(cells) + " load cell"),
+              std::string::npos)
+        << err.message;
+    EXPECT_NE(err.message.find("needs 4"), std::string::npos) << err.message;
+  }
+}
+
+TEST(Acquisition, CountsSamplesCarryingFewerCellsThanItsInfoSaysAndNeverQueuesThem) {
+  sim::VirtualDeviceConfig cfg;
+  cfg.sample_cell_count = 2;  // INFO says 4
+  io::Acquisition acq(
+      std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast));
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err)) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (snap.stats.wrong_channel_count < 200 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  acq.stop();
+  acq.take(got, &snap);
+  EXPECT_GE(snap.stats.wrong_channel_count, 200u);
+  EXPECT_TRUE(got.empty()) << "a 2-cell sample must not be recorded with cells 2-3 as zeros";
+}
+
+// Issue 9, item 15: a refused START says what the device's result code means.
+TEST(Acquisition, ARefusedStartSaysInWordsWhatTheDeviceAnswered) {
+  auto s = std::make_unique<ScriptedStream>();
+  s->respond = [](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    const uint8_t result = c.type == proto::kCmdStart ? proto::kAckBusy : proto::kAckOk;
+    proto::AckFrame a{c.seq, c.type, result};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(s));
+  io::IoError err;
+  EXPECT_FALSE(acq.start(&err, quick()));
+  EXPECT_EQ(err.kind, io::IoErrorKind::kNotRollrig);
+  EXPECT_NE(err.message.find("busy"), std::string::npos) << err.message;
+  EXPECT_NE(err.message.find("Power-cycle"), std::string::npos) << err.message;
+}

@@ -390,10 +390,16 @@ TEST(PortErrors, ListingFailuresAreAlwaysSystemErrors) {
 }
 
 TEST(IoError, EveryKindHasADistinctName) {
-  const IoErrorKind kinds[] = {
-      IoErrorKind::kNone,         IoErrorKind::kNotFound,   IoErrorKind::kPermission,
-      IoErrorKind::kBusy,         IoErrorKind::kNotRollrig, IoErrorKind::kProtocolVersion,
-      IoErrorKind::kDisconnected, IoErrorKind::kSystem,     IoErrorKind::kMalformed};
+  const IoErrorKind kinds[] = {IoErrorKind::kNone,
+                               IoErrorKind::kNotFound,
+                               IoErrorKind::kPermission,
+                               IoErrorKind::kBusy,
+                               IoErrorKind::kNotRollrig,
+                               IoErrorKind::kProtocolVersion,
+                               IoErrorKind::kUnsupportedDevice,
+                               IoErrorKind::kDisconnected,
+                               IoErrorKind::kSystem,
+                               IoErrorKind::kMalformed};
   std::vector<std::string> names;
   for (IoErrorKind k : kinds) {
     const std::string name = errorKindName(k);

@@ -1,11 +1,36 @@
 #include "rollrig/io/acquisition.h"
 
+#include "rollrig/core/plate_geometry.h"
+
 #include <chrono>
 #include <string>
 
 namespace rollrig::io {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// What a NACK's result code means, in words (firmware/PROTOCOL.md, ACK).
+std::string nackMeaning(uint8_t result) {
+  switch (result) {
+    case proto::kAckUnknownCommand:
+      return "it does not know the command (result 1: firmware older than this host?)";
+    case proto::kAckBadLength:
+      return "it says the command had the wrong length (result 2)";
+    case proto::kAckBadValue:
+      return "it says the command carried a bad value (result 3)";
+    case proto::kAckBusy:
+      return "it says it is busy (result 4)";
+    case proto::kAckBadFrame:
+      return "it received the command garbled (result 5: line noise, or another program writing "
+             "to the port?)";
+    default:
+      return "with an unknown result code " + std::to_string(result);
+  }
+}
+
+}  // namespace
 
 // Collects the decoder's output. During the handshake it records INFO and ACKs and discards
 // samples (a device left streaming by an earlier session); once armed (after START's ACK) it
@@ -129,6 +154,20 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     return false;
   }
 
+  // The centre of pressure needs all four cells; a device with fewer would read the missing
+  // cells as 0 N. Refuse now, naming the count, rather than record something wrong.
+  if (m_info.channel_count != core::kCellCount) {
+    *err = makeError(IoErrorKind::kUnsupportedDevice,
+                     "the device on " + port + " reports " + std::to_string(m_info.channel_count) +
+                         " load cell" + (m_info.channel_count == 1 ? "" : "s") +
+                         "; rollrig needs " + std::to_string(core::kCellCount) +
+                         " (one under each corner of the plate) to measure force and the ball's "
+                         "position. Check the cell count setting (SET_SETTING key 3, "
+                         "firmware/PROTOCOL.md) and the wiring.");
+    return false;
+  }
+  m_decoder->setExpectedChannelCount(m_info.channel_count);
+
   // START, then wait for its ACK; samples count from the ACK on. A START lost on the way (line
   // noise) is sent again every identify_interval_ms until start_ack_timeout_ms.
   m_sink->arm_on_start = true;
@@ -139,7 +178,9 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
       if (a.cmd_type == proto::kCmdStart && a.result != proto::kAckOk) {
         *err = makeError(
             IoErrorKind::kNotRollrig,
-            "the rollrig on " + port + " refused START (result " + std::to_string(a.result) + ").");
+            "the rollrig on " + port + " refused to start streaming: " + nackMeaning(a.result) +
+                ". Power-cycle the rig (unplug it and plug it back in) and try again; "
+                "if it keeps refusing, reflash the firmware that ships with this host.");
         return false;
       }
     }
@@ -147,8 +188,12 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     const auto now = Clock::now();
     if (now >= ack_deadline) {
       *err = makeError(IoErrorKind::kNotRollrig,
-                       "the rollrig on " + port + " did not acknowledge START within " +
-                           std::to_string(opt.start_ack_timeout_ms) + " ms.");
+                       "the rollrig on " + port +
+                           " answered IDENTIFY but did not acknowledge "
+                           "START within " +
+                           std::to_string(opt.start_ack_timeout_ms) +
+                           " ms (a busy or failing link, or firmware that does not stream?). "
+                           "Power-cycle the rig and try again.");
       return false;
     }
     if (now >= next_start) {

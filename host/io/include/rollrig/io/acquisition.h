@@ -4,7 +4,9 @@
 //
 // Handshake (firmware/PROTOCOL.md, "Handshake"): flush input; send IDENTIFY every 250 ms for up
 // to 3 s (opening the port resets an Uno, which then boots for ~1-2 s); require an INFO with the
-// rollrig magic and protocol major 1; send START and wait for its ACK.
+// rollrig magic, protocol major 1 and 4 cells (the CoP needs all four; any other count is refused
+// as kUnsupportedDevice, naming it); send START and wait for its ACK. While streaming, a SAMPLE
+// whose cell count differs from INFO's is dropped and counted (DecoderStats::wrong_channel_count).
 //
 // Threads: start() runs the handshake on the caller's thread and then starts the I/O thread,
 // which alone touches the stream. take() may be called from any one consumer thread; it takes the
@@ -51,8 +53,8 @@ class Acquisition {
   Acquisition(const Acquisition&) = delete;
   Acquisition& operator=(const Acquisition&) = delete;
 
-  // Handshake, START, then the I/O thread. Returns false with *err (kNotRollrig,
-  // kProtocolVersion, kDisconnected, ...) if the device is not a usable rollrig.
+  // Handshake, START, then the I/O thread. Returns false with *err (kNotRollrig — also for a
+  // refused or unacknowledged START —, kProtocolVersion, kUnsupportedDevice, kDisconnected, ...) if the device is not a usable rollrig.
   bool start(IoError* err, const HandshakeOptions& options = {});
 
   // The device's INFO from the handshake.
