@@ -299,3 +299,51 @@ TEST(Acquisition, ARefusedStartSaysInWordsWhatTheDeviceAnswered) {
   EXPECT_NE(err.message.find("busy"), std::string::npos) << err.message;
   EXPECT_NE(err.message.find("Power-cycle"), std::string::npos) << err.message;
 }
+
+// Issue 9, item 13: a device that stops sending is visible: the snapshot says how long nothing
+// has arrived. The arrival clock is injected, so the test does not depend on wall-clock speed.
+TEST(Acquisition, SaysHowLongNoSampleHasArrivedWhenTheDeviceStalls) {
+  std::atomic<int64_t> fake_ms{1000000};
+  auto clock = [&fake_ms] {
+    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(fake_ms.load()));
+  };
+  auto owned = std::make_unique<ScriptedStream>();
+  owned->respond = [](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    if (c.type == proto::kCmdStart) {
+      for (uint16_t k = 0; k < 10; ++k) {  // then nothing: the device has stalled
+        proto::SampleFrame f{};
+        f.seq = k;
+        f.t_us = 100000u + k * 12500u;
+        f.channel_count = 4;
+        out.insert(out.end(), wire, wire + proto::encodeSample(f, wire, sizeof(wire)));
+      }
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(owned), clock);
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err, quick())) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(got.size(), 10u);
+  acq.take(got, &snap);
+  EXPECT_EQ(snap.since_last_sample_s, 0.0) << "samples just arrived";
+  fake_ms += 3500;  // 3.5 s pass with nothing from the device
+  acq.take(got, &snap);
+  EXPECT_DOUBLE_EQ(snap.since_last_sample_s, 3.5);
+  EXPECT_TRUE(snap.running) << "a silent device is not a disconnected one";
+  acq.stop();
+}

@@ -2,6 +2,7 @@
 
 #include "rollrig/core/plate_geometry.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -75,10 +76,11 @@ class Acquisition::Sink : public core::FrameSink {
   std::vector<core::Sample> batch;
 };
 
-Acquisition::Acquisition(std::unique_ptr<ByteStream> stream)
+Acquisition::Acquisition(std::unique_ptr<ByteStream> stream, ArrivalClock arrival_clock)
     : m_stream(std::move(stream)),
       m_sink(std::make_unique<Sink>()),
-      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)) {
+      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)),
+      m_arrival_clock(std::move(arrival_clock)) {
   m_sink->decoder = m_decoder.get();
 }
 
@@ -208,6 +210,7 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_queue.swap(m_sink->batch);
     m_snapshot.running = true;
+    m_last_arrival = m_arrival_clock();
   }
   m_sink->batch.clear();
   m_thread = std::thread([this] { run(); });
@@ -235,7 +238,10 @@ void Acquisition::run() {
         sendCommand(proto::kCmdStart, nullptr, &ignored);
       }
     }
+    const bool arrived = !m_sink->batch.empty();
+    const auto arrival = arrived ? m_arrival_clock() : std::chrono::steady_clock::time_point{};
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (arrived) m_last_arrival = arrival;
     if (m_queue.empty()) {
       m_queue.swap(m_sink->batch);
     } else {
@@ -262,7 +268,13 @@ void Acquisition::take(std::vector<core::Sample>& out, AcquisitionSnapshot* snap
     out.insert(out.end(), m_queue.begin(), m_queue.end());
     m_queue.clear();
   }
-  if (snap) *snap = m_snapshot;
+  if (snap) {
+    *snap = m_snapshot;
+    if (m_last_arrival != std::chrono::steady_clock::time_point{}) {
+      const std::chrono::duration<double> idle = m_arrival_clock() - m_last_arrival;
+      snap->since_last_sample_s = std::max(0.0, idle.count());
+    }
+  }
 }
 
 void Acquisition::stop() {

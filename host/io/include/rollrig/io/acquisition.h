@@ -17,7 +17,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,19 +44,28 @@ struct AcquisitionSnapshot {
   std::optional<proto::StatusFrame> last_status;
   uint64_t nacks = 0;     // commands the device refused
   uint64_t restarts = 0;  // times the device rebooted mid-session and was started again
-  IoError error;          // set when the stream failed (e.g. device unplugged); thread has ended
-  bool running = false;   // the I/O thread is alive
+  // Seconds since the last sample arrived (or since START was acknowledged, before the first),
+  // measured when the snapshot was taken. Host steady clock: arrival bookkeeping for "no data
+  // for N s", never used for data. A device streams every 12.5 ms, so >= 1 s means it stalled.
+  double since_last_sample_s = 0;
+  IoError error;         // set when the stream failed (e.g. device unplugged); thread has ended
+  bool running = false;  // the I/O thread is alive
 };
 
 class Acquisition {
  public:
-  explicit Acquisition(std::unique_ptr<ByteStream> stream);
+  // The clock for arrival bookkeeping only (since_last_sample_s); tests inject a fake one.
+  using ArrivalClock = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit Acquisition(std::unique_ptr<ByteStream> stream,
+                       ArrivalClock arrival_clock = &std::chrono::steady_clock::now);
   ~Acquisition();
   Acquisition(const Acquisition&) = delete;
   Acquisition& operator=(const Acquisition&) = delete;
 
   // Handshake, START, then the I/O thread. Returns false with *err (kNotRollrig — also for a
-  // refused or unacknowledged START —, kProtocolVersion, kUnsupportedDevice, kDisconnected, ...) if the device is not a usable rollrig.
+  // refused or unacknowledged START —, kProtocolVersion, kUnsupportedDevice, kDisconnected, ...)
+  // if the device is not a usable rollrig.
   bool start(IoError* err, const HandshakeOptions& options = {});
 
   // The device's INFO from the handshake.
@@ -83,7 +94,10 @@ class Acquisition {
   std::thread m_thread;
   std::atomic<bool> m_stop{false};
 
+  ArrivalClock m_arrival_clock;
+
   std::mutex m_mutex;  // guards everything below
+  std::chrono::steady_clock::time_point m_last_arrival{};
   std::vector<core::Sample> m_queue;
   AcquisitionSnapshot m_snapshot;
 };
