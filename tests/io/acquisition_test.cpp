@@ -347,3 +347,59 @@ TEST(Acquisition, SaysHowLongNoSampleHasArrivedWhenTheDeviceStalls) {
   EXPECT_TRUE(snap.running) << "a silent device is not a disconnected one";
   acq.stop();
 }
+
+// Issue 9, item 1: when both the boot INFO and the RESET_SEEN sample are lost and the new boot's
+// first sample happens to fit the old run, the STATUS uptime running backwards still tells the
+// decoder a new boot began (here the device rebooted at 0.35 s of uptime, and the new boot's
+// first 10 samples were lost).
+TEST(Acquisition, AStatusWhoseUptimeRanBackwardsMarksTheNextSampleAsANewBoot) {
+  auto owned = std::make_unique<ScriptedStream>();
+  bool started = false;
+  owned->respond = [&started](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    if (c.type == proto::kCmdStart && !started) {
+      started = true;
+      auto sample = [&](uint16_t seq, uint32_t t_us) {
+        proto::SampleFrame f{};
+        f.seq = seq;
+        f.t_us = t_us;
+        f.channel_count = 4;
+        out.insert(out.end(), wire, wire + proto::encodeSample(f, wire, sizeof(wire)));
+      };
+      auto status = [&](uint32_t uptime_ms, bool streaming) {
+        proto::StatusFrame st{};
+        st.uptime_ms = uptime_ms;
+        st.streaming = streaming ? 1 : 0;
+        out.insert(out.end(), wire, wire + proto::encodeStatus(st, wire, sizeof(wire)));
+      };
+      for (uint16_t k = 0; k < 4; ++k) sample(k, 300000u + k * 12500u);
+      status(345, true);
+      status(120, false);  // rebooted; its boot INFO was lost
+      for (uint16_t k = 10; k < 30; ++k) sample(k, 500000u + (k - 10) * 12500u);
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(owned));
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err, quick())) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 24 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  acq.stop();
+  acq.take(got, &snap);
+  ASSERT_EQ(got.size(), 24u);
+  EXPECT_EQ(snap.stats.device_resets, 1u);
+  EXPECT_EQ(got[4].lost_before, 10u) << "the new boot's seq 0-9 were lost, not old seq 4-9";
+  EXPECT_GT(got[4].t_us, got[3].t_us);
+}

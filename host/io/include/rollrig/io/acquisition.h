@@ -13,7 +13,9 @@
 // lock once and swaps out everything queued. stop() sends STOP and joins.
 // Stream problems during streaming are recorded as state (Snapshot::error), never thrown. If the
 // device reboots mid-session (boot INFO, or STATUS saying it is not streaming), the I/O thread
-// sends START again and the session continues; the decoder records the gap.
+// sends START again and the session continues; the decoder records the gap. A boot INFO, or a
+// STATUS whose uptime ran backwards, tells the decoder that the next sample starts a new boot
+// (FrameDecoder::expectRestart()), since the one SAMPLE flagged RESET_SEEN may be lost.
 #pragma once
 
 #include <atomic>
