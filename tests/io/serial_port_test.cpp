@@ -240,7 +240,8 @@ TEST(SerialPort, OpeningTheSamePtyTwiceIsBusyUntilTheFirstOwnerCloses) {
   auto second = openPort(pty.slavePath(), kDefaultBaud, &busy);
   EXPECT_FALSE(second);
   EXPECT_EQ(busy.kind, IoErrorKind::kBusy);
-  EXPECT_TRUE(contains(busy.message, pty.slavePath())) << busy.message;
+  EXPECT_TRUE(contains(busy.message, "another program is using " + pty.slavePath()))
+      << busy.message;
 
   // The loser must not have cleared the owner's lock: a third try is still refused.
   second.reset();

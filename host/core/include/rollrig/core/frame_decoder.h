@@ -13,8 +13,8 @@
 // each new SAMPLE is compared with the last one delivered, by sequence number *and* device time,
 // which must tell the same story.
 //   - A new boot is certain when the sample carries RESET_SEEN, or when the owner saw the boot
-//     INFO and called expectRestart() (only the first sample of a boot carries the flag, and it
-//     can be lost).
+//     INFO or a STATUS whose uptime ran backwards and called expectRestart() (only the first
+//     sample of a boot carries the flag, and it can be lost).
 //   - Time that moved forward (or across 2^32, but only when the last time was within
 //     kMaxWrapGap_us of 2^32) continues the session when the sequence advanced by no more frames
 //     than that time can hold (one per kMinFramePeriod_us). A sequence that jumped further than
@@ -24,8 +24,8 @@
 //     a counted gap with a time between its neighbours' (late). Anything else is a new boot.
 // A new boot starts a new clock epoch just after the last time seen (session time never runs
 // back) and counts the new boot's sequence number as frames lost before it (a boot counts from 0).
-// Unavoidable ambiguity: a boot whose first samples are all lost and whose new (seq, t_us)
-// happens to look like a continuation is taken as one.
+// Unavoidable ambiguity without the owner's hint: a boot whose first samples are all lost and
+// whose new (seq, t_us) happens to look like a continuation is taken as one.
 //
 // Thread safety: none; one owner (the acquisition thread or a test). No allocation after
 // construction.
