@@ -12,7 +12,8 @@ enum ExitCode : int {
   kExitPortNotFound = 3,
   kExitPermission = 4,  // join the group the message names
   kExitPortBusy = 5,
-  kExitNotRollrig = 6,       // no INFO within 3 s, wrong magic, or START refused / not acknowledged
+  kExitNotRollrig = 6,       // no usable rollrig: no INFO within 3 s, wrong magic, START refused or
+                             // unacknowledged, or not 4 load cells
   kExitProtocolVersion = 7,  // device speaks another protocol major version
   kExitOutput = 8,           // output file could not be created or written (e.g. disk full)
   kExitDisconnected = 9,     // the device went away while recording (what was received is kept)
@@ -33,6 +34,7 @@ inline int exitCodeFor(io::IoErrorKind kind) {
     case io::IoErrorKind::kBusy:
       return kExitPortBusy;
     case io::IoErrorKind::kNotRollrig:
+    case io::IoErrorKind::kUnsupportedDevice:
       return kExitNotRollrig;
     case io::IoErrorKind::kProtocolVersion:
       return kExitProtocolVersion;

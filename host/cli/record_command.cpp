@@ -510,13 +510,24 @@ int runRecord(const RecordOptions& opt) {
       char line[200];
       const double el = have_t0 ? (t_last_us - t0_us) / 1e6 : 0.0;
       const double force_shown = std::abs(last_force.total_n) < 0.05 ? 0.0 : last_force.total_n;
+      // The rate over the 2 s ending "now" (the last sample's device time plus how long nothing
+      // has arrived), so a stalled device shows a falling rate instead of a frozen 80 Hz.
+      const double idle_s = snap.since_last_sample_s;
+      const double rate_now_hz =
+          have_t0 ? rate.rateAt_hz(t_last_us + static_cast<uint64_t>(idle_s * 1e6)) : 0.0;
       int n = std::snprintf(line, sizeof(line),
                             "\r\033[K%7.1f s  %5.1f Hz  lost %llu  bad %llu  force %7.1f N", el,
-                            rate.rate_hz(), static_cast<unsigned long long>(snap.stats.frames_lost),
+                            rate_now_hz, static_cast<unsigned long long>(snap.stats.frames_lost),
                             static_cast<unsigned long long>(snap.stats.badFrames()), force_shown);
-      if (last_force.has_cop && n > 0 && n < static_cast<int>(sizeof(line)))
-        std::snprintf(line + n, sizeof(line) - n, "  ball %+6.0f,%+6.0f mm", last_force.x_mm,
-                      last_force.y_mm);
+      auto more = [&](const char* fmt, auto... args) {
+        if (n > 0 && n < static_cast<int>(sizeof(line)))
+          n += std::snprintf(line + n, sizeof(line) - n, fmt, args...);
+      };
+      if (last_force.has_cop) more("  ball %+6.0f,%+6.0f mm", last_force.x_mm, last_force.y_mm);
+      if (snap.stats.wrong_channel_count > 0)
+        more("  wrong cell count %llu",
+             static_cast<unsigned long long>(snap.stats.wrong_channel_count));
+      if (idle_s >= 1.0) more("  no data for %.0f s", std::floor(idle_s));
       std::cerr << line << std::flush;
     }
     if (!done && samples.empty())
@@ -585,6 +596,9 @@ int runRecord(const RecordOptions& opt) {
         static_cast<unsigned long long>(st.malformed + st.oversized),
         static_cast<unsigned long long>(st.device_resets),
         static_cast<unsigned long long>(st.time_wraps));
+    if (st.wrong_channel_count > 0)
+      std::printf("  %llu samples dropped: their cell count differed from the device's INFO (%u)\n",
+                  static_cast<unsigned long long>(st.wrong_channel_count), info.channel_count);
     std::printf("  device: %s, firmware %u.%u.%u, protocol %u.%u, serial %s, %u cells at %u Hz\n",
                 acq.stream().describe().c_str(), info.fw_major, info.fw_minor, info.fw_patch,
                 info.proto_major, info.proto_minor, hex32(info.device_serial).c_str(),

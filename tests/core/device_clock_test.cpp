@@ -35,3 +35,26 @@ TEST(DeviceClock, NeverRunsBackwardsWhenTheDeviceRestarts) {
   EXPECT_EQ(c.unwrap(13500), t + 12500);
   EXPECT_GT(c.unwrapAfterRestart(20000000), t + 12500);
 }
+
+// RateMeter lives beside DeviceClock: both measure in device time.
+
+#include "rollrig/core/rate_meter.h"
+
+TEST(RateMeter, MeasuresTheRateFromDeviceTime) {
+  rollrig::core::RateMeter m;
+  for (int i = 0; i <= 240; ++i) m.add(1000000 + i * 12500ull);
+  EXPECT_NEAR(m.rate_hz(), 80.0, 1e-9);
+  EXPECT_NEAR(m.rateAt_hz(1000000 + 240 * 12500ull), 80.0, 1e-9);
+}
+
+// Issue 9, item 13: when samples stop, the rate shown falls instead of freezing at 80 Hz.
+TEST(RateMeter, TheRateOverAWindowEndingNowFallsWhenSamplesStop) {
+  rollrig::core::RateMeter m(2000000);
+  const uint64_t last = 1000000 + 400 * 12500ull;
+  for (int i = 0; i <= 400; ++i) m.add(1000000 + i * 12500ull);
+  EXPECT_NEAR(m.rateAt_hz(last + 500000), 80.0 * 1.5 / 2.0, 0.1);  // 0.5 s without data
+  EXPECT_NEAR(m.rateAt_hz(last + 1000000), 40.0, 0.1);
+  EXPECT_NEAR(m.rateAt_hz(last + 1900000), 4.0, 0.1);
+  EXPECT_EQ(m.rateAt_hz(last + 2000001), 0.0);
+  EXPECT_NEAR(m.rate_hz(), 80.0, 1e-9) << "up to the last sample it is unchanged";
+}

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace rollrig;
@@ -291,4 +293,171 @@ TEST(FrameDecoder, RandomCorruptionNeverYieldsASampleThatWasNotSent) {
   EXPECT_LE(st.samples + st.frames_lost, static_cast<uint64_t>(kFrames));
   EXPECT_GE(st.samples + st.frames_lost, static_cast<uint64_t>(kFrames - 2));
   EXPECT_GT(st.badFrames(), 0u);
+}
+
+// [SECTION] Device resets (issue 9, item 1)
+
+namespace {
+
+struct ResetCase {
+  double uptime_s;         // device uptime when it resets
+  uint32_t new_boot_t_us;  // device time of the first sample of the new boot (START's delay)
+  bool first_lost;         // the RESET_SEEN sample never arrives
+};
+
+// A device that has been up for `uptime_s` streams its last 2 s, resets, and streams 3 s of the
+// new boot (seq from 0, time from new_boot_t_us, RESET_SEEN on the first sample).
+struct ResetScript {
+  std::vector<uint8_t> bytes;
+  size_t sent_before = 0;  // samples of the old boot
+  size_t sent_after = 0;   // samples of the new boot that arrive
+};
+
+ResetScript resetScript(const ResetCase& c) {
+  ResetScript r;
+  const uint64_t last_t = static_cast<uint64_t>(c.uptime_s * 1e6);
+  const uint64_t last_seq = static_cast<uint64_t>(c.uptime_s * 80);
+  const uint64_t n_before = std::min<uint64_t>(160, last_seq + 1);
+  for (uint64_t i = n_before; i-- > 0;) {
+    append(r.bytes, makeSample(static_cast<uint16_t>(last_seq - i),
+                               static_cast<uint32_t>(last_t - i * 12500)));
+    ++r.sent_before;
+  }
+  for (uint16_t k = 0; k < 240; ++k) {
+    if (k == 0 && c.first_lost) continue;
+    append(r.bytes, makeSample(k, c.new_boot_t_us + k * 12500u,
+                               static_cast<uint8_t>(k == 0 ? proto::kFlagResetSeen : 0)));
+    ++r.sent_after;
+  }
+  return r;
+}
+
+std::string describe(const ResetCase& c) {
+  return "uptime " + std::to_string(c.uptime_s) + " s, new boot at " +
+         std::to_string(c.new_boot_t_us) + " us, first sample " + (c.first_lost ? "lost" : "kept");
+}
+
+std::vector<ResetCase> resetCases() {
+  std::vector<ResetCase> cases;
+  for (double uptime : {4.5, 600.0, 2400.0, 0.5})
+    for (uint32_t boot : {253217u, 812345u})
+      for (bool lost : {false, true}) cases.push_back({uptime, boot, lost});
+  return cases;
+}
+
+}  // namespace
+
+TEST(FrameDecoder, CountsAResetWhoseFirstSampleWasLostWithoutPhantomLossesOrAWrap) {
+  for (const ResetCase& c : resetCases()) {
+    SCOPED_TRACE(describe(c));
+    const ResetScript r = resetScript(c);
+    CollectingSink sink;
+    FrameDecoder d(sink);
+    d.feed(r.bytes.data(), r.bytes.size());
+    ASSERT_EQ(sink.samples.size(), r.sent_before + r.sent_after) << "no good sample is dropped";
+    for (size_t i = 1; i < sink.samples.size(); ++i)
+      ASSERT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us) << "sample " << i;
+    const Sample& last_old = sink.samples[r.sent_before - 1];
+    const Sample& first_new = sink.samples[r.sent_before];
+    // Session time goes on across the reset by no more than the new boot's own time.
+    EXPECT_LE(first_new.t_us - last_old.t_us, uint64_t{c.new_boot_t_us} + 12500 + 1);
+    EXPECT_EQ(d.stats().device_resets, 1u);
+    EXPECT_EQ(d.stats().time_wraps, 0u);
+    EXPECT_EQ(d.stats().out_of_order, 0u);
+    EXPECT_EQ(d.stats().duplicates, 0u);
+    // The one real loss (seq 0 of the new boot) is counted; nothing else.
+    EXPECT_EQ(d.stats().frames_lost, c.first_lost ? 1u : 0u);
+    EXPECT_EQ(first_new.lost_before, c.first_lost ? 1u : 0u);
+  }
+}
+
+TEST(FrameDecoder, StartsANewEpochWhenTheOwnerSaysTheDeviceRebooted) {
+  for (const ResetCase& c : resetCases()) {
+    SCOPED_TRACE(describe(c));
+    const ResetScript r = resetScript(c);
+    // The old boot's samples, then the boot INFO (the owner calls expectRestart()), then the rest.
+    std::vector<uint8_t> before, after;
+    std::vector<uint8_t> all = r.bytes;
+    CollectingSink sink;
+    FrameDecoder d(sink);
+    size_t pos = 0, frames = 0;
+    while (frames < r.sent_before) {
+      if (all[pos++] == 0) ++frames;
+    }
+    d.feed(all.data(), pos);
+    d.expectRestart();
+    d.feed(all.data() + pos, all.size() - pos);
+    ASSERT_EQ(sink.samples.size(), r.sent_before + r.sent_after);
+    for (size_t i = 1; i < sink.samples.size(); ++i)
+      ASSERT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us) << "sample " << i;
+    EXPECT_EQ(d.stats().device_resets, 1u);
+    EXPECT_EQ(d.stats().time_wraps, 0u);
+    EXPECT_EQ(d.stats().frames_lost, c.first_lost ? 1u : 0u);
+  }
+}
+
+TEST(FrameDecoder, TakesABackwardStepAsAWrapOnlyWhenTheClockWasNearTwoToThe32) {
+  // Up 71.5 min: a genuine wrap continues, and seq agrees with the time that passed.
+  {
+    const uint32_t t0 = 0xFFFFFFFFu - 20 * 12500;
+    auto bytes = stream(60000, 40, t0);
+    CollectingSink sink;
+    FrameDecoder d(sink);
+    d.feed(bytes.data(), bytes.size());
+    ASSERT_EQ(sink.samples.size(), 40u);
+    EXPECT_EQ(d.stats().time_wraps, 1u);
+    EXPECT_EQ(d.stats().device_resets, 0u);
+    EXPECT_EQ(sink.samples[39].t_us - sink.samples[0].t_us, 39u * 12500u);
+  }
+  // Near 2^32 too, but the seq after the step belongs to a new boot (RESET_SEEN lost): a reset.
+  {
+    const uint32_t t0 = 0xFFFFFFFFu - 20 * 12500;
+    auto bytes = stream(15000, 20, t0);
+    auto after = stream(1, 20, 300000);
+    bytes.insert(bytes.end(), after.begin(), after.end());
+    CollectingSink sink;
+    FrameDecoder d(sink);
+    d.feed(bytes.data(), bytes.size());
+    ASSERT_EQ(sink.samples.size(), 40u);
+    EXPECT_EQ(d.stats().time_wraps, 0u);
+    EXPECT_EQ(d.stats().device_resets, 1u);
+    EXPECT_EQ(d.stats().frames_lost, 1u);
+  }
+}
+
+TEST(FrameDecoder, AStallOfTheLinkIsElapsedTimeNotAReset) {
+  // The host read nothing for 20 min while the device streamed on (a suspended laptop): seq
+  // wrapped several times, which the time that passed explains.
+  auto bytes = stream(100, 10, 5000000);
+  const uint32_t t1 = 5000000 + 9 * 12500 + 1200000000u;
+  auto more = stream(static_cast<uint16_t>(109 + 96000), 10, t1);
+  bytes.insert(bytes.end(), more.begin(), more.end());
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 20u);
+  EXPECT_EQ(d.stats().device_resets, 0u);
+  EXPECT_EQ(sink.samples[10].t_us - sink.samples[9].t_us, 1200000000u);
+}
+
+// Issue 9, item 2: a SAMPLE whose cell count differs from the device's INFO is dropped and
+// counted, never delivered with the missing cells as zeros.
+TEST(FrameDecoder, DropsAndCountsSamplesWhoseCellCountDiffersFromTheInfo) {
+  std::vector<uint8_t> bytes;
+  proto::InfoFrame info{proto::kMagic, 1, 0, 0, 1, 0, 1, 4, 80, 99, 0, 0};
+  uint8_t wire[proto::kMaxWireFrame];
+  const size_t n = proto::encodeInfo(info, wire, sizeof(wire));
+  bytes.insert(bytes.end(), wire, wire + n);
+  append(bytes, makeSample(0, 0));
+  auto two = makeSample(1, 12500);
+  two.channel_count = 2;
+  append(bytes, two);
+  append(bytes, makeSample(2, 25000));
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 2u);
+  EXPECT_EQ(sink.samples[1].seq, 2);
+  EXPECT_EQ(d.stats().wrong_channel_count, 1u);
+  EXPECT_EQ(sink.samples[1].lost_before, 1u) << "the hole shows where it is";
 }

@@ -184,3 +184,222 @@ TEST(Acquisition, RecordsADisconnectAsStateAndKeepsWhatArrived) {
   EXPECT_FALSE(snap.running);
   EXPECT_EQ(snap.error.kind, io::IoErrorKind::kDisconnected);
 }
+
+// Issue 9, item 1: a reboot mid-session, at several uptimes, with its boot INFO and/or its first
+// SAMPLE lost on the wire. The session goes on: one reset, no phantom losses, no wrap, time
+// monotonic, every sample of both boots kept.
+TEST(Acquisition, ContinuesTheSessionAcrossADeviceResetWhateverOfItsAnnouncementIsLost) {
+  for (double uptime_s : {4.5, 600.0, 2400.0, 0.5}) {
+    for (bool first_lost : {false, true}) {
+      for (bool info_lost : {false, true}) {
+        SCOPED_TRACE("uptime " + std::to_string(uptime_s) + " s, first sample " +
+                     (first_lost ? "lost" : "kept") + ", boot INFO " +
+                     (info_lost ? "lost" : "kept"));
+        sim::VirtualDeviceConfig cfg;
+        cfg.body.seed = 5;
+        cfg.reset_at_us = uptime_s < 1 ? 500000 : 1000000;
+        cfg.boot_t_us =
+            static_cast<uint32_t>(uptime_s * 1e6) - static_cast<uint32_t>(cfg.reset_at_us);
+        cfg.lose_first_sample_after_reset = first_lost;
+        cfg.lose_boot_info = info_lost;
+        io::Acquisition acq(
+            std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast));
+        io::IoError err;
+        ASSERT_TRUE(acq.start(&err)) << err.message;
+        std::vector<core::Sample> got;
+        io::AcquisitionSnapshot snap;
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (std::chrono::steady_clock::now() < deadline &&
+               !(snap.stats.device_resets >= 1 && !got.empty() && got.back().seq >= 160)) {
+          acq.take(got, &snap);
+          std::this_thread::sleep_for(1ms);
+        }
+        acq.stop();
+        acq.take(got, &snap);
+        ASSERT_FALSE(got.empty());
+        EXPECT_EQ(snap.stats.device_resets, 1u);
+        EXPECT_EQ(snap.stats.time_wraps, 0u);
+        EXPECT_EQ(snap.stats.out_of_order, 0u);
+        EXPECT_EQ(snap.stats.duplicates, 0u);
+        EXPECT_EQ(snap.stats.frames_lost, first_lost ? 1u : 0u);
+        size_t boundary = 0;
+        for (size_t i = 1; i < got.size(); ++i) {
+          ASSERT_GT(got[i].t_us, got[i - 1].t_us) << "sample " << i;
+          if (static_cast<uint16_t>(got[i].seq - got[i - 1].seq) != 1) {
+            ASSERT_EQ(boundary, 0u) << "one break in seq only, at the reset";
+            boundary = i;
+          }
+        }
+        ASSERT_GT(boundary, 0u);
+        EXPECT_EQ(got[boundary].seq, first_lost ? 1 : 0);
+        EXPECT_LT(got[boundary].t_us - got[boundary - 1].t_us, 1500000u);
+        EXPECT_EQ(static_cast<uint16_t>(got[boundary - 1].seq - got[0].seq) + 1u, boundary);
+      }
+    }
+  }
+}
+
+// Issue 9, item 2: the CoP needs four cells, so a device with fewer is refused at the handshake
+// with the count named, never recorded with the missing cells as 0 N.
+TEST(Acquisition, RefusesADeviceWithFewerThanFourCellsNamingTheCount) {
+  for (uint8_t cells : {uint8_t{1}, uint8_t{2}, uint8_t{3}}) {
+    sim::VirtualDeviceConfig cfg;
+    cfg.cell_count = cells;
+    io::Acquisition acq(
+        std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast));
+    io::IoError err;
+    EXPECT_FALSE(acq.start(&err));
+    EXPECT_EQ(err.kind, io::IoErrorKind::kUnsupportedDevice);
+    EXPECT_NE(err.message.find("reports " + std::to_string(cells) + " load cell"),
+              std::string::npos)
+        << err.message;
+    EXPECT_NE(err.message.find("needs 4"), std::string::npos) << err.message;
+  }
+}
+
+TEST(Acquisition, CountsSamplesCarryingFewerCellsThanItsInfoSaysAndNeverQueuesThem) {
+  sim::VirtualDeviceConfig cfg;
+  cfg.sample_cell_count = 2;  // INFO says 4
+  io::Acquisition acq(
+      std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast));
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err)) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (snap.stats.wrong_channel_count < 200 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  acq.stop();
+  acq.take(got, &snap);
+  EXPECT_GE(snap.stats.wrong_channel_count, 200u);
+  EXPECT_TRUE(got.empty()) << "a 2-cell sample must not be recorded with cells 2-3 as zeros";
+}
+
+// Issue 9, item 15: a refused START says what the device's result code means.
+TEST(Acquisition, ARefusedStartSaysInWordsWhatTheDeviceAnswered) {
+  auto s = std::make_unique<ScriptedStream>();
+  s->respond = [](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    const uint8_t result = c.type == proto::kCmdStart ? proto::kAckBusy : proto::kAckOk;
+    proto::AckFrame a{c.seq, c.type, result};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(s));
+  io::IoError err;
+  EXPECT_FALSE(acq.start(&err, quick()));
+  EXPECT_EQ(err.kind, io::IoErrorKind::kNotRollrig);
+  EXPECT_NE(err.message.find("busy"), std::string::npos) << err.message;
+  EXPECT_NE(err.message.find("Power-cycle"), std::string::npos) << err.message;
+}
+
+// Issue 9, item 13: a device that stops sending is visible: the snapshot says how long nothing
+// has arrived. The arrival clock is injected, so the test does not depend on wall-clock speed.
+TEST(Acquisition, SaysHowLongNoSampleHasArrivedWhenTheDeviceStalls) {
+  std::atomic<int64_t> fake_ms{1000000};
+  auto clock = [&fake_ms] {
+    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(fake_ms.load()));
+  };
+  auto owned = std::make_unique<ScriptedStream>();
+  owned->respond = [](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    if (c.type == proto::kCmdStart) {
+      for (uint16_t k = 0; k < 10; ++k) {  // then nothing: the device has stalled
+        proto::SampleFrame f{};
+        f.seq = k;
+        f.t_us = 100000u + k * 12500u;
+        f.channel_count = 4;
+        out.insert(out.end(), wire, wire + proto::encodeSample(f, wire, sizeof(wire)));
+      }
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(owned), clock);
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err, quick())) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(got.size(), 10u);
+  acq.take(got, &snap);
+  EXPECT_EQ(snap.since_last_sample_s, 0.0) << "samples just arrived";
+  fake_ms += 3500;  // 3.5 s pass with nothing from the device
+  acq.take(got, &snap);
+  EXPECT_DOUBLE_EQ(snap.since_last_sample_s, 3.5);
+  EXPECT_TRUE(snap.running) << "a silent device is not a disconnected one";
+  acq.stop();
+}
+
+// Issue 9, item 1: when both the boot INFO and the RESET_SEEN sample are lost and the new boot's
+// first sample happens to fit the old run, the STATUS uptime running backwards still tells the
+// decoder a new boot began (here the device rebooted at 0.35 s of uptime, and the new boot's
+// first 10 samples were lost).
+TEST(Acquisition, AStatusWhoseUptimeRanBackwardsMarksTheNextSampleAsANewBoot) {
+  auto owned = std::make_unique<ScriptedStream>();
+  bool started = false;
+  owned->respond = [&started](const proto::CommandFrame& c) {
+    std::vector<uint8_t> out;
+    uint8_t wire[proto::kMaxWireFrame];
+    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
+    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+    if (c.type == proto::kCmdIdentify) {
+      auto i = infoBytes(1);
+      out.insert(out.end(), i.begin(), i.end());
+    }
+    if (c.type == proto::kCmdStart && !started) {
+      started = true;
+      auto sample = [&](uint16_t seq, uint32_t t_us) {
+        proto::SampleFrame f{};
+        f.seq = seq;
+        f.t_us = t_us;
+        f.channel_count = 4;
+        out.insert(out.end(), wire, wire + proto::encodeSample(f, wire, sizeof(wire)));
+      };
+      auto status = [&](uint32_t uptime_ms, bool streaming) {
+        proto::StatusFrame st{};
+        st.uptime_ms = uptime_ms;
+        st.streaming = streaming ? 1 : 0;
+        out.insert(out.end(), wire, wire + proto::encodeStatus(st, wire, sizeof(wire)));
+      };
+      for (uint16_t k = 0; k < 4; ++k) sample(k, 300000u + k * 12500u);
+      status(345, true);
+      status(120, false);  // rebooted; its boot INFO was lost
+      for (uint16_t k = 10; k < 30; ++k) sample(k, 500000u + (k - 10) * 12500u);
+    }
+    return out;
+  };
+  io::Acquisition acq(std::move(owned));
+  io::IoError err;
+  ASSERT_TRUE(acq.start(&err, quick())) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (got.size() < 24 && std::chrono::steady_clock::now() < deadline) {
+    acq.take(got, &snap);
+    std::this_thread::sleep_for(1ms);
+  }
+  acq.stop();
+  acq.take(got, &snap);
+  ASSERT_EQ(got.size(), 24u);
+  EXPECT_EQ(snap.stats.device_resets, 1u);
+  EXPECT_EQ(got[4].lost_before, 10u) << "the new boot's seq 0-9 were lost, not old seq 4-9";
+  EXPECT_GT(got[4].t_us, got[3].t_us);
+}

@@ -1,9 +1,11 @@
 // Serial-port transports, exercised through pseudo-terminal pairs made with openpty(), so the
 // tests never depend on fixed device paths or hardware. Error classification is tested with
 // synthetic errnos because CI runs as root, where EACCES cannot be provoked.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,7 +240,8 @@ TEST(SerialPort, OpeningTheSamePtyTwiceIsBusyUntilTheFirstOwnerCloses) {
   auto second = openPort(pty.slavePath(), kDefaultBaud, &busy);
   EXPECT_FALSE(second);
   EXPECT_EQ(busy.kind, IoErrorKind::kBusy);
-  EXPECT_TRUE(contains(busy.message, pty.slavePath())) << busy.message;
+  EXPECT_TRUE(contains(busy.message, "another program is using " + pty.slavePath()))
+      << busy.message;
 
   // The loser must not have cleared the owner's lock: a third try is still refused.
   second.reset();
@@ -248,6 +251,66 @@ TEST(SerialPort, OpeningTheSamePtyTwiceIsBusyUntilTheFirstOwnerCloses) {
   first.reset();
   auto again = openPort(pty.slavePath(), kDefaultBaud, &err);
   EXPECT_TRUE(again) << err.message;
+}
+
+// Issue 9, item 12: a serial monitor that made the port exclusive (TIOCEXCL) is detected even
+// when rollrig runs as root, whose open() TIOCEXCL does not stop: a second reader would share
+// the bytes and frames would go missing silently.
+TEST(SerialPort, APortAnotherProgramMadeExclusiveIsBusyEvenForRoot) {
+  PtyPair pty;
+  ASSERT_TRUE(pty.ok());
+  // The "serial monitor": the pair's own slave fd, made exclusive, without a flock.
+  ASSERT_EQ(::ioctl(pty.slaveFd(), TIOCEXCL), 0);
+  IoError err;
+  auto port = openPort(pty.slavePath(), kDefaultBaud, &err);
+  EXPECT_FALSE(port);
+  EXPECT_EQ(err.kind, IoErrorKind::kBusy);
+  EXPECT_TRUE(contains(err.message, "another program is using " + pty.slavePath())) << err.message;
+  // Once the monitor lets go, the port opens.
+  ASSERT_EQ(::ioctl(pty.slaveFd(), TIOCNXCL), 0);
+  port = openPort(pty.slavePath(), kDefaultBaud, &err);
+  EXPECT_TRUE(port) << err.message;
+}
+
+// Issue 9, item 12: read() returning 0 bytes after poll() said "readable" is a hang-up only with
+// POLLHUP/POLLERR. Without them it is "nothing now" (an empty raw tty, or bytes another reader
+// took first), not "check the USB cable". A regular file at EOF is such an fd: poll() says
+// readable, read() returns 0, no hang-up.
+TEST(SerialPort, AnEmptyReadWithoutAHangUpIsNotADisconnect) {
+  const std::string path = uniqueTempPath("empty");
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_TRUE(f);
+  std::fclose(f);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  uint8_t buf[16];
+  IoError err;
+  EXPECT_EQ(detail::readFd(fd, buf, sizeof(buf), 100, path, &err), 0);
+  EXPECT_FALSE(err) << err.message;
+  ::close(fd);
+  std::remove(path.c_str());
+}
+
+TEST_F(SerialPortOnAPty, AnIdlePortIsNotReportedAsDisconnected) {
+  uint8_t buf[16];
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(port->read(buf, sizeof(buf), 20, &err), 0);
+    EXPECT_FALSE(err) << err.message;
+  }
+  ASSERT_TRUE(pty.deviceWrites("ok"));
+  EXPECT_EQ(hostReads(*port, 2, 2000), "ok");
+}
+
+// Issue 9, item 15: a character device that is not a terminal is "not a serial port", whatever
+// errno its driver gives a termios call (/dev/urandom said "Invalid argument").
+TEST(SerialPort, AnyNonTerminalDeviceIsNotASerialPort) {
+  for (const char* path : {"/dev/urandom", "/dev/zero", "/dev/null"}) {
+    if (::access(path, R_OK | W_OK) != 0) continue;
+    IoError err;
+    EXPECT_FALSE(openPort(path, kDefaultBaud, &err)) << path;
+    EXPECT_EQ(err.kind, IoErrorKind::kNotFound) << path;
+    EXPECT_TRUE(contains(err.message, std::string(path) + " is not a serial port")) << err.message;
+  }
 }
 
 // libserialport 0.1.1 looks ports up in /sys/class/tty, where ptys have no entry. If a newer
@@ -390,10 +453,16 @@ TEST(PortErrors, ListingFailuresAreAlwaysSystemErrors) {
 }
 
 TEST(IoError, EveryKindHasADistinctName) {
-  const IoErrorKind kinds[] = {
-      IoErrorKind::kNone,         IoErrorKind::kNotFound,   IoErrorKind::kPermission,
-      IoErrorKind::kBusy,         IoErrorKind::kNotRollrig, IoErrorKind::kProtocolVersion,
-      IoErrorKind::kDisconnected, IoErrorKind::kSystem,     IoErrorKind::kMalformed};
+  const IoErrorKind kinds[] = {IoErrorKind::kNone,
+                               IoErrorKind::kNotFound,
+                               IoErrorKind::kPermission,
+                               IoErrorKind::kBusy,
+                               IoErrorKind::kNotRollrig,
+                               IoErrorKind::kProtocolVersion,
+                               IoErrorKind::kUnsupportedDevice,
+                               IoErrorKind::kDisconnected,
+                               IoErrorKind::kSystem,
+                               IoErrorKind::kMalformed};
   std::vector<std::string> names;
   for (IoErrorKind k : kinds) {
     const std::string name = errorKindName(k);

@@ -38,6 +38,7 @@ void FrameDecoder::resync() {
   m_len = 0;
   m_discarding = false;
   m_have_seq = false;
+  m_history_len = 0;
 }
 
 template <typename Frame, typename Deliver>
@@ -79,8 +80,10 @@ void FrameDecoder::onFrameBytes(size_t len) {
                                     [this](const auto& f) { deliverSample(f); });
       break;
     case proto::kTypeInfo:
-      parseThen<proto::InfoFrame>(proto::parseInfo, payload, n,
-                                  [this](const auto& f) { m_sink.onInfo(f); });
+      parseThen<proto::InfoFrame>(proto::parseInfo, payload, n, [this](const auto& f) {
+        m_expected_channels = f.channel_count;
+        m_sink.onInfo(f);
+      });
       break;
     case proto::kTypeStatus:
       parseThen<proto::StatusFrame>(proto::parseStatus, payload, n,
@@ -101,41 +104,106 @@ void FrameDecoder::onFrameBytes(size_t len) {
   }
 }
 
-void FrameDecoder::deliverSample(const proto::SampleFrame& f) {
-  Sample s;
-  // A restart is announced by the RESET_SEEN flag, or shows as sequence *and* device time both
-  // jumping back (a reordered frame moves back by a frame or two, a reboot by much more).
-  const int32_t dt_us = static_cast<int32_t>(f.t_us - m_clock.lastRaw());
+bool FrameDecoder::fitsHistory(uint16_t seq, uint32_t t_us, bool* duplicate) const {
+  *duplicate = false;
+  // Oldest first; consecutive entries are consecutive deliveries of one epoch.
+  const size_t first = (m_history_next + kHistory - m_history_len) % kHistory;
+  for (size_t k = 0; k < m_history_len; ++k) {
+    const Seen& a = m_history[(first + k) % kHistory];
+    if (a.seq == seq) {
+      *duplicate = a.t_us == t_us;
+      return *duplicate;
+    }
+    if (k + 1 == m_history_len) break;
+    const Seen& b = m_history[(first + k + 1) % kHistory];
+    const uint16_t into_gap = static_cast<uint16_t>(seq - a.seq);
+    const uint16_t gap = static_cast<uint16_t>(b.seq - a.seq);
+    if (into_gap > 0 && into_gap < gap) {
+      // A frame from a gap we counted: its time must lie between its neighbours' (mod 2^32).
+      const uint32_t t_into = t_us - a.t_us;
+      return t_into > 0 && t_into < static_cast<uint32_t>(b.t_us - a.t_us);
+    }
+  }
+  return false;
+}
+
+void FrameDecoder::remember(uint16_t seq, uint32_t t_us) {
+  m_history[m_history_next] = Seen{seq, t_us};
+  m_history_next = (m_history_next + 1) % kHistory;
+  if (m_history_len < kHistory) ++m_history_len;
+}
+
+FrameDecoder::Verdict FrameDecoder::classify(const proto::SampleFrame& f) const {
+  if (!m_clock.started()) return Verdict::kNext;
+  if ((f.flags & proto::kFlagResetSeen) != 0 || m_restart_expected) return Verdict::kRestart;
+  const uint32_t last_t = m_clock.lastRaw();
+  const uint32_t forward_us = f.t_us - last_t;  // the time that passed, if the clock ran forward
+  const bool wrapped = f.t_us < last_t;
+  // The u32 counter only wraps from near 2^32 to near 0; any other backward step is not a wrap.
+  const bool time_forward = !wrapped || forward_us <= kMaxWrapGap_us;
+  const Verdict onward = wrapped ? Verdict::kWrapped : Verdict::kNext;
+  if (!m_have_seq) return time_forward ? onward : Verdict::kRestart;  // after resync(): time only
   const uint16_t d = static_cast<uint16_t>(f.seq - m_last_seq);
-  const bool restarted =
-      m_clock.started() && ((f.flags & proto::kFlagResetSeen) != 0 ||
-                            (m_have_seq && d >= 0x8000 && dt_us < -kRestartBackstep_us));
-  if (m_have_seq && !restarted) {
-    if (d == 0) {
+  if (time_forward) {
+    if (d == 0 && forward_us == 0) return Verdict::kDuplicate;
+    // A continuation: the sequence moved on by no more frames than the elapsed time can hold.
+    // (This also covers a link that stalled for minutes: seq wraps, time explains it.)
+    if (d != 0 && uint64_t{d - 1u} * kMinFramePeriod_us <= forward_us) return onward;
+    return Verdict::kRestart;  // seq back (or far ahead) while time moved on: a new boot
+  }
+  bool duplicate = false;
+  if (fitsHistory(f.seq, f.t_us, &duplicate))
+    return duplicate ? Verdict::kDuplicate : Verdict::kLate;
+  return Verdict::kRestart;
+}
+
+void FrameDecoder::deliverSample(const proto::SampleFrame& f) {
+  if (m_expected_channels != 0 && f.channel_count != m_expected_channels) {
+    // Never deliver a sample with cells missing (they would read as 0 N). Dropped before the
+    // sequence bookkeeping, so the hole also shows as lost frames where it is.
+    ++m_stats.wrong_channel_count;
+    return;
+  }
+  Sample s;
+  const Verdict verdict = classify(f);
+  const uint16_t d = static_cast<uint16_t>(f.seq - m_last_seq);
+  switch (verdict) {
+    case Verdict::kDuplicate:
       ++m_stats.duplicates;
       return;
-    }
-    if (d >= 0x8000) {
+    case Verdict::kLate:
       ++m_stats.out_of_order;
       return;
-    }
-    if (d > 1) {
-      ++m_stats.seq_gaps;
-      m_stats.frames_lost += d - 1u;
-      s.lost_before = d - 1u;
-    }
+    case Verdict::kRestart:
+      s.t_us = m_clock.unwrapAfterRestart(f.t_us);
+      ++m_stats.device_resets;
+      m_history_len = 0;
+      // A boot counts from seq 0: frames before this one in the new boot were lost.
+      if (f.seq > 0 && f.seq < 0x8000) {
+        ++m_stats.seq_gaps;
+        m_stats.frames_lost += f.seq;
+        s.lost_before = f.seq;
+      }
+      break;
+    case Verdict::kNext:
+    case Verdict::kWrapped:
+      if (m_have_seq && m_clock.started() && d > 1) {
+        ++m_stats.seq_gaps;
+        m_stats.frames_lost += d - 1u;
+        s.lost_before = d - 1u;
+      }
+      if (!m_clock.started()) {
+        s.t_us = m_clock.unwrap(f.t_us);
+      } else {
+        s.t_us = m_clock.advance(f.t_us);
+        if (verdict == Verdict::kWrapped) ++m_stats.time_wraps;
+      }
+      break;
   }
-  if (restarted) {
-    s.t_us = m_clock.unwrapAfterRestart(f.t_us);
-    ++m_stats.device_resets;
-  } else {
-    DeviceClock::Step step = DeviceClock::Step::kForward;
-    s.t_us = m_clock.unwrap(f.t_us, &step);
-    if (step == DeviceClock::Step::kWrapped) ++m_stats.time_wraps;
-    if (step == DeviceClock::Step::kRestarted) ++m_stats.device_resets;
-  }
+  m_restart_expected = false;
   m_have_seq = true;
   m_last_seq = f.seq;
+  remember(f.seq, f.t_us);
   s.seq = f.seq;
   s.fresh_mask = f.fresh_mask;
   s.flags = f.flags;

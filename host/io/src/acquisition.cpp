@@ -1,5 +1,8 @@
 #include "rollrig/io/acquisition.h"
 
+#include "rollrig/core/plate_geometry.h"
+
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -7,6 +10,29 @@
 namespace rollrig::io {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// What a NACK's result code means, in words (firmware/PROTOCOL.md, ACK).
+std::string nackMeaning(uint8_t result) {
+  switch (result) {
+    case proto::kAckUnknownCommand:
+      return "it does not know the command (result 1: firmware older than this host?)";
+    case proto::kAckBadLength:
+      return "it says the command had the wrong length (result 2)";
+    case proto::kAckBadValue:
+      return "it says the command carried a bad value (result 3)";
+    case proto::kAckBusy:
+      return "it says it is busy (result 4)";
+    case proto::kAckBadFrame:
+      return "it received the command garbled (result 5: line noise, or another program writing "
+             "to the port?)";
+    default:
+      return "with an unknown result code " + std::to_string(result);
+  }
+}
+
+}  // namespace
 
 // Collects the decoder's output. During the handshake it records INFO and ACKs and discards
 // samples (a device left streaming by an earlier session); once armed (after START's ACK) it
@@ -19,10 +45,20 @@ class Acquisition::Sink : public core::FrameSink {
   void onInfo(const proto::InfoFrame& f) override {
     info = f;
     have_info = true;
-    if (armed) restart_seen = true;  // a boot INFO while streaming: the device reset
+    if (armed) {
+      // Nobody asks for INFO while streaming: this is the device's boot banner. Its next sample
+      // starts a new clock epoch even if RESET_SEEN is lost (frames arrive in order, so the
+      // decoder hears this before any sample of the new boot).
+      restart_seen = true;
+      if (decoder) decoder->expectRestart();
+    }
   }
   void onStatus(const proto::StatusFrame& f) override {
+    // Uptime running backwards between two STATUS frames is a reboot even when the boot INFO
+    // was lost (u32 milliseconds: compared modulo 2^32, it wraps after 49.7 days).
+    const bool rebooted = status && static_cast<int32_t>(f.uptime_ms - status->uptime_ms) < 0;
     status = f;
+    if (armed && rebooted && decoder) decoder->expectRestart();
     if (armed && !f.streaming) restart_seen = true;  // it forgot START (reset, or STOP by someone)
   }
   void onAck(const proto::AckFrame& a) override {
@@ -33,7 +69,8 @@ class Acquisition::Sink : public core::FrameSink {
     acks.push_back(a);
   }
 
-  bool arm_on_start = false;  // set once our first START has gone out
+  core::FrameDecoder* decoder = nullptr;  // the decoder feeding this sink
+  bool arm_on_start = false;              // set once our first START has gone out
   bool armed = false;
   bool restart_seen = false;
   bool have_info = false;
@@ -44,10 +81,13 @@ class Acquisition::Sink : public core::FrameSink {
   std::vector<core::Sample> batch;
 };
 
-Acquisition::Acquisition(std::unique_ptr<ByteStream> stream)
+Acquisition::Acquisition(std::unique_ptr<ByteStream> stream, ArrivalClock arrival_clock)
     : m_stream(std::move(stream)),
       m_sink(std::make_unique<Sink>()),
-      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)) {}
+      m_decoder(std::make_unique<core::FrameDecoder>(*m_sink)),
+      m_arrival_clock(std::move(arrival_clock)) {
+  m_sink->decoder = m_decoder.get();
+}
 
 Acquisition::~Acquisition() {
   stop();
@@ -128,6 +168,20 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     return false;
   }
 
+  // The centre of pressure needs all four cells; a device with fewer would read the missing
+  // cells as 0 N. Refuse now, naming the count, rather than record something wrong.
+  if (m_info.channel_count != core::kCellCount) {
+    *err = makeError(IoErrorKind::kUnsupportedDevice,
+                     "the device on " + port + " reports " + std::to_string(m_info.channel_count) +
+                         " load cell" + (m_info.channel_count == 1 ? "" : "s") +
+                         "; rollrig needs " + std::to_string(core::kCellCount) +
+                         " (one under each corner of the plate) to measure force and the ball's "
+                         "position. Check the cell count setting (SET_SETTING key 3, "
+                         "firmware/PROTOCOL.md) and the wiring.");
+    return false;
+  }
+  m_decoder->setExpectedChannelCount(m_info.channel_count);
+
   // START, then wait for its ACK; samples count from the ACK on. A START lost on the way (line
   // noise) is sent again every identify_interval_ms until start_ack_timeout_ms.
   m_sink->arm_on_start = true;
@@ -139,7 +193,9 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
       if (a.cmd_type == proto::kCmdStart && a.result != proto::kAckOk) {
         *err = makeError(
             IoErrorKind::kNotRollrig,
-            "the rollrig on " + port + " refused START (result " + std::to_string(a.result) + ").");
+            "the rollrig on " + port + " refused to start streaming: " + nackMeaning(a.result) +
+                ". Power-cycle the rig (unplug it and plug it back in) and try again; "
+                "if it keeps refusing, reflash the firmware that ships with this host.");
         return false;
       }
     }
@@ -147,8 +203,12 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     const auto now = Clock::now();
     if (now >= ack_deadline) {
       *err = makeError(IoErrorKind::kNotRollrig,
-                       "the rollrig on " + port + " did not acknowledge START within " +
-                           std::to_string(opt.start_ack_timeout_ms) + " ms.");
+                       "the rollrig on " + port +
+                           " answered IDENTIFY but did not acknowledge "
+                           "START within " +
+                           std::to_string(opt.start_ack_timeout_ms) +
+                           " ms (a busy or failing link, or firmware that does not stream?). "
+                           "Power-cycle the rig and try again.");
       return false;
     }
     if (now >= next_start) {
@@ -163,6 +223,7 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_queue.swap(m_sink->batch);
     m_snapshot.running = true;
+    m_last_arrival = m_arrival_clock();
   }
   m_sink->batch.clear();
   m_thread = std::thread([this] { run(); });
@@ -190,7 +251,10 @@ void Acquisition::run() {
         sendCommand(proto::kCmdStart, nullptr, &ignored);
       }
     }
+    const bool arrived = !m_sink->batch.empty();
+    const auto arrival = arrived ? m_arrival_clock() : std::chrono::steady_clock::time_point{};
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (arrived) m_last_arrival = arrival;
     if (m_queue.empty()) {
       m_queue.swap(m_sink->batch);
     } else {
@@ -217,7 +281,13 @@ void Acquisition::take(std::vector<core::Sample>& out, AcquisitionSnapshot* snap
     out.insert(out.end(), m_queue.begin(), m_queue.end());
     m_queue.clear();
   }
-  if (snap) *snap = m_snapshot;
+  if (snap) {
+    *snap = m_snapshot;
+    if (m_last_arrival != std::chrono::steady_clock::time_point{}) {
+      const std::chrono::duration<double> idle = m_arrival_clock() - m_last_arrival;
+      snap->since_last_sample_s = std::max(0.0, idle.count());
+    }
+  }
 }
 
 void Acquisition::stop() {

@@ -26,6 +26,8 @@ const char* errorKindName(IoErrorKind kind) {
       return "not_rollrig";
     case IoErrorKind::kProtocolVersion:
       return "protocol_version";
+    case IoErrorKind::kUnsupportedDevice:
+      return "unsupported_device";
     case IoErrorKind::kDisconnected:
       return "disconnected";
     case IoErrorKind::kSystem:

@@ -57,12 +57,22 @@ inline void setError(IoError* err, IoError e) {
 
 // [SECTION] Shared tty I/O (implemented in pty_port.cpp)
 
+// Claims an open tty for this process alone, as other serial tools do: flock(LOCK_EX | LOCK_NB)
+// (the cooperative lock; stops root too), then refuses a tty another program already made
+// exclusive with TIOCEXCL (root could otherwise open it and share its bytes), then sets TIOCEXCL
+// so that programs opening it later are refused (except root's). kBusy, with the message saying
+// another program is using the port, when any of that says someone else holds it.
+// *tiocexcl_set says whether our TIOCEXCL took (the owner clears it with TIOCNXCL on close).
+bool lockExclusively(int fd, const std::string& path, IoError* err, bool* tiocexcl_set);
+
 // True for UNIX98 pseudo-terminal slaves (/dev/pts/N: character majors 136..143).
 bool isPtySlave(dev_t rdev);
 
 // ByteStream::read semantics on a non-blocking tty fd: waits up to `timeout_ms` (<= 0: no
-// wait) for input, then returns what one read() gives. Hang-up, EOF and EIO (a pty whose master
-// closed, an unplugged USB adapter) are reported as kDisconnected. EINTR is retried.
+// wait) for input, then returns what one read() gives. A hang-up (POLLHUP/POLLERR with nothing
+// to read) and EIO (a pty whose master closed, an unplugged USB adapter) are kDisconnected; a
+// read of 0 bytes without POLLHUP/POLLERR is just "nothing now" (returns 0): an empty raw tty
+// reads 0, and another reader may have taken the bytes poll() saw. EINTR is retried.
 // Note Linux discards unread input on hang-up: bytes a pty master wrote just before closing
 // are lost, not delivered before the kDisconnected.
 long readFd(int fd, uint8_t* buf, size_t cap, int timeout_ms, const std::string& path,

@@ -40,6 +40,30 @@ int pollFor(int fd, short events, int timeout_ms, short* revents) {
 
 }  // namespace
 
+bool lockExclusively(int fd, const std::string& path, IoError* err, bool* tiocexcl_set) {
+  *tiocexcl_set = false;
+  // flock is the cooperative lock serial tools share (picocom, other rollrigs); it also stops
+  // root. A held lock fails with EWOULDBLOCK -> kBusy.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    setError(err, classifyErrno(errno, path, PortOp::kOpen));
+    return false;
+  }
+#ifdef TIOCGEXCL
+  // TIOCEXCL set by another program (Arduino's serial monitor, screen, ...) makes our open()
+  // fail with EBUSY, except for root, who gets in anyway and would share the bytes with it.
+  // Ask the tty: already exclusive means someone else holds it.
+  int already = 0;
+  if (::ioctl(fd, TIOCGEXCL, &already) == 0 && already != 0) {
+    setError(err, busyError(path, EBUSY));
+    return false;
+  }
+#endif
+  // Then claim it: other programs' open() now fails with EBUSY (unless they run as root).
+  // Best effort: not every tty supports it.
+  *tiocexcl_set = ::ioctl(fd, TIOCEXCL) == 0;
+  return true;
+}
+
 bool isPtySlave(dev_t rdev) {
   const unsigned m = major(rdev);
   return m >= 136 && m <= 143;
@@ -64,11 +88,16 @@ long readFd(int fd, uint8_t* buf, size_t cap, int timeout_ms, const std::string&
     for (;;) {
       const ssize_t n = ::read(fd, buf, cap);
       if (n > 0) return static_cast<long>(n);
-      // A tty only returns 0 from a non-blocking read once it has been hung up (EAGAIN means
-      // "no data"); a pty slave whose master closed returns EIO instead.
+      // 0 bytes is a hang-up only when poll() said so. In raw mode with VMIN = VTIME = 0 an
+      // empty tty also reads 0, and poll() can report POLLIN for bytes another reader of the
+      // same port (a serial monitor) took first: that is "nothing now", not an unplugged cable.
+      // (A pty slave whose master closed returns EIO instead.)
       if (n == 0) {
-        setError(err, disconnectedError(path));
-        return -1;
+        if (revents & (POLLHUP | POLLERR)) {
+          setError(err, disconnectedError(path));
+          return -1;
+        }
+        return 0;
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -187,15 +216,18 @@ std::unique_ptr<ByteStream> openPtyPort(const std::string& path, int baud, IoErr
     detail::setError(err, detail::classifyErrno(errno, path, PortOp::kOpen));
     return nullptr;
   }
-  auto port = std::make_unique<TermiosPort>(fd, path);
-
-  // flock is what stops a second rollrig (root included); TIOCEXCL additionally makes other
-  // programs' open() fail with EBUSY, except for root. Best effort: not every tty supports it.
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    detail::setError(err, detail::classifyErrno(errno, path, PortOp::kOpen));
+  // Anything that is not a terminal (/dev/urandom, /dev/zero, a regular file) is "not a serial
+  // port", whatever errno its driver would give a termios call (urandom says EINVAL).
+  if (!::isatty(fd)) {
+    ::close(fd);
+    detail::setError(err, detail::notASerialPortError(path));
     return nullptr;
   }
-  if (::ioctl(fd, TIOCEXCL) == 0) port->markExclusive();
+  auto port = std::make_unique<TermiosPort>(fd, path);
+
+  bool exclusive = false;
+  if (!detail::lockExclusively(fd, path, err, &exclusive)) return nullptr;
+  if (exclusive) port->markExclusive();
 
   struct stat st {};
   const bool pty = ::fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && detail::isPtySlave(st.st_rdev);

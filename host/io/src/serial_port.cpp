@@ -67,12 +67,9 @@ class LibserialportPort final : public ByteStream {
     // libserialport opens without O_CLOEXEC; a child process (a flasher, say) must not inherit
     // the port and keep it busy.
     ::fcntl(m_fd, F_SETFD, FD_CLOEXEC);
-    // flock stops a second rollrig (root included); TIOCEXCL (which libserialport does not set)
-    // makes other programs' open() fail with EBUSY unless they run as root. Best effort.
-    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-      return fail(detail::classifyErrno(errno, m_path, PortOp::kOpen), err);
-    }
-    if (::ioctl(m_fd, TIOCEXCL) == 0) m_exclusive = true;
+    if (!::isatty(m_fd)) return fail(detail::notASerialPortError(m_path), err);
+    // flock, a TIOCEXCL someone else set, then our own TIOCEXCL (libserialport sets none).
+    if (!detail::lockExclusively(m_fd, m_path, err, &m_exclusive)) return false;
 
     if ((r = sp_set_baudrate(m_port, baud)) != SP_OK)
       return fail(spError(r, m_path, PortOp::kConfigure, "set the baud rate"), err);

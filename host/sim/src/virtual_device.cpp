@@ -27,7 +27,7 @@ proto::InfoFrame VirtualDevice::info() const {
   f.fw_minor = kFirmwareMinor;
   f.fw_patch = kFirmwarePatch;
   f.build_id = 0x5649525Au;  // "VIRZ": marks the in-process virtual rig
-  f.channel_count = core::kCellCount;
+  f.channel_count = m_cfg.cell_count;
   f.rate_hz = static_cast<uint16_t>(std::lround(1e6 / kSamplePeriod_us));
   f.device_serial = m_cfg.device_serial;
   f.reset_cause = proto::kResetExternal;  // opening the port resets an Uno
@@ -40,6 +40,7 @@ void VirtualDevice::receive(const uint8_t* data, size_t len) {
 
 uint64_t VirtualDevice::nextEventTime_us() const {
   uint64_t t = m_next_status_us;
+  if (m_cfg.reset_at_us > 0 && !m_reset_done) t = std::min(t, m_cfg.reset_at_us);
   if (m_streaming) t = std::min(t, m_next_sample_us);
   if (!m_booted || !m_pending_commands.empty()) t = m_now_us;
   return t;
@@ -85,10 +86,14 @@ void VirtualDevice::advanceTo(uint64_t t_since_boot_us, std::vector<uint8_t>& ou
   while (true) {
     const uint64_t next_status = m_next_status_us;
     const uint64_t next_sample = m_streaming ? m_next_sample_us : UINT64_MAX;
-    const uint64_t next = std::min(next_status, next_sample);
+    const uint64_t next_reset =
+        m_cfg.reset_at_us > 0 && !m_reset_done ? m_cfg.reset_at_us : UINT64_MAX;
+    const uint64_t next = std::min({next_status, next_sample, next_reset});
     if (next > t_since_boot_us) break;
     m_now_us = next;
-    if (next == next_sample) {
+    if (next == next_reset) {
+      reboot(out);
+    } else if (next == next_sample) {
       sendSample(out);
       m_next_sample_us += kSamplePeriod_us;
     } else {
@@ -97,6 +102,17 @@ void VirtualDevice::advanceTo(uint64_t t_since_boot_us, std::vector<uint8_t>& ou
     }
   }
   m_now_us = std::max(m_now_us, t_since_boot_us);
+}
+
+void VirtualDevice::reboot(std::vector<uint8_t>& out) {
+  m_reset_done = true;
+  m_streaming = false;
+  m_seq = 0;
+  m_first_sample_after_boot = true;
+  m_tx_overflow_pending = false;
+  m_rx = proto::FrameAccumulator();
+  m_next_status_us = m_now_us + kStatusPeriod_us;
+  if (!m_cfg.lose_boot_info) sendInfo(out);
 }
 
 void VirtualDevice::handleCommand(const proto::CommandFrame& c, std::vector<uint8_t>& out) {
@@ -155,7 +171,8 @@ void VirtualDevice::sendInfo(std::vector<uint8_t>& out) {
 
 void VirtualDevice::sendStatus(std::vector<uint8_t>& out) {
   proto::StatusFrame s{};
-  s.uptime_ms = static_cast<uint32_t>(m_now_us / 1000);
+  s.uptime_ms =
+      static_cast<uint32_t>((m_reset_done ? m_now_us - m_cfg.reset_at_us : m_now_us) / 1000);
   s.frames_dropped = static_cast<uint32_t>(m_frames_dropped);
   s.bad_commands = m_bad_commands;
   s.hx711_timeouts = 0;
@@ -171,9 +188,10 @@ void VirtualDevice::sendSample(std::vector<uint8_t>& out) {
   proto::SampleFrame f{};
   f.seq = m_seq++;
   f.t_us = deviceMicros(m_now_us);
-  f.fresh_mask = (1u << core::kCellCount) - 1;
-  f.channel_count = core::kCellCount;
-  for (int i = 0; i < core::kCellCount; ++i) {
+  const uint8_t cells = m_cfg.sample_cell_count ? m_cfg.sample_cell_count : m_cfg.cell_count;
+  f.fresh_mask = static_cast<uint8_t>((1u << cells) - 1);
+  f.channel_count = cells;
+  for (int i = 0; i < std::min<int>(cells, core::kCellCount); ++i) {
     f.raw_counts[i] = m.raw_counts[i];
     if (m.raw_counts[i] >= 0x7FFFFF || m.raw_counts[i] <= -0x800000)
       f.flags |= proto::kFlagSaturated;
@@ -181,6 +199,7 @@ void VirtualDevice::sendSample(std::vector<uint8_t>& out) {
   if (m_first_sample_after_boot) {
     f.flags |= proto::kFlagResetSeen;
     m_first_sample_after_boot = false;
+    if (m_reset_done && m_cfg.lose_first_sample_after_reset) return;  // lost on the wire
   }
   if (m_cfg.frame_drop_probability > 0) {
     std::uniform_real_distribution<double> u(0.0, 1.0);

@@ -1,11 +1,13 @@
 // DeviceClock: unwraps the device's u32 microsecond counter (wraps every 2^32 us ≈ 71.6 min) into
 // a monotonic 64-bit session clock.
 //
-// Forward steps of less than 2^31 us (≈ 35.8 min) are taken as elapsed time, so a wrap is just a
-// small forward step modulo 2^32. A step backwards means the device restarted (its counter began
-// again at zero): the clock then continues from the last time seen plus the device's time since
-// its new boot (so the gap shows in session time), and the caller is told; a reset never makes
-// session time run backwards.
+// unwrap() decides by itself: forward steps of less than 2^31 us (≈ 35.8 min) are taken as elapsed
+// time, so a wrap is just a small forward step modulo 2^32. A step backwards means the device
+// restarted (its counter began again at zero): the clock then continues from the last time seen
+// plus the device's time since its new boot (so the gap shows in session time), and the caller is
+// told; a reset never makes session time run backwards. That rule alone mistakes a reset after more
+// than 2^31 us of uptime for a wrap; FrameDecoder therefore decides with the sequence number as
+// well and uses advance() and unwrapAfterRestart() (see frame_decoder.h).
 //
 // Thread safety: none; plain value.
 #pragma once
@@ -39,6 +41,15 @@ class DeviceClock {
     }
     m_last = t_us;
     if (step) *step = s;
+    return m_t64;
+  }
+
+  // Adds the time from the last timestamp to `t_us`, modulo 2^32, whatever its size: the caller
+  // (FrameDecoder) has decided the clock ran forward (possibly across 2^32).
+  uint64_t advance(uint32_t t_us) {
+    if (!m_started) return unwrap(t_us);
+    m_t64 += static_cast<uint32_t>(t_us - m_last);
+    m_last = t_us;
     return m_t64;
   }
 

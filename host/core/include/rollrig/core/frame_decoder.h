@@ -9,6 +9,24 @@
 // microsecond clock unwrapped to 64 bits (device time is the clock, never arrival time), and with
 // the number of frames lost just before them.
 //
+// Telling a reset from a wrap, a gap or a late frame (firmware/PROTOCOL.md, "Time and loss"):
+// each new SAMPLE is compared with the last one delivered, by sequence number *and* device time,
+// which must tell the same story.
+//   - A new boot is certain when the sample carries RESET_SEEN, or when the owner saw the boot
+//     INFO or a STATUS whose uptime ran backwards and called expectRestart() (only the first
+//     sample of a boot carries the flag, and it can be lost).
+//   - Time that moved forward (or across 2^32, but only when the last time was within
+//     kMaxWrapGap_us of 2^32) continues the session when the sequence advanced by no more frames
+//     than that time can hold (one per kMinFramePeriod_us). A sequence that jumped further than
+//     the time allows, or moved back while time moved forward, is a new boot.
+//   - Time that moved back is a late or repeated frame only if it fits the recent history
+//     exactly: the same (seq, t_us) as a sample already delivered (a duplicate), or a seq inside
+//     a counted gap with a time between its neighbours' (late). Anything else is a new boot.
+// A new boot starts a new clock epoch just after the last time seen (session time never runs
+// back) and counts the new boot's sequence number as frames lost before it (a boot counts from 0).
+// Unavoidable ambiguity without the owner's hint: a boot whose first samples are all lost and
+// whose new (seq, t_us) happens to look like a continuation is taken as one.
+//
 // Thread safety: none; one owner (the acquisition thread or a test). No allocation after
 // construction.
 #pragma once
@@ -45,7 +63,8 @@ struct DecoderStats {
   uint64_t duplicates = 0;     // SAMPLE with the same seq as the previous one (dropped)
   uint64_t out_of_order = 0;   // SAMPLE older than the previous one (dropped)
   uint64_t time_wraps = 0;     // device u32 microsecond counter wrapped
-  uint64_t device_resets = 0;  // device restarted mid-stream (clock or RESET_SEEN flag)
+  uint64_t device_resets = 0;  // device restarted mid-stream (see "Telling a reset ..." above)
+  uint64_t wrong_channel_count = 0;  // SAMPLE whose cell count differs from INFO's (dropped)
 
   uint64_t badFrames() const { return crc_errors + malformed + oversized; }
 };
@@ -73,15 +92,35 @@ class FrameDecoder {
   // unwrapped clock are kept so a session stays continuous.
   void resync();
 
+  // The owner saw the device boot (an INFO it did not ask for while streaming): the next SAMPLE
+  // starts a new clock epoch whatever its seq and time, and is counted as one reset even if it
+  // also carries RESET_SEEN.
+  void expectRestart() { m_restart_expected = true; }
+
+  // The device's cell count from its INFO (the decoder also takes it from every INFO it sees):
+  // a SAMPLE with another count is dropped and counted in wrong_channel_count, never delivered
+  // with missing cells. 0 (the default, before any INFO) accepts any count.
+  void setExpectedChannelCount(uint8_t count) { m_expected_channels = count; }
+
  private:
   void onFrameBytes(size_t len);
   template <typename Frame, typename Deliver>
   void parseThen(proto::ParseResult (*parse)(const uint8_t*, size_t, Frame*),
                  const uint8_t* payload, size_t n, Deliver&& deliver);
   void deliverSample(const proto::SampleFrame& f);
+  enum class Verdict { kNext, kWrapped, kDuplicate, kLate, kRestart };
+  Verdict classify(const proto::SampleFrame& f) const;
+  bool fitsHistory(uint16_t seq, uint32_t t_us, bool* duplicate) const;
+  void remember(uint16_t seq, uint32_t t_us);
 
-  // Device time moving back by more than this together with the sequence number is a reboot.
-  static constexpr int32_t kRestartBackstep_us = 1000000;
+  // No rollrig device sends frames faster than this (the rig sends 80 per second, 12,500 us):
+  // a sequence gap of d frames needs at least (d - 1) * this much device time.
+  static constexpr uint32_t kMinFramePeriod_us = 5000;
+  // A backward step of t_us is a wrap of the u32 counter only if the time that passed across
+  // 2^32 is at most this (the device streams 80 frames and a STATUS every second).
+  static constexpr uint32_t kMaxWrapGap_us = 60000000;
+  // Recent (seq, t_us) pairs delivered, to recognise duplicates and late frames.
+  static constexpr size_t kHistory = 32;
 
   FrameSink& m_sink;
   DecoderStats m_stats;
@@ -91,6 +130,15 @@ class FrameDecoder {
   bool m_discarding = false;  // inside an oversized run, waiting for the next delimiter
   bool m_have_seq = false;
   uint16_t m_last_seq = 0;
+  bool m_restart_expected = false;
+  uint8_t m_expected_channels = 0;
+  struct Seen {
+    uint16_t seq;
+    uint32_t t_us;
+  };
+  std::array<Seen, kHistory> m_history{};  // ring, oldest overwritten
+  size_t m_history_len = 0;
+  size_t m_history_next = 0;
 };
 
 }  // namespace rollrig::core

@@ -4,18 +4,24 @@
 //
 // Handshake (firmware/PROTOCOL.md, "Handshake"): flush input; send IDENTIFY every 250 ms for up
 // to 3 s (opening the port resets an Uno, which then boots for ~1-2 s); require an INFO with the
-// rollrig magic and protocol major 1; send START and wait for its ACK.
+// rollrig magic, protocol major 1 and 4 cells (the CoP needs all four; any other count is refused
+// as kUnsupportedDevice, naming it); send START and wait for its ACK. While streaming, a SAMPLE
+// whose cell count differs from INFO's is dropped and counted (DecoderStats::wrong_channel_count).
 //
 // Threads: start() runs the handshake on the caller's thread and then starts the I/O thread,
 // which alone touches the stream. take() may be called from any one consumer thread; it takes the
 // lock once and swaps out everything queued. stop() sends STOP and joins.
 // Stream problems during streaming are recorded as state (Snapshot::error), never thrown. If the
 // device reboots mid-session (boot INFO, or STATUS saying it is not streaming), the I/O thread
-// sends START again and the session continues; the decoder records the gap.
+// sends START again and the session continues; the decoder records the gap. A boot INFO, or a
+// STATUS whose uptime ran backwards, tells the decoder that the next sample starts a new boot
+// (FrameDecoder::expectRestart()), since the one SAMPLE flagged RESET_SEEN may be lost.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,19 +49,28 @@ struct AcquisitionSnapshot {
   std::optional<proto::StatusFrame> last_status;
   uint64_t nacks = 0;     // commands the device refused
   uint64_t restarts = 0;  // times the device rebooted mid-session and was started again
-  IoError error;          // set when the stream failed (e.g. device unplugged); thread has ended
-  bool running = false;   // the I/O thread is alive
+  // Seconds since the last sample arrived (or since START was acknowledged, before the first),
+  // measured when the snapshot was taken. Host steady clock: arrival bookkeeping for "no data
+  // for N s", never used for data. A device streams every 12.5 ms, so >= 1 s means it stalled.
+  double since_last_sample_s = 0;
+  IoError error;         // set when the stream failed (e.g. device unplugged); thread has ended
+  bool running = false;  // the I/O thread is alive
 };
 
 class Acquisition {
  public:
-  explicit Acquisition(std::unique_ptr<ByteStream> stream);
+  // The clock for arrival bookkeeping only (since_last_sample_s); tests inject a fake one.
+  using ArrivalClock = std::function<std::chrono::steady_clock::time_point()>;
+
+  explicit Acquisition(std::unique_ptr<ByteStream> stream,
+                       ArrivalClock arrival_clock = &std::chrono::steady_clock::now);
   ~Acquisition();
   Acquisition(const Acquisition&) = delete;
   Acquisition& operator=(const Acquisition&) = delete;
 
-  // Handshake, START, then the I/O thread. Returns false with *err (kNotRollrig,
-  // kProtocolVersion, kDisconnected, ...) if the device is not a usable rollrig.
+  // Handshake, START, then the I/O thread. Returns false with *err (kNotRollrig — also for a
+  // refused or unacknowledged START —, kProtocolVersion, kUnsupportedDevice, kDisconnected, ...)
+  // if the device is not a usable rollrig.
   bool start(IoError* err, const HandshakeOptions& options = {});
 
   // The device's INFO from the handshake.
@@ -84,7 +99,10 @@ class Acquisition {
   std::thread m_thread;
   std::atomic<bool> m_stop{false};
 
+  ArrivalClock m_arrival_clock;
+
   std::mutex m_mutex;  // guards everything below
+  std::chrono::steady_clock::time_point m_last_arrival{};
   std::vector<core::Sample> m_queue;
   AcquisitionSnapshot m_snapshot;
 };

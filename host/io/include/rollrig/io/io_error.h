@@ -11,14 +11,15 @@ namespace rollrig::io {
 
 enum class IoErrorKind {
   kNone = 0,
-  kNotFound,         // no such port / file
-  kPermission,       // the OS refused access (for serial ports: group membership)
-  kBusy,             // another program holds the port
-  kNotRollrig,       // the device never answered IDENTIFY with a rollrig INFO
-  kProtocolVersion,  // a rollrig speaking a protocol major version we do not support
-  kDisconnected,     // the device went away while in use
-  kSystem,           // anything else the OS reported; message carries strerror()
-  kMalformed,        // a file rollrig reads is not what it expects (message: path, what, where)
+  kNotFound,           // no such port / file
+  kPermission,         // the OS refused access (for serial ports: group membership)
+  kBusy,               // another program holds the port
+  kNotRollrig,         // the device never answered IDENTIFY with a rollrig INFO
+  kProtocolVersion,    // a rollrig speaking a protocol major version we do not support
+  kUnsupportedDevice,  // a rollrig this host cannot use (e.g. its INFO reports fewer than 4 cells)
+  kDisconnected,       // the device went away while in use
+  kSystem,             // anything else the OS reported; message carries strerror()
+  kMalformed,          // a file rollrig reads is not what it expects (message: path, what, where)
 };
 
 struct IoError {

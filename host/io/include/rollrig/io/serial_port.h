@@ -2,10 +2,15 @@
 // twin, socat, tests) through POSIX termios, because libserialport 0.1.1 refuses ptys (it wants a
 // /dev node with a sysfs entry).
 //
-// openPort() picks the right one, opens the port exclusively (a second rollrig or a serial
-// monitor on the same port is reported as kBusy), configures 8N1, no flow control, raw mode at
-// `baud`, and maps failures to IoErrorKind with a message that says what to do:
-//   kNotFound   — "no serial port at /dev/ttyUSB9 — run `rollrig ports` to list the ports"
+// openPort() picks the right one, opens the port exclusively, configures 8N1, no flow control,
+// raw mode at `baud`, and maps failures to IoErrorKind with a message that says what to do.
+// Exclusive, as other serial tools do it: flock(LOCK_EX | LOCK_NB) (stops a second rollrig or
+// picocom, root included), a TIOCEXCL another program already set is refused (root would
+// otherwise get in and share the bytes with it), and TIOCEXCL is set so programs opening the
+// port later get EBUSY (root excepted). A program that opened the port earlier with neither
+// lock cannot be seen. Reading 0 bytes is a hang-up only together with POLLHUP/POLLERR.
+//   kNotFound   — "no serial port at /dev/ttyUSB9 — run `rollrig ports` to list the ports";
+//                 "/dev/urandom is not a serial port" for anything that is not a terminal
 //   kPermission — names the group that owns the device node (usually dialout) and how to join it
 //   kBusy       — another program has the port open
 // Thread safety: the returned stream has one owner.

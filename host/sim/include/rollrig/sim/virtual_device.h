@@ -32,6 +32,16 @@ struct VirtualDeviceConfig {
   double frame_drop_probability = 0;
   double byte_corrupt_probability = 0;  // each byte sent, XOR-ed with a random non-zero value
   uint64_t fault_seed = 99;
+  // A reboot mid-session (a brown-out, the watchdog): at this device time since the first boot
+  // (0 = never) the device restarts: micros() from 0, seq from 0, not streaming, a boot INFO,
+  // RESET_SEEN on its first SAMPLE. Either of those two frames can be lost on the wire.
+  uint64_t reset_at_us = 0;
+  bool lose_boot_info = false;
+  bool lose_first_sample_after_reset = false;
+  // Load cells the device has (INFO channel_count) and the cells its SAMPLEs carry (0: the
+  // same). A mismatch is a broken firmware build the host must not record as zeros.
+  uint8_t cell_count = 4;
+  uint8_t sample_cell_count = 0;
 };
 
 class VirtualDevice {
@@ -45,8 +55,8 @@ class VirtualDevice {
   // Host -> device bytes (commands). Answers go out at the next advanceTo().
   void receive(const uint8_t* data, size_t len);
 
-  // Advances device time (microseconds since boot, monotonic) and appends everything the device
-  // sends up to and including that time to `out`.
+  // Advances device time (microseconds since the first boot, monotonic) and appends everything the
+  // device sends up to and including that time to `out`.
   void advanceTo(uint64_t t_since_boot_us, std::vector<uint8_t>& out);
 
   // Device time (since boot) of the next frame the device will send on its own.
@@ -69,8 +79,11 @@ class VirtualDevice {
   void sendInfo(std::vector<uint8_t>& out);
   void sendStatus(std::vector<uint8_t>& out);
   void sendSample(std::vector<uint8_t>& out);
-  uint32_t deviceMicros(uint64_t t_since_boot_us) const {
-    return static_cast<uint32_t>(m_cfg.boot_t_us + t_since_boot_us);
+  void reboot(std::vector<uint8_t>& out);
+  // micros() as the firmware would read it: the first boot starts at boot_t_us, a reboot at 0.
+  uint32_t deviceMicros(uint64_t t_since_first_boot_us) const {
+    if (m_reset_done) return static_cast<uint32_t>(t_since_first_boot_us - m_cfg.reset_at_us);
+    return static_cast<uint32_t>(m_cfg.boot_t_us + t_since_first_boot_us);
   }
 
   VirtualDeviceConfig m_cfg;
@@ -87,6 +100,7 @@ class VirtualDevice {
   uint16_t m_seq = 0;
   bool m_tx_overflow_pending = false;
   bool m_first_sample_after_boot = true;
+  bool m_reset_done = false;
   uint64_t m_samples_streamed = 0;
   uint64_t m_frames_dropped = 0;
   uint16_t m_bad_commands = 0;
