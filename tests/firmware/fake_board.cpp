@@ -118,6 +118,8 @@ void txWrite(const uint8_t* data, size_t len) {
 
 int rxRead() {
   auto& b = fakeboard::board();
+  // Serial.read() is some 30 cycles: about 2 us of a pass of the loop goes on each call.
+  b.now_us += 2;
   if (b.rx.empty()) return -1;
   const int v = b.rx.front();
   b.rx.pop_front();
@@ -165,7 +167,13 @@ void watchdogKick() {
   fakeboard::board().watchdog_kicks++;
 }
 void reboot() {
-  fakeboard::board().rebooted = true;
+  // On the board this does not return: interrupts go off, so what is still in the TX ring
+  // never leaves, and the watchdog restarts the chip. The fake records the moment.
+  auto& b = fakeboard::board();
+  if (b.rebooted) return;
+  b.rebooted = true;
+  b.rebooted_at_us = b.now_us;
+  b.tx_ring_used_at_reboot = fakeboard::txRingUsed();
 }
 void setLed(bool on) {
   fakeboard::board().led = on;

@@ -7,10 +7,10 @@
 // hal::txRoom() — is at most 63; behind it the data register (UDR0) and the shift register
 // each hold one byte, filled first when the line is idle. One byte leaves every 10 bit times
 // (8N1) at the baud the firmware passed to hal::begin(), in fake device time (now_us, which
-// hal::hx711Shift() advances too). hal.h allows txWrite() at most txRoom() bytes; on the board
-// more makes Serial.write() spin until the ring has room — the firmware blocking on TX. The
-// fake makes any such write a test failure (ADD_FAILURE, and counted in tx_overruns), never a
-// silent wrap of txRoom().
+// hal::hx711Shift() and hal::rxRead() advance too: code takes time, as on the board). hal.h allows
+// txWrite() at most txRoom() bytes; on the board more makes Serial.write() spin until the ring has
+// room — the firmware blocking on TX. The fake makes any such write a test failure (ADD_FAILURE,
+// and counted in tx_overruns), never a silent wrap of txRoom().
 #pragma once
 
 #include <cstddef>
@@ -57,6 +57,8 @@ struct Board {
   bool watchdog_enabled = false;
   uint64_t watchdog_kicks = 0;
   bool rebooted = false;
+  uint64_t rebooted_at_us = 0;        // the first hal::reboot()
+  size_t tx_ring_used_at_reboot = 0;  // bytes a board would lose then (interrupts go off)
   bool led = false;
 };
 

@@ -330,6 +330,20 @@ TEST_F(FirmwareTest, StoresSettingsForTheNextBootAndRejectsBadValues) {
   EXPECT_EQ(after.settings().device_serial, serial);
 }
 
+TEST_F(FirmwareTest, RebootsOnlyOnceItsAckHasLeftTheUart) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(500000);
+  const uint64_t sent_us = board().now_us;
+  command(proto::kCmdReboot, 9);
+  run(50000, 50);
+  ASSERT_TRUE(board().rebooted);
+  EXPECT_GE(board().rebooted_at_us - sent_us, 20000u) << "PROTOCOL.md: ~20 ms after its ACK";
+  EXPECT_EQ(board().tx_ring_used_at_reboot, 0u) << "the ACK is on the wire, not lost in the ring";
+  ASSERT_NE(ackFor(9), nullptr);
+  EXPECT_EQ(ackFor(9)->result, proto::kAckOk);
+}
+
 TEST_F(FirmwareTest, SurvivesRandomBytesFromTheHostWithoutLosingASample) {
   boot();
   command(proto::kCmdStart, 1);

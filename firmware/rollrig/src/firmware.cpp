@@ -94,7 +94,11 @@ void Firmware::poll() {
     m_next_status_ms += config::kStatusPeriod_us / 1000UL;
     sendStatus();
   }
-  if (m_reboot_pending && static_cast<uint32_t>(now - m_reboot_at_us) >= kRebootDelay_us)
+  // Signed, as above: REBOOT arrives in pollRx(), after `now` was read, so right after the
+  // command `now - m_reboot_at_us` is a few microseconds below zero (unsigned, it wrapped, and
+  // the board restarted at once with the ACK still in the UART).
+  if (m_reboot_pending &&
+      static_cast<int32_t>(now - m_reboot_at_us) >= static_cast<int32_t>(kRebootDelay_us))
     hal::reboot();
 }
 
