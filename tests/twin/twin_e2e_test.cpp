@@ -90,7 +90,12 @@ Recording record(const RunningTwin& twin, double seconds) {
     return r;
   }
   io::Acquisition acq(std::move(port));
-  if (!acq.start(&err)) {
+  // The handshake's timeouts are wall-clock seconds, right for a board running in real time;
+  // the twin may run well below real time on a loaded machine, so give it all the time it needs.
+  io::HandshakeOptions patient;
+  patient.identify_timeout_ms = 120000;
+  patient.start_ack_timeout_ms = 60000;
+  if (!acq.start(&err, patient)) {
     r.error = err.message;
     return r;
   }
@@ -336,10 +341,12 @@ TEST(Twin, ABoardResetMidStreamIsDetectedAndRecordingContinues) {
   ASSERT_EQ(resetSeenCount(r.samples, &i_reset), 2u) << "the first sample of each boot";
   EXPECT_GT(r.samples.size() - i_reset, 80u) << "at least a second of samples after the reset";
   // The gap is estimated from the device's time since its new boot (a lower bound): boot, the
-  // host's new START and the first whole set take more than one sample period.
+  // host's new START and the first whole set take more than one sample period. How long the
+  // host takes to answer the boot INFO depends on the machine (the twin does not wait for it),
+  // so the upper bound only rules out a misread clock (a wrap or a phantom jump is minutes).
   const uint64_t gap_us = r.samples[i_reset].t_us - r.samples[i_reset - 1].t_us;
   EXPECT_GT(gap_us, 5000u) << "the reboot shows as a gap in session time";
-  EXPECT_LT(gap_us, 1000000u);
+  EXPECT_LT(gap_us, 10000000u);
 }
 
 TEST(Twin, AnSckStretchPowersAChipDownItRecoversAndIsFlaggedSettling) {
@@ -382,15 +389,19 @@ TEST(Twin, GarbageFromTheHostGetsNacksAndTheStreamNeverStops) {
       << "acks " << sink.acks.size() << " nacks " << sink.nacks() << " bytes "
       << host.decoder.stats().bytes << " bad " << host.decoder.stats().badFrames();
   const uint64_t lost_before = host.decoder.stats().frames_lost;
-  // Then ten seconds (device time) of a flood of commands, as fast as the port takes them; a
-  // tenth of their bytes are corrupted on the way in. Answers may slow down; the stream must not.
+  // Then ten seconds (device time) of a flood of commands: one per read of the port, and never
+  // fewer than 100 per device second however fast the twin runs; a tenth of their bytes are
+  // corrupted on the way in. Answers may slow down; the stream must not.
   const size_t first = sink.samples.size();
   const uint64_t flood_from_us = sink.samples.back().t_us;
   const uint64_t flood_to_us = flood_from_us + 10000000;
+  const double flood_from_s = t.deviceTimeS();
   int sent = 0;
   host.pumpUntil(
       [&] {
-        host.send(sent++ % 2 ? proto::kCmdPing : proto::kCmdIdentify);
+        do {
+          host.send(sent++ % 2 ? proto::kCmdPing : proto::kCmdIdentify);
+        } while (sent < 100 * (t.deviceTimeS() - flood_from_s));
         return sink.samples.back().t_us >= flood_to_us;
       },
       40);
@@ -404,7 +415,6 @@ TEST(Twin, GarbageFromTheHostGetsNacksAndTheStreamNeverStops) {
   }
   EXPECT_NEAR(static_cast<double>(in_flood), 800.0, 2.0) << "80 samples per device second";
   EXPECT_LT(longest_gap_us, 20000u) << "not one sample period missed";
-  EXPECT_GT(sent, 100) << "a flood, not a trickle";
   EXPECT_GT(sink.nacks(), 5u) << "corrupted commands are answered with NACKs";
   EXPECT_GT(sink.acks.size() - sink.nacks(), 5u);
   EXPECT_EQ(host.decoder.stats().frames_lost, lost_before);
@@ -482,7 +492,7 @@ TEST(Twin, AStalledLoopIsResetByTheWatchdogAndTheHostCarriesOnTheSession) {
   opt.faults.stall_at_s = 6;
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
-  const Recording r = record(t, 12);
+  const Recording r = record(t, 16);
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
   // The firmware's boot INFO after the reset names the watchdog; so does every STATUS.
@@ -506,9 +516,10 @@ TEST(Twin, AStalledLoopIsResetByTheWatchdogAndTheHostCarriesOnTheSession) {
   // The loop stalled at 6 s of device time; samples flowed until then.
   EXPECT_NEAR(before.t_us / 1e6, 6.0, 0.1);
   EXPECT_GT(r.samples.size() - i_reset, 80u * 4) << "seconds of samples after the reset";
+  // As for the reset fault: at least a period, and no misread clock.
   const uint64_t gap_us = r.samples[i_reset].t_us - before.t_us;
   EXPECT_GT(gap_us, 5000u) << "the reset shows as a gap in session time";
-  EXPECT_LT(gap_us, 2000000u);
+  EXPECT_LT(gap_us, 10000000u);
 }
 
 // [SECTION] The binaries, as a user runs them
