@@ -174,6 +174,7 @@ void reboot() {
   b.rebooted = true;
   b.rebooted_at_us = b.now_us;
   b.tx_ring_used_at_reboot = fakeboard::txRingUsed();
+  b.tx_size_at_reboot = b.tx.size();
 }
 void setLed(bool on) {
   fakeboard::board().led = on;

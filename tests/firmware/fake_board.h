@@ -59,6 +59,7 @@ struct Board {
   bool rebooted = false;
   uint64_t rebooted_at_us = 0;        // the first hal::reboot()
   size_t tx_ring_used_at_reboot = 0;  // bytes a board would lose then (interrupts go off)
+  size_t tx_size_at_reboot = 0;       // what had been written by then (tx.size())
   bool led = false;
 };
 

@@ -342,6 +342,24 @@ TEST_F(FirmwareTest, RebootsOnlyOnceItsAckHasLeftTheUart) {
   EXPECT_EQ(board().tx_ring_used_at_reboot, 0u) << "the ACK is on the wire, not lost in the ring";
   ASSERT_NE(ackFor(9), nullptr);
   EXPECT_EQ(ackFor(9)->result, proto::kAckOk);
+  // Nothing follows the ACK: a SAMPLE or STATUS written in the last moments would be cut off
+  // mid-frame when the board resets (its tail stranded in the TX ring).
+  struct Order : core::FrameSink {
+    std::string kinds;  // one letter per frame, in wire order
+    uint8_t last_ack_seq = 0;
+    void onSample(const core::Sample&) override { kinds += 'S'; }
+    void onStatus(const proto::StatusFrame&) override { kinds += 'T'; }
+    void onInfo(const proto::InfoFrame&) override { kinds += 'I'; }
+    void onAck(const proto::AckFrame& a) override {
+      kinds += 'A';
+      last_ack_seq = a.cmd_seq;
+    }
+  } order;
+  core::FrameDecoder d(order);
+  d.feed(board().tx.data(), board().tx_size_at_reboot);
+  ASSERT_FALSE(order.kinds.empty());
+  EXPECT_EQ(order.kinds.back(), 'A') << order.kinds.substr(order.kinds.size() - 8);
+  EXPECT_EQ(order.last_ack_seq, 9);
 }
 
 TEST_F(FirmwareTest, SurvivesRandomBytesFromTheHostWithoutLosingASample) {
