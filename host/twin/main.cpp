@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   faults->add_option("--fault-sck-stretch", stretch,
                      "N@T: HX711 N sees an SCK high > 60 us at T s");
   faults->add_option("--fault-reset-at", opt.faults.reset_at_s, "T: the board resets at T s");
+  faults->add_option("--fault-stall-at", opt.faults.stall_at_s,
+                     "T: the firmware's main loop hangs at T s (the watchdog resets the board)");
   faults->add_option("--fault-uart-drop", opt.faults.uart_drop_probability,
                      "P: device->host bytes lost");
   faults->add_option("--fault-uart-flip", opt.faults.uart_flip_probability,
@@ -88,10 +90,11 @@ int main(int argc, char** argv) {
         stderr,
         "rollrig-twin: %.1f s simulated in %.1f s (%.1fx); %llu HX711 reads, longest SCK high "
         "%.2f us, longest interrupts-off in a read %.2f us (any %.2f us); firmware dropped %u "
-        "frames; %llu samples sent\n",
+        "frames; %llu samples sent; %llu board resets\n",
         r.simulated_s, r.wall_s, r.speedup, static_cast<unsigned long long>(r.hx711_reads),
         r.max_sck_high_us, r.max_irq_off_in_read_us, r.max_irq_off_us, r.firmware_frames_dropped,
-        static_cast<unsigned long long>(r.samples_sent));
+        static_cast<unsigned long long>(r.samples_sent),
+        static_cast<unsigned long long>(r.board_resets));
   }
   return 0;
 }

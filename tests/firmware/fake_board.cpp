@@ -1,5 +1,7 @@
 #include "fake_board.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -10,6 +12,27 @@ namespace fakeboard {
 namespace {
 Board g_board;
 
+// 8N1: a start bit, eight data bits, a stop bit.
+constexpr uint64_t kBitsPerByte = 10;
+constexpr uint64_t kUsPerSecond = 1000000;
+
+// Brings the TX drain up to now_us: bytes leave one per 10 bit times at the configured baud.
+void drainUart() {
+  Board& b = g_board;
+  const uint64_t dt_us = b.now_us > b.tx_accounted_us ? b.now_us - b.tx_accounted_us : 0;
+  b.tx_accounted_us = b.now_us;
+  if (b.tx_in_flight == 0 || b.tx_stalled || b.baud == 0) {
+    if (b.tx_in_flight == 0) b.tx_bit_progress = 0;  // an idle line starts the next byte afresh
+    return;
+  }
+  b.tx_bit_progress += dt_us * b.baud;
+  const uint64_t per_byte = kBitsPerByte * kUsPerSecond;
+  const uint64_t done = std::min<uint64_t>(b.tx_bit_progress / per_byte, b.tx_in_flight);
+  b.tx_in_flight -= done;
+  b.tx_bit_progress -= done * per_byte;
+  if (b.tx_in_flight == 0) b.tx_bit_progress = 0;
+}
+
 void update() {
   Board& b = g_board;
   for (auto& c : b.hx) {
@@ -19,12 +42,7 @@ void update() {
       while (c.next_ready_us <= b.now_us) c.next_ready_us += c.period_us;
     }
   }
-  if (!b.tx_stalled && b.now_us > b.tx_drained_to_us) {
-    const uint64_t bytes = (b.now_us - b.tx_drained_to_us) / b.us_per_byte;
-    b.tx_queued -= std::min<uint64_t>(bytes, b.tx_queued);
-    b.tx_drained_to_us += bytes * b.us_per_byte;
-  }
-  if (b.tx_stalled) b.tx_drained_to_us = b.now_us;
+  drainUart();
 }
 }  // namespace
 
@@ -42,6 +60,12 @@ void reset() {
 void advance(uint64_t us) {
   g_board.now_us += us;
   update();
+}
+
+size_t txRingUsed() {
+  drainUart();
+  const Board& b = g_board;
+  return b.tx_in_flight > b.tx_hardware_bytes ? b.tx_in_flight - b.tx_hardware_bytes : 0;
 }
 
 void sendToDevice(const std::vector<uint8_t>& bytes) {
@@ -64,17 +88,38 @@ uint32_t micros() {
 
 size_t txRoom() {
   auto& b = fakeboard::board();
-  return b.tx_capacity - b.tx_queued;
+  const size_t used = fakeboard::txRingUsed();
+  return used < b.tx_ring_capacity ? b.tx_ring_capacity - used : 0;
 }
 
 void txWrite(const uint8_t* data, size_t len) {
   auto& b = fakeboard::board();
+  if (b.baud == 0) ADD_FAILURE() << "hal::txWrite() before hal::begin(): the UART is not on yet";
+  const size_t room = txRoom();
+  if (len > room) {
+    // On the board Serial.write() would now spin until the ring has room: the firmware blocks.
+    ++b.tx_overruns;
+    b.tx_overrun_bytes += len - room;
+    ADD_FAILURE() << "hal::txWrite() of " << len << " bytes with room for " << room
+                  << " (hal.h: at most txRoom()); on the board Serial.write() would block"
+                  << (b.tx_stalled ? " until the watchdog resets it" : "");
+    if (!b.tx_stalled && b.baud != 0) {
+      // Model the spin: time passes until the excess has left, so later timing stays honest.
+      const uint64_t per_byte = fakeboard::kBitsPerByte * fakeboard::kUsPerSecond;
+      const uint64_t bits_us = (len - room) * per_byte - b.tx_bit_progress;
+      fakeboard::advance((bits_us + b.baud - 1) / b.baud);
+    }
+  }
   b.tx.insert(b.tx.end(), data, data + len);
-  b.tx_queued += len;
+  b.tx_in_flight += len;
+  const size_t most = b.tx_ring_capacity + b.tx_hardware_bytes;
+  if (b.tx_in_flight > most) b.tx_in_flight = most;  // stalled: a board would hang right here
 }
 
 int rxRead() {
   auto& b = fakeboard::board();
+  // Serial.read() is some 30 cycles: about 2 us of a pass of the loop goes on each call.
+  b.now_us += 2;
   if (b.rx.empty()) return -1;
   const int v = b.rx.front();
   b.rx.pop_front();
@@ -122,7 +167,14 @@ void watchdogKick() {
   fakeboard::board().watchdog_kicks++;
 }
 void reboot() {
-  fakeboard::board().rebooted = true;
+  // On the board this does not return: interrupts go off, so what is still in the TX ring
+  // never leaves, and the watchdog restarts the chip. The fake records the moment.
+  auto& b = fakeboard::board();
+  if (b.rebooted) return;
+  b.rebooted = true;
+  b.rebooted_at_us = b.now_us;
+  b.tx_ring_used_at_reboot = fakeboard::txRingUsed();
+  b.tx_size_at_reboot = b.tx.size();
 }
 void setLed(bool on) {
   fakeboard::board().led = on;

@@ -2,11 +2,13 @@
 // encoder and the host decoder agree byte for byte, and the device behaves as PROTOCOL.md says.
 #include "firmware.h"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "fake_board.h"
+#include "hal.h"
 #include "rollrig/core/frame_decoder.h"
 
 using namespace rollrig;
@@ -328,6 +330,38 @@ TEST_F(FirmwareTest, StoresSettingsForTheNextBootAndRejectsBadValues) {
   EXPECT_EQ(after.settings().device_serial, serial);
 }
 
+TEST_F(FirmwareTest, RebootsOnlyOnceItsAckHasLeftTheUart) {
+  boot();
+  command(proto::kCmdStart, 1);
+  run(500000);
+  const uint64_t sent_us = board().now_us;
+  command(proto::kCmdReboot, 9);
+  run(50000, 50);
+  ASSERT_TRUE(board().rebooted);
+  EXPECT_GE(board().rebooted_at_us - sent_us, 20000u) << "PROTOCOL.md: ~20 ms after its ACK";
+  EXPECT_EQ(board().tx_ring_used_at_reboot, 0u) << "the ACK is on the wire, not lost in the ring";
+  ASSERT_NE(ackFor(9), nullptr);
+  EXPECT_EQ(ackFor(9)->result, proto::kAckOk);
+  // Nothing follows the ACK: a SAMPLE or STATUS written in the last moments would be cut off
+  // mid-frame when the board resets (its tail stranded in the TX ring).
+  struct Order : core::FrameSink {
+    std::string kinds;  // one letter per frame, in wire order
+    uint8_t last_ack_seq = 0;
+    void onSample(const core::Sample&) override { kinds += 'S'; }
+    void onStatus(const proto::StatusFrame&) override { kinds += 'T'; }
+    void onInfo(const proto::InfoFrame&) override { kinds += 'I'; }
+    void onAck(const proto::AckFrame& a) override {
+      kinds += 'A';
+      last_ack_seq = a.cmd_seq;
+    }
+  } order;
+  core::FrameDecoder d(order);
+  d.feed(board().tx.data(), board().tx_size_at_reboot);
+  ASSERT_FALSE(order.kinds.empty());
+  EXPECT_EQ(order.kinds.back(), 'A') << order.kinds.substr(order.kinds.size() - 8);
+  EXPECT_EQ(order.last_ack_seq, 9);
+}
+
 TEST_F(FirmwareTest, SurvivesRandomBytesFromTheHostWithoutLosingASample) {
   boot();
   command(proto::kCmdStart, 1);
@@ -343,4 +377,106 @@ TEST_F(FirmwareTest, SurvivesRandomBytesFromTheHostWithoutLosingASample) {
   EXPECT_NEAR(static_cast<double>(sink.samples.size() - before), 49 * 8.0, 3.0);
   EXPECT_EQ(decoder.stats().frames_lost, 0u);
   EXPECT_EQ(decoder.stats().badFrames(), 0u);
+}
+
+TEST_F(FirmwareTest, NeverWritesMoreThanTheUartHasRoomForWhenAnswersAndSamplesShareASlowLink) {
+  // 115200 baud, the slowest the firmware allows: 4 x 80 x 25 bytes is 17 % of the link, and a
+  // flood of IDENTIFY and GET_SETTINGS (an ACK plus a ~30-byte answer each) fills the rest. The
+  // fake fails the test on any write beyond txRoom() (the board would block in Serial.write()).
+  Settings s;
+  settingsDefaults(&s, 0x1234);
+  s.baud = 115200;
+  settingsEncode(s, board().eeprom + kSettingsAddress);
+  boot();
+  EXPECT_EQ(board().baud, 115200u);
+  command(proto::kCmdStart, 1);
+  run(1000000);
+  uint8_t seq = 2;
+  for (int burst = 0; burst < 10; ++burst) {
+    for (int i = 0; i < 20; ++i) {
+      command(proto::kCmdIdentify, seq++);
+      command(proto::kCmdGetSettings, seq++);
+    }
+    if (burst % 3 == 2) board().tx_stalled = true;  // and now and then nothing drains at all
+    run(150000, 20);
+    board().tx_stalled = false;
+    run(150000, 20);
+  }
+  run(3000000);
+  EXPECT_EQ(board().tx_overruns, 0u);
+  for (uint8_t q = 2; q < seq; ++q) {
+    ASSERT_NE(ackFor(q), nullptr) << "command " << int(q) << ": answers wait, never vanish";
+    EXPECT_EQ(ackFor(q)->result, proto::kAckOk);
+  }
+  EXPECT_EQ(sink.infos.size(), 1u + 200u);
+  EXPECT_EQ(sink.settings.size(), 200u);
+  EXPECT_GT(fw->framesDropped(), 0u) << "the stalls cost samples";
+  EXPECT_EQ(decoder.stats().frames_lost, fw->framesDropped()) << "and each one is a visible gap";
+  EXPECT_EQ(decoder.stats().badFrames(), 0u) << "whole frames only, never interleaved";
+}
+
+// [SECTION] The fake board's UART: the checks above are only as strict as these
+namespace {
+uint8_t g_bytes[128];
+
+// Fills the TX ring until txRoom() says 0, in writes the firmware would be allowed to make.
+void fillTheUart() {
+  while (hal::txRoom() > 0) hal::txWrite(g_bytes, hal::txRoom());
+}
+}  // namespace
+
+TEST(FakeBoardUart, AWriteBeyondTxRoomIsATestFailureNotASilentWrap) {
+  fakeboard::reset();
+  hal::begin(250000);
+  board().tx_stalled = true;
+  fillTheUart();
+  ASSERT_EQ(hal::txRoom(), 0u);
+  EXPECT_NONFATAL_FAILURE(hal::txWrite(g_bytes, 1), "would block");
+  EXPECT_EQ(board().tx_overruns, 1u);
+  EXPECT_EQ(board().tx_overrun_bytes, 1u);
+  EXPECT_EQ(hal::txRoom(), 0u) << "a full UART never reports room it does not have";
+  // The same with time running: the write is caught, and the fake spends the time the board's
+  // Serial.write() would have spun.
+  board().tx_stalled = false;
+  fillTheUart();
+  const uint64_t before_us = board().now_us;
+  EXPECT_NONFATAL_FAILURE(hal::txWrite(g_bytes, 41), "41 bytes with room for 0");
+  EXPECT_EQ(board().tx_overruns, 2u);
+  EXPECT_EQ(board().now_us - before_us, 41u * 40u) << "41 bytes at 40 us each";
+}
+
+TEST(FakeBoardUart, AWriteBeforeTheUartIsStartedIsATestFailure) {
+  fakeboard::reset();
+  EXPECT_NONFATAL_FAILURE(hal::txWrite(g_bytes, 1), "before hal::begin()");
+}
+
+TEST(FakeBoardUart, HoldsWhatTheArduinoCoreHoldsSixtyThreeInTheRingAndTwoInTheUart) {
+  fakeboard::reset();
+  hal::begin(250000);
+  EXPECT_EQ(hal::txRoom(), 63u) << "availableForWrite() of an idle 64-byte ring";
+  hal::txWrite(g_bytes, 25);  // two go straight to UDR0 and the shift register
+  EXPECT_EQ(hal::txRoom(), 63u - 23u);
+  hal::txWrite(g_bytes, 40);
+  EXPECT_EQ(hal::txRoom(), 0u);
+  EXPECT_EQ(fakeboard::txRingUsed(), 63u);
+}
+
+TEST(FakeBoardUart, DrainsOneByteEveryTenBitTimesAtTheBaudTheFirmwareChose) {
+  const struct {
+    uint32_t baud;
+    uint64_t us_for_ten_bytes;
+  } cases[] = {{115200, 869}, {250000, 400}, {500000, 200}, {1000000, 100}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.baud);
+    fakeboard::reset();
+    hal::begin(c.baud);
+    fillTheUart();
+    fakeboard::advance(c.us_for_ten_bytes - 1);
+    EXPECT_EQ(hal::txRoom(), 9u) << "the tenth byte is not out yet";
+    fakeboard::advance(1);
+    EXPECT_EQ(hal::txRoom(), 10u);
+    // Time spent shifting out an HX711 drains the UART too: it is device time.
+    hal::hx711Shift(0, 25);  // 75 us
+    EXPECT_EQ(hal::txRoom(), 10u + 75u * c.baud / 10u / 1000000u);
+  }
 }

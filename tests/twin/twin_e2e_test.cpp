@@ -1,10 +1,16 @@
 // End to end through the firmware twin: the real firmware ELF in simavr, simulated HX711s fed by
 // the body model, a pty, and the host's own transport, handshake and decoder. Each test runs the
 // twin flat out (--fast) on its own pty, so tests can run in parallel.
+//
+// The twin's speed depends on the machine and its load (from several times real time to well
+// below it), so every wait is on device time — the twin's simulated clock or the samples' own
+// t_us — or on completion. The wall clock only catches a hang (kPatience).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "protocol/protocol.h"
@@ -16,6 +22,9 @@ using namespace rollrig;
 using namespace std::chrono_literals;
 
 namespace {
+
+// Only a hung twin or host ever waits this long; a slow machine is not a hang.
+constexpr auto kPatience = 300s;
 
 // build/firmware/rollrig.elf, found from ROLLRIG_BIN (build/bin) as ctest sets it.
 std::string firmwareElf() {
@@ -42,6 +51,8 @@ class RunningTwin {
   bool ok() const { return m_ok; }
   const std::string& error() const { return m_error; }
   const std::string& pty() const { return m_twin.ptyPath(); }
+  // Device seconds since power-on: the clock the tests wait on.
+  double deviceTimeS() const { return m_twin.deviceTimeS(); }
 
  private:
   twin::Twin m_twin;
@@ -68,24 +79,31 @@ struct Recording {
   std::string error;
 };
 
-// Records `seconds` of device time (from the first sample) through the host's own stack.
-Recording record(const std::string& pty, double seconds) {
+// Records `seconds` of device time (from the first sample) through the host's own stack. Gives
+// up when the twin has simulated `seconds` plus a generous margin more than that without it.
+Recording record(const RunningTwin& twin, double seconds) {
   Recording r;
   io::IoError err;
-  auto port = io::openPort(pty, io::kDefaultBaud, &err);
+  auto port = io::openPort(twin.pty(), io::kDefaultBaud, &err);
   if (!port) {
     r.error = err.message;
     return r;
   }
   io::Acquisition acq(std::move(port));
-  if (!acq.start(&err)) {
+  // The handshake's timeouts are wall-clock seconds, right for a board running in real time;
+  // the twin may run well below real time on a loaded machine, so give it all the time it needs.
+  io::HandshakeOptions patient;
+  patient.identify_timeout_ms = 120000;
+  patient.start_ack_timeout_ms = 60000;
+  if (!acq.start(&err, patient)) {
     r.error = err.message;
     return r;
   }
   r.started = true;
   r.info = acq.info();
-  const auto give_up = std::chrono::steady_clock::now() + 300s;
-  while (std::chrono::steady_clock::now() < give_up) {
+  const double device_give_up_s = twin.deviceTimeS() + seconds + 30;
+  const auto hung = std::chrono::steady_clock::now() + kPatience;
+  while (twin.deviceTimeS() < device_give_up_s && std::chrono::steady_clock::now() < hung) {
     acq.take(r.samples, &r.snap);
     if (!r.samples.empty() && r.samples.back().t_us - r.samples.front().t_us >= seconds * 1e6)
       break;
@@ -95,6 +113,102 @@ Recording record(const std::string& pty, double seconds) {
   acq.stop();
   acq.take(r.samples, &r.snap);
   return r;
+}
+
+// A host speaking the protocol by hand over the twin's pty: commands out, every frame kept.
+class RawHost {
+ public:
+  struct Sink : core::FrameSink {
+    std::vector<core::Sample> samples;
+    std::vector<proto::InfoFrame> infos;
+    std::vector<proto::StatusFrame> statuses;
+    std::vector<proto::AckFrame> acks;
+    // How many samples had arrived when each INFO and ACK arrived: the order on the wire.
+    std::vector<size_t> samples_before_info, samples_before_ack;
+    void onSample(const core::Sample& s) override { samples.push_back(s); }
+    void onInfo(const proto::InfoFrame& f) override {
+      infos.push_back(f);
+      samples_before_info.push_back(samples.size());
+    }
+    void onStatus(const proto::StatusFrame& f) override { statuses.push_back(f); }
+    void onAck(const proto::AckFrame& a) override {
+      acks.push_back(a);
+      samples_before_ack.push_back(samples.size());
+    }
+    size_t nacks() const {
+      return static_cast<size_t>(std::count_if(
+          acks.begin(), acks.end(), [](const auto& a) { return a.result != proto::kAckOk; }));
+    }
+    const proto::AckFrame* ackFor(uint8_t seq, uint8_t type, size_t* index = nullptr) const {
+      for (size_t i = 0; i < acks.size(); ++i) {
+        if (acks[i].cmd_seq != seq || acks[i].cmd_type != type) continue;
+        if (index) *index = i;
+        return &acks[i];
+      }
+      return nullptr;
+    }
+  };
+
+  explicit RawHost(const RunningTwin& twin) : m_twin(twin) {
+    m_port = io::openPort(twin.pty(), io::kDefaultBaud, &m_err);
+  }
+  bool ok() const { return m_port != nullptr; }
+  const std::string& error() const { return m_err.message; }
+
+  uint8_t send(uint8_t type) {
+    proto::CommandFrame c{};
+    c.type = type;
+    c.seq = ++m_seq;
+    uint8_t wire[proto::kMaxWireFrame];
+    io::IoError e;
+    m_port->write(wire, proto::encodeCommand(c, wire, sizeof(wire)), &e);
+    return c.seq;
+  }
+  // Sends `type` if `period_s` of device time has passed since the last call that sent.
+  void sendEvery(double period_s, uint8_t type) {
+    if (m_twin.deviceTimeS() < m_next_send_s) return;
+    m_next_send_s = m_twin.deviceTimeS() + period_s;
+    send(type);
+  }
+  // Reads and decodes until done() holds, for at most `device_budget_s` of the twin's time.
+  bool pumpUntil(const std::function<bool()>& done, double device_budget_s) {
+    const double give_up_s = m_twin.deviceTimeS() + device_budget_s;
+    const auto hung = std::chrono::steady_clock::now() + kPatience;
+    m_next_send_s = 0;
+    while (!done()) {
+      if (m_twin.deviceTimeS() >= give_up_s || std::chrono::steady_clock::now() >= hung)
+        return false;
+      uint8_t buf[4096];
+      const long n = m_port->read(buf, sizeof(buf), 20, &m_err);
+      if (n > 0) decoder.feed(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  Sink sink;
+  core::FrameDecoder decoder{sink};
+
+ private:
+  const RunningTwin& m_twin;
+  io::IoError m_err;
+  std::unique_ptr<io::ByteStream> m_port;
+  uint8_t m_seq = 0;
+  double m_next_send_s = 0;
+};
+
+// Session time never runs backwards; counts the samples flagged RESET_SEEN.
+size_t resetSeenCount(const std::vector<core::Sample>& samples, size_t* last_index = nullptr) {
+  size_t n = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (i > 0) {
+      EXPECT_GT(samples[i].t_us, samples[i - 1].t_us) << "sample " << i;
+    }
+    if (samples[i].flags & proto::kFlagResetSeen) {
+      ++n;
+      if (last_index) *last_index = i;
+    }
+  }
+  return n;
 }
 
 // The twin's chips latch the body model's counts at each conversion: every channel of every
@@ -125,7 +239,7 @@ size_t countsNotFromTheModel(const std::vector<core::Sample>& samples,
 TEST(Twin, StreamsTheBodyModelThroughTheRealFirmwareWithoutLoss) {
   RunningTwin t(fastTwin(11));
   ASSERT_TRUE(t.ok()) << t.error();
-  const Recording r = record(t.pty(), 20);
+  const Recording r = record(t, 20);
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.info.magic, proto::kMagic);
@@ -164,7 +278,7 @@ TEST(Twin, FlagsADeadChipAndKeepsTheOtherThreeCellsAtEightyHertz) {
   opt.faults.dead_chip_at_s = 4;
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
-  const Recording r = record(t.pty(), 10);
+  const Recording r = record(t, 10);
   t.finish();
   ASSERT_TRUE(r.started) << r.error;
   ASSERT_GT(r.samples.size(), 700u);
@@ -193,7 +307,7 @@ TEST(Twin, CorruptedBytesCostOnlyTheFramesTheyHitAndAreNeverAccepted) {
   opt.faults.uart_drop_probability = 2e-4;
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
-  const Recording r = record(t.pty(), 15);
+  const Recording r = record(t, 15);
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
   ASSERT_GT(rep.uart_bytes_flipped + rep.uart_bytes_dropped, 10u);
@@ -213,28 +327,26 @@ TEST(Twin, ABoardResetMidStreamIsDetectedAndRecordingContinues) {
   opt.faults.reset_at_s = 6;
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
-  const Recording r = record(t.pty(), 9);
+  const Recording r = record(t, 9);
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(rep.board_resets, 1u);
+  EXPECT_EQ(rep.boot_reset_causes,
+            (std::vector<uint8_t>{proto::kResetPowerOn, proto::kResetExternal}));
+  ASSERT_TRUE(r.snap.last_status.has_value());
+  EXPECT_EQ(r.snap.last_status->reset_cause, proto::kResetExternal);
   EXPECT_GE(r.snap.stats.device_resets, 1u);
   EXPECT_GE(r.snap.restarts, 1u) << "the host started the stream again";
-  size_t reset_seen = 0;
   size_t i_reset = 0;
-  for (size_t i = 1; i < r.samples.size(); ++i) {
-    ASSERT_GT(r.samples[i].t_us, r.samples[i - 1].t_us) << "session time never runs backwards";
-    if (r.samples[i].flags & proto::kFlagResetSeen) {
-      ++reset_seen;
-      i_reset = i;
-    }
-  }
-  ASSERT_EQ(reset_seen, 1u);
+  ASSERT_EQ(resetSeenCount(r.samples, &i_reset), 2u) << "the first sample of each boot";
   EXPECT_GT(r.samples.size() - i_reset, 80u) << "at least a second of samples after the reset";
   // The gap is estimated from the device's time since its new boot (a lower bound): boot, the
-  // host's new START and the first whole set take more than one sample period.
+  // host's new START and the first whole set take more than one sample period. How long the
+  // host takes to answer the boot INFO depends on the machine (the twin does not wait for it),
+  // so the upper bound only rules out a misread clock (a wrap or a phantom jump is minutes).
   const uint64_t gap_us = r.samples[i_reset].t_us - r.samples[i_reset - 1].t_us;
   EXPECT_GT(gap_us, 5000u) << "the reboot shows as a gap in session time";
-  EXPECT_LT(gap_us, 1000000u);
+  EXPECT_LT(gap_us, 10000000u);
 }
 
 TEST(Twin, AnSckStretchPowersAChipDownItRecoversAndIsFlaggedSettling) {
@@ -243,7 +355,7 @@ TEST(Twin, AnSckStretchPowersAChipDownItRecoversAndIsFlaggedSettling) {
   opt.faults.sck_stretch_at_s = 4;
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
-  const Recording r = record(t.pty(), 8);
+  const Recording r = record(t, 8);
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(rep.hx711_power_downs, 1u);
@@ -264,57 +376,150 @@ TEST(Twin, GarbageFromTheHostGetsNacksAndTheStreamNeverStops) {
   opt.faults.host_corrupt_probability = 0.1;
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
-  io::IoError err;
-  auto port = io::openPort(t.pty(), io::kDefaultBaud, &err);
-  ASSERT_TRUE(port) << err.message;
-  struct Sink : core::FrameSink {
-    uint64_t samples = 0, nacks = 0, acks_ok = 0;
-    void onSample(const core::Sample&) override { ++samples; }
-    void onAck(const proto::AckFrame& a) override {
-      (a.result == proto::kAckOk ? acks_ok : nacks)++;
-    }
-  } sink;
-  core::FrameDecoder dec(sink);
-  uint8_t buf[4096];
-  uint8_t seq = 0;
-  auto send = [&](uint8_t type) {
-    proto::CommandFrame c{};
-    c.type = type;
-    c.seq = ++seq;
-    uint8_t wire[proto::kMaxWireFrame];
-    io::IoError e;
-    port->write(wire, proto::encodeCommand(c, wire, sizeof(wire)), &e);
-  };
+  RawHost host(t);
+  ASSERT_TRUE(host.ok()) << host.error();
+  const auto& sink = host.sink;
   // START until samples flow (some STARTs get corrupted on the way).
-  const auto give_up = std::chrono::steady_clock::now() + 20s;
-  auto next_start = std::chrono::steady_clock::now();
-  while (sink.samples < 10 && std::chrono::steady_clock::now() < give_up) {
-    if (std::chrono::steady_clock::now() >= next_start) {
-      next_start += 100ms;
-      send(proto::kCmdStart);
-    }
-    const long n = port->read(buf, sizeof(buf), 100, &err);
-    if (n > 0) dec.feed(buf, static_cast<size_t>(n));
-  }
-  ASSERT_GE(sink.samples, 10u) << "acks " << sink.acks_ok << " nacks " << sink.nacks << " bytes "
-                               << dec.stats().bytes << " bad " << dec.stats().badFrames();
-  const uint64_t lost_before = dec.stats().frames_lost;
-  // Then a flood of commands, as fast as the port takes them; a tenth of their bytes are
+  ASSERT_TRUE(host.pumpUntil(
+      [&] {
+        host.sendEvery(0.1, proto::kCmdStart);
+        return sink.samples.size() >= 10;
+      },
+      20))
+      << "acks " << sink.acks.size() << " nacks " << sink.nacks() << " bytes "
+      << host.decoder.stats().bytes << " bad " << host.decoder.stats().badFrames();
+  const uint64_t lost_before = host.decoder.stats().frames_lost;
+  // Then ten seconds (device time) of a flood of commands: one per read of the port, and never
+  // fewer than 100 per device second however fast the twin runs; a tenth of their bytes are
   // corrupted on the way in. Answers may slow down; the stream must not.
-  const uint64_t start_samples = sink.samples;
+  const size_t first = sink.samples.size();
+  const uint64_t flood_from_us = sink.samples.back().t_us;
+  const uint64_t flood_to_us = flood_from_us + 10000000;
+  const double flood_from_s = t.deviceTimeS();
   int sent = 0;
-  while (sink.samples - start_samples < 800 && std::chrono::steady_clock::now() < give_up) {
-    send(sent % 2 ? proto::kCmdPing : proto::kCmdIdentify);
-    ++sent;
-    const long n = port->read(buf, sizeof(buf), 20, &err);
-    if (n > 0) dec.feed(buf, static_cast<size_t>(n));
-  }
+  host.pumpUntil(
+      [&] {
+        do {
+          host.send(sent++ % 2 ? proto::kCmdPing : proto::kCmdIdentify);
+        } while (sent < 100 * (t.deviceTimeS() - flood_from_s));
+        return sink.samples.back().t_us >= flood_to_us;
+      },
+      40);
   t.finish();
-  EXPECT_GE(sink.samples - start_samples, 800u) << "the stream never stopped";
-  EXPECT_GT(sink.nacks, 5u) << "corrupted commands are answered with NACKs";
-  EXPECT_GT(sink.acks_ok, 5u);
-  EXPECT_EQ(dec.stats().frames_lost, lost_before);
-  EXPECT_EQ(dec.stats().badFrames(), 0u);
+  ASSERT_GE(sink.samples.back().t_us, flood_to_us) << "the stream stopped";
+  size_t in_flood = 0;
+  uint64_t longest_gap_us = 0;
+  for (size_t i = first; i < sink.samples.size() && sink.samples[i].t_us <= flood_to_us; ++i) {
+    ++in_flood;
+    longest_gap_us = std::max(longest_gap_us, sink.samples[i].t_us - sink.samples[i - 1].t_us);
+  }
+  EXPECT_NEAR(static_cast<double>(in_flood), 800.0, 2.0) << "80 samples per device second";
+  EXPECT_LT(longest_gap_us, 20000u) << "not one sample period missed";
+  EXPECT_GT(sink.nacks(), 5u) << "corrupted commands are answered with NACKs";
+  EXPECT_GT(sink.acks.size() - sink.nacks(), 5u);
+  EXPECT_EQ(host.decoder.stats().frames_lost, lost_before);
+  EXPECT_EQ(host.decoder.stats().badFrames(), 0u);
+}
+
+TEST(Twin, RebootRestartsTheDeviceAndItsInfoSaysTheRestartWasRequested) {
+  RunningTwin t(fastTwin(17));
+  ASSERT_TRUE(t.ok()) << t.error();
+  RawHost host(t);
+  ASSERT_TRUE(host.ok()) << host.error();
+  const auto& sink = host.sink;
+  ASSERT_TRUE(host.pumpUntil(
+      [&] {
+        host.sendEvery(0.25, proto::kCmdIdentify);
+        return !sink.infos.empty();
+      },
+      5));
+  EXPECT_EQ(sink.infos[0].reset_cause, proto::kResetPowerOn);
+  ASSERT_TRUE(host.pumpUntil(
+      [&] {
+        host.sendEvery(0.25, proto::kCmdStart);
+        return sink.samples.size() >= 160;
+      },
+      10))
+      << "samples " << sink.samples.size() << " acks " << sink.acks.size() << " infos "
+      << sink.infos.size() << " statuses " << sink.statuses.size() << " t " << t.deviceTimeS()
+      << " bad " << host.decoder.stats().badFrames();
+  const size_t infos_before = sink.infos.size();
+  const size_t samples_before = sink.samples.size();
+  const uint8_t reboot = host.send(proto::kCmdReboot);
+  // ACK, then a new boot whose INFO says why; the device no longer streams (STATUS says so).
+  size_t boot_info = 0;
+  auto rebooted = [&] {
+    for (boot_info = infos_before; boot_info < sink.infos.size(); ++boot_info)
+      if (sink.infos[boot_info].reset_cause != proto::kResetPowerOn) return true;
+    return false;
+  };
+  ASSERT_TRUE(
+      host.pumpUntil([&] { return sink.ackFor(reboot, proto::kCmdReboot) && rebooted(); }, 5))
+      << "infos " << sink.infos.size() << " acks " << sink.acks.size();
+  size_t reboot_ack = 0;
+  EXPECT_EQ(sink.ackFor(reboot, proto::kCmdReboot, &reboot_ack)->result, proto::kAckOk);
+  EXPECT_EQ(sink.infos[boot_info].reset_cause, proto::kResetRequested);
+  const size_t samples_at_boot = sink.samples_before_info[boot_info];
+  EXPECT_EQ(samples_at_boot, sink.samples_before_ack[reboot_ack])
+      << "the ACK is the last frame before the restart: nothing is cut off by the reset";
+  const size_t statuses_before = sink.statuses.size();
+  ASSERT_TRUE(host.pumpUntil([&] { return sink.statuses.size() > statuses_before; }, 3));
+  EXPECT_EQ(sink.statuses.back().reset_cause, proto::kResetRequested);
+  EXPECT_EQ(sink.statuses.back().streaming, 0) << "a restarted device waits for START";
+  EXPECT_EQ(sink.samples.size(), samples_at_boot) << "nothing streams until START";
+  // START again: the session continues.
+  ASSERT_TRUE(host.pumpUntil(
+      [&] {
+        host.sendEvery(0.25, proto::kCmdStart);
+        return sink.samples.size() >= samples_before + 160;
+      },
+      10));
+  const twin::TwinReport rep = t.finish();
+  EXPECT_EQ(rep.board_resets, 1u);
+  EXPECT_EQ(rep.boot_reset_causes,
+            (std::vector<uint8_t>{proto::kResetPowerOn, proto::kResetRequested}));
+  const auto& st = host.decoder.stats();
+  EXPECT_EQ(st.device_resets, 1u);
+  EXPECT_EQ(st.frames_lost, 0u);
+  EXPECT_EQ(st.badFrames(), 0u);
+  size_t last_reset = 0;
+  EXPECT_EQ(resetSeenCount(sink.samples, &last_reset), 2u) << "the first sample of each boot";
+  EXPECT_GE(last_reset, samples_before);
+}
+
+TEST(Twin, AStalledLoopIsResetByTheWatchdogAndTheHostCarriesOnTheSession) {
+  auto opt = fastTwin(18);
+  opt.faults.stall_at_s = 6;
+  RunningTwin t(opt);
+  ASSERT_TRUE(t.ok()) << t.error();
+  const Recording r = record(t, 16);
+  const twin::TwinReport rep = t.finish();
+  ASSERT_TRUE(r.started) << r.error;
+  // The firmware's boot INFO after the reset names the watchdog; so does every STATUS.
+  EXPECT_EQ(rep.board_resets, 1u);
+  EXPECT_EQ(rep.boot_reset_causes,
+            (std::vector<uint8_t>{proto::kResetPowerOn, proto::kResetWatchdog}));
+  ASSERT_TRUE(r.snap.last_status.has_value());
+  EXPECT_EQ(r.snap.last_status->reset_cause, proto::kResetWatchdog);
+  EXPECT_EQ(r.snap.last_status->streaming, 1) << "the host started the stream again";
+  EXPECT_GE(r.snap.restarts, 1u);
+  // The host's session continues: time monotonic, the reset counted, no phantom losses (the
+  // stalled firmware sent nothing, so nothing was lost).
+  EXPECT_EQ(r.snap.stats.device_resets, 1u);
+  EXPECT_EQ(r.snap.stats.frames_lost, 0u);
+  EXPECT_EQ(r.snap.stats.out_of_order, 0u);
+  EXPECT_EQ(r.snap.stats.time_wraps, 0u);
+  size_t i_reset = 0;
+  ASSERT_EQ(resetSeenCount(r.samples, &i_reset), 2u) << "the first sample of each boot";
+  ASSERT_GT(i_reset, 0u);
+  const auto& before = r.samples[i_reset - 1];
+  // The loop stalled at 6 s of device time; samples flowed until then.
+  EXPECT_NEAR(before.t_us / 1e6, 6.0, 0.1);
+  EXPECT_GT(r.samples.size() - i_reset, 80u * 4) << "seconds of samples after the reset";
+  // As for the reset fault: at least a period, and no misread clock.
+  const uint64_t gap_us = r.samples[i_reset].t_us - before.t_us;
+  EXPECT_GT(gap_us, 5000u) << "the reset shows as a gap in session time";
+  EXPECT_LT(gap_us, 10000000u);
 }
 
 // [SECTION] The binaries, as a user runs them

@@ -90,11 +90,16 @@ void Firmware::poll() {
   if (m_set_open &&
       static_cast<int32_t>(now - m_set_start_us) >= static_cast<int32_t>(config::kSetTimeout_us))
     emitSet(now);
-  if (static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0) {
+  if (!m_reboot_pending && static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0) {
     m_next_status_ms += config::kStatusPeriod_us / 1000UL;
     sendStatus();
   }
-  if (m_reboot_pending && static_cast<uint32_t>(now - m_reboot_at_us) >= kRebootDelay_us)
+  // Signed, as above: REBOOT arrives in pollRx(), after `now` was read, so right after the
+  // command `now - m_reboot_at_us` is a few microseconds below zero (unsigned, it wrapped, and
+  // the board restarted at once with the ACK still in the UART). The ACK is the last frame sent
+  // (nothing is queued after it), so by then the UART has sent everything, whole frames only.
+  if (m_reboot_pending && m_pending_len == 0 &&
+      static_cast<int32_t>(now - m_reboot_at_us) >= static_cast<int32_t>(kRebootDelay_us))
     hal::reboot();
 }
 
@@ -103,7 +108,8 @@ void Firmware::pollRx() {
   for (uint8_t i = 0; i < kRxBytesPerPoll; ++i) {
     // While an answer waits for TX room, leave further commands in the UART's RX buffer so
     // back-to-back commands all get their answers (the host sees the delay, never a loss).
-    if (m_pending_len != 0) return;
+    // After REBOOT nothing more is read: the reset takes what is left.
+    if (m_pending_len != 0 || m_reboot_pending) return;
     const int b = hal::rxRead();
     if (b < 0) return;
     switch (m_rx.push(static_cast<uint8_t>(b))) {
@@ -186,6 +192,10 @@ void Firmware::handleCommand(const proto::CommandFrame& c) {
     }
     case proto::kCmdReboot:
       sendAck(c.seq, c.type, proto::kAckOk);
+      // From here on nothing more is queued (no SAMPLE, STATUS or answer), so no frame can be
+      // cut off by the reset.
+      m_streaming = false;
+      m_set_open = false;
       m_reboot_pending = true;
       m_reboot_at_us = hal::micros();
       break;

@@ -22,8 +22,11 @@ const uint16_t kMarkerWatchdog = 0xD06E;
 const uint16_t kMarkerReboot = 0xB007;
 }  // namespace
 
+// volatile: the marker is written just before the CPU spins into a reset (reboot()) or returns
+// from an ISR; nothing in this run reads it again, so without volatile the compiler (with LTO)
+// dropped reboot()'s store and a REBOOT was reported as an external reset.
 uint8_t g_rollrig_mcusr __attribute__((section(".noinit")));
-uint16_t g_rollrig_marker __attribute__((section(".noinit")));
+volatile uint16_t g_rollrig_marker __attribute__((section(".noinit")));
 uint16_t g_rollrig_boot_marker __attribute__((section(".noinit")));
 
 extern "C" void rollrigCaptureResetCause(void) __attribute__((naked, used, section(".init3")));

@@ -39,6 +39,7 @@ constexpr uint32_t kPowerDownHigh_us = 60;        // SCK high longer than this p
 constexpr uint32_t kSettling_us = 50000;          // first data after power-up/reset
 constexpr uint32_t kServicePeriod_us = 100;       // pty bridge and bookkeeping
 constexpr size_t kMaxQueuedToHost = 1 << 16;      // beyond this, fast mode waits for the host
+constexpr uint16_t kRjmpToItself = 0xCFFF;        // `rjmp .-2`: the stall fault's spin
 
 // Arduino Uno digital pin -> AVR port letter and bit.
 void arduinoPin(uint8_t pin, char* port, uint8_t* bit) {
@@ -93,6 +94,14 @@ struct SimHx711 {
 };
 
 struct Twin::Impl {
+  // simavr calls every registered I/O module's reset() on each AVR reset — the watchdog's and
+  // REBOOT's happen inside avr_run() — and clears all cycle timers first: this module is how the
+  // twin learns of a reset and re-arms its own timers.
+  struct ResetHook {
+    avr_io_t io{};  // first member: simavr hands back this pointer
+    Impl* self = nullptr;
+  };
+
   TwinOptions opt;
   sim::BodyModel body;
   sim::ModelSample current{};
@@ -108,9 +117,13 @@ struct Twin::Impl {
   std::deque<uint8_t> to_device;
   std::mt19937_64 fault_rng;
   std::atomic<bool> stop{false};
+  std::atomic<uint64_t> device_cycles{0};  // now(), published for deviceTimeS()
   TwinReport report;
-  uint64_t cycle_base = 0;  // simulated cycles before the last board reset
+  ResetHook reset_hook;
+  bool expect_boot_info = true;  // the next INFO is the firmware's boot INFO
   bool reset_done = false;
+  bool stall_pending = false;  // the stall fault is due: enter it at the next main-loop instruction
+  bool stall_done = false;
   bool dead_applied = false;
   bool stretch_armed = false;
   // interrupts-off tracking
@@ -121,7 +134,13 @@ struct Twin::Impl {
   // the firmware's own output, decoded for the report
   struct OwnSink : core::FrameSink {
     TwinReport* r = nullptr;
+    bool* expect_boot_info = nullptr;
     void onSample(const core::Sample&) override { ++r->samples_sent; }
+    void onInfo(const proto::InfoFrame& f) override {
+      if (!*expect_boot_info) return;  // an answer to IDENTIFY
+      *expect_boot_info = false;
+      r->boot_reset_causes.push_back(f.reset_cause);
+    }
     void onStatus(const proto::StatusFrame& s) override {
       r->firmware_frames_dropped = s.frames_dropped;
       r->firmware_hx711_timeouts = s.hx711_timeouts;
@@ -131,10 +150,12 @@ struct Twin::Impl {
 
   explicit Impl(TwinOptions o) : opt(std::move(o)), body(opt.body), fault_rng(opt.faults.seed) {
     own_sink.r = &report;
+    own_sink.expect_boot_info = &expect_boot_info;
     own_decoder = std::make_unique<core::FrameDecoder>(own_sink);
   }
 
-  uint64_t now() const { return cycle_base + avr->cycle; }
+  // simavr's cycle counter runs on across resets (avr_reset() leaves it alone).
+  uint64_t now() const { return avr->cycle; }
   uint64_t usToCycles(double us) const { return static_cast<uint64_t>(us * kCpuHz / 1e6); }
   double nowS() const { return now() / static_cast<double>(kCpuHz); }
 
@@ -298,8 +319,7 @@ struct Twin::Impl {
     }
     (void)avr;
     // Re-check at the next due time (a power-up may have moved it later).
-    const uint64_t due = c->next_conversion - self->cycle_base;
-    return std::max<avr_cycle_count_t>(due, when + 1);
+    return std::max<avr_cycle_count_t>(c->next_conversion, when + 1);
   }
 
   void registerTimers() {
@@ -325,6 +345,27 @@ struct Twin::Impl {
       stretch_armed = true;
       hx[f.sck_stretch_chip].stretch_pending = true;
     }
+    if (!stall_done && f.stall_at_s >= 0 && t >= f.stall_at_s) {
+      stall_done = true;
+      stall_pending = true;
+    }
+  }
+
+  // The stall fault: send the CPU to an `rjmp` to itself in the last word of flash (erased on a
+  // board without a bootloader; the ELF must not reach it). Interrupts keep running — an ISR
+  // returns into the spin — so the watchdog's interrupt marks the stall and its second timeout
+  // resets the board, exactly as for a loop hung in the firmware. Entered only between
+  // instructions of the main loop (I flag set: no ISR is running), never inside an ISR.
+  bool enterStall(std::string* error) {
+    const uint32_t spin = avr->flashend - 1;  // the last 16-bit word
+    if (fw.flashbase + fw.flashsize > spin) {
+      *error = "the firmware fills the flash up to its last word; the stall fault needs it free";
+      return false;
+    }
+    avr->flash[spin] = kRjmpToItself & 0xFF;
+    avr->flash[spin + 1] = kRjmpToItself >> 8;
+    avr->pc = spin;
+    return true;
   }
 
   // [SECTION] Setup and run
@@ -376,6 +417,10 @@ struct Twin::Impl {
       c.next_conversion = usToCycles(kSettling_us + (phase_rng() % kConversionPeriod_us));
     }
     registerTimers();
+    reset_hook.self = this;
+    reset_hook.io.kind = "rollrig-twin";
+    reset_hook.io.reset = &Impl::onAvrReset;
+    avr_register_io(avr, &reset_hook.io);
 
     // The pty: the host opens the slave like any serial port; we keep a slave fd open so the
     // master never sees a hang-up between host sessions.
@@ -402,17 +447,30 @@ struct Twin::Impl {
     return true;
   }
 
+  // The reset fault: the reset pin pulled (as when a host opens the port of an Uno).
   void boardReset() {
-    cycle_base += avr->cycle;
-    avr_reset(avr);
+    avr_reset(avr);  // onAvrReset() re-arms the twin
+    avr_regbit_set(avr, avr->reset_flags.extrf);
+  }
+
+  // Every AVR reset after power-on, whatever caused it.
+  static void onAvrReset(avr_io_t* io) {
+    Impl* self = reinterpret_cast<ResetHook*>(io)->self;
+    self->afterReset();
+  }
+  void afterReset() {
     ++report.board_resets;
     for (auto& c : hx) {
       // The HX711s keep their own power; only the AVR restarts.
       if (c.next_conversion < now()) c.next_conversion = now() + 1;
       c.sck_high = false;
+      c.read_start_cycle = now();  // a read cut by the reset is not a slow read
     }
-    registerTimers();
+    registerTimers();  // avr_reset() cleared every cycle timer
     boot_cycle = now();
+    uart_xoff = false;  // the UART's receive FIFO is empty again
+    stall_pending = false;
+    expect_boot_info = true;
   }
 
   TwinReport run() {
@@ -427,6 +485,14 @@ struct Twin::Impl {
         std::fprintf(stderr, "rollrig-twin: the simulated AVR %s at %.3f s\n",
                      state == cpu_Crashed ? "crashed" : "stopped", nowS());
         break;
+      }
+      if (stall_pending && avr->sreg[S_I] && avr->state == cpu_Running) {
+        stall_pending = false;
+        std::string error;
+        if (!enterStall(&error)) {
+          std::fprintf(stderr, "rollrig-twin: %s\n", error.c_str());
+          break;
+        }
       }
       // Interrupts-off windows: the I flag as the firmware sees it, instruction by instruction.
       const bool off = avr->sreg[S_I] == 0;
@@ -449,6 +515,7 @@ struct Twin::Impl {
       const uint64_t t = now();
       if (t >= next_pace) {
         next_pace = t + usToCycles(1000);
+        device_cycles.store(t, std::memory_order_relaxed);
         if (t >= end_cycle) break;
         if (!reset_done && opt.faults.reset_at_s >= 0 && nowS() >= opt.faults.reset_at_s) {
           reset_done = true;
@@ -473,6 +540,7 @@ struct Twin::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     report.simulated_s = nowS();
+    device_cycles.store(now(), std::memory_order_relaxed);
     report.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     report.speedup = report.wall_s > 0 ? report.simulated_s / report.wall_s : 0;
     return report;
@@ -500,6 +568,9 @@ TwinReport Twin::run() {
 void Twin::stop() {
   m_impl->stop.store(true);
 }
+double Twin::deviceTimeS() const {
+  return m_impl->device_cycles.load(std::memory_order_relaxed) / static_cast<double>(kCpuHz);
+}
 const sim::BodyModel& Twin::body() const {
   return m_impl->body;
 }
@@ -516,7 +587,10 @@ std::string reportJson(const TwinReport& r) {
     << ",\"uart_bytes_flipped\":" << r.uart_bytes_flipped << ",\"samples_sent\":" << r.samples_sent
     << ",\"firmware_frames_dropped\":" << r.firmware_frames_dropped
     << ",\"firmware_hx711_timeouts\":" << r.firmware_hx711_timeouts
-    << ",\"board_resets\":" << r.board_resets << "}";
+    << ",\"board_resets\":" << r.board_resets << ",\"boot_reset_causes\":[";
+  for (size_t i = 0; i < r.boot_reset_causes.size(); ++i)
+    o << (i ? "," : "") << static_cast<int>(r.boot_reset_causes[i]);
+  o << "]}";
   return o.str();
 }
 

@@ -6,7 +6,8 @@
 //
 // Threads: start() creates the pty and loads the firmware; run() simulates on the calling thread
 // until the duration (device time) is reached or stop() is called from any thread. All
-// simulation state is touched by the run() thread only; report() is safe after run() returns.
+// simulation state is touched by the run() thread only; stop() and deviceTimeS() may be called
+// from any thread.
 #pragma once
 
 #include <atomic>
@@ -21,13 +22,18 @@ namespace rollrig::twin {
 
 // Fault injection. Times are device (simulated) seconds since boot; a negative time means off.
 struct Faults {
-  int dead_chip = -1;                // this HX711 stops answering (DOUT stays high) ...
-  double dead_chip_at_s = -1;        // ... from this time on
-  int sck_stretch_chip = -1;         // this HX711 sees one SCK high > 60 us (powers down, resets)
-  double sck_stretch_at_s = -1;      //   at its first read after this time
-  double reset_at_s = -1;            // the board resets (as when a port is re-opened)
-  double uart_drop_probability = 0;  // device->host bytes lost
-  double uart_flip_probability = 0;  // device->host bytes XOR-ed with a random non-zero value
+  int dead_chip = -1;            // this HX711 stops answering (DOUT stays high) ...
+  double dead_chip_at_s = -1;    // ... from this time on
+  int sck_stretch_chip = -1;     // this HX711 sees one SCK high > 60 us (powers down, resets)
+  double sck_stretch_at_s = -1;  //   at its first read after this time
+  double reset_at_s = -1;        // the board resets (as when a port is re-opened)
+  // The firmware's main loop stalls at this time: the CPU spins in place with interrupts still
+  // running, as a hung loop does, until the watchdog resets the board (~0.5 s later). The
+  // firmware's loop has nothing outside the CPU it could wait on (poll() never waits), so the
+  // twin holds the CPU itself rather than needing a stall command in the firmware.
+  double stall_at_s = -1;
+  double uart_drop_probability = 0;     // device->host bytes lost
+  double uart_flip_probability = 0;     // device->host bytes XOR-ed with a random non-zero value
   double host_corrupt_probability = 0;  // host->device bytes XOR-ed
   uint64_t seed = 1234;
 };
@@ -59,7 +65,9 @@ struct TwinReport {
   uint64_t samples_sent = 0;             // SAMPLE frames the firmware sent (decoded at the UART)
   uint32_t firmware_frames_dropped = 0;  // from the firmware's last STATUS
   uint16_t firmware_hx711_timeouts = 0;
-  uint64_t board_resets = 0;
+  uint64_t board_resets = 0;  // AVR resets after power-on: injected, watchdog, REBOOT
+  // proto::ResetCause of each boot as the firmware announced it in its boot INFO, power-on first.
+  std::vector<uint8_t> boot_reset_causes;
 };
 
 class Twin {
@@ -77,6 +85,9 @@ class Twin {
   // Simulates until the duration or stop(). Returns the report.
   TwinReport run();
   void stop();
+  // Device (simulated) seconds since power-on, updated every simulated millisecond. Safe from any
+  // thread: tests wait on this, never on the wall clock.
+  double deviceTimeS() const;
 
   const sim::BodyModel& body() const;
 
