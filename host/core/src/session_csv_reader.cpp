@@ -215,18 +215,21 @@ size_t CsvRowCounts::skippedTotal() const {
   return n;
 }
 
+std::string CsvRowCounts::describeReasons() const {
+  std::string out;
+  for (size_t r = 0; r < kSkippedRowKinds; ++r) {
+    if (!skipped[r]) continue;
+    out += (out.empty() ? "" : ", ") + std::to_string(skipped[r]) + " " +
+           skippedRowDescription(static_cast<SkippedRow>(r));
+  }
+  return out;
+}
+
 std::string CsvRowCounts::describeSkipped() const {
   const size_t total = skippedTotal();
   if (total == 0) return "";
-  std::string out = std::to_string(total) + (total == 1 ? " row" : " rows") + " skipped:";
-  bool first = true;
-  for (size_t r = 0; r < kSkippedRowKinds; ++r) {
-    if (!skipped[r]) continue;
-    out += (first ? " " : ", ") + std::to_string(skipped[r]) + " " +
-           skippedRowDescription(static_cast<SkippedRow>(r));
-    first = false;
-  }
-  return out;
+  return std::to_string(total) + " of " + std::to_string(data_rows) +
+         (data_rows == 1 ? " row" : " rows") + " skipped (" + describeReasons() + ")";
 }
 
 // [SECTION] Reader
@@ -470,7 +473,7 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
     const std::string msg =
         "only " + std::to_string(out.counts.used_rows) + " of " +
         std::to_string(out.counts.data_rows) + " data rows can be used (" +
-        out.counts.describeSkipped() + ")" +
+        out.counts.describeReasons() + ")" +
         (by_order ? ": the rows are not in time order; sort them by " + tname : "");
     const std::vector<std::string> warnings = std::move(out.warnings);
     fail(by_order ? CsvErrorKind::kNotInTimeOrder : CsvErrorKind::kMostlyUnusable, 0, msg);

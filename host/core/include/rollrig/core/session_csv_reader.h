@@ -97,8 +97,9 @@ struct CsvRowCounts {
 
   size_t skippedTotal() const;
   size_t skipped_for(SkippedRow r) const { return skipped[static_cast<size_t>(r)]; }
-  // "3 rows skipped: 2 not a number or nan/inf, 1 time out of order" style summary, or "" when
-  // nothing was skipped.
+  // "2 with nan or inf, 1 out of time order": the reasons with their counts.
+  std::string describeReasons() const;
+  // "3 of 2400 rows skipped (2 with nan or inf, 1 out of time order)", or "" when none was.
   std::string describeSkipped() const;
 };
 
