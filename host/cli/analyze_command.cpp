@@ -1,10 +1,7 @@
 // `rollrig analyze FILE.csv [--json]`: holds, releases and a session summary from a recording.
-#include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -13,6 +10,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "input_file.h"
 #include "rollrig/core/analysis_csv.h"
 #include "rollrig/core/session_analyzer.h"
 
@@ -34,14 +32,6 @@ void addRows(nlohmann::json& sum, const core::CsvRowCounts& c) {
   for (size_t r = 0; r < core::kSkippedRowKinds; ++r)
     by[core::skippedRowKey(static_cast<core::SkippedRow>(r))] = c.skipped[r];
   sum["rows_skipped_by_reason"] = by;
-}
-
-// The first skipped rows by line, then how many more.
-void printWarnings(const std::string& file, const core::AnalysisCsv& csv) {
-  for (const auto& w : csv.warnings) std::cerr << "rollrig analyze: " << file << ": " << w << "\n";
-  if (csv.warnings_omitted)
-    std::cerr << "rollrig analyze: " << file << ": ... and " << csv.warnings_omitted
-              << " more rows skipped\n";
 }
 
 nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
@@ -158,21 +148,6 @@ std::string advice(core::CsvErrorKind kind) {
   return "";
 }
 
-// "it holds a.csv, b.csv" / "it holds no .csv file": for a directory given as the file.
-std::string csvFilesIn(const std::string& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".csv") names.push_back(e.path().filename().string());
-  }
-  if (names.empty()) return "it holds no .csv file";
-  std::sort(names.begin(), names.end());
-  std::string out = "it holds ";
-  for (size_t i = 0; i < names.size() && i < 3; ++i) out += (i ? ", " : "") + names[i];
-  if (names.size() > 3) out += " and " + std::to_string(names.size() - 3) + " more";
-  return out;
-}
-
 }  // namespace
 
 void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt) {
@@ -185,33 +160,19 @@ void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt) {
 
 int runAnalyze(const AnalyzeOptions& opt) {
   const char* me = "rollrig analyze: ";
-  std::error_code ec;
-  if (std::filesystem::is_directory(opt.file, ec)) {
-    std::cerr << me << opt.file
-              << " is a directory, not a file; give the path of a session CSV in it ("
-              << csvFilesIn(opt.file) << ")\n";
-    return kExitInput;
-  }
-  std::ifstream in(opt.file, std::ios::binary);
-  if (!in) {
-    const int e = errno;
-    if (e == ENOENT)
-      std::cerr << me << opt.file << " does not exist; check the path (a session CSV that "
-                << "`rollrig record --out` wrote)\n";
-    else if (e == EACCES)
-      std::cerr << me << "cannot read " << opt.file
-                << ": permission denied; check the file's permissions (ls -l)\n";
-    else
-      std::cerr << me << "cannot open " << opt.file << ": " << std::strerror(e) << "\n";
+  std::ifstream in;
+  std::string why;
+  if (!openInputFile(opt.file, in, &why)) {
+    std::cerr << me << why << "\n";
     return kExitInput;
   }
   core::AnalysisCsv csv = core::readAnalysisCsv(in);
   if (!csv.ok) {
     std::cerr << me << opt.file << ": " << csv.error << "; " << advice(csv.error_kind) << "\n";
-    printWarnings(opt.file, csv);
+    printSkippedRows(me, opt.file, csv.warnings, csv.warnings_omitted);
     return kExitInput;
   }
-  printWarnings(opt.file, csv);
+  printSkippedRows(me, opt.file, csv.warnings, csv.warnings_omitted);
   if (csv.counts.skippedTotal())
     std::cerr << me << opt.file << ": " << csv.counts.describeSkipped()
               << "; each is a missing sample (a gap in time)\n";

@@ -193,7 +193,7 @@ TEST(AnalyzeCli, SaysWhatIsWrongWithAFileItCannotAnalyse) {
 
   o = runAnalyze(writeFile("other.csv", "t,fz\n0,1\n").string());
   EXPECT_EQ(o.code, 10);
-  EXPECT_TRUE(contains(o.err, "line 1: the header has no time_s, force_N column")) << o.err;
+  EXPECT_TRUE(contains(o.err, "line 1: the header has no time_s, force_N columns")) << o.err;
   EXPECT_TRUE(contains(o.err, "docs/CSV_FORMAT.md")) << o.err;
 
   o = runAnalyze(writeFile("semi.csv", "time_s;force_N\n0;1\n").string());

@@ -310,6 +310,7 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
         return fail(CsvErrorKind::kNotText, line_no,
                     "this is not a CSV text file (the first line is not UTF-8 text)");
       std::string missing;
+      size_t n_missing = 0;
       for (size_t c = 0; c < ncol; ++c) {
         for (size_t k = 0; k < header.size(); ++k) {
           if (header[k] != opt.columns[c].name) continue;
@@ -320,8 +321,10 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
                             std::to_string(k + 1) + ")");
           out.file_column[c] = static_cast<int>(k);
         }
-        if (out.file_column[c] < 0 && opt.columns[c].required)
+        if (out.file_column[c] < 0 && opt.columns[c].required) {
           missing += (missing.empty() ? "" : ", ") + opt.columns[c].name;
+          ++n_missing;
+        }
       }
       if (!missing.empty()) {
         std::string found;
@@ -332,7 +335,8 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
           }
           found += (found.empty() ? "" : ", ") + shown(h);
         }
-        std::string msg = "the header has no " + missing + " column (it names: " + found + ")";
+        std::string msg = "the header has no " + missing +
+                          (n_missing > 1 ? " columns" : " column") + " (it names: " + found + ")";
         if (header.size() == 1 && line.find(';') != std::string::npos)
           msg += "; it looks separated by ';', but the file must be comma-separated";
         else if (header.size() == 1 && line.find('\t') != std::string::npos)
@@ -431,14 +435,16 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
       }
       std::string around;
       if (prev != kNone && next < n)
-        around = "between " + lineRef(t_line[prev]) + "'s " + num(tk(prev)) + " and " +
-                 lineRef(t_line[next]) + "'s " + num(tk(next));
+        around = "in order, the rows around it run from " + lineRef(t_line[prev]) + "'s " +
+                 num(tk(prev)) + " to " + lineRef(t_line[next]) + "'s " + num(tk(next));
       else if (prev != kNone)
-        around = "after " + lineRef(t_line[prev]) + "'s " + num(tk(prev));
+        around =
+            "in order, the last row before it is " + lineRef(t_line[prev]) + "'s " + num(tk(prev));
       else
-        around = "before " + lineRef(t_line[next]) + "'s " + num(tk(next));
+        around =
+            "in order, the first row after it is " + lineRef(t_line[next]) + "'s " + num(tk(next));
       skipLate(SkippedRow::kTimeOutOfOrder, t_line[k],
-               tname + " " + num(t) + " is out of order (not " + around + "); row skipped");
+               tname + " " + num(t) + " is out of order (" + around + "); row skipped");
       continue;
     }
     prev = k;
