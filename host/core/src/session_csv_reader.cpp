@@ -27,37 +27,52 @@ constexpr size_t kNone = static_cast<size_t>(-1);
 // is skipped on the next call (so a file with no newline is never read whole into memory).
 class LineReader {
  public:
-  explicit LineReader(std::istream& in) : m_sb(in.rdbuf()) {}
+  explicit LineReader(std::istream& in) : m_sb(in.rdbuf()), m_buf(kChunk) {}
 
   bool next(std::string& line, bool* too_long) {
     line.clear();
     *too_long = false;
     if (!m_sb) return false;
-    using Traits = std::char_traits<char>;
-    if (m_discard) {
-      m_discard = false;
-      int c;
-      while ((c = m_sb->sbumpc()) != Traits::eof() && c != '\n') {
-      }
-      if (c == Traits::eof()) return false;
-    }
     bool any = false;
     while (true) {
-      const int c = m_sb->sbumpc();
-      if (c == Traits::eof()) return any;
+      if (m_pos == m_end) {
+        m_pos = 0;
+        m_end =
+            static_cast<size_t>(m_sb->sgetn(m_buf.data(), static_cast<std::streamsize>(kChunk)));
+        if (m_end == 0) {
+          m_discard = false;
+          return any;
+        }
+      }
+      const char* start = m_buf.data() + m_pos;
+      const void* nl = std::memchr(start, '\n', m_end - m_pos);
+      const size_t len =
+          nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : m_end - m_pos;
+      if (m_discard) {  // the rest of an over-long line
+        m_pos += len + (nl ? 1 : 0);
+        if (nl) m_discard = false;
+        continue;
+      }
       any = true;
-      if (c == '\n') return true;
-      if (line.size() == kMaxLineBytes) {
-        *too_long = true;
+      const size_t room = kMaxLineBytes - line.size();
+      if (len > room) {
+        line.append(start, room);
+        m_pos += room;
         m_discard = true;
+        *too_long = true;
         return true;
       }
-      line.push_back(static_cast<char>(c));
+      line.append(start, len);
+      m_pos += len + (nl ? 1 : 0);
+      if (nl) return true;
     }
   }
 
  private:
+  static constexpr size_t kChunk = 64 * 1024;
   std::streambuf* m_sb;
+  std::vector<char> m_buf;
+  size_t m_pos = 0, m_end = 0;
   bool m_discard = false;
 };
 
@@ -418,7 +433,7 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
     ++out.counts.skipped[static_cast<size_t>(r)];
     if (late.size() < opt.max_warnings) late.push_back({at, lineRef(at) + ": " + msg});
   };
-  size_t prev = kNone, next = 0, issue = 0, text = 0;
+  size_t prev = kNone, next = 0, issue = 0, text = 0, kept = 0;
   for (size_t k = 0; k < n; ++k) {
     while (issue < issues.size() && issues[issue].index < k) ++issue;
     const ValueIssue* vi = issue < issues.size() && issues[issue].index == k ? &issues[issue] : 0;
@@ -458,9 +473,15 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
                valueProblem(opt.columns[vi->column], vi->reason, vi->field) + "; row skipped");
       continue;
     }
-    out.lines.push_back(t_line[k]);
-    out.values.insert(out.values.end(), t_vals.begin() + k * ncol, t_vals.begin() + (k + 1) * ncol);
+    // Kept rows move forward in place (kept <= k): no second copy of a large file.
+    std::copy(t_vals.begin() + k * ncol, t_vals.begin() + (k + 1) * ncol,
+              t_vals.begin() + kept * ncol);
+    t_line[kept++] = t_line[k];
   }
+  t_vals.resize(kept * ncol);
+  t_line.resize(kept);
+  out.values = std::move(t_vals);
+  out.lines = std::move(t_line);
   out.counts.used_rows = out.lines.size();
 
   // The first warnings by line, from both lists.
