@@ -169,6 +169,9 @@ TEST(SessionCsvReader, RefusesBinaryInputAndNeverReadsAHugeLineWhole) {
   ASSERT_TRUE(tail.ok()) << tail.error;
   EXPECT_EQ(tail.rows(), 10u);
   EXPECT_EQ(skipped(tail, SkippedRow::kBinary), 1u);
+  EXPECT_EQ(tail.counts.data_rows, 11u);
+  const SessionCsvTable all_binary = read("time_s,force_N\n" + std::string(3, '\x01') + "\n");
+  EXPECT_EQ(all_binary.error_kind, CsvErrorKind::kMostlyUnusable) << all_binary.error;
 }
 
 TEST(SessionCsvReader, NamesAMissingOrDuplicatedColumnAndASemicolonSeparatedHeader) {

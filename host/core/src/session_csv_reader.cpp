@@ -309,6 +309,7 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
       if (header.empty())
         return fail(CsvErrorKind::kNotText, line_no,
                     std::string("this is not a CSV text file (") + what + ")");
+      ++out.counts.data_rows;
       skip(SkippedRow::kBinary, line_no, std::string("holds ") + what + "; row skipped");
       continue;
     }
@@ -436,7 +437,8 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
   size_t prev = kNone, next = 0, issue = 0, text = 0, kept = 0;
   for (size_t k = 0; k < n; ++k) {
     while (issue < issues.size() && issues[issue].index < k) ++issue;
-    const ValueIssue* vi = issue < issues.size() && issues[issue].index == k ? &issues[issue] : 0;
+    const ValueIssue* vi =
+        issue < issues.size() && issues[issue].index == k ? &issues[issue] : nullptr;
     if (!in_order[k]) {
       const double t = tk(k);
       if (prev != kNone && t == tk(prev)) {
