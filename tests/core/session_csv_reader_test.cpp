@@ -160,6 +160,9 @@ TEST(SessionCsvReader, RefusesBinaryInputAndNeverReadsAHugeLineWhole) {
   EXPECT_TRUE(contains(elf.error, "line 1: this is not a CSV text file")) << elf.error;
   const SessionCsvTable png = read("\x89PNG\r\n\x1a\n");
   EXPECT_EQ(png.error_kind, CsvErrorKind::kNotText) << png.error;
+  // A Latin-1 column name the caller does not need is no reason to refuse the file.
+  const SessionCsvTable latin1 = read("time_s,force_N,Kraft \xB0\n0,1,2\n");
+  EXPECT_TRUE(latin1.ok()) << latin1.error;
   const SessionCsvTable zeros = read(std::string(10 * kMaxLineBytes, 'z'));
   EXPECT_EQ(zeros.error_kind, CsvErrorKind::kNotText);
   EXPECT_TRUE(contains(zeros.error, "longer than 64 KiB")) << zeros.error;

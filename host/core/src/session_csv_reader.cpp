@@ -322,9 +322,6 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
       out.header_line = line_no;
       header = f;
       while (!header.empty() && header.back().empty()) header.pop_back();
-      if (!validUtf8(line))
-        return fail(CsvErrorKind::kNotText, line_no,
-                    "this is not a CSV text file (the first line is not UTF-8 text)");
       std::string missing;
       size_t n_missing = 0;
       for (size_t c = 0; c < ncol; ++c) {
@@ -342,6 +339,9 @@ SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& opt) {
           ++n_missing;
         }
       }
+      if (!missing.empty() && !validUtf8(line))
+        return fail(CsvErrorKind::kNotText, line_no,
+                    "this is not a CSV text file (the first line is not UTF-8 text)");
       if (!missing.empty()) {
         std::string found;
         for (const std::string& h : header) {
