@@ -1,14 +1,16 @@
 // `rollrig analyze FILE.csv [--json]`: holds, releases and a session summary from a recording.
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "input_file.h"
 #include "rollrig/core/analysis_csv.h"
 #include "rollrig/core/session_analyzer.h"
 
@@ -18,6 +20,18 @@ namespace {
 
 double round3(double v) {
   return std::round(v * 1000.0) / 1000.0;
+}
+
+// What became of the file's rows: read, used, skipped by reason (every reason, so scripts can
+// rely on the keys).
+void addRows(nlohmann::json& sum, const core::CsvRowCounts& c) {
+  sum["rows"] = c.data_rows;
+  sum["rows_used"] = c.used_rows;
+  sum["rows_skipped"] = c.skippedTotal();
+  nlohmann::json by = nlohmann::json::object();
+  for (size_t r = 0; r < core::kSkippedRowKinds; ++r)
+    by[core::skippedRowKey(static_cast<core::SkippedRow>(r))] = c.skipped[r];
+  sum["rows_skipped_by_reason"] = by;
 }
 
 nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
@@ -72,11 +86,15 @@ nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
 }
 
 void printTable(const std::string& path, const core::SessionAnalysis& a, bool has_xy,
-                const core::HoldParams& p) {
+                const core::HoldParams& p, const core::CsvRowCounts& rows) {
   const core::SessionSummary& s = a.summary;
-  std::printf("%s: %.1f s, %llu samples at %.1f Hz, %zu holds, %zu released\n\n", path.c_str(),
+  std::printf("%s: %.1f s, %llu samples at %.1f Hz, %zu holds, %zu released\n", path.c_str(),
               s.end_s - s.start_s, static_cast<unsigned long long>(s.samples), s.sample_rate_hz,
               a.holds.size(), s.releases);
+  if (rows.skippedTotal()) {
+    std::printf("%s: each is a missing sample\n", rows.describeSkipped().c_str());
+  }
+  std::printf("\n");
   if (!a.holds.empty()) {
     std::printf(
         "  #  side    start_s    end_s  dur_s  release_s (in)   mean_N  peak_N    x_mm    y_mm  "
@@ -109,6 +127,27 @@ void printTable(const std::string& path, const core::SessionAnalysis& a, bool ha
   if (s.gaps) std::printf("%llu gaps in the data\n", static_cast<unsigned long long>(s.gaps));
 }
 
+// What to do about a file analyze refuses, after the reader's account of what is wrong.
+std::string advice(core::CsvErrorKind kind) {
+  switch (kind) {
+    case core::CsvErrorKind::kEmpty:
+    case core::CsvErrorKind::kNoRows:
+      return "nothing to analyse (was the recording stopped at once?)";
+    case core::CsvErrorKind::kNotText:
+    case core::CsvErrorKind::kMissingColumn:
+    case core::CsvErrorKind::kDuplicateColumn:
+      return "analyze reads a CSV whose header names time_s and force_N (x_mm, y_mm optional), "
+             "such as `rollrig record` writes (docs/CSV_FORMAT.md)";
+    case core::CsvErrorKind::kMostlyUnusable:
+      return "too little of the file can be read to analyse it; the first rows at fault:";
+    case core::CsvErrorKind::kNotInTimeOrder:
+      return "the first rows out of order:";
+    case core::CsvErrorKind::kNone:
+      break;
+  }
+  return "";
+}
+
 }  // namespace
 
 void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt) {
@@ -120,19 +159,23 @@ void addAnalyzeCommand(CLI::App& app, AnalyzeOptions& opt) {
 }
 
 int runAnalyze(const AnalyzeOptions& opt) {
-  std::ifstream in(opt.file);
-  if (!in) {
-    std::cerr << "rollrig analyze: cannot open " << opt.file << ": " << std::strerror(errno)
-              << "\n";
+  const char* me = "rollrig analyze: ";
+  std::ifstream in;
+  std::string why;
+  if (!openInputFile(opt.file, in, &why)) {
+    std::cerr << me << why << "\n";
     return kExitInput;
   }
   core::AnalysisCsv csv = core::readAnalysisCsv(in);
   if (!csv.ok) {
-    std::cerr << "rollrig analyze: " << opt.file << ": " << csv.error << "\n";
+    std::cerr << me << opt.file << ": " << csv.error << "; " << advice(csv.error_kind) << "\n";
+    printSkippedRows(me, opt.file, csv.warnings, csv.warnings_omitted);
     return kExitInput;
   }
-  for (const auto& w : csv.warnings)
-    std::cerr << "rollrig analyze: " << opt.file << ": " << w << "\n";
+  printSkippedRows(me, opt.file, csv.warnings, csv.warnings_omitted);
+  if (csv.counts.skippedTotal())
+    std::cerr << me << opt.file << ": " << csv.counts.describeSkipped()
+              << "; each is a missing sample (a gap in time)\n";
   const bool has_xy = csv.has_xy_columns;
   if (!has_xy) {
     // Without a position, holds are periods of sustained meaningful load.
@@ -146,9 +189,11 @@ int runAnalyze(const AnalyzeOptions& opt) {
   const core::HoldParams params;
   const core::SessionAnalysis a = core::analyzeSession(csv.samples, csv.released_markers, params);
   if (opt.json) {
-    std::cout << toJson(a, has_xy).dump(2) << "\n";
+    nlohmann::json j = toJson(a, has_xy);
+    addRows(j["summary"], csv.counts);
+    std::cout << j.dump(2) << "\n";
   } else {
-    printTable(opt.file, a, has_xy, params);
+    printTable(opt.file, a, has_xy, params, csv.counts);
   }
   return kExitOk;
 }

@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "input_file.h"
 #include "rollrig/core/calibration.h"
 #include "rollrig/io/acquisition.h"
 #include "rollrig/io/calibration_store.h"
@@ -109,10 +110,37 @@ bool parseNumbers(const std::string& text, size_t n, std::vector<double>* out) {
     std::istringstream is(item);
     double v = 0;
     char extra = 0;
-    if (!(is >> v) || (is >> extra)) return false;
+    if (!(is >> v) || (is >> extra) || !std::isfinite(v)) return false;
     out->push_back(v);
   }
   return out->size() == n;
+}
+
+// "--tare-window 5,2" style checks on a window "T0,T1[,...]" (seconds of the recording's time_s):
+// both finite, T0 before T1. Empty when fine, else the complaint.
+std::string checkWindowOrder(const std::string& option, const std::string& text,
+                             const std::vector<double>& v) {
+  if (v[0] < v[1]) return "";
+  return option + " " + text + (v[0] == v[1] ? " is an empty window" : " is reversed") +
+         ": give T0,T1 with T0 before T1 (seconds of the recording's time_s)";
+}
+
+// A window of the recording that holds too few samples to judge: outside it, in a gap, or too
+// short. Empty when fine.
+std::string checkWindowInRecording(const std::string& option, const std::string& text, double t0,
+                                   double t1, const std::vector<core::Sample>& all,
+                                   size_t in_window) {
+  const size_t need = core::SteadinessLimits{}.min_samples;
+  if (in_window >= need) return "";
+  const double first = static_cast<double>(all.front().t_us) / 1e6;
+  const double last = static_cast<double>(all.back().t_us) / 1e6;
+  char range[96];
+  std::snprintf(range, sizeof(range), "the recording runs from %.2f to %.2f s (time_s)", first,
+                last);
+  if (t1 < first || t0 > last) return option + " " + text + " is outside the recording: " + range;
+  return option + " " + text + " holds only " + std::to_string(in_window) +
+         " samples of the recording (at least " + std::to_string(need) + " are needed): " + range +
+         "; choose a longer stretch inside it";
 }
 
 // The reference build: the marks hardware/README.md has the maker draw on the plate (the centre,
@@ -611,16 +639,29 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
 // [SECTION] Recording run
 
 int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geom) {
-  std::ifstream in(opt.from, std::ios::binary);
-  if (!in) {
-    std::cerr << "rollrig calibrate: cannot read " << opt.from << "\n";
+  const char* me = "rollrig calibrate: ";
+  std::ifstream in;
+  std::string why;
+  if (!openInputFile(opt.from, in, &why)) {
+    std::cerr << me << "--from: " << why << "\n";
     return kExitInput;
   }
   const core::RawCountsCsv csv = core::readRawCountsCsv(in);
   if (!csv.ok) {
-    std::cerr << "rollrig calibrate: " << opt.from << ": " << csv.error << "\n";
+    std::cerr << me << opt.from << ": " << csv.error;
+    if (csv.error_kind == core::CsvErrorKind::kEmpty ||
+        csv.error_kind == core::CsvErrorKind::kNoRows)
+      std::cerr << "; there are no samples to calibrate from";
+    else if (csv.error_kind == core::CsvErrorKind::kNotText)
+      std::cerr << "; --from wants a session CSV that `rollrig record` wrote (docs/CSV_FORMAT.md)";
+    std::cerr << "\n";
+    printSkippedRows(me, opt.from, csv.warnings, csv.warnings_omitted);
     return kExitInput;
   }
+  printSkippedRows(me, opt.from, csv.warnings, csv.warnings_omitted);
+  if (csv.counts.skippedTotal())
+    std::cerr << me << opt.from << ": " << csv.counts.describeSkipped()
+              << "; each is a missing sample in the windows\n";
   // The device: --serial, else the recording's sidecar.
   uint32_t serial = 0;
   bool have_serial = false;
@@ -658,7 +699,14 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
   parseNumbers(opt.tare_window, 2, &tw);  // validated by the caller
   std::printf("calibrating from %s (%zu samples)%s\n", opt.from.c_str(), csv.samples.size(),
               have_serial ? (", device " + io::serialHex(serial)).c_str() : "");
-  const core::TareResult t = core::tare(core::samplesBetween(csv.samples, tw[0], tw[1]), gains);
+  const std::vector<core::Sample> tare_window = core::samplesBetween(csv.samples, tw[0], tw[1]);
+  why = checkWindowInRecording("--tare-window", opt.tare_window, tw[0], tw[1], csv.samples,
+                               tare_window.size());
+  if (!why.empty()) {
+    std::cerr << me << why << "\n";
+    return kExitUsage;
+  }
+  const core::TareResult t = core::tare(tare_window, gains);
   if (!t.ok()) {
     std::cerr << "rollrig calibrate: tare refused (" << tw[0] << ".." << tw[1]
               << " s): " << t.error.message << "\n";
@@ -674,7 +722,14 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
       parseNumbers(opt.placements[p], 4, &v);  // validated by the caller
       const std::string what = "placement " + std::to_string(p + 1) + " (" + fmt("%g", v[0]) +
                                ".." + fmt("%g", v[1]) + " s)";
-      const core::WindowStats w = core::windowStats(core::samplesBetween(csv.samples, v[0], v[1]));
+      const std::vector<core::Sample> window = core::samplesBetween(csv.samples, v[0], v[1]);
+      why = checkWindowInRecording("--placement", opt.placements[p], v[0], v[1], csv.samples,
+                                   window.size());
+      if (!why.empty()) {
+        std::cerr << me << why << "\n";
+        return kExitUsage;
+      }
+      const core::WindowStats w = core::windowStats(window);
       const core::CalibrationError e = core::checkSteady(w, gains, {}, what, true);
       if (e) {
         std::cerr << "rollrig calibrate: " << e.message << "\n";
@@ -771,8 +826,17 @@ int runCalibrate(const CalibrateOptions& opt) {
     return kExitUsage;
   }
   std::vector<double> nums;
-  if (from && !parseNumbers(opt.tare_window, 2, &nums)) {
+  if (from && opt.tare_window.empty()) {
     std::cerr << me << "--from needs --tare-window T0,T1 (seconds of the recording's time_s)\n";
+    return kExitUsage;
+  }
+  if (from && !parseNumbers(opt.tare_window, 2, &nums)) {
+    std::cerr << me << "--tare-window '" << opt.tare_window
+              << "' is not T0,T1: two numbers, seconds of the recording's time_s (e.g. 0.5,4.5)\n";
+    return kExitUsage;
+  }
+  if (from && !checkWindowOrder("--tare-window", opt.tare_window, nums).empty()) {
+    std::cerr << me << checkWindowOrder("--tare-window", opt.tare_window, nums) << "\n";
     return kExitUsage;
   }
   if (from && !opt.tare_only && opt.placements.empty()) {
@@ -781,7 +845,13 @@ int runCalibrate(const CalibrateOptions& opt) {
   }
   for (const std::string& p : opt.placements) {
     if (!parseNumbers(p, 4, &nums)) {
-      std::cerr << me << "--placement '" << p << "' is not T0,T1,x,y\n";
+      std::cerr << me << "--placement '" << p
+                << "' is not T0,T1,x,y: four numbers, the window in seconds of time_s and where "
+                   "the mass stood in mm\n";
+      return kExitUsage;
+    }
+    if (!checkWindowOrder("--placement", p, nums).empty()) {
+      std::cerr << me << checkWindowOrder("--placement", p, nums) << "\n";
       return kExitUsage;
     }
   }

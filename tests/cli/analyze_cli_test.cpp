@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -39,6 +40,33 @@ Out runAnalyze(const std::string& args) {
   std::ifstream e(err_file);
   o.err.assign(std::istreambuf_iterator<char>(e), {});
   return o;
+}
+
+// A labelled 240 s session (seed 42) as a minimal CSV; `force` may rewrite each row's force field.
+std::string labelledCsv(rollrig::sim::Truth* truth,
+                        const std::function<std::string(size_t, double)>& force = nullptr) {
+  rollrig::sim::BodyModelConfig cfg;
+  cfg.seed = 42;
+  cfg.duration_s = 240;
+  const auto samples = rollrig::sim::recordSession(cfg, 0, 1, truth);
+  std::string csv = "time_s,force_N,x_mm,y_mm\n";
+  char line[160];
+  for (size_t k = 0; k < samples.size(); ++k) {
+    const auto& s = samples[k];
+    char f[32];
+    std::snprintf(f, sizeof(f), "%.3f", s.force_n);
+    const std::string fs = force ? force(k, s.force_n) : f;
+    if (s.has_xy)
+      std::snprintf(line, sizeof(line), "%.4f,%s,%.2f,%.2f\n", s.t_s, fs.c_str(), s.x_mm, s.y_mm);
+    else
+      std::snprintf(line, sizeof(line), "%.4f,%s,,\n", s.t_s, fs.c_str());
+    csv += line;
+  }
+  return csv;
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
 }
 
 fs::path writeFile(const std::string& name, const std::string& content) {
@@ -96,12 +124,94 @@ TEST(AnalyzeCli, PrintsAReadableTable) {
 }
 
 TEST(AnalyzeCli, NamesTheLineOfAMalformedFileAndExitsWithTen) {
-  const fs::path f = writeFile("bad.csv", "time_s,force_N\n0,1\n0.1,oops\n");
+  const fs::path f = writeFile("bad.csv", "time_s,force_N\n0,1\n0.1,oops\n0.2,oops\n");
   const Out o = runAnalyze(f.string() + " --json");
   EXPECT_EQ(o.code, 10);
   EXPECT_NE(o.err.find("line 3"), std::string::npos) << o.err;
   EXPECT_TRUE(o.out.empty()) << "no partial JSON on stdout";
   const Out missing = runAnalyze("/nonexistent/session.csv");
   EXPECT_EQ(missing.code, 10);
-  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+}
+
+// Issue 9, item 11: NaN forces in 2 % of the rows made holds vanish with exit 0 and no word.
+TEST(AnalyzeCli, ReportsSkippedRowsByReasonAndKeepsTheHolds) {
+  rollrig::sim::Truth truth;
+  const std::string csv = labelledCsv(&truth, [](size_t k, double f) {
+    char b[32];
+    std::snprintf(b, sizeof(b), "%.3f", f);
+    return k % 50 == 17 ? std::string("nan") : std::string(b);
+  });
+  const fs::path f = writeFile("nan.csv", csv);
+  const Out o = runAnalyze(f.string() + " --json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const nlohmann::json j = nlohmann::json::parse(o.out);
+  const auto& sum = j["summary"];
+  ASSERT_TRUE(sum.contains("rows_skipped")) << sum.dump();
+  const size_t rows = sum["rows"].get<size_t>();
+  EXPECT_EQ(sum["rows_skipped"].get<size_t>(), (rows + 32) / 50);
+  EXPECT_EQ(sum["rows_skipped_by_reason"]["not_finite"], sum["rows_skipped"]);
+  EXPECT_EQ(sum["rows_used"].get<size_t>() + sum["rows_skipped"].get<size_t>(), rows);
+  EXPECT_EQ(j["holds"].size(), truth.holds.size()) << "a missing sample is a gap, not the end";
+  EXPECT_TRUE(contains(o.err, "line 19: force_N 'nan' is not a finite number")) << o.err;
+  EXPECT_TRUE(contains(o.err, "more rows skipped")) << "the warnings say how many they left out";
+  EXPECT_TRUE(contains(o.err, " rows skipped (")) << o.err;
+
+  const Out table = runAnalyze(f.string());
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_TRUE(contains(table.out, "rows skipped (")) << table.out;
+}
+
+// Issue 9, item 11: shuffled times kept 4 of 4,000 rows and exited 0.
+TEST(AnalyzeCli, RefusesAFileNotInTimeOrderWithExitTen) {
+  std::string csv = "time_s,force_N\n";
+  for (int k = 0; k < 4000; ++k) csv += std::to_string((k * 7919) % 4000 / 80.0) + ",100\n";
+  const fs::path f = writeFile("shuffled.csv", csv);
+  const Out o = runAnalyze(f.string() + " --json");
+  EXPECT_EQ(o.code, 10) << o.err;
+  EXPECT_TRUE(o.out.empty()) << o.out;
+  EXPECT_TRUE(contains(o.err, "of 4000 data rows can be used")) << o.err;
+  EXPECT_TRUE(contains(o.err, "not in time order")) << o.err;
+  EXPECT_TRUE(contains(o.err, "line 3: time_s")) << o.err;
+}
+
+// Issue 9, item 15: each file analyze cannot use says what happened and what to do.
+TEST(AnalyzeCli, SaysWhatIsWrongWithAFileItCannotAnalyse) {
+  const fs::path dir = writeFile("adir/s1.csv", "time_s,force_N\n0,1\n").parent_path();
+  Out o = runAnalyze(dir.string());
+  EXPECT_EQ(o.code, 10);
+  EXPECT_TRUE(contains(o.err, "is a directory")) << o.err;
+  EXPECT_TRUE(contains(o.err, "s1.csv")) << o.err;
+
+  o = runAnalyze(writeFile("empty.csv", "").string());
+  EXPECT_EQ(o.code, 10);
+  EXPECT_TRUE(contains(o.err, "the file is empty; nothing to analyse")) << o.err;
+
+  o = runAnalyze(writeFile("header.csv", "time_s,force_N,x_mm,y_mm\n").string());
+  EXPECT_EQ(o.code, 10) << "a header alone is nothing to analyse";
+  EXPECT_TRUE(contains(o.err, "line 1: there is a header and no data rows")) << o.err;
+
+  o = runAnalyze(writeFile("other.csv", "t,fz\n0,1\n").string());
+  EXPECT_EQ(o.code, 10);
+  EXPECT_TRUE(contains(o.err, "line 1: the header has no time_s, force_N columns")) << o.err;
+  EXPECT_TRUE(contains(o.err, "docs/CSV_FORMAT.md")) << o.err;
+
+  o = runAnalyze(writeFile("semi.csv", "time_s;force_N\n0;1\n").string());
+  EXPECT_TRUE(contains(o.err, "comma-separated")) << o.err;
+
+  o = runAnalyze(writeFile("bin.csv", std::string("\x7f"
+                                                  "ELF\x02\x01\0\0\n\x01\x02",
+                                                  11))
+                     .string());
+  EXPECT_EQ(o.code, 10);
+  EXPECT_TRUE(contains(o.err, "not a CSV text file")) << o.err;
+  EXPECT_FALSE(contains(o.err, std::string("\x7f"))) << "no raw binary on the terminal";
+
+  if (geteuid() != 0) {  // root reads anything
+    const fs::path locked = writeFile("locked.csv", "time_s,force_N\n0,1\n");
+    fs::permissions(locked, fs::perms::none);
+    o = runAnalyze(locked.string());
+    EXPECT_EQ(o.code, 10);
+    EXPECT_TRUE(contains(o.err, "permission denied")) << o.err;
+  }
 }

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -273,13 +274,115 @@ TEST(CalibrateCli, NamesTheLineOfAMalformedRecording) {
   const fs::path csv = dir / "bad.csv";
   std::ofstream(csv) << core::SessionCsvWriter::header() << "\n"
                      << "0.000000,0,0,1,2,3,4,0,0,0,0,0,,,0,15\n"
-                     << "0.012500,1,0,1,2\n";
+                     << "0.012500,1,0,1,2\n"
+                     << "0.025000,2,0,1,2\n";
   const CliRun r = run(dir, "calibrate --from " + csv.string() +
                                 " --tare-only --dry-run "
                                 "--tare-window 0,1");
   EXPECT_EQ(r.code, 10) << r.output;
-  EXPECT_TRUE(contains(r.output, "line 3")) << r.output;
+  EXPECT_TRUE(contains(r.output, "only 1 of 3 data rows can be used")) << r.output;
+  EXPECT_TRUE(contains(r.output, "line 3: has 5 fields where the header has 16")) << r.output;
   EXPECT_TRUE(contains(r.output, csv.string())) << r.output;
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// A recording of an empty plate: 10 s at 80 Hz, as `rollrig record` writes it.
+fs::path emptyPlateRecording(const fs::path& dir,
+                             const std::function<void(int, std::string&)>& edit = nullptr) {
+  sim::BodyModelConfig body;
+  body.seed = 4;
+  body.duration_s = 0;
+  sim::BodyModel model(body);
+  const fs::path csv = dir / "plate.csv";
+  std::ostringstream text;
+  core::SessionCsvWriter w(text);
+  w.writeHeader();
+  for (int k = 0; k < 10 * 80; ++k) {
+    const sim::ModelSample m = model.next();
+    core::Sample s;
+    s.t_us = static_cast<uint64_t>(k) * 12500;  // 80 Hz
+    s.seq = static_cast<uint16_t>(k);
+    s.channel_count = 4;
+    s.fresh_mask = 15;
+    for (int i = 0; i < 4; ++i) s.raw_counts[i] = m.raw_counts[i];
+    w.writeRow(s, core::ForceSample{});
+  }
+  std::istringstream lines(text.str());
+  std::string all, line;
+  for (int k = -1; std::getline(lines, line); ++k) {
+    line += "\n";
+    if (edit && k >= 0) edit(k, line);
+    all += line;
+  }
+  std::ofstream(csv) << all;
+  return csv;
+}
+
+}  // namespace
+
+// Issue 9, item 16: calibrating from a recording follows the same rules as analyze: a repeated
+// row, a comment or a cut-off last row is a skipped row named by its line, not a refusal.
+TEST(CalibrateCli, SkipsTheRowsAnalyzeSkipsAndNamesThem) {
+  const fs::path dir = freshDir("rules");
+  const fs::path csv = emptyPlateRecording(dir, [](int k, std::string& line) {
+    if (k == 100) line += line;                // a repeated row
+    if (k == 200) line = "# a note\n" + line;  // a comment
+    if (k == 799) line += line.substr(0, 12);  // a cut-off last row
+  });
+  const CliRun r =
+      run(dir, "calibrate --from " + csv.string() + " --tare-only --dry-run --tare-window 0.5,4.5");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "line 103: time_s 1.25 repeats line 102's")) << r.output;
+  EXPECT_TRUE(contains(r.output, "line 804: has 2 fields")) << r.output;
+  EXPECT_TRUE(contains(r.output, "2 of 802 rows skipped")) << r.output;
+  EXPECT_TRUE(contains(r.output, "tare accepted")) << r.output;
+  fs::remove_all(dir);
+}
+
+// Issue 9, item 15: a tare window outside the recording or reversed, and a mass that is not a
+// number, are said to be just that (they said "hold still a little longer" and "needs --mass").
+TEST(CalibrateCli, SaysWhatIsWrongWithAWindowOrAMass) {
+  const fs::path dir = freshDir("windows");
+  const fs::path csv = emptyPlateRecording(dir);
+  const std::string from = "calibrate --from " + csv.string() + " --dry-run ";
+  CliRun r = run(dir, from + "--tare-only --tare-window 5,2");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--tare-window 5,2 is reversed")) << r.output;
+  r = run(dir, from + "--tare-only --tare-window 20,30");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--tare-window 20,30 is outside the recording")) << r.output;
+  EXPECT_TRUE(contains(r.output, "runs from 0.00 to 9.99 s")) << r.output;
+  r = run(dir, from + "--tare-only --tare-window 9.9,12");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "holds only 8 samples")) << r.output;
+  r = run(dir, from + "--mass 10 --tare-window 0.5,4.5 --placement 6,5,0,0");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--placement 6,5,0,0 is reversed")) << r.output;
+  for (const char* bad : {"nan", "inf", "ten"}) {
+    r = run(dir, from + "--mass " + bad + " --tare-window 0.5,4.5 --placement 5,6,0,0");
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_TRUE(contains(r.output, std::string("'") + bad + "' is not a valid mass")) << r.output;
+  }
+  r = run(dir, from + "--mass -2 --tare-window 0.5,4.5 --placement 5,6,0,0");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "greater than 0 kg")) << r.output;
+
+  // The file itself: a directory, a missing file, a header with no rows.
+  r = run(dir, "calibrate --from " + dir.string() + " --tare-only --dry-run --tare-window 0,1");
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_TRUE(contains(r.output, "is a directory")) << r.output;
+  EXPECT_TRUE(contains(r.output, "plate.csv")) << r.output;
+  r = run(dir, "calibrate --from " + (dir / "nope.csv").string() +
+                   " --tare-only --dry-run --tare-window 0,1");
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_TRUE(contains(r.output, "does not exist")) << r.output;
+  std::ofstream(dir / "header.csv") << core::SessionCsvWriter::header() << "\n";
+  r = run(dir, "calibrate --from " + (dir / "header.csv").string() +
+                   " --tare-only --dry-run --tare-window 0,1");
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_TRUE(contains(r.output, "no data rows")) << r.output;
   fs::remove_all(dir);
 }
 

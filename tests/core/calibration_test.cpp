@@ -477,20 +477,34 @@ TEST(RawCountsCsv, ReadsTheRawCountsOfASessionCsvBack) {
   EXPECT_EQ(samplesBetween(r.samples, 0.5, 1.0).size(), 41u);
 }
 
-TEST(RawCountsCsv, NamesTheLineOfAMalformedRow) {
-  std::stringstream bad(
-      SessionCsvWriter::header() +
-      "\n0.000000,0,0,1,2,3,4,0,0,0,0,0,,,0,15\n0.012500,1,0,1,x,3,4,0,0,0,0,0,,,0,15\n");
+TEST(RawCountsCsv, SkipsMalformedRowsNamingTheirLinesAsAnalyzeDoes) {
+  // Issue 9, item 16: this reader refused comments, short rows and repeated times that
+  // `rollrig analyze` accepted; both now follow the session CSV reader's rules.
+  std::stringstream bad(SessionCsvWriter::header() +
+                        "\n# a comment\n"
+                        "0.000000,0,0,1,2,3,4,0,0,0,0,0,,,0,15\n"
+                        "0.012500,1,0,1,x,3,4,0,0,0,0,0,,,0,15\n"
+                        "0.025000,2,0,1,2,3,4,0,0,0,0,0,,,0,15\n"
+                        "0.025000,2,0,1,2,3,4,0,0,0,0,0,,,0,15\n"
+                        "0.037500,3,0,1,2,3,4,0,0,0,0,0,,,0,15\n"
+                        "0.050000,4,0,1,2\n"
+                        "0.062500,5,0,1,2,3,4,0,0,0,0,0,,,0,15\n");
   RawCountsCsv r = readRawCountsCsv(bad);
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error_line, 3u);
-  EXPECT_NE(r.error.find("line 3"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("cell1_raw_counts"), std::string::npos) << r.error;
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.samples.size(), 4u);
+  ASSERT_EQ(r.warnings.size(), 3u);
+  EXPECT_NE(r.warnings[0].find("line 4: cell1_raw_counts 'x' is not a number"), std::string::npos)
+      << r.warnings[0];
+  EXPECT_NE(r.warnings[1].find("line 6"), std::string::npos) << r.warnings[1];
+  EXPECT_NE(r.warnings[2].find("line 8"), std::string::npos) << r.warnings[2];
+  EXPECT_EQ(r.samples[3].t_us, 62500u);
+  EXPECT_EQ(r.samples[3].seq, 5u);
 
-  std::stringstream short_row(SessionCsvWriter::header() + "\n0.0,0,0,1,2\n");
-  r = readRawCountsCsv(short_row);
-  EXPECT_EQ(r.error_line, 2u);
-  EXPECT_NE(r.error.find("fields"), std::string::npos) << r.error;
+  std::stringstream counts_out_of_range(SessionCsvWriter::header() +
+                                        "\n0.0,0,0,1,2,3,9000000,0,0,0,0,0,,,0,15\n");
+  r = readRawCountsCsv(counts_out_of_range);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.warnings.at(0).find("cell3_raw_counts '9000000' is outside"), std::string::npos);
 
   std::stringstream no_counts("time_s,force_N\n0,1\n");
   r = readRawCountsCsv(no_counts);

@@ -1,8 +1,6 @@
 // Calibration math. Navigate by the [SECTION] markers (the same as the header's).
 #include "rollrig/core/calibration.h"
 
-#include "csv_fields.h"
-
 #include <Eigen/Dense>
 #include <Eigen/SVD>
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace rollrig::core {
 
@@ -487,78 +486,48 @@ bool DriftTracker::add(const Sample& s) {
 // [SECTION] Raw counts CSV
 
 RawCountsCsv readRawCountsCsv(std::istream& in) {
+  SessionCsvOptions opt;
+  using K = CsvValueKind;
+  opt.columns.push_back({"time_s", K::kNumber, true, 0.0});
+  for (int i = 0; i < kCellCount; ++i)
+    opt.columns.push_back({"cell" + std::to_string(i) + "_raw_counts", K::kInteger, true,
+                           static_cast<double>(kCountsMin), static_cast<double>(kCountsMax)});
+  const int c_seq = static_cast<int>(opt.columns.size());
+  opt.columns.push_back({"seq", K::kInteger, false, 0.0, 65535.0});
+  opt.columns.push_back({"lost_before", K::kInteger, false, 0.0, 4294967295.0});
+  opt.columns.push_back({"flags", K::kInteger, false, 0.0, 255.0});
+  opt.columns.push_back({"fresh_mask", K::kInteger, false, 0.0, 255.0});
+  SessionCsvTable t = readSessionCsv(in, opt);
   RawCountsCsv out;
-  size_t line_no = 0;
-  auto fail = [&](const std::string& msg) {
-    out.ok = false;
-    out.error_line = line_no;
-    out.error = "line " + std::to_string(line_no) + ": " + msg;
-    out.samples.clear();
+  out.counts = t.counts;
+  out.warnings = std::move(t.warnings);
+  out.warnings_omitted = t.warnings_omitted;
+  if (!t.ok()) {
+    out.error_kind = t.error_kind;
+    out.error = t.error;
+    out.error_line = t.error_line;
+    if (t.error_kind == CsvErrorKind::kMissingColumn)
+      out.error +=
+          ": calibration needs the time_s and cell0..3_raw_counts columns of a session "
+          "CSV (docs/CSV_FORMAT.md)";
     return out;
-  };
-  std::string line;
-  std::vector<std::string> f;
-  bool have_header = false;
-  size_t n_columns = 0;
-  int c_time = -1, c_seq = -1, c_lost = -1, c_flags = -1, c_fresh = -1;
-  std::array<int, kCellCount> c_cell;
-  c_cell.fill(-1);
-  double last_t = -1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    csv::normaliseLine(line, line_no == 1);
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    csv::splitFields(line, f);
-    if (!have_header) {
-      have_header = true;
-      n_columns = f.size();
-      for (size_t c = 0; c < f.size(); ++c) {
-        const int ci = static_cast<int>(c);
-        if (f[c] == "time_s") c_time = ci;
-        if (f[c] == "seq") c_seq = ci;
-        if (f[c] == "lost_before") c_lost = ci;
-        if (f[c] == "flags") c_flags = ci;
-        if (f[c] == "fresh_mask") c_fresh = ci;
-        for (int i = 0; i < kCellCount; ++i)
-          if (f[c] == "cell" + std::to_string(i) + "_raw_counts") c_cell[i] = ci;
-      }
-      if (c_time < 0) return fail("no time_s column in the header (docs/CSV_FORMAT.md)");
-      for (int i = 0; i < kCellCount; ++i) {
-        if (c_cell[i] < 0)
-          return fail("no cell" + std::to_string(i) +
-                      "_raw_counts column in the header: calibration needs the raw counts of a "
-                      "session CSV (docs/CSV_FORMAT.md)");
-      }
-      continue;
-    }
-    if (f.size() != n_columns) {
-      return fail("expected " + std::to_string(n_columns) + " fields like the header, found " +
-                  std::to_string(f.size()));
-    }
+  }
+  out.samples.reserve(t.rows());
+  for (size_t r = 0; r < t.rows(); ++r) {
     Sample s;
     s.channel_count = kCellCount;
     s.fresh_mask = (1u << kCellCount) - 1;
-    double t = 0;
-    if (!csv::parseNumber(f[c_time], &t) || !std::isfinite(t) || t < 0)
-      return fail("time_s '" + f[c_time] + "' is not a non-negative number");
-    if (t < last_t) return fail(fmt("time_s goes backwards (%.6f after %.6f)", t, last_t));
-    last_t = t;
-    s.t_us = static_cast<uint64_t>(std::llround(t * 1e6));
-    for (int i = 0; i < kCellCount; ++i) {
-      if (!csv::parseNumber(f[c_cell[i]], &s.raw_counts[i]))
-        return fail("cell" + std::to_string(i) + "_raw_counts '" + f[c_cell[i]] +
-                    "' is not an integer count");
-    }
-    unsigned v = 0;
-    if (c_seq >= 0 && csv::parseNumber(f[c_seq], &v)) s.seq = static_cast<uint16_t>(v);
-    if (c_lost >= 0 && csv::parseNumber(f[c_lost], &v)) s.lost_before = v;
-    if (c_flags >= 0 && csv::parseNumber(f[c_flags], &v)) s.flags = static_cast<uint8_t>(v);
-    if (c_fresh >= 0 && csv::parseNumber(f[c_fresh], &v)) s.fresh_mask = static_cast<uint8_t>(v);
+    s.t_us = static_cast<uint64_t>(std::llround(t.time(r) * 1e6));
+    for (int i = 0; i < kCellCount; ++i) s.raw_counts[i] = static_cast<int32_t>(t.value(r, 1 + i));
+    auto opt_value = [&](int c, auto* field) {
+      const double v = t.value(r, c);
+      if (!std::isnan(v)) *field = static_cast<std::remove_pointer_t<decltype(field)>>(v);
+    };
+    opt_value(c_seq, &s.seq);
+    opt_value(c_seq + 1, &s.lost_before);
+    opt_value(c_seq + 2, &s.flags);
+    opt_value(c_seq + 3, &s.fresh_mask);
     out.samples.push_back(s);
-  }
-  if (!have_header) {
-    line_no = std::max<size_t>(line_no, 1);
-    return fail("the file is empty (no header row)");
   }
   out.ok = true;
   return out;

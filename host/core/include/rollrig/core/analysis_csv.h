@@ -3,8 +3,12 @@
 // `y_mm` (and `marker`, where a row saying `released` marks the user's released cue). Other
 // columns are ignored; gaps in time are allowed. Pure: any std::istream in, samples out.
 //
-// Errors name the line: a missing required column, a row with too few fields, a value that is
-// not a number. Rows whose time does not increase are skipped with a warning naming the line.
+// The rules are the session CSV reader's (session_csv_reader.h), shared with calibrating from a
+// recording: a row that cannot be used (a nan force, a cut-off row, a time out of order, ...) is
+// skipped and counted by reason, and is a missing sample to the analysis, not the end of it.
+// The x_mm/y_mm pair is optional per row: both empty means no position (the load was too small
+// to place the ball). The file is refused, naming the line where one is at fault, when it has no
+// header with time_s and force_N, no data rows, or fewer than half its rows usable.
 #pragma once
 
 #include <cstddef>
@@ -13,16 +17,20 @@
 #include <vector>
 
 #include "rollrig/core/session_analyzer.h"
+#include "rollrig/core/session_csv_reader.h"
 
 namespace rollrig::core {
 
 struct AnalysisCsv {
   bool ok = false;
-  std::string error;      // with the line number, when !ok
-  size_t error_line = 0;  // 1-based
+  CsvErrorKind error_kind = CsvErrorKind::kNone;
+  std::string error;      // a sentence, "line N: ..." when one line is at fault, when !ok
+  size_t error_line = 0;  // 1-based; 0 when no single line is at fault
   std::vector<AnalysisSample> samples;
   std::vector<double> released_markers;  // times of `released` markers
-  std::vector<std::string> warnings;     // each names its line
+  CsvRowCounts counts;                   // data rows, used rows, skipped rows by reason
+  std::vector<std::string> warnings;     // the first skipped rows, each naming its line
+  size_t warnings_omitted = 0;           // skipped rows beyond those warnings
   bool has_xy_columns = false;
 };
 

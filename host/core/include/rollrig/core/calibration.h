@@ -24,6 +24,7 @@
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/frame_decoder.h"
 #include "rollrig/core/plate_geometry.h"
+#include "rollrig/core/session_csv_reader.h"
 
 namespace rollrig::core {
 
@@ -287,13 +288,20 @@ class DriftTracker {
 
 // [SECTION] Raw counts CSV
 
-// The samples of a session CSV (docs/CSV_FORMAT.md): time_s and cell0..3_raw_counts are required
-// (seq, lost_before, flags and fresh_mask are read when present). t_us = time_s in microseconds.
+// The samples of a session CSV (docs/CSV_FORMAT.md): time_s (>= 0) and cell0..3_raw_counts
+// (whole numbers in the HX711's 24-bit range) are required; seq, lost_before, flags and
+// fresh_mask are read when present. t_us = time_s in microseconds. The rules for rows that cannot
+// be used are the session CSV reader's (session_csv_reader.h), the same as `rollrig analyze`'s:
+// such a row is skipped, counted and named in a warning, and is a missing sample in the windows.
 struct RawCountsCsv {
   bool ok = false;
-  std::string error;  // "line N: ..." when !ok
+  CsvErrorKind error_kind = CsvErrorKind::kNone;
+  std::string error;  // "line N: ..." when one line is at fault, when !ok
   size_t error_line = 0;
   std::vector<Sample> samples;
+  CsvRowCounts counts;
+  std::vector<std::string> warnings;  // the first skipped rows, each naming its line
+  size_t warnings_omitted = 0;
 };
 
 RawCountsCsv readRawCountsCsv(std::istream& in);
