@@ -461,3 +461,46 @@ TEST(FrameDecoder, DropsAndCountsSamplesWhoseCellCountDiffersFromTheInfo) {
   EXPECT_EQ(d.stats().wrong_channel_count, 1u);
   EXPECT_EQ(sink.samples[1].lost_before, 1u) << "the hole shows where it is";
 }
+
+namespace {
+void appendStatus(std::vector<uint8_t>& out, uint32_t uptime_ms) {
+  proto::StatusFrame st{};
+  st.uptime_ms = uptime_ms;
+  st.streaming = 1;
+  uint8_t wire[proto::kMaxWireFrame];
+  const size_t n = proto::encodeStatus(st, wire, sizeof(wire));
+  out.insert(out.end(), wire, wire + n);
+}
+}  // namespace
+
+TEST(FrameDecoder, AStatusWhoseUptimeIsBeforeTheLastSampleMarksTheNextSampleAsANewBoot) {
+  // Up 10 min; it reboots, its boot INFO and RESET_SEEN sample are lost, and the new boot's
+  // STATUS (uptime 1.2 s) arrives before its next samples.
+  auto bytes = stream(48000, 20, 600000000u);
+  appendStatus(bytes, 1200);
+  for (uint16_t k = 0; k < 20; ++k) append(bytes, makeSample(k + 1, 1250000u + k * 12500u));
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 40u);
+  EXPECT_EQ(d.stats().device_resets, 1u);
+  EXPECT_EQ(d.stats().frames_lost, 1u) << "only the new boot's seq 0";
+  for (size_t i = 1; i < sink.samples.size(); ++i)
+    ASSERT_GT(sink.samples[i].t_us, sink.samples[i - 1].t_us);
+}
+
+TEST(FrameDecoder, AStatusAfterTheNewBootsFirstSampleDoesNotCountTheRebootTwice) {
+  // The twin's watchdog case: the new boot's first sample (RESET_SEEN, seq 80 as the firmware
+  // counted sample sets before START) arrives before the new boot's first STATUS.
+  auto bytes = stream(1000, 20, 6000000u);
+  append(bytes, makeSample(80, 1000000u, proto::kFlagResetSeen));
+  appendStatus(bytes, 1010);
+  for (uint16_t k = 1; k < 20; ++k) append(bytes, makeSample(80 + k, 1000000u + k * 12500u));
+  appendStatus(bytes, 2010);
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 40u);
+  EXPECT_EQ(d.stats().device_resets, 1u);
+  EXPECT_EQ(d.stats().frames_lost, 80u) << "the new boot's frames before seq 80, counted once";
+}

@@ -86,8 +86,10 @@ void FrameDecoder::onFrameBytes(size_t len) {
       });
       break;
     case proto::kTypeStatus:
-      parseThen<proto::StatusFrame>(proto::parseStatus, payload, n,
-                                    [this](const auto& f) { m_sink.onStatus(f); });
+      parseThen<proto::StatusFrame>(proto::parseStatus, payload, n, [this](const auto& f) {
+        noteStatusUptime(f.uptime_ms);
+        m_sink.onStatus(f);
+      });
       break;
     case proto::kTypeAck:
       parseThen<proto::AckFrame>(proto::parseAck, payload, n,
@@ -125,6 +127,18 @@ bool FrameDecoder::fitsHistory(uint16_t seq, uint32_t t_us, bool* duplicate) con
     }
   }
   return false;
+}
+
+void FrameDecoder::noteStatusUptime(uint32_t uptime_ms) {
+  if (!m_clock.started()) return;
+  // A STATUS says the device's uptime now. If the last sample we delivered is stamped later than
+  // that, it came from an earlier boot: the device rebooted since, and the next sample starts a
+  // new epoch. If it is not later, the samples since the reboot (if any) were already taken as
+  // the new boot's, and nothing changes. Compared in the u32 microsecond counter's own modulo,
+  // with slack for the millisecond truncation and for a sample stamped just before its STATUS.
+  const uint32_t uptime_us = static_cast<uint32_t>(uint64_t{uptime_ms} * 1000u);
+  const int32_t status_minus_last = static_cast<int32_t>(uptime_us - m_clock.lastRaw());
+  if (status_minus_last < -static_cast<int32_t>(kStatusSlack_us)) m_restart_expected = true;
 }
 
 void FrameDecoder::remember(uint16_t seq, uint32_t t_us) {

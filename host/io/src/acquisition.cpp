@@ -54,11 +54,11 @@ class Acquisition::Sink : public core::FrameSink {
     }
   }
   void onStatus(const proto::StatusFrame& f) override {
-    // Uptime running backwards between two STATUS frames is a reboot even when the boot INFO
-    // was lost (u32 milliseconds: compared modulo 2^32, it wraps after 49.7 days).
-    const bool rebooted = status && static_cast<int32_t>(f.uptime_ms - status->uptime_ms) < 0;
+    // A STATUS whose uptime lies before the last sample's time means a reboot even when the
+    // boot INFO was lost; the decoder checks that itself (comparing with its last sample, not
+    // with the previous STATUS, so a STATUS that follows the new boot's first sample does not
+    // announce the same reboot twice).
     status = f;
-    if (armed && rebooted && decoder) decoder->expectRestart();
     if (armed && !f.streaming) restart_seen = true;  // it forgot START (reset, or STOP by someone)
   }
   void onAck(const proto::AckFrame& a) override {

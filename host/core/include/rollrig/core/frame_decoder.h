@@ -12,9 +12,10 @@
 // Telling a reset from a wrap, a gap or a late frame (firmware/PROTOCOL.md, "Time and loss"):
 // each new SAMPLE is compared with the last one delivered, by sequence number *and* device time,
 // which must tell the same story.
-//   - A new boot is certain when the sample carries RESET_SEEN, or when the owner saw the boot
-//     INFO or a STATUS whose uptime ran backwards and called expectRestart() (only the first
-//     sample of a boot carries the flag, and it can be lost).
+//   - A new boot is certain when the sample carries RESET_SEEN, when the owner saw the boot INFO
+//     and called expectRestart(), or when a STATUS reports an uptime earlier than the last
+//     sample's time (the decoder checks that itself; only the first sample of a boot carries
+//     the flag, and it can be lost).
 //   - Time that moved forward (or across 2^32, but only when the last time was within
 //     kMaxWrapGap_us of 2^32) continues the session when the sequence advanced by no more frames
 //     than that time can hold (one per kMinFramePeriod_us). A sequence that jumped further than
@@ -112,10 +113,13 @@ class FrameDecoder {
   Verdict classify(const proto::SampleFrame& f) const;
   bool fitsHistory(uint16_t seq, uint32_t t_us, bool* duplicate) const;
   void remember(uint16_t seq, uint32_t t_us);
+  void noteStatusUptime(uint32_t uptime_ms);
 
   // No rollrig device sends frames faster than this (the rig sends 80 per second, 12,500 us):
   // a sequence gap of d frames needs at least (d - 1) * this much device time.
   static constexpr uint32_t kMinFramePeriod_us = 5000;
+  // How far a STATUS's uptime may lie before the last sample's time without meaning a reboot.
+  static constexpr uint32_t kStatusSlack_us = 100000;
   // A backward step of t_us is a wrap of the u32 counter only if the time that passed across
   // 2^32 is at most this (the device streams 80 frames and a STATUS every second).
   static constexpr uint32_t kMaxWrapGap_us = 60000000;
