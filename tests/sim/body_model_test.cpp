@@ -675,6 +675,54 @@ TEST(BodyModel, KeepsProducingEmptyPlateSamplesAfterTheSession) {
   }
 }
 
+TEST(BodyModel, AVeryLongSessionIsPlannedInBoundedBlocksNotUpFront) {
+  // Issue 9 item 14: --demo --duration 1e12 planned the whole session at construction.
+  BodyModel huge(makeConfig(21, 1e12));
+  BodyModel day_and_more(makeConfig(21, 1e6));
+  // Both plan the first 24 h (plan_ahead_s) in half-hour blocks, identically.
+  EXPECT_EQ(huge.plannedSegments(), day_and_more.plannedSegments());
+  EXPECT_LT(huge.plannedSegments(), 48u * 200u);
+  ASSERT_FALSE(huge.truth().segments.empty());
+  EXPECT_EQ(huge.truth().segments.back().end_s, 48 * 1800.0);
+  EXPECT_EQ(huge.truth().holds.size(), day_and_more.truth().holds.size());
+  EXPECT_GT(huge.truth().holds.size(), 48u * 5u);  // every block is a session with holds
+
+  // Planning nothing ahead: one block at a time, and the same samples.
+  BodyModelConfig lazy_cfg = makeConfig(21, 1e12);
+  lazy_cfg.plan_ahead_s = 0;
+  BodyModel lazy(lazy_cfg);
+  BodyModel ahead(makeConfig(21, 1e12));
+  const size_t first_block_segments = lazy.plannedSegments();
+  EXPECT_LT(first_block_segments, 200u);
+  size_t max_segments = 0;
+  int hold_samples_after_first_hour = 0;
+  for (int k = 0; k < 2 * 3600 * 80 + 10; ++k) {  // two hours: across four block boundaries
+    const ModelSample a = lazy.next();
+    const ModelSample b = ahead.next();
+    ASSERT_EQ(a.raw_counts, b.raw_counts) << "t " << a.t_s;
+    ASSERT_EQ(a.phase, b.phase) << "t " << a.t_s;
+    max_segments = std::max(max_segments, lazy.plannedSegments());
+    hold_samples_after_first_hour += a.t_s > 3600 && a.phase == Phase::kHold;
+  }
+  EXPECT_LT(max_segments, 200u);
+  EXPECT_GT(hold_samples_after_first_hour, 80 * 60);
+  // The truth of a lazily planned session is its first block only, and never grows.
+  EXPECT_EQ(lazy.truth().segments.back().end_s, 1800.0);
+}
+
+TEST(BodyModel, SessionsUpToAnHourArePlannedInOnePieceLongerOnesAsHalfHourSessions) {
+  BodyModel m(makeConfig(22, 3600));
+  EXPECT_EQ(m.truth().segments.back().end_s, 3600.0);
+  EXPECT_EQ(m.truth().segments[m.truth().segments.size() - 2].phase, Phase::kLiftOff);
+  // One session: no empty plate for a minute or more in the middle, as there is between blocks.
+  BodyModel two_hours(makeConfig(22, 7200));
+  EXPECT_EQ(two_hours.truth().segments.back().end_s, 7200.0);
+  bool empty_at_half_hour = false;
+  for (const TruthSegment& seg : two_hours.truth().segments)
+    empty_at_half_hour |= seg.phase == Phase::kEmpty && seg.start_s < 1800 && seg.end_s > 1800;
+  EXPECT_TRUE(empty_at_half_hour);
+}
+
 TEST(BodyModel, SampleTimesAreIndexOverRate) {
   BodyModelConfig c = makeConfig(17, 10);
   c.rate_hz = 10;

@@ -58,6 +58,14 @@ constexpr double kSensorNoise_counts = 90;
 // kMinPlannedSession_s the plate stays empty throughout.
 constexpr double kCompressedSession_s = 25;
 constexpr double kMinPlannedSession_s = 10;
+// Sessions up to an hour are planned as one block. Longer ones are planned in blocks of half an
+// hour (the last takes the remainder), each a session of its own with an empty plate at both
+// ends, drawn from its own engine: a block's plan depends only on the seed, the duration and its
+// index, so blocks can be planned whenever the samples reach them (memory does not grow with the
+// duration) and the samples do not depend on when that happens.
+constexpr double kSingleBlockMax_s = 3600;
+constexpr double kPlanBlock_s = 1800;
+constexpr double kMaxBlocks = 1e15;  // unreachable in practice; keeps the index arithmetic finite
 
 double smoothstep(double u) {
   if (u <= 0) return 0;
@@ -240,8 +248,15 @@ struct BodyModel::Impl {
   std::vector<PlanSegment> segs;
   std::vector<HoldPlan> holds;
 
-  // Planner state (construction only).
+  // Planner state. segs/holds hold the blocks planned at construction (up to plan_ahead_s), or,
+  // once the samples have gone past those, only the block being sampled.
   Rng plan_rng{0};
+  uint64_t plan_seed = 0;
+  uint64_t block_count = 1;
+  uint64_t next_block = 0;  // the next block to plan
+  double block_len_s = 0;
+  int block_holds = 0;       // holds planned in the current block
+  bool record_truth = true;  // planning at construction: add to the truth
   double plan_t = 0;
   double budget_end_s = 0;
 
@@ -260,13 +275,44 @@ struct BodyModel::Impl {
     dt_s = 1.0 / cfg.rate_hz;
     tremor_alpha = 1.0 - std::exp(-dt_s / 0.5);
     Rng person_rng(splitmix64(cfg.seed ^ 0x70657273ull));
-    plan_rng = Rng(splitmix64(cfg.seed ^ 0x706c616eull));
+    plan_seed = splitmix64(cfg.seed ^ 0x706c616eull);
     motion_rng = Rng(splitmix64(cfg.seed ^ 0x6d6f7469ull));
     noise_rng = Rng(splitmix64(cfg.seed ^ 0x6e6f6973ull));
     drawPerson(person_rng);
     drawPlate(person_rng);
-    buildPlan();
-    finishPlan();
+    if (cfg.duration_s > kSingleBlockMax_s) {
+      block_len_s = kPlanBlock_s;
+      block_count =
+          static_cast<uint64_t>(std::min(std::floor(cfg.duration_s / kPlanBlock_s), kMaxBlocks));
+    } else {
+      block_len_s = cfg.duration_s;
+      block_count = 1;
+    }
+    // Block 0 always; then every block that starts within plan_ahead_s, into the truth.
+    do {
+      planBlock(next_block++, true);
+    } while (next_block < block_count && blockStart(next_block) < cfg.plan_ahead_s);
+    record_truth = false;
+  }
+
+  double blockStart(uint64_t k) const { return static_cast<double>(k) * block_len_s; }
+  double blockEnd(uint64_t k) const {
+    return k + 1 >= block_count ? cfg.duration_s : static_cast<double>(k + 1) * block_len_s;
+  }
+
+  // Plans block k. `keep`: append to what is planned (construction); otherwise the block
+  // replaces the plan (the samples have left everything planned so far behind).
+  void planBlock(uint64_t k, bool keep) {
+    if (!keep) {
+      segs.clear();
+      holds.clear();
+      cursor = 0;
+    }
+    const size_t first = segs.size();
+    plan_rng = Rng(k == 0 ? plan_seed : splitmix64(plan_seed + k));
+    block_holds = 0;
+    buildPlan(blockStart(k), blockEnd(k), block_count == 1);
+    finishPlan(first);
   }
 
   // ---- draws that do not depend on the duration ----
@@ -513,6 +559,7 @@ struct BodyModel::Impl {
       h.tremor_post = h.tremor_pre;
     }
 
+    ++block_holds;
     TruthHold th;
     th.start_s = plan_t;
     th.end_s = plan_t + length;
@@ -527,7 +574,7 @@ struct BodyModel::Impl {
     th.tremor_snr = snr;
     th.tremor_fraction = h.tremor_pre;
     th.fluctuation_fraction = fluct_band_frac;
-    truth.holds.push_back(th);
+    if (record_truth) truth.holds.push_back(th);
 
     PlanSegment& seg = add(Phase::kHold, side, length, s);
     seg.blend_s = press_s;
@@ -543,7 +590,8 @@ struct BodyModel::Impl {
     addMount(side, s, mount_s);
     for (size_t next = 0; next < spots.size(); ++next) {
       if (spots[next] <= s + 5) continue;
-      const bool want_hold = plan_t < hold_deadline_s && (holds.empty() || plan_rng.chance(0.85));
+      const bool want_hold =
+          plan_t < hold_deadline_s && (block_holds == 0 || plan_rng.chance(0.85));
       if (!rollTo(side, s, spots[next], want_hold ? kMinHold_s + 0.5 : 0)) return;
       if (!want_hold || remaining() < kMinHold_s) continue;
       planHold(side, s);
@@ -553,30 +601,32 @@ struct BodyModel::Impl {
     if (line_end > s + 5) rollTo(side, s, line_end, 0);
   }
 
-  void buildPlan() {
-    const double duration = cfg.duration_s;
+  // Plans [t0, t1) as one session: on, along one side, maybe the other, off. `whole`: the block
+  // is the whole session (only then can it be too short for a full plan).
+  void buildPlan(double t0, double t1, bool whole) {
+    const double duration = t1 - t0;
     Rng& r = plan_rng;
     double empty0 = r.uniform(3, 8), mount = r.uniform(1.5, 3);
     double lift = r.uniform(0.5, 1.5), empty_end = r.uniform(3, 6);
     Side side = r.chance(0.5) ? Side::kLeft : Side::kRight;
-    plan_t = 0;
-    if (duration < kMinPlannedSession_s) {
-      addEmptyUntil(duration);
+    plan_t = t0;
+    if (whole && duration < kMinPlannedSession_s) {
+      addEmptyUntil(t1);
       return;
     }
-    if (duration < kCompressedSession_s) {
+    if (whole && duration < kCompressedSession_s) {
       // Just room to get on, roll a little and get off.
-      addEmptyUntil(0.3 * duration);
+      addEmptyUntil(t0 + 0.3 * duration);
       double s = r.uniform(0, 15);
       addMount(side, s, 0.15 * duration);
       const double roll_s = 0.25 * duration;
       addRoll(side, s, s + 15 * roll_s, roll_s);
       addLiftOff(side, s + 15 * roll_s, 0.1 * duration);
-      addEmptyUntil(duration);
+      addEmptyUntil(t1);
       return;
     }
-    budget_end_s = duration - lift - empty_end;
-    addEmptyUntil(empty0);
+    budget_end_s = t1 - lift - empty_end;
+    addEmptyUntil(t0 + empty0);
     const double active_start = plan_t;
     // Long sessions give the first side about half the time so both sides get holds.
     const bool share_sides = budget_end_s - active_start >= 240;
@@ -596,17 +646,20 @@ struct BodyModel::Impl {
       side = otherSide(side);
     }
     addLiftOff(side, currentArc(), lift);
-    addEmptyUntil(duration);
+    addEmptyUntil(t1);
   }
 
   double currentArc() const { return segs.empty() ? 0 : segs.back().s1_mm; }
 
-  // Base-load continuity, truth segments.
-  void finishPlan() {
-    for (size_t i = 1; i < segs.size(); ++i) {
+  // Base-load continuity within the block from segs[first] on (a block starts on an empty
+  // plate), truth segments.
+  void finishPlan(size_t first) {
+    for (size_t i = first + 1; i < segs.size(); ++i) {
       segs[i].f_start_n = baseLoad(segs[i - 1], segs[i - 1].t1);
     }
-    for (const PlanSegment& s : segs) {
+    if (!record_truth) return;
+    for (size_t i = first; i < segs.size(); ++i) {
+      const PlanSegment& s = segs[i];
       if (!truth.segments.empty() && truth.segments.back().phase == s.phase &&
           truth.segments.back().side == s.side) {
         truth.segments.back().end_s = s.t1;
@@ -766,7 +819,11 @@ struct BodyModel::Impl {
     ++sample_index;
     out.t_s = t;
     static const PlanSegment kNothing{};  // a zero-length session has no plan: empty plate
-    while (cursor + 1 < segs.size() && t >= segs[cursor].t1) ++cursor;
+    while (true) {
+      while (cursor + 1 < segs.size() && t >= segs[cursor].t1) ++cursor;
+      if (segs.empty() || t < segs.back().t1 || next_block >= block_count) break;
+      planBlock(next_block++, false);  // past everything planned: the next block replaces it
+    }
     const PlanSegment& seg = segs.empty() ? kNothing : segs[cursor];
     out.phase = seg.phase;
     out.side = seg.side;
@@ -828,6 +885,9 @@ const BodyModelConfig& BodyModel::config() const {
 }
 const core::PlateGeometry& BodyModel::geometry() const {
   return m_impl->geom;
+}
+size_t BodyModel::plannedSegments() const {
+  return m_impl->segs.size();
 }
 
 // [SECTION] Names and JSON

@@ -61,8 +61,15 @@ inline constexpr double kScriptedLoadRamp_s = 0.5;
 struct BodyModelConfig {
   uint64_t seed = 1;
   // Length of the planned session. The plan fills it and ends with a lift-off and an empty plate;
-  // next() keeps producing (empty-plate) samples beyond it.
+  // next() keeps producing (empty-plate) samples beyond it. Up to an hour the session is planned
+  // in one piece; a longer one in half-hour blocks, each a session of its own (on the plate, one
+  // or both sides, off), planned when the samples reach it: memory and construction time do not
+  // grow with the duration (1e12 s is fine).
   double duration_s = 120;
+  // How much of a long session is planned at construction and kept in the truth: the blocks that
+  // start before this time. Samples never depend on it (a block's plan depends only on the seed,
+  // the duration and its index); only truth() and memory do.
+  double plan_ahead_s = 24 * 3600.0;
   double rate_hz = 80.0;
   double body_mass_kg = 0;   // 0: drawn from the seed, 55..110 kg
   bool sensor_noise = true;  // HX711 input noise (~0.02 N rms per cell at the default gain)
@@ -125,8 +132,10 @@ struct TruthSegment {
 struct Truth {
   uint64_t seed = 0;
   double body_mass_kg = 0;
-  std::vector<TruthHold> holds;        // in time order
-  std::vector<TruthSegment> segments;  // the whole plan, contiguous from 0 to duration
+  std::vector<TruthHold> holds;  // in time order; as segments, up to plan_ahead_s
+  // The plan, contiguous from 0 to duration, or for a session longer than plan_ahead_s to the end
+  // of the last block planned at construction (the truth never grows after construction).
+  std::vector<TruthSegment> segments;
 };
 
 class BodyModel {
@@ -143,6 +152,9 @@ class BodyModel {
   const std::array<CellSensor, core::kCellCount>& sensors() const;
   const BodyModelConfig& config() const;
   const core::PlateGeometry& geometry() const;
+  // Plan segments held in memory now (for tests and benchmarks: bounded by plan_ahead_s and the
+  // block length, never by the duration).
+  size_t plannedSegments() const;
 
  private:
   struct Impl;
