@@ -1,15 +1,17 @@
 // Body model implementation. Navigate by the [SECTION] markers:
 //   Random numbers  - a seeded engine with our own distributions (portable draws)
 //   The line        - the hip-flexor path on the plate, sampled by arc length
-//   Plan types      - segments and hold parameters built once at construction
+//   Plan types      - segments and hold parameters, planned block by block
 //   Impl            - person, plate and sensor draws; the planner; per-sample evaluation
 //   BodyModel       - the public shell
 //   Names and JSON
 //
-// How a sample is made: the plan (built once) gives, for any time t, the ball's path position and
-// a smooth "base" load. next() adds what varies sample to sample: breathing (load and a tiny CoP
-// sway), tremor, the slow CoP wander at a spot, then splits the load over the cells by statics
-// and turns each cell's force into HX711 counts with gain, offset, drift and noise.
+// How a sample is made: the plan gives, for any time t, the ball's path position and a smooth
+// "base" load. next() adds what varies sample to sample: breathing (load and a tiny CoP sway),
+// tremor, the force-fluctuation floor, the slow CoP wander at a spot, then splits the load over
+// the cells as a rigid plate does and turns each cell's force into HX711 counts with gain,
+// offset, drift and noise. The plan is one block for a session up to an hour; a longer session is
+// planned in half-hour blocks (the first day at construction, then as the samples reach them).
 //
 // Four independent engines, all derived from the seed, keep concerns apart: changing the
 // duration never changes the person or the sensors, and switching sensor noise on or off never
@@ -39,7 +41,7 @@ constexpr double kNominalCountsPerN = 4390.0;
 constexpr double kCountsMin = -8388608.0;  // 24-bit two's complement range of the HX711
 constexpr double kCountsMax = 8388607.0;
 
-// Plan limits (see the header and BRIEF section 6).
+// Plan limits (see the header and docs/ANALYSIS.md).
 constexpr double kMinHold_s = 20;
 constexpr double kMaxHold_s = 100;
 // Releases come from 8 s into a hold (well inside the settling transient) to 90 s: wider than
