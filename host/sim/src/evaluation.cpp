@@ -299,6 +299,17 @@ std::string EvalReport::text() const {
   table("release hits by tremor change (after / before):", by_tremor_ratio);
   table("release hits by tremor before the release vs the 4-14 Hz noise floor:", by_tremor_snr);
   table("release hits by release time into the hold:", by_release_in);
+  // Nothing to see: a load-up under 2 % and no tremor drop over the noise.
+  size_t blind = 0, blind_hits = 0;
+  for (size_t i = 0; i < 2 && i < by_load_up_and_tremor.size(); ++i)
+    blind += by_load_up_and_tremor[i][0].releases, blind_hits += by_load_up_and_tremor[i][0].hits;
+  const size_t seen = truth_releases - blind, seen_hits = release_hits - blind_hits;
+  std::snprintf(b, sizeof(b),
+                "releases with nothing in the force to see (load-up under 2 %%, no visible tremor "
+                "drop): %zu = %.1f %%;\n  hits among the others: %zu of %zu = %.1f %%\n",
+                blind, truth_releases ? 100.0 * blind / truth_releases : 0.0, seen_hits, seen,
+                seen ? 100.0 * seen_hits / seen : 0.0);
+  out += b;
   out += "release hits by load-up and tremor drop (visible: over the noise and to x0.9 or less):\n";
   out += "  load-up            no visible drop        visible drop\n";
   for (const auto& row : by_load_up_and_tremor) {
