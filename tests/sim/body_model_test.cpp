@@ -773,6 +773,16 @@ TEST(BodyModel, WritesTruthAsJsonWithTheDocumentedKeys) {
       EXPECT_DOUBLE_EQ(h.at("x_mm").get<double>(), t.holds[i].x_mm);
       EXPECT_DOUBLE_EQ(h.at("y_mm").get<double>(), t.holds[i].y_mm);
       EXPECT_DOUBLE_EQ(h.at("level_N").get<double>(), t.holds[i].level_n);
+      if (t.holds[i].release_in_s)
+        EXPECT_DOUBLE_EQ(h.at("release_in_s").get<double>(), *t.holds[i].release_in_s);
+      else
+        EXPECT_TRUE(h.at("release_in_s").is_null());
+      EXPECT_DOUBLE_EQ(h.at("load_up_fraction").get<double>(), t.holds[i].load_up_fraction);
+      EXPECT_DOUBLE_EQ(h.at("tremor_ratio").get<double>(), t.holds[i].tremor_ratio);
+      EXPECT_DOUBLE_EQ(h.at("tremor_hz").get<double>(), t.holds[i].tremor_hz);
+      EXPECT_DOUBLE_EQ(h.at("tremor_snr").get<double>(), t.holds[i].tremor_snr);
+      EXPECT_DOUBLE_EQ(h.at("tremor_fraction").get<double>(), t.holds[i].tremor_fraction);
+      EXPECT_DOUBLE_EQ(h.at("fluctuation_fraction").get<double>(), t.holds[i].fluctuation_fraction);
     }
     ASSERT_EQ(j.at("segments").size(), t.segments.size());
     for (size_t i = 0; i < t.segments.size(); ++i) {
