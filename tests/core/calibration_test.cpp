@@ -252,8 +252,9 @@ TEST(Span, ResidualReportGivesTheForceAndCopErrorsOfAKnownMistake) {
   EXPECT_NEAR(c.cop_x_mm, -27 / 4.1, 1e-9);
   EXPECT_NEAR(c.cop_y_mm, 17 / 4.1, 1e-9);
   EXPECT_NEAR(c.cop_error_mm, std::hypot(27 / 4.1, 17 / 4.1), 1e-9);
-  // At (200, -110) cell 0 (front-left) carries (1-u) v of W, u = 470/540, v = 60/340.
-  const double share0 = (1 - 470.0 / 540.0) * (60.0 / 340.0);
+  // At (200, -110) cell 0 (front-left) of a rigid plate carries (1 - 200/270 - 110/170) / 4 of
+  // W: negative, the corner unloads below its preload (plate_geometry.h).
+  const double share0 = (1 - 200.0 / 270.0 - 110.0 / 170.0) / 4;
   const PlacementResidual& d = rep.placements[1];
   EXPECT_NEAR(d.force_error_pct, 10.0 * share0, 1e-9);
   EXPECT_NEAR(rep.rms_force_error_pct, std::sqrt((2.5 * 2.5 + std::pow(10.0 * share0, 2)) / 2),

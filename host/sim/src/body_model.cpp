@@ -1,15 +1,17 @@
 // Body model implementation. Navigate by the [SECTION] markers:
 //   Random numbers  - a seeded engine with our own distributions (portable draws)
 //   The line        - the hip-flexor path on the plate, sampled by arc length
-//   Plan types      - segments and hold parameters built once at construction
+//   Plan types      - segments and hold parameters, planned block by block
 //   Impl            - person, plate and sensor draws; the planner; per-sample evaluation
 //   BodyModel       - the public shell
 //   Names and JSON
 //
-// How a sample is made: the plan (built once) gives, for any time t, the ball's path position and
-// a smooth "base" load. next() adds what varies sample to sample: breathing (load and a tiny CoP
-// sway), tremor, the slow CoP wander at a spot, then splits the load over the cells by statics
-// and turns each cell's force into HX711 counts with gain, offset, drift and noise.
+// How a sample is made: the plan gives, for any time t, the ball's path position and a smooth
+// "base" load. next() adds what varies sample to sample: breathing (load and a tiny CoP sway),
+// tremor, the force-fluctuation floor, the slow CoP wander at a spot, then splits the load over
+// the cells as a rigid plate does and turns each cell's force into HX711 counts with gain,
+// offset, drift and noise. The plan is one block for a session up to an hour; a longer session is
+// planned in half-hour blocks (the first day at construction, then as the samples reach them).
 //
 // Four independent engines, all derived from the seed, keep concerns apart: changing the
 // duration never changes the person or the sensors, and switching sensor noise on or off never
@@ -39,17 +41,33 @@ constexpr double kNominalCountsPerN = 4390.0;
 constexpr double kCountsMin = -8388608.0;  // 24-bit two's complement range of the HX711
 constexpr double kCountsMax = 8388607.0;
 
-// Plan limits (see the header and BRIEF section 6).
+// Plan limits (see the header and docs/ANALYSIS.md).
 constexpr double kMinHold_s = 20;
 constexpr double kMaxHold_s = 100;
-constexpr double kMinReleaseInHold_s = 20;
+// Releases come from 8 s into a hold (well inside the settling transient) to 90 s: wider than
+// what the analysis assumes on purpose, so the evaluation shows where it cannot work.
+constexpr double kMinReleaseInHold_s = 8;
+constexpr double kMaxReleaseInHold_s = 90;
 constexpr double kMinAfterRelease_s = 5;
 constexpr double kMaxAfterRelease_s = 25;
 constexpr double kMaxLoadFraction = 0.58;  // cap on any instantaneous hold load, x body weight
+// The band in which tremor and the force-fluctuation floor are compared (TruthHold::tremor_snr).
+constexpr double kTremorBandLow_hz = 4;
+constexpr double kTremorBandHigh_hz = 14;
+// HX711 input noise per cell, counts rms (white at the sample rate).
+constexpr double kSensorNoise_counts = 90;
 // Below this duration there is no room to mount and roll: the plan is compressed; below
 // kMinPlannedSession_s the plate stays empty throughout.
 constexpr double kCompressedSession_s = 25;
 constexpr double kMinPlannedSession_s = 10;
+// Sessions up to an hour are planned as one block. Longer ones are planned in blocks of half an
+// hour (the last takes the remainder), each a session of its own with an empty plate at both
+// ends, drawn from its own engine: a block's plan depends only on the seed, the duration and its
+// index, so blocks can be planned whenever the samples reach them (memory does not grow with the
+// duration) and the samples do not depend on when that happens.
+constexpr double kSingleBlockMax_s = 3600;
+constexpr double kPlanBlock_s = 1800;
+constexpr double kMaxBlocks = 1e15;  // unreachable in practice; keeps the index arithmetic finite
 
 double smoothstep(double u) {
   if (u <= 0) return 0;
@@ -177,10 +195,11 @@ struct HoldPlan {
   double tau_s = 1;
   bool released = false;
   double release_t_s = 0;  // absolute time of the release
-  double step = 0;         // load-up at the release, fraction of level
-  double ramp_s = 1;       // duration of the load-up (and of the tremor easing)
-  double tremor_pre = 0;   // tremor amplitude, fraction of load
-  double tremor_post = 0;
+  double step = 0;         // load-up at the release, fraction of level (0: none)
+  double ramp_s = 1;       // duration of the load-up (and of the tremor change)
+  double tremor_pre = 0;   // tremor amplitude (rms), fraction of load
+  double tremor_post = 0;  // after the release: tremor_pre * tremor ratio
+  double tremor_hz = 9;    // centre frequency of this hold's tremor
 };
 
 Side otherSide(Side s) {
@@ -209,10 +228,17 @@ struct BodyModel::Impl {
   double roll_var_a[2]{}, roll_var_w[2]{}, roll_var_p[2]{};
   double breath_amp = 0.03, breath_w0 = 0, breath_wm = 0, breath_beta = 0, breath_phase = 0;
   double sway_x_mm = 0, sway_y_mm = 0;
-  double trem_w[kTremorParts]{}, trem_p[kTremorParts]{}, trem_amp[kTremorParts]{};
+  // Tremor: kTremorParts components at (1 + trem_rel[i]) x a centre frequency (the person's
+  // outside holds, the hold's own inside), phases integrated sample by sample.
+  double trem_rel[kTremorParts]{}, trem_phase[kTremorParts]{}, trem_amp[kTremorParts]{};
   double trem_mod_w[kTremorParts]{}, trem_mod_p[kTremorParts]{}, trem_mod_depth[kTremorParts]{};
   double trem_peak = 1;  // max |tremor()|: bounds the loads
   double trem_base = 0.008;
+  double trem_person_hz = 9;
+  // Force-fluctuation floor: white relative load noise whose rms over the 4-14 Hz band is
+  // fluct_band_frac of the load (real plates: 0.05-0.18 % in 6-12 Hz).
+  double fluct_band_frac = 0.001;
+  double fluct_sample_sd = 0.002;  // per-sample sd giving that band rms at rate_hz
 
   // Plate and cells.
   std::array<LinePath, 2> lines;
@@ -224,8 +250,15 @@ struct BodyModel::Impl {
   std::vector<PlanSegment> segs;
   std::vector<HoldPlan> holds;
 
-  // Planner state (construction only).
+  // Planner state. segs/holds hold the blocks planned at construction (up to plan_ahead_s), or,
+  // once the samples have gone past those, only the block being sampled.
   Rng plan_rng{0};
+  uint64_t plan_seed = 0;
+  uint64_t block_count = 1;
+  uint64_t next_block = 0;  // the next block to plan
+  double block_len_s = 0;
+  int block_holds = 0;       // holds planned in the current block
+  bool record_truth = true;  // planning at construction: add to the truth
   double plan_t = 0;
   double budget_end_s = 0;
 
@@ -244,13 +277,44 @@ struct BodyModel::Impl {
     dt_s = 1.0 / cfg.rate_hz;
     tremor_alpha = 1.0 - std::exp(-dt_s / 0.5);
     Rng person_rng(splitmix64(cfg.seed ^ 0x70657273ull));
-    plan_rng = Rng(splitmix64(cfg.seed ^ 0x706c616eull));
+    plan_seed = splitmix64(cfg.seed ^ 0x706c616eull);
     motion_rng = Rng(splitmix64(cfg.seed ^ 0x6d6f7469ull));
     noise_rng = Rng(splitmix64(cfg.seed ^ 0x6e6f6973ull));
     drawPerson(person_rng);
     drawPlate(person_rng);
-    buildPlan();
-    finishPlan();
+    if (cfg.duration_s > kSingleBlockMax_s) {
+      block_len_s = kPlanBlock_s;
+      block_count =
+          static_cast<uint64_t>(std::min(std::floor(cfg.duration_s / kPlanBlock_s), kMaxBlocks));
+    } else {
+      block_len_s = cfg.duration_s;
+      block_count = 1;
+    }
+    // Block 0 always; then every block that starts within plan_ahead_s, into the truth.
+    do {
+      planBlock(next_block++, true);
+    } while (next_block < block_count && blockStart(next_block) < cfg.plan_ahead_s);
+    record_truth = false;
+  }
+
+  double blockStart(uint64_t k) const { return static_cast<double>(k) * block_len_s; }
+  double blockEnd(uint64_t k) const {
+    return k + 1 >= block_count ? cfg.duration_s : static_cast<double>(k + 1) * block_len_s;
+  }
+
+  // Plans block k. `keep`: append to what is planned (construction); otherwise the block
+  // replaces the plan (the samples have left everything planned so far behind).
+  void planBlock(uint64_t k, bool keep) {
+    if (!keep) {
+      segs.clear();
+      holds.clear();
+      cursor = 0;
+    }
+    const size_t first = segs.size();
+    plan_rng = Rng(k == 0 ? plan_seed : splitmix64(plan_seed + k));
+    block_holds = 0;
+    buildPlan(blockStart(k), blockEnd(k), block_count == 1);
+    finishPlan(first);
   }
 
   // ---- draws that do not depend on the duration ----
@@ -267,36 +331,43 @@ struct BodyModel::Impl {
       roll_var_w[i] = kTwoPi / r.uniform(i == 0 ? 12 : 5, i == 0 ? 30 : 12);
       roll_var_p[i] = r.uniform(0, kTwoPi);
     }
-    // Breathing: 0.15..0.35 Hz, frequency-modulated by +-12 % over about a minute.
-    const double f0 = r.uniform(0.15, 0.35), fm = r.uniform(0.01, 0.03);
+    // Breathing: 0.1..0.5 Hz, frequency-modulated by +-12 % over about a minute.
+    const double f0 = r.uniform(0.1, 0.5), fm = r.uniform(0.01, 0.03);
     breath_w0 = kTwoPi * f0;
     breath_wm = kTwoPi * fm;
     breath_beta = 0.12 * f0 / fm;
     breath_phase = r.uniform(0, kTwoPi);
-    breath_amp = r.uniform(0.02, 0.05);
+    breath_amp = r.uniform(0.005, 0.08);
     const double sway = r.uniform(1, 3), angle = kPi / 2 + r.uniform(-0.5, 0.5);
     sway_x_mm = sway * std::cos(angle);
     sway_y_mm = sway * std::sin(angle);
-    // Tremor: three components in 6.5..11.5 Hz, each amplitude-modulated at 0.05..0.3 Hz.
-    // Normalised so sum(amp^2) = 1: an "amplitude a" tremor has the RMS of a sinusoid of
-    // amplitude a.
+    // Tremor: three components within +-12 % of a centre frequency (4..14 Hz), each
+    // amplitude-modulated at 0.05..0.3 Hz, normalised so that tremor() has unit rms: a tremor
+    // "amplitude a" is an rms of a x the load.
     double norm = 0;
     trem_peak = 0;
+    trem_person_hz = r.uniform(kTremorBandLow_hz, kTremorBandHigh_hz);
     for (int i = 0; i < kTremorParts; ++i) {
-      trem_w[i] = kTwoPi * r.uniform(6.5, 11.5);
-      trem_p[i] = r.uniform(0, kTwoPi);
+      trem_rel[i] = r.uniform(-0.12, 0.12);
+      trem_phase[i] = r.uniform(0, kTwoPi);
       trem_amp[i] = r.uniform(0.5, 1.0);
       trem_mod_w[i] = kTwoPi * r.uniform(0.05, 0.3);
       trem_mod_p[i] = r.uniform(0, kTwoPi);
       trem_mod_depth[i] = r.uniform(0.1, 0.3);
       norm += trem_amp[i] * trem_amp[i];
     }
-    norm = std::sqrt(norm);
+    // sum of amp^2 / 2 = 1 (the modulation averages out): tremor() has unit rms.
+    norm = std::sqrt(norm / 2);
     for (int i = 0; i < kTremorParts; ++i) {
       trem_amp[i] /= norm;
       trem_peak += trem_amp[i] * (1 + trem_mod_depth[i]);
     }
-    trem_base = r.uniform(0.005, 0.01);
+    // Force-fluctuation floor 0.04..0.2 % of the load over 4-14 Hz (log-uniform), white.
+    fluct_band_frac = std::exp(r.uniform(std::log(0.0004), std::log(0.002)));
+    fluct_sample_sd =
+        fluct_band_frac * std::sqrt(0.5 * cfg.rate_hz / (kTremorBandHigh_hz - kTremorBandLow_hz));
+    // While rolling: tremor about at the floor.
+    trem_base = fluct_band_frac * r.uniform(0.5, 2);
   }
 
   void drawPlate(Rng& r) {
@@ -431,9 +502,12 @@ struct BodyModel::Impl {
     Rng& r = plan_rng;
     const double room = remaining();
     bool abandoned = r.chance(0.25);
-    double release_in = kMinReleaseInHold_s + 60 * std::pow(r.uniform(), 1.5);  // 20..80 s
+    // 8..90 s into the hold, denser early: about 28 % before 20 s, 26 % at 20-40 s.
+    double release_in = kMinReleaseInHold_s +
+                        (kMaxReleaseInHold_s - kMinReleaseInHold_s) * std::pow(r.uniform(), 1.5);
     double after =
         r.uniform(kMinAfterRelease_s, std::min(kMaxAfterRelease_s, kMaxHold_s - release_in));
+    after = std::max(after, kMinHold_s - release_in);  // an early release: the hold goes on
     double length = abandoned ? kMinHold_s + 70 * std::pow(r.uniform(), 1.3) : release_in + after;
     const double split = r.uniform(0.4, 0.6);
     const double u_release = r.uniform();
@@ -448,29 +522,46 @@ struct BodyModel::Impl {
         abandoned = true;
       } else if (std::abs(release_in + after - length) > 1e-9) {
         const double lo = std::max(kMinReleaseInHold_s, length - kMaxAfterRelease_s);
-        const double hi = std::min(80.0, length - kMinAfterRelease_s);
+        const double hi = std::min(kMaxReleaseInHold_s, length - kMinAfterRelease_s);
         release_in = lo + (hi - lo) * u_release;
       }
     }
 
+    // The hold's shape and the effect sizes of its release. Deliberately wider than what the
+    // analysis assumes (docs/ANALYSIS.md, "Validation"): settling from none to 30 % with tau
+    // 0.3..15 s; load-ups from none (15 %) through 1..15 %; a tremor change from none (15 %)
+    // through x0.3..x1.1 (a little more tremor after the release happens too); tremor at
+    // 4..14 Hz from a fifth of the force-fluctuation floor to 8 times it.
     HoldPlan h;
-    h.settle = r.uniform(0.08, 0.25);
-    h.tau_s = std::exp(r.uniform(std::log(0.5), std::log(9.0)));
+    h.settle = r.uniform(0.0, 0.30);
+    h.tau_s = std::exp(r.uniform(std::log(0.3), std::log(15.0)));
     const double press_s = r.uniform(0.5, 1.5);
-    h.step = r.uniform(0.05, 0.12);
-    h.ramp_s = r.uniform(1, 3);
-    h.tremor_pre = r.uniform(0.015, 0.04);
-    h.tremor_post = h.tremor_pre * (1 - r.uniform(0.3, 0.6));
+    const bool no_step = r.chance(0.15);
+    const double step = r.uniform(0.01, 0.15);
+    h.step = no_step ? 0.0 : step;
+    h.ramp_s = r.uniform(1, 4);
+    const bool no_tremor_change = r.chance(0.15);
+    const double tremor_ratio = r.uniform(0.3, 1.1);
+    const double snr = std::exp(r.uniform(std::log(0.2), std::log(8.0)));
+    h.tremor_hz = r.uniform(kTremorBandLow_hz, kTremorBandHigh_hz);
+    h.tremor_pre = snr * fluct_band_frac;
+    h.tremor_post = h.tremor_pre * (no_tremor_change ? 1.0 : tremor_ratio);
     // Level: 20..55 % of body weight (mean ~33 %), lowered if the transient, the load-up,
     // breathing and tremor together would push the instantaneous load past kMaxLoadFraction.
     const double level_frac = std::clamp(0.33 + 0.07 * r.normal(), 0.20, 0.55);
     const double settle_left = h.settle * std::exp(-kMinReleaseInHold_s / h.tau_s);
-    const double peak = std::max(1 + h.settle, 1 + h.step + settle_left) *
-                        (1 + breath_amp + h.tremor_pre * trem_peak);
+    const double peak =
+        std::max(1 + h.settle, 1 + h.step + settle_left) *
+        (1 + breath_amp + std::max(h.tremor_pre, h.tremor_post) * trem_peak + 5 * fluct_sample_sd);
     h.level_n = std::min(level_frac, kMaxLoadFraction / peak) * bw_n;
     h.released = !abandoned;
     h.release_t_s = plan_t + release_in;
+    if (!h.released) {  // nothing happens in an abandoned hold
+      h.step = 0;
+      h.tremor_post = h.tremor_pre;
+    }
 
+    ++block_holds;
     TruthHold th;
     th.start_s = plan_t;
     th.end_s = plan_t + length;
@@ -478,7 +569,14 @@ struct BodyModel::Impl {
     th.side = side;
     lines[sideIndex(side)].at(s, th.x_mm, th.y_mm);
     th.level_n = h.level_n;
-    truth.holds.push_back(th);
+    if (h.released) th.release_in_s = release_in;
+    th.load_up_fraction = h.step;
+    th.tremor_ratio = h.tremor_post / h.tremor_pre;
+    th.tremor_hz = h.tremor_hz;
+    th.tremor_snr = snr;
+    th.tremor_fraction = h.tremor_pre;
+    th.fluctuation_fraction = fluct_band_frac;
+    if (record_truth) truth.holds.push_back(th);
 
     PlanSegment& seg = add(Phase::kHold, side, length, s);
     seg.blend_s = press_s;
@@ -494,7 +592,8 @@ struct BodyModel::Impl {
     addMount(side, s, mount_s);
     for (size_t next = 0; next < spots.size(); ++next) {
       if (spots[next] <= s + 5) continue;
-      const bool want_hold = plan_t < hold_deadline_s && (holds.empty() || plan_rng.chance(0.85));
+      const bool want_hold =
+          plan_t < hold_deadline_s && (block_holds == 0 || plan_rng.chance(0.85));
       if (!rollTo(side, s, spots[next], want_hold ? kMinHold_s + 0.5 : 0)) return;
       if (!want_hold || remaining() < kMinHold_s) continue;
       planHold(side, s);
@@ -504,30 +603,32 @@ struct BodyModel::Impl {
     if (line_end > s + 5) rollTo(side, s, line_end, 0);
   }
 
-  void buildPlan() {
-    const double duration = cfg.duration_s;
+  // Plans [t0, t1) as one session: on, along one side, maybe the other, off. `whole`: the block
+  // is the whole session (only then can it be too short for a full plan).
+  void buildPlan(double t0, double t1, bool whole) {
+    const double duration = t1 - t0;
     Rng& r = plan_rng;
     double empty0 = r.uniform(3, 8), mount = r.uniform(1.5, 3);
     double lift = r.uniform(0.5, 1.5), empty_end = r.uniform(3, 6);
     Side side = r.chance(0.5) ? Side::kLeft : Side::kRight;
-    plan_t = 0;
-    if (duration < kMinPlannedSession_s) {
-      addEmptyUntil(duration);
+    plan_t = t0;
+    if (whole && duration < kMinPlannedSession_s) {
+      addEmptyUntil(t1);
       return;
     }
-    if (duration < kCompressedSession_s) {
+    if (whole && duration < kCompressedSession_s) {
       // Just room to get on, roll a little and get off.
-      addEmptyUntil(0.3 * duration);
+      addEmptyUntil(t0 + 0.3 * duration);
       double s = r.uniform(0, 15);
       addMount(side, s, 0.15 * duration);
       const double roll_s = 0.25 * duration;
       addRoll(side, s, s + 15 * roll_s, roll_s);
       addLiftOff(side, s + 15 * roll_s, 0.1 * duration);
-      addEmptyUntil(duration);
+      addEmptyUntil(t1);
       return;
     }
-    budget_end_s = duration - lift - empty_end;
-    addEmptyUntil(empty0);
+    budget_end_s = t1 - lift - empty_end;
+    addEmptyUntil(t0 + empty0);
     const double active_start = plan_t;
     // Long sessions give the first side about half the time so both sides get holds.
     const bool share_sides = budget_end_s - active_start >= 240;
@@ -547,17 +648,20 @@ struct BodyModel::Impl {
       side = otherSide(side);
     }
     addLiftOff(side, currentArc(), lift);
-    addEmptyUntil(duration);
+    addEmptyUntil(t1);
   }
 
   double currentArc() const { return segs.empty() ? 0 : segs.back().s1_mm; }
 
-  // Base-load continuity, truth segments.
-  void finishPlan() {
-    for (size_t i = 1; i < segs.size(); ++i) {
+  // Base-load continuity within the block from segs[first] on (a block starts on an empty
+  // plate), truth segments.
+  void finishPlan(size_t first) {
+    for (size_t i = first + 1; i < segs.size(); ++i) {
       segs[i].f_start_n = baseLoad(segs[i - 1], segs[i - 1].t1);
     }
-    for (const PlanSegment& s : segs) {
+    if (!record_truth) return;
+    for (size_t i = first; i < segs.size(); ++i) {
+      const PlanSegment& s = segs[i];
       if (!truth.segments.empty() && truth.segments.back().phase == s.phase &&
           truth.segments.back().side == s.side) {
         truth.segments.back().end_s = s.t1;
@@ -673,13 +777,20 @@ struct BodyModel::Impl {
     return std::sin(breath_w0 * t + breath_beta * std::sin(breath_wm * t) + breath_phase);
   }
 
-  double tremor(double t) const {
+  // Unit-rms tremor at sample time t; advances the component phases by one sample at centre_hz.
+  double stepTremor(double t, double centre_hz) {
     double sum = 0;
     for (int i = 0; i < kTremorParts; ++i) {
       sum += trem_amp[i] * (1 + trem_mod_depth[i] * std::sin(trem_mod_w[i] * t + trem_mod_p[i])) *
-             std::sin(trem_w[i] * t + trem_p[i]);
+             std::sin(trem_phase[i]);
+      trem_phase[i] =
+          std::fmod(trem_phase[i] + kTwoPi * centre_hz * (1 + trem_rel[i]) * dt_s, kTwoPi);
     }
     return sum;
+  }
+
+  double tremorHz(const PlanSegment& seg) const {
+    return seg.phase == Phase::kHold ? holds[seg.hold].tremor_hz : trem_person_hz;
   }
 
   double drift(int cell, double t) const {
@@ -710,16 +821,22 @@ struct BodyModel::Impl {
     ++sample_index;
     out.t_s = t;
     static const PlanSegment kNothing{};  // a zero-length session has no plan: empty plate
-    while (cursor + 1 < segs.size() && t >= segs[cursor].t1) ++cursor;
+    while (true) {
+      while (cursor + 1 < segs.size() && t >= segs[cursor].t1) ++cursor;
+      if (segs.empty() || t < segs.back().t1 || next_block >= block_count) break;
+      planBlock(next_block++, false);  // past everything planned: the next block replaces it
+    }
     const PlanSegment& seg = segs.empty() ? kNothing : segs[cursor];
     out.phase = seg.phase;
     out.side = seg.side;
 
     stepWander(seg.phase);
     tremor_level += (tremorTarget(seg, t) - tremor_level) * tremor_alpha;
+    const double tremor = stepTremor(t, tremorHz(seg));
     if (seg.phase != Phase::kEmpty) {
       const double b = breathing(t);
-      const double load = baseLoad(seg, t) * (1 + breath_amp * b + tremor_level * tremor(t));
+      const double fluct = fluct_sample_sd * motion_rng.normal();
+      const double load = baseLoad(seg, t) * (1 + breath_amp * b + tremor_level * tremor + fluct);
       out.total_force_n = std::max(0.0, load);
       double x, y;
       basePosition(seg, t, x, y);
@@ -732,7 +849,7 @@ struct BodyModel::Impl {
     for (int i = 0; i < core::kCellCount; ++i) {
       double counts = sensors[i].offset_counts + sensors[i].counts_per_n * out.force_n[i];
       if (cfg.drift) counts += drift(i, t);
-      if (cfg.sensor_noise) counts += 90.0 * noise_rng.normal();
+      if (cfg.sensor_noise) counts += kSensorNoise_counts * noise_rng.normal();
       counts = std::nearbyint(counts);
       // quantise: the HX711's 24-bit range (saturation). Without it the value is still an
       // integer (raw_counts is int32); only clamped to int32 so the conversion is defined.
@@ -771,6 +888,9 @@ const BodyModelConfig& BodyModel::config() const {
 const core::PlateGeometry& BodyModel::geometry() const {
   return m_impl->geom;
 }
+size_t BodyModel::plannedSegments() const {
+  return m_impl->segs.size();
+}
 
 // [SECTION] Names and JSON
 
@@ -807,13 +927,21 @@ const char* sideName(Side s) {
 void writeTruthJson(const Truth& truth, std::ostream& out) {
   nlohmann::json holds = nlohmann::json::array();
   for (const TruthHold& h : truth.holds) {
-    holds.push_back({{"start_s", h.start_s},
-                     {"end_s", h.end_s},
-                     {"release_s", h.release_s ? nlohmann::json(*h.release_s) : nlohmann::json()},
-                     {"side", sideName(h.side)},
-                     {"x_mm", h.x_mm},
-                     {"y_mm", h.y_mm},
-                     {"level_N", h.level_n}});
+    holds.push_back(
+        {{"start_s", h.start_s},
+         {"end_s", h.end_s},
+         {"release_s", h.release_s ? nlohmann::json(*h.release_s) : nlohmann::json()},
+         {"side", sideName(h.side)},
+         {"x_mm", h.x_mm},
+         {"y_mm", h.y_mm},
+         {"level_N", h.level_n},
+         {"release_in_s", h.release_in_s ? nlohmann::json(*h.release_in_s) : nlohmann::json()},
+         {"load_up_fraction", h.load_up_fraction},
+         {"tremor_ratio", h.tremor_ratio},
+         {"tremor_hz", h.tremor_hz},
+         {"tremor_snr", h.tremor_snr},
+         {"tremor_fraction", h.tremor_fraction},
+         {"fluctuation_fraction", h.fluctuation_fraction}});
   }
   nlohmann::json segments = nlohmann::json::array();
   for (const TruthSegment& s : truth.segments) {
