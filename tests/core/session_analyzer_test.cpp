@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -201,4 +202,70 @@ TEST(SessionAnalyzer, ReportsRollingSpeedAndTimeUnderLoadPerSide) {
   EXPECT_NEAR(s.sample_rate_hz, 80.0, 0.1);
   EXPECT_GT(s.roll_speed_p90_mm_s, 30.0);
   EXPECT_NEAR(s.roll_fast_share, 5.0 / 15.0, 0.15);
+}
+
+// [SECTION] Dropouts (issue 9, item 3)
+
+namespace {
+
+// Holds at one spot broken by dropouts of 0.5-60 s and by the load falling away and coming back,
+// so a careless start walk-back would cross missing data or run into the previous hold.
+std::vector<AnalysisSample> dropoutSession(uint32_t seed) {
+  Script sc;
+  sc.rng.seed(seed);
+  std::mt19937 r(seed * 7 + 1);
+  std::uniform_real_distribution<double> u(0, 1);
+  sc.add(2, -120, 60, 0, 200);
+  std::vector<AnalysisSample> out;
+  std::vector<std::pair<double, double>> cuts;
+  for (int i = 0; i < 6; ++i) {
+    sc.add(15 + 20 * u(r), -120, 60, 200, 200);
+    const double gap = 0.5 + 59.5 * u(r) * u(r);  // 0.5-60 s, more short ones
+    cuts.push_back({sc.t, sc.t + gap});
+    sc.t += gap;
+    if (u(r) < 0.5) {  // weight off the ball for a moment, ball left in place
+      sc.add(2, -120, 60, 200, 40);
+      sc.add(1.5, -120, 60, 40, 200);
+    }
+  }
+  sc.add(10, -120, 60, 200, 200);
+  sc.add(1, -120, 60, 200, 0);
+  (void)cuts;
+  return sc.s;
+}
+
+bool isSampleTime(const std::vector<AnalysisSample>& s, double t) {
+  auto it = std::lower_bound(s.begin(), s.end(), t,
+                             [](const AnalysisSample& a, double v) { return a.t_s < v; });
+  return it != s.end() && it->t_s == t;
+}
+
+}  // namespace
+
+TEST(SessionAnalyzer, HoldsNeverStartBeforeADropoutNorOverlapThePreviousHold) {
+  const HoldParams p;
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::vector<AnalysisSample> s = dropoutSession(seed);
+    const SessionAnalysis a = analyzeSession(s, {}, p);
+    ASSERT_FALSE(a.holds.empty()) << "seed " << seed;
+    for (size_t i = 0; i < a.holds.size(); ++i) {
+      const Hold& h = a.holds[i];
+      EXPECT_TRUE(isSampleTime(s, h.start_s)) << "seed " << seed << " hold " << i << " start";
+      EXPECT_TRUE(isSampleTime(s, h.end_s)) << "seed " << seed << " hold " << i << " end";
+      EXPECT_LT(h.start_s, h.end_s);
+      if (i > 0)
+        EXPECT_GT(h.start_s, a.holds[i - 1].end_s)
+            << "seed " << seed << ": hold " << i << " overlaps the one before";
+      // No gap longer than max_gap_s inside a hold.
+      auto it = std::lower_bound(s.begin(), s.end(), h.start_s,
+                                 [](const AnalysisSample& x, double v) { return x.t_s < v; });
+      for (; it + 1 != s.end() && (it + 1)->t_s <= h.end_s; ++it)
+        EXPECT_LE((it + 1)->t_s - it->t_s, p.max_gap_s)
+            << "seed " << seed << ": hold " << i << " [" << h.start_s << ", " << h.end_s
+            << "] spans missing data at " << it->t_s;
+    }
+    double held = 0;
+    for (const Hold& h : a.holds) held += h.duration_s();
+    EXPECT_NEAR(a.summary.hold_s, held, 1e-6);
+  }
 }

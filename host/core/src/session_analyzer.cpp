@@ -105,6 +105,9 @@ struct SessionAnalyzer::Impl {
   bool anchor_valid = false;
   double ax = 0, ay = 0, still_since = 0;
   double end_radius = 0;  // back-dating radius of the open hold (adapted to its wander)
+  // A hold's start is never back-dated before this: the first sample after the last gap longer
+  // than max_gap_s, or just after the previous hold's end.
+  double min_start_t = -HUGE_VAL;
 
   // hold state
   bool in_hold = false;
@@ -184,6 +187,7 @@ struct SessionAnalyzer::Impl {
     while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) hist.pop_front();
 
     if (gap && in_hold) endHold(last_t, last_t);
+    if (gap) min_start_t = s.t_s;
     if (in_hold) {
       updateHold(s, valid, px, py, bpv);
     } else {
@@ -258,11 +262,12 @@ struct SessionAnalyzer::Impl {
     const double start_radius = std::clamp(2 * wander, p.start_radius_mm, p.enter_radius_mm - 2);
     end_radius = std::clamp(2 * wander, p.end_radius_mm, p.enter_radius_mm);
     // Back-date: from when the anchor was set, walk back while the ball was already at the spot,
-    // or forward past the last of the approach.
+    // or forward past the last of the approach. Never back across missing data (the rig saw
+    // nothing there) nor into the previous hold.
     size_t i = hist.size();
     while (i > 0 && hist[i - 1].t >= still_since) --i;  // i: first entry at/after still_since
     size_t start = i;
-    while (start > 0 && hist[start - 1].valid &&
+    while (start > 0 && hist[start - 1].t >= min_start_t && hist[start - 1].valid &&
            dist(hist[start - 1].x, hist[start - 1].y, cx, cy) <= start_radius)
       --start;
     if (start == i) {
@@ -502,6 +507,8 @@ struct SessionAnalyzer::Impl {
     }
     if (end <= cur.start_s) end = leave_t;
     cur.end_s = end;
+    // The next hold starts after this one ends.
+    min_start_t = std::max(min_start_t, std::nextafter(end, HUGE_VAL));
     if (!release_found) lateRelease();
     finalizeHold();
     in_hold = false;
