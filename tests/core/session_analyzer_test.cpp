@@ -269,3 +269,48 @@ TEST(SessionAnalyzer, HoldsNeverStartBeforeADropoutNorOverlapThePreviousHold) {
     EXPECT_NEAR(a.summary.hold_s, held, 1e-6);
   }
 }
+
+// [SECTION] Stillness (issue 9, item 4)
+
+TEST(SessionAnalyzer, OneSmallSwayDoesNotRestartTheDwell) {
+  // Quiet standing: the ball settles at t = 7 s and wanders within a ~10 mm circle; 2-3 s later
+  // one 11 mm sway: out in 0.3 s, a second there, and back (about 11 mm/s over a second).
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    Script sc;
+    sc.rng.seed(seed);
+    sc.add(2, -120, 140, 0, 200);
+    sc.add(5, -120, 60, 200, 200);  // roll in at 16 mm/s
+    std::mt19937 r(seed);
+    std::normal_distribution<double> w(0, 1);
+    double ox = 0, oy = 0;
+    const size_t from = sc.s.size();
+    sc.add(40, -120, 60, 200, 200);
+    for (size_t i = from; i < sc.s.size(); ++i) {
+      AnalysisSample& a = sc.s[i];
+      ox = 0.98 * ox + 0.4 * w(r);  // AR(1), ~2 mm rms
+      oy = 0.98 * oy + 0.4 * w(r);
+      const double u = a.t_s - (9.0 + 0.25 * seed);
+      const double sway = 11.0 * std::clamp(std::min(u, 1.6 - u) / 0.3, 0.0, 1.0);
+      a.x_mm += std::clamp(ox, -4.0, 4.0) + sway;
+      a.y_mm += std::clamp(oy, -4.0, 4.0);
+    }
+    sc.add(4, -120, 0, 200, 200);
+    sc.add(1, -120, 0, 200, 0);
+    const SessionAnalysis a = analyzeSession(sc.s);
+    ASSERT_EQ(a.holds.size(), 1u) << "seed " << seed;
+    EXPECT_NEAR(a.holds[0].start_s, 7.0, 1.0) << "seed " << seed << " end " << a.holds[0].end_s;
+  }
+}
+
+TEST(SessionAnalyzer, RollingBackAndForthOverASpotIsNotAHold) {
+  Script sc;
+  sc.add(2, -120, 60, 0, 200);
+  for (int i = 0; i < 8; ++i) {  // 18 mm strokes at 18 mm/s, each with a 0.5 s pause
+    sc.add(1, -120, 78, 200, 200);
+    sc.add(0.5, -120, 78, 200, 200);
+    sc.add(1, -120, 60, 200, 200);
+    sc.add(0.5, -120, 60, 200, 200);
+  }
+  sc.add(1, -120, 60, 200, 0);
+  EXPECT_TRUE(analyzeSession(sc.s).holds.empty());
+}

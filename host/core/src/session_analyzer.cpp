@@ -24,9 +24,10 @@ constexpr double kBucket_s = 0.25;         // release analysis resolution
 constexpr double kHistory_s = 40;          // kept for back-dating starts and ends
 constexpr double kSpeedStep_s = 0.5;       // rolling speed measured over this
 constexpr double kStillSpeedStep_s = 1.0;  // stillness speed over this (less jitter-sensitive)
-constexpr double kMinSmoothSamples = 5;    // CoP smoothing spans at least this many samples
-constexpr double kStillSpeed_mm_s = 3;     // slower than this is a pause, not rolling
-constexpr double kPreRiseShare = 0.7;      // see preIsLevel()
+constexpr double kSwayReturn_s = 2.0;    // a postural sway returns within this (see trackStillness)
+constexpr double kMinSmoothSamples = 5;  // CoP smoothing spans at least this many samples
+constexpr double kStillSpeed_mm_s = 3;   // slower than this is a pause, not rolling
+constexpr double kPreRiseShare = 0.7;    // see preIsLevel()
 constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
 
 // RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
@@ -103,6 +104,12 @@ struct SessionAnalyzer::Impl {
   bool still_cp_valid = false;
   double still_cp_t = 0, still_cp_x = 0, still_cp_y = 0;
   bool anchor_valid = false;
+  // A brief excursion inside the dwell (see trackStillness): when it began (-1: none), the time
+  // spent in excursions, whether the dwell's one excursion is used, and where the ball rests.
+  double sway_since = -1, sway_s = 0;
+  bool sway_used = false, rested = false;
+  double rest_sum_x = 0, rest_sum_y = 0;
+  uint64_t rest_n = 0;
   double ax = 0, ay = 0, still_since = 0;
   double end_radius = 0;  // back-dating radius of the open hold (adapted to its wander)
   // A hold's start is never back-dated before this: the first sample after the last gap longer
@@ -220,24 +227,66 @@ struct SessionAnalyzer::Impl {
       return;
     }
     // Still = near the anchor *and* slow: a creep slower than the radius allows for a whole
-    // dwell is still movement (< 1 cm/s, BRIEF section 6).
-    bool too_fast = false;
+    // dwell is still movement (< 1 cm/s over 1 s steps, docs/ANALYSIS.md).
+    bool too_fast = false, stepped = false;
     if (!still_cp_valid || t - still_cp_t >= kStillSpeedStep_s) {
       if (still_cp_valid)
         too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
+      stepped = still_cp_valid;
       still_cp_valid = true;
       still_cp_t = t;
       still_cp_x = px;
       still_cp_y = py;
     }
-    if (!anchor_valid || too_fast || dist(px, py, ax, ay) > p.enter_radius_mm) {
-      anchor_valid = true;
-      ax = px;
-      ay = py;
-      still_since = t;
+    if (!anchor_valid || dist(px, py, ax, ay) > p.enter_radius_mm) {
+      resetAnchor(t, px, py);
       return;
     }
-    if (t - still_since >= p.dwell_s) startHold(t);
+    // One brief excursion per dwell is forgiven: once the ball has rested a whole slow step at the
+    // spot, a sway that leaves the spot too fast but comes
+    // back within kSwayReturn_s to where the ball had been resting (and is slow again there)
+    // pauses the dwell instead of
+    // restarting it. A second one, or one that does not come back (a roll on), restarts it; so
+    // rolling to and fro over the spot and rolling through a pause are still not holds.
+    if (sway_since >= 0) {
+      const double rx = rest_sum_x / rest_n, ry = rest_sum_y / rest_n;
+      if (stepped && !too_fast && dist(px, py, rx, ry) <= p.start_radius_mm) {
+        sway_s += t - sway_since;
+        sway_since = -1;
+        sway_used = true;
+      } else if (t - sway_since > kSwayReturn_s + kStillSpeedStep_s) {
+        resetAnchor(t, px, py);
+        return;
+      } else {
+        return;
+      }
+    } else if (too_fast) {
+      if (sway_used || !rested) {
+        resetAnchor(t, px, py);
+      } else {
+        sway_since = t - kStillSpeedStep_s;
+      }
+      return;
+    }
+    if (stepped) rested = true;  // a whole slow step at the spot: the ball is resting there
+    rest_sum_x += px;
+    rest_sum_y += py;
+    ++rest_n;
+    if (t - still_since - sway_s >= p.dwell_s) startHold(t);
+  }
+
+  void resetAnchor(double t, double px, double py) {
+    anchor_valid = true;
+    ax = px;
+    ay = py;
+    still_since = t;
+    sway_since = -1;
+    sway_s = 0;
+    sway_used = false;
+    rested = false;
+    rest_sum_x = px;
+    rest_sum_y = py;
+    rest_n = 1;
   }
 
   void startHold(double t) {
