@@ -135,13 +135,8 @@ int runAnalyze(const AnalyzeOptions& opt) {
     std::cerr << "rollrig analyze: " << opt.file << ": " << w << "\n";
   const bool has_xy = csv.has_xy_columns;
   if (!has_xy) {
-    // Without a position, holds are periods of sustained meaningful load.
     std::cerr << "rollrig analyze: " << opt.file
               << " has no x_mm/y_mm: holds are taken as periods of sustained load\n";
-    for (auto& s : csv.samples) {
-      s.has_xy = true;
-      s.x_mm = s.y_mm = 0;
-    }
   }
   const core::HoldParams params;
   const core::SessionAnalysis a = core::analyzeSession(csv.samples, csv.released_markers, params);

@@ -314,3 +314,41 @@ TEST(SessionAnalyzer, RollingBackAndForthOverASpotIsNotAHold) {
   sc.add(1, -120, 60, 200, 0);
   EXPECT_TRUE(analyzeSession(sc.s).holds.empty());
 }
+
+// [SECTION] Force only (issue 9, item 6)
+
+TEST(SessionAnalyzer, FindsHoldsFromForceAloneWhenNoSampleHasAPosition) {
+  // Rolling at a wandering load (+-10 % over 8 s), then a steady 47 s hold from 35.5 s with a
+  // 10 % load-up 30 s in, then the weight comes off. No sample carries x/y.
+  Script sc;
+  sc.add(2, -120, 100, 0, 180);
+  for (int i = 0; i < 4; ++i) {
+    sc.add(2, -120, 100, 180, 198);
+    sc.add(2, -120, 100, 198, 180);
+    sc.add(2, -120, 100, 180, 162);
+    sc.add(2, -120, 100, 162, 180);
+  }
+  sc.add(1.5, -120, 100, 180, 200);  // pressing in from 34 s
+  sc.add(30, -120, 100, 200, 200);
+  sc.add(2, -120, 100, 200, 220);  // load-up: release at 65.5 s
+  sc.add(15, -120, 100, 220, 220);
+  sc.add(1, -120, 100, 220, 40);  // weight off the ball at 82.5 s
+  sc.add(3, -120, 100, 40, 0);
+  for (auto& s : sc.s) s.has_xy = false;
+  const SessionAnalysis a = analyzeSession(sc.s);
+  ASSERT_EQ(a.holds.size(), 1u);
+  const Hold& h = a.holds[0];
+  EXPECT_NEAR(h.start_s, 35.5, 1.5);
+  EXPECT_NEAR(h.end_s, 82.5, 1.0);
+  EXPECT_FALSE(h.has_xy);
+  EXPECT_EQ(h.side, Side::kUnknown) << "no position, no plate half to guess from";
+  ASSERT_TRUE(h.release_s.has_value());
+  EXPECT_NEAR(*h.release_s, 65.5, 2.0);
+
+  // The same live, told up front that no position will come.
+  SessionAnalyzer live({}, AnalyzerInput::kForceOnly);
+  for (const auto& s : sc.s) live.push(s);
+  live.finish();
+  ASSERT_EQ(live.holds().size(), 1u);
+  EXPECT_DOUBLE_EQ(live.holds()[0].start_s, h.start_s);
+}

@@ -59,6 +59,24 @@ struct Biquad {
   }
 };
 
+// Force only: the smoothed load's "position" is kLogUnits * ln(force), so a distance d is a load
+// ratio of exp(d / kLogUnits); 10 units = 1 % (see Geometry).
+constexpr double kLogUnits = 1000;
+
+// The stillness and hold radii in the units of the analyser's "position": millimetres of CoP
+// with position; kLogUnits * ln(load ratio) force only.
+struct Geometry {
+  double enter_radius, still_speed, exit_radius, start_radius, start_margin, end_radius;
+  static Geometry of(const HoldParams& p, bool force_only) {
+    if (!force_only)
+      return {p.enter_radius_mm, p.still_speed_mm_s, p.exit_radius_mm, p.start_radius_mm, 2.0,
+              p.end_radius_mm};
+    auto u = [](double fraction) { return kLogUnits * std::log1p(fraction); };
+    return {u(p.force_enter_band), u(p.force_still_rate_per_s), u(p.force_exit_band),
+            u(p.force_start_band), u(p.force_start_band) / 4,   u(p.force_end_band)};
+  }
+};
+
 struct HistEntry {
   double t;
   double force;
@@ -82,6 +100,8 @@ double dist(double ax, double ay, double bx, double by) {
 
 struct SessionAnalyzer::Impl {
   HoldParams p;
+  bool force_only = false;
+  Geometry g{};
   bool have_last = false;
   bool finished = false;
   double last_t = 0;
@@ -168,15 +188,17 @@ struct SessionAnalyzer::Impl {
     }
     sum.peak_force_n = std::max(sum.peak_force_n, s.force_n);
 
-    // Smoothed position, valid only under load with x/y.
+    // Smoothed position, valid only under load with x/y. Force only: the "position" is the
+    // smoothed load on a log scale (see Geometry), valid under load.
     bool valid = false;
     if (gap) clearSmooth();
-    if (loaded && s.has_xy) {
-      smooth.push_back({s.t_s, s.x_mm, s.y_mm});
-      sx += s.x_mm;
-      sy += s.y_mm;
-      // At low sample rates average at least kMinSmoothSamples, so CoP jitter stays small.
-      const double window = std::max(p.smoothing_s, rate() > 0 ? kMinSmoothSamples / rate() : 0.0);
+    if (loaded && (force_only || s.has_xy)) {
+      smooth.push_back({s.t_s, force_only ? s.force_n : s.x_mm, force_only ? 0.0 : s.y_mm});
+      sx += smooth.back()[1];
+      sy += smooth.back()[2];
+      // At low sample rates average at least kMinSmoothSamples, so jitter stays small.
+      const double window = std::max(force_only ? p.force_smoothing_s : p.smoothing_s,
+                                     rate() > 0 ? kMinSmoothSamples / rate() : 0.0);
       while (!smooth.empty() && s.t_s - smooth.front()[0] > window) {
         sx -= smooth.front()[1];
         sy -= smooth.front()[2];
@@ -186,8 +208,9 @@ struct SessionAnalyzer::Impl {
     } else {
       clearSmooth();
     }
-    const double px = valid ? sx / smooth.size() : 0;
+    double px = valid ? sx / smooth.size() : 0;
     const double py = valid ? sy / smooth.size() : 0;
+    if (valid && force_only) px = kLogUnits * std::log(std::max(px, 1e-9));
     const double bpv = bp.step(s.force_n);
 
     hist.push_back({s.t_s, s.force_n, bpv, valid, px, py});
@@ -200,7 +223,7 @@ struct SessionAnalyzer::Impl {
     } else {
       trackStillness(s.t_s, valid, px, py, gap);
     }
-    updateSpeed(s.t_s, valid && !in_hold, px, py, gap);
+    updateSpeed(s.t_s, valid && !in_hold && !force_only, px, py, gap);
 
     have_last = true;
     last_t = s.t_s;
@@ -231,14 +254,14 @@ struct SessionAnalyzer::Impl {
     bool too_fast = false, stepped = false;
     if (!still_cp_valid || t - still_cp_t >= kStillSpeedStep_s) {
       if (still_cp_valid)
-        too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
+        too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > g.still_speed;
       stepped = still_cp_valid;
       still_cp_valid = true;
       still_cp_t = t;
       still_cp_x = px;
       still_cp_y = py;
     }
-    if (!anchor_valid || dist(px, py, ax, ay) > p.enter_radius_mm) {
+    if (!anchor_valid || dist(px, py, ax, ay) > g.enter_radius) {
       resetAnchor(t, px, py);
       return;
     }
@@ -250,7 +273,7 @@ struct SessionAnalyzer::Impl {
     // rolling to and fro over the spot and rolling through a pause are still not holds.
     if (sway_since >= 0) {
       const double rx = rest_sum_x / rest_n, ry = rest_sum_y / rest_n;
-      if (stepped && !too_fast && dist(px, py, rx, ry) <= p.start_radius_mm) {
+      if (stepped && !too_fast && dist(px, py, rx, ry) <= g.start_radius) {
         sway_s += t - sway_since;
         sway_since = -1;
         sway_used = true;
@@ -308,8 +331,9 @@ struct SessionAnalyzer::Impl {
       if (it->valid) d2 += (it->x - cx) * (it->x - cx) + (it->y - cy) * (it->y - cy);
     }
     const double wander = k ? std::sqrt(d2 / k) : 0;
-    const double start_radius = std::clamp(2 * wander, p.start_radius_mm, p.enter_radius_mm - 2);
-    end_radius = std::clamp(2 * wander, p.end_radius_mm, p.enter_radius_mm);
+    const double start_radius =
+        std::clamp(2 * wander, g.start_radius, g.enter_radius - g.start_margin);
+    end_radius = std::clamp(2 * wander, g.end_radius, g.enter_radius);
     // Back-date: from when the anchor was set, walk back while the ball was already at the spot,
     // or forward past the last of the approach. Never back across missing data (the rig saw
     // nothing there) nor into the previous hold.
@@ -328,7 +352,7 @@ struct SessionAnalyzer::Impl {
     cur = Hold{};
     cur.start_s = hist[start].t;
     dropSpeedsFrom(cur.start_s);
-    cur.has_xy = true;
+    cur.has_xy = !force_only;
     level_sum = 0;
     level_n = 0;
     out_since = low_since = -1;
@@ -368,7 +392,7 @@ struct SessionAnalyzer::Impl {
     addToHold(hist.back());
     (void)bpv;
     // Ball leaving the spot.
-    if (valid && dist(px, py, cx, cy) > p.exit_radius_mm) {
+    if (valid && dist(px, py, cx, cy) > g.exit_radius) {
       if (out_since < 0) out_since = s.t_s;
     } else {
       out_since = -1;
@@ -548,7 +572,8 @@ struct SessionAnalyzer::Impl {
     for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
       if (it->t > leave_t) continue;
       if (it->t <= cur.start_s) break;
-      if (it->valid && dist(it->x, it->y, cx, cy) <= end_radius &&
+      // Force only, the load test alone (a load-up moves the "position" but not the ball).
+      if (it->valid && (force_only || dist(it->x, it->y, cx, cy) <= end_radius) &&
           it->force >= p.end_load_fraction * lvl) {
         end = it->t;
         break;
@@ -597,9 +622,9 @@ struct SessionAnalyzer::Impl {
     cur.peak_force_n = peak;
     cur.cv_before = cv(sb, sb2, cb);
     cur.cv_after = cv(sa, sa2, ca);
-    cur.x_mm = cx;
-    cur.y_mm = cy;
-    cur.side = cx < 0 ? Side::kLeft : Side::kRight;
+    cur.x_mm = force_only ? 0 : cx;
+    cur.y_mm = force_only ? 0 : cy;
+    cur.side = force_only ? Side::kUnknown : (cx < 0 ? Side::kLeft : Side::kRight);
     if (cur.release_s && *cur.release_s >= cur.end_s) {
       cur.release_s.reset();
       cur.release_source.clear();
@@ -697,8 +722,10 @@ struct SessionAnalyzer::Impl {
   std::string q_source;
 };
 
-SessionAnalyzer::SessionAnalyzer(HoldParams params) : m_impl(new Impl) {
+SessionAnalyzer::SessionAnalyzer(HoldParams params, AnalyzerInput input) : m_impl(new Impl) {
   m_impl->p = params;
+  m_impl->force_only = input == AnalyzerInput::kForceOnly;
+  m_impl->g = Geometry::of(params, m_impl->force_only);
 }
 SessionAnalyzer::~SessionAnalyzer() {
   delete m_impl;
@@ -742,7 +769,11 @@ SessionSummary SessionAnalyzer::summary() const {
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
                                const std::vector<double>& released_markers,
                                const HoldParams& params) {
-  SessionAnalyzer a(params);
+  // A recording in which no sample places the ball (no x/y columns, or a rig with fewer cells)
+  // is analysed from its force alone.
+  const bool any_xy =
+      std::any_of(samples.begin(), samples.end(), [](const AnalysisSample& s) { return s.has_xy; });
+  SessionAnalyzer a(params, any_xy ? AnalyzerInput::kForceAndPosition : AnalyzerInput::kForceOnly);
   for (double m : released_markers) a.markReleased(m);
   for (const auto& s : samples) a.push(s);
   a.finish();

@@ -72,6 +72,18 @@ struct HoldParams {
   double tremor_alone_ratio = 0.6;        // a tremor drop clear enough with a small load-up ...
   double tremor_alone_step = 0.02;        // ... of at least this
 
+  // Force only (no ball position: a file without x/y, a rig with fewer than four cells). The
+  // same hysteresis and dwell on the load instead of the ball: the load averaged over
+  // force_smoothing_s (tremor and most of breathing out) ...
+  double force_smoothing_s = 2.0;
+  double force_enter_band = 0.06;        // ... stays within this share of where it settled ...
+  double force_still_rate_per_s = 0.03;  // ... changing slower than this share per second
+                                         // (over 1 s steps), for dwell_s: a hold
+  double force_exit_band = 0.25;         // ends when it leaves this share of the hold's level
+                                         // (for exit_grace_s), or as above on a load drop
+  double force_start_band = 0.03;        // back-dating the start / end: within this share
+  double force_end_band = 0.04;
+
   double protocol_min_s = 30;  // the protocol's hold: 30-90 s or until release
   double protocol_max_s = 90;
   double slow_roll_mm_s = 30;  // rolling faster than this is not "slowly"
@@ -123,9 +135,16 @@ struct SessionAnalysis {
   SessionSummary summary;
 };
 
+// What the analyser gets. kForceAndPosition: holds are the ball staying at a spot (samples
+// without x/y are "ball not placed"). kForceOnly: no sample will ever carry a position; holds are
+// sustained steady load (HoldParams force_*), so rolling at a steady load cannot be told from
+// holding, and holds carry no centre and no plate side (docs/ANALYSIS.md, "Force only").
+enum class AnalyzerInput { kForceAndPosition, kForceOnly };
+
 class SessionAnalyzer {
  public:
-  explicit SessionAnalyzer(HoldParams params = {});
+  explicit SessionAnalyzer(HoldParams params = {},
+                           AnalyzerInput input = AnalyzerInput::kForceAndPosition);
   ~SessionAnalyzer();
   SessionAnalyzer(SessionAnalyzer&&) noexcept;
   SessionAnalyzer& operator=(SessionAnalyzer&&) noexcept;
@@ -147,6 +166,8 @@ class SessionAnalyzer {
   Impl* m_impl;
 };
 
+// Offline: the same push loop over a whole recording. The input kind is chosen by the data: a
+// recording in which no sample has a position is analysed force only.
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
                                const std::vector<double>& released_markers = {},
                                const HoldParams& params = {});
