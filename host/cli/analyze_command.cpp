@@ -35,7 +35,8 @@ nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
     j["time_to_release_s"] =
         h.release_s ? nlohmann::json(round3(*h.release_s - h.start_s)) : nlohmann::json(nullptr);
     j["release_source"] = h.release_s ? nlohmann::json(h.release_source) : nlohmann::json(nullptr);
-    j["side"] = has_xy ? core::sideName(h.side) : "unknown";
+    j["side"] = core::sideName(h.side);
+    j["side_source"] = core::sideSourceName(h.side_source);
     j["reached_protocol_min"] = h.reached_protocol_min;
     j["exceeded_protocol_max"] = h.exceeded_protocol_max;
     j["load_up_fraction"] = round3(h.step_fraction);
@@ -92,9 +93,19 @@ void printTable(const std::string& path, const core::SessionAnalysis& a, bool ha
                                                    : "short";
       char xy[32] = "      -       -";
       if (has_xy) std::snprintf(xy, sizeof(xy), "%7.0f %7.0f", h.x_mm, h.y_mm);
-      std::printf("%3d  %-6s %8.1f %8.1f %6.1f %s %8.1f %7.1f %s  %s\n", ++i,
-                  has_xy ? core::sideName(h.side) : "-", h.start_s, h.end_s, h.duration_s(), rel,
-                  h.mean_force_n, h.peak_force_n, xy, proto);
+      // A side guessed from the plate half is marked with '?'.
+      char side[16];
+      std::snprintf(side, sizeof(side), "%s%s",
+                    h.side == core::Side::kUnknown ? "-" : core::sideName(h.side),
+                    h.side_source == core::SideSource::kPlateGuess ? "?" : "");
+      std::printf("%3d  %-6s %8.1f %8.1f %6.1f %s %8.1f %7.1f %s  %s\n", ++i, side, h.start_s,
+                  h.end_s, h.duration_s(), rel, h.mean_force_n, h.peak_force_n, xy, proto);
+    }
+    for (const core::Hold& h : a.holds) {
+      if (h.side_source != core::SideSource::kPlateGuess) continue;
+      std::printf(
+          "  side?: guessed from the plate half (give it with a side=left or side=right marker)\n");
+      break;
     }
     std::printf("\n");
   }
@@ -139,7 +150,8 @@ int runAnalyze(const AnalyzeOptions& opt) {
               << " has no x_mm/y_mm: holds are taken as periods of sustained load\n";
   }
   const core::HoldParams params;
-  const core::SessionAnalysis a = core::analyzeSession(csv.samples, csv.released_markers, params);
+  const core::SessionAnalysis a = core::analyzeSession(
+      csv.samples, core::SessionMarkers{csv.released_markers, csv.side_markers}, params);
   if (opt.json) {
     std::cout << toJson(a, has_xy).dump(2) << "\n";
   } else {

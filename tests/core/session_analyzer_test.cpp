@@ -1,11 +1,15 @@
 // SessionAnalyzer on hand-made signals: what is and is not a hold, back-dating, releases.
 #include "rollrig/core/session_analyzer.h"
 
+#include "rollrig/core/analysis_csv.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <sstream>
+#include <string>
 
 using namespace rollrig::core;
 
@@ -351,4 +355,68 @@ TEST(SessionAnalyzer, FindsHoldsFromForceAloneWhenNoSampleHasAPosition) {
   live.finish();
   ASSERT_EQ(live.holds().size(), 1u);
   EXPECT_DOUBLE_EQ(live.holds()[0].start_s, h.start_s);
+}
+
+// [SECTION] Side (issue 9, item 7)
+
+TEST(SessionAnalyzer, TheSideIsTheUsersAndThePlateHalfOnlyALabelledGuess) {
+  Script sc;
+  sc.add(2, 120, 60, 0, 200);  // the ball on the right half of the plate
+  sc.add(30, 120, 60, 200, 200);
+  sc.add(4, 120, -20, 200, 200);
+  sc.add(30, 120, -20, 200, 200);
+  sc.add(1, 120, -20, 200, 0);
+  // The user treats the left hip (lying turned), then says nothing for the second hold.
+  const SessionAnalysis guessed = analyzeSession(sc.s);
+  ASSERT_EQ(guessed.holds.size(), 2u);
+  EXPECT_EQ(guessed.holds[0].side, Side::kRight);
+  EXPECT_EQ(guessed.holds[0].side_source, SideSource::kPlateGuess);
+  SessionMarkers m;
+  m.sides.push_back({1.0, Side::kLeft});
+  const SessionAnalysis told = analyzeSession(sc.s, m);
+  ASSERT_EQ(told.holds.size(), 2u);
+  for (const Hold& h : told.holds) {
+    EXPECT_EQ(h.side, Side::kLeft);
+    EXPECT_EQ(h.side_source, SideSource::kUser);
+    EXPECT_STREQ(sideSourceName(h.side_source), "user");
+  }
+  // Switching sides before the second hold, through the CSV marker column; live, the open hold
+  // already carries the user's side.
+  std::string csv = "time_s,force_N,x_mm,y_mm,marker\n";
+  for (const auto& s : sc.s) {
+    char row[128];
+    const char* mark =
+        s.t_s == sc.s[80].t_s ? "side=left" : (s.t_s == sc.s[36 * 80].t_s ? "side=right" : "");
+    std::snprintf(row, sizeof(row), "%.4f,%.3f,%.2f,%.2f,%s\n", s.t_s, s.force_n, s.x_mm, s.y_mm,
+                  mark);
+    csv += row;
+  }
+  std::istringstream in(csv);
+  const AnalysisCsv parsed = readAnalysisCsv(in);
+  ASSERT_TRUE(parsed.ok) << parsed.error;
+  ASSERT_EQ(parsed.side_markers.size(), 2u);
+  SessionAnalyzer live;
+  for (const SideMark& sm : parsed.side_markers) live.markSide(sm.t_s, sm.side);
+  bool saw_open = false;
+  for (const auto& s : parsed.samples) {
+    live.push(s);
+    if (auto cur = live.currentHold(); cur && !saw_open) {
+      saw_open = true;
+      EXPECT_EQ(cur->side, Side::kLeft);
+      EXPECT_EQ(cur->side_source, SideSource::kUser);
+    }
+  }
+  live.finish();
+  ASSERT_EQ(live.holds().size(), 2u);
+  EXPECT_EQ(live.holds()[0].side, Side::kLeft);
+  EXPECT_EQ(live.holds()[1].side, Side::kRight);
+  EXPECT_EQ(live.holds()[1].side_source, SideSource::kUser);
+
+  // Force only, nobody said: no side at all rather than a guess from nothing.
+  std::vector<AnalysisSample> fo = sc.s;
+  for (auto& s : fo) s.has_xy = false;
+  for (const Hold& h : analyzeSession(fo).holds) {
+    EXPECT_EQ(h.side, Side::kUnknown);
+    EXPECT_EQ(h.side_source, SideSource::kNone);
+  }
 }

@@ -70,8 +70,12 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
       if (!parseNumber(f[c_y], &s.y_mm)) return fail("y_mm is not a number: '" + f[c_y] + "'");
       s.has_xy = true;
     }
-    if (c_marker >= 0 && c_marker < static_cast<int>(f.size()) && f[c_marker] == "released")
-      out.released_markers.push_back(s.t_s);
+    if (c_marker >= 0 && c_marker < static_cast<int>(f.size())) {
+      const std::string& m = f[c_marker];
+      if (m == "released") out.released_markers.push_back(s.t_s);
+      if (m == "side=left" || m == "side=right")
+        out.side_markers.push_back({s.t_s, m == "side=left" ? Side::kLeft : Side::kRight});
+    }
     if (have_t && !(s.t_s > last_t)) {
       if (out.warnings.size() < 100)
         out.warnings.push_back("line " + std::to_string(line_no) + ": time_s " + f[c_time] +

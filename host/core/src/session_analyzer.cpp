@@ -18,6 +18,18 @@ const char* sideName(Side s) {
   return "unknown";
 }
 
+const char* sideSourceName(SideSource s) {
+  switch (s) {
+    case SideSource::kUser:
+      return "user";
+    case SideSource::kPlateGuess:
+      return "plate guess";
+    case SideSource::kNone:
+      break;
+  }
+  return "none";
+}
+
 namespace {
 
 constexpr double kBucket_s = 0.25;         // release analysis resolution
@@ -151,6 +163,7 @@ struct SessionAnalyzer::Impl {
 
   std::vector<Hold> holds;
   std::vector<double> markers;
+  std::vector<SideMark> side_marks;
 
   // summary
   SessionSummary sum;
@@ -624,7 +637,7 @@ struct SessionAnalyzer::Impl {
     cur.cv_after = cv(sa, sa2, ca);
     cur.x_mm = force_only ? 0 : cx;
     cur.y_mm = force_only ? 0 : cy;
-    cur.side = force_only ? Side::kUnknown : (cx < 0 ? Side::kLeft : Side::kRight);
+    assignSide(cur);
     if (cur.release_s && *cur.release_s >= cur.end_s) {
       cur.release_s.reset();
       cur.release_source.clear();
@@ -645,6 +658,30 @@ struct SessionAnalyzer::Impl {
     sum.hold_s += cur.duration_s();
     if (cur.release_s) ++sum.releases;
     holds.push_back(cur);
+  }
+
+  // The user's side: the last mark up to dwell_s after the start (live, the hold shows up about
+  // then, so a mark made while the ball settles counts), else the first inside the hold; else the
+  // plate half, as a labelled guess (none force only).
+  void assignSide(Hold& h) const {
+    const SideMark* mark = nullptr;
+    for (const SideMark& m : side_marks) {
+      if (m.t_s <= h.start_s + p.dwell_s && (!mark || mark->t_s <= m.t_s)) mark = &m;
+    }
+    if (!mark) {
+      for (const SideMark& m : side_marks)
+        if (m.t_s <= h.end_s && (!mark || m.t_s < mark->t_s)) mark = &m;
+    }
+    if (mark && mark->side != Side::kUnknown) {
+      h.side = mark->side;
+      h.side_source = SideSource::kUser;
+    } else if (!force_only) {
+      h.side = cx < 0 ? Side::kLeft : Side::kRight;
+      h.side_source = SideSource::kPlateGuess;
+    } else {
+      h.side = Side::kUnknown;
+      h.side_source = SideSource::kNone;
+    }
   }
 
   // [SECTION] Rolling speed
@@ -744,6 +781,9 @@ void SessionAnalyzer::push(const AnalysisSample& s) {
 void SessionAnalyzer::markReleased(double t_s) {
   m_impl->markers.push_back(t_s);
 }
+void SessionAnalyzer::markSide(double t_s, Side side) {
+  m_impl->side_marks.push_back({t_s, side});
+}
 void SessionAnalyzer::finish() {
   if (m_impl->finished) return;
   if (m_impl->in_hold) m_impl->endHold(m_impl->last_t, m_impl->last_t);
@@ -760,6 +800,7 @@ std::optional<Hold> SessionAnalyzer::currentHold() const {
   h.x_mm = m_impl->cx;
   h.y_mm = m_impl->cy;
   h.mean_force_n = m_impl->level();
+  m_impl->assignSide(h);
   return h;
 }
 SessionSummary SessionAnalyzer::summary() const {
@@ -767,14 +808,14 @@ SessionSummary SessionAnalyzer::summary() const {
 }
 
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
-                               const std::vector<double>& released_markers,
-                               const HoldParams& params) {
+                               const SessionMarkers& markers, const HoldParams& params) {
   // A recording in which no sample places the ball (no x/y columns, or a rig with fewer cells)
   // is analysed from its force alone.
   const bool any_xy =
       std::any_of(samples.begin(), samples.end(), [](const AnalysisSample& s) { return s.has_xy; });
   SessionAnalyzer a(params, any_xy ? AnalyzerInput::kForceAndPosition : AnalyzerInput::kForceOnly);
-  for (double m : released_markers) a.markReleased(m);
+  for (double m : markers.released_s) a.markReleased(m);
+  for (const SideMark& m : markers.sides) a.markSide(m.t_s, m.side);
   for (const auto& s : samples) a.push(s);
   a.finish();
   return SessionAnalysis{a.holds(), a.summary()};

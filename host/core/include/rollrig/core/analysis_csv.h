@@ -1,6 +1,7 @@
 // Reading a session for analysis from CSV: the project's own session CSV (docs/CSV_FORMAT.md) or
 // a minimal CSV from any source whose header names `time_s` and `force_N`, optionally `x_mm` and
-// `y_mm` (and `marker`, where a row saying `released` marks the user's released cue). Other
+// `y_mm` (and `marker`, where a row saying `released` marks the user's released cue and
+// `side=left` / `side=right` the side being treated from that row on). Other
 // columns are ignored; gaps in time are allowed. Pure: any std::istream in, samples out.
 //
 // Errors name the line: a missing required column, a row with too few fields, a value that is
@@ -22,6 +23,7 @@ struct AnalysisCsv {
   size_t error_line = 0;  // 1-based
   std::vector<AnalysisSample> samples;
   std::vector<double> released_markers;  // times of `released` markers
+  std::vector<SideMark> side_markers;    // `side=left` / `side=right` markers
   std::vector<std::string> warnings;     // each names its line
   bool has_xy_columns = false;
 };

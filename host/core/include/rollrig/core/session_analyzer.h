@@ -28,8 +28,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rollrig::core {
@@ -89,8 +91,19 @@ struct HoldParams {
   double slow_roll_mm_s = 30;  // rolling faster than this is not "slowly"
 };
 
+// The side being treated (the user's left or right hip). It is the user's: told by the user or
+// the protocol step (markSide(), a `side=left` / `side=right` marker in a CSV). Without that, the
+// half of the plate the ball sits on is only a guess (a user may lie turned, or put the ball on
+// the other half), and says so in side_source.
 enum class Side { kUnknown, kLeft, kRight };
-const char* sideName(Side s);
+const char* sideName(Side s);  // "left", "right", "unknown"
+enum class SideSource { kNone, kUser, kPlateGuess };
+const char* sideSourceName(SideSource s);  // "user", "plate guess", "none"
+
+struct SideMark {
+  double t_s = 0;              // from this time (file time) on ...
+  Side side = Side::kUnknown;  // ... the side being treated is this
+};
 
 struct Hold {
   double start_s = 0;
@@ -102,7 +115,10 @@ struct Hold {
   bool has_xy = false;
   double x_mm = 0;  // hold centre
   double y_mm = 0;
+  // The last side mark up to dwell_s after the start (else the first inside the hold), else the
+  // plate half as a guess.
   Side side = Side::kUnknown;
+  SideSource side_source = SideSource::kNone;
   double step_fraction = 0;  // load-up at the release (or the largest seen)
   double tremor_ratio = 0;   // post/pre 6-12 Hz RMS at the release (0: not measured)
   double cv_before = 0;      // force coefficient of variation before / after the release
@@ -153,6 +169,8 @@ class SessionAnalyzer {
   void push(const AnalysisSample& s);
   // The user pressed "released" at t_s (file time): wins over the detector for the hold at t_s.
   void markReleased(double t_s);
+  // From t_s on the side being treated is `side` (the user said so, or the protocol step did).
+  void markSide(double t_s, Side side);
   // Ends the session: closes an open hold. push() after finish() starts nothing new.
   void finish();
 
@@ -166,10 +184,20 @@ class SessionAnalyzer {
   Impl* m_impl;
 };
 
+// The user's markers in a recording: "released" presses and side marks (a list of released
+// times converts, so analyzeSession(samples, {33.0}) reads naturally).
+struct SessionMarkers {
+  std::vector<double> released_s;
+  std::vector<SideMark> sides;
+  SessionMarkers() = default;
+  SessionMarkers(std::vector<double> released, std::vector<SideMark> side_marks = {})
+      : released_s(std::move(released)), sides(std::move(side_marks)) {}
+  SessionMarkers(std::initializer_list<double> released) : released_s(released) {}
+};
+
 // Offline: the same push loop over a whole recording. The input kind is chosen by the data: a
 // recording in which no sample has a position is analysed force only.
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
-                               const std::vector<double>& released_markers = {},
-                               const HoldParams& params = {});
+                               const SessionMarkers& markers = {}, const HoldParams& params = {});
 
 }  // namespace rollrig::core
