@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -161,33 +162,107 @@ TEST(SessionAnalyzer, SurvivesMissingSamplesInsideAHold) {
   EXPECT_GE(a.summary.gaps, 2u);
 }
 
-TEST(SessionAnalyzer, LiveAndOfflineGiveIdenticalHolds) {
+// Live (samples in random chunks, markers as they happen, reading the open hold in between)
+// against offline (the whole file at once) on a session with a detected release, a "released"
+// marker, a side switch and dropouts.
+TEST(SessionAnalyzer, LiveInRandomChunksMatchesOfflineWithReleasesMarkersAndADropout) {
   Script sc;
   sc.add(2, -120, 100, 0, 200);
-  sc.add(30, -120, 60, 200, 200);
-  sc.add(2, -120, 60, 200, 215);
-  sc.add(20, -120, 60, 215, 215);
-  sc.add(4, 120, 60, 215, 215);
-  sc.add(30, 120, 60, 215, 215);
-  sc.add(1, 120, 60, 215, 0);
-  const SessionAnalysis offline = analyzeSession(sc.s);
-  SessionAnalyzer live;
-  size_t seen = 0;
-  for (const auto& s : sc.s) {
-    live.push(s);
-    if (live.holds().size() > seen) {
-      seen = live.holds().size();
-      // A completed hold never changes afterwards.
-      EXPECT_DOUBLE_EQ(live.holds().back().start_s, offline.holds[seen - 1].start_s);
-    }
+  sc.add(3, -120, 60, 200, 200);
+  sc.add(32, -120, 60, 200, 200);  // hold 1 from 5 s ...
+  sc.tremor = 0.015;
+  sc.add(2, -120, 60, 200, 218);  // ... releases with a load-up at 37 s
+  sc.add(12, -120, 60, 218, 218);
+  sc.tremor = 0.03;
+  sc.add(4, 120, 60, 218, 200);   // roll to the right half
+  sc.add(40, 120, 60, 200, 200);  // hold 2 from 55 s; the user presses "released" at 80 s
+  sc.add(4, 120, -20, 200, 200);
+  sc.add(35, 120, -20, 200, 200);  // hold 3 from 99 s, no release ...
+  sc.add(1, 120, -20, 200, 0);
+  std::vector<AnalysisSample> samples;
+  for (const auto& x : sc.s) {
+    const bool dropout = (x.t_s > 46 && x.t_s < 58) || (x.t_s > 110 && x.t_s < 111.5);
+    if (!dropout) samples.push_back(x);  // 12 s lost across the roll, 1.5 s inside hold 3
   }
-  live.finish();
-  ASSERT_EQ(live.holds().size(), offline.holds.size());
-  for (size_t i = 0; i < offline.holds.size(); ++i) {
-    EXPECT_DOUBLE_EQ(live.holds()[i].start_s, offline.holds[i].start_s);
-    EXPECT_DOUBLE_EQ(live.holds()[i].end_s, offline.holds[i].end_s);
-    EXPECT_EQ(live.holds()[i].release_s, offline.holds[i].release_s);
-    EXPECT_DOUBLE_EQ(live.holds()[i].mean_force_n, offline.holds[i].mean_force_n);
+  SessionMarkers markers({80.0}, {{1.0, Side::kLeft}, {50.0, Side::kRight}});
+  const SessionAnalysis offline = analyzeSession(samples, markers);
+
+  // The offline result is right, so matching it means something.
+  ASSERT_EQ(offline.holds.size(), 3u);
+  EXPECT_NEAR(offline.holds[0].start_s, 5.0, 0.8);
+  ASSERT_TRUE(offline.holds[0].release_s.has_value());
+  EXPECT_NEAR(*offline.holds[0].release_s, 37.0, 2.0);
+  EXPECT_NE(offline.holds[0].release_source, "marker");
+  EXPECT_GE(offline.holds[1].start_s, 58.0) << "starts after the dropout";
+  ASSERT_TRUE(offline.holds[1].release_s.has_value());
+  EXPECT_DOUBLE_EQ(*offline.holds[1].release_s, 80.0);
+  EXPECT_EQ(offline.holds[1].release_source, "marker");
+  EXPECT_EQ(offline.holds[1].side, Side::kRight);
+  EXPECT_NEAR(offline.holds[2].end_s, 134.0, 1.0) << "a 1.5 s dropout does not split hold 3";
+  EXPECT_FALSE(offline.holds[2].release_s.has_value());
+
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<size_t> chunk(1, 400);
+    SessionAnalyzer live;
+    size_t next_release = 0, next_side = 0, i = 0;
+    std::optional<double> open_start, open_release;
+    while (i < samples.size()) {
+      const size_t end = std::min(samples.size(), i + chunk(rng));
+      for (; i < end; ++i) {
+        const double t = samples[i].t_s;
+        while (next_release < markers.released_s.size() && markers.released_s[next_release] <= t)
+          live.markReleased(markers.released_s[next_release++]);
+        while (next_side < markers.sides.size() && markers.sides[next_side].t_s <= t) {
+          live.markSide(markers.sides[next_side].t_s, markers.sides[next_side].side);
+          ++next_side;
+        }
+        live.push(samples[i]);
+      }
+      // Completed holds are final: each equals its offline counterpart as soon as it appears.
+      const auto& done = live.holds();
+      ASSERT_LE(done.size(), offline.holds.size());
+      for (size_t k = 0; k < done.size(); ++k) {
+        EXPECT_DOUBLE_EQ(done[k].start_s, offline.holds[k].start_s) << "seed " << seed;
+        EXPECT_DOUBLE_EQ(done[k].end_s, offline.holds[k].end_s) << "seed " << seed;
+        EXPECT_EQ(done[k].release_s, offline.holds[k].release_s) << "seed " << seed;
+      }
+      // The open hold: its start is already the final one and never moves; a detector release,
+      // once shown, stays (hold 1 has no marker to override it).
+      const std::optional<Hold> cur = live.currentHold();
+      if (!cur) {
+        open_start.reset();
+        open_release.reset();
+        continue;
+      }
+      ASSERT_LT(done.size(), offline.holds.size());
+      const Hold& final_hold = offline.holds[done.size()];
+      EXPECT_DOUBLE_EQ(cur->start_s, final_hold.start_s) << "seed " << seed;
+      if (open_start) EXPECT_DOUBLE_EQ(*open_start, cur->start_s);
+      open_start = cur->start_s;
+      EXPECT_LE(cur->end_s, final_hold.end_s + 1.5) << "seed " << seed;
+      if (open_release) EXPECT_EQ(cur->release_s, open_release) << "seed " << seed;
+      if (cur->release_s) {
+        open_release = cur->release_s;
+        if (done.size() == 0) EXPECT_EQ(cur->release_s, final_hold.release_s);
+      }
+      EXPECT_EQ(cur->side, final_hold.side) << "seed " << seed;
+    }
+    live.finish();
+    ASSERT_EQ(live.holds().size(), offline.holds.size());
+    for (size_t k = 0; k < offline.holds.size(); ++k) {
+      const Hold& l = live.holds()[k];
+      const Hold& o = offline.holds[k];
+      EXPECT_DOUBLE_EQ(l.start_s, o.start_s);
+      EXPECT_DOUBLE_EQ(l.end_s, o.end_s);
+      EXPECT_EQ(l.release_s, o.release_s);
+      EXPECT_EQ(l.release_source, o.release_source);
+      EXPECT_DOUBLE_EQ(l.mean_force_n, o.mean_force_n);
+      EXPECT_EQ(l.side, o.side);
+      EXPECT_EQ(l.side_source, o.side_source);
+    }
+    EXPECT_DOUBLE_EQ(live.summary().hold_s, offline.summary.hold_s);
+    EXPECT_EQ(live.summary().gaps, offline.summary.gaps);
   }
 }
 
