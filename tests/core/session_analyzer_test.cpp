@@ -111,19 +111,37 @@ TEST(SessionAnalyzer, DetectsALoadUpWithEasingTremorAsARelease) {
   EXPECT_GT(a.holds[0].cv_before, a.holds[0].cv_after);
 }
 
-TEST(SessionAnalyzer, NeverCallsTheSettlingTransientOrAnEarlyStepARelease) {
+TEST(SessionAnalyzer, NeverCallsTheSettlingTransientARelease) {
+  // Settling 30 % above the final level, fast and slow (tau 1-12 s), then a steady hold.
+  for (double tau : {1.0, 3.0, 6.0, 12.0}) {
+    Script sc;
+    sc.add(2, -120, 100, 0, 260);
+    for (int i = 0; i < 60; ++i)
+      sc.add(1, -120, 100, 200 + 60 * std::exp(-i / tau), 200 + 60 * std::exp(-(i + 1) / tau));
+    sc.add(1, -120, 100, 200, 0);
+    const SessionAnalysis a = analyzeSession(sc.s);
+    ASSERT_EQ(a.holds.size(), 1u) << "tau " << tau;
+    EXPECT_FALSE(a.holds[0].release_s.has_value())
+        << "tau " << tau << ": " << *a.holds[0].release_s;
+  }
+}
+
+// Releases happen from about 8 s into a hold; once a fit says the settling is over, a load-up
+// before the 20 s mark is a release (issue 9, item 5).
+TEST(SessionAnalyzer, CallsAnEarlyLoadUpOnceTheSettlingIsOver) {
   Script sc;
   sc.add(2, -120, 100, 0, 260);
-  // Settling: 260 N decaying to 200 N over the first seconds of the hold.
-  for (int i = 0; i < 10; ++i)
-    sc.add(1, -120, 100, 200 + 60 * std::exp(-i / 3.0), 200 + 60 * std::exp(-(i + 1) / 3.0));
+  for (int i = 0; i < 10; ++i)  // settling, tau 1.5 s, from 2 s
+    sc.add(1, -120, 100, 200 + 60 * std::exp(-i / 1.5), 200 + 60 * std::exp(-(i + 1) / 1.5));
   sc.add(3, -120, 100, 200, 200);
-  sc.add(2, -120, 100, 200, 230);  // a step 15 s into the hold: too early to be a release
-  sc.add(40, -120, 100, 230, 230);
-  sc.add(1, -120, 100, 230, 0);
+  sc.add(2, -120, 100, 200, 216);  // an 8 % load-up at 15-17 s, about 15 s into the hold
+  sc.add(30, -120, 100, 216, 216);
+  sc.add(1, -120, 100, 216, 0);
   const SessionAnalysis a = analyzeSession(sc.s);
   ASSERT_EQ(a.holds.size(), 1u);
-  EXPECT_FALSE(a.holds[0].release_s.has_value());
+  ASSERT_TRUE(a.holds[0].release_s.has_value());
+  EXPECT_LT(*a.holds[0].release_s - a.holds[0].start_s, 20.0);
+  EXPECT_NEAR(*a.holds[0].release_s, 16.0, 1.5);
 }
 
 TEST(SessionAnalyzer, AUserMarkerWinsOverTheDetector) {

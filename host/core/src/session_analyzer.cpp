@@ -39,6 +39,7 @@ constexpr double kStillSpeedStep_s = 1.0;  // stillness speed over this (less ji
 constexpr double kSwayReturn_s = 2.0;    // a postural sway returns within this (see trackStillness)
 constexpr double kMinSmoothSamples = 5;  // CoP smoothing spans at least this many samples
 constexpr double kStillSpeed_mm_s = 3;   // slower than this is a pause, not rolling
+constexpr double kMinPre_s = 4;          // shortest reference window for an early load-up
 constexpr double kPreRiseShare = 0.7;    // see preIsLevel()
 constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
 
@@ -376,6 +377,7 @@ struct SessionAnalyzer::Impl {
     best_step = 0;
     best_ratio = 0;
     last_checked_bucket = 0;
+    fit_valid = false;
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
       if (hist[j].t < t) checkRelease(hist[j].t);
@@ -441,6 +443,108 @@ struct SessionAnalyzer::Impl {
     return cnt ? sumf / cnt : 0;
   }
 
+  // [SECTION] Settling
+  // The settling transient F_inf + A*exp(-t/tau) (soft tissue under the ball: tau ~0.5-9 s,
+  // docs/ANALYSIS.md) fitted to the hold's 0.25 s means up to t1: tau on a log grid, F_inf and A by
+  // least squares for each. `ok` only when the data span at least 3 tau (under 5 % of A left), so
+  // the transient's end has been seen rather than guessed.
+  struct SettlingFit {
+    bool ok = false;
+    double f_inf = 0, a = 0, tau = 1;
+    double settled_t = HUGE_VAL;  // start + 3 tau
+    // Mean of the fitted transient A*exp(-t/tau) over [t0, t1] (file time).
+    double meanTransient(double start, double t0, double t1) const {
+      if (!ok || t1 <= t0) return 0;
+      const double u0 = (t0 - start) / tau, u1 = (t1 - start) / tau;
+      return a * tau * (std::exp(-u0) - std::exp(-u1)) / (t1 - t0);
+    }
+  };
+  SettlingFit fitSettling(double t1) const {
+    SettlingFit f;
+    const size_t nb = std::min(buckets.size(),
+                               static_cast<size_t>(std::max(0.0, (t1 - cur.start_s) / kBucket_s)));
+    if (nb < static_cast<size_t>(kMinPre_s / kBucket_s)) return f;
+    double best_sse = HUGE_VAL;
+    for (double tau = 0.3; tau <= 60; tau *= 1.25) {
+      double se = 0, sf = 0, see = 0, sef = 0, sff = 0, w = 0;
+      for (size_t k = 0; k < nb; ++k) {
+        const Bucket& b = buckets[k];
+        if (b.n == 0) continue;
+        const double e = std::exp(-((k + 0.5) * kBucket_s) / tau), y = b.mean();
+        se += e;
+        sf += y;
+        see += e * e;
+        sef += e * y;
+        sff += y * y;
+        w += 1;
+      }
+      const double det = w * see - se * se;
+      if (w < 8 || det <= 1e-12 * w * w) continue;
+      const double a = (w * sef - se * sf) / det, c = (sf - a * se) / w;
+      const double sse = sff - 2 * c * sf - 2 * a * sef + c * c * w + 2 * c * a * se + a * a * see;
+      if (sse < best_sse) {
+        best_sse = sse;
+        f.f_inf = c;
+        f.a = a;
+        f.tau = tau;
+      }
+    }
+    f.ok = best_sse < HUGE_VAL && 3 * f.tau < nb * kBucket_s;
+    if (f.ok) f.settled_t = cur.start_s + 3 * f.tau;
+    return f;
+  }
+
+  // The reference window for a load-up starting at `onset`: the usual step_pre_s before it from
+  // release_min_s into the hold on; earlier (from release_earliest_s) only once the settling fit
+  // says the transient is over, with the window starting there (at least kMinPre_s long). NaN: no
+  // test at this onset. Refits the settling (at most once a second of data).
+  double preWindowStart(double onset) {
+    const double pre1 = onset - p.step_gap_s / 2;
+    if (!fit_valid || pre1 > fit_t + 1.0 || pre1 < fit_t) {
+      fit = fitSettling(pre1);
+      fit_t = pre1;
+      fit_valid = true;
+    }
+    double pre0 = pre1 - p.step_pre_s;
+    if (onset - cur.start_s >= p.release_min_s) return pre0 < cur.start_s ? NAN : pre0;
+    if (onset - cur.start_s < p.release_earliest_s || !fit.ok) return NAN;
+    pre0 = std::max(pre0, fit.settled_t);
+    return pre1 - pre0 >= kMinPre_s ? pre0 : NAN;
+  }
+
+  // The rms of the 1 s means over [a, b] about their least-squares line (N).
+  double slowNoise(double a, double b) const {
+    const int w = static_cast<int>(1.0 / kBucket_s);
+    const long k0 =
+        std::max(0L, static_cast<long>(std::ceil((a - cur.start_s) / kBucket_s - 1e-9)));
+    const long k1 = std::min(static_cast<long>(buckets.size()),
+                             static_cast<long>(std::floor((b - cur.start_s) / kBucket_s + 1e-9)));
+    double st = 0, sy = 0, stt = 0, sty = 0, syy = 0, n = 0;
+    for (long k = k0; k + w <= k1; k += w) {
+      double sum = 0;
+      int c = 0;
+      for (int j = 0; j < w; ++j) {
+        sum += buckets[static_cast<size_t>(k + j)].sum;
+        c += buckets[static_cast<size_t>(k + j)].n;
+      }
+      if (!c) continue;
+      const double t = static_cast<double>(k), y = sum / c;
+      st += t;
+      sy += y;
+      stt += t * t;
+      sty += t * y;
+      syy += y * y;
+      n += 1;
+    }
+    if (n < 3) return 0;
+    const double det = n * stt - st * st;
+    const double slope = det > 0 ? (n * sty - st * sy) / det : 0;
+    const double icpt = (sy - slope * st) / n;
+    const double sse = syy - 2 * icpt * sy - 2 * slope * sty + icpt * icpt * n +
+                       2 * icpt * slope * st + slope * slope * stt;
+    return std::sqrt(std::max(0.0, sse) / (n - 2));
+  }
+
   // A real load-up rises out of a level stretch: if the reference window itself already climbs
   // by most of the step, the rise happened earlier (e.g. before release_min_s) and this is its
   // tail, not a release.
@@ -456,6 +560,7 @@ struct SessionAnalyzer::Impl {
     bool valid = false;                                 // enough data for a verdict
     bool qualifies = false;                             // a release, if it persists
     double m_pre = 0, m_post = 0, step = 0, ratio = 0;  // ratio 0: tremor not usable
+    double noise = 0;  // slow fluctuation in the reference window, share of the load
     const char* source = "";
   };
   StepTest stepTest(double pre0, double pre1, double post0, double post1) const {
@@ -465,20 +570,34 @@ struct SessionAnalyzer::Impl {
     r.m_post = windowMean(post0, post1, &rms_post);
     if (r.m_pre <= 0) return r;
     r.valid = true;
-    r.step = (r.m_post - r.m_pre) / r.m_pre;
+    // What is left of the settling decay still lowers the later window: count the load-up from
+    // the fitted transient's course, not from a level it has not reached yet.
+    const double drift =
+        fit.meanTransient(cur.start_s, post0, post1) - fit.meanTransient(cur.start_s, pre0, pre1);
+    r.step = (r.m_post - r.m_pre - drift) / r.m_pre;
     // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
     const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * r.m_pre;
     const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
     r.ratio = have_tremor ? ratio : 0;
-    const bool load_alone =
-        r.step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
+    // The slow fluctuation of the load in the reference window (breathing, sway): the rms of its
+    // 1 s means about their straight line, as a share of the load. A breathing cycle moves the
+    // difference between the two window means by up to about this much, so a load-up must clear
+    // it with margin (step_noise_k) — measured per hold, not assumed.
+    r.noise = slowNoise(pre0, pre1) / r.m_pre;
+    const double thr = std::max(p.step_floor_fraction, p.step_noise_k * r.noise);
+    const bool load_alone = r.step >= thr;
+    // Tremor only supports: a drop confirms a smaller load-up (still above the fluctuation), or
+    // a strong drop with a small one.
+    const double thr_tremor = std::max(p.step_floor_fraction, p.step_tremor_noise_k * r.noise);
     const bool load_and_tremor =
-        have_tremor && r.step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
-    const bool tremor_alone =
-        have_tremor && ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
+        have_tremor && !load_alone && r.step >= thr_tremor && ratio <= p.tremor_drop_ratio;
+    const bool tremor_alone = have_tremor && !load_alone && !load_and_tremor &&
+                              ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
     r.qualifies = (load_alone || load_and_tremor || tremor_alone) &&
                   preIsLevel(pre0, pre1, r.m_pre, r.m_post);
-    r.source = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
+    r.source = load_and_tremor || (load_alone && have_tremor && ratio <= p.tremor_drop_ratio)
+                   ? "load-up+tremor"
+                   : (load_alone ? "load-up" : "tremor");
     return r;
   }
 
@@ -492,9 +611,9 @@ struct SessionAnalyzer::Impl {
     const double t_end = cur.start_s + done * kBucket_s;
     const double post0 = t_end - p.step_post_s;
     const double pre1 = post0 - p.step_gap_s;
-    const double pre0 = pre1 - p.step_pre_s;
     const double onset = post0 - p.step_gap_s / 2;
-    if (onset - cur.start_s < p.release_min_s || pre0 < cur.start_s) return;
+    const double pre0 = preWindowStart(onset);
+    if (std::isnan(pre0)) return;
     const StepTest st = stepTest(pre0, pre1, post0, t_end);
     if (!st.valid) return;
     if (st.step > best_step) {
@@ -515,6 +634,11 @@ struct SessionAnalyzer::Impl {
       q_source = st.source;
       q_step = st.step;
     }
+    // The step keeps developing while it persists (a 1-4 s ramp entering the window): time it
+    // against the highest level reached, not the first that qualified.
+    q_post = std::max(q_post, st.m_post);
+    q_ratio = st.ratio;
+    q_source = st.source;
     if (t_end - qualify_since >= p.step_persist_s) {
       release_found = true;
       cur.release_s = refineOnset(qualify_since);
@@ -541,23 +665,24 @@ struct SessionAnalyzer::Impl {
         c += buckets[k + j].n;
       }
       if (c && s / c >= half && q_post > q_pre)
-        return std::max(cur.start_s + p.release_min_s, buckets[k].t0);
+        return std::max(cur.start_s + p.release_earliest_s, buckets[k].t0);
     }
-    return std::max(cur.start_s + p.release_min_s, post0 - p.step_gap_s / 2);
+    return std::max(cur.start_s + p.release_earliest_s, post0 - p.step_gap_s / 2);
   }
 
   // A release shortly before the user moves on leaves no time for the full post window and the
   // persistence check: at the end of a hold, test the onsets the live check could not finish,
   // with the post window cut at the hold's end (at least step_persist_s long).
   void lateRelease() {
-    const double first = cur.start_s + p.release_min_s;
+    const double first = cur.start_s + p.release_earliest_s;
+    fit_valid = false;
     const double last = cur.end_s - p.step_gap_s / 2 - p.step_persist_s;
     double best = -1, best_onset = 0, best_pre = 0, best_post = 0, best_r = 1;
     std::string best_src;
     for (double o = first; o <= last; o += kBucket_s) {
-      const double pre1 = o - p.step_gap_s / 2, pre0 = pre1 - p.step_pre_s;
+      const double pre1 = o - p.step_gap_s / 2, pre0 = preWindowStart(o);
       const double post0 = o + p.step_gap_s / 2, post1 = std::min(post0 + p.step_post_s, cur.end_s);
-      if (pre0 < cur.start_s) continue;
+      if (std::isnan(pre0)) continue;
       const StepTest st = stepTest(pre0, pre1, post0, post1);
       if (!st.qualifies || st.step <= best) continue;
       best = st.step;
@@ -754,6 +879,10 @@ struct SessionAnalyzer::Impl {
   }
 
   size_t last_checked_bucket = 0;
+  // The open hold's settling fit (see fitSettling), made with data up to fit_t.
+  bool fit_valid = false;
+  double fit_t = 0;
+  SettlingFit fit;
   double q_pre = 0, q_post = 0, q_ratio = 1, q_step = 0, best_ratio = 0;
   double last_qualified = -1;
   std::string q_source;

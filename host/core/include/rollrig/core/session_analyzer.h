@@ -61,18 +61,22 @@ struct HoldParams {
   double end_radius_mm = 10;        // back-dating the end: last moment within this of the centre
   double end_load_fraction = 0.85;  // ... and with at least this share of the hold's level
 
-  double release_min_s = 20;              // no release this early in a hold
-  double step_pre_s = 10;                 // reference window before a load-up
-  double step_gap_s = 2;                  // the ramp between the windows
-  double step_post_s = 6;                 // window after a load-up
-  double step_persist_s = 3;              // the step must hold this long
-  double step_fraction = 0.05;            // a load-up confirmed by a tremor drop
-  double step_alone_fraction = 0.08;      // a load-up clear enough on its own
-  double step_no_tremor_fraction = 0.05;  // the load-up threshold when tremor cannot be measured
-                                          // (sampling below 30 Hz)
-  double tremor_drop_ratio = 0.85;        // post/pre 6-12 Hz RMS that confirms a load-up
-  double tremor_alone_ratio = 0.6;        // a tremor drop clear enough with a small load-up ...
-  double tremor_alone_step = 0.02;        // ... of at least this
+  double release_min_s = 20;      // settling is mostly over this far into a hold (docs/ANALYSIS.md)
+  double release_earliest_s = 5;  // earlier than release_min_s only once a fit of the settling
+                                  // transient says it is over; never earlier than this
+  double step_pre_s = 10;         // reference window before a load-up
+  double step_gap_s = 2;          // the ramp between the windows
+  double step_post_s = 6;         // window after a load-up
+  double step_persist_s = 3;      // the step must hold this long
+  // A load-up must clear the slow fluctuation of its own reference window (the rms of 1 s means
+  // about their line: breathing, sway), measured per hold: step_noise_k times it on its own,
+  // step_tremor_noise_k times it when the tremor drops too; never below step_floor_fraction.
+  double step_noise_k = 1.5;
+  double step_tremor_noise_k = 1.0;
+  double step_floor_fraction = 0.01;
+  double tremor_drop_ratio = 0.85;  // post/pre 6-12 Hz RMS that confirms a load-up
+  double tremor_alone_ratio = 0.6;  // a tremor drop clear enough with a small load-up ...
+  double tremor_alone_step = 0.02;  // ... of at least this
 
   // Force only (no ball position: a file without x/y, a rig with fewer than four cells). The
   // same hysteresis and dwell on the load instead of the ball: the load averaged over
