@@ -20,7 +20,15 @@ int main(int argc, char** argv) {
   app.add_flag("--no-xy", cfg.drop_xy, "Force only, no ball position");
   app.add_option("--cop-noise", cfg.cop_noise_mm, "Extra Gaussian jitter on x/y, mm (default 0)");
   app.add_option("--cop-wander", cfg.cop_wander_mm, "Extra slow wander on x/y, rms mm (default 0)");
+  app.add_option("--gain-error", cfg.calibration_error.gain_error,
+                 "Per-cell calibration gain error, up to +- this fraction (default 0.02)");
+  app.add_option("--span-drift", cfg.calibration_error.span_drift_per_h,
+                 "Per-cell span drift, up to +- this fraction per hour (default 0.005)");
+  bool exact = false;
+  app.add_flag("--exact-calibration", exact,
+               "Analyse with the model's exact gains and offsets (no tare, no gain error)");
   CLI11_PARSE(app, argc, argv);
+  if (exact) cfg.calibration_error = rollrig::sim::CalibrationError::exact();
   const auto t0 = std::chrono::steady_clock::now();
   const rollrig::sim::EvalReport r = rollrig::sim::evaluate(cfg);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

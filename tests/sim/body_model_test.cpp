@@ -45,24 +45,44 @@ std::vector<const ModelSample*> between(const std::vector<ModelSample>& s, doubl
   return out;
 }
 
-// 6-12 Hz content of the total force relative to its mean: RMS of the second difference (a
-// crude high-pass that keeps tremor and all but removes breathing and slow load changes).
-double tremorIndex(const std::vector<const ModelSample*>& w) {
-  if (w.size() < 3) return 0;
-  double mean = 0, ss = 0;
-  for (const ModelSample* s : w) mean += s->total_force_n;
-  mean /= w.size();
-  for (size_t i = 2; i < w.size(); ++i) {
-    const double d2 = w[i]->total_force_n - 2 * w[i - 1]->total_force_n + w[i - 2]->total_force_n;
-    ss += d2 * d2;
-  }
-  return std::sqrt(ss / (w.size() - 2)) / mean;
-}
-
 double meanLoad(const std::vector<const ModelSample*>& w) {
   double sum = 0;
   for (const ModelSample* s : w) sum += s->total_force_n;
   return w.empty() ? 0 : sum / w.size();
+}
+
+// Rms of the true total load between lo_hz and hi_hz over [start_s, end_s): a Hann-windowed
+// DFT of the detrended load, summed over the band (Parseval), so breathing does not leak in.
+double bandRms(const std::vector<ModelSample>& s, double start_s, double end_s, double lo_hz,
+               double hi_hz, double rate_hz) {
+  std::vector<double> x;
+  for (const ModelSample& m : s)
+    if (m.t_s >= start_s && m.t_s < end_s) x.push_back(m.total_force_n);
+  const size_t n = x.size();
+  if (n < 16) return 0;
+  // Remove the straight line through the ends' means, then window.
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t i = 0; i < n; ++i) sx += i, sy += x[i], sxx += double(i) * i, sxy += i * x[i];
+  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx), icpt = (sy - slope * sx) / n;
+  double w2 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double w = 0.5 - 0.5 * std::cos(2 * 3.14159265358979 * i / n);
+    x[i] = (x[i] - icpt - slope * i) * w;
+    w2 += w * w;
+  }
+  double power = 0;  // one-sided, so each bin counts twice
+  const int k0 = static_cast<int>(std::ceil(lo_hz * n / rate_hz));
+  const int k1 = static_cast<int>(std::floor(hi_hz * n / rate_hz));
+  for (int k = k0; k <= k1; ++k) {
+    double re = 0, im = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double a = 2 * 3.14159265358979 * k * double(i) / n;
+      re += x[i] * std::cos(a);
+      im -= x[i] * std::sin(a);
+    }
+    power += 2 * (re * re + im * im);
+  }
+  return std::sqrt(power / (n * w2));
 }
 
 }  // namespace
@@ -220,11 +240,15 @@ TEST(BodyModel, DriftMovesTheEmptyPlateBaselineByAFewHundredCountsOverTenMinutes
   std::vector<ModelSample> s = runSession(m);
   for (int i = 0; i < kCellCount; ++i) {
     const double d0 = s.front().raw_counts[i] - m.sensors()[i].offset_counts;
-    const double d1 = s.back().raw_counts[i] - m.sensors()[i].offset_counts -
-                      m.sensors()[i].counts_per_n * s.back().force_n[i];
     EXPECT_LE(std::abs(d0), 0.5);  // no drift at the start: offsets are the t = 0 calibration
-    EXPECT_GT(std::abs(d1), 10.0) << "cell " << i;
-    EXPECT_LT(std::abs(d1), 800.0) << "cell " << i;
+    double d_max = 0;
+    for (const ModelSample& x : s) {
+      const double d = x.raw_counts[i] - m.sensors()[i].offset_counts -
+                       m.sensors()[i].counts_per_n * x.force_n[i];
+      d_max = std::max(d_max, std::abs(d));
+    }
+    EXPECT_GT(d_max, 10.0) << "cell " << i;
+    EXPECT_LT(d_max, 800.0) << "cell " << i;
   }
 }
 
@@ -296,7 +320,7 @@ TEST(BodyModel, VeryShortSessionsStayEmptyOrJustGetOnAndOff) {
   EXPECT_TRUE(m.truth().holds.empty());
 }
 
-TEST(BodyModel, HoldsLast20To100SecondsAndReleaseAtLeast20SecondsInAndBeforeTheirEnd) {
+TEST(BodyModel, HoldsLast20To100SecondsAndRelease8To90SecondsInAndBeforeTheirEnd) {
   int holds = 0;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     for (double duration : {60.0, 120.0, 600.0}) {
@@ -310,8 +334,10 @@ TEST(BodyModel, HoldsLast20To100SecondsAndReleaseAtLeast20SecondsInAndBeforeThei
         EXPECT_GE(h.start_s, previous_end);
         previous_end = h.end_s;
         if (h.release_s) {
-          EXPECT_GE(*h.release_s - h.start_s, 20.0 - 1e-9);
-          EXPECT_LE(*h.release_s - h.start_s, 80.0 + 1e-9);
+          EXPECT_GE(*h.release_s - h.start_s, 8.0 - 1e-9);
+          EXPECT_LE(*h.release_s - h.start_s, 90.0 + 1e-9);
+          ASSERT_TRUE(h.release_in_s.has_value());
+          EXPECT_NEAR(*h.release_in_s, *h.release_s - h.start_s, 1e-9);
           EXPECT_GE(h.end_s - *h.release_s, 5.0 - 1e-9);
           EXPECT_LE(h.end_s - *h.release_s, 25.0 + 1e-9);
         }
@@ -470,67 +496,161 @@ TEST(BodyModel, HoldLevelsAverageAboutAThirdOfBodyWeight) {
 }
 
 TEST(BodyModel, HoldLoadSettlesFromAboveToItsLevel) {
-  int holds = 0, above_early = 0;
+  int holds = 0, above_early = 0, settled_checked = 0;
   double early_sum = 0;
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     BodyModel m(makeConfig(seed, 600));
     const std::vector<ModelSample> s = runSession(m);
     for (const TruthHold& h : m.truth().holds) {
       ++holds;
-      // Settled by 15-20 s (tau <= 9 s), before any release.
-      const double late = meanLoad(between(s, h.start_s + 15, h.start_s + 20));
-      EXPECT_NEAR(late / h.level_n, 1.0, 0.10) << "hold at " << h.start_s;
-      // Just after pressing in the load is above the level (A = 8..25 %) unless the tissue
-      // settles so fast (tau down to 0.5 s) that the press-in hides the overshoot.
+      // Mostly settled by 25-35 s (A <= 30 %, tau <= 15 s) when nothing has happened yet.
+      if ((!h.release_in_s || *h.release_in_s > 35) && h.end_s - h.start_s > 35) {
+        ++settled_checked;
+        const double late = meanLoad(between(s, h.start_s + 25, h.start_s + 35));
+        EXPECT_NEAR(late / h.level_n, 1.0, 0.10) << "hold at " << h.start_s;
+      }
+      // Just after pressing in the load is above the level unless the tissue barely settles
+      // (A down to 0) or settles so fast (tau down to 0.3 s) that the press-in hides it.
       const double early = meanLoad(between(s, h.start_s + 1.5, h.start_s + 2.5)) / h.level_n;
       early_sum += early;
       above_early += early > 1.0;
     }
   }
-  EXPECT_GE(above_early, holds * 4 / 5);
+  EXPECT_GT(settled_checked, 10);
+  EXPECT_GE(above_early, holds * 3 / 5);
   EXPECT_GT(early_sum / holds, 1.03);
 }
 
-TEST(BodyModel, TheUserSinksInAtARelease) {
-  double ratio_sum = 0;
-  int n = 0, up = 0;
-  for (uint64_t seed = 1; seed <= 6; ++seed) {
-    BodyModel m(makeConfig(seed, 600));
-    const std::vector<ModelSample> s = runSession(m);
+TEST(BodyModel, DrawnEffectSizesSpanTheWidenedRangesIncludingNoLoadUpAndNoTremorChange) {
+  // Construction alone plans the session and fills the truth: cheap over many seeds.
+  std::vector<TruthHold> released;
+  int abandoned = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) {
+    BodyModel m(makeConfig(seed, 1200));
     for (const TruthHold& h : m.truth().holds) {
-      if (!h.release_s) continue;
-      const double r = *h.release_s;
-      const double before = meanLoad(between(s, r - 5, r));
-      const double after = meanLoad(between(s, r + 3, std::min(r + 5, h.end_s)));
-      ratio_sum += after / before;
-      up += after > before;
-      ++n;
+      if (h.release_s) {
+        released.push_back(h);
+      } else {
+        ++abandoned;
+        EXPECT_EQ(h.load_up_fraction, 0.0);  // nothing happens in an abandoned hold
+        EXPECT_EQ(h.tremor_ratio, 1.0);
+        EXPECT_FALSE(h.release_in_s.has_value());
+      }
     }
   }
-  ASSERT_GT(n, 10);
-  EXPECT_GT(ratio_sum / n, 1.04);
-  EXPECT_GE(up, n * 4 / 5);
+  ASSERT_GT(released.size(), 500u);
+  EXPECT_GT(abandoned, 100);
+  auto range = [&](auto field, double& lo, double& hi) {
+    lo = 1e300, hi = -1e300;
+    for (const TruthHold& h : released) lo = std::min(lo, field(h)), hi = std::max(hi, field(h));
+  };
+  auto share = [&](auto pred) {
+    int n = 0;
+    for (const TruthHold& h : released) n += pred(h);
+    return static_cast<double>(n) / released.size();
+  };
+  double lo, hi;
+  range([](const TruthHold& h) { return *h.release_in_s; }, lo, hi);
+  EXPECT_GE(lo, 8.0 - 1e-9);
+  EXPECT_LT(lo, 9.0);
+  EXPECT_GT(hi, 80.0);
+  EXPECT_LE(hi, 90.0 + 1e-9);
+  EXPECT_GT(share([](const TruthHold& h) { return *h.release_in_s < 20; }), 0.15);
+  range([](const TruthHold& h) { return h.load_up_fraction; }, lo, hi);
+  EXPECT_EQ(lo, 0.0);
+  EXPECT_GT(hi, 0.14);
+  EXPECT_LE(hi, 0.15);
+  const double no_load_up = share([](const TruthHold& h) { return h.load_up_fraction == 0; });
+  EXPECT_GT(no_load_up, 0.08);
+  EXPECT_LT(no_load_up, 0.25);
+  EXPECT_GT(
+      share([](const TruthHold& h) { return h.load_up_fraction > 0 && h.load_up_fraction < 0.02; }),
+      0.02);
+  range([](const TruthHold& h) { return h.tremor_ratio; }, lo, hi);
+  EXPECT_LT(lo, 0.32);
+  EXPECT_GE(lo, 0.3);
+  EXPECT_GT(hi, 1.08);
+  EXPECT_LE(hi, 1.1);
+  const double no_change = share([](const TruthHold& h) { return h.tremor_ratio == 1.0; });
+  EXPECT_GT(no_change, 0.08);
+  EXPECT_LT(no_change, 0.25);
+  range([](const TruthHold& h) { return h.tremor_hz; }, lo, hi);
+  EXPECT_LT(lo, 4.5);
+  EXPECT_GE(lo, 4.0);
+  EXPECT_GT(hi, 13.5);
+  EXPECT_LE(hi, 14.0);
+  range([](const TruthHold& h) { return h.tremor_snr; }, lo, hi);
+  EXPECT_LT(lo, 0.3);
+  EXPECT_GT(hi, 6.0);
+  const double under_noise = share([](const TruthHold& h) { return h.tremor_snr < 1; });
+  EXPECT_GT(under_noise, 0.2);
+  EXPECT_LT(under_noise, 0.5);
+  range([](const TruthHold& h) { return h.fluctuation_fraction; }, lo, hi);
+  EXPECT_GE(lo, 0.0004);
+  EXPECT_LE(hi, 0.002);
+  for (const TruthHold& h : released)
+    EXPECT_NEAR(h.tremor_fraction, h.tremor_snr * h.fluctuation_fraction, 1e-12);
 }
 
-TEST(BodyModel, TremorEasesAfterARelease) {
-  double ratio_sum = 0;
-  int n = 0, eased = 0;
-  for (uint64_t seed = 1; seed <= 6; ++seed) {
-    BodyModel m(makeConfig(seed, 600));
+TEST(BodyModel, TheLoadUpInTheSignalIsTheOneInTheTruth) {
+  // Settled holds (release >= 40 s in, so the transient is spent) with time after the load-up:
+  // the mean load over 4-10 s after the release over the 8 s before it.
+  std::vector<double> err;
+  int checked_none = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    BodyModel m(makeConfig(seed, 900));
     const std::vector<ModelSample> s = runSession(m);
     for (const TruthHold& h : m.truth().holds) {
-      if (!h.release_s) continue;
+      if (!h.release_s || *h.release_in_s < 40 || h.end_s - *h.release_s < 10) continue;
       const double r = *h.release_s;
-      const double before = tremorIndex(between(s, r - 10, r));
-      const double after = tremorIndex(between(s, r, std::min(r + 10, h.end_s)));
-      ratio_sum += after / before;
-      eased += after < before;
-      ++n;
+      const double measured =
+          meanLoad(between(s, r + 4.5, r + 10)) / meanLoad(between(s, r - 8, r)) - 1;
+      err.push_back(std::abs(measured - h.load_up_fraction));
+      if (h.load_up_fraction == 0) {
+        ++checked_none;
+        EXPECT_LT(std::abs(measured), 0.04) << "seed " << seed << " hold at " << h.start_s;
+      }
     }
   }
-  ASSERT_GT(n, 10);
-  EXPECT_LT(ratio_sum / n, 0.85);
-  EXPECT_GE(eased, n * 4 / 5);
+  ASSERT_GT(err.size(), 30u);
+  EXPECT_GT(checked_none, 0);
+  std::sort(err.begin(), err.end());
+  EXPECT_LT(err[err.size() / 2], 0.012);  // median |measured - truth|: breathing is the noise
+  EXPECT_LT(err[err.size() * 9 / 10], 0.03);
+}
+
+TEST(BodyModel, TheTremorInTheSignalIsTheOneInTheTruth) {
+  // The true load's rms over 3-16 Hz (the 4-14 Hz tremor band with room for the components'
+  // +-12 % spread): before the release, the tremor and the fluctuation floor added in power;
+  // after it, the tremor scaled by its ratio. The white floor is 1.3 times wider here than
+  // over 4-14 Hz.
+  std::vector<double> level_err, ratio_err;
+  const double floor_scale = std::sqrt(13.0 / 10.0);
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    BodyModel m(makeConfig(seed, 900));
+    const std::vector<ModelSample> s = runSession(m);
+    const double rate = m.config().rate_hz;
+    for (const TruthHold& h : m.truth().holds) {
+      if (!h.release_s || *h.release_in_s < 20 || h.end_s - *h.release_s < 12) continue;
+      const double r = *h.release_s;
+      const double pre = bandRms(s, r - 12, r, 3, 16, rate) / meanLoad(between(s, r - 12, r));
+      const double post =
+          bandRms(s, r + 5, r + 12, 3, 16, rate) / meanLoad(between(s, r + 5, r + 12));
+      const double floor = h.fluctuation_fraction * floor_scale;
+      const double pre_truth = std::hypot(h.tremor_fraction, floor);
+      const double post_truth = std::hypot(h.tremor_fraction * h.tremor_ratio, floor);
+      level_err.push_back(std::abs(std::log(pre / pre_truth)));
+      ratio_err.push_back(std::abs(std::log((post / pre) / (post_truth / pre_truth))));
+    }
+  }
+  ASSERT_GT(level_err.size(), 30u);
+  std::sort(level_err.begin(), level_err.end());
+  std::sort(ratio_err.begin(), ratio_err.end());
+  // A few seconds of a modulated tremor and a random floor: typically within ~10 %.
+  EXPECT_LT(level_err[level_err.size() / 2], std::log(1.15));
+  EXPECT_LT(ratio_err[ratio_err.size() / 2], std::log(1.15));
+  EXPECT_LT(level_err[level_err.size() * 9 / 10], std::log(1.4));
+  EXPECT_LT(ratio_err[ratio_err.size() * 9 / 10], std::log(1.4));
 }
 
 TEST(BodyModel, KeepsProducingEmptyPlateSamplesAfterTheSession) {

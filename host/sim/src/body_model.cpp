@@ -42,10 +42,18 @@ constexpr double kCountsMax = 8388607.0;
 // Plan limits (see the header and BRIEF section 6).
 constexpr double kMinHold_s = 20;
 constexpr double kMaxHold_s = 100;
-constexpr double kMinReleaseInHold_s = 20;
+// Releases come from 8 s into a hold (well inside the settling transient) to 90 s: wider than
+// what the analysis assumes on purpose, so the evaluation shows where it cannot work.
+constexpr double kMinReleaseInHold_s = 8;
+constexpr double kMaxReleaseInHold_s = 90;
 constexpr double kMinAfterRelease_s = 5;
 constexpr double kMaxAfterRelease_s = 25;
 constexpr double kMaxLoadFraction = 0.58;  // cap on any instantaneous hold load, x body weight
+// The band in which tremor and the force-fluctuation floor are compared (TruthHold::tremor_snr).
+constexpr double kTremorBandLow_hz = 4;
+constexpr double kTremorBandHigh_hz = 14;
+// HX711 input noise per cell, counts rms (white at the sample rate).
+constexpr double kSensorNoise_counts = 90;
 // Below this duration there is no room to mount and roll: the plan is compressed; below
 // kMinPlannedSession_s the plate stays empty throughout.
 constexpr double kCompressedSession_s = 25;
@@ -177,10 +185,11 @@ struct HoldPlan {
   double tau_s = 1;
   bool released = false;
   double release_t_s = 0;  // absolute time of the release
-  double step = 0;         // load-up at the release, fraction of level
-  double ramp_s = 1;       // duration of the load-up (and of the tremor easing)
-  double tremor_pre = 0;   // tremor amplitude, fraction of load
-  double tremor_post = 0;
+  double step = 0;         // load-up at the release, fraction of level (0: none)
+  double ramp_s = 1;       // duration of the load-up (and of the tremor change)
+  double tremor_pre = 0;   // tremor amplitude (rms), fraction of load
+  double tremor_post = 0;  // after the release: tremor_pre * tremor ratio
+  double tremor_hz = 9;    // centre frequency of this hold's tremor
 };
 
 Side otherSide(Side s) {
@@ -209,10 +218,17 @@ struct BodyModel::Impl {
   double roll_var_a[2]{}, roll_var_w[2]{}, roll_var_p[2]{};
   double breath_amp = 0.03, breath_w0 = 0, breath_wm = 0, breath_beta = 0, breath_phase = 0;
   double sway_x_mm = 0, sway_y_mm = 0;
-  double trem_w[kTremorParts]{}, trem_p[kTremorParts]{}, trem_amp[kTremorParts]{};
+  // Tremor: kTremorParts components at (1 + trem_rel[i]) x a centre frequency (the person's
+  // outside holds, the hold's own inside), phases integrated sample by sample.
+  double trem_rel[kTremorParts]{}, trem_phase[kTremorParts]{}, trem_amp[kTremorParts]{};
   double trem_mod_w[kTremorParts]{}, trem_mod_p[kTremorParts]{}, trem_mod_depth[kTremorParts]{};
   double trem_peak = 1;  // max |tremor()|: bounds the loads
   double trem_base = 0.008;
+  double trem_person_hz = 9;
+  // Force-fluctuation floor: white relative load noise whose rms over the 4-14 Hz band is
+  // fluct_band_frac of the load (real plates: 0.05-0.18 % in 6-12 Hz).
+  double fluct_band_frac = 0.001;
+  double fluct_sample_sd = 0.002;  // per-sample sd giving that band rms at rate_hz
 
   // Plate and cells.
   std::array<LinePath, 2> lines;
@@ -267,36 +283,43 @@ struct BodyModel::Impl {
       roll_var_w[i] = kTwoPi / r.uniform(i == 0 ? 12 : 5, i == 0 ? 30 : 12);
       roll_var_p[i] = r.uniform(0, kTwoPi);
     }
-    // Breathing: 0.15..0.35 Hz, frequency-modulated by +-12 % over about a minute.
-    const double f0 = r.uniform(0.15, 0.35), fm = r.uniform(0.01, 0.03);
+    // Breathing: 0.1..0.5 Hz, frequency-modulated by +-12 % over about a minute.
+    const double f0 = r.uniform(0.1, 0.5), fm = r.uniform(0.01, 0.03);
     breath_w0 = kTwoPi * f0;
     breath_wm = kTwoPi * fm;
     breath_beta = 0.12 * f0 / fm;
     breath_phase = r.uniform(0, kTwoPi);
-    breath_amp = r.uniform(0.02, 0.05);
+    breath_amp = r.uniform(0.005, 0.08);
     const double sway = r.uniform(1, 3), angle = kPi / 2 + r.uniform(-0.5, 0.5);
     sway_x_mm = sway * std::cos(angle);
     sway_y_mm = sway * std::sin(angle);
-    // Tremor: three components in 6.5..11.5 Hz, each amplitude-modulated at 0.05..0.3 Hz.
-    // Normalised so sum(amp^2) = 1: an "amplitude a" tremor has the RMS of a sinusoid of
-    // amplitude a.
+    // Tremor: three components within +-12 % of a centre frequency (4..14 Hz), each
+    // amplitude-modulated at 0.05..0.3 Hz, normalised so that tremor() has unit rms: a tremor
+    // "amplitude a" is an rms of a x the load.
     double norm = 0;
     trem_peak = 0;
+    trem_person_hz = r.uniform(kTremorBandLow_hz, kTremorBandHigh_hz);
     for (int i = 0; i < kTremorParts; ++i) {
-      trem_w[i] = kTwoPi * r.uniform(6.5, 11.5);
-      trem_p[i] = r.uniform(0, kTwoPi);
+      trem_rel[i] = r.uniform(-0.12, 0.12);
+      trem_phase[i] = r.uniform(0, kTwoPi);
       trem_amp[i] = r.uniform(0.5, 1.0);
       trem_mod_w[i] = kTwoPi * r.uniform(0.05, 0.3);
       trem_mod_p[i] = r.uniform(0, kTwoPi);
       trem_mod_depth[i] = r.uniform(0.1, 0.3);
       norm += trem_amp[i] * trem_amp[i];
     }
-    norm = std::sqrt(norm);
+    // sum of amp^2 / 2 = 1 (the modulation averages out): tremor() has unit rms.
+    norm = std::sqrt(norm / 2);
     for (int i = 0; i < kTremorParts; ++i) {
       trem_amp[i] /= norm;
       trem_peak += trem_amp[i] * (1 + trem_mod_depth[i]);
     }
-    trem_base = r.uniform(0.005, 0.01);
+    // Force-fluctuation floor 0.04..0.2 % of the load over 4-14 Hz (log-uniform), white.
+    fluct_band_frac = std::exp(r.uniform(std::log(0.0004), std::log(0.002)));
+    fluct_sample_sd =
+        fluct_band_frac * std::sqrt(0.5 * cfg.rate_hz / (kTremorBandHigh_hz - kTremorBandLow_hz));
+    // While rolling: tremor about at the floor.
+    trem_base = fluct_band_frac * r.uniform(0.5, 2);
   }
 
   void drawPlate(Rng& r) {
@@ -431,9 +454,12 @@ struct BodyModel::Impl {
     Rng& r = plan_rng;
     const double room = remaining();
     bool abandoned = r.chance(0.25);
-    double release_in = kMinReleaseInHold_s + 60 * std::pow(r.uniform(), 1.5);  // 20..80 s
+    // 8..90 s into the hold, denser early: about 28 % before 20 s, 26 % at 20-40 s.
+    double release_in = kMinReleaseInHold_s +
+                        (kMaxReleaseInHold_s - kMinReleaseInHold_s) * std::pow(r.uniform(), 1.5);
     double after =
         r.uniform(kMinAfterRelease_s, std::min(kMaxAfterRelease_s, kMaxHold_s - release_in));
+    after = std::max(after, kMinHold_s - release_in);  // an early release: the hold goes on
     double length = abandoned ? kMinHold_s + 70 * std::pow(r.uniform(), 1.3) : release_in + after;
     const double split = r.uniform(0.4, 0.6);
     const double u_release = r.uniform();
@@ -448,28 +474,44 @@ struct BodyModel::Impl {
         abandoned = true;
       } else if (std::abs(release_in + after - length) > 1e-9) {
         const double lo = std::max(kMinReleaseInHold_s, length - kMaxAfterRelease_s);
-        const double hi = std::min(80.0, length - kMinAfterRelease_s);
+        const double hi = std::min(kMaxReleaseInHold_s, length - kMinAfterRelease_s);
         release_in = lo + (hi - lo) * u_release;
       }
     }
 
+    // The hold's shape and the effect sizes of its release. Deliberately wider than what the
+    // analysis assumes (docs/ANALYSIS.md, "Validation"): settling from none to 30 % with tau
+    // 0.3..15 s; load-ups from none (15 %) through 1..15 %; a tremor change from none (15 %)
+    // through x0.3..x1.1 (a little more tremor after the release happens too); tremor at
+    // 4..14 Hz from a fifth of the force-fluctuation floor to 8 times it.
     HoldPlan h;
-    h.settle = r.uniform(0.08, 0.25);
-    h.tau_s = std::exp(r.uniform(std::log(0.5), std::log(9.0)));
+    h.settle = r.uniform(0.0, 0.30);
+    h.tau_s = std::exp(r.uniform(std::log(0.3), std::log(15.0)));
     const double press_s = r.uniform(0.5, 1.5);
-    h.step = r.uniform(0.05, 0.12);
-    h.ramp_s = r.uniform(1, 3);
-    h.tremor_pre = r.uniform(0.015, 0.04);
-    h.tremor_post = h.tremor_pre * (1 - r.uniform(0.3, 0.6));
+    const bool no_step = r.chance(0.15);
+    const double step = r.uniform(0.01, 0.15);
+    h.step = no_step ? 0.0 : step;
+    h.ramp_s = r.uniform(1, 4);
+    const bool no_tremor_change = r.chance(0.15);
+    const double tremor_ratio = r.uniform(0.3, 1.1);
+    const double snr = std::exp(r.uniform(std::log(0.2), std::log(8.0)));
+    h.tremor_hz = r.uniform(kTremorBandLow_hz, kTremorBandHigh_hz);
+    h.tremor_pre = snr * fluct_band_frac;
+    h.tremor_post = h.tremor_pre * (no_tremor_change ? 1.0 : tremor_ratio);
     // Level: 20..55 % of body weight (mean ~33 %), lowered if the transient, the load-up,
     // breathing and tremor together would push the instantaneous load past kMaxLoadFraction.
     const double level_frac = std::clamp(0.33 + 0.07 * r.normal(), 0.20, 0.55);
     const double settle_left = h.settle * std::exp(-kMinReleaseInHold_s / h.tau_s);
-    const double peak = std::max(1 + h.settle, 1 + h.step + settle_left) *
-                        (1 + breath_amp + h.tremor_pre * trem_peak);
+    const double peak =
+        std::max(1 + h.settle, 1 + h.step + settle_left) *
+        (1 + breath_amp + std::max(h.tremor_pre, h.tremor_post) * trem_peak + 5 * fluct_sample_sd);
     h.level_n = std::min(level_frac, kMaxLoadFraction / peak) * bw_n;
     h.released = !abandoned;
     h.release_t_s = plan_t + release_in;
+    if (!h.released) {  // nothing happens in an abandoned hold
+      h.step = 0;
+      h.tremor_post = h.tremor_pre;
+    }
 
     TruthHold th;
     th.start_s = plan_t;
@@ -478,6 +520,13 @@ struct BodyModel::Impl {
     th.side = side;
     lines[sideIndex(side)].at(s, th.x_mm, th.y_mm);
     th.level_n = h.level_n;
+    if (h.released) th.release_in_s = release_in;
+    th.load_up_fraction = h.step;
+    th.tremor_ratio = h.tremor_post / h.tremor_pre;
+    th.tremor_hz = h.tremor_hz;
+    th.tremor_snr = snr;
+    th.tremor_fraction = h.tremor_pre;
+    th.fluctuation_fraction = fluct_band_frac;
     truth.holds.push_back(th);
 
     PlanSegment& seg = add(Phase::kHold, side, length, s);
@@ -673,13 +722,20 @@ struct BodyModel::Impl {
     return std::sin(breath_w0 * t + breath_beta * std::sin(breath_wm * t) + breath_phase);
   }
 
-  double tremor(double t) const {
+  // Unit-rms tremor at sample time t; advances the component phases by one sample at centre_hz.
+  double stepTremor(double t, double centre_hz) {
     double sum = 0;
     for (int i = 0; i < kTremorParts; ++i) {
       sum += trem_amp[i] * (1 + trem_mod_depth[i] * std::sin(trem_mod_w[i] * t + trem_mod_p[i])) *
-             std::sin(trem_w[i] * t + trem_p[i]);
+             std::sin(trem_phase[i]);
+      trem_phase[i] =
+          std::fmod(trem_phase[i] + kTwoPi * centre_hz * (1 + trem_rel[i]) * dt_s, kTwoPi);
     }
     return sum;
+  }
+
+  double tremorHz(const PlanSegment& seg) const {
+    return seg.phase == Phase::kHold ? holds[seg.hold].tremor_hz : trem_person_hz;
   }
 
   double drift(int cell, double t) const {
@@ -717,9 +773,11 @@ struct BodyModel::Impl {
 
     stepWander(seg.phase);
     tremor_level += (tremorTarget(seg, t) - tremor_level) * tremor_alpha;
+    const double tremor = stepTremor(t, tremorHz(seg));
     if (seg.phase != Phase::kEmpty) {
       const double b = breathing(t);
-      const double load = baseLoad(seg, t) * (1 + breath_amp * b + tremor_level * tremor(t));
+      const double fluct = fluct_sample_sd * motion_rng.normal();
+      const double load = baseLoad(seg, t) * (1 + breath_amp * b + tremor_level * tremor + fluct);
       out.total_force_n = std::max(0.0, load);
       double x, y;
       basePosition(seg, t, x, y);
@@ -732,7 +790,7 @@ struct BodyModel::Impl {
     for (int i = 0; i < core::kCellCount; ++i) {
       double counts = sensors[i].offset_counts + sensors[i].counts_per_n * out.force_n[i];
       if (cfg.drift) counts += drift(i, t);
-      if (cfg.sensor_noise) counts += 90.0 * noise_rng.normal();
+      if (cfg.sensor_noise) counts += kSensorNoise_counts * noise_rng.normal();
       counts = std::nearbyint(counts);
       // quantise: the HX711's 24-bit range (saturation). Without it the value is still an
       // integer (raw_counts is int32); only clamped to int32 so the conversion is defined.
@@ -807,13 +865,21 @@ const char* sideName(Side s) {
 void writeTruthJson(const Truth& truth, std::ostream& out) {
   nlohmann::json holds = nlohmann::json::array();
   for (const TruthHold& h : truth.holds) {
-    holds.push_back({{"start_s", h.start_s},
-                     {"end_s", h.end_s},
-                     {"release_s", h.release_s ? nlohmann::json(*h.release_s) : nlohmann::json()},
-                     {"side", sideName(h.side)},
-                     {"x_mm", h.x_mm},
-                     {"y_mm", h.y_mm},
-                     {"level_N", h.level_n}});
+    holds.push_back(
+        {{"start_s", h.start_s},
+         {"end_s", h.end_s},
+         {"release_s", h.release_s ? nlohmann::json(*h.release_s) : nlohmann::json()},
+         {"side", sideName(h.side)},
+         {"x_mm", h.x_mm},
+         {"y_mm", h.y_mm},
+         {"level_N", h.level_n},
+         {"release_in_s", h.release_in_s ? nlohmann::json(*h.release_in_s) : nlohmann::json()},
+         {"load_up_fraction", h.load_up_fraction},
+         {"tremor_ratio", h.tremor_ratio},
+         {"tremor_hz", h.tremor_hz},
+         {"tremor_snr", h.tremor_snr},
+         {"tremor_fraction", h.tremor_fraction},
+         {"fluctuation_fraction", h.fluctuation_fraction}});
   }
   nlohmann::json segments = nlohmann::json::array();
   for (const TruthSegment& s : truth.segments) {

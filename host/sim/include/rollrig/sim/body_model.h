@@ -2,13 +2,19 @@
 // plate, producing per-cell loads and the raw HX711 counts the four cells would report, plus the
 // ground truth (holds, releases, sides) used to validate the analysis.
 //
-// What it models (numbers from ../shared/BRIEF.md section 6 and the sources it cites):
+// What it models (numbers and their sources in docs/ANALYSIS.md):
 //   - empty plate, mounting the ball, slow rolling (1-5 cm/s) along the hip-flexor line of one
 //     side, short pauses while rolling (< 5 s, not holds), holds of 20-100 s at tender spots,
 //     holds abandoned without a release, lift-offs, switching sides;
 //   - hold load 20-55 % of body weight with a settling transient F_inf + A*exp(-t/tau),
-//     tau 0.5-9 s; breathing 0.1-0.5 Hz; tremor/guarding 6-12 Hz that eases by 30-60 % at the
-//     release; at the release the user sinks in (load-up step of 5-12 % over 1-3 s);
+//     A 0-30 %, tau 0.3-15 s; breathing 0.1-0.5 Hz at 0.5-8 % of the load; a white
+//     force-fluctuation floor of 0.04-0.2 % of the load over 4-14 Hz (real plates show
+//     0.05-0.18 % in 6-12 Hz); tremor/guarding at 4-14 Hz from a fifth of that floor to 8 times
+//     it;
+//   - releases 8-90 s into a hold. The effect sizes are drawn wide on purpose, so that the
+//     analysis is not tuned to the model by construction: the user sinks in by a load-up of
+//     0 (15 % of releases) or 1-15 % over 1-4 s, and the tremor changes by x1 (15 %) or
+//     x0.3-1.1. Each hold's draws are in its TruthHold.
 //   - the plate: ball position -> per-cell forces by statics (PlateGeometry::distribute), plate
 //     dead weight on every cell, per-cell gain and offset, HX711 noise, slow drift, 24-bit
 //     quantisation and clipping.
@@ -96,6 +102,17 @@ struct TruthHold {
   double x_mm = 0;  // spot centre
   double y_mm = 0;
   double level_n = 0;  // settled hold load before any release
+  // What the release changes, as drawn (the evaluation bins its hit rate by these; see
+  // docs/ANALYSIS.md). An abandoned hold has no release: load-up 0 and tremor ratio 1.
+  std::optional<double> release_in_s;  // release_s - start_s (8..90 s)
+  double load_up_fraction = 0;         // load-up at the release, fraction of level_n (0..0.15)
+  double tremor_ratio = 1;             // tremor rms after / before the release (0.3..1.1)
+  double tremor_hz = 0;                // centre frequency of the hold's tremor (4..14 Hz)
+  // Tremor rms before the release over the force-fluctuation floor's rms, both in 4-14 Hz:
+  // below 1 the tremor is under the noise (0.2..8).
+  double tremor_snr = 0;
+  double tremor_fraction = 0;       // tremor rms before the release, fraction of the load
+  double fluctuation_fraction = 0;  // the floor's 4-14 Hz rms, fraction of the load
 };
 
 struct TruthSegment {
@@ -134,7 +151,8 @@ class BodyModel {
 
 // Writes the truth as one JSON object:
 // {"seed":..,"body_mass_kg":..,"holds":[{"start_s","end_s","release_s"|null,"side","x_mm","y_mm",
-//  "level_N"}],"segments":[{"start_s","end_s","phase","side"}]}
+//  "level_N","release_in_s"|null,"load_up_fraction","tremor_ratio","tremor_hz","tremor_snr",
+//  "tremor_fraction","fluctuation_fraction"}],"segments":[{"start_s","end_s","phase","side"}]}
 void writeTruthJson(const Truth& truth, std::ostream& out);
 
 }  // namespace rollrig::sim
