@@ -291,7 +291,7 @@ struct SessionAnalyzer::Impl {
         sway_s += t - sway_since;
         sway_since = -1;
         sway_used = true;
-      } else if (t - sway_since > kSwayReturn_s + kStillSpeedStep_s) {
+      } else if (t - sway_since > kSwayReturn_s + 2 * kStillSpeedStep_s) {
         resetAnchor(t, px, py);
         return;
       } else {
