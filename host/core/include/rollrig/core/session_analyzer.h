@@ -2,25 +2,28 @@
 //
 // The same code runs live (the GUI pushes samples as they arrive) and offline (analyzeSession()
 // over a file): decisions are made only from samples already seen, and reported back-dated, so
-// both paths give identical results by construction (tests/core prove it).
+// both paths give identical results (tests/core push a session in random chunks to check it).
+// The rules and their sources are in docs/ANALYSIS.md.
 //
-// Hold (BRIEF section 6, hysteresis and dwell): under meaningful load, the ball (CoP, smoothed
-// over 0.25 s) stays within enter_radius_mm of where it settled for dwell_s → a hold, back-dated
-// to when the ball became still. It ends when the ball leaves exit_radius_mm of the hold centre
-// for longer than exit_grace_s, or the load falls below load_drop_fraction of the hold's level
-// for longer than load_drop_grace_s, or the data stops for max_gap_s; the end is back-dated to the
-// last moment the ball was still at the spot with its load. Short pauses while rolling never last
-// dwell_s and so are not holds.
+// Hold (hysteresis and dwell): under meaningful load, the ball (CoP, smoothed over 0.25 s) stays
+// within enter_radius_mm of where it settled, slower than still_speed_mm_s, for dwell_s → a hold,
+// back-dated to when the ball became still (never across a gap longer than max_gap_s nor into the
+// previous hold). One brief sway that comes back pauses the dwell rather than restarting it. It
+// ends when the ball leaves exit_radius_mm of the hold centre for longer than exit_grace_s, or the
+// load falls below load_drop_fraction of the hold's level for longer than load_drop_grace_s, or
+// the data stops for max_gap_s; the end is back-dated to the last moment the ball was still at
+// the spot with its load. Force only (no position at all), the same idea runs on the smoothed load.
 //
-// Release, inside a hold, never in its first release_min_s:
-//   A. load-up: the mean force over the last step_post_s rises by step_fraction or more over the
-//      mean of the step_pre_s before it (with a step_gap_s ramp between), and stays up for
-//      step_persist_s; the long windows average breathing (0.1-0.5 Hz) out, and the settling
-//      transient (a decay) can only lower the post window, so it is never a release;
-//   B. steadiness: the 6-12 Hz force fluctuation (physiological tremor, guarding) over the post
-//      window drops against the pre window (needs >= 30 Hz sampling);
-//   combined: a clear load-up alone, a smaller load-up confirmed by a tremor drop, or a strong
-//   tremor drop with a small load-up. A user's "released" marker inside a hold always wins.
+// Release, inside a hold:
+//   A. load-up: the mean force over the last step_post_s rises over the mean of the step_pre_s
+//      before it (a step_gap_s ramp between) by more than the hold's own slow fluctuation
+//      (step_noise_k x the rms of 1 s means in the reference window), and stays up for
+//      step_persist_s;
+//   C. settling: a fit of F_inf + A*exp(-t/tau) to the hold so far; the load-up is counted from
+//      the fitted course, and before release_min_s only once the fit has seen the transient end;
+//   B. steadiness (supporting): the 6-12 Hz force fluctuation dropping lowers the load-up needed
+//      (needs >= 30 Hz sampling and the band clear of the sensor noise).
+//   A user's "released" marker inside a hold always wins.
 //
 // Units: seconds (the file's own clock), newtons, millimetres. Not thread-safe; one owner. No
 // allocation per sample beyond amortised ring buffers.
@@ -44,8 +47,7 @@ struct AnalysisSample {
   double y_mm = 0;
 };
 
-// Every threshold in one place; defaults from BRIEF section 6 and tuned on the labelled set
-// (docs/ANALYSIS.md).
+// Every threshold in one place; where each comes from is in docs/ANALYSIS.md.
 struct HoldParams {
   double min_load_n = 30;           // meaningful load on the ball
   double smoothing_s = 0.25;        // CoP moving average (at least 5 samples at low rates)
