@@ -39,6 +39,7 @@ constexpr double kStillSpeedStep_s = 1.0;  // stillness speed over this (less ji
 constexpr double kSwayReturn_s = 2.0;    // a postural sway returns within this (see trackStillness)
 constexpr double kMinSmoothSamples = 5;  // CoP smoothing spans at least this many samples
 constexpr double kStillSpeed_mm_s = 3;   // slower than this is a pause, not rolling
+constexpr double kFitSpan_s = 30;        // the settling fit uses the first 30 s of a hold at most
 constexpr double kMinPre_s = 4;          // shortest reference window for an early load-up
 constexpr double kPreRiseShare = 0.7;    // see preIsLevel()
 constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
@@ -445,7 +446,8 @@ struct SessionAnalyzer::Impl {
 
   // [SECTION] Settling
   // The settling transient F_inf + A*exp(-t/tau) (soft tissue under the ball: tau ~0.5-9 s,
-  // docs/ANALYSIS.md) fitted to the hold's 0.25 s means up to t1: tau on a log grid, F_inf and A by
+  // docs/ANALYSIS.md) fitted to the hold's 0.25 s means up to t1 (at most its first kFitSpan_s;
+  // used only for onsets before release_min_s): tau on a log grid, F_inf and A by
   // least squares for each. `ok` only when the data span at least 3 tau (under 5 % of A left), so
   // the transient's end has been seen rather than guessed.
   struct SettlingFit {
@@ -461,16 +463,19 @@ struct SessionAnalyzer::Impl {
   };
   SettlingFit fitSettling(double t1) const {
     SettlingFit f;
-    const size_t nb = std::min(buckets.size(),
-                               static_cast<size_t>(std::max(0.0, (t1 - cur.start_s) / kBucket_s)));
+    const double span_s = std::min(t1 - cur.start_s, kFitSpan_s);
+    const size_t nb =
+        std::min(buckets.size(), static_cast<size_t>(std::max(0.0, span_s / kBucket_s)));
     if (nb < static_cast<size_t>(kMinPre_s / kBucket_s)) return f;
     double best_sse = HUGE_VAL;
     for (double tau = 0.3; tau <= 60; tau *= 1.25) {
       double se = 0, sf = 0, see = 0, sef = 0, sff = 0, w = 0;
-      for (size_t k = 0; k < nb; ++k) {
+      const double ratio = std::exp(-kBucket_s / tau);  // e at bucket k+1 over e at bucket k
+      double e = std::exp(-0.5 * kBucket_s / tau);
+      for (size_t k = 0; k < nb; ++k, e *= ratio) {
         const Bucket& b = buckets[k];
         if (b.n == 0) continue;
-        const double e = std::exp(-((k + 0.5) * kBucket_s) / tau), y = b.mean();
+        const double y = b.mean();
         se += e;
         sf += y;
         see += e * e;
@@ -500,14 +505,17 @@ struct SessionAnalyzer::Impl {
   // test at this onset. Refits the settling (at most once a second of data).
   double preWindowStart(double onset) {
     const double pre1 = onset - p.step_gap_s / 2;
+    double pre0 = pre1 - p.step_pre_s;
+    fit_in_use = false;
+    if (onset - cur.start_s >= p.release_min_s) return pre0 < cur.start_s ? NAN : pre0;
+    if (onset - cur.start_s < p.release_earliest_s) return NAN;
     if (!fit_valid || pre1 > fit_t + 1.0 || pre1 < fit_t) {
       fit = fitSettling(pre1);
       fit_t = pre1;
       fit_valid = true;
     }
-    double pre0 = pre1 - p.step_pre_s;
-    if (onset - cur.start_s >= p.release_min_s) return pre0 < cur.start_s ? NAN : pre0;
-    if (onset - cur.start_s < p.release_earliest_s || !fit.ok) return NAN;
+    if (!fit.ok) return NAN;
+    fit_in_use = true;
     pre0 = std::max(pre0, fit.settled_t);
     return pre1 - pre0 >= kMinPre_s ? pre0 : NAN;
   }
@@ -570,10 +578,11 @@ struct SessionAnalyzer::Impl {
     r.m_post = windowMean(post0, post1, &rms_post);
     if (r.m_pre <= 0) return r;
     r.valid = true;
-    // What is left of the settling decay still lowers the later window: count the load-up from
-    // the fitted transient's course, not from a level it has not reached yet.
-    const double drift =
-        fit.meanTransient(cur.start_s, post0, post1) - fit.meanTransient(cur.start_s, pre0, pre1);
+    // Early in a hold, what is left of the settling decay still lowers the later window: count
+    // the load-up from the fitted transient's course, not from a level it has not reached yet.
+    const double drift = fit_in_use ? fit.meanTransient(cur.start_s, post0, post1) -
+                                          fit.meanTransient(cur.start_s, pre0, pre1)
+                                    : 0.0;
     r.step = (r.m_post - r.m_pre - drift) / r.m_pre;
     // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
     const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * r.m_pre;
@@ -880,7 +889,7 @@ struct SessionAnalyzer::Impl {
 
   size_t last_checked_bucket = 0;
   // The open hold's settling fit (see fitSettling), made with data up to fit_t.
-  bool fit_valid = false;
+  bool fit_valid = false, fit_in_use = false;  // fit_in_use: the current test is an early one
   double fit_t = 0;
   SettlingFit fit;
   double q_pre = 0, q_post = 0, q_ratio = 1, q_step = 0, best_ratio = 0;
