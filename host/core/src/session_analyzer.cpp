@@ -106,8 +106,10 @@ struct Bucket {
   double mean() const { return n ? sum / n : 0; }
 };
 
+// Millimetre-scale distances: no overflow to guard against, so not std::hypot (slow).
 double dist(double ax, double ay, double bx, double by) {
-  return std::hypot(ax - bx, ay - by);
+  const double dx = ax - bx, dy = ay - by;
+  return std::sqrt(dx * dx + dy * dy);
 }
 
 }  // namespace
@@ -379,6 +381,7 @@ struct SessionAnalyzer::Impl {
     best_ratio = 0;
     last_checked_bucket = 0;
     fit_valid = false;
+    fits.clear();
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
       if (hist[j].t < t) checkRelease(hist[j].t);
@@ -468,7 +471,7 @@ struct SessionAnalyzer::Impl {
         std::min(buckets.size(), static_cast<size_t>(std::max(0.0, span_s / kBucket_s)));
     if (nb < static_cast<size_t>(kMinPre_s / kBucket_s)) return f;
     double best_sse = HUGE_VAL;
-    for (double tau = 0.3; tau <= 60; tau *= 1.25) {
+    for (double tau = 0.3; tau <= 60; tau *= 1.4) {
       double se = 0, sf = 0, see = 0, sef = 0, sff = 0, w = 0;
       const double ratio = std::exp(-kBucket_s / tau);  // e at bucket k+1 over e at bucket k
       double e = std::exp(-0.5 * kBucket_s / tau);
@@ -510,7 +513,11 @@ struct SessionAnalyzer::Impl {
     if (onset - cur.start_s >= p.release_min_s) return pre0 < cur.start_s ? NAN : pre0;
     if (onset - cur.start_s < p.release_earliest_s) return NAN;
     if (!fit_valid || pre1 > fit_t + 1.0 || pre1 < fit_t) {
-      fit = fitSettling(pre1);
+      // One fit per whole second of data, kept: the end-of-hold pass reuses the live ones.
+      const size_t sec = static_cast<size_t>(std::max(0.0, pre1 - cur.start_s));
+      if (fits.size() <= sec) fits.resize(sec + 1);
+      if (!fits[sec].first) fits[sec] = {true, fitSettling(cur.start_s + sec)};
+      fit = fits[sec].second;
       fit_t = pre1;
       fit_valid = true;
     }
@@ -592,6 +599,9 @@ struct SessionAnalyzer::Impl {
     // 1 s means about their straight line, as a share of the load. A breathing cycle moves the
     // difference between the two window means by up to about this much, so a load-up must clear
     // it with margin (step_noise_k) — measured per hold, not assumed.
+    // (Below the floor nothing can qualify, and the fluctuation need not be measured.)
+    const double min_step = std::min(p.step_floor_fraction, p.tremor_alone_step);
+    if (r.step < min_step) return r;
     r.noise = slowNoise(pre0, pre1) / r.m_pre;
     const double thr = std::max(p.step_floor_fraction, p.step_noise_k * r.noise);
     const bool load_alone = r.step >= thr;
@@ -889,7 +899,8 @@ struct SessionAnalyzer::Impl {
 
   size_t last_checked_bucket = 0;
   // The open hold's settling fit (see fitSettling), made with data up to fit_t.
-  bool fit_valid = false, fit_in_use = false;  // fit_in_use: the current test is an early one
+  bool fit_valid = false, fit_in_use = false;      // fit_in_use: the current test is an early one
+  std::vector<std::pair<bool, SettlingFit>> fits;  // by whole seconds of data into the hold
   double fit_t = 0;
   SettlingFit fit;
   double q_pre = 0, q_post = 0, q_ratio = 1, q_step = 0, best_ratio = 0;
