@@ -49,7 +49,8 @@ nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
     j["time_to_release_s"] =
         h.release_s ? nlohmann::json(round3(*h.release_s - h.start_s)) : nlohmann::json(nullptr);
     j["release_source"] = h.release_s ? nlohmann::json(h.release_source) : nlohmann::json(nullptr);
-    j["side"] = has_xy ? core::sideName(h.side) : "unknown";
+    j["side"] = core::sideName(h.side);
+    j["side_source"] = core::sideSourceName(h.side_source);
     j["reached_protocol_min"] = h.reached_protocol_min;
     j["exceeded_protocol_max"] = h.exceeded_protocol_max;
     j["load_up_fraction"] = round3(h.step_fraction);
@@ -110,9 +111,19 @@ void printTable(const std::string& path, const core::SessionAnalysis& a, bool ha
                                                    : "short";
       char xy[32] = "      -       -";
       if (has_xy) std::snprintf(xy, sizeof(xy), "%7.0f %7.0f", h.x_mm, h.y_mm);
-      std::printf("%3d  %-6s %8.1f %8.1f %6.1f %s %8.1f %7.1f %s  %s\n", ++i,
-                  has_xy ? core::sideName(h.side) : "-", h.start_s, h.end_s, h.duration_s(), rel,
-                  h.mean_force_n, h.peak_force_n, xy, proto);
+      // A side guessed from the plate half is marked with '?'.
+      char side[16];
+      std::snprintf(side, sizeof(side), "%s%s",
+                    h.side == core::Side::kUnknown ? "-" : core::sideName(h.side),
+                    h.side_source == core::SideSource::kPlateGuess ? "?" : "");
+      std::printf("%3d  %-6s %8.1f %8.1f %6.1f %s %8.1f %7.1f %s  %s\n", ++i, side, h.start_s,
+                  h.end_s, h.duration_s(), rel, h.mean_force_n, h.peak_force_n, xy, proto);
+    }
+    for (const core::Hold& h : a.holds) {
+      if (h.side_source != core::SideSource::kPlateGuess) continue;
+      std::printf(
+          "  side?: guessed from the plate half (give it with a side=left or side=right marker)\n");
+      break;
     }
     std::printf("\n");
   }
@@ -178,16 +189,12 @@ int runAnalyze(const AnalyzeOptions& opt) {
               << "; each is a missing sample (a gap in time)\n";
   const bool has_xy = csv.has_xy_columns;
   if (!has_xy) {
-    // Without a position, holds are periods of sustained meaningful load.
     std::cerr << "rollrig analyze: " << opt.file
               << " has no x_mm/y_mm: holds are taken as periods of sustained load\n";
-    for (auto& s : csv.samples) {
-      s.has_xy = true;
-      s.x_mm = s.y_mm = 0;
-    }
   }
   const core::HoldParams params;
-  const core::SessionAnalysis a = core::analyzeSession(csv.samples, csv.released_markers, params);
+  const core::SessionAnalysis a = core::analyzeSession(
+      csv.samples, core::SessionMarkers{csv.released_markers, csv.side_markers}, params);
   if (opt.json) {
     nlohmann::json j = toJson(a, has_xy);
     addRows(j["summary"], csv.counts);

@@ -48,8 +48,12 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
     }
     out.samples.push_back(s);
   }
-  for (const CsvText& m : t.texts)
-    if (m.column == kMarker && m.text == "released") out.released_markers.push_back(m.t_s);
+  for (const CsvText& m : t.texts) {
+    if (m.column != kMarker) continue;
+    if (m.text == "released") out.released_markers.push_back(m.t_s);
+    if (m.text == "side=left" || m.text == "side=right")
+      out.side_markers.push_back({m.t_s, m.text == "side=left" ? Side::kLeft : Side::kRight});
+  }
   out.ok = true;
   return out;
 }

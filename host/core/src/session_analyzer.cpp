@@ -18,15 +18,30 @@ const char* sideName(Side s) {
   return "unknown";
 }
 
+const char* sideSourceName(SideSource s) {
+  switch (s) {
+    case SideSource::kUser:
+      return "user";
+    case SideSource::kPlateGuess:
+      return "plate guess";
+    case SideSource::kNone:
+      break;
+  }
+  return "none";
+}
+
 namespace {
 
 constexpr double kBucket_s = 0.25;         // release analysis resolution
 constexpr double kHistory_s = 40;          // kept for back-dating starts and ends
 constexpr double kSpeedStep_s = 0.5;       // rolling speed measured over this
 constexpr double kStillSpeedStep_s = 1.0;  // stillness speed over this (less jitter-sensitive)
-constexpr double kMinSmoothSamples = 5;    // CoP smoothing spans at least this many samples
-constexpr double kStillSpeed_mm_s = 3;     // slower than this is a pause, not rolling
-constexpr double kPreRiseShare = 0.7;      // see preIsLevel()
+constexpr double kSwayReturn_s = 2.0;    // a postural sway returns within this (see trackStillness)
+constexpr double kMinSmoothSamples = 5;  // CoP smoothing spans at least this many samples
+constexpr double kStillSpeed_mm_s = 3;   // slower than this is a pause, not rolling
+constexpr double kFitSpan_s = 30;        // the settling fit uses the first 30 s of a hold at most
+constexpr double kMinPre_s = 4;          // shortest reference window for an early load-up
+constexpr double kPreRiseShare = 0.7;    // see preIsLevel()
 constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
 
 // RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
@@ -58,6 +73,24 @@ struct Biquad {
   }
 };
 
+// Force only: the smoothed load's "position" is kLogUnits * ln(force), so a distance d is a load
+// ratio of exp(d / kLogUnits); 10 units = 1 % (see Geometry).
+constexpr double kLogUnits = 1000;
+
+// The stillness and hold radii in the units of the analyser's "position": millimetres of CoP
+// with position; kLogUnits * ln(load ratio) force only.
+struct Geometry {
+  double enter_radius, still_speed, exit_radius, start_radius, start_margin, end_radius;
+  static Geometry of(const HoldParams& p, bool force_only) {
+    if (!force_only)
+      return {p.enter_radius_mm, p.still_speed_mm_s, p.exit_radius_mm, p.start_radius_mm, 2.0,
+              p.end_radius_mm};
+    auto u = [](double fraction) { return kLogUnits * std::log1p(fraction); };
+    return {u(p.force_enter_band), u(p.force_still_rate_per_s), u(p.force_exit_band),
+            u(p.force_start_band), u(p.force_start_band) / 4,   u(p.force_end_band)};
+  }
+};
+
 struct HistEntry {
   double t;
   double force;
@@ -73,14 +106,18 @@ struct Bucket {
   double mean() const { return n ? sum / n : 0; }
 };
 
+// Millimetre-scale distances: no overflow to guard against, so not std::hypot (slow).
 double dist(double ax, double ay, double bx, double by) {
-  return std::hypot(ax - bx, ay - by);
+  const double dx = ax - bx, dy = ay - by;
+  return std::sqrt(dx * dx + dy * dy);
 }
 
 }  // namespace
 
 struct SessionAnalyzer::Impl {
   HoldParams p;
+  bool force_only = false;
+  Geometry g{};
   bool have_last = false;
   bool finished = false;
   double last_t = 0;
@@ -103,8 +140,17 @@ struct SessionAnalyzer::Impl {
   bool still_cp_valid = false;
   double still_cp_t = 0, still_cp_x = 0, still_cp_y = 0;
   bool anchor_valid = false;
+  // A brief excursion inside the dwell (see trackStillness): when it began (-1: none), the time
+  // spent in excursions, whether the dwell's one excursion is used, and where the ball rests.
+  double sway_since = -1, sway_s = 0;
+  bool sway_used = false, rested = false;
+  double rest_sum_x = 0, rest_sum_y = 0;
+  uint64_t rest_n = 0;
   double ax = 0, ay = 0, still_since = 0;
   double end_radius = 0;  // back-dating radius of the open hold (adapted to its wander)
+  // A hold's start is never back-dated before this: the first sample after the last gap longer
+  // than max_gap_s, or just after the previous hold's end.
+  double min_start_t = -HUGE_VAL;
 
   // hold state
   bool in_hold = false;
@@ -121,6 +167,7 @@ struct SessionAnalyzer::Impl {
 
   std::vector<Hold> holds;
   std::vector<double> markers;
+  std::vector<SideMark> side_marks;
 
   // summary
   SessionSummary sum;
@@ -158,15 +205,17 @@ struct SessionAnalyzer::Impl {
     }
     sum.peak_force_n = std::max(sum.peak_force_n, s.force_n);
 
-    // Smoothed position, valid only under load with x/y.
+    // Smoothed position, valid only under load with x/y. Force only: the "position" is the
+    // smoothed load on a log scale (see Geometry), valid under load.
     bool valid = false;
     if (gap) clearSmooth();
-    if (loaded && s.has_xy) {
-      smooth.push_back({s.t_s, s.x_mm, s.y_mm});
-      sx += s.x_mm;
-      sy += s.y_mm;
-      // At low sample rates average at least kMinSmoothSamples, so CoP jitter stays small.
-      const double window = std::max(p.smoothing_s, rate() > 0 ? kMinSmoothSamples / rate() : 0.0);
+    if (loaded && (force_only || s.has_xy)) {
+      smooth.push_back({s.t_s, force_only ? s.force_n : s.x_mm, force_only ? 0.0 : s.y_mm});
+      sx += smooth.back()[1];
+      sy += smooth.back()[2];
+      // At low sample rates average at least kMinSmoothSamples, so jitter stays small.
+      const double window = std::max(force_only ? p.force_smoothing_s : p.smoothing_s,
+                                     rate() > 0 ? kMinSmoothSamples / rate() : 0.0);
       while (!smooth.empty() && s.t_s - smooth.front()[0] > window) {
         sx -= smooth.front()[1];
         sy -= smooth.front()[2];
@@ -176,20 +225,22 @@ struct SessionAnalyzer::Impl {
     } else {
       clearSmooth();
     }
-    const double px = valid ? sx / smooth.size() : 0;
+    double px = valid ? sx / smooth.size() : 0;
     const double py = valid ? sy / smooth.size() : 0;
+    if (valid && force_only) px = kLogUnits * std::log(std::max(px, 1e-9));
     const double bpv = bp.step(s.force_n);
 
     hist.push_back({s.t_s, s.force_n, bpv, valid, px, py});
     while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) hist.pop_front();
 
     if (gap && in_hold) endHold(last_t, last_t);
+    if (gap) min_start_t = s.t_s;
     if (in_hold) {
       updateHold(s, valid, px, py, bpv);
     } else {
       trackStillness(s.t_s, valid, px, py, gap);
     }
-    updateSpeed(s.t_s, valid && !in_hold, px, py, gap);
+    updateSpeed(s.t_s, valid && !in_hold && !force_only, px, py, gap);
 
     have_last = true;
     last_t = s.t_s;
@@ -216,24 +267,66 @@ struct SessionAnalyzer::Impl {
       return;
     }
     // Still = near the anchor *and* slow: a creep slower than the radius allows for a whole
-    // dwell is still movement (< 1 cm/s, BRIEF section 6).
-    bool too_fast = false;
+    // dwell is still movement (< 1 cm/s over 1 s steps, docs/ANALYSIS.md).
+    bool too_fast = false, stepped = false;
     if (!still_cp_valid || t - still_cp_t >= kStillSpeedStep_s) {
       if (still_cp_valid)
-        too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > p.still_speed_mm_s;
+        too_fast = dist(px, py, still_cp_x, still_cp_y) / (t - still_cp_t) > g.still_speed;
+      stepped = still_cp_valid;
       still_cp_valid = true;
       still_cp_t = t;
       still_cp_x = px;
       still_cp_y = py;
     }
-    if (!anchor_valid || too_fast || dist(px, py, ax, ay) > p.enter_radius_mm) {
-      anchor_valid = true;
-      ax = px;
-      ay = py;
-      still_since = t;
+    if (!anchor_valid || dist(px, py, ax, ay) > g.enter_radius) {
+      resetAnchor(t, px, py);
       return;
     }
-    if (t - still_since >= p.dwell_s) startHold(t);
+    // One brief excursion per dwell is forgiven: once the ball has rested a whole slow step at the
+    // spot, a sway that leaves the spot too fast but comes
+    // back within kSwayReturn_s to where the ball had been resting (and is slow again there)
+    // pauses the dwell instead of
+    // restarting it. A second one, or one that does not come back (a roll on), restarts it; so
+    // rolling to and fro over the spot and rolling through a pause are still not holds.
+    if (sway_since >= 0) {
+      const double rx = rest_sum_x / rest_n, ry = rest_sum_y / rest_n;
+      if (stepped && !too_fast && dist(px, py, rx, ry) <= g.start_radius) {
+        sway_s += t - sway_since;
+        sway_since = -1;
+        sway_used = true;
+      } else if (t - sway_since > kSwayReturn_s + 2 * kStillSpeedStep_s) {
+        resetAnchor(t, px, py);
+        return;
+      } else {
+        return;
+      }
+    } else if (too_fast) {
+      if (sway_used || !rested) {
+        resetAnchor(t, px, py);
+      } else {
+        sway_since = t - kStillSpeedStep_s;
+      }
+      return;
+    }
+    if (stepped) rested = true;  // a whole slow step at the spot: the ball is resting there
+    rest_sum_x += px;
+    rest_sum_y += py;
+    ++rest_n;
+    if (t - still_since - sway_s >= p.dwell_s) startHold(t);
+  }
+
+  void resetAnchor(double t, double px, double py) {
+    anchor_valid = true;
+    ax = px;
+    ay = py;
+    still_since = t;
+    sway_since = -1;
+    sway_s = 0;
+    sway_used = false;
+    rested = false;
+    rest_sum_x = px;
+    rest_sum_y = py;
+    rest_n = 1;
   }
 
   void startHold(double t) {
@@ -255,14 +348,16 @@ struct SessionAnalyzer::Impl {
       if (it->valid) d2 += (it->x - cx) * (it->x - cx) + (it->y - cy) * (it->y - cy);
     }
     const double wander = k ? std::sqrt(d2 / k) : 0;
-    const double start_radius = std::clamp(2 * wander, p.start_radius_mm, p.enter_radius_mm - 2);
-    end_radius = std::clamp(2 * wander, p.end_radius_mm, p.enter_radius_mm);
+    const double start_radius =
+        std::clamp(2 * wander, g.start_radius, g.enter_radius - g.start_margin);
+    end_radius = std::clamp(2 * wander, g.end_radius, g.enter_radius);
     // Back-date: from when the anchor was set, walk back while the ball was already at the spot,
-    // or forward past the last of the approach.
+    // or forward past the last of the approach. Never back across missing data (the rig saw
+    // nothing there) nor into the previous hold.
     size_t i = hist.size();
     while (i > 0 && hist[i - 1].t >= still_since) --i;  // i: first entry at/after still_since
     size_t start = i;
-    while (start > 0 && hist[start - 1].valid &&
+    while (start > 0 && hist[start - 1].t >= min_start_t && hist[start - 1].valid &&
            dist(hist[start - 1].x, hist[start - 1].y, cx, cy) <= start_radius)
       --start;
     if (start == i) {
@@ -274,7 +369,7 @@ struct SessionAnalyzer::Impl {
     cur = Hold{};
     cur.start_s = hist[start].t;
     dropSpeedsFrom(cur.start_s);
-    cur.has_xy = true;
+    cur.has_xy = !force_only;
     level_sum = 0;
     level_n = 0;
     out_since = low_since = -1;
@@ -285,6 +380,8 @@ struct SessionAnalyzer::Impl {
     best_step = 0;
     best_ratio = 0;
     last_checked_bucket = 0;
+    fit_valid = false;
+    fits.clear();
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
       if (hist[j].t < t) checkRelease(hist[j].t);
@@ -314,7 +411,7 @@ struct SessionAnalyzer::Impl {
     addToHold(hist.back());
     (void)bpv;
     // Ball leaving the spot.
-    if (valid && dist(px, py, cx, cy) > p.exit_radius_mm) {
+    if (valid && dist(px, py, cx, cy) > g.exit_radius) {
       if (out_since < 0) out_since = s.t_s;
     } else {
       out_since = -1;
@@ -350,6 +447,119 @@ struct SessionAnalyzer::Impl {
     return cnt ? sumf / cnt : 0;
   }
 
+  // [SECTION] Settling
+  // The settling transient F_inf + A*exp(-t/tau) (soft tissue under the ball: tau ~0.5-9 s,
+  // docs/ANALYSIS.md) fitted to the hold's 0.25 s means up to t1 (at most its first kFitSpan_s;
+  // used only for onsets before release_min_s): tau on a log grid, F_inf and A by
+  // least squares for each. `ok` only when the data span at least 3 tau (under 5 % of A left), so
+  // the transient's end has been seen rather than guessed.
+  struct SettlingFit {
+    bool ok = false;
+    double f_inf = 0, a = 0, tau = 1;
+    double settled_t = HUGE_VAL;  // start + 3 tau
+    // Mean of the fitted transient A*exp(-t/tau) over [t0, t1] (file time).
+    double meanTransient(double start, double t0, double t1) const {
+      if (!ok || t1 <= t0) return 0;
+      const double u0 = (t0 - start) / tau, u1 = (t1 - start) / tau;
+      return a * tau * (std::exp(-u0) - std::exp(-u1)) / (t1 - t0);
+    }
+  };
+  SettlingFit fitSettling(double t1) const {
+    SettlingFit f;
+    const double span_s = std::min(t1 - cur.start_s, kFitSpan_s);
+    const size_t nb =
+        std::min(buckets.size(), static_cast<size_t>(std::max(0.0, span_s / kBucket_s)));
+    if (nb < static_cast<size_t>(kMinPre_s / kBucket_s)) return f;
+    double best_sse = HUGE_VAL;
+    for (double tau = 0.3; tau <= 60; tau *= 1.4) {
+      double se = 0, sf = 0, see = 0, sef = 0, sff = 0, w = 0;
+      const double ratio = std::exp(-kBucket_s / tau);  // e at bucket k+1 over e at bucket k
+      double e = std::exp(-0.5 * kBucket_s / tau);
+      for (size_t k = 0; k < nb; ++k, e *= ratio) {
+        const Bucket& b = buckets[k];
+        if (b.n == 0) continue;
+        const double y = b.mean();
+        se += e;
+        sf += y;
+        see += e * e;
+        sef += e * y;
+        sff += y * y;
+        w += 1;
+      }
+      const double det = w * see - se * se;
+      if (w < 8 || det <= 1e-12 * w * w) continue;
+      const double a = (w * sef - se * sf) / det, c = (sf - a * se) / w;
+      const double sse = sff - 2 * c * sf - 2 * a * sef + c * c * w + 2 * c * a * se + a * a * see;
+      if (sse < best_sse) {
+        best_sse = sse;
+        f.f_inf = c;
+        f.a = a;
+        f.tau = tau;
+      }
+    }
+    f.ok = best_sse < HUGE_VAL && 3 * f.tau < nb * kBucket_s;
+    if (f.ok) f.settled_t = cur.start_s + 3 * f.tau;
+    return f;
+  }
+
+  // The reference window for a load-up starting at `onset`: the usual step_pre_s before it from
+  // release_min_s into the hold on; earlier (from release_earliest_s) only once the settling fit
+  // says the transient is over, with the window starting there (at least kMinPre_s long). NaN: no
+  // test at this onset. Refits the settling (at most once a second of data).
+  double preWindowStart(double onset) {
+    const double pre1 = onset - p.step_gap_s / 2;
+    double pre0 = pre1 - p.step_pre_s;
+    fit_in_use = false;
+    if (onset - cur.start_s >= p.release_min_s) return pre0 < cur.start_s ? NAN : pre0;
+    if (onset - cur.start_s < p.release_earliest_s) return NAN;
+    if (!fit_valid || pre1 > fit_t + 1.0 || pre1 < fit_t) {
+      // One fit per whole second of data, kept: the end-of-hold pass reuses the live ones.
+      const size_t sec = static_cast<size_t>(std::max(0.0, pre1 - cur.start_s));
+      if (fits.size() <= sec) fits.resize(sec + 1);
+      if (!fits[sec].first) fits[sec] = {true, fitSettling(cur.start_s + sec)};
+      fit = fits[sec].second;
+      fit_t = pre1;
+      fit_valid = true;
+    }
+    if (!fit.ok) return NAN;
+    fit_in_use = true;
+    pre0 = std::max(pre0, fit.settled_t);
+    return pre1 - pre0 >= kMinPre_s ? pre0 : NAN;
+  }
+
+  // The rms of the 1 s means over [a, b] about their least-squares line (N).
+  double slowNoise(double a, double b) const {
+    const int w = static_cast<int>(1.0 / kBucket_s);
+    const long k0 =
+        std::max(0L, static_cast<long>(std::ceil((a - cur.start_s) / kBucket_s - 1e-9)));
+    const long k1 = std::min(static_cast<long>(buckets.size()),
+                             static_cast<long>(std::floor((b - cur.start_s) / kBucket_s + 1e-9)));
+    double st = 0, sy = 0, stt = 0, sty = 0, syy = 0, n = 0;
+    for (long k = k0; k + w <= k1; k += w) {
+      double sum = 0;
+      int c = 0;
+      for (int j = 0; j < w; ++j) {
+        sum += buckets[static_cast<size_t>(k + j)].sum;
+        c += buckets[static_cast<size_t>(k + j)].n;
+      }
+      if (!c) continue;
+      const double t = static_cast<double>(k), y = sum / c;
+      st += t;
+      sy += y;
+      stt += t * t;
+      sty += t * y;
+      syy += y * y;
+      n += 1;
+    }
+    if (n < 3) return 0;
+    const double det = n * stt - st * st;
+    const double slope = det > 0 ? (n * sty - st * sy) / det : 0;
+    const double icpt = (sy - slope * st) / n;
+    const double sse = syy - 2 * icpt * sy - 2 * slope * sty + icpt * icpt * n +
+                       2 * icpt * slope * st + slope * slope * stt;
+    return std::sqrt(std::max(0.0, sse) / (n - 2));
+  }
+
   // A real load-up rises out of a level stretch: if the reference window itself already climbs
   // by most of the step, the rise happened earlier (e.g. before release_min_s) and this is its
   // tail, not a release.
@@ -365,6 +575,7 @@ struct SessionAnalyzer::Impl {
     bool valid = false;                                 // enough data for a verdict
     bool qualifies = false;                             // a release, if it persists
     double m_pre = 0, m_post = 0, step = 0, ratio = 0;  // ratio 0: tremor not usable
+    double noise = 0;  // slow fluctuation in the reference window, share of the load
     const char* source = "";
   };
   StepTest stepTest(double pre0, double pre1, double post0, double post1) const {
@@ -374,20 +585,38 @@ struct SessionAnalyzer::Impl {
     r.m_post = windowMean(post0, post1, &rms_post);
     if (r.m_pre <= 0) return r;
     r.valid = true;
-    r.step = (r.m_post - r.m_pre) / r.m_pre;
+    // Early in a hold, what is left of the settling decay still lowers the later window: count
+    // the load-up from the fitted transient's course, not from a level it has not reached yet.
+    const double drift = fit_in_use ? fit.meanTransient(cur.start_s, post0, post1) -
+                                          fit.meanTransient(cur.start_s, pre0, pre1)
+                                    : 0.0;
+    r.step = (r.m_post - r.m_pre - drift) / r.m_pre;
     // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
     const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * r.m_pre;
     const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
     r.ratio = have_tremor ? ratio : 0;
-    const bool load_alone =
-        r.step >= (have_tremor ? p.step_alone_fraction : p.step_no_tremor_fraction);
+    // The slow fluctuation of the load in the reference window (breathing, sway): the rms of its
+    // 1 s means about their straight line, as a share of the load. A breathing cycle moves the
+    // difference between the two window means by up to about this much, so a load-up must clear
+    // it with margin (step_noise_k) — measured per hold, not assumed.
+    // (Below the floor nothing can qualify, and the fluctuation need not be measured.)
+    const double min_step = std::min(p.step_floor_fraction, p.tremor_alone_step);
+    if (r.step < min_step) return r;
+    r.noise = slowNoise(pre0, pre1) / r.m_pre;
+    const double thr = std::max(p.step_floor_fraction, p.step_noise_k * r.noise);
+    const bool load_alone = r.step >= thr;
+    // Tremor only supports: a drop confirms a smaller load-up (still above the fluctuation), or
+    // a strong drop with a small one.
+    const double thr_tremor = std::max(p.step_floor_fraction, p.step_tremor_noise_k * r.noise);
     const bool load_and_tremor =
-        have_tremor && r.step >= p.step_fraction && ratio <= p.tremor_drop_ratio;
-    const bool tremor_alone =
-        have_tremor && ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
+        have_tremor && !load_alone && r.step >= thr_tremor && ratio <= p.tremor_drop_ratio;
+    const bool tremor_alone = have_tremor && !load_alone && !load_and_tremor &&
+                              ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
     r.qualifies = (load_alone || load_and_tremor || tremor_alone) &&
                   preIsLevel(pre0, pre1, r.m_pre, r.m_post);
-    r.source = load_and_tremor ? "load-up+tremor" : (load_alone ? "load-up" : "tremor");
+    r.source = load_and_tremor || (load_alone && have_tremor && ratio <= p.tremor_drop_ratio)
+                   ? "load-up+tremor"
+                   : (load_alone ? "load-up" : "tremor");
     return r;
   }
 
@@ -401,9 +630,9 @@ struct SessionAnalyzer::Impl {
     const double t_end = cur.start_s + done * kBucket_s;
     const double post0 = t_end - p.step_post_s;
     const double pre1 = post0 - p.step_gap_s;
-    const double pre0 = pre1 - p.step_pre_s;
     const double onset = post0 - p.step_gap_s / 2;
-    if (onset - cur.start_s < p.release_min_s || pre0 < cur.start_s) return;
+    const double pre0 = preWindowStart(onset);
+    if (std::isnan(pre0)) return;
     const StepTest st = stepTest(pre0, pre1, post0, t_end);
     if (!st.valid) return;
     if (st.step > best_step) {
@@ -424,6 +653,11 @@ struct SessionAnalyzer::Impl {
       q_source = st.source;
       q_step = st.step;
     }
+    // The step keeps developing while it persists (a 1-4 s ramp entering the window): time it
+    // against the highest level reached, not the first that qualified.
+    q_post = std::max(q_post, st.m_post);
+    q_ratio = st.ratio;
+    q_source = st.source;
     if (t_end - qualify_since >= p.step_persist_s) {
       release_found = true;
       cur.release_s = refineOnset(qualify_since);
@@ -450,23 +684,24 @@ struct SessionAnalyzer::Impl {
         c += buckets[k + j].n;
       }
       if (c && s / c >= half && q_post > q_pre)
-        return std::max(cur.start_s + p.release_min_s, buckets[k].t0);
+        return std::max(cur.start_s + p.release_earliest_s, buckets[k].t0);
     }
-    return std::max(cur.start_s + p.release_min_s, post0 - p.step_gap_s / 2);
+    return std::max(cur.start_s + p.release_earliest_s, post0 - p.step_gap_s / 2);
   }
 
   // A release shortly before the user moves on leaves no time for the full post window and the
   // persistence check: at the end of a hold, test the onsets the live check could not finish,
   // with the post window cut at the hold's end (at least step_persist_s long).
   void lateRelease() {
-    const double first = cur.start_s + p.release_min_s;
+    const double first = cur.start_s + p.release_earliest_s;
+    fit_valid = false;
     const double last = cur.end_s - p.step_gap_s / 2 - p.step_persist_s;
     double best = -1, best_onset = 0, best_pre = 0, best_post = 0, best_r = 1;
     std::string best_src;
     for (double o = first; o <= last; o += kBucket_s) {
-      const double pre1 = o - p.step_gap_s / 2, pre0 = pre1 - p.step_pre_s;
+      const double pre1 = o - p.step_gap_s / 2, pre0 = preWindowStart(o);
       const double post0 = o + p.step_gap_s / 2, post1 = std::min(post0 + p.step_post_s, cur.end_s);
-      if (pre0 < cur.start_s) continue;
+      if (std::isnan(pre0)) continue;
       const StepTest st = stepTest(pre0, pre1, post0, post1);
       if (!st.qualifies || st.step <= best) continue;
       best = st.step;
@@ -494,7 +729,8 @@ struct SessionAnalyzer::Impl {
     for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
       if (it->t > leave_t) continue;
       if (it->t <= cur.start_s) break;
-      if (it->valid && dist(it->x, it->y, cx, cy) <= end_radius &&
+      // Force only, the load test alone (a load-up moves the "position" but not the ball).
+      if (it->valid && (force_only || dist(it->x, it->y, cx, cy) <= end_radius) &&
           it->force >= p.end_load_fraction * lvl) {
         end = it->t;
         break;
@@ -502,6 +738,8 @@ struct SessionAnalyzer::Impl {
     }
     if (end <= cur.start_s) end = leave_t;
     cur.end_s = end;
+    // The next hold starts after this one ends.
+    min_start_t = std::max(min_start_t, std::nextafter(end, HUGE_VAL));
     if (!release_found) lateRelease();
     finalizeHold();
     in_hold = false;
@@ -541,9 +779,9 @@ struct SessionAnalyzer::Impl {
     cur.peak_force_n = peak;
     cur.cv_before = cv(sb, sb2, cb);
     cur.cv_after = cv(sa, sa2, ca);
-    cur.x_mm = cx;
-    cur.y_mm = cy;
-    cur.side = cx < 0 ? Side::kLeft : Side::kRight;
+    cur.x_mm = force_only ? 0 : cx;
+    cur.y_mm = force_only ? 0 : cy;
+    assignSide(cur);
     if (cur.release_s && *cur.release_s >= cur.end_s) {
       cur.release_s.reset();
       cur.release_source.clear();
@@ -564,6 +802,30 @@ struct SessionAnalyzer::Impl {
     sum.hold_s += cur.duration_s();
     if (cur.release_s) ++sum.releases;
     holds.push_back(cur);
+  }
+
+  // The user's side: the last mark up to dwell_s after the start (live, the hold shows up about
+  // then, so a mark made while the ball settles counts), else the first inside the hold; else the
+  // plate half, as a labelled guess (none force only).
+  void assignSide(Hold& h) const {
+    const SideMark* mark = nullptr;
+    for (const SideMark& m : side_marks) {
+      if (m.t_s <= h.start_s + p.dwell_s && (!mark || mark->t_s <= m.t_s)) mark = &m;
+    }
+    if (!mark) {
+      for (const SideMark& m : side_marks)
+        if (m.t_s <= h.end_s && (!mark || m.t_s < mark->t_s)) mark = &m;
+    }
+    if (mark && mark->side != Side::kUnknown) {
+      h.side = mark->side;
+      h.side_source = SideSource::kUser;
+    } else if (!force_only) {
+      h.side = cx < 0 ? Side::kLeft : Side::kRight;
+      h.side_source = SideSource::kPlateGuess;
+    } else {
+      h.side = Side::kUnknown;
+      h.side_source = SideSource::kNone;
+    }
   }
 
   // [SECTION] Rolling speed
@@ -636,13 +898,20 @@ struct SessionAnalyzer::Impl {
   }
 
   size_t last_checked_bucket = 0;
+  // The open hold's settling fit (see fitSettling), made with data up to fit_t.
+  bool fit_valid = false, fit_in_use = false;      // fit_in_use: the current test is an early one
+  std::vector<std::pair<bool, SettlingFit>> fits;  // by whole seconds of data into the hold
+  double fit_t = 0;
+  SettlingFit fit;
   double q_pre = 0, q_post = 0, q_ratio = 1, q_step = 0, best_ratio = 0;
   double last_qualified = -1;
   std::string q_source;
 };
 
-SessionAnalyzer::SessionAnalyzer(HoldParams params) : m_impl(new Impl) {
+SessionAnalyzer::SessionAnalyzer(HoldParams params, AnalyzerInput input) : m_impl(new Impl) {
   m_impl->p = params;
+  m_impl->force_only = input == AnalyzerInput::kForceOnly;
+  m_impl->g = Geometry::of(params, m_impl->force_only);
 }
 SessionAnalyzer::~SessionAnalyzer() {
   delete m_impl;
@@ -661,6 +930,9 @@ void SessionAnalyzer::push(const AnalysisSample& s) {
 void SessionAnalyzer::markReleased(double t_s) {
   m_impl->markers.push_back(t_s);
 }
+void SessionAnalyzer::markSide(double t_s, Side side) {
+  m_impl->side_marks.push_back({t_s, side});
+}
 void SessionAnalyzer::finish() {
   if (m_impl->finished) return;
   if (m_impl->in_hold) m_impl->endHold(m_impl->last_t, m_impl->last_t);
@@ -677,6 +949,7 @@ std::optional<Hold> SessionAnalyzer::currentHold() const {
   h.x_mm = m_impl->cx;
   h.y_mm = m_impl->cy;
   h.mean_force_n = m_impl->level();
+  m_impl->assignSide(h);
   return h;
 }
 SessionSummary SessionAnalyzer::summary() const {
@@ -684,10 +957,14 @@ SessionSummary SessionAnalyzer::summary() const {
 }
 
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
-                               const std::vector<double>& released_markers,
-                               const HoldParams& params) {
-  SessionAnalyzer a(params);
-  for (double m : released_markers) a.markReleased(m);
+                               const SessionMarkers& markers, const HoldParams& params) {
+  // A recording in which no sample places the ball (no x/y columns, or a rig with fewer cells)
+  // is analysed from its force alone.
+  const bool any_xy =
+      std::any_of(samples.begin(), samples.end(), [](const AnalysisSample& s) { return s.has_xy; });
+  SessionAnalyzer a(params, any_xy ? AnalyzerInput::kForceAndPosition : AnalyzerInput::kForceOnly);
+  for (double m : markers.released_s) a.markReleased(m);
+  for (const SideMark& m : markers.sides) a.markSide(m.t_s, m.side);
   for (const auto& s : samples) a.push(s);
   a.finish();
   return SessionAnalysis{a.holds(), a.summary()};

@@ -186,11 +186,8 @@ EvalReport evaluate(const EvalConfig& cfg, const core::HoldParams& params) {
       }
     }
     if (cfg.drop_xy) {
-      // As `rollrig analyze` does for a file without x/y: holds are sustained load.
-      for (auto& s : samples) {
-        s.has_xy = true;
-        s.x_mm = s.y_mm = 0;
-      }
+      // A recording without position: the analyser goes force only by itself.
+      for (auto& s : samples) s.has_xy = false;
     }
     const core::SessionAnalysis a = core::analyzeSession(samples, {}, params);
     ++r.sessions;

@@ -1,6 +1,7 @@
 // Reading a session for analysis from CSV: the project's own session CSV (docs/CSV_FORMAT.md) or
 // a minimal CSV from any source whose header names `time_s` and `force_N`, optionally `x_mm` and
-// `y_mm` (and `marker`, where a row saying `released` marks the user's released cue). Other
+// `y_mm` (and `marker`, where a row saying `released` marks the user's released cue and
+// `side=left` / `side=right` the side being treated from that row on). Other
 // columns are ignored; gaps in time are allowed. Pure: any std::istream in, samples out.
 //
 // The rules are the session CSV reader's (session_csv_reader.h), shared with calibrating from a
@@ -31,6 +32,7 @@ struct AnalysisCsv {
   CsvRowCounts counts;                   // data rows, used rows, skipped rows by reason
   std::vector<std::string> warnings;     // the first skipped rows, each naming its line
   size_t warnings_omitted = 0;           // skipped rows beyond those warnings
+  std::vector<SideMark> side_markers;    // `side=left` / `side=right` markers
   bool has_xy_columns = false;
 };
 

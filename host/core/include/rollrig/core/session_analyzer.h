@@ -2,25 +2,28 @@
 //
 // The same code runs live (the GUI pushes samples as they arrive) and offline (analyzeSession()
 // over a file): decisions are made only from samples already seen, and reported back-dated, so
-// both paths give identical results by construction (tests/core prove it).
+// both paths give identical results (tests/core push a session in random chunks to check it).
+// The rules and their sources are in docs/ANALYSIS.md.
 //
-// Hold (BRIEF section 6, hysteresis and dwell): under meaningful load, the ball (CoP, smoothed
-// over 0.25 s) stays within enter_radius_mm of where it settled for dwell_s → a hold, back-dated
-// to when the ball became still. It ends when the ball leaves exit_radius_mm of the hold centre
-// for longer than exit_grace_s, or the load falls below load_drop_fraction of the hold's level
-// for longer than load_drop_grace_s, or the data stops for max_gap_s; the end is back-dated to the
-// last moment the ball was still at the spot with its load. Short pauses while rolling never last
-// dwell_s and so are not holds.
+// Hold (hysteresis and dwell): under meaningful load, the ball (CoP, smoothed over 0.25 s) stays
+// within enter_radius_mm of where it settled, slower than still_speed_mm_s, for dwell_s → a hold,
+// back-dated to when the ball became still (never across a gap longer than max_gap_s nor into the
+// previous hold). One brief sway that comes back pauses the dwell rather than restarting it. It
+// ends when the ball leaves exit_radius_mm of the hold centre for longer than exit_grace_s, or the
+// load falls below load_drop_fraction of the hold's level for longer than load_drop_grace_s, or
+// the data stops for max_gap_s; the end is back-dated to the last moment the ball was still at
+// the spot with its load. Force only (no position at all), the same idea runs on the smoothed load.
 //
-// Release, inside a hold, never in its first release_min_s:
-//   A. load-up: the mean force over the last step_post_s rises by step_fraction or more over the
-//      mean of the step_pre_s before it (with a step_gap_s ramp between), and stays up for
-//      step_persist_s; the long windows average breathing (0.1-0.5 Hz) out, and the settling
-//      transient (a decay) can only lower the post window, so it is never a release;
-//   B. steadiness: the 6-12 Hz force fluctuation (physiological tremor, guarding) over the post
-//      window drops against the pre window (needs >= 30 Hz sampling);
-//   combined: a clear load-up alone, a smaller load-up confirmed by a tremor drop, or a strong
-//   tremor drop with a small load-up. A user's "released" marker inside a hold always wins.
+// Release, inside a hold:
+//   A. load-up: the mean force over the last step_post_s rises over the mean of the step_pre_s
+//      before it (a step_gap_s ramp between) by more than the hold's own slow fluctuation
+//      (step_noise_k x the rms of 1 s means in the reference window), and stays up for
+//      step_persist_s;
+//   C. settling: a fit of F_inf + A*exp(-t/tau) to the hold so far; the load-up is counted from
+//      the fitted course, and before release_min_s only once the fit has seen the transient end;
+//   B. steadiness (supporting): the 6-12 Hz force fluctuation dropping lowers the load-up needed
+//      (needs >= 30 Hz sampling and the band clear of the sensor noise).
+//   A user's "released" marker inside a hold always wins.
 //
 // Units: seconds (the file's own clock), newtons, millimetres. Not thread-safe; one owner. No
 // allocation per sample beyond amortised ring buffers.
@@ -28,8 +31,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rollrig::core {
@@ -42,8 +47,7 @@ struct AnalysisSample {
   double y_mm = 0;
 };
 
-// Every threshold in one place; defaults from BRIEF section 6 and tuned on the labelled set
-// (docs/ANALYSIS.md).
+// Every threshold in one place; where each comes from is in docs/ANALYSIS.md.
 struct HoldParams {
   double min_load_n = 30;           // meaningful load on the ball
   double smoothing_s = 0.25;        // CoP moving average (at least 5 samples at low rates)
@@ -59,26 +63,53 @@ struct HoldParams {
   double end_radius_mm = 10;        // back-dating the end: last moment within this of the centre
   double end_load_fraction = 0.85;  // ... and with at least this share of the hold's level
 
-  double release_min_s = 20;              // no release this early in a hold
-  double step_pre_s = 10;                 // reference window before a load-up
-  double step_gap_s = 2;                  // the ramp between the windows
-  double step_post_s = 6;                 // window after a load-up
-  double step_persist_s = 3;              // the step must hold this long
-  double step_fraction = 0.05;            // a load-up confirmed by a tremor drop
-  double step_alone_fraction = 0.08;      // a load-up clear enough on its own
-  double step_no_tremor_fraction = 0.05;  // the load-up threshold when tremor cannot be measured
-                                          // (sampling below 30 Hz)
-  double tremor_drop_ratio = 0.85;        // post/pre 6-12 Hz RMS that confirms a load-up
-  double tremor_alone_ratio = 0.6;        // a tremor drop clear enough with a small load-up ...
-  double tremor_alone_step = 0.02;        // ... of at least this
+  double release_min_s = 20;      // settling is mostly over this far into a hold (docs/ANALYSIS.md)
+  double release_earliest_s = 5;  // earlier than release_min_s only once a fit of the settling
+                                  // transient says it is over; never earlier than this
+  double step_pre_s = 10;         // reference window before a load-up
+  double step_gap_s = 2;          // the ramp between the windows
+  double step_post_s = 6;         // window after a load-up
+  double step_persist_s = 3;      // the step must hold this long
+  // A load-up must clear the slow fluctuation of its own reference window (the rms of 1 s means
+  // about their line: breathing, sway), measured per hold: step_noise_k times it on its own,
+  // step_tremor_noise_k times it when the tremor drops too; never below step_floor_fraction.
+  double step_noise_k = 1.5;
+  double step_tremor_noise_k = 1.0;
+  double step_floor_fraction = 0.01;
+  double tremor_drop_ratio = 0.85;  // post/pre 6-12 Hz RMS that confirms a load-up
+  double tremor_alone_ratio = 0.6;  // a tremor drop clear enough with a small load-up ...
+  double tremor_alone_step = 0.02;  // ... of at least this
+
+  // Force only (no ball position: a file without x/y, a rig with fewer than four cells). The
+  // same hysteresis and dwell on the load instead of the ball: the load averaged over
+  // force_smoothing_s (tremor and most of breathing out) ...
+  double force_smoothing_s = 2.0;
+  double force_enter_band = 0.06;        // ... stays within this share of where it settled ...
+  double force_still_rate_per_s = 0.03;  // ... changing slower than this share per second
+                                         // (over 1 s steps), for dwell_s: a hold
+  double force_exit_band = 0.25;         // ends when it leaves this share of the hold's level
+                                         // (for exit_grace_s), or as above on a load drop
+  double force_start_band = 0.03;        // back-dating the start / end: within this share
+  double force_end_band = 0.04;
 
   double protocol_min_s = 30;  // the protocol's hold: 30-90 s or until release
   double protocol_max_s = 90;
   double slow_roll_mm_s = 30;  // rolling faster than this is not "slowly"
 };
 
+// The side being treated (the user's left or right hip). It is the user's: told by the user or
+// the protocol step (markSide(), a `side=left` / `side=right` marker in a CSV). Without that, the
+// half of the plate the ball sits on is only a guess (a user may lie turned, or put the ball on
+// the other half), and says so in side_source.
 enum class Side { kUnknown, kLeft, kRight };
-const char* sideName(Side s);
+const char* sideName(Side s);  // "left", "right", "unknown"
+enum class SideSource { kNone, kUser, kPlateGuess };
+const char* sideSourceName(SideSource s);  // "user", "plate guess", "none"
+
+struct SideMark {
+  double t_s = 0;              // from this time (file time) on ...
+  Side side = Side::kUnknown;  // ... the side being treated is this
+};
 
 struct Hold {
   double start_s = 0;
@@ -90,7 +121,10 @@ struct Hold {
   bool has_xy = false;
   double x_mm = 0;  // hold centre
   double y_mm = 0;
+  // The last side mark up to dwell_s after the start (else the first inside the hold), else the
+  // plate half as a guess.
   Side side = Side::kUnknown;
+  SideSource side_source = SideSource::kNone;
   double step_fraction = 0;  // load-up at the release (or the largest seen)
   double tremor_ratio = 0;   // post/pre 6-12 Hz RMS at the release (0: not measured)
   double cv_before = 0;      // force coefficient of variation before / after the release
@@ -123,9 +157,16 @@ struct SessionAnalysis {
   SessionSummary summary;
 };
 
+// What the analyser gets. kForceAndPosition: holds are the ball staying at a spot (samples
+// without x/y are "ball not placed"). kForceOnly: no sample will ever carry a position; holds are
+// sustained steady load (HoldParams force_*), so rolling at a steady load cannot be told from
+// holding, and holds carry no centre and no plate side (docs/ANALYSIS.md, "Force only").
+enum class AnalyzerInput { kForceAndPosition, kForceOnly };
+
 class SessionAnalyzer {
  public:
-  explicit SessionAnalyzer(HoldParams params = {});
+  explicit SessionAnalyzer(HoldParams params = {},
+                           AnalyzerInput input = AnalyzerInput::kForceAndPosition);
   ~SessionAnalyzer();
   SessionAnalyzer(SessionAnalyzer&&) noexcept;
   SessionAnalyzer& operator=(SessionAnalyzer&&) noexcept;
@@ -134,6 +175,8 @@ class SessionAnalyzer {
   void push(const AnalysisSample& s);
   // The user pressed "released" at t_s (file time): wins over the detector for the hold at t_s.
   void markReleased(double t_s);
+  // From t_s on the side being treated is `side` (the user said so, or the protocol step did).
+  void markSide(double t_s, Side side);
   // Ends the session: closes an open hold. push() after finish() starts nothing new.
   void finish();
 
@@ -147,8 +190,20 @@ class SessionAnalyzer {
   Impl* m_impl;
 };
 
+// The user's markers in a recording: "released" presses and side marks (a list of released
+// times converts, so analyzeSession(samples, {33.0}) reads naturally).
+struct SessionMarkers {
+  std::vector<double> released_s;
+  std::vector<SideMark> sides;
+  SessionMarkers() = default;
+  SessionMarkers(std::vector<double> released, std::vector<SideMark> side_marks = {})
+      : released_s(std::move(released)), sides(std::move(side_marks)) {}
+  SessionMarkers(std::initializer_list<double> released) : released_s(released) {}
+};
+
+// Offline: the same push loop over a whole recording. The input kind is chosen by the data: a
+// recording in which no sample has a position is analysed force only.
 SessionAnalysis analyzeSession(const std::vector<AnalysisSample>& samples,
-                               const std::vector<double>& released_markers = {},
-                               const HoldParams& params = {});
+                               const SessionMarkers& markers = {}, const HoldParams& params = {});
 
 }  // namespace rollrig::core
