@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
       "5 port busy, 6 not a rollrig (no answer, or START refused), 7 unsupported protocol\n"
       "version, 8 output file error, 9 device disconnected while recording, 10 input file\n"
       "missing, unreadable or malformed, 11 calibration refused (plate not steady, placements\n"
-      "ill-posed), 130 interrupted before anything was recorded.");
+      "ill-posed), 130 interrupted before anything was recorded or saved.");
 
   RecordOptions record;
   addRecordCommand(app, record);

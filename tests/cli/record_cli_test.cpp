@@ -202,34 +202,7 @@ TEST(RecordCli, PrintsHelpVersionAndPorts) {
 namespace {
 
 using rollrig::testing::readText;
-
-// A pty whose far end never answers (the test holds the master and only reads from it).
-struct SilentPort {
-  SilentPort() {
-    char name[256];
-    if (openpty(&master, &slave, name, nullptr, nullptr) == 0) path = name;
-    close(slave);
-  }
-  ~SilentPort() {
-    if (master >= 0) close(master);
-  }
-  // Waits (generously) until rollrig has written something: the handshake has begun.
-  bool waitForBytes() const {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < give_up) {
-      // Until rollrig opens the port the master reports a hang-up: keep waiting.
-      pollfd p{master, POLLIN, 0};
-      if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
-        uint8_t buf[256];
-        if (read(master, buf, sizeof(buf)) > 0) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-  int master = -1, slave = -1;
-  std::string path;
-};
+using rollrig::testing::SilentPort;
 
 // A recording and its sidecar from an earlier session.
 struct PreviousSession {
