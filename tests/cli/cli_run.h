@@ -1,5 +1,5 @@
-// Running the built `rollrig` binary from CLI tests: build/bin/rollrig (ROLLRIG_BIN, set by
-// ctest), stdout and stderr captured together, the exit code decoded.
+// Running the built `rollrig` (and `rollrig-eval`) from CLI tests: build/bin/ (ROLLRIG_BIN, set
+// by ctest), stdout and stderr captured together, the exit code decoded.
 #pragma once
 
 #include <fcntl.h>
@@ -19,9 +19,14 @@
 
 namespace rollrig::testing {
 
-inline std::string rollrigBinary() {
+// A program of build/bin: "rollrig", "rollrig-eval".
+inline std::string binary(const std::string& name) {
   const char* d = std::getenv("ROLLRIG_BIN");
-  return std::string(d ? d : "build/bin") + "/rollrig";
+  return std::string(d ? d : "build/bin") + "/" + name;
+}
+
+inline std::string rollrigBinary() {
+  return binary("rollrig");
 }
 
 struct CliRun {
@@ -29,10 +34,11 @@ struct CliRun {
   std::string output;  // stdout and stderr
 };
 
-// Runs `rollrig <args>` through the shell; `env` is prepended (e.g. "ROLLRIG_CONFIG_DIR='x' ").
-inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
+// Runs `program <args>` through the shell; `env` is prepended (e.g. "ROLLRIG_CONFIG_DIR='x' ").
+inline CliRun runProgram(const std::string& program, const std::string& args,
+                         const std::string& env = "") {
   CliRun r;
-  const std::string cmd = env + rollrigBinary() + " " + args + " 2>&1 </dev/null";
+  const std::string cmd = env + program + " " + args + " 2>&1 </dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -41,6 +47,11 @@ inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
   const int st = pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// Runs `rollrig <args>` (see runProgram).
+inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
+  return runProgram(rollrigBinary(), args, env);
 }
 
 // `rollrig <args>` started in the background, so a test can send it signals. stdin is /dev/null
