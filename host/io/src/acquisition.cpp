@@ -2,6 +2,9 @@
 
 #include "rollrig/core/plate_geometry.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -230,7 +233,15 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     m_last_arrival = m_arrival_clock();
   }
   m_sink->batch.clear();
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    // Ctrl-C and the like are for the consumer's thread, which may be blocked in a read of its
+    // own (a prompt) that only the signal can end: this thread never takes them.
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    run();
+  });
   return true;
 }
 
