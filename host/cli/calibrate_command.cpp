@@ -6,10 +6,12 @@
 //
 // Navigate by the [SECTION] markers: Options, Parsing, Live samples, Capturing windows, Report,
 // Saving, Live run, Recording run.
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -64,8 +66,7 @@ void onSignal(int) {
   g_interrupted.store(true);
 }
 
-// Without SA_RESTART, so a read of stdin blocked at a prompt returns (EINTR) and the prompt ends
-// at once too.
+// Without SA_RESTART, so a wait at a prompt returns (EINTR) at once.
 void installSignalHandlers() {
   struct sigaction sa {};
   sa.sa_handler = onSignal;
@@ -356,13 +357,24 @@ bool waitForLoad(LiveFeed& feed, const std::array<double, core::kCellCount>& off
   return false;
 }
 
-// Reads a line from stdin. False on EOF (no terminal, no --yes) and on Ctrl-C: the handler is
-// installed without SA_RESTART, so the blocked read returns; the caller tells the two apart by
-// g_interrupted.
+// Reads a line from stdin. False on EOF (no terminal, no --yes) and on Ctrl-C; the caller tells
+// the two apart by g_interrupted. It waits in poll() slices and checks the flag between them, so
+// a Ctrl-C is seen within 0.1 s even when it lands just before the wait (a blocking read would
+// then wait for Enter). Reads a byte at a time, so nothing past the line is consumed.
 bool waitForEnter() {
   std::fflush(stdout);
-  std::string line;
-  return static_cast<bool>(std::getline(std::cin, line)) && !g_interrupted;
+  while (!g_interrupted) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    char c = 0;
+    const ssize_t n = ::read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // end of input (or a read error): nobody will answer
+    if (c == '\n') return true;
+  }
+  return false;
 }
 
 // The failure for a prompt that got no answer.

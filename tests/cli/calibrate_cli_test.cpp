@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -468,7 +469,23 @@ Interrupted interruptAt(const fs::path& conf, std::vector<std::string> args, con
   const pid_t pid =
       rollrig::testing::spawnRollrig(args, log, {{"ROLLRIG_CONFIG_DIR", conf.string()}}, stdin_fd);
   if (pid <= 0) return r;
-  const bool reached = port ? port->waitForBytes() : rollrig::testing::waitForText(log, cue);
+  bool reached = false;
+  if (port) {
+    reached = port->waitForBytes();
+  } else {
+    // Until the cue appears, or rollrig ended without it (then its output says why).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    while (!(reached = contains(rollrig::testing::readText(log), cue)) &&
+           std::chrono::steady_clock::now() < give_up) {
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.output = "(ended before '" + cue + "') " + rollrig::testing::readText(log);
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   kill(pid, SIGINT);
   r.code = rollrig::testing::waitRollrig(pid);
   r.output = rollrig::testing::readText(log);
