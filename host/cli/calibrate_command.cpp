@@ -6,11 +6,14 @@
 //
 // Navigate by the [SECTION] markers: Options, Parsing, Live samples, Capturing windows, Report,
 // Saving, Live run, Recording run.
+#include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -54,9 +57,22 @@ constexpr double kDemoHold_s = 7.0;
 // far toward the cells' centroid, plus the centroid.
 constexpr double kDefaultInset = 0.75;
 
-volatile std::sig_atomic_t g_interrupted = 0;
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP stop a calibration at once wherever it is (opening the
+// port, the handshake, a prompt, waiting for the plate or the mass) and nothing is saved: exit 130
+// (exit_codes.h). g_interrupted is lock-free, so the handler may set it and the handshake may poll
+// it (HandshakeOptions::cancel).
+std::atomic<bool> g_interrupted{false};
 void onSignal(int) {
-  g_interrupted = 1;
+  g_interrupted.store(true);
+}
+
+// Without SA_RESTART, so a wait at a prompt returns (EINTR) at once.
+void installSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaction(signo, &sa, nullptr);
 }
 
 std::string fmt(const char* f, double a) {
@@ -74,6 +90,11 @@ struct Failure {
 
 Failure fail(int code, std::string message) {
   return Failure{code, std::move(message)};
+}
+
+Failure interrupted(const std::string& during = "") {
+  return fail(kExitInterrupted,
+              "interrupted" + during + "; nothing was saved and no calibration file was changed.");
 }
 
 // [SECTION] Parsing
@@ -192,14 +213,21 @@ class LiveFeed {
   LiveFeed(io::Acquisition& acq, bool fast) : m_acq(acq), m_fast(fast) {}
 
   bool next(core::Sample* out) {
-    auto last = std::chrono::steady_clock::now();
+    if (g_interrupted) {
+      m_failure = interrupted();
+      return false;
+    }
+    const auto last = std::chrono::steady_clock::now();
     while (m_pos >= m_buf.size()) {
+      // Taken before take(): an empty take then means nothing arrived in all that time, however
+      // late this thread was scheduled.
+      const auto asked = std::chrono::steady_clock::now();
       m_buf.clear();
       m_pos = 0;
       m_acq.take(m_buf, &m_snap);
       if (!m_buf.empty()) break;
       if (g_interrupted) {
-        m_failure = fail(kExitFailure, "interrupted; nothing was saved");
+        m_failure = interrupted();
         return false;
       }
       if (!m_snap.running) {
@@ -207,8 +235,7 @@ class LiveFeed {
                                  : fail(kExitDisconnected, "the device stopped streaming");
         return false;
       }
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last > std::chrono::duration<double>(kStall_s)) {
+      if (asked - last > std::chrono::duration<double>(kStall_s)) {
         m_failure = fail(kExitDisconnected, "no samples from " + m_acq.stream().describe() +
                                                 " for 3 s — is the device still running?");
         return false;
@@ -330,16 +357,30 @@ bool waitForLoad(LiveFeed& feed, const std::array<double, core::kCellCount>& off
   return false;
 }
 
-// Reads a line from stdin. False on EOF (no terminal, no --yes). Ctrl-C while waiting ends the
-// program at once (a read restarted after our handler would not return until Enter); nothing
-// has been saved by then.
+// Reads a line from stdin. False on EOF (no terminal, no --yes) and on Ctrl-C; the caller tells
+// the two apart by g_interrupted. It waits in poll() slices and checks the flag between them, so
+// a Ctrl-C is seen within 0.1 s even when it lands just before the wait (a blocking read would
+// then wait for Enter). Reads a byte at a time, so nothing past the line is consumed.
 bool waitForEnter() {
   std::fflush(stdout);
-  std::string line;
-  std::signal(SIGINT, SIG_DFL);
-  const bool ok = static_cast<bool>(std::getline(std::cin, line));
-  std::signal(SIGINT, onSignal);
-  return ok;
+  while (!g_interrupted) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    char c = 0;
+    const ssize_t n = ::read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // end of input (or a read error): nobody will answer
+    if (c == '\n') return true;
+  }
+  return false;
+}
+
+// The failure for a prompt that got no answer.
+Failure noAnswer() {
+  if (g_interrupted) return interrupted();
+  return fail(kExitUsage, "no answer on stdin; pass --yes to calibrate without prompts");
 }
 
 // [SECTION] Report
@@ -476,6 +517,9 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
             const std::vector<Position>& positions) {
   const bool hands_free = opt.yes || opt.demo;
   const double weight_n = opt.mass_kg * core::kStandardGravity_mps2;
+  const char* me = "rollrig calibrate: ";
+  // From here on Ctrl-C stops the calibration cleanly, the handshake included.
+  installSignalHandlers();
 
   std::unique_ptr<io::ByteStream> stream;
   if (opt.demo) {
@@ -496,18 +540,25 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
     io::IoError err;
     stream = io::openPort(opt.port, opt.baud > 0 ? opt.baud : io::kDefaultBaud, &err);
     if (!stream) {
-      std::cerr << "rollrig calibrate: " << err.message << "\n";
+      std::cerr << me << err.message << "\n";
       return exitCodeFor(err.kind);
     }
   }
+  const std::string port_name = stream->describe();
+  const auto interruptedDuringHandshake = [&] {
+    std::cerr << me << interrupted(" during the handshake with " + port_name).message << "\n";
+    return kExitInterrupted;
+  };
+  if (g_interrupted) return interruptedDuringHandshake();
   io::Acquisition acq(std::move(stream));
   io::IoError err;
-  if (!acq.start(&err)) {
-    std::cerr << "rollrig calibrate: " << err.message << "\n";
+  io::HandshakeOptions handshake;
+  handshake.cancel = &g_interrupted;
+  if (!acq.start(&err, handshake)) {
+    if (g_interrupted) return interruptedDuringHandshake();
+    std::cerr << me << err.message << "\n";
     return exitCodeFor(err.kind);
   }
-  std::signal(SIGINT, onSignal);
-  std::signal(SIGTERM, onSignal);
   const proto::InfoFrame info = acq.info();
   const std::string where = acq.stream().describe();
   const io::CalibrationStore store;
@@ -541,9 +592,7 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
   while (true) {
     if (!hands_free) {
       std::printf("  Press Enter when the plate is clear (Ctrl-C to stop). ");
-      if (!waitForEnter())
-        return finish(
-            fail(kExitUsage, "no answer on stdin; pass --yes to calibrate without prompts"));
+      if (!waitForEnter()) return finish(noAnswer());
       feed.discardQueued();
     }
     rules.wait_s = hands_free ? kHandsFreeWait_s : kInteractiveWait_s;
@@ -594,9 +643,7 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
         std::printf("  [%zu/%zu] Place the %g kg at (%+.0f, %+.0f) mm%s", p + 1, positions.size(),
                     opt.mass_kg, x, y, hands_free ? ".\n" : ", then press Enter. ");
         if (!hands_free) {
-          if (!waitForEnter())
-            return finish(
-                fail(kExitUsage, "no answer on stdin; pass --yes to calibrate without prompts"));
+          if (!waitForEnter()) return finish(noAnswer());
           feed.discardQueued();
         } else {
           std::fflush(stdout);
@@ -629,6 +676,9 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
       return finish(fail(kExitCalibrationRefused, "calibration refused: " + span.error.message));
   }
   acq.stop();
+  // The last moment Ctrl-C can stop it: once saving begins, each file is written whole (under a
+  // temporary name, then renamed), the signal only sets a flag.
+  if (g_interrupted) return finish(interrupted());
   const core::CalibrationRecord rec =
       makeRecord(tare_result, opt.tare_only ? nullptr : &span, places, opt.mass_kg, geom, prev,
                  info.device_serial, where);

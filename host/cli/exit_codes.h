@@ -19,8 +19,9 @@ enum ExitCode : int {
   kExitDisconnected = 9,     // the device went away while recording (what was received is kept)
   kExitInput = 10,           // an input file is missing or malformed (the message names the line)
   kExitCalibrationRefused = 11,  // tare or span refused (unsteady, ill-posed); the message says why
-  kExitInterrupted = 130,  // Ctrl-C (or SIGTERM, SIGHUP) before any sample was recorded: no file
-                           // was written or changed (128 + SIGINT, as shells report it)
+  kExitInterrupted = 130,        // Ctrl-C (or SIGTERM, SIGHUP) before `record` recorded a sample or
+                           // `calibrate` saved: no file was written or changed (128 + SIGINT, as
+                           // shells report it)
 };
 
 inline int exitCodeFor(io::IoErrorKind kind) {

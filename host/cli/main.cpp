@@ -1,11 +1,9 @@
 // rollrig — command-line entry point. Subcommands live in *_command.cpp; exit codes in
-// exit_codes.h (documented in README.md). The ranges of the numeric options, and the check that
-// an option which takes a value got one, live here, once for every subcommand.
+// exit_codes.h (documented in README.md). The ranges of the numeric options (checked by
+// numeric_options.h, shared with rollrig-eval), and the check that an option which takes a value
+// got one, live here, once for every subcommand.
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -13,47 +11,13 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "numeric_options.h"
 #include "protocol/protocol.h"
 #include "rollrig_version.h"
 
 namespace {
 
 using namespace rollrig::cli;
-
-// A real number in [lo, hi] (finite: "nan" and "inf" are refused). `unit` reads after "a number
-// of", `note` follows the range, e.g. " (7 days)".
-CLI::Validator realRange(double lo, double hi, const std::string& unit, const std::string& range,
-                         const std::string& note = "") {
-  return CLI::Validator(
-      [=](std::string& text) -> std::string {
-        errno = 0;
-        char* end = nullptr;
-        const double v = std::strtod(text.c_str(), &end);
-        if (text.empty() || end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < lo ||
-            v > hi) {
-          return "must be a number of " + unit + " from " + range + note + ", not '" + text + "'";
-        }
-        return std::string();
-      },
-      range, "REAL_RANGE");
-}
-
-// A whole number in [lo, hi], written in plain digits.
-CLI::Validator wholeRange(unsigned long long lo, unsigned long long hi, const std::string& note) {
-  return CLI::Validator(
-      [=](std::string& text) -> std::string {
-        const bool digits =
-            !text.empty() && text.size() <= 19 &&
-            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-        const unsigned long long v = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
-        if (!digits || v < lo || v > hi) {
-          return "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                 note + ", not '" + text + "'";
-        }
-        return std::string();
-      },
-      std::to_string(lo) + " to " + std::to_string(hi), "WHOLE_RANGE");
-}
 
 // Every numeric option of every subcommand, by name.
 void addNumericChecks(CLI::App& app) {
@@ -152,7 +116,7 @@ int main(int argc, char** argv) {
       "5 port busy, 6 not a rollrig (no answer, or START refused), 7 unsupported protocol\n"
       "version, 8 output file error, 9 device disconnected while recording, 10 input file\n"
       "missing, unreadable or malformed, 11 calibration refused (plate not steady, placements\n"
-      "ill-posed), 130 interrupted before anything was recorded.");
+      "ill-posed), 130 interrupted before anything was recorded or saved.");
 
   RecordOptions record;
   addRecordCommand(app, record);

@@ -259,8 +259,10 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   rec->add_flag("--fast", opt.fast, "Virtual rig: run as fast as possible instead of in real time");
   rec->add_option("--out", opt.out, "Output CSV file (docs/CSV_FORMAT.md)")->required();
   rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
-  rec->add_option("--truth", opt.truth,
-                  "Virtual rig: also write the body model's ground truth (JSON)");
+  rec->add_option(
+      "--truth", opt.truth,
+      "Virtual rig: also write the body model's ground truth (JSON; the first 24 h of a "
+      "longer demo)");
   rec->add_flag("-q,--quiet", opt.quiet, "No live status line and no summary");
   rec->add_option("--calibration", opt.calibration,
                   "Use this calibration file (default: the one `rollrig calibrate` saved for the "

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -443,5 +444,102 @@ TEST(CalibrateCli, RecordWarnsAboutABrokenStoredCalibrationAndKeepsRecording) {
   EXPECT_EQ(r.code, 10) << r.output;
   EXPECT_TRUE(contains(r.output, "nope.json")) << r.output;
   EXPECT_FALSE(fs::exists(out2));
+  fs::remove_all(conf);
+}
+
+// [SECTION] Ctrl-C: wherever it comes, the calibration stops at once, saves nothing, exits 130.
+
+namespace {
+
+struct Interrupted {
+  int code = -1;
+  std::string output;
+};
+
+// Starts `calibrate <args> --out DIR/cal.json` with its calibrations in `conf`, waits until the
+// rig says `cue` (or, for an empty cue, until the port has been written to), sends SIGINT and
+// collects the outcome.
+Interrupted interruptAt(const fs::path& conf, std::vector<std::string> args, const std::string& cue,
+                        int stdin_fd = -1, const rollrig::testing::SilentPort* port = nullptr) {
+  Interrupted r;
+  const std::string log = (conf / "calibrate.log").string();
+  args.insert(args.begin(), "calibrate");
+  args.push_back("--out");
+  args.push_back((conf / "cal.json").string());
+  const pid_t pid =
+      rollrig::testing::spawnRollrig(args, log, {{"ROLLRIG_CONFIG_DIR", conf.string()}}, stdin_fd);
+  if (pid <= 0) return r;
+  bool reached = false;
+  if (port) {
+    reached = port->waitForBytes();
+  } else {
+    // Until the cue appears, or rollrig ended without it (then its output says why).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    while (!(reached = contains(rollrig::testing::readText(log), cue)) &&
+           std::chrono::steady_clock::now() < give_up) {
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        r.output = "(ended before '" + cue + "') " + rollrig::testing::readText(log);
+        return r;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  kill(pid, SIGINT);
+  r.code = rollrig::testing::waitRollrig(pid);
+  r.output = rollrig::testing::readText(log);
+  if (!reached) r.output = "(never reached '" + cue + "') " + r.output;
+  return r;
+}
+
+void expectStoppedAndNothingSaved(const Interrupted& r, const fs::path& conf) {
+  EXPECT_EQ(r.code, 130) << r.output;
+  EXPECT_TRUE(contains(r.output, "rollrig calibrate: interrupted")) << r.output;
+  EXPECT_TRUE(contains(r.output, "nothing was saved")) << r.output;
+  EXPECT_FALSE(fs::exists(conf / "cal.json")) << "no --out file";
+  EXPECT_FALSE(fs::exists(conf / "calibrations")) << "nothing saved for the device";
+  for (const auto& e : fs::directory_iterator(conf))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+}  // namespace
+
+TEST(CalibrateCli, CtrlCDuringTheHandshakeStopsAtOnceAndSavesNothing) {
+  const fs::path conf = freshDir("ctrl-c-handshake");
+  rollrig::testing::SilentPort port;
+  ASSERT_FALSE(port.path.empty());
+  const Interrupted r =
+      interruptAt(conf, {"--port", port.path, "--mass", "10", "--yes"}, "", -1, &port);
+  expectStoppedAndNothingSaved(r, conf);
+  EXPECT_TRUE(contains(r.output, "handshake")) << r.output;
+  EXPECT_FALSE(contains(r.output, "no rollrig answered"))
+      << "Ctrl-C must end the handshake, not wait for its timeout: " << r.output;
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, CtrlCAtAPromptStopsAtOnceAndSavesNothing) {
+  const fs::path conf = freshDir("ctrl-c-prompt");
+  sim::VirtualDeviceConfig cfg;
+  PtyRig rig(cfg);
+  ASSERT_FALSE(rig.path().empty());
+  int keyboard[2];  // stdin: a pipe nobody types into, so the prompt waits
+  ASSERT_EQ(pipe2(keyboard, O_CLOEXEC), 0);
+  const Interrupted r = interruptAt(conf, {"--port", rig.path(), "--mass", "10"},
+                                    "Press Enter when the plate is clear", keyboard[0]);
+  close(keyboard[0]);
+  close(keyboard[1]);
+  expectStoppedAndNothingSaved(r, conf);
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, CtrlCWhileWaitingForTheMassStopsAtOnceAndSavesNothing) {
+  const fs::path conf = freshDir("ctrl-c-waiting");
+  // The virtual rig in real time: the tare takes 3 s, the five placements about 45 s more, so the
+  // interrupt lands while it waits for the mass however slowly the test gets to send it.
+  const Interrupted r = interruptAt(conf, {"--demo", "--mass", "10", "--yes"},
+                                    "[1/5] Place the 10 kg at (+0, +0) mm");
+  expectStoppedAndNothingSaved(r, conf);
+  EXPECT_TRUE(contains(r.output, "tare accepted")) << r.output;
   fs::remove_all(conf);
 }

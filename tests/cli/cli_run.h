@@ -1,5 +1,5 @@
-// Running the built `rollrig` binary from CLI tests: build/bin/rollrig (ROLLRIG_BIN, set by
-// ctest), stdout and stderr captured together, the exit code decoded.
+// Running the built `rollrig` (and `rollrig-eval`) from CLI tests: build/bin/ (ROLLRIG_BIN, set
+// by ctest), stdout and stderr captured together, the exit code decoded.
 #pragma once
 
 #include <fcntl.h>
@@ -14,13 +14,19 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace rollrig::testing {
 
-inline std::string rollrigBinary() {
+// A program of build/bin: "rollrig", "rollrig-eval".
+inline std::string binary(const std::string& name) {
   const char* d = std::getenv("ROLLRIG_BIN");
-  return std::string(d ? d : "build/bin") + "/rollrig";
+  return std::string(d ? d : "build/bin") + "/" + name;
+}
+
+inline std::string rollrigBinary() {
+  return binary("rollrig");
 }
 
 struct CliRun {
@@ -28,10 +34,11 @@ struct CliRun {
   std::string output;  // stdout and stderr
 };
 
-// Runs `rollrig <args>` through the shell; `env` is prepended (e.g. "ROLLRIG_CONFIG_DIR='x' ").
-inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
+// Runs `program <args>` through the shell; `env` is prepended (e.g. "ROLLRIG_CONFIG_DIR='x' ").
+inline CliRun runProgram(const std::string& program, const std::string& args,
+                         const std::string& env = "") {
   CliRun r;
-  const std::string cmd = env + rollrigBinary() + " " + args + " 2>&1 </dev/null";
+  const std::string cmd = env + program + " " + args + " 2>&1 </dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -42,9 +49,17 @@ inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
   return r;
 }
 
-// `rollrig <args>` started in the background, so a test can send it signals. stdin is /dev/null;
-// stdout and stderr go to `log_path`. Returns the pid (or -1).
-inline pid_t spawnRollrig(const std::vector<std::string>& args, const std::string& log_path) {
+// Runs `rollrig <args>` (see runProgram).
+inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
+  return runProgram(rollrigBinary(), args, env);
+}
+
+// `rollrig <args>` started in the background, so a test can send it signals. stdin is /dev/null
+// unless `stdin_fd` is given (e.g. a pipe nobody writes to: a prompt that waits); stdout and
+// stderr go to `log_path`; `env` is added to the environment. Returns the pid (or -1).
+inline pid_t spawnRollrig(const std::vector<std::string>& args, const std::string& log_path,
+                          const std::vector<std::pair<std::string, std::string>>& env = {},
+                          int stdin_fd = -1) {
   const std::string bin = rollrigBinary();
   std::vector<std::string> argv_text{bin};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -53,7 +68,8 @@ inline pid_t spawnRollrig(const std::vector<std::string>& args, const std::strin
   argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid != 0) return pid;
-  const int in = open("/dev/null", O_RDONLY);
+  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+  const int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
   const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (in < 0 || out < 0) _exit(127);
   dup2(in, 0);
@@ -84,6 +100,16 @@ inline std::string readText(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// Waits until the file at `path` contains `text` (generous: a hang detector, not a speed test).
+inline bool waitForText(const std::string& path, const std::string& text, int timeout_s = 120) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (readText(path).find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 // The fields of one CSV row (the project's CSV never quotes); a trailing comma is an empty field.

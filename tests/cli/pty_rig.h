@@ -1,7 +1,7 @@
 // A rig on the far side of a pseudo-terminal, for CLI tests: the virtual device answers through
 // the pty master, so `rollrig record --port` / `rollrig calibrate --port` take the real port path
 // (termios transport, handshake, decoder). Device time runs in small steps until START, then as
-// fast as the host drains the pty.
+// fast as the host drains the pty. SilentPort: a port whose device never answers.
 #pragma once
 
 #include <fcntl.h>
@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +77,39 @@ class PtyRig {
   std::thread m_thread;
   std::atomic<bool> m_stop{false};
   std::atomic<uint64_t> m_streamed{0};
+};
+
+// A pty whose far end never answers (the test holds the master and only reads from it): a port
+// where the handshake waits for its timeout.
+struct SilentPort {
+  SilentPort() {
+    char name[256];
+    if (openpty(&master, &slave, name, nullptr, nullptr) == 0) path = name;
+    close(slave);
+  }
+  ~SilentPort() {
+    if (master >= 0) close(master);
+  }
+  SilentPort(const SilentPort&) = delete;
+  SilentPort& operator=(const SilentPort&) = delete;
+
+  // Waits until rollrig has written something: the handshake has begun. Generous: a hang
+  // detector, not a speed test.
+  bool waitForBytes() const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < give_up) {
+      // Until rollrig opens the port the master reports a hang-up: keep waiting.
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
+        uint8_t buf[256];
+        if (read(master, buf, sizeof(buf)) > 0) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  int master = -1, slave = -1;
+  std::string path;
 };
 
 }  // namespace rollrig::testing

@@ -202,34 +202,7 @@ TEST(RecordCli, PrintsHelpVersionAndPorts) {
 namespace {
 
 using rollrig::testing::readText;
-
-// A pty whose far end never answers (the test holds the master and only reads from it).
-struct SilentPort {
-  SilentPort() {
-    char name[256];
-    if (openpty(&master, &slave, name, nullptr, nullptr) == 0) path = name;
-    close(slave);
-  }
-  ~SilentPort() {
-    if (master >= 0) close(master);
-  }
-  // Waits (generously) until rollrig has written something: the handshake has begun.
-  bool waitForBytes() const {
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < give_up) {
-      // Until rollrig opens the port the master reports a hang-up: keep waiting.
-      pollfd p{master, POLLIN, 0};
-      if (poll(&p, 1, 100) > 0 && (p.revents & POLLIN)) {
-        uint8_t buf[256];
-        if (read(master, buf, sizeof(buf)) > 0) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-  int master = -1, slave = -1;
-  std::string path;
-};
+using rollrig::testing::SilentPort;
 
 // A recording and its sidecar from an earlier session.
 struct PreviousSession {
@@ -326,6 +299,34 @@ TEST(RecordCli, RefusesATruthFileThatIsTheRecordingItsSidecarOrAnExistingFile) {
   EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
   EXPECT_EQ(readText(existing.string()), "precious\n");
   EXPECT_FALSE(fs::exists(out)) << "refused before anything was recorded";
+}
+
+// README: for a demo longer than 24 h, --truth holds the first day only (the body model plans the
+// rest as the samples reach it). A real-time demo, stopped as soon as it has rows.
+TEST(RecordCli, TheTruthOfADemoLongerThanADayCoversItsFirstDay) {
+  const fs::path dir = tempDir() / "long-truth";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path out = dir / "s.csv", truth = dir / "t.json";
+  const std::string log = (dir / "log").string();
+  const pid_t pid =
+      rollrig::testing::spawnRollrig({"record", "--demo", "--duration", "100000", "--out",
+                                      out.string(), "--truth", truth.string()},
+                                     log);
+  ASSERT_GT(pid, 0);
+  // The CSV takes its name once rows are on disk: wait on that (generously), then stop.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(out) && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGINT);
+  ASSERT_EQ(rollrig::testing::waitRollrig(pid), 0) << readText(log);
+  const nlohmann::json t = nlohmann::json::parse(readText(truth.string()), nullptr, false);
+  ASSERT_TRUE(t.is_object()) << readText(log);
+  ASSERT_FALSE(t["segments"].empty());
+  EXPECT_EQ(t["segments"].front()["start_s"], 0.0);
+  EXPECT_DOUBLE_EQ(t["segments"].back()["end_s"].get<double>(), 86400.0);
+  ASSERT_FALSE(t["holds"].empty());
+  EXPECT_LE(t["holds"].back()["end_s"].get<double>(), 86400.0);
 }
 
 // [SECTION] Issue 9, item 10: a full disk or a closed terminal leaves a file analyze accepts.

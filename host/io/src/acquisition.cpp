@@ -2,6 +2,9 @@
 
 #include "rollrig/core/plate_geometry.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -141,15 +144,19 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
       return false;
     }
     if (!sendCommand(proto::kCmdIdentify, nullptr, err)) return false;
+    // At least one read after each IDENTIFY, even when this thread was not scheduled until the
+    // interval had passed (a loaded machine): else a device that answered would be "silent".
     const auto next = Clock::now() + std::chrono::milliseconds(opt.identify_interval_ms);
-    while (!m_sink->have_info && Clock::now() < next) {
+    do {
       if (cancelled()) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+      const auto left =
+          std::max(std::chrono::milliseconds(0),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()));
       const long n = m_stream->read(buf, sizeof(buf), static_cast<int>(left.count()) + 1, err);
       if (n < 0) return false;
       bytes_seen += static_cast<uint64_t>(n);
       m_decoder->feed(buf, static_cast<size_t>(n));
-    }
+    } while (!m_sink->have_info && Clock::now() < next);
   }
   m_info = m_sink->info;
   if (m_info.magic != proto::kMagic) {
@@ -226,7 +233,15 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
     m_last_arrival = m_arrival_clock();
   }
   m_sink->batch.clear();
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    // Ctrl-C and the like are for the consumer's thread, which may be blocked in a read of its
+    // own (a prompt) that only the signal can end: this thread never takes them.
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    run();
+  });
   return true;
 }
 

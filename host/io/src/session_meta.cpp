@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "rollrig/io/calibration_store.h"
 
@@ -36,6 +37,30 @@ std::string stringOr(const json& j, const char* key, const std::string& fallback
   if (!j.is_object() || !j.contains(key) || !j.at(key).is_string()) return fallback;
   return j.at(key).get<std::string>();
 }
+
+// Every decoder counter under its sidecar name (docs/CSV_FORMAT.md), in the documented order; the
+// one list both writing and reading use.
+using DecoderCounter = uint64_t core::DecoderStats::*;
+constexpr std::pair<const char*, DecoderCounter> kDecoderCounters[] = {
+    {"bytes", &core::DecoderStats::bytes},
+    {"frames_ok", &core::DecoderStats::frames_ok},
+    {"samples", &core::DecoderStats::samples},
+    {"crc_errors", &core::DecoderStats::crc_errors},
+    {"malformed", &core::DecoderStats::malformed},
+    {"oversized", &core::DecoderStats::oversized},
+    {"unknown_types", &core::DecoderStats::unknown_types},
+    {"seq_gaps", &core::DecoderStats::seq_gaps},
+    {"frames_lost", &core::DecoderStats::frames_lost},
+    {"duplicates", &core::DecoderStats::duplicates},
+    {"out_of_order", &core::DecoderStats::out_of_order},
+    {"time_wraps", &core::DecoderStats::time_wraps},
+    {"device_resets", &core::DecoderStats::device_resets},
+    {"wrong_channel_count", &core::DecoderStats::wrong_channel_count},
+};
+static_assert(sizeof(kDecoderCounters) / sizeof(kDecoderCounters[0]) * sizeof(uint64_t) ==
+                  sizeof(core::DecoderStats),
+              "a DecoderStats counter is missing from the sidecar: add it to kDecoderCounters and "
+              "to docs/CSV_FORMAT.md");
 
 // Room kept beyond the end of a sidecar written at the start of a recording: the final version
 // (row count, stop reason, re-zeros) is a little longer and must fit even on a full disk.
@@ -112,20 +137,8 @@ bool writeSessionMeta(const std::string& path, const SessionMeta& m, IoError* er
                        {"change_counts", z.change_counts},
                        {"change_N", z.change_n}});
   }
-  const core::DecoderStats& s = m.stats;
-  json decoder = {{"bytes", s.bytes},
-                  {"frames_ok", s.frames_ok},
-                  {"samples", s.samples},
-                  {"crc_errors", s.crc_errors},
-                  {"malformed", s.malformed},
-                  {"oversized", s.oversized},
-                  {"unknown_types", s.unknown_types},
-                  {"seq_gaps", s.seq_gaps},
-                  {"frames_lost", s.frames_lost},
-                  {"duplicates", s.duplicates},
-                  {"out_of_order", s.out_of_order},
-                  {"time_wraps", s.time_wraps},
-                  {"device_resets", s.device_resets}};
+  json decoder = json::object();
+  for (const auto& [name, counter] : kDecoderCounters) decoder[name] = m.stats.*counter;
   json j;
   j["format"] = kFormatName;
   j["version"] = kSessionMetaFormatVersion;
@@ -243,6 +256,10 @@ bool readSessionMeta(const std::string& path, SessionMeta* out, IoError* err) {
         m.rezeros.push_back(r);
       }
     }
+  }
+  if (j.contains("decoder") && j.at("decoder").is_object()) {
+    for (const auto& [name, counter] : kDecoderCounters)
+      m.stats.*counter = numberOr<uint64_t>(j.at("decoder"), name, 0);
   }
   if (j.contains("recording") && j.at("recording").is_object()) {
     const json& r = j.at("recording");

@@ -9,7 +9,8 @@
 // whose cell count differs from INFO's is dropped and counted (DecoderStats::wrong_channel_count).
 //
 // Threads: start() runs the handshake on the caller's thread and then starts the I/O thread,
-// which alone touches the stream. take() may be called from any one consumer thread; it takes the
+// which alone touches the stream (and blocks SIGINT, SIGTERM and SIGHUP, so they reach the
+// consumer's threads). take() may be called from any one consumer thread; it takes the
 // lock once and swaps out everything queued. stop() sends STOP and joins.
 // Stream problems during streaming are recorded as state (Snapshot::error), never thrown. If the
 // device reboots mid-session (boot INFO, or STATUS saying it is not streaming), the I/O thread

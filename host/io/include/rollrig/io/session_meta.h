@@ -51,7 +51,7 @@ bool writeSessionMeta(const std::string& path, const SessionMeta& meta, IoError*
 
 // Reads back what re-processing needs: csv_file, started, source, info (serial, firmware,
 // protocol, channels, rate), calibration, auto_zero and rezeros (t_us and change_counts),
-// rows, duration_s and stop_reason. Decoder statistics are not read back.
+// stats (every DecoderStats counter), rows, duration_s and stop_reason.
 bool readSessionMeta(const std::string& path, SessionMeta* out, IoError* err);
 
 }  // namespace rollrig::io
