@@ -70,6 +70,19 @@ std::vector<uint8_t> infoBytes(uint8_t major) {
   return std::vector<uint8_t>(wire, wire + proto::encodeInfo(f, wire, sizeof(wire)));
 }
 
+// What a protocol-1 device answers to any command: an ACK with `result`, and INFO after IDENTIFY.
+std::vector<uint8_t> answer(const proto::CommandFrame& c, uint8_t result = proto::kAckOk) {
+  std::vector<uint8_t> out;
+  uint8_t wire[proto::kMaxWireFrame];
+  proto::AckFrame a{c.seq, c.type, result};
+  out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
+  if (c.type == proto::kCmdIdentify) {
+    auto i = infoBytes(1);
+    out.insert(out.end(), i.begin(), i.end());
+  }
+  return out;
+}
+
 // No test may depend on wall-clock speed (the machines are shared and loaded). Where the device
 // answers, the test waits on completion and these limits only catch a hang; they are never
 // reached by a correct program however slow the machine.
@@ -171,14 +184,8 @@ TEST(Acquisition, RecordsADisconnectAsStateAndKeepsWhatArrived) {
   ScriptedStream* s = owned.get();
   uint16_t seq = 0;
   s->respond = [&seq](const proto::CommandFrame& c) {
-    std::vector<uint8_t> out;
+    std::vector<uint8_t> out = answer(c);
     uint8_t wire[proto::kMaxWireFrame];
-    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
-    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
-    if (c.type == proto::kCmdIdentify) {
-      auto i = infoBytes(1);
-      out.insert(out.end(), i.begin(), i.end());
-    }
     if (c.type == proto::kCmdStart) {
       for (int k = 0; k < 10; ++k) {
         proto::SampleFrame f{};
@@ -294,16 +301,7 @@ TEST(Acquisition, CountsSamplesCarryingFewerCellsThanItsInfoSaysAndNeverQueuesTh
 TEST(Acquisition, ARefusedStartSaysInWordsWhatTheDeviceAnswered) {
   auto s = std::make_unique<ScriptedStream>();
   s->respond = [](const proto::CommandFrame& c) {
-    std::vector<uint8_t> out;
-    uint8_t wire[proto::kMaxWireFrame];
-    const uint8_t result = c.type == proto::kCmdStart ? proto::kAckBusy : proto::kAckOk;
-    proto::AckFrame a{c.seq, c.type, result};
-    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
-    if (c.type == proto::kCmdIdentify) {
-      auto i = infoBytes(1);
-      out.insert(out.end(), i.begin(), i.end());
-    }
-    return out;
+    return answer(c, c.type == proto::kCmdStart ? proto::kAckBusy : proto::kAckOk);
   };
   io::Acquisition acq(std::move(s));
   io::IoError err;
@@ -322,14 +320,8 @@ TEST(Acquisition, SaysHowLongNoSampleHasArrivedWhenTheDeviceStalls) {
   };
   auto owned = std::make_unique<ScriptedStream>();
   owned->respond = [](const proto::CommandFrame& c) {
-    std::vector<uint8_t> out;
+    std::vector<uint8_t> out = answer(c);
     uint8_t wire[proto::kMaxWireFrame];
-    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
-    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
-    if (c.type == proto::kCmdIdentify) {
-      auto i = infoBytes(1);
-      out.insert(out.end(), i.begin(), i.end());
-    }
     if (c.type == proto::kCmdStart) {
       for (uint16_t k = 0; k < 10; ++k) {  // then nothing: the device has stalled
         proto::SampleFrame f{};
@@ -365,14 +357,8 @@ TEST(Acquisition, AStatusWhoseUptimeRanBackwardsMarksTheNextSampleAsANewBoot) {
   auto owned = std::make_unique<ScriptedStream>();
   bool started = false;
   owned->respond = [&started](const proto::CommandFrame& c) {
-    std::vector<uint8_t> out;
+    std::vector<uint8_t> out = answer(c);
     uint8_t wire[proto::kMaxWireFrame];
-    proto::AckFrame a{c.seq, c.type, proto::kAckOk};
-    out.insert(out.end(), wire, wire + proto::encodeAck(a, wire, sizeof(wire)));
-    if (c.type == proto::kCmdIdentify) {
-      auto i = infoBytes(1);
-      out.insert(out.end(), i.begin(), i.end());
-    }
     if (c.type == proto::kCmdStart && !started) {
       started = true;
       auto sample = [&](uint16_t seq, uint32_t t_us) {

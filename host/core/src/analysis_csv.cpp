@@ -17,15 +17,7 @@ AnalysisCsv readAnalysisCsv(std::istream& in) {
                  {"marker", CsvValueKind::kText, false}};
   SessionCsvTable t = readSessionCsv(in, opt);
   AnalysisCsv out;
-  out.counts = t.counts;
-  out.warnings = std::move(t.warnings);
-  out.warnings_omitted = t.warnings_omitted;
-  if (!t.ok()) {
-    out.error_kind = t.error_kind;
-    out.error = t.error;
-    out.error_line = t.error_line;
-    return out;
-  }
+  if (!takeCsvOutcome(t, &out)) return out;
   if (t.hasColumn(kX) != t.hasColumn(kY)) {
     out.error_kind = CsvErrorKind::kMissingColumn;
     out.error_line = t.header_line;

@@ -499,13 +499,7 @@ RawCountsCsv readRawCountsCsv(std::istream& in) {
   opt.columns.push_back({"fresh_mask", K::kInteger, false, 0.0, 255.0});
   SessionCsvTable t = readSessionCsv(in, opt);
   RawCountsCsv out;
-  out.counts = t.counts;
-  out.warnings = std::move(t.warnings);
-  out.warnings_omitted = t.warnings_omitted;
-  if (!t.ok()) {
-    out.error_kind = t.error_kind;
-    out.error = t.error;
-    out.error_line = t.error_line;
+  if (!takeCsvOutcome(t, &out)) {
     if (t.error_kind == CsvErrorKind::kMissingColumn)
       out.error +=
           ": calibration needs the time_s and cell0..3_raw_counts columns of a session "

@@ -38,6 +38,7 @@
 #include <istream>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rollrig::core {
@@ -150,5 +151,20 @@ struct SessionCsvTable {
 };
 
 SessionCsvTable readSessionCsv(std::istream& in, const SessionCsvOptions& options);
+
+// Moves the reading's outcome (row counts, warnings, and the error when there is one) into a
+// caller's result type, which has the members of the same names (AnalysisCsv, RawCountsCsv).
+// Returns t.ok(); the caller goes on to take the rows only then.
+template <class Result>
+bool takeCsvOutcome(SessionCsvTable& t, Result* out) {
+  out->counts = t.counts;
+  out->warnings = std::move(t.warnings);
+  out->warnings_omitted = t.warnings_omitted;
+  if (t.ok()) return true;
+  out->error_kind = t.error_kind;
+  out->error = t.error;
+  out->error_line = t.error_line;
+  return false;
+}
 
 }  // namespace rollrig::core
