@@ -71,7 +71,7 @@ constexpr double kTremorHistory_s = 30;
 // RBJ biquads (Butterworth sections) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
   double b0 = 0, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
-  double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  double z1 = 0, z2 = 0;  // transposed direct form II state (short dependency chain)
   void design(double fs, double f0, bool high) {
     const double w0 = 2 * M_PI * f0 / fs;
     const double alpha = std::sin(w0) / (2 * M_SQRT1_2);  // Q = 1/sqrt(2)
@@ -83,11 +83,9 @@ struct Biquad {
     a2 = (1 - alpha) / a0;
   }
   double step(double x) {
-    const double y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = x;
-    y2 = y1;
-    y1 = y;
+    const double y = b0 * x + z1;
+    z1 = b1 * x - a1 * y + z2;
+    z2 = b2 * x - a2 * y;
     return y;
   }
 };
@@ -639,8 +637,9 @@ struct SessionAnalyzer::Impl {
     bool alone = false;            // ... clear enough to count with no load-up
   };
   struct BandSums {
-    double bp2 = 0, nb2 = 0, c2 = 0, c1 = 0;  // c: 1 s chunk powers (sum, sum of squares)
+    double sum = 0, bp2 = 0, nb2 = 0, c2 = 0, c1 = 0;  // c: 1 s chunk powers (sum, sum of sq.)
     long n = 0, chunks = 0;
+    double mean() const { return n ? sum / n : 0; }
   };
   BandSums bandSums(double a, double b) const {
     BandSums r;
@@ -654,6 +653,7 @@ struct SessionAnalyzer::Impl {
     int in_chunk = 0;
     for (long k = k0; k < k1; ++k) {
       const Bucket& bk = buckets[static_cast<size_t>(k)];
+      r.sum += bk.sum;
       r.bp2 += bk.bp2;
       r.nb2 += bk.nb2;
       r.n += bk.n;
@@ -698,11 +698,11 @@ struct SessionAnalyzer::Impl {
     }
     return best;
   }
-  TremorTest tremorTest(double pre0, double pre1, double post0, double post1, double m_pre,
-                        double m_post) const {
+  // pre, post: bandSums over [pre0, pre1] and [post0, post1]; m_pre, m_post their mean loads.
+  TremorTest tremorTest(double pre0, double pre1, double post0, double post1, const BandSums& pre,
+                        const BandSums& post, double m_pre, double m_post) const {
     TremorTest r;
     if (!bp.enabled) return r;
-    const BandSums pre = bandSums(pre0, pre1), post = bandSums(post0, post1);
     if (pre.chunks < 3 || post.chunks < 2) return r;
     r.p_pre = pre.bp2 / pre.n;
     // Tremor grows with the force that carries it: the later window's power is compared at the
@@ -752,8 +752,10 @@ struct SessionAnalyzer::Impl {
   StepTest stepTest(double pre0, double pre1, double post0, double post1,
                     bool allow_alone = true) const {
     StepTest r;
-    r.m_pre = windowMean(pre0, pre1, nullptr);
-    r.m_post = windowMean(post0, post1, nullptr);
+    // One pass over each window for the load and the tremor band.
+    const BandSums pre = bandSums(pre0, pre1), post = bandSums(post0, post1);
+    r.m_pre = pre.mean();
+    r.m_post = post.mean();
     if (r.m_pre <= 0) return r;
     r.valid = true;
     // Early in a hold, what is left of the settling decay still lowers the later window: count
@@ -763,7 +765,7 @@ struct SessionAnalyzer::Impl {
                                     : 0.0;
     r.step = (r.m_post - r.m_pre - drift) / r.m_pre;
     // The tremor cue (only where the sample rate allows a measured noise floor).
-    const TremorTest tt = tremorTest(pre0, pre1, post0, post1, r.m_pre, r.m_post);
+    const TremorTest tt = tremorTest(pre0, pre1, post0, post1, pre, post, r.m_pre, r.m_post);
     r.ratio = tt.ratio;
     r.p_pre = tt.p_pre;
     r.p_post = tt.p_post;
