@@ -519,12 +519,13 @@ namespace {
 
 // One hold at `rate_hz`: the ball placed at t = 0 (2 s ramp to 200 N), held still for hold_s,
 // then rolled off. The load carries breathing (3 % at 0.3 Hz), tremor at 8.5 Hz (three components
-// within +-10 %, each waxing and waning by +-30 % over 6-17 s; rms tremor_share of the load, times
+// within +-10 %, each waxing and waning by +-wax over 6-17 s; rms tremor_share of the load, times
 // tremor_after from drop_at_s into the hold on) and white measurement noise (per-sample sd
 // noise_share of the load, i.e. flat up to Nyquist like an HX711's or a plate amplifier's).
 std::vector<AnalysisSample> tremorHold(double rate_hz, double hold_s, double tremor_share,
                                        double noise_share, double drop_at_s, double tremor_after,
-                                       double load_change = 0, unsigned seed = 5) {
+                                       double load_change = 0, unsigned seed = 5,
+                                       double wax = 0.3) {
   std::vector<AnalysisSample> s;
   std::mt19937 rng(seed);
   std::normal_distribution<double> noise(0, 1);
@@ -542,7 +543,7 @@ std::vector<AnalysisSample> tremorHold(double rate_hz, double hold_s, double tre
     double base = 200 * std::min(1.0, t / ramp_s);
     double trem = 0;
     for (int i = 0; i < 3; ++i)
-      trem += (1 + 0.3 * std::sin(2 * M_PI * mod_hz[i] * t + mph[i])) *
+      trem += (1 + wax * std::sin(2 * M_PI * mod_hz[i] * t + mph[i])) *
               std::sin(2 * M_PI * f[i] * t + ph[i]);
     double k = 1;
     if (in_hold >= drop_at_s) {
@@ -614,17 +615,19 @@ TEST(SessionAnalyzer, NoTremorCueWhenTheSampleRateLeavesNoBandToMeasureTheFloorI
 }
 
 TEST(SessionAnalyzer, AHeldForceWithConstantTremorAndBreathingGivesNoFalseReleaseAtSeveralRates) {
-  // 90 s of steady hold: tremor waxing and waning from under the floor to well over it, breathing,
-  // noise; several people (seeds), 14 to 1000 Hz.
+  // 90 s of steady hold: tremor from under the floor to well over it, each component waxing and
+  // waning by +-30 % or +-60 % over 6-17 s, breathing, noise; several people (seeds), 14-1000 Hz.
   for (double rate : {14.0, 20.0, 40.0, 80.0, 200.0, 1000.0}) {
     for (unsigned seed = 1; seed <= 4; ++seed) {
       for (double tremor : {0.0005, 0.0015, 0.005}) {
-        const auto s = tremorHold(rate, 90, tremor, 0.0005, 1e9, 1, 0, seed);
-        const SessionAnalysis a = analyzeSession(s);
-        ASSERT_EQ(a.holds.size(), 1u) << rate << " Hz, seed " << seed << ", tremor " << tremor;
-        EXPECT_FALSE(a.holds[0].release_s.has_value())
-            << rate << " Hz, seed " << seed << ", tremor " << tremor << ": "
-            << *a.holds[0].release_s - a.holds[0].start_s << " s into the hold";
+        for (double wax : {0.3, 0.6}) {
+          const auto s = tremorHold(rate, 90, tremor, 0.0005, 1e9, 1, 0, seed, wax);
+          const SessionAnalysis a = analyzeSession(s);
+          ASSERT_EQ(a.holds.size(), 1u) << rate << " Hz, seed " << seed << ", tremor " << tremor;
+          EXPECT_FALSE(a.holds[0].release_s.has_value())
+              << rate << " Hz, seed " << seed << ", tremor " << tremor << ", wax " << wax << ": "
+              << *a.holds[0].release_s - a.holds[0].start_s << " s into the hold";
+        }
       }
     }
   }
