@@ -57,6 +57,9 @@ constexpr double kMinFloorWidth_hz = 4;     // a floor band narrower than this i
 // power, the standard error taken from the reference window's own 1 s powers (tremor waxes and
 // wanes; that scatter is the hold's own, measured, not assumed).
 constexpr double kTremorZ = 3;
+// The breathing fit (HoldParams::breath_fit_k): breathing rates searched, 0.1-0.5 Hz, in steps
+// finer than an 18 s window resolves (1/18 Hz).
+constexpr double kBreathLow_hz = 0.1, kBreathHigh_hz = 0.5, kBreathStep_hz = 0.02;
 // A drop of at least a quarter of the tremor rms above the floor (the steadiness indicator's
 // literature figure: fluctuation easing by >= ~25 %).
 constexpr double kTremorDropRatio = 0.75;
@@ -619,6 +622,97 @@ struct SessionAnalyzer::Impl {
   // A real load-up rises out of a level stretch: if the reference window itself already climbs
   // by most of the step, the rise happened earlier (e.g. before release_min_s) and this is its
   // tail, not a release.
+  // A load-up with breathing taken out: the 1 s means over [pre0, pre1] and [post0, post1] fitted
+  // as a level, a step between the windows and one sinusoid at the breathing rate (0.1-0.5 Hz, the
+  // best of a grid). Returns the step (share of the level) and the rms of the fit's residuals
+  // (share of the level) in *resid; NaN when there is too little data.
+  double breathFreeStep(double pre0, double pre1, double post0, double post1, double m_pre,
+                        double* resid) const {
+    const int w = static_cast<int>(1.0 / kBucket_s);
+    double ts[64], ys[64], hs[64];
+    int n = 0;
+    auto collect = [&](double a, double b, double h) {
+      const long k0 =
+          std::max(0L, static_cast<long>(std::ceil((a - cur.start_s) / kBucket_s - 1e-9)));
+      const long k1 = std::min(static_cast<long>(buckets.size()),
+                               static_cast<long>(std::floor((b - cur.start_s) / kBucket_s + 1e-9)));
+      for (long k = k0; k + w <= k1 && n < 64; k += w) {
+        double sum = 0;
+        int c = 0;
+        for (int j = 0; j < w; ++j) {
+          sum += buckets[static_cast<size_t>(k + j)].sum;
+          c += buckets[static_cast<size_t>(k + j)].n;
+        }
+        if (!c) continue;
+        ts[n] = cur.start_s + (k + 0.5 * w) * kBucket_s;
+        ys[n] = sum / c / m_pre - 1;
+        hs[n] = h;
+        ++n;
+      }
+    };
+    collect(pre0, pre1, 0);
+    collect(post0, post1, 1);
+    if (n < 10) return NAN;
+    double yy = 0;
+    for (int i = 0; i < n; ++i) yy += ys[i] * ys[i];
+    double best_sse = HUGE_VAL, best_step = NAN;
+    for (double f = kBreathLow_hz; f <= kBreathHigh_hz + 1e-9; f += kBreathStep_hz) {
+      // Normal equations for [1, h, sin, cos] (4x4), solved by Gaussian elimination; the 1 s
+      // means are 1 s apart within a window, so sin/cos advance by a fixed rotation.
+      double A[4][5] = {};
+      const double w = 2 * M_PI * f, cr = std::cos(w), sr = std::sin(w);
+      double sn = 0, cs = 1, last_t = -HUGE_VAL;
+      for (int i = 0; i < n; ++i) {
+        if (std::abs(ts[i] - last_t - 1.0) < 1e-6) {
+          const double s2 = sn * cr + cs * sr;
+          cs = cs * cr - sn * sr;
+          sn = s2;
+        } else {
+          sn = std::sin(w * ts[i]);
+          cs = std::cos(w * ts[i]);
+        }
+        last_t = ts[i];
+        const double x[4] = {1, hs[i], sn, cs};
+        for (int r = 0; r < 4; ++r) {
+          for (int c = r; c < 4; ++c) A[r][c] += x[r] * x[c];
+          A[r][4] += x[r] * ys[i];
+        }
+      }
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < r; ++c) A[r][c] = A[c][r];
+      double rhs[4];
+      for (int r = 0; r < 4; ++r) rhs[r] = A[r][4];
+      bool ok = true;
+      for (int c = 0; c < 4 && ok; ++c) {
+        int piv = c;
+        for (int r = c + 1; r < 4; ++r)
+          if (std::abs(A[r][c]) > std::abs(A[piv][c])) piv = r;
+        if (std::abs(A[piv][c]) < 1e-12) {
+          ok = false;
+          break;
+        }
+        for (int j = 0; j < 5; ++j) std::swap(A[c][j], A[piv][j]);
+        for (int r = 0; r < 4; ++r) {
+          if (r == c) continue;
+          const double m = A[r][c] / A[c][c];
+          for (int j = c; j < 5; ++j) A[r][j] -= m * A[c][j];
+        }
+      }
+      if (!ok) continue;
+      // Least squares: the residual sum of squares is y'y - beta'X'y.
+      double sse = yy;
+      double beta[4];
+      for (int r = 0; r < 4; ++r) beta[r] = A[r][4] / A[r][r];
+      for (int r = 0; r < 4; ++r) sse -= beta[r] * rhs[r];
+      if (sse < best_sse) {
+        best_sse = sse;
+        best_step = beta[1];
+      }
+    }
+    *resid = std::sqrt(std::max(0.0, best_sse) / std::max(1, n - 4));
+    return best_step;
+  }
+
   bool preIsLevel(double pre0, double pre1, double m_pre, double m_post) const {
     const double mid = 0.5 * (pre0 + pre1);
     const double first = windowMean(pre0, mid, nullptr);
@@ -777,7 +871,15 @@ struct SessionAnalyzer::Impl {
     if (!tt.drop && r.step < p.step_floor_fraction) return r;
     r.noise = slowNoise(pre0, pre1) / r.m_pre;
     const double thr = std::max(p.step_floor_fraction, p.step_noise_k * r.noise);
-    const bool load_alone = r.step >= thr;
+    bool load_alone = r.step >= thr;
+    // Breathing moves the two window means; with it fitted out, the step must clear what is left.
+    // (Opt-in, HoldParams::breath_fit_k; not during the settling fit.)
+    if (!load_alone && p.breath_fit_k > 0 && !fit_in_use && r.step >= p.step_floor_fraction) {
+      double resid = 0;
+      const double st = breathFreeStep(pre0, pre1, post0, post1, r.m_pre, &resid);
+      if (!std::isnan(st) && st >= std::max(p.step_floor_fraction, p.breath_fit_k * resid))
+        load_alone = true;
+    }
     // A tremor drop confirms a smaller load-up (still above the fluctuation) ...
     const double thr_tremor = std::max(p.step_floor_fraction, p.step_tremor_noise_k * r.noise);
     const bool load_and_tremor = tt.drop && !load_alone && r.step >= thr_tremor;

@@ -82,6 +82,13 @@ struct HoldParams {
   // the hold's own scatter; docs/ANALYSIS.md) counts on its own, with no load-up, when this is
   // set. It needs a sample rate of about 49 Hz or more (a floor band above the tremor band).
   bool tremor_alone = true;
+  // Opt-in (0: off): a load-up that fails step_noise_k is tried once more with breathing fitted
+  // out — the 1 s means of both windows fitted as a level, a step and one sinusoid at 0.1-0.5 Hz —
+  // and counts when that step exceeds breath_fit_k times the fit's residual rms. On simulated
+  // sessions k = 4 finds 60 % of 2-5 % load-ups instead of 45 %, but the simulator breathes in
+  // pure sinusoids and false releases rose slightly at 20 Hz; off until real recordings show it
+  // holds (docs/ANALYSIS.md). Costs about 15 ns per sample when on.
+  double breath_fit_k = 0;
 
   // Force only (no ball position: a file without x/y, a rig with fewer than four cells). The
   // same hysteresis and dwell on the load instead of the ball: the load averaged over
