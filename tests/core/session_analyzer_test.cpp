@@ -513,3 +513,143 @@ TEST(SessionAnalyzer, TheSideIsTheUsersAndThePlateHalfOnlyALabelledGuess) {
     EXPECT_EQ(h.side_source, SideSource::kNone);
   }
 }
+
+// [SECTION] The tremor cue against a measured noise floor (issue 9, item 5, second round)
+namespace {
+
+// One hold at `rate_hz`: the ball placed at t = 0 (2 s ramp to 200 N), held still for hold_s,
+// then rolled off. The load carries breathing (`breath`, 3 % by default, at 0.3 Hz), tremor at 8.5
+// Hz (three components within +-10 %, each waxing and waning by +-wax over 6-17 s; rms tremor_share
+// of the load, times tremor_after from drop_at_s into the hold on) and white measurement noise
+// (per-sample sd noise_share of the load, i.e. flat up to Nyquist like an HX711's or a plate
+// amplifier's).
+std::vector<AnalysisSample> tremorHold(double rate_hz, double hold_s, double tremor_share,
+                                       double noise_share, double drop_at_s, double tremor_after,
+                                       double load_change = 0, unsigned seed = 5, double wax = 0.3,
+                                       double breath = 0.03) {
+  std::vector<AnalysisSample> s;
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0, 1);
+  std::uniform_real_distribution<double> u(0, 2 * M_PI);
+  const double f[3] = {8.5 * 0.9, 8.5, 8.5 * 1.1}, mod_hz[3] = {1 / 6.0, 1 / 11.0, 1 / 17.0};
+  double ph[3], mph[3];
+  for (int i = 0; i < 3; ++i) {
+    ph[i] = u(rng);
+    mph[i] = u(rng);
+  }
+  const double ramp_s = 2, total_s = ramp_s + hold_s + 4;
+  const double amp = tremor_share * std::sqrt(2.0 / 3.0);  // three unit sines: rms tremor_share
+  for (double t = 0; t < total_s; t += 1 / rate_hz) {
+    const double in_hold = t - ramp_s;
+    double base = 200 * std::min(1.0, t / ramp_s);
+    double trem = 0;
+    for (int i = 0; i < 3; ++i)
+      trem += (1 + wax * std::sin(2 * M_PI * mod_hz[i] * t + mph[i])) *
+              std::sin(2 * M_PI * f[i] * t + ph[i]);
+    double k = 1;
+    if (in_hold >= drop_at_s) {
+      const double e = std::min(1.0, (in_hold - drop_at_s) / 1.0);  // over 1 s
+      k = 1 + (tremor_after - 1) * e;
+      base *= 1 + load_change * e;
+    }
+    AnalysisSample a;
+    a.t_s = t;
+    a.force_n = base * (1 + breath * std::sin(2 * M_PI * 0.3 * t) + amp * k * trem +
+                        noise_share * noise(rng));
+    a.has_xy = a.force_n >= 20;
+    a.x_mm = -120 + (in_hold > hold_s ? 20 * (in_hold - hold_s) : 0);
+    a.y_mm = 80 + 0.5 * std::sin(2 * M_PI * 0.25 * t);
+    s.push_back(a);
+  }
+  return s;
+}
+
+}  // namespace
+
+// Real plates show tremor of about 0.05-0.18 % of the load: far under the 0.5 % the old test
+// needed. Measured against the noise at 18-36 Hz it stands out, and its drop is a release even
+// with no load-up.
+TEST(SessionAnalyzer, ATremorDropWithNoLoadUpAboveAMeasuredNoiseFloorIsCalled) {
+  // Tremor 0.15 % of the load; white noise 0.05 % per sample (about 0.02 % in 4-12 Hz at
+  // 80 Hz): tremor about 7 times the floor. It drops to a third 50 s into the hold.
+  for (double rate : {80.0, 200.0, 1000.0}) {
+    const auto s = tremorHold(rate, 90, 0.0015, 0.0005, 50, 0.33);
+    const SessionAnalysis a = analyzeSession(s);
+    ASSERT_EQ(a.holds.size(), 1u) << rate << " Hz";
+    const Hold& h = a.holds[0];
+    ASSERT_TRUE(h.release_s.has_value()) << rate << " Hz";
+    EXPECT_NEAR(*h.release_s - h.start_s, 50, 4) << rate << " Hz";
+    EXPECT_EQ(h.release_source, "tremor") << rate << " Hz";
+    EXPECT_LT(h.tremor_ratio, 0.6) << rate << " Hz";
+  }
+}
+
+TEST(SessionAnalyzer, TheSameTremorDropUnderTheNoiseFloorIsNotCalled) {
+  // The same tremor and drop, under white noise ten times stronger (about 0.2 % in 4-12 Hz).
+  for (double rate : {80.0, 200.0}) {
+    const auto s = tremorHold(rate, 90, 0.0015, 0.005, 50, 0.33);
+    const SessionAnalysis a = analyzeSession(s);
+    ASSERT_EQ(a.holds.size(), 1u) << rate << " Hz";
+    EXPECT_FALSE(a.holds[0].release_s.has_value())
+        << rate << " Hz: " << *a.holds[0].release_s - a.holds[0].start_s;
+  }
+}
+
+TEST(SessionAnalyzer, ATremorDropWhileTheLoadEasesOffIsNotARelease) {
+  // Easing off the ball lowers tremor with the force: 5 % less load, tremor to a third.
+  const auto s = tremorHold(80, 90, 0.0015, 0.0005, 50, 0.33, -0.05);
+  const SessionAnalysis a = analyzeSession(s);
+  ASSERT_EQ(a.holds.size(), 1u);
+  EXPECT_FALSE(a.holds[0].release_s.has_value()) << *a.holds[0].release_s - a.holds[0].start_s;
+}
+
+// Under about 49 Hz there is no band above the tremor band in which to measure the floor, so the
+// tremor cue is off (the load-up is all there is); at 20 Hz there is no tremor band at all.
+TEST(SessionAnalyzer, NoTremorCueWhenTheSampleRateLeavesNoBandToMeasureTheFloorIn) {
+  for (double rate : {20.0, 40.0}) {
+    const auto s = tremorHold(rate, 90, 0.0015, 0.0005, 50, 0.33);
+    const SessionAnalysis a = analyzeSession(s);
+    ASSERT_EQ(a.holds.size(), 1u) << rate << " Hz";
+    EXPECT_FALSE(a.holds[0].release_s.has_value()) << rate << " Hz";
+    EXPECT_EQ(a.holds[0].tremor_ratio, 0) << rate << " Hz";
+  }
+}
+
+TEST(SessionAnalyzer, AHeldForceWithConstantTremorAndBreathingGivesNoFalseReleaseAtSeveralRates) {
+  // 90 s of steady hold: tremor from under the floor to well over it, each component waxing and
+  // waning by +-30 % or +-60 % over 6-17 s, breathing, noise; several people (seeds), 14-1000 Hz.
+  for (double rate : {14.0, 20.0, 40.0, 80.0, 200.0, 1000.0}) {
+    for (unsigned seed = 1; seed <= 4; ++seed) {
+      for (double tremor : {0.0005, 0.0015, 0.005}) {
+        for (double wax : {0.3, 0.6}) {
+          const auto s = tremorHold(rate, 90, tremor, 0.0005, 1e9, 1, 0, seed, wax);
+          const SessionAnalysis a = analyzeSession(s);
+          ASSERT_EQ(a.holds.size(), 1u) << rate << " Hz, seed " << seed << ", tremor " << tremor;
+          EXPECT_FALSE(a.holds[0].release_s.has_value())
+              << rate << " Hz, seed " << seed << ", tremor " << tremor << ", wax " << wax << ": "
+              << *a.holds[0].release_s - a.holds[0].start_s << " s into the hold";
+        }
+      }
+    }
+  }
+}
+
+// Opt-in (HoldParams::breath_fit_k): with breathing fitted out, a 3 % load-up under 6 % breathing
+// is found; by default it is within 1.5 times the breathing's own fluctuation and is not.
+TEST(SessionAnalyzer, ASmallLoadUpUnderDeepBreathingIsFoundOnlyWithTheBreathingFitOn) {
+  const auto s = tremorHold(80, 90, 0.0015, 0.0005, 50, 1.0, 0.03, 5, 0.3, 0.06);
+  const SessionAnalysis plain = analyzeSession(s);
+  ASSERT_EQ(plain.holds.size(), 1u);
+  EXPECT_FALSE(plain.holds[0].release_s.has_value());
+  HoldParams p;
+  p.breath_fit_k = 4;
+  const SessionAnalysis fitted = analyzeSession(s, {}, p);
+  ASSERT_EQ(fitted.holds.size(), 1u);
+  ASSERT_TRUE(fitted.holds[0].release_s.has_value());
+  EXPECT_NEAR(*fitted.holds[0].release_s - fitted.holds[0].start_s, 50.5, 3);
+  // ... and a steady hold under the same breathing stays without a release.
+  const auto steady = tremorHold(80, 90, 0.0015, 0.0005, 1e9, 1.0, 0, 5, 0.3, 0.06);
+  const SessionAnalysis calm = analyzeSession(steady, {}, p);
+  ASSERT_EQ(calm.holds.size(), 1u);
+  EXPECT_FALSE(calm.holds[0].release_s.has_value());
+}

@@ -9,8 +9,9 @@
 using namespace rollrig;
 
 // The widened model (docs/ANALYSIS.md, "Validation") draws releases the detector cannot see by
-// design (no load-up, tremor under the noise), so the release figure is a floor under today's
-// detector, not a target: it guards against a regression, the binned report shows the rest.
+// design (no load-up, tremor under the noise), so the release figures are floors a few points
+// under today's detector (69.7 % hits, 1.6 % of detections false, 0.009 false per hold on this
+// set), not targets: they guard against a regression, the binned report shows the rest.
 TEST(Evaluation, HoldsAndReleasesMeetTheAcceptanceThresholdsOnTheLabelledSet) {
   sim::EvalConfig cfg;
   cfg.first_seed = 1000;
@@ -20,8 +21,9 @@ TEST(Evaluation, HoldsAndReleasesMeetTheAcceptanceThresholdsOnTheLabelledSet) {
   std::printf("%s", r.text().c_str());
   EXPECT_GT(r.truth_holds, 400u);
   EXPECT_GE(r.f1, 0.95);
-  EXPECT_GE(r.release_hit_rate, 0.40);
-  EXPECT_LE(r.false_release_rate, 0.10);
+  EXPECT_GE(r.release_hit_rate, 0.65);
+  EXPECT_LE(r.false_release_rate, 0.05);
+  EXPECT_LE(r.false_per_hold, 0.03);
   EXPECT_LT(r.start_err_mean_s, 2.0);
   EXPECT_LT(r.end_err_mean_s, 2.0);
 }

@@ -42,34 +42,80 @@ constexpr double kStillSpeed_mm_s = 3;   // slower than this is a pause, not rol
 constexpr double kFitSpan_s = 30;        // the settling fit uses the first 30 s of a hold at most
 constexpr double kMinPre_s = 4;          // shortest reference window for an early load-up
 constexpr double kPreRiseShare = 0.7;    // see preIsLevel()
-constexpr double kMinTremorShare = 0.005;  // 6-12 Hz RMS below this share of load: no tremor
+// The tremor cue (docs/ANALYSIS.md, "What counts as a release"). Physiological tremor lies at
+// 4-12 Hz; above it a standing or pressing person puts next to nothing into the force, so the
+// fluctuation at 18-36 Hz is the measurement's own noise (sensor, quantisation, mechanics). That
+// floor, scaled to the tremor band by the two filters' noise bandwidths, is what a tremor drop is
+// judged against: no fixed share of the load.
+constexpr double kTremorLow_hz = 4;  // physiological / postural tremor band
+constexpr double kTremorHigh_hz = 12;
+constexpr double kFloorLow_hz = 18;         // noise-floor band: above tremor, with a guard for the
+constexpr double kFloorHigh_hz = 36;        // filters' skirts, up to 36 Hz ...
+constexpr double kBandNyquistShare = 0.45;  // ... and at most 0.45 x the sample rate
+constexpr double kMinFloorWidth_hz = 4;     // a floor band narrower than this is not measured
+// A drop must clear chance: kTremorZ standard errors of the difference of the two windows' band
+// power, the standard error taken from the reference window's own 1 s powers (tremor waxes and
+// wanes; that scatter is the hold's own, measured, not assumed).
+constexpr double kTremorZ = 3;
+// The breathing fit (HoldParams::breath_fit_k): breathing rates searched, 0.1-0.5 Hz, in steps
+// finer than an 18 s window resolves (1/18 Hz).
+constexpr double kBreathLow_hz = 0.1, kBreathHigh_hz = 0.5, kBreathStep_hz = 0.02;
+// A drop of at least a quarter of the tremor rms above the floor (the steadiness indicator's
+// literature figure: fluctuation easing by >= ~25 %).
+constexpr double kTremorDropRatio = 0.75;
+// A tremor drop with no load-up: tremor waxes and wanes over tens of seconds, so the later window
+// must be quieter (relative to its load) by the same quarter in rms than the quietest window of
+// its length seen earlier in the hold, and the hold must have been measured for kTremorHistory_s
+// before the reference window ends (chosen on simulation: shorter histories let waxing and
+// waning tremor through as releases).
+constexpr double kQuietestShare = kTremorDropRatio * kTremorDropRatio;  // in power
+constexpr double kTremorHistory_s = 30;
 
-// RBJ biquad band-pass (0 dB peak) — a few lines, so hand-written rather than a DSP dependency.
+// RBJ biquads (Butterworth sections) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
   double b0 = 0, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
-  double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  bool enabled = false;
-  void design(double fs, double f_lo, double f_hi) {
-    const double f0 = std::sqrt(f_lo * f_hi);
-    const double q = f0 / (f_hi - f_lo);
+  double z1 = 0, z2 = 0;  // transposed direct form II state (short dependency chain)
+  void design(double fs, double f0, bool high) {
     const double w0 = 2 * M_PI * f0 / fs;
-    const double alpha = std::sin(w0) / (2 * q);
-    const double a0 = 1 + alpha;
-    b0 = alpha / a0;
-    b1 = 0;
-    b2 = -alpha / a0;
-    a1 = -2 * std::cos(w0) / a0;
+    const double alpha = std::sin(w0) / (2 * M_SQRT1_2);  // Q = 1/sqrt(2)
+    const double c = std::cos(w0), a0 = 1 + alpha;
+    b0 = (high ? (1 + c) : (1 - c)) / 2 / a0;
+    b1 = (high ? -(1 + c) : (1 - c)) / a0;
+    b2 = b0;
+    a1 = -2 * c / a0;
     a2 = (1 - alpha) / a0;
+  }
+  double step(double x) {
+    const double y = b0 * x + z1;
+    z1 = b1 * x - a1 * y + z2;
+    z2 = b2 * x - a2 * y;
+    return y;
+  }
+};
+
+// A band-pass: a 4th-order high-pass (two sections: breathing at 0.1-0.5 Hz and a load-up's ramp
+// are 80 dB down or more at 4 Hz) and a 2nd-order low-pass.
+struct BandPass {
+  std::array<Biquad, 3> s;
+  bool enabled = false;
+  double noise_gain = 0;  // output variance per unit input variance of white noise (sum of h^2)
+  void design(double fs, double f_lo, double f_hi) {
+    s[0].design(fs, f_lo, true);
+    s[1].design(fs, f_lo, true);
+    s[2].design(fs, f_hi, false);
     enabled = true;
+    // Noise gain from the impulse response (it has decayed long before 20 s).
+    BandPass probe = *this;
+    noise_gain = 0;
+    const int n = static_cast<int>(20 * fs);
+    for (int i = 0; i < n; ++i) {
+      const double h = probe.step(i == 0 ? 1.0 : 0.0);
+      noise_gain += h * h;
+    }
   }
   double step(double x) {
     if (!enabled) return 0;
-    const double y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = x;
-    y2 = y1;
-    y1 = y;
-    return y;
+    return s[2].step(s[1].step(s[0].step(x)));
   }
 };
 
@@ -94,14 +140,15 @@ struct Geometry {
 struct HistEntry {
   double t;
   double force;
-  double bp;   // 6-12 Hz band-passed force
+  double bp;   // tremor band (4-12 Hz) of the force
+  double nb;   // noise-floor band (18-36 Hz) of the force
   bool valid;  // smoothed position valid (loaded, has x/y)
   double x, y;
 };
 
 struct Bucket {
   double t0 = 0;
-  double sum = 0, sum2 = 0, bp2 = 0, peak = 0;
+  double sum = 0, sum2 = 0, bp2 = 0, nb2 = 0, peak = 0;
   int n = 0;
   double mean() const { return n ? sum / n : 0; }
 };
@@ -126,7 +173,9 @@ struct SessionAnalyzer::Impl {
   double dt_sum = 0;  // over regular steps, for the sample rate
   uint64_t dt_n = 0;
   uint64_t gaps = 0;
-  Biquad bp;
+  BandPass bp;                 // tremor band
+  BandPass nb;                 // noise-floor band
+  double floor_to_tremor = 0;  // noise-band power -> the same white noise's tremor-band power
   bool bp_designed = false;
   std::vector<double> early_dt;
 
@@ -229,8 +278,9 @@ struct SessionAnalyzer::Impl {
     const double py = valid ? sy / smooth.size() : 0;
     if (valid && force_only) px = kLogUnits * std::log(std::max(px, 1e-9));
     const double bpv = bp.step(s.force_n);
+    const double nbv = nb.step(s.force_n);
 
-    hist.push_back({s.t_s, s.force_n, bpv, valid, px, py});
+    hist.push_back({s.t_s, s.force_n, bpv, nbv, valid, px, py});
     while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) hist.pop_front();
 
     if (gap && in_hold) endHold(last_t, last_t);
@@ -251,7 +301,15 @@ struct SessionAnalyzer::Impl {
     std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
     const double fs = 1.0 / d[d.size() / 2];
     bp_designed = true;
-    if (fs >= 30) bp.design(fs, 6.0, 12.0);  // tremor band needs 12 Hz < Nyquist with margin
+    // The tremor band needs 12 Hz well under Nyquist (fs >= 30 Hz); the noise floor needs at
+    // least kMinFloorWidth_hz above 18 Hz (fs >= ~49 Hz). Without a measured floor there is no
+    // tremor cue at all: the band's power cannot be told from the sensor's own noise.
+    const double floor_hi = std::min(kFloorHigh_hz, kBandNyquistShare * fs);
+    if (fs >= 30 && floor_hi - kFloorLow_hz >= kMinFloorWidth_hz) {
+      bp.design(fs, kTremorLow_hz, kTremorHigh_hz);
+      nb.design(fs, kFloorLow_hz, floor_hi);
+      floor_to_tremor = bp.noise_gain / nb.noise_gain;
+    }
   }
 
   void clearSmooth() {
@@ -403,6 +461,7 @@ struct SessionAnalyzer::Impl {
     b.sum += e.force;
     b.sum2 += e.force * e.force;
     b.bp2 += e.bp * e.bp;
+    b.nb2 += e.nb * e.nb;
     b.peak = std::max(b.peak, e.force);
     ++b.n;
   }
@@ -563,6 +622,97 @@ struct SessionAnalyzer::Impl {
   // A real load-up rises out of a level stretch: if the reference window itself already climbs
   // by most of the step, the rise happened earlier (e.g. before release_min_s) and this is its
   // tail, not a release.
+  // A load-up with breathing taken out: the 1 s means over [pre0, pre1] and [post0, post1] fitted
+  // as a level, a step between the windows and one sinusoid at the breathing rate (0.1-0.5 Hz, the
+  // best of a grid). Returns the step (share of the level) and the rms of the fit's residuals
+  // (share of the level) in *resid; NaN when there is too little data.
+  double breathFreeStep(double pre0, double pre1, double post0, double post1, double m_pre,
+                        double* resid) const {
+    const int w = static_cast<int>(1.0 / kBucket_s);
+    double ts[64], ys[64], hs[64];
+    int n = 0;
+    auto collect = [&](double a, double b, double h) {
+      const long k0 =
+          std::max(0L, static_cast<long>(std::ceil((a - cur.start_s) / kBucket_s - 1e-9)));
+      const long k1 = std::min(static_cast<long>(buckets.size()),
+                               static_cast<long>(std::floor((b - cur.start_s) / kBucket_s + 1e-9)));
+      for (long k = k0; k + w <= k1 && n < 64; k += w) {
+        double sum = 0;
+        int c = 0;
+        for (int j = 0; j < w; ++j) {
+          sum += buckets[static_cast<size_t>(k + j)].sum;
+          c += buckets[static_cast<size_t>(k + j)].n;
+        }
+        if (!c) continue;
+        ts[n] = cur.start_s + (k + 0.5 * w) * kBucket_s;
+        ys[n] = sum / c / m_pre - 1;
+        hs[n] = h;
+        ++n;
+      }
+    };
+    collect(pre0, pre1, 0);
+    collect(post0, post1, 1);
+    if (n < 10) return NAN;
+    double yy = 0;
+    for (int i = 0; i < n; ++i) yy += ys[i] * ys[i];
+    double best_sse = HUGE_VAL, best_step = NAN;
+    for (double f = kBreathLow_hz; f <= kBreathHigh_hz + 1e-9; f += kBreathStep_hz) {
+      // Normal equations for [1, h, sin, cos] (4x4), solved by Gaussian elimination; the 1 s
+      // means are 1 s apart within a window, so sin/cos advance by a fixed rotation.
+      double A[4][5] = {};
+      const double w = 2 * M_PI * f, cr = std::cos(w), sr = std::sin(w);
+      double sn = 0, cs = 1, last_t = -HUGE_VAL;
+      for (int i = 0; i < n; ++i) {
+        if (std::abs(ts[i] - last_t - 1.0) < 1e-6) {
+          const double s2 = sn * cr + cs * sr;
+          cs = cs * cr - sn * sr;
+          sn = s2;
+        } else {
+          sn = std::sin(w * ts[i]);
+          cs = std::cos(w * ts[i]);
+        }
+        last_t = ts[i];
+        const double x[4] = {1, hs[i], sn, cs};
+        for (int r = 0; r < 4; ++r) {
+          for (int c = r; c < 4; ++c) A[r][c] += x[r] * x[c];
+          A[r][4] += x[r] * ys[i];
+        }
+      }
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < r; ++c) A[r][c] = A[c][r];
+      double rhs[4];
+      for (int r = 0; r < 4; ++r) rhs[r] = A[r][4];
+      bool ok = true;
+      for (int c = 0; c < 4 && ok; ++c) {
+        int piv = c;
+        for (int r = c + 1; r < 4; ++r)
+          if (std::abs(A[r][c]) > std::abs(A[piv][c])) piv = r;
+        if (std::abs(A[piv][c]) < 1e-12) {
+          ok = false;
+          break;
+        }
+        for (int j = 0; j < 5; ++j) std::swap(A[c][j], A[piv][j]);
+        for (int r = 0; r < 4; ++r) {
+          if (r == c) continue;
+          const double m = A[r][c] / A[c][c];
+          for (int j = c; j < 5; ++j) A[r][j] -= m * A[c][j];
+        }
+      }
+      if (!ok) continue;
+      // Least squares: the residual sum of squares is y'y - beta'X'y.
+      double sse = yy;
+      double beta[4];
+      for (int r = 0; r < 4; ++r) beta[r] = A[r][4] / A[r][r];
+      for (int r = 0; r < 4; ++r) sse -= beta[r] * rhs[r];
+      if (sse < best_sse) {
+        best_sse = sse;
+        best_step = beta[1];
+      }
+    }
+    *resid = std::sqrt(std::max(0.0, best_sse) / std::max(1, n - 4));
+    return best_step;
+  }
+
   bool preIsLevel(double pre0, double pre1, double m_pre, double m_post) const {
     const double mid = 0.5 * (pre0 + pre1);
     const double first = windowMean(pre0, mid, nullptr);
@@ -570,19 +720,136 @@ struct SessionAnalyzer::Impl {
     return second - first <= kPreRiseShare * (m_post - m_pre);
   }
 
+  // The tremor cue between a reference window [pre0, pre1] and a window [post0, post1]: the
+  // tremor band's power against the noise floor measured in the same windows (18-36 Hz, scaled
+  // to the tremor band), and the drop against the scatter of the reference window's 1 s powers.
+  struct TremorTest {
+    bool usable = false;  // tremor stands out of the floor (band power >= twice the floor)
+    bool drop = false;    // a drop clear of chance and of the floor, from a level reference
+    double ratio = 0;     // post / pre tremor rms above the floor (0: not usable)
+    double p_pre = 0, p_post = 0;  // band power (N^2) in the two windows
+    bool alone = false;            // ... clear enough to count with no load-up
+  };
+  struct BandSums {
+    double sum = 0, bp2 = 0, nb2 = 0, c2 = 0, c1 = 0;  // c: 1 s chunk powers (sum, sum of sq.)
+    long n = 0, chunks = 0;
+    double mean() const { return n ? sum / n : 0; }
+  };
+  BandSums bandSums(double a, double b) const {
+    BandSums r;
+    const int w = static_cast<int>(1.0 / kBucket_s);
+    const long k0 =
+        std::max(0L, static_cast<long>(std::ceil((a - cur.start_s) / kBucket_s - 1e-9)));
+    const long k1 = std::min(static_cast<long>(buckets.size()),
+                             static_cast<long>(std::floor((b - cur.start_s) / kBucket_s + 1e-9)));
+    double cb = 0;
+    long cn = 0;
+    int in_chunk = 0;
+    for (long k = k0; k < k1; ++k) {
+      const Bucket& bk = buckets[static_cast<size_t>(k)];
+      r.sum += bk.sum;
+      r.bp2 += bk.bp2;
+      r.nb2 += bk.nb2;
+      r.n += bk.n;
+      cb += bk.bp2;
+      cn += bk.n;
+      if (++in_chunk == w) {
+        if (cn) {
+          const double c = cb / cn;
+          r.c1 += c;
+          r.c2 += c * c;
+          ++r.chunks;
+        }
+        cb = 0;
+        cn = 0;
+        in_chunk = 0;
+      }
+    }
+    return r;
+  }
+  // The lowest tremor band power relative to the load squared over windows of length len_s
+  // sliding (by 0.25 s) over [a, b].
+  double quietestWindow(double a, double b, double len_s) const {
+    const long w = std::lround(len_s / kBucket_s);
+    const long k0 =
+        std::max(0L, static_cast<long>(std::ceil((a - cur.start_s) / kBucket_s - 1e-9)));
+    const long k1 = std::min(static_cast<long>(buckets.size()),
+                             static_cast<long>(std::floor((b - cur.start_s) / kBucket_s + 1e-9)));
+    double sp = 0, sf = 0, best = HUGE_VAL;
+    long n = 0;
+    for (long k = k0; k < k1; ++k) {
+      const Bucket& bk = buckets[static_cast<size_t>(k)];
+      sp += bk.bp2;
+      sf += bk.sum;
+      n += bk.n;
+      if (k - k0 >= w) {
+        const Bucket& old = buckets[static_cast<size_t>(k - w)];
+        sp -= old.bp2;
+        sf -= old.sum;
+        n -= old.n;
+      }
+      if (k - k0 + 1 >= w && n > 0 && sf > 0) best = std::min(best, sp * n / (sf * sf));
+    }
+    return best;
+  }
+  // pre, post: bandSums over [pre0, pre1] and [post0, post1]; m_pre, m_post their mean loads.
+  TremorTest tremorTest(double pre0, double pre1, double post0, double post1, const BandSums& pre,
+                        const BandSums& post, double m_pre, double m_post) const {
+    TremorTest r;
+    if (!bp.enabled) return r;
+    if (pre.chunks < 3 || post.chunks < 2) return r;
+    r.p_pre = pre.bp2 / pre.n;
+    // Tremor grows with the force that carries it: the later window's power is compared at the
+    // reference window's load (a settling or easing load lowers tremor; that is no release).
+    if (m_post <= 0) return r;
+    const double load_scale = (m_pre * m_pre) / (m_post * m_post);
+    r.p_post = post.bp2 / post.n * load_scale;
+    const double floor_p = (pre.nb2 + post.nb2) / (pre.n + post.n) * floor_to_tremor;
+    const double t_pre = r.p_pre - floor_p;
+    r.usable = t_pre >= floor_p && t_pre > 0;
+    if (!r.usable) return r;
+    r.ratio = std::sqrt(std::max(0.0, r.p_post - floor_p) / t_pre);
+    const double m = pre.c1 / pre.chunks;
+    const double sd =
+        std::sqrt(std::max(0.0, pre.c2 / pre.chunks - m * m) * pre.chunks / (pre.chunks - 1));
+    const double se = sd * std::sqrt(1.0 / pre.chunks + 1.0 / post.chunks);
+    const double d = r.p_pre - r.p_post;
+    if (r.ratio > kTremorDropRatio || d < kTremorZ * se) return r;
+    // Tremor waxes and wanes: the later window must also be quieter, relative to its load, than
+    // every earlier window of its length in the hold (see kQuietestShare).
+    if (post.bp2 / post.n / (m_post * m_post) >=
+        kQuietestShare * quietestWindow(cur.start_s, pre1, post1 - post0))
+      return r;
+    // As for a load-up: a drop already under way in the reference window is an earlier one's
+    // tail.
+    const double mid = 0.5 * (pre0 + pre1);
+    const BandSums first = bandSums(pre0, mid), second = bandSums(mid, pre1);
+    if (first.n && second.n && first.bp2 / first.n - second.bp2 / second.n > kPreRiseShare * d)
+      return r;
+    r.drop = true;
+    // On its own (no load-up) only after a long enough look at the hold (kTremorHistory_s).
+    r.alone = pre1 - cur.start_s >= kTremorHistory_s;
+    return r;
+  }
+
   // The release test between a reference window [pre0, pre1] and a window [post0, post1].
   struct StepTest {
     bool valid = false;                                 // enough data for a verdict
     bool qualifies = false;                             // a release, if it persists
     double m_pre = 0, m_post = 0, step = 0, ratio = 0;  // ratio 0: tremor not usable
+    double p_pre = 0, p_post = 0;                       // tremor band power (see TremorTest)
     double noise = 0;  // slow fluctuation in the reference window, share of the load
     const char* source = "";
   };
-  StepTest stepTest(double pre0, double pre1, double post0, double post1) const {
+  // allow_alone: a tremor drop may count with no load-up (not in the end-of-hold pass, which
+  // cannot see the drop persist).
+  StepTest stepTest(double pre0, double pre1, double post0, double post1,
+                    bool allow_alone = true) const {
     StepTest r;
-    double rms_pre = 0, rms_post = 0;
-    r.m_pre = windowMean(pre0, pre1, &rms_pre);
-    r.m_post = windowMean(post0, post1, &rms_post);
+    // One pass over each window for the load and the tremor band.
+    const BandSums pre = bandSums(pre0, pre1), post = bandSums(post0, post1);
+    r.m_pre = pre.mean();
+    r.m_post = post.mean();
     if (r.m_pre <= 0) return r;
     r.valid = true;
     // Early in a hold, what is left of the settling decay still lowers the later window: count
@@ -591,32 +858,38 @@ struct SessionAnalyzer::Impl {
                                           fit.meanTransient(cur.start_s, pre0, pre1)
                                     : 0.0;
     r.step = (r.m_post - r.m_pre - drift) / r.m_pre;
-    // Tremor is informative only when it stands out of the sensor noise (RMS >= 0.5 % of load).
-    const bool have_tremor = bp.enabled && rms_pre >= kMinTremorShare * r.m_pre;
-    const double ratio = have_tremor ? rms_post / rms_pre : 1.0;
-    r.ratio = have_tremor ? ratio : 0;
+    // The tremor cue (only where the sample rate allows a measured noise floor).
+    const TremorTest tt = tremorTest(pre0, pre1, post0, post1, pre, post, r.m_pre, r.m_post);
+    r.ratio = tt.ratio;
+    r.p_pre = tt.p_pre;
+    r.p_post = tt.p_post;
     // The slow fluctuation of the load in the reference window (breathing, sway): the rms of its
     // 1 s means about their straight line, as a share of the load. A breathing cycle moves the
     // difference between the two window means by up to about this much, so a load-up must clear
     // it with margin (step_noise_k) — measured per hold, not assumed.
-    // (Below the floor nothing can qualify, and the fluctuation need not be measured.)
-    const double min_step = std::min(p.step_floor_fraction, p.tremor_alone_step);
-    if (r.step < min_step) return r;
+    // (Below the floor, and with no tremor drop, nothing can qualify: skip the measurement.)
+    if (!tt.drop && r.step < p.step_floor_fraction) return r;
     r.noise = slowNoise(pre0, pre1) / r.m_pre;
     const double thr = std::max(p.step_floor_fraction, p.step_noise_k * r.noise);
-    const bool load_alone = r.step >= thr;
-    // Tremor only supports: a drop confirms a smaller load-up (still above the fluctuation), or
-    // a strong drop with a small one.
+    bool load_alone = r.step >= thr;
+    // Breathing moves the two window means; with it fitted out, the step must clear what is left.
+    // (Opt-in, HoldParams::breath_fit_k; not during the settling fit.)
+    if (!load_alone && p.breath_fit_k > 0 && !fit_in_use && r.step >= p.step_floor_fraction) {
+      double resid = 0;
+      const double st = breathFreeStep(pre0, pre1, post0, post1, r.m_pre, &resid);
+      if (!std::isnan(st) && st >= std::max(p.step_floor_fraction, p.breath_fit_k * resid))
+        load_alone = true;
+    }
+    // A tremor drop confirms a smaller load-up (still above the fluctuation) ...
     const double thr_tremor = std::max(p.step_floor_fraction, p.step_tremor_noise_k * r.noise);
-    const bool load_and_tremor =
-        have_tremor && !load_alone && r.step >= thr_tremor && ratio <= p.tremor_drop_ratio;
-    const bool tremor_alone = have_tremor && !load_alone && !load_and_tremor &&
-                              ratio <= p.tremor_alone_ratio && r.step >= p.tremor_alone_step;
-    r.qualifies = (load_alone || load_and_tremor || tremor_alone) &&
-                  preIsLevel(pre0, pre1, r.m_pre, r.m_post);
-    r.source = load_and_tremor || (load_alone && have_tremor && ratio <= p.tremor_drop_ratio)
-                   ? "load-up+tremor"
-                   : (load_alone ? "load-up" : "tremor");
+    const bool load_and_tremor = tt.drop && !load_alone && r.step >= thr_tremor;
+    const bool level = (load_alone || load_and_tremor) && preIsLevel(pre0, pre1, r.m_pre, r.m_post);
+    // ... and counts on its own when the load does not clearly fall (easing off lowers tremor
+    // too; that is not a release).
+    const bool tremor_alone =
+        p.tremor_alone && allow_alone && tt.alone && !level && r.step >= -thr_tremor;
+    r.qualifies = level || tremor_alone;
+    r.source = tremor_alone ? "tremor" : (tt.drop ? "load-up+tremor" : "load-up");
     return r;
   }
 
@@ -652,10 +925,13 @@ struct SessionAnalyzer::Impl {
       q_ratio = st.ratio;
       q_source = st.source;
       q_step = st.step;
+      q_p_pre = st.p_pre;
+      q_p_post = st.p_post;
     }
     // The step keeps developing while it persists (a 1-4 s ramp entering the window): time it
     // against the highest level reached, not the first that qualified.
     q_post = std::max(q_post, st.m_post);
+    q_p_post = std::min(q_p_post, st.p_post);
     q_ratio = st.ratio;
     q_source = st.source;
     if (t_end - qualify_since >= p.step_persist_s) {
@@ -674,6 +950,31 @@ struct SessionAnalyzer::Impl {
     const double from = post0 - p.step_gap_s - 1.0;
     const double half = q_pre + 0.5 * (q_post - q_pre);
     const int w = static_cast<int>(1.0 / kBucket_s);
+    if (q_source == std::string("tremor")) {
+      // No load-up to time: the change point of the tremor band's power (0.25 s buckets, the
+      // split that best separates a higher level before from a lower one after) over the
+      // reference and later windows. 1 s powers scatter too much (tremor beats) for a crossing.
+      const double a = t_qualified - p.step_post_s - p.step_gap_s - p.step_pre_s / 2;
+      size_t k0 = 0;
+      while (k0 < buckets.size() && buckets[k0].t0 < a) ++k0;
+      size_t k1 = k0;
+      double total = 0;
+      while (k1 < buckets.size() && buckets[k1].t0 + kBucket_s <= t_qualified) {
+        if (buckets[k1].n) total += buckets[k1].bp2 / buckets[k1].n;
+        ++k1;
+      }
+      double acc = 0, best = -HUGE_VAL, best_t = post0 - p.step_gap_s / 2;
+      const double nk = static_cast<double>(k1 - k0);
+      for (size_t k = k0; k < k1; ++k) {
+        if (buckets[k].n) acc += buckets[k].bp2 / buckets[k].n;
+        const double cusum = acc - total * static_cast<double>(k + 1 - k0) / nk;
+        if (cusum > best) {
+          best = cusum;
+          best_t = buckets[k].t0 + kBucket_s;
+        }
+      }
+      return std::max(cur.start_s + p.release_earliest_s, best_t);
+    }
     for (size_t k = 0; k + w <= buckets.size(); ++k) {
       if (buckets[k].t0 < from) continue;
       if (buckets[k].t0 > t_qualified) break;
@@ -697,12 +998,13 @@ struct SessionAnalyzer::Impl {
     fit_valid = false;
     const double last = cur.end_s - p.step_gap_s / 2 - p.step_persist_s;
     double best = -1, best_onset = 0, best_pre = 0, best_post = 0, best_r = 1;
+    double best_p_pre = 0, best_p_post = 0;
     std::string best_src;
     for (double o = first; o <= last; o += kBucket_s) {
       const double pre1 = o - p.step_gap_s / 2, pre0 = preWindowStart(o);
       const double post0 = o + p.step_gap_s / 2, post1 = std::min(post0 + p.step_post_s, cur.end_s);
       if (std::isnan(pre0)) continue;
-      const StepTest st = stepTest(pre0, pre1, post0, post1);
+      const StepTest st = stepTest(pre0, pre1, post0, post1, false);
       if (!st.qualifies || st.step <= best) continue;
       best = st.step;
       best_onset = o;
@@ -710,10 +1012,15 @@ struct SessionAnalyzer::Impl {
       best_post = st.m_post;
       best_r = st.ratio;
       best_src = st.source;
+      best_p_pre = st.p_pre;
+      best_p_post = st.p_post;
     }
     if (best < 0) return;
     q_pre = best_pre;
     q_post = best_post;
+    q_p_pre = best_p_pre;
+    q_p_post = best_p_post;
+    q_source = best_src;
     release_found = true;
     cur.release_s = refineOnset(best_onset + p.step_gap_s / 2 + p.step_post_s);
     cur.release_source = best_src;
@@ -904,6 +1211,7 @@ struct SessionAnalyzer::Impl {
   double fit_t = 0;
   SettlingFit fit;
   double q_pre = 0, q_post = 0, q_ratio = 1, q_step = 0, best_ratio = 0;
+  double q_p_pre = 0, q_p_post = 0;  // tremor band power before / after (tremor-timed releases)
   double last_qualified = -1;
   std::string q_source;
 };
