@@ -142,6 +142,8 @@ TEST(AnalysisCsv, NanForcesAreMissingSamplesAndTheHoldSurvives) {
   const SessionAnalysis r = analyzeSession(c.samples);
   ASSERT_EQ(r.holds.size(), 1u);
   EXPECT_NEAR(r.holds[0].duration_s(), 20.0, 1.5);
+  // A skipped row is a missing sample, not a slower device: the rate stays the recording's.
+  EXPECT_NEAR(r.summary.sample_rate_hz, 80.0, 0.2);
 }
 
 // Issue 9, item 11: a single `inf` time discarded every row after it (97 % of the file).

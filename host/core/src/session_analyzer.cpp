@@ -178,6 +178,7 @@ struct SessionAnalyzer::Impl {
   double floor_to_tremor = 0;  // noise-band power -> the same white noise's tremor-band power
   bool bp_designed = false;
   std::vector<double> early_dt;
+  double nominal_dt = 0;  // the median of the early steps, s (0 until designFilter())
 
   // CoP smoothing
   std::deque<std::array<double, 3>> smooth;  // t, x, y
@@ -237,7 +238,9 @@ struct SessionAnalyzer::Impl {
     if (have_last) {
       const double r = rate();
       if (r > 0 && dt > 3.0 / r) ++gaps;
-      if (!gap) {
+      // The measured rate averages the regular steps only: a step over 1.5 periods holds a
+      // missing sample (a skipped row, a lost frame), which is not a slower device.
+      if (!gap && (nominal_dt == 0 || dt <= 1.5 * nominal_dt)) {
         dt_sum += dt;
         ++dt_n;
       }
@@ -301,6 +304,17 @@ struct SessionAnalyzer::Impl {
     std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
     const double fs = 1.0 / d[d.size() / 2];
     bp_designed = true;
+    // From now on the rate leaves out the steps that hold a missing sample; recount the early
+    // steps by the same rule (their median is robust to the few that did).
+    nominal_dt = d[d.size() / 2];
+    dt_sum = 0;
+    dt_n = 0;
+    for (double step : early_dt) {
+      if (step <= 1.5 * nominal_dt) {
+        dt_sum += step;
+        ++dt_n;
+      }
+    }
     // The tremor band needs 12 Hz well under Nyquist (fs >= 30 Hz); the noise floor needs at
     // least kMinFloorWidth_hz above 18 Hz (fs >= ~49 Hz). Without a measured floor there is no
     // tremor cue at all: the band's power cannot be told from the sensor's own noise.
