@@ -322,6 +322,17 @@ TEST(Twin, CorruptedBytesCostOnlyTheFramesTheyHitAndAreNeverAccepted) {
   EXPECT_EQ(countsNotFromTheModel(r.samples, cfg), 0u) << "no corrupted sample was accepted";
 }
 
+// One reset of the given cause: the twin saw it, the new boot's INFO and every STATUS name it, and
+// the host started the stream again.
+static void expectOneResetWithCause(const twin::TwinReport& rep, const Recording& r,
+                                    uint8_t cause) {
+  EXPECT_EQ(rep.board_resets, 1u);
+  EXPECT_EQ(rep.boot_reset_causes, (std::vector<uint8_t>{proto::kResetPowerOn, cause}));
+  ASSERT_TRUE(r.snap.last_status.has_value());
+  EXPECT_EQ(r.snap.last_status->reset_cause, cause);
+  EXPECT_GE(r.snap.restarts, 1u) << "the host started the stream again";
+}
+
 TEST(Twin, ABoardResetMidStreamIsDetectedAndRecordingContinues) {
   auto opt = fastTwin(14);
   opt.faults.reset_at_s = 6;
@@ -330,13 +341,8 @@ TEST(Twin, ABoardResetMidStreamIsDetectedAndRecordingContinues) {
   const Recording r = record(t, 9);
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
-  EXPECT_EQ(rep.board_resets, 1u);
-  EXPECT_EQ(rep.boot_reset_causes,
-            (std::vector<uint8_t>{proto::kResetPowerOn, proto::kResetExternal}));
-  ASSERT_TRUE(r.snap.last_status.has_value());
-  EXPECT_EQ(r.snap.last_status->reset_cause, proto::kResetExternal);
+  expectOneResetWithCause(rep, r, proto::kResetExternal);
   EXPECT_GE(r.snap.stats.device_resets, 1u);
-  EXPECT_GE(r.snap.restarts, 1u) << "the host started the stream again";
   size_t i_reset = 0;
   ASSERT_EQ(resetSeenCount(r.samples, &i_reset), 2u) << "the first sample of each boot";
   EXPECT_GT(r.samples.size() - i_reset, 80u) << "at least a second of samples after the reset";
@@ -496,13 +502,9 @@ TEST(Twin, AStalledLoopIsResetByTheWatchdogAndTheHostCarriesOnTheSession) {
   const twin::TwinReport rep = t.finish();
   ASSERT_TRUE(r.started) << r.error;
   // The firmware's boot INFO after the reset names the watchdog; so does every STATUS.
-  EXPECT_EQ(rep.board_resets, 1u);
-  EXPECT_EQ(rep.boot_reset_causes,
-            (std::vector<uint8_t>{proto::kResetPowerOn, proto::kResetWatchdog}));
+  expectOneResetWithCause(rep, r, proto::kResetWatchdog);
   ASSERT_TRUE(r.snap.last_status.has_value());
-  EXPECT_EQ(r.snap.last_status->reset_cause, proto::kResetWatchdog);
   EXPECT_EQ(r.snap.last_status->streaming, 1) << "the host started the stream again";
-  EXPECT_GE(r.snap.restarts, 1u);
   // The host's session continues: time monotonic, the reset counted, no phantom losses (the
   // stalled firmware sent nothing, so nothing was lost).
   EXPECT_EQ(r.snap.stats.device_resets, 1u);
