@@ -250,7 +250,18 @@ void Acquisition::run() {
   IoError err;
   auto last_restart = Clock::now() - std::chrono::seconds(10);
   uint64_t restarts = 0;
+  const bool may_wait = m_stream->waitsForTheReader();
   while (!m_stop.load(std::memory_order_relaxed)) {
+    if (may_wait) {
+      // A source that loses nothing while unread: wait for the consumer rather than queue
+      // without bound (woken by take(); the timeout only re-checks m_stop).
+      std::unique_lock<std::mutex> lock(m_mutex);
+      m_snapshot.waiting_for_consumer = m_queue.size() >= kMaxQueuedFromAWaitingSource;
+      if (m_snapshot.waiting_for_consumer) {
+        m_taken.wait_for(lock, std::chrono::milliseconds(50));
+        continue;
+      }
+    }
     const long n = m_stream->read(buf, sizeof(buf), 50, &err);
     if (n < 0) break;
     m_decoder->feed(buf, static_cast<size_t>(n));
@@ -290,19 +301,28 @@ void Acquisition::run() {
 
 void Acquisition::take(std::vector<core::Sample>& out, AcquisitionSnapshot* snap) {
   std::lock_guard<std::mutex> lock(m_mutex);
+  m_taken.notify_one();
   if (out.empty()) {
     out.swap(m_queue);
   } else {
     out.insert(out.end(), m_queue.begin(), m_queue.end());
     m_queue.clear();
   }
-  if (snap) {
-    *snap = m_snapshot;
-    if (m_last_arrival != std::chrono::steady_clock::time_point{}) {
-      const std::chrono::duration<double> idle = m_arrival_clock() - m_last_arrival;
-      snap->since_last_sample_s = std::max(0.0, idle.count());
-    }
+  if (snap) *snap = snapshotLocked();
+}
+
+AcquisitionSnapshot Acquisition::snapshot() {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return snapshotLocked();
+}
+
+AcquisitionSnapshot Acquisition::snapshotLocked() const {
+  AcquisitionSnapshot snap = m_snapshot;
+  if (m_last_arrival != std::chrono::steady_clock::time_point{}) {
+    const std::chrono::duration<double> idle = m_arrival_clock() - m_last_arrival;
+    snap.since_last_sample_s = std::max(0.0, idle.count());
   }
+  return snap;
 }
 
 void Acquisition::stop() {

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,9 @@ struct AcquisitionSnapshot {
   double since_last_sample_s = 0;
   IoError error;         // set when the stream failed (e.g. device unplugged); thread has ended
   bool running = false;  // the I/O thread is alive
+  // The source waits for its reader (the virtual rig) and the queue is full: reading is paused
+  // until take() catches up. Never set for a real device.
+  bool waiting_for_consumer = false;
 };
 
 class Acquisition {
@@ -77,6 +81,14 @@ class Acquisition {
   // The device's INFO from the handshake.
   const proto::InfoFrame& info() const { return m_info; }
 
+  // Samples the queue may hold from a source that waits for its reader (the virtual rig, e.g.
+  // `--fast`): beyond this the I/O thread stops reading until take() catches up. A real device
+  // is never paused (it would overrun the OS buffer): its queue stays unbounded, loss-free.
+  static constexpr size_t kMaxQueuedFromAWaitingSource = 1u << 16;
+
+  // The statistics and state as of now, without taking any samples.
+  AcquisitionSnapshot snapshot();
+
   // Moves all queued samples into `out` (appending) and fills `snap` if given.
   void take(std::vector<core::Sample>& out, AcquisitionSnapshot* snap = nullptr);
 
@@ -90,6 +102,7 @@ class Acquisition {
   class Sink;
   bool sendCommand(uint8_t type, uint8_t* seq_out, IoError* err);
   void run();
+  AcquisitionSnapshot snapshotLocked() const;  // m_mutex held
 
   std::unique_ptr<ByteStream> m_stream;
   std::unique_ptr<Sink> m_sink;
@@ -102,7 +115,8 @@ class Acquisition {
 
   ArrivalClock m_arrival_clock;
 
-  std::mutex m_mutex;  // guards everything below
+  std::mutex m_mutex;               // guards everything below
+  std::condition_variable m_taken;  // take() emptied the queue
   std::chrono::steady_clock::time_point m_last_arrival{};
   std::vector<core::Sample> m_queue;
   AcquisitionSnapshot m_snapshot;

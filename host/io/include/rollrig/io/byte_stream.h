@@ -27,6 +27,11 @@ class ByteStream {
   // Discards whatever the OS has buffered on input (after opening: stale bytes, boot noise).
   virtual void flushInput() = 0;
 
+  // True when the source loses nothing while it is not read: it makes its bytes on demand (the
+  // virtual rig). The acquisition then stops reading while its consumer is far behind, instead
+  // of queueing without bound. A real device keeps sending, so it must always be read: false.
+  virtual bool waitsForTheReader() const { return false; }
+
   // A short human description, e.g. "/dev/ttyACM0" or "virtual rig (seed 7)".
   virtual std::string describe() const = 0;
 };

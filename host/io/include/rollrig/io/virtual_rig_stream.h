@@ -27,6 +27,7 @@ class VirtualRigStream : public ByteStream {
   bool write(const uint8_t* data, size_t len, IoError* err) override;
   void flushInput() override;
   std::string describe() const override;
+  bool waitsForTheReader() const override { return true; }
 
   // Read-only views for the owner (same thread as read/write).
   core::Calibration nominalCalibration() const { return m_device.nominalCalibration(); }
