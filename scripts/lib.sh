@@ -7,7 +7,7 @@ ROLLRIG_BUILD="${ROLLRIG_BUILD:-$ROLLRIG_ROOT/build}"
 # Every Debian package the build and the tests need. Keep in step with README.md.
 ROLLRIG_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libserialport-dev libcli11-dev nlohmann-json3-dev libeigen3-dev
+  libserialport-dev libcli11-dev nlohmann-json3-dev libeigen3-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gcc-avr binutils-avr avr-libc arduino-core-avr avrdude
   simavr libsimavr-dev libelf-dev

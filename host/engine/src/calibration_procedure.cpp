@@ -1,0 +1,1 @@
+// See rollrig/engine/calibration_procedure.h.

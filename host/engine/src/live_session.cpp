@@ -1,0 +1,1 @@
+// See rollrig/engine/live_session.h.

@@ -1,0 +1,1 @@
+// See rollrig/engine/session_sink.h.

@@ -1,0 +1,1 @@
+// The session library (SQLite): see rollrig/store/session_store.h.
