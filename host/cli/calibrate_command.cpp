@@ -1,11 +1,15 @@
 // `rollrig calibrate`: a guided tare and span calibration from a port, the virtual rig or a
 // recording; prints the residual report and saves the result for the device's serial
-// (io::CalibrationStore), where `rollrig record` finds it. The maths is core/calibration.h; this
-// file only gathers the windows of samples and talks to the user. docs/CALIBRATION.md is the
-// user's guide.
+// (io::CalibrationStore), where `rollrig record` finds it. The maths is core/calibration.h.
+// docs/CALIBRATION.md is the user's guide.
 //
-// Navigate by the [SECTION] markers: Options, Parsing, Live samples, Capturing windows, Report,
-// Saving, Live run, Recording run.
+// The procedure itself (steps, waits, timeouts, the one set of acceptance rules for live and
+// recorded windows, the record to save) is engine::CalibrationProcedure; this file is its thin
+// driver: options, the port or the virtual rig, prompts and Enter / --yes, printing the
+// procedure's state and report, saving, and exit codes.
+//
+// Navigate by the [SECTION] markers: Options, Parsing, Live samples, Report, Saving, Live run,
+// Recording run.
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -15,7 +19,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -25,6 +28,7 @@
 #include "exit_codes.h"
 #include "input_file.h"
 #include "rollrig/core/calibration.h"
+#include "rollrig/engine/calibration_procedure.h"
 #include "rollrig/io/acquisition.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/io/serial_port.h"
@@ -35,27 +39,9 @@ namespace rollrig::cli {
 
 namespace {
 
-using Position = std::pair<double, double>;  // x_mm, y_mm
+using Position = engine::MassPosition;
 
-constexpr double kWindow_s = 3.0;  // averaged for the tare and for each placement
-// Device time to wait for a steady window once waiting starts: interactively the question is
-// asked again after this; hands-free it is a failure.
-constexpr double kInteractiveWait_s = 10.0;
-constexpr double kHandsFreeWait_s = 30.0;
-constexpr double kHandsFreeWaitForMass_s = 120.0;  // time to lift the mass and set it down again
-// Fractions of the mass's weight (at the gains in use): on the plate / off the plate.
-constexpr double kLoadedFraction = 0.3;
-constexpr double kUnloadedFraction = 0.15;
-constexpr double kStall_s = 3.0;        // wall-clock seconds without a sample: the device stopped
-constexpr double kQuietSettle_s = 2.0;  // unsteady windows not worth a word for this long
-// The virtual rig's scripted placements (body-model time): the plate stays empty for the tare,
-// then the mass stands at each position for kDemoHold_s, lifted off for the rest of the period.
-constexpr double kDemoFirst_s = 5.0;
-constexpr double kDemoPeriod_s = 9.0;
-constexpr double kDemoHold_s = 7.0;
-// Default positions on a plate other than the reference build: each cell's position pulled this
-// far toward the cells' centroid, plus the centroid.
-constexpr double kDefaultInset = 0.75;
+constexpr double kStall_s = 3.0;  // wall-clock seconds without a sample: the device stopped
 
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP stop a calibration at once wherever it is (opening the
 // port, the handshake, a prompt, waiting for the plate or the mass) and nothing is saved: exit 130
@@ -146,12 +132,11 @@ std::string checkWindowOrder(const std::string& option, const std::string& text,
          ": give T0,T1 with T0 before T1 (seconds of the recording's time_s)";
 }
 
-// A window of the recording that holds too few samples to judge: outside it, in a gap, or too
-// short. Empty when fine.
+// A window of the recording that holds fewer samples than a calibration window (`need`, the
+// procedure's: 3 s at the recording's rate): outside it, in a gap, or too short. Empty when fine.
 std::string checkWindowInRecording(const std::string& option, const std::string& text, double t0,
                                    double t1, const std::vector<core::Sample>& all,
-                                   size_t in_window) {
-  const size_t need = core::SteadinessLimits{}.min_samples;
+                                   size_t in_window, size_t need) {
   if (in_window >= need) return "";
   const double first = static_cast<double>(all.front().t_us) / 1e6;
   const double last = static_cast<double>(all.back().t_us) / 1e6;
@@ -162,46 +147,6 @@ std::string checkWindowInRecording(const std::string& option, const std::string&
   return option + " " + text + " holds only " + std::to_string(in_window) +
          " samples of the recording (at least " + std::to_string(need) + " are needed): " + range +
          "; choose a longer stretch inside it";
-}
-
-// The reference build: the marks hardware/README.md has the maker draw on the plate (the centre,
-// then front-left, front-right, rear-left, rear-right). Other cell layouts: the centre and each
-// cell pulled kDefaultInset of the way toward the centre.
-std::vector<Position> defaultPositions(const core::PlateGeometry& g) {
-  const core::PlateGeometry reference;
-  bool is_reference = true;
-  for (int i = 0; i < core::kCellCount; ++i) {
-    is_reference = is_reference && g.cells[i].x_mm == reference.cells[i].x_mm &&
-                   g.cells[i].y_mm == reference.cells[i].y_mm;
-  }
-  if (is_reference) return {{0, 0}, {-200, 120}, {200, 120}, {-200, -120}, {200, -120}};
-  double cx = 0, cy = 0;
-  for (const auto& c : g.cells) cx += c.x_mm / core::kCellCount, cy += c.y_mm / core::kCellCount;
-  std::vector<Position> out = {{std::round(cx), std::round(cy)}};
-  for (const auto& c : g.cells) {
-    // Rounded to 10 mm so the positions are easy to mark on the plate.
-    out.push_back({std::round((cx + kDefaultInset * (c.x_mm - cx)) / 10) * 10,
-                   std::round((cy + kDefaultInset * (c.y_mm - cy)) / 10) * 10});
-  }
-  return out;
-}
-
-// Refuses a layout the solver would refuse, before anyone carries a mass around: synthetic
-// placements at nominal gains through the real solver.
-core::CalibrationError checkLayout(const std::vector<Position>& positions,
-                                   const core::PlateGeometry& g) {
-  std::vector<core::SpanPlacement> places;
-  for (const Position& p : positions) {
-    double f[core::kCellCount];
-    g.distribute(100.0, p.first, p.second, f);
-    core::SpanPlacement s;
-    s.x_mm = p.first;
-    s.y_mm = p.second;
-    for (int i = 0; i < core::kCellCount; ++i)
-      s.mean_counts[i] = f[i] * core::kNominalCountsPerNewton;
-    places.push_back(s);
-  }
-  return core::solveSpan(places, {}, 100.0 / core::kStandardGravity_mps2, g).error;
 }
 
 // [SECTION] Live samples
@@ -264,98 +209,6 @@ class LiveFeed {
   io::AcquisitionSnapshot m_snap;
   Failure m_failure;
 };
-
-// [SECTION] Capturing windows
-
-double totalForce(const core::Sample& s, const std::array<double, core::kCellCount>& offsets,
-                  const core::Calibration& gains) {
-  double f = 0;
-  for (int i = 0; i < core::kCellCount; ++i)
-    f += (s.raw_counts[i] - offsets[i]) * gains.cells[i].n_per_count;
-  return f;
-}
-
-struct CaptureRules {
-  size_t window_samples = 240;  // kWindow_s at the device's rate
-  double wait_s = kHandsFreeWait_s;
-  // Placements only: the mass must be on the plate throughout (total >= min_total_n).
-  bool need_load = false;
-  double min_total_n = 0;
-  std::array<double, core::kCellCount> offsets{};
-};
-
-// Slides a window over the live samples until it is steady (checkSteady) or wait_s of device
-// time pass. Prints why it is waiting when that changes. Returns the accepted window (*samples,
-// *stats), or false with *last_reason (timeout) or a feed failure.
-bool captureSteady(LiveFeed& feed, const core::Calibration& gains, const CaptureRules& rules,
-                   const std::string& what, std::vector<core::Sample>* samples,
-                   core::WindowStats* stats, core::CalibrationError* last_reason) {
-  std::deque<core::Sample> window;
-  core::Sample s;
-  bool have_start = false;
-  uint64_t start_us = 0;
-  core::CalibrationErrorKind shown = core::CalibrationErrorKind::kNone;
-  bool have_full = false;
-  uint64_t full_us = 0;
-  std::vector<core::Sample>& copy = *samples;
-  *last_reason = {};
-  while (feed.next(&s)) {
-    if (!have_start) have_start = true, start_us = s.t_us;
-    const bool loaded =
-        !rules.need_load || totalForce(s, rules.offsets, gains) >= rules.min_total_n;
-    if (!loaded) {
-      window.clear();  // the mass came off: start again
-    } else {
-      window.push_back(s);
-      if (window.size() > rules.window_samples) window.pop_front();
-    }
-    if (window.size() == rules.window_samples) {
-      copy.assign(window.begin(), window.end());
-      const core::WindowStats w = core::windowStats(copy);
-      core::CalibrationError e = core::checkSteady(w, gains, {}, what, rules.need_load);
-      if (!e) {
-        *stats = w;
-        return true;
-      }
-      *last_reason = e;
-      if (!have_full) have_full = true, full_us = s.t_us;
-      // A window that still holds the mass being set down is not news: say why only once the
-      // wait is longer than settling takes.
-      if (e.kind != shown && static_cast<double>(s.t_us - full_us) / 1e6 >= kQuietSettle_s) {
-        shown = e.kind;
-        std::printf("    waiting: %s\n", e.message.c_str());
-        std::fflush(stdout);
-      }
-    }
-    if (static_cast<double>(s.t_us - start_us) / 1e6 > rules.wait_s) {
-      if (!*last_reason) {
-        last_reason->kind = core::CalibrationErrorKind::kTooFewSamples;
-        last_reason->message =
-            rules.need_load
-                ? "the mass never stood still on the plate for " + fmt("%.0f", kWindow_s) + " s"
-                : "the plate never stayed steady for " + fmt("%.0f", kWindow_s) + " s";
-      }
-      return false;
-    }
-  }
-  return false;
-}
-
-// Waits (device time) until the total force crosses a threshold: above (the mass is on) or
-// below (it is off). False on timeout or a feed failure.
-bool waitForLoad(LiveFeed& feed, const std::array<double, core::kCellCount>& offsets,
-                 const core::Calibration& gains, bool above, double threshold_n, double wait_s) {
-  core::Sample s;
-  bool have_start = false;
-  uint64_t start_us = 0;
-  while (feed.next(&s)) {
-    if (!have_start) have_start = true, start_us = s.t_us;
-    const double f = totalForce(s, offsets, gains);
-    if (above ? f >= threshold_n : f < threshold_n) return true;
-    if (static_cast<double>(s.t_us - start_us) / 1e6 > wait_s) return false;
-  }
-  return false;
-}
 
 // Reads a line from stdin. False on EOF (no terminal, no --yes) and on Ctrl-C; the caller tells
 // the two apart by g_interrupted. It waits in poll() slices and checks the flag between them, so
@@ -468,41 +321,6 @@ Failure saveResult(const CalibrateOptions& opt, const io::CalibrationStore& stor
   return {};
 }
 
-// The record for a tare (and a span, when there is one). Without a span the gains come from
-// the previous calibration (and so does its span record), or are nominal.
-core::CalibrationRecord makeRecord(const core::TareResult& t, const core::SpanResult* span,
-                                   const std::vector<core::SpanPlacement>& places, double mass_kg,
-                                   const core::PlateGeometry& g, const Previous& prev,
-                                   uint32_t serial, const std::string& where) {
-  core::CalibrationRecord rec;
-  rec.geometry = g;
-  rec.calibration.device_serial = serial;
-  rec.calibration.created = io::isoUtcNow();
-  rec.tare = core::TareRecord{t.stats.samples, t.stats.duration_s, t.stats.sd_counts};
-  for (int i = 0; i < core::kCellCount; ++i)
-    rec.calibration.cells[i].offset_counts = t.offset_counts[i];
-  char mass[32];
-  std::snprintf(mass, sizeof(mass), "%g", mass_kg);
-  if (span) {
-    for (int i = 0; i < core::kCellCount; ++i)
-      rec.calibration.cells[i].n_per_count = span->n_per_count[i];
-    rec.span = core::SpanRecord{mass_kg, core::kStandardGravity_mps2, places, span->report};
-    rec.calibration.source = "tare + span " + std::string(mass) + " kg at " +
-                             std::to_string(places.size()) + " placements, " +
-                             rec.calibration.created + " (" + where + ")";
-  } else if (prev.found) {
-    for (int i = 0; i < core::kCellCount; ++i)
-      rec.calibration.cells[i].n_per_count = prev.record.calibration.cells[i].n_per_count;
-    rec.span = prev.record.span;
-    rec.calibration.source = "tare " + rec.calibration.created + " (" + where +
-                             "); gains from: " + prev.record.calibration.source;
-  } else {
-    rec.calibration.source =
-        "tare " + rec.calibration.created + " (" + where + "); nominal gains (no span yet)";
-  }
-  return rec;
-}
-
 // The gains used for thresholds and for the "load on the plate" tests before the span is
 // solved: the previous calibration's when there is one, else nominal.
 core::Calibration thresholdGains(const Previous& prev) {
@@ -513,10 +331,81 @@ core::Calibration thresholdGains(const Previous& prev) {
 
 // [SECTION] Live run
 
+// Prints what the procedure does as it happens: the tare accepted, each placement's steady
+// window, the hands-free cues, why a window is not steady yet, refused windows that are asked
+// again. Called after every change the driver makes (a sample, Enter).
+class Narrator {
+ public:
+  explicit Narrator(const engine::CalibrationProcedure& proc) : m_proc(proc) {}
+
+  void show() {
+    const engine::CalibrationProcedure& p = m_proc;
+    const engine::CalibrationStatus& st = p.status();
+    const engine::CalibrationPlan& plan = p.plan();
+    if (!m_tare_shown && p.tareAccepted()) {
+      m_tare_shown = true;
+      printTare(p.tare(), plan.gains);
+      if (!plan.tare_only) {
+        std::printf("\nStep 2: span with %g kg (%.2f N) at %zu positions.\n", plan.mass_kg,
+                    plan.mass_kg * core::kStandardGravity_mps2, plan.positions.size());
+      }
+    }
+    if (p.placements().size() > m_places) {
+      m_places = p.placements().size();
+      std::printf("    steady: %zu samples averaged over %.2f s\n", p.lastWindow().samples,
+                  p.lastWindow().duration_s);
+    }
+    if (st.refusals != m_refusals) {
+      m_refusals = st.refusals;
+      // A refusal that stops the calibration is the driver's to report (on stderr).
+      if (!p.finished() && p.lastRefusal()) {
+        std::printf("%s%s\n",
+                    p.lastRefusal()->step == engine::CalibrationStep::kTare ? "  " : "    ",
+                    p.lastRefusal()->message.c_str());
+      }
+    }
+    if (st.waiting_for != m_wait || st.placement != m_placement || st.step != m_step) {
+      m_wait = st.waiting_for;
+      m_placement = st.placement;
+      m_step = st.step;
+      m_shown = core::CalibrationErrorKind::kNone;
+      if (m_wait == engine::CalibrationWait::kMassOff) {
+        std::printf("  Lift the mass off.\n");
+      } else if (m_wait == engine::CalibrationWait::kMassOn) {
+        printPlacePrompt(".\n");
+      }
+    }
+    // A window that still holds the mass being set down is not news: say why only once the wait
+    // is longer than settling takes.
+    if (st.waiting_for == engine::CalibrationWait::kSteady && st.unsteady &&
+        st.unsteady.kind != m_shown && st.unsteady_for_s >= engine::kQuietSettle_s) {
+      m_shown = st.unsteady.kind;
+      std::printf("    waiting: %s\n", st.unsteady.message.c_str());
+    }
+    std::fflush(stdout);
+  }
+
+  // "  [2/5] Place the 10 kg at (-200, +120) mm" + tail.
+  void printPlacePrompt(const char* tail) const {
+    const engine::CalibrationStatus& st = m_proc.status();
+    std::printf("  [%zu/%zu] Place the %g kg at (%+.0f, %+.0f) mm%s", st.placement + 1,
+                st.placement_count, m_proc.plan().mass_kg, st.position.x_mm, st.position.y_mm,
+                tail);
+  }
+
+ private:
+  const engine::CalibrationProcedure& m_proc;
+  bool m_tare_shown = false;
+  size_t m_places = 0;
+  size_t m_refusals = 0;
+  engine::CalibrationWait m_wait = engine::CalibrationWait::kNothing;
+  engine::CalibrationStep m_step = engine::CalibrationStep::kTare;
+  size_t m_placement = 0;
+  core::CalibrationErrorKind m_shown = core::CalibrationErrorKind::kNone;
+};
+
 int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
             const std::vector<Position>& positions) {
-  const bool hands_free = opt.yes || opt.demo;
-  const double weight_n = opt.mass_kg * core::kStandardGravity_mps2;
   const char* me = "rollrig calibrate: ";
   // From here on Ctrl-C stops the calibration cleanly, the handshake included.
   installSignalHandlers();
@@ -526,13 +415,8 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
     sim::VirtualDeviceConfig cfg;
     cfg.body.seed = opt.seed;
     cfg.body.duration_s = 0;  // no person: an empty plate, apart from the scripted mass
-    if (!opt.tare_only) {
-      for (size_t p = 0; p < positions.size(); ++p) {
-        cfg.body.calibration_script.push_back({kDemoFirst_s + kDemoPeriod_s * p, kDemoHold_s,
-                                               opt.mass_kg, positions[p].first,
-                                               positions[p].second});
-      }
-    }
+    if (!opt.tare_only)
+      cfg.body.calibration_script = engine::demoCalibrationScript(positions, opt.mass_kg);
     stream = std::make_unique<io::VirtualRigStream>(
         cfg,
         opt.fast ? io::VirtualRigStream::Pacing::kFast : io::VirtualRigStream::Pacing::kRealTime);
@@ -563,12 +447,27 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
   const std::string where = acq.stream().describe();
   const io::CalibrationStore store;
   const Previous prev = loadPrevious(store, info.device_serial);
-  const core::Calibration gains = thresholdGains(prev);
   std::printf("calibrating %s: device %s, %u cells at %u Hz\n", where.c_str(),
               io::serialHex(info.device_serial).c_str(), info.channel_count, info.rate_hz);
   std::printf("  previous calibration: %s\n",
               prev.found ? prev.record.calibration.source.c_str() : "none");
   if (opt.demo) std::printf("(virtual rig: it places the mass itself, on a schedule)\n");
+
+  engine::CalibrationPlan plan;
+  plan.mass_kg = opt.mass_kg;
+  plan.tare_only = opt.tare_only;
+  plan.positions = positions;
+  plan.geometry = geom;
+  plan.rate_hz = info.rate_hz;
+  plan.hands_free = opt.yes || opt.demo;
+  plan.gains = thresholdGains(prev);
+  // The virtual rig is a different "device" for every seed, so its last tare says nothing.
+  plan.compare_with_last_tare = prev.found && !opt.demo && !opt.ignore_last_tare;
+  if (prev.found) plan.previous = prev.record;
+  plan.device_serial = info.device_serial;
+  plan.source = where;
+  engine::CalibrationProcedure proc(plan);
+  Narrator narrator(proc);
 
   LiveFeed feed(acq, opt.fast);
   auto finish = [&](const Failure& f) {
@@ -579,114 +478,45 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
     }
     return f.code;
   };
-  CaptureRules rules;
-  rules.window_samples =
-      static_cast<size_t>(std::lround(kWindow_s * (info.rate_hz > 0 ? info.rate_hz : 80)));
 
-  // Step 1: tare.
   std::printf("\nStep 1: tare. Clear the plate: nothing on it, nobody touching it.\n");
-  core::TareResult tare_result;
-  core::TareOptions tare_opt;
-  // The virtual rig is a different "device" for every seed, so its last tare says nothing.
-  tare_opt.check_load = prev.found && !opt.demo && !opt.ignore_last_tare;
-  while (true) {
-    if (!hands_free) {
-      std::printf("  Press Enter when the plate is clear (Ctrl-C to stop). ");
+  narrator.show();
+  while (!proc.finished()) {
+    if (proc.status().waiting_for == engine::CalibrationWait::kUser) {
+      if (proc.status().step == engine::CalibrationStep::kTare)
+        std::printf("  Press Enter when the plate is clear (Ctrl-C to stop). ");
+      else
+        narrator.printPlacePrompt(", then press Enter. ");
       if (!waitForEnter()) return finish(noAnswer());
-      feed.discardQueued();
+      feed.discardQueued();  // what arrived while the prompt waited is not the window
+      proc.proceed();
+      narrator.show();
+      continue;
     }
-    rules.wait_s = hands_free ? kHandsFreeWait_s : kInteractiveWait_s;
-    std::vector<core::Sample> window;
-    core::WindowStats w;
-    core::CalibrationError why;
-    if (captureSteady(feed, gains, rules, "the tare window", &window, &w, &why)) {
-      // The steady window, judged as a tare (which adds the comparison with the last tare).
-      tare_result = core::tare(window, gains, tare_opt);
-      if (tare_result.ok()) break;
-      why = tare_result.error;
-      if (why.kind == core::CalibrationErrorKind::kLoaded)
-        why.message +=
-            " (if the plate itself changed since the last calibration, pass "
-            "--ignore-last-tare)";
-    } else if (feed.failure()) {
-      return finish(feed.failure());
-    }
-    if (hands_free) return finish(fail(kExitCalibrationRefused, "tare refused: " + why.message));
-    std::printf("  tare refused: %s\n", why.message.c_str());
-  }
-  printTare(tare_result, gains);
-
-  // Step 2: span.
-  std::vector<core::SpanPlacement> places;
-  core::SpanResult span;
-  if (!opt.tare_only) {
-    std::printf("\nStep 2: span with %g kg (%.2f N) at %zu positions.\n", opt.mass_kg, weight_n,
-                positions.size());
-    rules.need_load = true;
-    rules.offsets = tare_result.offset_counts;
-    rules.min_total_n = kLoadedFraction * weight_n;
-    for (size_t p = 0; p < positions.size(); ++p) {
-      const auto [x, y] = positions[p];
-      const std::string what = "placement " + std::to_string(p + 1);
-      if (hands_free && p > 0) {
-        std::printf("  Lift the mass off.\n");
-        std::fflush(stdout);
-        if (!waitForLoad(feed, rules.offsets, gains, false, kUnloadedFraction * weight_n,
-                         kHandsFreeWaitForMass_s)) {
-          if (feed.failure()) return finish(feed.failure());
-          return finish(fail(
-              kExitCalibrationRefused,
-              "the mass was not lifted off within " + fmt("%.0f", kHandsFreeWaitForMass_s) + " s"));
-        }
-      }
-      while (true) {
-        std::printf("  [%zu/%zu] Place the %g kg at (%+.0f, %+.0f) mm%s", p + 1, positions.size(),
-                    opt.mass_kg, x, y, hands_free ? ".\n" : ", then press Enter. ");
-        if (!hands_free) {
-          if (!waitForEnter()) return finish(noAnswer());
-          feed.discardQueued();
-        } else {
-          std::fflush(stdout);
-          if (!waitForLoad(feed, rules.offsets, gains, true, rules.min_total_n,
-                           kHandsFreeWaitForMass_s)) {
-            if (feed.failure()) return finish(feed.failure());
-            return finish(
-                fail(kExitCalibrationRefused, what + ": no mass appeared on the plate within " +
-                                                  fmt("%.0f", kHandsFreeWaitForMass_s) + " s"));
-          }
-        }
-        rules.wait_s = hands_free ? kHandsFreeWait_s : kInteractiveWait_s;
-        std::vector<core::Sample> window;
-        core::WindowStats w;
-        core::CalibrationError why;
-        if (captureSteady(feed, gains, rules, what, &window, &w, &why)) {
-          places.push_back(core::makePlacement(x, y, w));
-          std::printf("    steady: %zu samples averaged over %.2f s\n", w.samples, w.duration_s);
-          break;
-        }
-        if (feed.failure()) return finish(feed.failure());
-        if (hands_free) return finish(fail(kExitCalibrationRefused, what + ": " + why.message));
-        std::printf("    %s refused: %s\n", what.c_str(), why.message.c_str());
-      }
-    }
-    acq.stop();
-    span = core::solveSpan(places, tare_result.offset_counts, opt.mass_kg, geom);
-    printReport(span, places.size(), geom, tare_result.offset_counts);
-    if (!span.ok())
-      return finish(fail(kExitCalibrationRefused, "calibration refused: " + span.error.message));
+    core::Sample s;
+    if (!feed.next(&s)) return finish(feed.failure());
+    proc.add(s);
+    narrator.show();
   }
   acq.stop();
+  if (proc.span())
+    printReport(*proc.span(), proc.placements().size(), geom, proc.tare().offset_counts);
+  if (proc.status().step != engine::CalibrationStep::kAccepted)
+    return finish(fail(kExitCalibrationRefused, proc.lastRefusal()->message));
   // The last moment Ctrl-C can stop it: once saving begins, each file is written whole (under a
   // temporary name, then renamed), the signal only sets a flag.
   if (g_interrupted) return finish(interrupted());
-  const core::CalibrationRecord rec =
-      makeRecord(tare_result, opt.tare_only ? nullptr : &span, places, opt.mass_kg, geom, prev,
-                 info.device_serial, where);
+  const core::CalibrationRecord rec = proc.record(io::isoUtcNow());
   std::printf("\ncalibration: %s\n", rec.calibration.source.c_str());
   return finish(saveResult(opt, store, rec, true));
 }
 
 // [SECTION] Recording run
+
+// "4.8..8 s": a window of the recording, as messages name it.
+std::string timeRange(double t0, double t1) {
+  return fmt("%g", t0) + ".." + fmt("%g", t1) + " s";
+}
 
 int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geom) {
   const char* me = "rollrig calibrate: ";
@@ -745,64 +575,70 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
   core::Calibration gains = thresholdGains(prev);
   if (!prev.found && have_meta) gains = meta.calibration.calibration;
 
+  // The windows, as given: the tare's, then each placement's (validated by the caller).
   std::vector<double> tw;
-  parseNumbers(opt.tare_window, 2, &tw);  // validated by the caller
-  std::printf("calibrating from %s (%zu samples)%s\n", opt.from.c_str(), csv.samples.size(),
-              have_serial ? (", device " + io::serialHex(serial)).c_str() : "");
-  const std::vector<core::Sample> tare_window = core::samplesBetween(csv.samples, tw[0], tw[1]);
-  why = checkWindowInRecording("--tare-window", opt.tare_window, tw[0], tw[1], csv.samples,
-                               tare_window.size());
-  if (!why.empty()) {
-    std::cerr << me << why << "\n";
-    return kExitUsage;
+  parseNumbers(opt.tare_window, 2, &tw);
+  std::vector<std::vector<double>> pw;
+  engine::CalibrationPlan plan;
+  if (!opt.tare_only) {
+    for (const std::string& text : opt.placements) {
+      pw.emplace_back();
+      parseNumbers(text, 4, &pw.back());
+      plan.positions.push_back({pw.back()[2], pw.back()[3]});
+    }
   }
-  const core::TareResult t = core::tare(tare_window, gains);
-  if (!t.ok()) {
-    std::cerr << "rollrig calibrate: tare refused (" << tw[0] << ".." << tw[1]
-              << " s): " << t.error.message << "\n";
+  // The same procedure as a live run, hands-free: each window is handed to it whole and judged by
+  // the rules a live window is judged by.
+  plan.mass_kg = opt.mass_kg;
+  plan.tare_only = opt.tare_only;
+  plan.geometry = geom;
+  plan.rate_hz = engine::recordingRate_hz(csv.samples);
+  plan.hands_free = true;
+  plan.gains = gains;
+  plan.compare_with_last_tare = prev.found && !opt.ignore_last_tare;
+  if (prev.found) plan.previous = prev.record;
+  plan.device_serial = serial;
+  plan.source = "recording " + opt.from;
+  engine::CalibrationProcedure proc(plan);
+  if (proc.finished()) {  // a layout that cannot solve
+    std::cerr << me << proc.lastRefusal()->message << "\n";
     return kExitCalibrationRefused;
   }
-  printTare(t, gains);
 
-  std::vector<core::SpanPlacement> places;
-  core::SpanResult span;
-  if (!opt.tare_only) {
-    for (size_t p = 0; p < opt.placements.size(); ++p) {
-      std::vector<double> v;
-      parseNumbers(opt.placements[p], 4, &v);  // validated by the caller
-      const std::string what = "placement " + std::to_string(p + 1) + " (" + fmt("%g", v[0]) +
-                               ".." + fmt("%g", v[1]) + " s)";
-      const std::vector<core::Sample> window = core::samplesBetween(csv.samples, v[0], v[1]);
-      why = checkWindowInRecording("--placement", opt.placements[p], v[0], v[1], csv.samples,
-                                   window.size());
-      if (!why.empty()) {
-        std::cerr << me << why << "\n";
-        return kExitUsage;
-      }
-      const core::WindowStats w = core::windowStats(window);
-      const core::CalibrationError e = core::checkSteady(w, gains, {}, what, true);
-      if (e) {
-        std::cerr << "rollrig calibrate: " << e.message << "\n";
-        return kExitCalibrationRefused;
-      }
-      places.push_back(core::makePlacement(v[2], v[3], w));
+  std::printf("calibrating from %s (%zu samples)%s\n", opt.from.c_str(), csv.samples.size(),
+              have_serial ? (", device " + io::serialHex(serial)).c_str() : "");
+  const auto submit = [&](const std::string& option, const std::string& text, double t0,
+                          double t1) -> int {
+    const std::vector<core::Sample> window = core::samplesBetween(csv.samples, t0, t1);
+    const std::string bad = checkWindowInRecording(option, text, t0, t1, csv.samples, window.size(),
+                                                   proc.windowSamples());
+    if (!bad.empty()) {
+      std::cerr << me << bad << "\n";
+      return kExitUsage;
     }
-    span = core::solveSpan(places, t.offset_counts, opt.mass_kg, geom);
-    printReport(span, places.size(), geom, t.offset_counts);
-    if (!span.ok()) {
-      std::cerr << "rollrig calibrate: calibration refused: " << span.error.message << "\n";
+    if (!proc.submitWindow(window, timeRange(t0, t1)).ok()) {
+      std::cerr << me << proc.lastRefusal()->message << "\n";
       return kExitCalibrationRefused;
     }
+    return kExitOk;
+  };
+  if (const int code = submit("--tare-window", opt.tare_window, tw[0], tw[1])) return code;
+  printTare(proc.tare(), gains);
+  for (size_t p = 0; p < pw.size(); ++p) {
+    if (const int code = submit("--placement", opt.placements[p], pw[p][0], pw[p][1])) return code;
   }
-  const core::CalibrationRecord rec =
-      makeRecord(t, opt.tare_only ? nullptr : &span, places, opt.mass_kg, geom, prev, serial,
-                 "recording " + opt.from);
+  if (proc.span())
+    printReport(*proc.span(), proc.placements().size(), geom, proc.tare().offset_counts);
+  if (proc.status().step != engine::CalibrationStep::kAccepted) {
+    std::cerr << me << proc.lastRefusal()->message << "\n";
+    return kExitCalibrationRefused;
+  }
+  const core::CalibrationRecord rec = proc.record(io::isoUtcNow());
   std::printf("\ncalibration: %s\n", rec.calibration.source.c_str());
   const Failure f = saveResult(opt, store, rec, have_serial);
   if (f) std::cerr << "rollrig calibrate: " << f.message << "\n";
   return f.code;
 }
-
 }  // namespace
 
 // [SECTION] Options
@@ -914,15 +750,15 @@ int runCalibrate(const CalibrateOptions& opt) {
                 << (why.empty() ? "" : ": " + why) << "\n";
       return kExitUsage;
     }
-    for (int i = 0; i < core::kCellCount; ++i) geom.cells[i] = {cells[i].first, cells[i].second};
+    for (int i = 0; i < core::kCellCount; ++i) geom.cells[i] = {cells[i].x_mm, cells[i].y_mm};
   }
-  std::vector<Position> positions = defaultPositions(geom);
+  std::vector<Position> positions = engine::defaultMassPositions(geom);
   if (!opt.positions.empty() && !parsePairs(opt.positions, &positions, &why)) {
     std::cerr << me << "--positions: " << why << "\n";
     return kExitUsage;
   }
   if (!from && !opt.tare_only) {
-    const core::CalibrationError e = checkLayout(positions, geom);
+    const core::CalibrationError e = engine::checkLayout(positions, geom);
     if (e) {
       std::cerr << me << "these positions cannot calibrate the plate: " << e.message << "\n";
       return kExitCalibrationRefused;

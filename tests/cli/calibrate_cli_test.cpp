@@ -543,3 +543,116 @@ TEST(CalibrateCli, CtrlCWhileWaitingForTheMassStopsAtOnceAndSavesNothing) {
   EXPECT_TRUE(contains(r.output, "tare accepted")) << r.output;
   fs::remove_all(conf);
 }
+
+// [SECTION] One set of rules: a window from a recording is judged as a live window is.
+
+namespace {
+
+// A recording of a calibration (as CalibratesFromARecordingByTimeWindows makes): the plate empty
+// for 5 s, then 10 kg at each of `at` for 6 s, every 8 s.
+fs::path calibrationRecording(const fs::path& dir, const std::vector<std::array<double, 2>>& at) {
+  sim::BodyModelConfig body;
+  body.seed = 12;
+  body.duration_s = 0;
+  for (size_t p = 0; p < at.size(); ++p)
+    body.calibration_script.push_back({5.0 + 8.0 * p, 6.0, 10.0, at[p][0], at[p][1]});
+  sim::BodyModel model(body);
+  const fs::path csv = dir / "cal.csv";
+  std::ofstream f(csv);
+  core::SessionCsvWriter w(f);
+  w.writeHeader();
+  for (int k = 0; k < 40 * 80; ++k) {
+    const sim::ModelSample m = model.next();
+    core::Sample s;
+    s.t_us = static_cast<uint64_t>(std::llround(m.t_s * 1e6));
+    s.seq = static_cast<uint16_t>(k);
+    s.channel_count = 4;
+    s.fresh_mask = 15;
+    for (int i = 0; i < 4; ++i) s.raw_counts[i] = m.raw_counts[i];
+    w.writeRow(s, core::ForceSample{});
+  }
+  return csv;
+}
+
+}  // namespace
+
+// Issue 10: a live capture only takes 3 s windows with the mass on the plate throughout, and
+// compares a tare with the device's last one; a recorded window is now held to the same rules.
+TEST(CalibrateCli, RefusesARecordedWindowALiveRunWouldRefuse) {
+  const fs::path dir = freshDir("same-rules");
+  const std::vector<std::array<double, 2>> at = {{-200, 130}, {200, 130}, {0, -130}, {0, 0}};
+  const fs::path csv = calibrationRecording(dir, at);
+  const std::string from = "calibrate --from " + csv.string() + " --mass 10 ";
+
+  // A steady window with no mass on the plate (before the first placement).
+  CliRun r = run(dir, from +
+                          "--dry-run --tare-window 0.5,4.5 --placement 1,4.5,-200,130 "
+                          "--placement 14,18,200,130 --placement 22,26,0,-130");
+  EXPECT_EQ(r.code, 11) << r.output;
+  EXPECT_TRUE(contains(r.output, "Placement 1 (1..4.5 s) does not have the mass on the plate"))
+      << r.output;
+
+  // Shorter than the 3 s a live window averages.
+  r = run(dir, from +
+                   "--dry-run --tare-window 0.5,2.5 --placement 6.5,10,-200,130 "
+                   "--placement 14,18,200,130 --placement 22,26,0,-130");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "--tare-window 0.5,2.5 holds only 161 samples")) << r.output;
+  EXPECT_TRUE(contains(r.output, "at least 240 are needed")) << r.output;
+
+  // Positions that cannot solve are refused before any window is judged.
+  r = run(dir, from +
+                   "--dry-run --tare-window 0.5,4.5 --placement 6.5,10,-200,0 "
+                   "--placement 14,18,0,0 --placement 22,26,200,0");
+  EXPECT_EQ(r.code, 11) << r.output;
+  EXPECT_TRUE(contains(r.output, "these positions cannot calibrate the plate")) << r.output;
+  EXPECT_FALSE(contains(r.output, "tare accepted")) << r.output;
+
+  // Calibrated once for device 0000AB12, a tare taken with the mass on the plate is refused
+  // against that calibration's tare, as it is live; --ignore-last-tare lets it through.
+  std::string args = from + "--serial 0000AB12 --tare-window 0.5,4.5";
+  for (size_t p = 0; p < at.size(); ++p) {
+    const double t0 = 5.0 + 8.0 * p;
+    args += " --placement " + std::to_string(t0 + 1.5) + "," + std::to_string(t0 + 5.0) + "," +
+            std::to_string(at[p][0]) + "," + std::to_string(at[p][1]);
+  }
+  ASSERT_EQ(run(dir, args).code, 0);
+  const std::string loaded_tare =
+      "calibrate --from " + csv.string() + " --serial 0000AB12 --tare-only --tare-window 7,10.5";
+  r = run(dir, loaded_tare + " --dry-run");
+  EXPECT_EQ(r.code, 11) << r.output;
+  EXPECT_TRUE(contains(r.output, "tare refused: the plate carries")) << r.output;
+  EXPECT_TRUE(contains(r.output, "--ignore-last-tare")) << r.output;
+  r = run(dir, loaded_tare + " --dry-run --ignore-last-tare");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "tare accepted")) << r.output;
+  fs::remove_all(dir);
+}
+
+TEST(CalibrateCli, InteractiveTareWaitsForEnterThenTaresAndSaves) {
+  const fs::path conf = freshDir("interactive");
+  sim::VirtualDeviceConfig cfg;
+  cfg.body.duration_s = 0;  // an empty plate
+  PtyRig rig(cfg);
+  ASSERT_FALSE(rig.path().empty());
+  int keyboard[2];
+  ASSERT_EQ(pipe2(keyboard, O_CLOEXEC), 0);
+  const std::string log = (conf / "calibrate.log").string();
+  const pid_t pid =
+      rollrig::testing::spawnRollrig({"calibrate", "--port", rig.path(), "--tare-only"}, log,
+                                     {{"ROLLRIG_CONFIG_DIR", conf.string()}}, keyboard[0]);
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(rollrig::testing::waitForText(log, "Press Enter when the plate is clear"))
+      << rollrig::testing::readText(log);
+  EXPECT_FALSE(contains(rollrig::testing::readText(log), "tare accepted")) << "waits for Enter";
+  ASSERT_EQ(write(keyboard[1], "\n", 1), 1);
+  const int code = rollrig::testing::waitRollrig(pid);
+  close(keyboard[0]);
+  close(keyboard[1]);
+  const std::string out = rollrig::testing::readText(log);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(contains(out, "tare accepted: 240 samples")) << out;
+  EXPECT_TRUE(contains(out, "nominal gains (no span yet)")) << out;
+  EXPECT_TRUE(fs::exists(conf / "calibrations" / "device-0000D3E0.json")) << out;
+  fs::remove_all(conf);
+}
