@@ -207,8 +207,8 @@ TEST(History, CensoredHoldsAreNotCountedAsReleases) {
 TEST(History, WithEveryHoldReleasedTheMedianIsTheOrdinaryMedian) {
   std::vector<HistoryHold> holds;
   for (int k = 0; k < 4; ++k)
-    holds.push_back(hold(1, week(0), 10, 10, Side::kRight, 100.0 * k, 90, 10.0 * (k + 1),
-                         200.0 + 10 * k));
+    holds.push_back(
+        hold(1, week(0), 10, 10, Side::kRight, 100.0 * k, 90, 10.0 * (k + 1), 200.0 + 10 * k));
   const History h = buildHistory(holds);
   const SessionPoint& p = h.spots.at(0).sides.at(0).sessions.at(0);
   ASSERT_TRUE(p.median_release_s.has_value());
@@ -352,12 +352,13 @@ TEST(History, AStartThatCannotBeReadStillShowsTheSessionButNoTrendFromIt) {
 // [SECTION] Writers
 
 TEST(History, JsonParsesEscapesItsStringsAndUsesPointDecimalsUnderACommaLocale) {
-  std::vector<HistoryHold> holds = {hold(1, week(0), -120.25, 40, Side::kLeft, 0, 90, 12.5),
-                                    hold(2, "a \"quoted\"\\ start\n", -120, 40.5, Side::kLeft, 0,
-                                         95.5, -1),
-                                    unplacedHold(3, week(1), 20)};
+  std::vector<HistoryHold> holds = {
+      hold(1, week(0), -120.25, 40, Side::kLeft, 0, 90, 12.5),
+      hold(2, "a \"quoted\"\\ start\n", -120, 40.5, Side::kLeft, 0, 95.5, -1),
+      unplacedHold(3, week(1), 20)};
   const History h = buildHistory(holds);
-  const std::locale previous = std::locale::global(std::locale(std::locale::classic(), new CommaDecimals));
+  const std::locale previous =
+      std::locale::global(std::locale(std::locale::classic(), new CommaDecimals));
   std::ostringstream out;
   out.imbue(std::locale());
   std::ostringstream probe;

@@ -57,7 +57,8 @@ std::optional<double> parseUtcSeconds(const std::string& s) {
   if (i < s.size() && s[i] == '.') {
     double scale = 0.1;
     size_t start = ++i;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) frac += (s[i] - '0') * scale;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10)
+      frac += (s[i] - '0') * scale;
     if (i == start) return std::nullopt;
   }
   int offset_s = 0;
@@ -207,12 +208,11 @@ std::optional<double> kaplanMeierMedian(std::vector<Observation> obs) {
   return std::nullopt;
 }
 
-Trend fitTrend(const std::vector<std::pair<double, double>>& pts, size_t min_n,
-               const char* what) {
+Trend fitTrend(const std::vector<std::pair<double, double>>& pts, size_t min_n, const char* what) {
   Trend tr;
   tr.n = pts.size();
   if (pts.size() < min_n) {
-    tr.note = "needs " + std::to_string(min_n) + " sessions with " + what + ", has " +
+    tr.note = "needs " + std::to_string(min_n) + " sessions" + what + ", has " +
               std::to_string(pts.size());
     return tr;
   }
@@ -307,9 +307,8 @@ Spot makeSpot(const std::vector<HistoryHold>& in, const std::vector<size_t>& mem
       sh.released += p.released;
       sh.sessions.push_back(std::move(p));
     }
-    sh.release_trend =
-        fitTrend(release_pts, params.min_trend_sessions, "a median time to release and a start");
-    sh.force_trend = fitTrend(force_pts, params.min_trend_sessions, "a start time");
+    sh.release_trend = fitTrend(release_pts, params.min_trend_sessions, " with a median");
+    sh.force_trend = fitTrend(force_pts, params.min_trend_sessions, "");
     spot.sides.push_back(std::move(sh));
   }
   return spot;
@@ -358,7 +357,8 @@ History buildHistory(const std::vector<HistoryHold>& in, const HistoryFilter& fi
     }
     auto mm = [](double v) {
       char b[32];
-      auto r = std::to_chars(b, b + sizeof(b), std::round(v * 10) / 10, std::chars_format::fixed, 1);
+      auto r =
+          std::to_chars(b, b + sizeof(b), std::round(v * 10) / 10, std::chars_format::fixed, 1);
       return std::string(b, r.ptr);
     };
     const std::string asked = "(" + mm(filter.spot_x_mm) + ", " + mm(filter.spot_y_mm) + ") mm";
@@ -426,16 +426,17 @@ void writeSpotText(std::ostream& out, const Spot& s) {
     out << "No position (force-only sessions): " << s.holds << (s.holds == 1 ? " hold" : " holds")
         << "\n";
   for (const SideHistory& sh : s.sides) {
-    out << "  " << sideName(sh.side) << ": " << sh.holds << " holds, " << sh.released
-        << " released";
+    out << "  " << sideName(sh.side) << ": " << sh.holds << (sh.holds == 1 ? " hold, " : " holds, ")
+        << sh.released << " released";
     if (sh.side_guessed) out << "; side guessed from the plate half for " << sh.side_guessed;
     out << "\n";
     out << "    " << pad("session", 9) << pad("start", 22) << pad("holds", 6, true)
         << pad("released", 10, true) << pad("to release", 12, true) << pad("force", 10, true)
         << "  not released (held)\n";
     for (const SessionPoint& p : sh.sessions) {
-      const std::string to_release = p.median_release_s ? fixed(*p.median_release_s, 1) + " s"
-                                                        : "> " + fixed(p.release_at_least_s, 1) + " s";
+      const std::string to_release = p.median_release_s
+                                         ? fixed(*p.median_release_s, 1) + " s"
+                                         : "> " + fixed(p.release_at_least_s, 1) + " s";
       std::string censored;
       for (double c : p.censored_s) censored += (censored.empty() ? "" : ", ") + fixed(c, 1) + " s";
       out << "    " << pad(std::to_string(p.session_id), 9) << pad(p.start_utc, 22)
@@ -444,8 +445,8 @@ void writeSpotText(std::ostream& out, const Spot& s) {
           << pad(to_release, 12, true) << pad(fixed(p.median_force_n, 1) + " N", 10, true) << "  "
           << (censored.empty() ? "-" : censored) << "\n";
     }
-    out << "    trend: time to release " << trendText(sh.release_trend, "s")
-        << "; hold force " << trendText(sh.force_trend, "N") << "\n";
+    out << "    trend: time to release " << trendText(sh.release_trend, "s") << "; hold force "
+        << trendText(sh.force_trend, "N") << "\n";
   }
 }
 
@@ -486,11 +487,21 @@ class Json {
     m_s += '"';
     for (unsigned char c : s) {
       switch (c) {
-        case '"': m_s += "\\\""; break;
-        case '\\': m_s += "\\\\"; break;
-        case '\n': m_s += "\\n"; break;
-        case '\r': m_s += "\\r"; break;
-        case '\t': m_s += "\\t"; break;
+        case '"':
+          m_s += "\\\"";
+          break;
+        case '\\':
+          m_s += "\\\\";
+          break;
+        case '\n':
+          m_s += "\\n";
+          break;
+        case '\r':
+          m_s += "\\r";
+          break;
+        case '\t':
+          m_s += "\\t";
+          break;
         default:
           if (c < 0x20 || c == 0x7F) {
             static const char* kHex = "0123456789abcdef";

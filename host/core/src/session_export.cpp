@@ -194,8 +194,11 @@ bool validUtf8(const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n =
-        c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 9;
+    const size_t n = c < 0x80           ? 0
+                     : (c >> 5) == 0x6  ? 1
+                     : (c >> 4) == 0xE  ? 2
+                     : (c >> 3) == 0x1E ? 3
+                                        : 9;
     if (n == 9 || i + n >= s.size()) return false;
     for (size_t k = 1; k <= n; ++k)
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
@@ -220,7 +223,8 @@ class RecordReader {
       m_first = false;
       if (peek() == 0xEF) {  // a UTF-8 byte-order mark
         const int a = get(), b = get(), c = get();
-        if (a != 0xEF || b != 0xBB || c != 0xBF) return fail(error, "the file starts with bytes that are not UTF-8 text");
+        if (a != 0xEF || b != 0xBB || c != 0xBF)
+          return fail(error, "the file starts with bytes that are not UTF-8 text");
       }
     }
     if (peek() == EOF) return Result::kEnd;
@@ -374,8 +378,8 @@ ExportCsvError readRecords(std::istream& in, const std::vector<ColumnSpec>& spec
       if (!missing.empty()) {
         std::string names;
         for (const std::string& h : header) names += (names.empty() ? "" : ", ") + shown(h);
-        return fail(line, "the header has no " + missing + " (it names: " + names + "); a " +
-                              file + " has the header " +
+        return fail(line, "the header has no " + missing + " (it names: " + names + "); a " + file +
+                              " has the header " +
                               (std::string(file) == "holds.csv"     ? holdsCsvHeader()
                                : std::string(file) == "markers.csv" ? markersCsvHeader()
                                                                     : eventsCsvHeader()));
@@ -414,7 +418,8 @@ template <typename T>
 std::string parseInteger(const char* name, const std::string& s, T lo, T hi, T* v) {
   if (s.empty()) return std::string(name) + " is empty";
   int64_t x;
-  if (!csv::parseNumber(s, &x)) return std::string(name) + " '" + shown(s) + "' is not a whole number";
+  if (!csv::parseNumber(s, &x))
+    return std::string(name) + " '" + shown(s) + "' is not a whole number";
   if (x < static_cast<int64_t>(lo) || x > static_cast<int64_t>(hi))
     return std::string(name) + " '" + shown(s) + "' is outside " + std::to_string(lo) + " to " +
            std::to_string(hi);
@@ -456,16 +461,39 @@ std::string markerTime(const char* name, const std::string& s, uint64_t first_us
 
 HoldsCsv readHoldsCsv(std::istream& in) {
   enum {
-    kStart, kEnd, kRelease, kSource, kMean, kPeak, kX, kY, kSide, kSideSource, kStep, kTremor,
-    kCvBefore, kCvAfter, kReachedMin, kExceededMax
+    kStart,
+    kEnd,
+    kRelease,
+    kSource,
+    kMean,
+    kPeak,
+    kX,
+    kY,
+    kSide,
+    kSideSource,
+    kStep,
+    kTremor,
+    kCvBefore,
+    kCvAfter,
+    kReachedMin,
+    kExceededMax
   };
-  const std::vector<ColumnSpec> specs = {
-      {"start_s", true},        {"end_s", true},          {"release_s", true},
-      {"release_source", false}, {"mean_force_N", true},   {"peak_force_N", false},
-      {"x_mm", true},           {"y_mm", true},           {"side", true},
-      {"side_source", false},   {"step_fraction", false}, {"tremor_ratio", false},
-      {"cv_before", false},     {"cv_after", false},      {"reached_protocol_min", false},
-      {"exceeded_protocol_max", false}};
+  const std::vector<ColumnSpec> specs = {{"start_s", true},
+                                         {"end_s", true},
+                                         {"release_s", true},
+                                         {"release_source", false},
+                                         {"mean_force_N", true},
+                                         {"peak_force_N", false},
+                                         {"x_mm", true},
+                                         {"y_mm", true},
+                                         {"side", true},
+                                         {"side_source", false},
+                                         {"step_fraction", false},
+                                         {"tremor_ratio", false},
+                                         {"cv_before", false},
+                                         {"cv_after", false},
+                                         {"reached_protocol_min", false},
+                                         {"exceeded_protocol_max", false}};
   HoldsCsv out;
   static_cast<ExportCsvError&>(out) =
       readRecords(in, specs, "holds.csv", [&](const std::vector<std::string>& v) -> std::string {
@@ -553,9 +581,9 @@ MarkersCsv readMarkersCsv(std::istream& in, uint64_t first_us) {
 
 EventsCsv readEventsCsv(std::istream& in, uint64_t first_us) {
   enum { kTime, kEvent, kLost, kGap, kDetail, kWall };
-  const std::vector<ColumnSpec> specs = {{"time_s", true},  {"event", true},
+  const std::vector<ColumnSpec> specs = {{"time_s", true},       {"event", true},
                                          {"frames_lost", false}, {"gap_s", false},
-                                         {"detail", false}, {"wall_utc", false}};
+                                         {"detail", false},      {"wall_utc", false}};
   EventsCsv out;
   static_cast<ExportCsvError&>(out) =
       readRecords(in, specs, "events.csv", [&](const std::vector<std::string>& v) -> std::string {
@@ -599,7 +627,8 @@ namespace {
 // looked at first, then the whole file is read once by the session CSV reader.
 class PrefixedBuf : public std::streambuf {
  public:
-  PrefixedBuf(std::string prefix, std::streambuf* rest) : m_prefix(std::move(prefix)), m_rest(rest) {
+  PrefixedBuf(std::string prefix, std::streambuf* rest)
+      : m_prefix(std::move(prefix)), m_rest(rest) {
     char* b = m_prefix.data();
     setg(b, b, b + m_prefix.size());
   }
@@ -646,7 +675,8 @@ std::vector<std::string> sniffHeader(std::streambuf* sb, std::string* consumed) 
     const size_t at = line.find_first_not_of(" \t");
     if (at != std::string::npos && line[at] != '#') {
       csv::splitFields(line, fields);
-      if (!std::all_of(fields.begin(), fields.end(), [](const std::string& s) { return s.empty(); }))
+      if (!std::all_of(fields.begin(), fields.end(),
+                       [](const std::string& s) { return s.empty(); }))
         return fields;
     }
     if (end) break;
@@ -702,9 +732,10 @@ SessionImportCsv readSessionCsvForImport(std::istream& in) {
   SessionImportCsv out;
   if (!takeCsvOutcome(t, &out)) {
     if (t.error_kind == CsvErrorKind::kMissingColumn)
-      out.error += ": an import needs time_s and force_N, and cell0_raw_counts .. "
-                   "cell3_raw_counts for a session that can be re-calibrated "
-                   "(docs/CSV_FORMAT.md)";
+      out.error +=
+          ": an import needs time_s and force_N, and cell0_raw_counts .. "
+          "cell3_raw_counts for a session that can be re-calibrated "
+          "(docs/CSV_FORMAT.md)";
     return out;
   }
   if (t.hasColumn(2) != t.hasColumn(3)) {

@@ -91,7 +91,7 @@ struct SessionPoint {
   size_t holds = 0;
   size_t released = 0;
   std::optional<double> median_release_s;  // Kaplan-Meier median time to release (see above)
-  double release_at_least_s = 0;  // without a median: the longest time seen (a lower bound)
+  double release_at_least_s = 0;   // without a median: the longest time seen (a lower bound)
   std::vector<double> censored_s;  // durations of the holds that never released, ascending
   double release_share = 0;        // released / holds
   double median_force_n = 0;       // median of the holds' mean forces
@@ -101,7 +101,7 @@ struct SessionPoint {
 struct Trend {
   size_t n = 0;                    // sessions used
   std::optional<double> per_week;  // the slope; none when n < min_trend_sessions, or one day
-  std::string note;                // why there is none, e.g. "needs 3 sessions with a median, has 2"
+  std::string note;  // why there is none, e.g. "needs 3 sessions with a median, has 2"
 };
 
 struct SideHistory {
@@ -120,7 +120,7 @@ struct Spot {
   double x_mm = 0;
   double y_mm = 0;
   double spread_mm = 0;
-  size_t holds = 0;  // all sides, before the side filter
+  size_t holds = 0;                // all sides, before the side filter
   std::vector<SideHistory> sides;  // left, right, then unknown; only sides with holds (filtered)
 };
 
@@ -130,8 +130,8 @@ struct History {
   size_t sessions = 0;
   size_t holds = 0;  // all holds in, before the filters
   double spot_radius_mm = kSpotRadius_mm;
-  std::vector<Spot> spots;        // after the filters (a spot with no hold of the side is left out)
-  std::optional<Spot> unplaced;   // holds with no position (force-only sessions), if any (filtered)
+  std::vector<Spot> spots;       // after the filters (a spot with no hold of the side is left out)
+  std::optional<Spot> unplaced;  // holds with no position (force-only sessions), if any (filtered)
 };
 
 History buildHistory(const std::vector<HistoryHold>& holds, const HistoryFilter& filter = {},
