@@ -102,7 +102,7 @@ std::vector<Marker> awkwardMarkers() {
   m[6].t_us = 5'000'000 + 43'000'000;
   m[6].kind = MarkerKind::kPain;
   m[6].pain = 0;
-  m[6].text = "none at all";
+  m[6].text = "none at all\x01";
   return m;
 }
 
@@ -143,6 +143,8 @@ TEST(SessionExport, QuotesOnlyTheFieldsThatNeedIt) {
   EXPECT_EQ(csvField("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(csvField("two\nlines"), "\"two\nlines\"");
   EXPECT_EQ(csvField("cr\r"), "\"cr\r\"");
+  EXPECT_EQ(csvField("bell\a"), "\"bell\a\"") << "a reader refuses control bytes unquoted";
+  EXPECT_EQ(csvField("tab\there"), "tab\there");
 }
 
 TEST(SessionExport, NotesWithCommasQuotesAndNewlinesRoundTrip) {

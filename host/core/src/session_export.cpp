@@ -74,7 +74,13 @@ int64_t sinceFirst(uint64_t t_us, uint64_t first_us) {
 }  // namespace
 
 std::string csvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  // Commas, quotes and line ends must be quoted; other control bytes are quoted too, since a
+  // reader refuses them outside quotes (they are not text a spreadsheet shows).
+  const bool plain = std::none_of(text.begin(), text.end(), [](char ch) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    return c == ',' || c == '"' || (c < 0x20 && c != '\t') || c == 0x7F;
+  });
+  if (plain) return text;
   std::string q = "\"";
   for (char c : text) {
     if (c == '"') q += '"';
