@@ -201,6 +201,21 @@ TEST(SessionExport, HoldsWriteReadWriteIsByteIdentical) {
             "350.2500,-120.00,0.00,left,user,0.0512,0.6100,0.0301,0.0200,true,false");
 }
 
+TEST(SessionExport, HoldTimesOnTheDeviceClockAreWrittenSinceTheFirstSample) {
+  Hold h;  // fed to the analyser in device seconds; the first sample was at 1000.5 s
+  h.start_s = 1012.25;
+  h.end_s = 1072.5;
+  h.release_s = 1050.0000004;
+  const std::string csv = written([&](std::ostream& o) { writeHoldsCsv(o, {h}, 1'000'500'000); });
+  EXPECT_TRUE(contains(csv, "\n1,11.750000,72.000000,60.250000,49.500000,37.750000,")) << csv;
+  std::istringstream in(csv);
+  const HoldsCsv back = readHoldsCsv(in, 1'000'500'000);
+  ASSERT_TRUE(back.ok()) << back.error;
+  EXPECT_DOUBLE_EQ(back.holds.at(0).start_s, 1012.25);
+  EXPECT_DOUBLE_EQ(*back.holds[0].release_s, 1050.0);
+  EXPECT_EQ(written([&](std::ostream& o) { writeHoldsCsv(o, back.holds, 1'000'500'000); }), csv);
+}
+
 TEST(SessionExport, HoldsWriteReadWriteIsByteIdenticalForManyRandomHolds) {
   std::mt19937 rng(4);
   std::uniform_real_distribution<double> t(0, 7200), f(0, 900), xy(-300, 300), r(0, 2);

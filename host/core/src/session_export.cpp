@@ -106,11 +106,12 @@ std::string eventsCsvHeader() {
   return "time_s,event,frames_lost,gap_s,detail,wall_utc";
 }
 
-void writeHoldsCsv(std::ostream& out, const std::vector<Hold>& holds) {
+void writeHoldsCsv(std::ostream& out, const std::vector<Hold>& holds, uint64_t first_us) {
+  const int64_t first = static_cast<int64_t>(first_us);
   std::string s = holdsCsvHeader() + "\n";
   size_t n = 0;
   for (const Hold& h : holds) {
-    const int64_t start = toMicros(h.start_s), end = toMicros(h.end_s);
+    const int64_t start = toMicros(h.start_s) - first, end = toMicros(h.end_s) - first;
     appendInt(s, ++n);
     s += ',';
     appendMicros(s, start);
@@ -119,9 +120,9 @@ void writeHoldsCsv(std::ostream& out, const std::vector<Hold>& holds) {
     s += ',';
     appendMicros(s, end - start);
     s += ',';
-    if (h.release_s) appendMicros(s, toMicros(*h.release_s));
+    if (h.release_s) appendMicros(s, toMicros(*h.release_s) - first);
     s += ',';
-    if (h.release_s) appendMicros(s, toMicros(*h.release_s) - start);
+    if (h.release_s) appendMicros(s, toMicros(*h.release_s) - first - start);
     s += ',';
     s += csvField(h.release_source);
     s += ',';
@@ -465,7 +466,8 @@ std::string markerTime(const char* name, const std::string& s, uint64_t first_us
 
 // [SECTION] Readers
 
-HoldsCsv readHoldsCsv(std::istream& in) {
+HoldsCsv readHoldsCsv(std::istream& in, uint64_t first_us) {
+  const int64_t first = static_cast<int64_t>(first_us);
   enum {
     kStart,
     kEnd,
@@ -509,15 +511,15 @@ HoldsCsv readHoldsCsv(std::istream& in) {
         if (!(p = parseTime("start_s", v[kStart], &start)).empty()) return p;
         if (!(p = parseTime("end_s", v[kEnd], &end)).empty()) return p;
         if (end < start) return "end_s " + v[kEnd] + " is before start_s " + v[kStart];
-        h.start_s = static_cast<double>(start) / 1e6;
-        h.end_s = static_cast<double>(end) / 1e6;
+        h.start_s = static_cast<double>(start + first) / 1e6;
+        h.end_s = static_cast<double>(end + first) / 1e6;
         if (!v[kRelease].empty()) {
           int64_t rel;
           if (!(p = parseTime("release_s", v[kRelease], &rel)).empty()) return p;
           if (rel < start || rel > end)
             return "release_s " + v[kRelease] + " is outside the hold (" + v[kStart] + " to " +
                    v[kEnd] + ")";
-          h.release_s = static_cast<double>(rel) / 1e6;
+          h.release_s = static_cast<double>(rel + first) / 1e6;
         }
         if (!validUtf8(v[kSource])) return "release_source is not UTF-8 text";
         h.release_source = v[kSource];

@@ -42,9 +42,11 @@ std::string holdsCsvHeader();
 std::string markersCsvHeader();
 std::string eventsCsvHeader();
 
-// holds.csv: one row per hold, numbered from 1. The hold times are written as they are (seconds
-// since the session's first sample, as the analyser was fed).
-void writeHoldsCsv(std::ostream& out, const std::vector<Hold>& holds);
+// holds.csv: one row per hold, numbered from 1. Hold times are in the seconds the analyser was
+// fed; first_sample_t_us is the first sample's time on that clock in microseconds (0 when the
+// analyser was fed seconds since the first sample already), and is subtracted.
+void writeHoldsCsv(std::ostream& out, const std::vector<Hold>& holds,
+                   uint64_t first_sample_t_us = 0);
 // markers.csv / events.csv: t_us is device time; rows are written at (t_us - first_sample_t_us)
 // seconds, in the order given (the engine makes them in time order).
 void writeMarkersCsv(std::ostream& out, const std::vector<Marker>& markers,
@@ -73,7 +75,8 @@ struct EventsCsv : ExportCsvError {
   std::vector<ConnectionEvent> events;
 };
 
-HoldsCsv readHoldsCsv(std::istream& in);
+// The inverse of the writers: times come back on the clock the writer was given (+ first).
+HoldsCsv readHoldsCsv(std::istream& in, uint64_t first_sample_t_us = 0);
 MarkersCsv readMarkersCsv(std::istream& in, uint64_t first_sample_t_us = 0);
 EventsCsv readEventsCsv(std::istream& in, uint64_t first_sample_t_us = 0);
 
