@@ -3,6 +3,7 @@
 #include "rollrig/core/history.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -81,11 +82,21 @@ std::optional<double> parseUtcSeconds(const std::string& s) {
 
 // [SECTION] Spots
 
+namespace {
+
+// A hold with a usable centre (a non-finite one is treated as no position at all).
+bool placed(const Hold& h) {
+  return h.has_xy && std::isfinite(h.x_mm) && std::isfinite(h.y_mm);
+}
+
+}  // namespace
+
 std::vector<SpotCluster> findSpots(const std::vector<HistoryHold>& holds, double radius_mm) {
+  assert(radius_mm > 0);
   // The canonical order of the placed holds: what the result may depend on, besides positions.
   std::vector<size_t> idx;
   for (size_t i = 0; i < holds.size(); ++i)
-    if (holds[i].hold.has_xy) idx.push_back(i);
+    if (placed(holds[i].hold)) idx.push_back(i);
   auto key = [&](size_t i) {
     const HistoryHold& h = holds[i];
     return std::make_tuple(h.hold.x_mm, h.hold.y_mm, h.session_start_utc, h.session_id,
@@ -382,7 +393,7 @@ History buildHistory(const std::vector<HistoryHold>& in, const HistoryFilter& fi
   if (!filter.has_spot) {
     std::vector<size_t> unplaced;
     for (size_t i = 0; i < in.size(); ++i)
-      if (!in[i].hold.has_xy) unplaced.push_back(i);
+      if (!placed(in[i].hold)) unplaced.push_back(i);
     if (!unplaced.empty()) {
       Spot u = makeSpot(in, unplaced, filter.side, t_first, params);
       if (!u.sides.empty()) out.unplaced = std::move(u);
