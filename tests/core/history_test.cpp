@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <locale>
 #include <nlohmann/json.hpp>
 #include <random>

@@ -469,9 +469,9 @@ void writeHistoryText(std::ostream& out, const History& h) {
     return;
   }
   out << "History: " << h.sessions << (h.sessions == 1 ? " session, " : " sessions, ") << h.holds
-      << (h.holds == 1 ? " hold" : " holds") << "; a spot holds the holds within "
-      << fixed(h.spot_radius_mm, 0) << " mm of its densest hold (" << fixed(2 * h.spot_radius_mm, 0)
-      << " mm across at most)\n";
+      << (h.holds == 1 ? " hold" : " holds") << "; a spot is the holds within "
+      << fixed(h.spot_radius_mm, 0) << " mm of its busiest hold, " << fixed(2 * h.spot_radius_mm, 0)
+      << " mm across at most (docs/HISTORY.md)\n";
   if (h.spots.empty() && !h.unplaced) {
     out << "No holds to show.\n";
     return;
