@@ -279,6 +279,12 @@ TEST(History, SpotFilterPicksTheNearestSpotWithinItsReachAndNamesTheNearestOther
   EXPECT_TRUE(contains(far.error, "no spot within 30.0 mm of (100.0, 40.0) mm")) << far.error;
   EXPECT_TRUE(contains(far.error, "the nearest is spot 2 at (-60.0, 40.0) mm, 160.0 mm away"))
       << far.error;
+  std::ostringstream json;
+  writeHistoryJson(json, far);
+  const nlohmann::json j = nlohmann::json::parse(json.str());
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["error"], far.error);
+  EXPECT_TRUE(j["spots"].empty());
 }
 
 // [SECTION] Trends
