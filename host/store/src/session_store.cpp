@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <map>
 #include <set>
+
+#include <unistd.h>
 #include <utility>
 
 #include "calibration_json.h"
@@ -158,6 +160,31 @@ std::string addSecondsUtc(const std::string& iso, double seconds) {
                 mm, dd, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
                 static_cast<int>(rem % 60));
   return buf;
+}
+
+// True when `path`'s directory cannot be written and no non-empty -wal file lies beside it.
+bool readOnlyMediumWithoutWal(const std::string& path) {
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (access(dir.c_str(), W_OK) == 0) return false;
+  std::error_code ec;
+  const auto wal_size = fs::file_size(path + "-wal", ec);
+  return ec || wal_size == 0;
+}
+
+// A file name as the path of an SQLite URI: '%', '?' and '#' percent-encoded.
+std::string uriPath(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char b[4];
+      std::snprintf(b, sizeof(b), "%%%02X", static_cast<unsigned char>(c));
+      out += b;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 StoreError makeError(StoreErrorKind kind, std::string message) {
@@ -468,6 +495,21 @@ StoreError SessionStore::open(const std::string& path, const OpenOptions& option
     sqlite3_extended_result_codes(m.db, 1);
     sqlite3_busy_timeout(m.db, options.busy_timeout_ms);
     err = m.checkAndMigrate();
+  }
+  if (err && read_only && readOnlyMediumWithoutWal(path) &&
+      (err.kind == StoreErrorKind::kCannotOpen || err.kind == StoreErrorKind::kReadOnly)) {
+    // A WAL library on read-only media (a read-only mount, a write-protected stick) with no -shm
+    // next to it cannot be opened normally: SQLite would need to create the -shm. With no -wal
+    // either, every committed transaction is in the main file and nothing can change it, which
+    // is exactly what SQLite's immutable mode is for.
+    m.closeDb();
+    const std::string uri = "file:" + uriPath(path) + "?immutable=1";
+    rc = sqlite3_open_v2(uri.c_str(), &m.db, flags | SQLITE_OPEN_URI, nullptr);
+    err = rc == SQLITE_OK ? StoreError{} : m.sqlError(rc, "opening it");
+    if (!err) {
+      sqlite3_extended_result_codes(m.db, 1);
+      err = m.checkAndMigrate();
+    }
   }
   if (!err && !read_only) {
     // WAL: readers never block the writer and a killed writer loses no committed transaction.
@@ -948,7 +990,9 @@ StoreError SessionStore::endSession(int64_t session, const std::string& reason,
   if (reason.empty())
     return makeError(StoreErrorKind::kBadInput,
                      "A session needs a reason to end (e.g. \"stopped\").");
-  if (StoreError e = commit()) return e;
+  // A commit's kNotFound is about buffered data of sessions that do not exist (dropped): no
+  // reason not to end this one.
+  if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
   if (StoreError e = m.setEnd(session, reason, ended_utc)) return e;
   m.tails.erase(session);
   return {};
