@@ -38,7 +38,7 @@ CREATE TABLE sample_chunks (
   codec       INTEGER NOT NULL,
   data        BLOB    NOT NULL
 );
-CREATE INDEX sample_chunks_by_time ON sample_chunks(session_id, last_t_us);
+CREATE INDEX sample_chunks_by_time ON sample_chunks(session_id, first_t_us);
 CREATE TABLE calibrations (
   id            INTEGER PRIMARY KEY,
   session_id    INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,

@@ -238,7 +238,7 @@ struct SessionStore::Impl {
   std::map<int64_t, Pending> pending;
   std::map<int64_t, Tail> tails;
   std::set<int64_t> known;  // ids seen to exist (so a commit checks each id once)
-  Stmt insert_chunk, update_chunk, count_session, exists_session;
+  Stmt insert_chunk, update_chunk, count_session, exists_session, begin_write, commit_write;
 
   ~Impl() { closeDb(); }
 
@@ -247,6 +247,8 @@ struct SessionStore::Impl {
     update_chunk.finalize();
     count_session.finalize();
     exists_session.finalize();
+    begin_write.finalize();
+    commit_write.finalize();
     if (db) sqlite3_close_v2(db);
     db = nullptr;
   }
@@ -432,12 +434,15 @@ StoreError SessionStore::Impl::prepareStatements() {
        "INSERT INTO sample_chunks (session_id, first_t_us, last_t_us, count, frames_lost, codec, "
        "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&update_chunk,
-       "UPDATE sample_chunks SET first_t_us = ?2, last_t_us = ?3, count = ?4, frames_lost = ?5, "
-       "codec = ?6, data = ?7 WHERE id = ?1"},
+       // first_t_us (indexed) is never rewritten: growing a chunk touches no index page.
+       "UPDATE sample_chunks SET last_t_us = ?3, count = ?4, frames_lost = ?5, codec = ?6, "
+       "data = ?7 WHERE id = ?1 AND first_t_us = ?2"},
       {&count_session,
        "UPDATE sessions SET first_t_us = coalesce(first_t_us, ?2), last_t_us = ?3, "
        "sample_count = sample_count + ?4, frames_lost = frames_lost + ?5 WHERE id = ?1"},
       {&exists_session, "SELECT 1 FROM sessions WHERE id = ?1"},
+      {&begin_write, "BEGIN IMMEDIATE"},
+      {&commit_write, "COMMIT"},
   };
   for (const auto& s : list) {
     const int rc = s.stmt->prepare(db, s.sql);
@@ -686,22 +691,31 @@ StoreError SessionStore::Impl::writeSamples(int64_t id, const std::vector<core::
     encodeChunk(all.data() + begin, end - begin, &blob);
     uint64_t lost = 0;
     for (size_t i = begin; i < end; ++i) lost += all[i].lost_before;
-    Stmt& s = rowid ? update_chunk : insert_chunk;
-    s.reset();
-    if (rowid)
-      s.bind(1, rowid);
-    else
-      s.bind(1, id);
-    s.bindU64(2, all[begin].t_us);
-    s.bindU64(3, all[end - 1].t_us);
-    s.bind(4, static_cast<int64_t>(end - begin));
-    s.bindU64(5, lost);
-    s.bind(6, static_cast<int64_t>(kChunkCodecVersion));
-    s.bindBlob(7, blob);
-    const int rc = s.step();
-    s.reset();
-    if (rc != SQLITE_DONE) return sqlError(rc, doing);
-    if (!rowid) rowid = sqlite3_last_insert_rowid(db);
+    auto put = [&](Stmt& s, int64_t key) {
+      s.reset();
+      s.bind(1, key);
+      s.bindU64(2, all[begin].t_us);
+      s.bindU64(3, all[end - 1].t_us);
+      s.bind(4, static_cast<int64_t>(end - begin));
+      s.bindU64(5, lost);
+      s.bind(6, static_cast<int64_t>(kChunkCodecVersion));
+      s.bindBlob(7, blob);
+      const int rc = s.step();
+      s.reset();
+      return rc;
+    };
+    bool updated = false;
+    if (rowid) {
+      const int rc = put(update_chunk, rowid);
+      if (rc != SQLITE_DONE) return sqlError(rc, doing);
+      // The tail's row is gone (deleted by another connection): store the chunk anew.
+      updated = sqlite3_changes(db) > 0;
+    }
+    if (!updated) {
+      const int rc = put(insert_chunk, id);
+      if (rc != SQLITE_DONE) return sqlError(rc, doing);
+      rowid = sqlite3_last_insert_rowid(db);
+    }
     if (end - begin < kChunkSamples) {
       new_tail->samples.assign(all.begin() + static_cast<std::ptrdiff_t>(begin),
                                all.begin() + static_cast<std::ptrdiff_t>(end));
@@ -921,7 +935,12 @@ StoreError SessionStore::commit() {
     m.pending.clear();
     return {};
   }
-  if (StoreError e = m.exec("BEGIN IMMEDIATE", "starting to save")) return e;
+  auto run = [&m](Stmt& s, const char* doing) {  // cached: commit() runs 4+ times a second
+    const int rc = s.step();
+    s.reset();
+    return rc == SQLITE_DONE ? StoreError{} : m.sqlError(rc, doing);
+  };
+  if (StoreError e = run(m.begin_write, "starting to save")) return e;
   std::vector<int64_t> missing;
   std::map<int64_t, Tail> new_tails;
   StoreError err;
@@ -937,7 +956,7 @@ StoreError SessionStore::commit() {
     if ((err = m.writeSession(id, p, &tail))) break;
     if (!p.samples.empty()) new_tails[id] = std::move(tail);
   }
-  if (!err) err = m.exec("COMMIT", "saving");
+  if (!err) err = run(m.commit_write, "saving");
   if (err) {
     // The whole transaction goes; the buffer and the tails stay as they were, so nothing
     // half-written exists and a later commit can retry.
@@ -1144,12 +1163,13 @@ StoreError SessionStore::forEachSampleChunk(int64_t session, uint64_t from_t_us,
     if (rc == SQLITE_DONE) return m.notFound(session);
     if (rc != SQLITE_ROW) return m.sqlError(rc, doing);
   }
-  // Chunks are in time order, so ordering by last_t_us (the index) is ordering by first_t_us;
-  // the scan starts at the first chunk ending at or after from_t_us and stops past to_t_us.
+  // Chunks are in time order: start at the last chunk beginning at or before from_t_us (it may
+  // hold samples in the range), walk the index on (session_id, first_t_us) and stop past to_t_us.
   Stmt s;
   int rc = s.prepare(m.db,
-                     "SELECT id, first_t_us, codec, data FROM sample_chunks "
-                     "WHERE session_id = ?1 AND last_t_us >= ?2 ORDER BY last_t_us, id");
+                     "SELECT id, first_t_us, codec, data FROM sample_chunks WHERE session_id = ?1 "
+                     "AND first_t_us >= (SELECT coalesce(max(first_t_us), 0) FROM sample_chunks "
+                     "WHERE session_id = ?1 AND first_t_us <= ?2) ORDER BY first_t_us, id");
   if (rc != SQLITE_OK) return m.sqlError(rc, doing);
   s.bind(1, session);
   s.bindU64(2, from_t_us);
