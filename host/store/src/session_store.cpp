@@ -238,14 +238,13 @@ struct SessionStore::Impl {
   std::map<int64_t, Pending> pending;
   std::map<int64_t, Tail> tails;
   std::set<int64_t> known;  // ids seen to exist (so a commit checks each id once)
-  Stmt insert_chunk, update_chunk, count_session, exists_session, begin_write, commit_write;
+  Stmt insert_chunk, update_chunk, exists_session, begin_write, commit_write;
 
   ~Impl() { closeDb(); }
 
   void closeDb() {
     insert_chunk.finalize();
     update_chunk.finalize();
-    count_session.finalize();
     exists_session.finalize();
     begin_write.finalize();
     commit_write.finalize();
@@ -355,6 +354,9 @@ struct SessionStore::Impl {
   StoreError writeSession(int64_t id, Pending& p, Tail* new_tail);
   StoreError writeSamples(int64_t id, const std::vector<core::Sample>& samples, Tail* new_tail);
   StoreError setEnd(int64_t id, const std::string& reason, const std::string& ended_utc);
+  StoreError writeCounters(int64_t id);
+  StoreError endInOneTransaction(int64_t id, const std::string& reason,
+                                 const std::string& ended_utc);
 };
 
 StoreError SessionStore::Impl::checkAndMigrate() {
@@ -437,9 +439,6 @@ StoreError SessionStore::Impl::prepareStatements() {
        // first_t_us (indexed) is never rewritten: growing a chunk touches no index page.
        "UPDATE sample_chunks SET last_t_us = ?3, count = ?4, frames_lost = ?5, codec = ?6, "
        "data = ?7 WHERE id = ?1 AND first_t_us = ?2"},
-      {&count_session,
-       "UPDATE sessions SET first_t_us = coalesce(first_t_us, ?2), last_t_us = ?3, "
-       "sample_count = sample_count + ?4, frames_lost = frames_lost + ?5 WHERE id = ?1"},
       {&exists_session, "SELECT 1 FROM sessions WHERE id = ?1"},
       {&begin_write, "BEGIN IMMEDIATE"},
       {&commit_write, "COMMIT"},
@@ -727,18 +726,6 @@ StoreError SessionStore::Impl::writeSamples(int64_t id, const std::vector<core::
     rowid = 0;
     begin = end;
   }
-
-  uint64_t lost = 0;
-  for (const core::Sample& s : fresh) lost += s.lost_before;
-  count_session.reset();
-  count_session.bind(1, id);
-  count_session.bindU64(2, fresh.front().t_us);
-  count_session.bindU64(3, fresh.back().t_us);
-  count_session.bind(4, static_cast<int64_t>(fresh.size()));
-  count_session.bindU64(5, lost);
-  const int rc = count_session.step();
-  count_session.reset();
-  if (rc != SQLITE_DONE) return sqlError(rc, doing);
   return {};
 }
 
@@ -1002,6 +989,36 @@ StoreError SessionStore::Impl::setEnd(int64_t id, const std::string& reason,
   return {};
 }
 
+// The session row's sample counters are written once, when the session ends: a commit then
+// touches only the chunk it grows (docs/STORE.md, "Why the counters wait for the end").
+StoreError SessionStore::Impl::writeCounters(int64_t id) {
+  Stmt s;
+  int rc = s.prepare(db,
+                     "UPDATE sessions SET (first_t_us, last_t_us, sample_count, frames_lost) = "
+                     "(SELECT min(first_t_us), max(last_t_us), coalesce(sum(count), 0), "
+                     "coalesce(sum(frames_lost), 0) FROM sample_chunks WHERE session_id = ?1) "
+                     "WHERE id = ?1");
+  if (rc == SQLITE_OK) {
+    s.bind(1, id);
+    rc = s.step();
+  }
+  if (rc != SQLITE_DONE)
+    return sqlError(rc, "counting the samples of session " + std::to_string(id));
+  if (sqlite3_changes(db) == 0) return notFound(id);
+  return {};
+}
+
+StoreError SessionStore::Impl::endInOneTransaction(int64_t id, const std::string& reason,
+                                                   const std::string& ended_utc) {
+  const std::string doing = "ending session " + std::to_string(id);
+  if (StoreError e = exec("BEGIN IMMEDIATE", doing)) return e;
+  StoreError err = writeCounters(id);
+  if (!err) err = setEnd(id, reason, ended_utc);
+  if (!err) err = exec("COMMIT", doing);
+  if (err) rollbackIfOpen();
+  return err;
+}
+
 StoreError SessionStore::endSession(int64_t session, const std::string& reason,
                                     const std::string& ended_utc) {
   Impl& m = *m_impl;
@@ -1012,7 +1029,7 @@ StoreError SessionStore::endSession(int64_t session, const std::string& reason,
   // A commit's kNotFound is about buffered data of sessions that do not exist (dropped): no
   // reason not to end this one.
   if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
-  if (StoreError e = m.setEnd(session, reason, ended_utc)) return e;
+  if (StoreError e = m.endInOneTransaction(session, reason, ended_utc)) return e;
   m.tails.erase(session);
   return {};
 }
@@ -1047,34 +1064,18 @@ StoreError SessionStore::finishInterrupted(int64_t session, const std::string& r
     return makeError(StoreErrorKind::kBadInput,
                      "A session needs a reason to end (e.g. \"stopped\").");
   if (StoreError e = commit()) return e;
-  const std::string doing = "recovering session " + std::to_string(session);
-  if (StoreError e = m.exec("BEGIN IMMEDIATE", doing)) return e;
-  Stmt s;
-  int rc = s.prepare(m.db,
-                     "UPDATE sessions SET (first_t_us, last_t_us, sample_count, frames_lost) = "
-                     "(SELECT min(first_t_us), max(last_t_us), coalesce(sum(count), 0), "
-                     "coalesce(sum(frames_lost), 0) FROM sample_chunks WHERE session_id = ?1) "
-                     "WHERE id = ?1");
-  if (rc == SQLITE_OK) {
-    s.bind(1, session);
-    rc = s.step();
-  }
-  StoreError err;
-  if (rc != SQLITE_DONE)
-    err = m.sqlError(rc, doing);
-  else if (sqlite3_changes(m.db) == 0)
-    err = m.notFound(session);
-  if (!err) err = m.setEnd(session, reason, ended_utc);
-  if (!err) err = m.exec("COMMIT", doing);
-  if (err) {
-    m.rollbackIfOpen();
-    return err;
-  }
+  if (StoreError e = m.endInOneTransaction(session, reason, ended_utc)) return e;
   m.tails.erase(session);
   return {};
 }
 
 // [SECTION] Reading
+
+// A session still being recorded (or whose recorder died) has its sample counters in its chunks
+// only: they are written to its row when it ends (writeCounters()).
+#define LIVE_COUNTERS_SQL                                                                  \
+  "SELECT session_id, min(first_t_us) AS first, max(last_t_us) AS last, sum(count) AS n, " \
+  "sum(frames_lost) AS lost FROM sample_chunks"
 
 StoreError SessionStore::listSessions(std::vector<SessionListEntry>* out) {
   Impl& m = *m_impl;
@@ -1083,11 +1084,14 @@ StoreError SessionStore::listSessions(std::vector<SessionListEntry>* out) {
   Stmt s;
   int rc = s.prepare(
       m.db,
-      "SELECT s.id, s.started_utc, s.ended_utc, s.end_reason, s.first_t_us, s.last_t_us, "
-      "s.device_serial, s.sides, s.sample_count, s.frames_lost, "
+      "SELECT s.id, s.started_utc, s.ended_utc, s.end_reason, coalesce(a.first, s.first_t_us), "
+      "coalesce(a.last, s.last_t_us), s.device_serial, s.sides, coalesce(a.n, s.sample_count), "
+      "coalesce(a.lost, s.frames_lost), "
       "(SELECT count(*) FROM holds h WHERE h.session_id = s.id), "
       "(SELECT count(*) FROM holds h WHERE h.session_id = s.id AND h.release_s IS NOT NULL) "
-      "FROM sessions s ORDER BY s.id");
+      "FROM sessions s LEFT JOIN (" LIVE_COUNTERS_SQL
+      " WHERE session_id IN (SELECT id FROM sessions WHERE end_reason = '') GROUP BY session_id) a "
+      "ON a.session_id = s.id ORDER BY s.id");
   while (rc == SQLITE_OK || rc == SQLITE_ROW) {
     rc = s.step();
     if (rc != SQLITE_ROW) break;
@@ -1115,10 +1119,13 @@ StoreError SessionStore::loadSession(int64_t session, SessionRecord* out) {
   if (!m.db) return m.notOpen();
   Stmt s;
   int rc = s.prepare(m.db,
-                     "SELECT id, started_utc, ended_utc, end_reason, source, device_serial, "
+                     "SELECT s.id, started_utc, ended_utc, end_reason, source, device_serial, "
                      "firmware_version, protocol_version, nominal_rate_hz, cell_count, sides, "
-                     "ball, body_mass_kg, notes, first_t_us, last_t_us, sample_count, frames_lost "
-                     "FROM sessions WHERE id = ?1");
+                     "ball, body_mass_kg, notes, coalesce(a.first, first_t_us), "
+                     "coalesce(a.last, last_t_us), coalesce(a.n, sample_count), "
+                     "coalesce(a.lost, frames_lost) FROM sessions s LEFT JOIN (" LIVE_COUNTERS_SQL
+                     " WHERE session_id = ?1 GROUP BY session_id) a ON a.session_id = s.id AND "
+                     "s.end_reason = '' WHERE s.id = ?1");
   if (rc == SQLITE_OK) {
     s.bind(1, session);
     rc = s.step();
