@@ -6,6 +6,7 @@
 // Samples come from the body model (sim::BodyModel) with its sensor noise and drift: how well
 // counts compress depends on that noise, so synthetic ramps would flatter the codec.
 #include <benchmark/benchmark.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -184,6 +185,44 @@ void BM_BytesPerRecordedHour(benchmark::State& state) {
   state.counters["blob_B_per_sample"] = blob_bytes / n;
 }
 BENCHMARK(BM_BytesPerRecordedHour)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// For comparison (docs/STORE.md): the same hour stored the obvious way, one row per sample with
+// an index on (session, time), in one transaction. What the chunks save is this file's size.
+void BM_BytesPerHourWithARowPerSample(benchmark::State& state) {
+  const auto& samples = bodyModelSamples(3600);
+  double file_bytes = 0;
+  for (auto _ : state) {
+    TempLibrary lib;
+    sqlite3* db = nullptr;
+    sqlite3_open(lib.path().c_str(), &db);
+    sqlite3_exec(db,
+                 "CREATE TABLE samples (id INTEGER PRIMARY KEY, session_id INTEGER, t_us INTEGER, "
+                 "seq INTEGER, lost_before INTEGER, flags INTEGER, fresh_mask INTEGER, c0 INTEGER, "
+                 "c1 INTEGER, c2 INTEGER, c3 INTEGER);"
+                 "CREATE INDEX samples_by_time ON samples(session_id, t_us); BEGIN;",
+                 nullptr, nullptr, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO samples VALUES (NULL, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+                       &st, nullptr);
+    for (const core::Sample& s : samples) {
+      sqlite3_bind_int64(st, 1, static_cast<int64_t>(s.t_us));
+      sqlite3_bind_int(st, 2, s.seq);
+      sqlite3_bind_int64(st, 3, s.lost_before);
+      sqlite3_bind_int(st, 4, s.flags);
+      sqlite3_bind_int(st, 5, s.fresh_mask);
+      for (int c = 0; c < 4; ++c) sqlite3_bind_int(st, 6 + c, s.raw_counts[c]);
+      sqlite3_step(st);
+      sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    file_bytes = static_cast<double>(std::filesystem::file_size(lib.path()));
+  }
+  state.counters["MB_per_hour"] = file_bytes / 1e6;
+  state.counters["file_B_per_sample"] = file_bytes / static_cast<double>(samples.size());
+}
+BENCHMARK(BM_BytesPerHourWithARowPerSample)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -33,7 +33,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,10 +100,13 @@ struct SessionRecord {
   SessionInfo info;
   std::string ended_utc;   // ISO 8601 UTC; "" while recording
   std::string end_reason;  // kEnd* or the engine's words; "" while recording (or never ended)
-  std::optional<uint64_t> first_t_us;  // device time of the first / last committed sample
+  // The committed samples: device time of the first and last, how many, and the sum of their
+  // lost_before. Stored on the session's row when it ends; for a session still open (or whose
+  // recorder died) they are summed from its chunks on reading (docs/STORE.md).
+  std::optional<uint64_t> first_t_us;
   std::optional<uint64_t> last_t_us;
-  uint64_t sample_count = 0;  // committed samples
-  uint64_t frames_lost = 0;   // sum of the samples' lost_before
+  uint64_t sample_count = 0;
+  uint64_t frames_lost = 0;
 
   bool ended() const { return !end_reason.empty(); }
   double duration_s() const {  // first to last sample, device time
@@ -138,7 +140,8 @@ struct StoredCalibration {
 
 enum class OpenMode {
   kReadWrite,  // creates the file and its directory if needed; migrates an older schema
-  kReadOnly,   // never writes (SQLITE_OPEN_READONLY); a missing file is kCannotOpen
+  kReadOnly,   // never writes (SQLITE_OPEN_READONLY; on read-only media with no -wal beside the
+               // file, SQLite's immutable mode); a missing file is kCannotOpen
 };
 
 struct OpenOptions {
@@ -204,9 +207,10 @@ class SessionStore {
   size_t pendingSamples() const;  // buffered, not yet committed
   bool hasPending() const;
 
-  // Ends a session: commits everything buffered, then records how it ended (`reason`, e.g.
-  // kEndStopped) and when (ISO 8601 UTC; "" derives it from the start time plus the samples'
-  // duration).
+  // Ends a session: commits everything buffered, then, in one transaction, writes its sample
+  // counters and how it ended (`reason`, e.g. kEndStopped) and when (ISO 8601 UTC; "" derives it
+  // from the start time plus the samples' duration, whole seconds). A later append to the same
+  // session starts a new chunk; the counters are then refreshed only by another end.
   StoreError endSession(int64_t session, const std::string& reason, const std::string& ended_utc);
 
   // [SECTION] Recovery
