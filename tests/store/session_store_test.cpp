@@ -437,6 +437,31 @@ TEST(SessionStore, ReportsDataForAMissingSessionAsNotFoundAndKeepsTheRest) {
   EXPECT_EQ(back.size(), 10u);
 }
 
+TEST(SessionStore, ASessionDeletedByAnotherConnectionIsReportedOnTheWritersNextCommit) {
+  TempDir dir;
+  const std::string path = dir.file("sessions.db");
+  SessionStore writer, other;
+  ASSERT_FALSE(writer.open(path));
+  int64_t id = 0;
+  ASSERT_FALSE(writer.beginSession(someInfo(), &id));
+  const auto samples = makeSamples(100);
+  writer.appendSamples(id, samples.data(), 50);  // leaves a growing last chunk
+  ASSERT_FALSE(writer.commit());
+  ASSERT_FALSE(other.open(path));
+  ASSERT_FALSE(other.deleteSession(id));
+  writer.appendSamples(id, samples.data() + 50, 50);
+  EXPECT_EQ(writer.commit().kind, StoreErrorKind::kNotFound);
+  EXPECT_FALSE(writer.hasPending());  // dropped, so later commits are not stuck on it
+  int64_t next = 0;
+  ASSERT_FALSE(writer.beginSession(someInfo(), &next));
+  EXPECT_GT(next, id);  // an id once shown never names another session
+  writer.appendSamples(next, samples);
+  ASSERT_FALSE(writer.commit());
+  std::vector<core::Sample> back;
+  ASSERT_FALSE(other.loadSamples(next, &back));
+  EXPECT_EQ(back.size(), 100u);
+}
+
 // [SECTION] Opening: paths and files that are not libraries
 
 TEST(SessionStore, DefaultPathFollowsRollrigDbThenXdgDataHomeThenHome) {

@@ -6,10 +6,11 @@ namespace {
 
 // Version 1: sessions, raw samples, calibrations, re-zeroes, connection events.
 // Device times (t_us) are INTEGER microseconds; ISO 8601 UTC times are TEXT; "" rather than NULL
-// for unknown text, NULL for unknown numbers where 0 would be a value.
+// for unknown text, NULL for unknown numbers where 0 would be a value. Session ids are never reused
+// (AUTOINCREMENT): an id once shown to a user names that session or none.
 constexpr char kV1[] = R"sql(
 CREATE TABLE sessions (
-  id               INTEGER PRIMARY KEY,
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
   started_utc      TEXT    NOT NULL,
   ended_utc        TEXT    NOT NULL DEFAULT '',
   end_reason       TEXT    NOT NULL DEFAULT '',

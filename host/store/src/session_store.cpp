@@ -11,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <set>
 
 #include <unistd.h>
 #include <utility>
@@ -237,7 +236,6 @@ struct SessionStore::Impl {
   int schema_version = 0;
   std::map<int64_t, Pending> pending;
   std::map<int64_t, Tail> tails;
-  std::set<int64_t> known;  // ids seen to exist (so a commit checks each id once)
   Stmt insert_chunk, update_chunk, exists_session, begin_write, commit_write;
 
   ~Impl() { closeDb(); }
@@ -412,6 +410,17 @@ StoreError SessionStore::Impl::checkAndMigrate() {
     if (m.to_version <= version) continue;
     const std::string what = "upgrading the library to schema " + std::to_string(m.to_version);
     if (StoreError e = exec("BEGIN IMMEDIATE", what)) return e;
+    // Another rollrig may have run this step while we waited for the write lock.
+    int64_t now = 0;
+    if (StoreError e = queryInt("PRAGMA user_version", &now, what)) {
+      rollbackIfOpen();
+      return e;
+    }
+    if (now >= m.to_version) {
+      rollbackIfOpen();
+      version = now;
+      continue;
+    }
     std::string sql = m.sql;
     if (m.to_version == 1) sql += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
     sql += "PRAGMA user_version = " + std::to_string(m.to_version) + ";";
@@ -438,7 +447,7 @@ StoreError SessionStore::Impl::prepareStatements() {
       {&update_chunk,
        // first_t_us (indexed) is never rewritten: growing a chunk touches no index page.
        "UPDATE sample_chunks SET last_t_us = ?3, count = ?4, frames_lost = ?5, codec = ?6, "
-       "data = ?7 WHERE id = ?1 AND first_t_us = ?2"},
+       "data = ?7 WHERE id = ?1 AND first_t_us = ?2 AND session_id = ?8"},
       {&exists_session, "SELECT 1 FROM sessions WHERE id = ?1"},
       {&begin_write, "BEGIN IMMEDIATE"},
       {&commit_write, "COMMIT"},
@@ -551,7 +560,6 @@ void SessionStore::close() {
   m.closeDb();
   m.pending.clear();
   m.tails.clear();
-  m.known.clear();
   m.schema_version = 0;
 }
 
@@ -570,7 +578,8 @@ int SessionStore::schemaVersion() const {
 StoreError SessionStore::beginSession(const SessionInfo& info, int64_t* id) {
   Impl& m = *m_impl;
   if (!m.db) return m.notOpen();
-  if (StoreError e = commit()) return e;
+  // A commit's kNotFound is about buffered data of other, missing sessions (dropped).
+  if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
   Stmt s;
   int rc = s.prepare(m.db,
                      "INSERT INTO sessions (started_utc, source, device_serial, firmware_version, "
@@ -595,7 +604,6 @@ StoreError SessionStore::beginSession(const SessionInfo& info, int64_t* id) {
   }
   if (rc != SQLITE_DONE) return m.sqlError(rc, "starting a new session");
   *id = sqlite3_last_insert_rowid(m.db);
-  m.known.insert(*id);
   return {};
 }
 
@@ -658,17 +666,12 @@ bool SessionStore::hasPending() const {
 }
 
 StoreError SessionStore::Impl::sessionExists(int64_t id, bool* exists) {
-  if (known.count(id)) {
-    *exists = true;
-    return {};
-  }
   exists_session.reset();
   exists_session.bind(1, id);
   const int rc = exists_session.step();
   exists_session.reset();
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlError(rc, "looking up a session");
   *exists = rc == SQLITE_ROW;
-  if (*exists) known.insert(id);
   return {};
 }
 
@@ -699,6 +702,7 @@ StoreError SessionStore::Impl::writeSamples(int64_t id, const std::vector<core::
       s.bindU64(5, lost);
       s.bind(6, static_cast<int64_t>(kChunkCodecVersion));
       s.bindBlob(7, blob);
+      if (&s == &update_chunk) s.bind(8, id);
       const int rc = s.step();
       s.reset();
       return rc;
@@ -951,6 +955,7 @@ StoreError SessionStore::commit() {
     return err;
   }
   for (auto& [id, tail] : new_tails) m.tails[id] = std::move(tail);
+  for (int64_t id : missing) m.tails.erase(id);
   m.pending.clear();
   if (!missing.empty()) {
     StoreError e = m.notFound(missing.front());
@@ -1063,7 +1068,8 @@ StoreError SessionStore::finishInterrupted(int64_t session, const std::string& r
   if (reason.empty())
     return makeError(StoreErrorKind::kBadInput,
                      "A session needs a reason to end (e.g. \"stopped\").");
-  if (StoreError e = commit()) return e;
+  // A commit's kNotFound is about buffered data of other, missing sessions (dropped).
+  if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
   if (StoreError e = m.endInOneTransaction(session, reason, ended_utc)) return e;
   m.tails.erase(session);
   return {};
@@ -1368,7 +1374,6 @@ StoreError SessionStore::deleteSession(int64_t session) {
   if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
   m.pending.erase(session);
   m.tails.erase(session);
-  m.known.erase(session);
   if (sqlite3_changes(m.db) == 0) return m.notFound(session);
   return {};
 }
