@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -609,6 +610,10 @@ TEST(SessionStore, AReaderSeesCommittedDataWhileTheWriterIsOpen) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].sample_count, 100u);
   EXPECT_EQ(list[0].end_reason, "");
+  EXPECT_TRUE(list[0].recording);
+  std::vector<SessionRecord> to_recover;
+  ASSERT_FALSE(reader.unfinishedSessions(&to_recover));
+  EXPECT_TRUE(to_recover.empty());  // its recorder is alive
 
   ASSERT_FALSE(writer.commit());
   ASSERT_FALSE(reader.loadSamples(id, &seen));
@@ -803,6 +808,54 @@ TEST(SessionStore, RecoversASessionWhoseRecorderDiedFromItsChunks) {
   ASSERT_FALSE(store.loadHolds(id, &holds));
   EXPECT_EQ(holds.size(), 2u);
   EXPECT_EQ(store.finishInterrupted(id + 1).kind, StoreErrorKind::kNotFound);
+}
+
+TEST(SessionStore, ASessionRecordedByALiveProcessIsNotOfferedForRecoveryUntilThatProcessDies) {
+  TempDir dir;
+  const std::string path = dir.file("sessions.db");
+  {
+    SessionStore create;
+    ASSERT_FALSE(create.open(path));
+  }
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    SessionStore store;
+    int64_t id = 0;
+    if (store.open(path) || store.beginSession(someInfo(), &id)) _exit(2);
+    store.appendSamples(id, makeSamples(40));
+    if (store.commit()) _exit(3);
+    if (write(fds[1], &id, sizeof id) != sizeof id) _exit(4);
+    for (;;) pause();
+  }
+  close(fds[1]);
+  int64_t id = 0;
+  ASSERT_EQ(read(fds[0], &id, sizeof id), static_cast<ssize_t>(sizeof id));
+  close(fds[0]);
+
+  SessionStore store;
+  ASSERT_FALSE(store.open(path));
+  std::vector<SessionRecord> to_recover;
+  ASSERT_FALSE(store.unfinishedSessions(&to_recover));
+  EXPECT_TRUE(to_recover.empty());
+  std::vector<SessionListEntry> list;
+  ASSERT_FALSE(store.listSessions(&list));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_TRUE(list[0].recording);
+  EXPECT_EQ(list[0].sample_count, 40u);
+
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_FALSE(store.unfinishedSessions(&to_recover));
+  ASSERT_EQ(to_recover.size(), 1u);
+  EXPECT_EQ(to_recover[0].id, id);
+  EXPECT_EQ(to_recover[0].sample_count, 40u);
+  ASSERT_FALSE(store.listSessions(&list));
+  EXPECT_FALSE(list[0].recording);
 }
 
 // [SECTION] Migrations

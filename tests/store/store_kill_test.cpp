@@ -132,6 +132,10 @@ TEST(StoreKill, EveryReportedCommitSurvivesKillNineAtRandomMoments) {
     ASSERT_FALSE(store.loadSession(id, &r));
     ASSERT_EQ(r.sample_count, back.size());
     ASSERT_FALSE(r.ended());
+    std::vector<SessionRecord> to_recover;  // its recorder's lock died with it
+    ASSERT_FALSE(store.unfinishedSessions(&to_recover));
+    ASSERT_EQ(to_recover.size(), 1u);
+    ASSERT_EQ(to_recover[0].id, id);
     ASSERT_FALSE(store.finishInterrupted(id));
     total_reported += reported;
     total_found += back.size();

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <utility>
 
@@ -240,7 +241,61 @@ struct SessionStore::Impl {
 
   ~Impl() { closeDb(); }
 
+  // The recorder locks (docs/STORE.md, "Who is recording"): an open file description on
+  // <library>-recording holding a write lock on byte `id` for each session this store records.
+  int lock_fd = -1;
+
+  std::string lockPath() const { return path + "-recording"; }
+
+  // Takes session `id`'s recorder lock; best effort (a recording goes on without it).
+  void lockSession(int64_t id) {
+    if (lock_fd < 0) lock_fd = ::open(lockPath().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0) return;
+    struct flock fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(id);
+    fl.l_len = 1;
+    fcntl(lock_fd, F_OFD_SETLK, &fl);
+  }
+
+  void unlockSession(int64_t id) {
+    if (lock_fd < 0) return;
+    struct flock fl = {};
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(id);
+    fl.l_len = 1;
+    fcntl(lock_fd, F_OFD_SETLK, &fl);
+  }
+
+  // True when a live SessionStore (in any process, this one included) records session `id`.
+  bool sessionIsRecorded(int64_t id) const {
+    int fd = lock_fd >= 0 ? lock_fd : ::open(lockPath().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;  // no lock file: nobody ever recorded here
+    struct flock fl = {};
+    fl.l_type = F_RDLCK;  // conflicts with a recorder's write lock
+    fl.l_whence = SEEK_SET;
+    fl.l_start = static_cast<off_t>(id);
+    fl.l_len = 1;
+    bool locked = false;
+    if (fd == lock_fd) {
+      // Our own description's locks never conflict with it: ask with a second description.
+      const int probe = ::open(lockPath().c_str(), O_RDONLY | O_CLOEXEC);
+      if (probe >= 0) {
+        locked = fcntl(probe, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+        ::close(probe);
+      }
+    } else {
+      locked = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+      ::close(fd);
+    }
+    return locked;
+  }
+
   void closeDb() {
+    if (lock_fd >= 0) ::close(lock_fd);  // releases every recorder lock this store held
+    lock_fd = -1;
     insert_chunk.finalize();
     update_chunk.finalize();
     exists_session.finalize();
@@ -581,6 +636,7 @@ StoreError SessionStore::beginSession(const SessionInfo& info, int64_t* id) {
   // A commit's kNotFound is about buffered data of other, missing sessions (dropped).
   if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
   Stmt s;
+  if (StoreError e = m.exec("BEGIN IMMEDIATE", "starting a new session")) return e;
   int rc = s.prepare(m.db,
                      "INSERT INTO sessions (started_utc, source, device_serial, firmware_version, "
                      "protocol_version, nominal_rate_hz, cell_count, sides, ball, body_mass_kg, "
@@ -602,9 +658,17 @@ StoreError SessionStore::beginSession(const SessionInfo& info, int64_t* id) {
     s.bind(11, info.notes);
     rc = s.step();
   }
-  if (rc != SQLITE_DONE) return m.sqlError(rc, "starting a new session");
-  *id = sqlite3_last_insert_rowid(m.db);
-  return {};
+  StoreError err;
+  if (rc != SQLITE_DONE) err = m.sqlError(rc, "starting a new session");
+  if (!err) {
+    // Locked before the row is visible: no other process can take it for a dead recording.
+    *id = sqlite3_last_insert_rowid(m.db);
+    m.lockSession(*id);
+    err = m.exec("COMMIT", "starting a new session");
+    if (err) m.unlockSession(*id);
+  }
+  if (err) m.rollbackIfOpen();
+  return err;
 }
 
 void SessionStore::appendSamples(int64_t session, const core::Sample* samples, size_t n) {
@@ -1036,6 +1100,7 @@ StoreError SessionStore::endSession(int64_t session, const std::string& reason,
   if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
   if (StoreError e = m.endInOneTransaction(session, reason, ended_utc)) return e;
   m.tails.erase(session);
+  m.unlockSession(session);
   return {};
 }
 
@@ -1054,6 +1119,7 @@ StoreError SessionStore::unfinishedSessions(std::vector<SessionRecord>* out) {
   }
   if (rc != SQLITE_DONE) return m.sqlError(rc, "listing unfinished sessions");
   for (int64_t id : ids) {
+    if (m.sessionIsRecorded(id)) continue;
     SessionRecord r;
     if (StoreError e = loadSession(id, &r)) return e;
     out->push_back(std::move(r));
@@ -1072,6 +1138,7 @@ StoreError SessionStore::finishInterrupted(int64_t session, const std::string& r
   if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
   if (StoreError e = m.endInOneTransaction(session, reason, ended_utc)) return e;
   m.tails.erase(session);
+  m.unlockSession(session);
   return {};
 }
 
@@ -1114,6 +1181,7 @@ StoreError SessionStore::listSessions(std::vector<SessionListEntry>* out) {
     e.frames_lost = s.u64(9);
     e.holds = static_cast<int>(s.i64(10));
     e.releases = static_cast<int>(s.i64(11));
+    e.recording = e.end_reason.empty() && m.sessionIsRecorded(e.id);
     out->push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) return m.sqlError(rc, "listing the sessions");
@@ -1374,6 +1442,7 @@ StoreError SessionStore::deleteSession(int64_t session) {
   if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
   m.pending.erase(session);
   m.tails.erase(session);
+  m.unlockSession(session);
   if (sqlite3_changes(m.db) == 0) return m.notFound(session);
   return {};
 }

@@ -126,7 +126,8 @@ struct SessionListEntry {
   uint64_t sample_count = 0;
   uint64_t frames_lost = 0;
   int holds = 0;
-  int releases = 0;  // holds with a release (detected or marked)
+  int releases = 0;        // holds with a release (detected or marked)
+  bool recording = false;  // a live rollrig is recording it right now (see unfinishedSessions())
 };
 
 // A calibration the session used from device time from_t_us on (the first one usually from the
@@ -182,7 +183,9 @@ class SessionStore {
   // transaction. Ids that name no session are reported by the commit (kNotFound) and their
   // buffered data dropped.
 
-  // Creates the session's row and returns its id. Fails when the library is read-only or full.
+  // Creates the session's row and returns its id, and marks the session as being recorded by
+  // this store until endSession(), deleteSession() or close() (see unfinishedSessions()). Fails
+  // when the library is read-only or full.
   StoreError beginSession(const SessionInfo& info, int64_t* id);
   // Samples in device-time order, as the decoder delivers them (any cell count up to
   // proto::kMaxChannels; counts past channel_count are not stored).
@@ -219,8 +222,10 @@ class SessionStore {
   // On the next start the engine lists them, re-derives their holds from the stored samples
   // (replaceHolds + commit) and closes them with finishInterrupted().
 
-  // Sessions with no end reason, oldest first. A session another process is recording right now
-  // also has none; the caller tells them apart (e.g. the recorder's lock file).
+  // Sessions with no end reason whose recorder is gone, oldest first: the ones to recover. A
+  // session being recorded right now by a live SessionStore (in this process or another) is left
+  // out: beginSession() takes a lock for it (an OFD byte lock on "<library>-recording", released
+  // by endSession(), close() or the recorder's death, kill -9 included).
   StoreError unfinishedSessions(std::vector<SessionRecord>* out);
   // Recomputes the session's first/last sample time, sample count and frames lost from its stored
   // chunks, and sets its end reason and end time ("" derives it as in endSession()). Commits.
