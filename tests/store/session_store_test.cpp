@@ -463,6 +463,59 @@ TEST(SessionStore, ASessionDeletedByAnotherConnectionIsReportedOnTheWritersNextC
   EXPECT_EQ(back.size(), 100u);
 }
 
+TEST(SessionStore, ALibraryLockedByAnotherProgramIsReportedAsBusyAndTheBufferKept) {
+  TempDir dir;
+  const std::string path = dir.file("sessions.db");
+  SessionStore store;
+  OpenOptions quick;
+  quick.busy_timeout_ms = 20;
+  ASSERT_FALSE(store.open(path, quick));
+  int64_t id = 0;
+  ASSERT_FALSE(store.beginSession(someInfo(), &id));
+  const auto samples = makeSamples(60);
+  store.appendSamples(id, samples);
+  {
+    RawDb other(path);
+    other.exec("BEGIN IMMEDIATE");  // holds the write lock
+    const StoreError e = store.commit();
+    EXPECT_EQ(e.kind, StoreErrorKind::kBusy);
+    EXPECT_NE(e.message.find("locked by another program"), std::string::npos) << e.message;
+    EXPECT_EQ(store.pendingSamples(), 60u);
+    other.exec("ROLLBACK");
+  }
+  ASSERT_FALSE(store.commit());
+  std::vector<core::Sample> back;
+  ASSERT_FALSE(store.loadSamples(id, &back));
+  EXPECT_EQ(firstDifference(samples, back), -1);
+}
+
+TEST(SessionStore, ADamagedChunkIsReportedWithoutCrashingAndTheRestStaysReadable) {
+  TempDir dir;
+  const std::string path = dir.file("sessions.db");
+  SessionStore store;
+  ASSERT_FALSE(store.open(path));
+  int64_t id = 0;
+  ASSERT_FALSE(store.beginSession(someInfo(), &id));
+  const auto samples = makeSamples(3 * kChunkSamples, 1000000);
+  recordInBatches(store, id, samples);
+  {
+    RawDb raw(path);
+    // The middle chunk loses its tail.
+    raw.exec(
+        "UPDATE sample_chunks SET data = substr(data, 1, 40) WHERE id = (SELECT id FROM "
+        "sample_chunks ORDER BY first_t_us LIMIT 1 OFFSET 1)");
+  }
+  std::vector<core::Sample> back;
+  const StoreError e = store.loadSamples(id, &back);
+  EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
+  EXPECT_NE(e.message.find("cannot be read"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("session " + std::to_string(id)), std::string::npos) << e.message;
+  ASSERT_FALSE(store.loadSamples(id, &back, 0, samples[kChunkSamples - 1].t_us));
+  EXPECT_EQ(back.size(), kChunkSamples);
+  ASSERT_FALSE(store.loadSamples(id, &back, samples[2 * kChunkSamples].t_us));
+  EXPECT_EQ(back.size(), kChunkSamples);
+}
+
 // [SECTION] Opening: paths and files that are not libraries
 
 TEST(SessionStore, DefaultPathFollowsRollrigDbThenXdgDataHomeThenHome) {

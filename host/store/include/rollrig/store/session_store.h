@@ -159,6 +159,7 @@ class SessionStore {
   SessionStore();
   // Closes the library. Buffered writes not yet committed are discarded: commit() first.
   ~SessionStore();
+  // A moved-from store may only be destroyed or assigned to.
   SessionStore(SessionStore&&) noexcept;
   SessionStore& operator=(SessionStore&&) noexcept;
   SessionStore(const SessionStore&) = delete;
