@@ -579,6 +579,20 @@ StoreError SessionStore::open(const std::string& path, const OpenOptions& option
       err = m.checkAndMigrate();
     }
   }
+  if (err && !read_only &&
+      (err.kind == StoreErrorKind::kCannotOpen || err.kind == StoreErrorKind::kReadOnly)) {
+    // SQLite's own words for an unwritable directory are misleading (the -wal or -shm it could
+    // not create); say what is wrong.
+    fs::path dir = fs::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    if (access(dir.c_str(), W_OK) != 0) {
+      err = makeError(StoreErrorKind::kReadOnly,
+                      "The session library " + path + " cannot be written: its directory " +
+                          dir.string() + " is not writable (" + std::strerror(errno) +
+                          "). It can still be read (e.g. `rollrig sessions`); to record, " +
+                          kChooseAnother + ".");
+    }
+  }
   if (!err && !read_only) {
     // WAL: readers never block the writer and a killed writer loses no committed transaction.
     Stmt s;
