@@ -173,3 +173,24 @@ TEST(SampleCodec, SurvivesRandomCorruptionWithoutCrashing) {
     EXPECT_LE(out.size(), 32u);
   }
 }
+
+TEST(SampleCodec, AChunkBuiltSampleBySampleIsTheSameAsOneEncodedWhole) {
+  const auto in = makeSamples(100, 5, 65530, 9);
+  ChunkEncoder grown;
+  std::vector<uint8_t> partial;
+  for (size_t i = 0; i < in.size(); ++i) {
+    grown.add(in[i]);
+    if (i == 40) grown.appendTo(&partial);  // a commit in the middle
+  }
+  ChunkEncoder copy = grown;  // the store tries a commit on a copy
+  copy.add(in[0]);
+  std::vector<uint8_t> whole, built;
+  encodeChunk(in.data(), in.size(), &whole);
+  grown.appendTo(&built);
+  EXPECT_EQ(built, whole);
+  EXPECT_EQ(grown.count(), in.size());
+  EXPECT_EQ(copy.count(), in.size() + 1);
+  std::vector<core::Sample> out;
+  ASSERT_TRUE(decodeChunk(partial.data(), partial.size(), &out, nullptr));
+  EXPECT_EQ(firstDifference(std::vector<core::Sample>(in.begin(), in.begin() + 41), out), -1);
+}

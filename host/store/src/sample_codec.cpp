@@ -77,41 +77,49 @@ bool fail(std::string* why, const char* what) {
 
 }  // namespace
 
-void encodeChunk(const core::Sample* samples, size_t n, std::vector<uint8_t>* out) {
-  out->push_back(kChunkCodecVersion);
-  putVarint(n, out);
-  State st;
-  for (size_t i = 0; i < n; ++i) {
-    const core::Sample& s = samples[i];
-    const uint8_t channels =
-        s.channel_count > proto::kMaxChannels ? proto::kMaxChannels : s.channel_count;
-    const uint16_t predicted_seq = static_cast<uint16_t>(st.seq + 1u + s.lost_before);
-    uint8_t control = 0;
-    if (s.seq != predicted_seq) control |= kExplicitSeq;
-    if (s.lost_before != 0) control |= kHasLost;
-    if (s.flags != st.flags) control |= kFlagsChanged;
-    if (s.fresh_mask != st.fresh_mask) control |= kFreshChanged;
-    if (channels != st.channel_count) control |= kChannelsChanged;
-    out->push_back(control);
-    if (control & kExplicitSeq) putVarint(s.seq, out);
-    if (control & kHasLost) putVarint(s.lost_before, out);
-    if (control & kFlagsChanged) out->push_back(s.flags);
-    if (control & kFreshChanged) out->push_back(s.fresh_mask);
-    if (control & kChannelsChanged) out->push_back(channels);
-    const uint64_t dt = s.t_us - st.t_us;  // modulo 2^64, like the decoder's sums
-    putVarint(zigzag(static_cast<int64_t>(dt - st.dt_us)), out);
-    for (uint8_t c = 0; c < channels; ++c) {
-      putVarint(zigzag(static_cast<int64_t>(s.raw_counts[c]) - st.counts[c]), out);
-      st.counts[c] = s.raw_counts[c];
-    }
-    for (uint8_t c = channels; c < proto::kMaxChannels; ++c) st.counts[c] = 0;
-    st.t_us = s.t_us;
-    st.dt_us = dt;
-    st.seq = s.seq;
-    st.flags = s.flags;
-    st.fresh_mask = s.fresh_mask;
-    st.channel_count = channels;
+void ChunkEncoder::add(const core::Sample& s) {
+  std::vector<uint8_t>* out = &m_body;
+  const uint8_t channels =
+      s.channel_count > proto::kMaxChannels ? proto::kMaxChannels : s.channel_count;
+  const uint16_t predicted_seq = static_cast<uint16_t>(m_seq + 1u + s.lost_before);
+  uint8_t control = 0;
+  if (s.seq != predicted_seq) control |= kExplicitSeq;
+  if (s.lost_before != 0) control |= kHasLost;
+  if (s.flags != m_flags) control |= kFlagsChanged;
+  if (s.fresh_mask != m_fresh_mask) control |= kFreshChanged;
+  if (channels != m_channel_count) control |= kChannelsChanged;
+  out->push_back(control);
+  if (control & kExplicitSeq) putVarint(s.seq, out);
+  if (control & kHasLost) putVarint(s.lost_before, out);
+  if (control & kFlagsChanged) out->push_back(s.flags);
+  if (control & kFreshChanged) out->push_back(s.fresh_mask);
+  if (control & kChannelsChanged) out->push_back(channels);
+  const uint64_t dt = s.t_us - m_t_us;  // modulo 2^64, like the decoder's sums
+  putVarint(zigzag(static_cast<int64_t>(dt - m_dt_us)), out);
+  for (uint8_t c = 0; c < channels; ++c) {
+    putVarint(zigzag(static_cast<int64_t>(s.raw_counts[c]) - m_counts[c]), out);
+    m_counts[c] = s.raw_counts[c];
   }
+  for (uint8_t c = channels; c < proto::kMaxChannels; ++c) m_counts[c] = 0;
+  m_t_us = s.t_us;
+  m_dt_us = dt;
+  m_seq = s.seq;
+  m_flags = s.flags;
+  m_fresh_mask = s.fresh_mask;
+  m_channel_count = channels;
+  ++m_count;
+}
+
+void ChunkEncoder::appendTo(std::vector<uint8_t>* out) const {
+  out->push_back(kChunkCodecVersion);
+  putVarint(m_count, out);
+  out->insert(out->end(), m_body.begin(), m_body.end());
+}
+
+void encodeChunk(const core::Sample* samples, size_t n, std::vector<uint8_t>* out) {
+  ChunkEncoder e;
+  for (size_t i = 0; i < n; ++i) e.add(samples[i]);
+  e.appendTo(out);
 }
 
 bool decodeChunk(const uint8_t* data, size_t len, std::vector<core::Sample>* out,

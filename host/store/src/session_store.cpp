@@ -226,8 +226,9 @@ struct Pending {
 // samples and updates the row in place, so chunks hold ~kChunkSamples samples whatever the commit
 // interval (docs/STORE.md, "Samples").
 struct Tail {
-  std::vector<core::Sample> samples;
-  int64_t rowid = 0;
+  ChunkEncoder chunk;
+  int64_t rowid = 0;  // its row; 0: not stored yet
+  uint64_t first_t_us = 0, last_t_us = 0, frames_lost = 0;
 };
 
 struct SessionStore::Impl {
@@ -756,28 +757,19 @@ StoreError SessionStore::Impl::sessionExists(int64_t id, bool* exists) {
 StoreError SessionStore::Impl::writeSamples(int64_t id, const std::vector<core::Sample>& fresh,
                                             Tail* new_tail) {
   const std::string doing = "saving samples of session " + std::to_string(id);
-  const Tail& tail = tails[id];
-  std::vector<core::Sample> all;
-  all.reserve(tail.samples.size() + fresh.size());
-  all.insert(all.end(), tail.samples.begin(), tail.samples.end());
-  all.insert(all.end(), fresh.begin(), fresh.end());
-
+  Tail cur = tails[id];  // a copy: the stored tail stays as it was if this commit fails
   std::vector<uint8_t> blob;
-  int64_t rowid = tail.rowid;  // the first chunk rewrites the tail's row, if there is one
-  size_t begin = 0;
-  while (begin < all.size()) {
-    const size_t end = std::min(all.size(), begin + kChunkSamples);
+  // Stores `cur` (rewriting its row when it has one) and remembers its row.
+  auto store = [&]() -> StoreError {
     blob.clear();
-    encodeChunk(all.data() + begin, end - begin, &blob);
-    uint64_t lost = 0;
-    for (size_t i = begin; i < end; ++i) lost += all[i].lost_before;
+    cur.chunk.appendTo(&blob);
     auto put = [&](Stmt& s, int64_t key) {
       s.reset();
       s.bind(1, key);
-      s.bindU64(2, all[begin].t_us);
-      s.bindU64(3, all[end - 1].t_us);
-      s.bind(4, static_cast<int64_t>(end - begin));
-      s.bindU64(5, lost);
+      s.bindU64(2, cur.first_t_us);
+      s.bindU64(3, cur.last_t_us);
+      s.bind(4, static_cast<int64_t>(cur.chunk.count()));
+      s.bindU64(5, cur.frames_lost);
       s.bind(6, static_cast<int64_t>(kChunkCodecVersion));
       s.bindBlob(7, blob);
       if (&s == &update_chunk) s.bind(8, id);
@@ -786,8 +778,8 @@ StoreError SessionStore::Impl::writeSamples(int64_t id, const std::vector<core::
       return rc;
     };
     bool updated = false;
-    if (rowid) {
-      const int rc = put(update_chunk, rowid);
+    if (cur.rowid) {
+      const int rc = put(update_chunk, cur.rowid);
       if (rc != SQLITE_DONE) return sqlError(rc, doing);
       // The tail's row is gone (deleted by another connection): store the chunk anew.
       updated = sqlite3_changes(db) > 0;
@@ -795,19 +787,23 @@ StoreError SessionStore::Impl::writeSamples(int64_t id, const std::vector<core::
     if (!updated) {
       const int rc = put(insert_chunk, id);
       if (rc != SQLITE_DONE) return sqlError(rc, doing);
-      rowid = sqlite3_last_insert_rowid(db);
+      cur.rowid = sqlite3_last_insert_rowid(db);
     }
-    if (end - begin < kChunkSamples) {
-      new_tail->samples.assign(all.begin() + static_cast<std::ptrdiff_t>(begin),
-                               all.begin() + static_cast<std::ptrdiff_t>(end));
-      new_tail->rowid = rowid;
-    } else {
-      new_tail->samples.clear();
-      new_tail->rowid = 0;
+    return {};
+  };
+  for (const core::Sample& s : fresh) {
+    if (cur.chunk.count() == kChunkSamples) {
+      if (StoreError e = store()) return e;
+      cur = Tail{};
     }
-    rowid = 0;
-    begin = end;
+    if (cur.chunk.count() == 0) cur.first_t_us = s.t_us;
+    cur.chunk.add(s);
+    cur.last_t_us = s.t_us;
+    cur.frames_lost += s.lost_before;
   }
+  if (StoreError e = store()) return e;
+  // A full chunk is done; the next commit starts a new one.
+  *new_tail = cur.chunk.count() < kChunkSamples ? std::move(cur) : Tail{};
   return {};
 }
 

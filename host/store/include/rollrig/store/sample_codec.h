@@ -25,6 +25,7 @@
 // Pure functions; reentrant; no allocation beyond the output vectors.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,6 +36,24 @@
 namespace rollrig::store {
 
 inline constexpr uint8_t kChunkCodecVersion = 1;
+
+// Builds one chunk a sample at a time, so a chunk that grows across commits is never re-encoded
+// (the store keeps its session's last chunk in one). Copyable; the same bytes as encodeChunk().
+class ChunkEncoder {
+ public:
+  void add(const core::Sample& s);
+  size_t count() const { return m_count; }
+  // Appends the chunk so far (header and samples) to *out.
+  void appendTo(std::vector<uint8_t>* out) const;
+
+ private:
+  uint64_t m_t_us = 0, m_dt_us = 0;  // the state before the next sample (see the format above)
+  uint16_t m_seq = 0xFFFF;
+  uint8_t m_flags = 0, m_fresh_mask = 0, m_channel_count = 0;
+  std::array<int32_t, proto::kMaxChannels> m_counts{};
+  size_t m_count = 0;
+  std::vector<uint8_t> m_body;  // the samples' bytes, without the header
+};
 
 // Appends the encoding of samples[0..n) to *out (which it does not clear).
 void encodeChunk(const core::Sample* samples, size_t n, std::vector<uint8_t>* out);
