@@ -1,0 +1,121 @@
+#include "schema.h"
+
+namespace rollrig::store::detail {
+
+namespace {
+
+// Version 1: sessions, raw samples, calibrations, re-zeroes, connection events.
+// Device times (t_us) are INTEGER microseconds; ISO 8601 UTC times are TEXT; "" rather than NULL
+// for unknown text, NULL for unknown numbers where 0 would be a value. Session ids are never reused
+// (AUTOINCREMENT): an id once shown to a user names that session or none.
+constexpr char kV1[] = R"sql(
+CREATE TABLE sessions (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_utc      TEXT    NOT NULL,
+  ended_utc        TEXT    NOT NULL DEFAULT '',
+  end_reason       TEXT    NOT NULL DEFAULT '',
+  source           TEXT    NOT NULL DEFAULT '',
+  device_serial    INTEGER NOT NULL DEFAULT 0,
+  firmware_version TEXT    NOT NULL DEFAULT '',
+  protocol_version TEXT    NOT NULL DEFAULT '',
+  nominal_rate_hz  REAL    NOT NULL DEFAULT 0,
+  cell_count       INTEGER NOT NULL DEFAULT 0,
+  sides            TEXT    NOT NULL DEFAULT '',
+  ball             TEXT    NOT NULL DEFAULT '',
+  body_mass_kg     REAL,
+  notes            TEXT    NOT NULL DEFAULT '',
+  first_t_us       INTEGER,
+  last_t_us        INTEGER,
+  sample_count     INTEGER NOT NULL DEFAULT 0,
+  frames_lost      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sample_chunks (
+  id          INTEGER PRIMARY KEY,
+  session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  first_t_us  INTEGER NOT NULL,
+  last_t_us   INTEGER NOT NULL,
+  count       INTEGER NOT NULL,
+  frames_lost INTEGER NOT NULL DEFAULT 0,
+  codec       INTEGER NOT NULL,
+  data        BLOB    NOT NULL
+);
+CREATE INDEX sample_chunks_by_time ON sample_chunks(session_id, first_t_us);
+CREATE TABLE calibrations (
+  id            INTEGER PRIMARY KEY,
+  session_id    INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  from_t_us     INTEGER NOT NULL,
+  source        TEXT    NOT NULL DEFAULT '',
+  device_serial INTEGER NOT NULL DEFAULT 0,
+  created_utc   TEXT    NOT NULL DEFAULT '',
+  record_json   TEXT    NOT NULL
+);
+CREATE INDEX calibrations_by_session ON calibrations(session_id, from_t_us);
+CREATE TABLE rezeroes (
+  id         INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  t_us       INTEGER NOT NULL,
+  samples    INTEGER NOT NULL,
+  change_counts0 REAL NOT NULL, change_counts1 REAL NOT NULL,
+  change_counts2 REAL NOT NULL, change_counts3 REAL NOT NULL,
+  change_n0 REAL NOT NULL, change_n1 REAL NOT NULL, change_n2 REAL NOT NULL, change_n3 REAL NOT NULL
+);
+CREATE INDEX rezeroes_by_session ON rezeroes(session_id, t_us);
+CREATE TABLE connection_events (
+  id          INTEGER PRIMARY KEY,
+  session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  t_us        INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  frames_lost INTEGER NOT NULL DEFAULT 0,
+  gap_s       REAL    NOT NULL DEFAULT 0,
+  detail      TEXT    NOT NULL DEFAULT '',
+  wall_utc    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX connection_events_by_session ON connection_events(session_id, t_us);
+)sql";
+
+// Version 2: the analysis results and what the user said: holds and markers.
+constexpr char kV2[] = R"sql(
+CREATE TABLE holds (
+  id                    INTEGER PRIMARY KEY,
+  session_id            INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  start_s               REAL    NOT NULL,
+  end_s                 REAL    NOT NULL,
+  release_s             REAL,
+  release_source        TEXT    NOT NULL DEFAULT '',
+  mean_force_n          REAL    NOT NULL,
+  peak_force_n          REAL    NOT NULL,
+  has_xy                INTEGER NOT NULL,
+  x_mm                  REAL    NOT NULL,
+  y_mm                  REAL    NOT NULL,
+  side                  TEXT    NOT NULL,
+  side_source           TEXT    NOT NULL,
+  step_fraction         REAL    NOT NULL,
+  tremor_ratio          REAL    NOT NULL,
+  cv_before             REAL    NOT NULL,
+  cv_after              REAL    NOT NULL,
+  reached_protocol_min  INTEGER NOT NULL,
+  exceeded_protocol_max INTEGER NOT NULL
+);
+CREATE INDEX holds_by_session ON holds(session_id, start_s);
+CREATE TABLE markers (
+  id         INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  t_us       INTEGER NOT NULL,
+  kind       TEXT    NOT NULL,
+  pain       INTEGER,
+  side       TEXT    NOT NULL DEFAULT '',
+  text       TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX markers_by_session ON markers(session_id, t_us);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+
+}  // namespace
+
+const Migration* migrations(size_t* count) {
+  *count = sizeof(kMigrations) / sizeof(kMigrations[0]);
+  return kMigrations;
+}
+
+}  // namespace rollrig::store::detail
