@@ -1,5 +1,8 @@
 #include "rollrig/engine/live_session.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -138,7 +141,15 @@ void LiveSession::addSink(SessionSink* sink) {
 
 void LiveSession::start() {
   if (m_thread.joinable()) return;
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    // Ctrl-C and the like are for the front end's thread (it calls stop()), as for the
+    // Acquisition's I/O thread.
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    run();
+  });
 }
 
 void LiveSession::stop(const std::string& reason) {

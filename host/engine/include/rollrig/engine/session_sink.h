@@ -124,6 +124,8 @@ class CsvSessionSink : public SessionSink {
   // Checks and creates the output before the session starts (a directory that cannot take it
   // fails now, with *why). Must be called, and succeed, before the session begins.
   bool prepare(std::string* why);
+  // Removes the temporary file of a session that never started (a no-op once committed).
+  void discard() { m_out.discard(); }
 
   bool begin(const SessionStart& start, std::string* why) override;
   void samples(const std::vector<ProcessedSample>& batch) override;
