@@ -249,6 +249,7 @@ int runRecord(const RecordOptions& opt) {
   const bool live = !opt.quiet && isatty(STDERR_FILENO);
   bool said_recording = false, stop_sent = false, line_open = false;
   size_t warnings_shown = 0;
+  std::string last_message;
   engine::LiveSnapshot snap;
   auto next_status = std::chrono::steady_clock::now();
   while (true) {
@@ -261,6 +262,13 @@ int runRecord(const RecordOptions& opt) {
     for (; warnings_shown < snap.warnings.size(); ++warnings_shown) {
       std::cerr << (line_open ? "\n" : "")
                 << "rollrig record: warning: " << snap.warnings[warnings_shown] << "\n";
+      line_open = false;
+    }
+    // While the device is away: why, and each refused device, once per distinct message.
+    if (snap.state == engine::ConnectionState::kReconnecting && !opt.quiet &&
+        snap.state_message != last_message) {
+      last_message = snap.state_message;
+      std::cerr << (line_open ? "\n" : "") << "rollrig record: " << snap.state_message << "\n";
       line_open = false;
     }
     if (!said_recording && snap.info) {

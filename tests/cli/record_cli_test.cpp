@@ -23,6 +23,7 @@
 #include <csignal>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <utility>
@@ -485,4 +486,143 @@ TEST(RecordCli, AnUnreadableCalibrationFileIsAnInputError) {
   EXPECT_EQ(r.code, 10) << r.output;
   EXPECT_NE(r.output.find(cal.string()), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("dialout"), std::string::npos) << r.output;
+}
+
+// [SECTION] Issue 10: record drives the session engine; a rig that goes away and comes back.
+
+namespace {
+
+// A terminal for a spawned rollrig's output (so it draws its live status line), read from the
+// master side by a thread of the test.
+class TestTerminal {
+ public:
+  TestTerminal() {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_thread = std::thread([this] {
+      char buf[4096];
+      while (!m_stop) {
+        pollfd p{m_master, POLLIN, 0};
+        if (poll(&p, 1, 20) <= 0) continue;
+        const ssize_t n = read(m_master, buf, sizeof(buf));
+        if (n <= 0) continue;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_text.append(buf, static_cast<size_t>(n));
+      }
+    });
+  }
+  ~TestTerminal() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  const std::string& path() const { return m_path; }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_text;
+  }
+  bool waitFor(const std::string& what) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (text().find(what) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
+ private:
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::string m_text;
+};
+
+// Marks every open descriptor of this process close-on-exec, so a spawned rollrig holds no end of
+// the test's ptys (a rig's master kept open by the child would never hang up).
+void closeOnExecAll() {
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    const int fd = std::atoi(e.path().filename().c_str());
+    if (fd > 2) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+  }
+}
+
+// The end of a long output (a failing test's message stays readable).
+std::string tail(const std::string& s) {
+  return s.size() > 600 ? s.substr(s.size() - 600) : s;
+}
+
+size_t csvRows(const fs::path& p) {
+  const std::string t = readText(p.string());
+  const size_t lines = static_cast<size_t>(std::count(t.begin(), t.end(), '\n'));
+  return lines > 0 ? lines - 1 : 0;
+}
+
+bool waitForRows(const fs::path& p, size_t rows) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (csvRows(p) < rows) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(RecordCli, ARigThatIsUnpluggedAndComesBackContinuesTheSameRecording) {
+  const fs::path dir = tempDir() / "reconnect";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path link = dir / "rig", out = dir / "s.csv";
+  TestTerminal terminal;
+  ASSERT_FALSE(terminal.path().empty());
+  rollrig::sim::VirtualDeviceConfig cfg_a, cfg_b;
+  cfg_a.body.seed = 21;
+  cfg_a.body.duration_s = 600;
+  cfg_b.body.seed = 22;  // the same device (serial) after a power cycle: a new boot, new data
+  cfg_b.body.duration_s = 600;
+  auto rig = std::make_unique<PtyRig>(cfg_a);
+  ASSERT_FALSE(rig->path().empty());
+  fs::create_symlink(rig->path(), link);
+  closeOnExecAll();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", link.string(), "--out", out.string()}, terminal.path());
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(waitForRows(out, 200)) << tail(terminal.text());
+  // Unplugged: the port hangs up and its path disappears.
+  rig.reset();
+  fs::remove(link);
+  ASSERT_TRUE(terminal.waitFor("reconnecting\u2026")) << tail(terminal.text());
+  const size_t rows_at_cut = csvRows(out);
+  // Plugged back in (a new pty behind the same path, as udev's by-id link would be).
+  rig = std::make_unique<PtyRig>(cfg_b);
+  fs::create_symlink(rig->path(), link);
+  ASSERT_TRUE(waitForRows(out, rows_at_cut + 200)) << tail(terminal.text());
+  kill(pid, SIGINT);
+  ASSERT_EQ(rollrig::testing::waitRollrig(pid), 0) << tail(terminal.text());
+  EXPECT_TRUE(terminal.waitFor("reconnected 1 time")) << tail(terminal.text());
+
+  // One recording: every row of the first connection, then the second's from its first sample,
+  // time running on across the gap.
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  rollrig::sim::BodyModel a(cfg_a.body), b(cfg_b.body);
+  size_t row = 0;
+  double prev_t = -1;
+  while (std::getline(in, line)) {
+    const auto c = splitCsvLine(line);
+    ASSERT_EQ(c.size(), 16u) << "row " << row;
+    const double t = std::stod(c[0]);
+    ASSERT_GT(t, prev_t) << "row " << row;
+    prev_t = t;
+    const auto m = row < rows_at_cut ? a.next() : b.next();
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(std::stol(c[3 + i]), m.raw_counts[i]) << "row " << row;
+    ++row;
+  }
+  EXPECT_GT(row, rows_at_cut + 200);
 }
