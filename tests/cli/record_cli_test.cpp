@@ -605,6 +605,7 @@ TEST(RecordCli, ARigThatIsUnpluggedAndComesBackContinuesTheSameRecording) {
   kill(pid, SIGINT);
   ASSERT_EQ(rollrig::testing::waitRollrig(pid), 0) << tail(terminal.text());
   EXPECT_TRUE(terminal.waitFor("reconnected 1 time")) << tail(terminal.text());
+  EXPECT_TRUE(terminal.waitFor("Waiting for it to come back")) << tail(terminal.text());
 
   // One recording: every row of the first connection, then the second's from its first sample,
   // time running on across the gap.

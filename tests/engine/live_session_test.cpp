@@ -33,6 +33,7 @@ constexpr uint64_t kPeriod_us = sim::VirtualDevice::kSamplePeriod_us;
 // What a fake rig's wire carried to the host, decoded as it left (so bytes the host flushed
 // unread are not counted): every sample "sent".
 struct Wire {
+  std::atomic<bool> held{false};  // the device is at its gate and everything it sent was read
   std::mutex mutex;
   std::vector<core::Sample> delivered;
   std::vector<core::Sample> copy() {
@@ -65,7 +66,8 @@ class FakeRig : public io::ByteStream {
     uint64_t target = m_dev.now_us() + 10000;
     if (m_dev.streaming()) target = std::min<uint64_t>(target, m_gate->load());
     if (m_cut_us > 0) target = std::min(target, m_cut_us);
-    if (target <= m_dev.now_us()) {
+    m_wire->held = target <= m_dev.now_us();
+    if (m_wire->held) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 1)));
       return 0;
     }
@@ -263,6 +265,10 @@ TEST(LiveSession, MarkersLandAtTheLatestSampleTimeAndAReleasedMarkerWins) {
   } while (gate < 300000000 &&
            !(snap.open_hold && snap.open_hold->elapsed_s > 6 && !snap.open_hold->released));
   ASSERT_TRUE(snap.open_hold) << "no hold in the session";
+  EXPECT_EQ(snap.open_hold->protocol_min_s, 30);
+  EXPECT_EQ(snap.open_hold->protocol_max_s, 90);
+  EXPECT_EQ(snap.open_hold->window, engine::OpenHoldView::Window::kBefore) << "under 30 s";
+  EXPECT_GT(snap.open_hold->mean_force_n, o.hold_params.min_load_n);
   const uint64_t pressed_at_us = snap.last_t_us;
   session.markReleased();
   ASSERT_TRUE(session.markPain(3));
@@ -297,6 +303,55 @@ TEST(LiveSession, MarkersLandAtTheLatestSampleTimeAndAReleasedMarkerWins) {
   EXPECT_TRUE(std::any_of(rec.samples.begin(), rec.samples.end(), [&](const auto& p) {
     return p.sample.t_us == rec.markers[0].t_us;
   })) << "a marker's time is a recorded sample's";
+}
+
+// [SECTION] Snapshots
+
+TEST(LiveSession, SnapshotsHandOverEachNewSampleOnceAndAFullUiBufferDropsOnlyFromTheSnapshot) {
+  GatedSource src;
+  src.cfg = rigConfig(2, 120);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  o.max_snapshot_samples = 1000;
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  // A UI taking a snapshot every device second sees every sample exactly once.
+  std::vector<uint64_t> seen;
+  for (uint64_t t = 1000000; t <= 20000000; t += 1000000) {
+    src.gate->store(t);
+    const auto give_up = std::chrono::steady_clock::now() + kPatience;
+    while ((seen.empty() || seen.back() + kPeriod_us <= t) &&
+           std::chrono::steady_clock::now() < give_up) {
+      const engine::LiveSnapshot snap = session.snapshot();
+      EXPECT_EQ(snap.new_samples_dropped, 0u);
+      for (const auto& p : snap.new_samples) seen.push_back(p.sample.t_us);
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  auto rec = sink.record();
+  ASSERT_EQ(seen.size(), rec.samples.size());
+  for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], rec.samples[i].sample.t_us) << i;
+  // A UI that looks away for 40 s of device time: the snapshot keeps the newest, says how many
+  // it dropped, and the record keeps everything.
+  const size_t before = rec.samples.size();
+  src.gate->store(60000000);
+  const auto give_up = std::chrono::steady_clock::now() + kPatience;
+  while (std::chrono::steady_clock::now() < give_up) {
+    rec = sink.record();
+    if (!rec.samples.empty() && rec.samples.back().sample.t_us + kPeriod_us > 60000000) break;
+    std::this_thread::sleep_for(1ms);
+  }
+  const engine::LiveSnapshot snap = session.snapshot();
+  const size_t arrived = rec.samples.size() - before;
+  EXPECT_GT(arrived, 3000u);
+  EXPECT_LE(snap.new_samples.size(), 1000u);
+  EXPECT_EQ(snap.new_samples.size() + snap.new_samples_dropped, arrived);
+  ASSERT_FALSE(snap.new_samples.empty());
+  EXPECT_EQ(snap.new_samples.back().sample.t_us, rec.samples.back().sample.t_us);
+  EXPECT_EQ(snap.samples_recorded, rec.samples.size());
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
 }
 
 // [SECTION] Sinks
@@ -586,6 +641,9 @@ TEST(LiveSession, ADifferentSerialIsRefusedAndRecordingResumesWhenTheRightDevice
   ASSERT_GE(again.size(), rec.samples.size() - first.size());
   again.resize(rec.samples.size() - first.size());
   expectRecorded(rec.samples, first.size(), again, "the right device again");
+  for (size_t i = 1; i < rec.samples.size(); ++i)
+    ASSERT_GT(rec.samples[i].sample.t_us, rec.samples[i - 1].sample.t_us)
+        << "time runs on at " << i;
   EXPECT_EQ(rec.events.back().kind, core::ConnectionEventKind::kReconnected);
 }
 
@@ -669,8 +727,8 @@ TEST(LiveSession, RecordsADeviceResetAndEachGapAsOneEvent) {
   // All the device sends up to 20 s (its own time since the first boot), then stop.
   src.gate->store(20000000);
   waitUntil(session, [&](const engine::LiveSnapshot& s) {
-    return s.stats.device_resets >= 1 && s.samples_recorded > 0 &&
-           s.samples_recorded == src.wire->copy().size() && src.wire->copy().size() > 1400;
+    return s.stats.device_resets >= 1 && src.wire->held && s.samples_recorded > 1400 &&
+           s.samples_recorded == src.wire->copy().size();
   });
   session.stop();
   ASSERT_TRUE(session.wait(kPatience));

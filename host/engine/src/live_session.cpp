@@ -41,6 +41,12 @@ void addStats(core::DecoderStats& into, const core::DecoderStats& s) {
 static_assert(sizeof(core::DecoderStats) == 14 * sizeof(uint64_t),
               "a DecoderStats counter was added: sum it in addStats()");
 
+// A message as a sentence that another may follow.
+std::string sentence(const std::string& s) {
+  if (s.empty() || s.back() == '.' || s.back() == '!' || s.back() == '?') return s;
+  return s + ".";
+}
+
 double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
@@ -612,7 +618,7 @@ bool LiveSession::reconnect(const io::IoError& lost) {
   addStats(e.stats_before, e.asnap.stats);
   e.asnap = io::AcquisitionSnapshot{};
   e.acq.reset();
-  const std::string away = lost.message + " Waiting for it to come back (reconnecting…).";
+  const std::string away = sentence(lost.message) + " Waiting for it to come back (reconnecting…).";
   {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_pub.state = ConnectionState::kReconnecting;
