@@ -291,9 +291,22 @@ int runRecord(const RecordOptions& opt) {
   switch (snap.end_reason) {
     case engine::EndReason::kStartFailed:
       return nothingRecorded(exitCodeFor(snap.device_error.kind), snap.device_error.message);
-    case engine::EndReason::kStopped:
+    case engine::EndReason::kStopped: {
       if (snap.samples_recorded == 0 && !csv.committed()) return interrupted();
+      // Stopped while the device was away: the recording is complete up to the disconnect, and
+      // the exit code says the device had gone.
+      bool away = false;
+      for (const core::ConnectionEvent& e : snap.events) {
+        if (e.kind == core::ConnectionEventKind::kDisconnected) away = true;
+        if (e.kind == core::ConnectionEventKind::kReconnected) away = false;
+      }
+      if (away) {
+        std::cerr << "rollrig record: the device was still away when the recording ended ("
+                  << snap.stop_reason << "); everything received before it went is in the file.\n";
+        exit_code = kExitDisconnected;
+      }
       break;
+    }
     case engine::EndReason::kSinkFailed:
       std::cerr << "rollrig record: " << snap.last_error << "\n";
       exit_code = kExitOutput;

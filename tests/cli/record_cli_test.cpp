@@ -627,3 +627,39 @@ TEST(RecordCli, ARigThatIsUnpluggedAndComesBackContinuesTheSameRecording) {
   }
   EXPECT_GT(row, rows_at_cut + 200);
 }
+
+TEST(RecordCli, StoppingWhileTheRigIsAwayKeepsTheRowsAndSaysTheDeviceWentAway) {
+  const fs::path dir = tempDir() / "away";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path link = dir / "rig", out = dir / "s.csv";
+  const std::string log = (dir / "log").string();
+  rollrig::sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = 23;
+  cfg.body.duration_s = 600;
+  auto rig = std::make_unique<PtyRig>(cfg);
+  ASSERT_FALSE(rig->path().empty());
+  fs::create_symlink(rig->path(), link);
+  closeOnExecAll();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", link.string(), "--out", out.string()}, log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(waitForRows(out, 200)) << tail(readText(log));
+  rig.reset();
+  fs::remove(link);
+  ASSERT_TRUE(rollrig::testing::waitForText(log, "Waiting for it to come back"))
+      << tail(readText(log));
+  kill(pid, SIGINT);
+  EXPECT_EQ(rollrig::testing::waitRollrig(pid), 9) << tail(readText(log));
+  const std::string output = readText(log);
+  EXPECT_NE(output.find("still away when the recording ended (interrupted)"), std::string::npos)
+      << tail(output);
+  const size_t rows = wholeRows(out.string());
+  EXPECT_GE(rows, 200u);
+  EXPECT_NE(output.find("recorded " + std::to_string(rows) + " samples"), std::string::npos)
+      << tail(output);
+  const nlohmann::json meta = sidecarOf(out.string());
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["recording"]["rows"], rows);
+  EXPECT_EQ(meta["recording"]["stop_reason"], "interrupted");
+}
