@@ -10,6 +10,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -146,6 +147,9 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   rec->add_option("--calibration", opt.calibration,
                   "Use this calibration file (default: the one `rollrig calibrate` saved for the "
                   "device; the virtual rig uses its exact nominal calibration)");
+  rec->add_option("--unplug", opt.unplug,
+                  "Virtual rig: pull its cable at AT s of device time for FOR s (AT,FOR), to see "
+                  "the recording reconnect");
   rec->add_flag("--no-auto-zero", opt.no_auto_zero,
                 "Keep the offsets fixed (default: re-zero while the plate is unloaded and steady)");
 }
@@ -156,9 +160,24 @@ int runRecord(const RecordOptions& opt) {
         << "rollrig record: say where the data comes from: --demo (virtual rig) or --port PATH.\n";
     return kExitUsage;
   }
-  if (!opt.demo && (opt.fast || !opt.truth.empty())) {
-    std::cerr << "rollrig record: --fast and --truth only apply to --demo.\n";
+  if (!opt.demo && (opt.fast || !opt.truth.empty() || !opt.unplug.empty())) {
+    std::cerr << "rollrig record: --fast, --truth and --unplug only apply to --demo.\n";
     return kExitUsage;
+  }
+  engine::VirtualRigUnplug unplug;
+  if (!opt.unplug.empty()) {
+    char* end = nullptr;
+    unplug.at_s = std::strtod(opt.unplug.c_str(), &end);
+    const bool comma = end && *end == ',';
+    if (comma) unplug.for_s = std::strtod(end + 1, &end);
+    if (!comma || !end || *end != '\0' || !std::isfinite(unplug.at_s) ||
+        !std::isfinite(unplug.for_s) || unplug.at_s <= 0 || unplug.for_s <= 0 ||
+        unplug.at_s > 1e6 || unplug.for_s > 3600) {
+      std::cerr << "rollrig record: --unplug: must be AT,FOR in seconds, e.g. 20,3 (AT from 0 to "
+                   "1000000 of device time, FOR from 0 to 3600), not \""
+                << opt.unplug << "\".\n";
+      return kExitUsage;
+    }
   }
   const double duration_s =
       opt.duration_s > 0 ? opt.duration_s : (opt.demo ? kDemoDefaultDuration_s : 0);
@@ -232,8 +251,10 @@ int runRecord(const RecordOptions& opt) {
   if (opt.demo) {
     cfg.body.seed = opt.seed;
     cfg.body.duration_s = duration_s;
-    so.open = engine::virtualRigOpener(cfg, opt.fast ? io::VirtualRigStream::Pacing::kFast
-                                                     : io::VirtualRigStream::Pacing::kRealTime);
+    so.open = engine::virtualRigOpener(
+        cfg,
+        opt.fast ? io::VirtualRigStream::Pacing::kFast : io::VirtualRigStream::Pacing::kRealTime,
+        unplug);
   } else {
     so.open = engine::portOpener(opt.port, opt.baud);
   }

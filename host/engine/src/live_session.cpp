@@ -69,10 +69,90 @@ const char* connectionStateName(ConnectionState s) {
   return "failed";
 }
 
+namespace {
+
+// The virtual rig behind every opener call of one session, and its unplug fault.
+struct SharedVirtualRig {
+  sim::VirtualDeviceConfig config;
+  io::VirtualRigStream::Pacing pacing;
+  VirtualRigUnplug unplug;
+  std::mutex mutex;  // the opener (engine thread) and the link (I/O thread) take turns
+  std::unique_ptr<io::VirtualRigStream> rig;
+  bool unplugged_once = false;
+  Clock::time_point back_at{};
+};
+
+// One connection to the shared rig. Dead once it was "unplugged".
+class VirtualRigLink : public io::ByteStream {
+ public:
+  explicit VirtualRigLink(std::shared_ptr<SharedVirtualRig> shared) : m_shared(std::move(shared)) {}
+
+  long read(uint8_t* buf, size_t cap, int timeout_ms, io::IoError* err) override {
+    std::unique_lock<std::mutex> lock(m_shared->mutex);
+    SharedVirtualRig& s = *m_shared;
+    if (!m_dead && !s.unplugged_once && s.unplug.at_s > 0 &&
+        s.rig->device().now_us() >= static_cast<uint64_t>(s.unplug.at_s * 1e6)) {
+      s.unplugged_once = true;
+      s.back_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(s.unplug.for_s));
+      m_dead = true;
+    }
+    if (m_dead) {
+      *err = gone();
+      return -1;
+    }
+    return s.rig->read(buf, cap, timeout_ms, err);
+  }
+  bool write(const uint8_t* data, size_t len, io::IoError* err) override {
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    if (m_dead) {
+      *err = gone();
+      return false;
+    }
+    return m_shared->rig->write(data, len, err);
+  }
+  void flushInput() override {
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    if (!m_dead) m_shared->rig->flushInput();
+  }
+  bool waitsForTheReader() const override { return true; }
+  std::string describe() const override {
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    return m_shared->rig->describe();
+  }
+  core::Calibration nominalCalibration() const {
+    std::lock_guard<std::mutex> lock(m_shared->mutex);
+    return m_shared->rig->nominalCalibration();
+  }
+
+ private:
+  static io::IoError gone() {
+    return io::makeError(io::IoErrorKind::kDisconnected,
+                         "the virtual rig was unplugged (the --unplug demo fault).");
+  }
+  std::shared_ptr<SharedVirtualRig> m_shared;
+  bool m_dead = false;
+};
+
+}  // namespace
+
 StreamOpener virtualRigOpener(const sim::VirtualDeviceConfig& config,
-                              io::VirtualRigStream::Pacing pacing) {
-  return [config, pacing](io::IoError*) -> std::unique_ptr<io::ByteStream> {
-    return std::make_unique<io::VirtualRigStream>(config, pacing);
+                              io::VirtualRigStream::Pacing pacing, VirtualRigUnplug unplug) {
+  auto shared = std::make_shared<SharedVirtualRig>();
+  shared->config = config;
+  shared->pacing = pacing;
+  shared->unplug = unplug;
+  return [shared](io::IoError* err) -> std::unique_ptr<io::ByteStream> {
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    if (shared->unplugged_once && Clock::now() < shared->back_at) {
+      *err = io::makeError(io::IoErrorKind::kNotFound,
+                           "the virtual rig is still unplugged (the --unplug demo fault).");
+      return nullptr;
+    }
+    // Created at the first open, so a real-time rig's clock starts then (as a freshly reset Uno).
+    if (!shared->rig)
+      shared->rig = std::make_unique<io::VirtualRigStream>(shared->config, shared->pacing);
+    return std::make_unique<VirtualRigLink>(shared);
   };
 }
 
@@ -271,6 +351,8 @@ void LiveSession::run() {
   std::optional<core::Calibration> nominal;
   if (auto* rig = dynamic_cast<io::VirtualRigStream*>(stream.get()))
     nominal = rig->nominalCalibration();
+  if (auto* link = dynamic_cast<VirtualRigLink*>(stream.get()))
+    nominal = link->nominalCalibration();
   e.source = stream->describe();
   e.acq = std::make_unique<io::Acquisition>(std::move(stream), m_opt.clock);
   io::HandshakeOptions handshake = m_opt.handshake;

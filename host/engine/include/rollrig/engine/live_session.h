@@ -61,11 +61,19 @@ namespace rollrig::engine {
 // attempt). Returns nullptr with *err set when the source cannot be opened now.
 using StreamOpener = std::function<std::unique_ptr<io::ByteStream>(io::IoError* err)>;
 
-// The built-in virtual rig: each call makes a new VirtualRigStream with this config. A stream that
-// is a VirtualRigStream brings its own exact calibration (nominalCalibration()); no stored one is
-// looked up for it.
+// The built-in virtual rig: the first call makes a VirtualRigStream with this config (later calls,
+// after a disconnect, reach the same rig). The virtual rig brings its own exact calibration
+// (nominalCalibration()); no stored one is looked up for it.
+//
+// `unplug` (a demo fault, so reconnect can be shown without hardware): once the rig's device time
+// reaches at_s its link fails with kDisconnected and every open fails with kNotFound for for_s of
+// host time; then the SAME rig (its body model and clock ran on) answers again. 0: never.
+struct VirtualRigUnplug {
+  double at_s = 0;
+  double for_s = 0;
+};
 StreamOpener virtualRigOpener(const sim::VirtualDeviceConfig& config,
-                              io::VirtualRigStream::Pacing pacing);
+                              io::VirtualRigStream::Pacing pacing, VirtualRigUnplug unplug = {});
 // A serial port or pty (io::openPort); baud 0 means io::kDefaultBaud.
 StreamOpener portOpener(const std::string& path, int baud);
 
