@@ -192,7 +192,6 @@ struct LiveSession::Engine {
   uint64_t samples = 0;
   size_t holds_sent = 0;
   core::ForceSample last_force;
-  std::vector<core::ConnectionEvent> events;
   std::vector<core::Marker> markers;
   std::vector<core::Marker> unstamped;  // given before the first sample
 
@@ -297,10 +296,12 @@ void LiveSession::addNote(const std::string& text) {
 }
 
 LiveSnapshot LiveSession::snapshot() {
+  std::vector<ProcessedSample> fresh;
   LiveSnapshot out;
   std::lock_guard<std::mutex> lock(m_mutex);
-  out = m_pub;  // the vectors of history are small (holds, markers, events)
-  m_pub.new_samples.clear();
+  fresh.swap(m_pub.new_samples);
+  out = m_pub;  // the rest is small: holds, markers and events so far
+  out.new_samples = std::move(fresh);
   m_pub.new_samples_dropped = 0;
   return out;
 }
@@ -573,7 +574,7 @@ void LiveSession::applyMarkers() {
   }
   if (!now.empty()) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    m_pub.markers = e.markers;
+    m_pub.markers.insert(m_pub.markers.end(), now.begin(), now.end());
   }
 }
 
@@ -588,9 +589,8 @@ void LiveSession::addEvent(core::ConnectionEventKind kind, const std::string& de
   ev.detail = detail;
   ev.wall_utc = io::isoUtcNow();
   for (SessionSink* sink : m_sinks) sink->connection(ev);
-  e.events.push_back(ev);
   std::lock_guard<std::mutex> lock(m_mutex);
-  m_pub.events = e.events;
+  m_pub.events.push_back(ev);
 }
 
 void LiveSession::sendHolds(bool final_holds) {
@@ -790,9 +790,9 @@ void LiveSession::finish(EndReason reason, std::string stop_reason, std::string 
     std::vector<core::Sample> rest;
     e.acq->take(rest, &e.asnap);  // final statistics (samples after the end are not recorded)
   }
+  if (e.began) applyMarkers();  // the last ones still count for the hold they fall in
   e.analyzer.finish();
   if (e.began) {
-    applyMarkers();
     sendHolds(true);
     if (reason != EndReason::kSinkFailed && !commitAll()) {
       reason = EndReason::kSinkFailed;
