@@ -390,6 +390,27 @@ TEST(LiveSession, SinksAreCommittedWhenTheHostClockSaysSoAndAtTheEnd) {
   EXPECT_EQ(rec.ending->samples, rec.samples.size());
 }
 
+TEST(LiveSession, TheCsvSinkStopsTheSessionOnAFullDiskWithItsMessage) {
+  engine::LiveSessionOptions o =
+      optionsFor(engine::virtualRigOpener(rigConfig(4, 600), io::VirtualRigStream::Pacing::kFast));
+  engine::CsvSessionSink csv("/dev/full", true);
+  std::string why;
+  ASSERT_TRUE(csv.prepare(&why)) << why;
+  std::atomic<int> updates{0};
+  o.on_update = [&] { ++updates; };
+  engine::LiveSession session(o);
+  session.addSink(&csv);
+  session.start();
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kSinkFailed);
+  EXPECT_NE(snap.last_error.find("disk is full"), std::string::npos) << snap.last_error;
+  EXPECT_NE(snap.last_error.find("0 whole rows written so far are kept"), std::string::npos)
+      << snap.last_error;
+  EXPECT_EQ(csv.rowsOnDisk(), 0u);
+  EXPECT_GE(updates.load(), 2) << "a UI is woken for new samples and for the end";
+}
+
 TEST(LiveSession, AFailingSinkStopsTheSessionWithItsMessageAndTheOthersKeepEverything) {
   engine::LiveSessionOptions o =
       optionsFor(engine::virtualRigOpener(rigConfig(4, 600), io::VirtualRigStream::Pacing::kFast));

@@ -327,9 +327,12 @@ void appendCapped(std::vector<ProcessedSample>& buf, uint64_t& dropped,
 void LiveSession::run() {
   Engine& e = *m_engine;
   const auto publishState = [&](ConnectionState state, const std::string& message) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_pub.state = state;
-    m_pub.state_message = message;
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_pub.state = state;
+      m_pub.state_message = message;
+    }
+    notify();
   };
 
   // Connect: open, handshake. A first connection that fails ends the session (nothing recorded).
@@ -468,6 +471,7 @@ void LiveSession::run() {
     for (const core::ReZero& z : rezeros)
       for (SessionSink* sink : m_sinks) sink->reZero(z);
     publish(batch, false);
+    if (!batch.empty()) notify();
 
     if (m_opt.clock() >= e.next_commit) {
       if (!commitAll()) {
@@ -688,6 +692,10 @@ void LiveSession::publish(const std::vector<ProcessedSample>& batch, bool final_
   m_latest_t_us = e.last_t_us;
 }
 
+void LiveSession::notify() {
+  if (m_opt.on_update) m_opt.on_update();
+}
+
 // [SECTION] Reconnect
 
 bool LiveSession::reconnect(const io::IoError& lost) {
@@ -707,6 +715,7 @@ bool LiveSession::reconnect(const io::IoError& lost) {
     m_pub.state_message = away;
     m_pub.last_error = lost.message;
   }
+  notify();
   if (!commitAll()) {
     finish(EndReason::kSinkFailed, "output failed", lastError(), {});
     return false;
@@ -772,10 +781,13 @@ bool LiveSession::reconnect(const io::IoError& lost) {
     const uint64_t would_hold =
         static_cast<uint64_t>(std::llround(gap_s * std::max<uint16_t>(e.info.rate_hz, 1)));
     addEvent(core::ConnectionEventKind::kReconnected, source, would_hold, gap_s);
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_pub.source = source;
-    m_pub.state = ConnectionState::kStreaming;
-    m_pub.state_message.clear();
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_pub.source = source;
+      m_pub.state = ConnectionState::kStreaming;
+      m_pub.state_message.clear();
+    }
+    notify();
     return true;
   }
 }
@@ -831,6 +843,7 @@ void LiveSession::finish(EndReason reason, std::string stop_reason, std::string 
     m_finished.store(true);
   }
   m_done.notify_all();
+  notify();
 }
 
 }  // namespace rollrig::engine

@@ -99,6 +99,10 @@ struct LiveSessionOptions {
   // Samples a snapshot keeps for a UI that has not taken them; older ones are dropped from the
   // snapshot only (never from the record) and counted in LiveSnapshot::new_samples_dropped.
   size_t max_snapshot_samples = 1u << 17;
+  // Called on the engine thread after it published something new (samples, a state change, the
+  // end), so a UI that sleeps until there is something to draw can wake (glfwPostEmptyEvent()).
+  // Must be cheap and thread-safe; may be empty.
+  std::function<void()> on_update;
 };
 
 enum class ConnectionState { kConnecting, kStreaming, kReconnecting, kEnded, kFailed };
@@ -210,6 +214,7 @@ class LiveSession {
   void finish(EndReason reason, std::string stop_reason, std::string error,
               const io::IoError& device_error);
   std::string lastError();
+  void notify();  // on_update, if any
   std::string stopReason();
 
   LiveSessionOptions m_opt;
