@@ -30,7 +30,9 @@
 
 #include "cli_run.h"
 #include "pty_rig.h"
+#include "rollrig/core/force_model.h"
 #include "rollrig/core/plate_geometry.h"
+#include "rollrig/core/session_analyzer.h"
 #include "rollrig/sim/body_model.h"
 #include "rollrig/sim/virtual_device.h"
 
@@ -712,4 +714,106 @@ TEST(RecordCli, ADemoRigUnpluggedForAMomentContinuesTheSameRecordingAndTheSameRi
   EXPECT_EQ(jumps, 1u) << "one gap in time, at the reconnect";
   EXPECT_GT(row, 2000u);
   EXPECT_LT(row, 3200u);
+}
+
+namespace {
+
+// A rig behind a pty (as PtyRig) whose device streams no more than `allowed` samples until told
+// otherwise, so a test can hold it at a chosen moment of the session.
+class GatedPtyRig {
+ public:
+  GatedPtyRig(const rollrig::sim::VirtualDeviceConfig& cfg, uint64_t allowed)
+      : m_device(cfg), m_allowed(allowed) {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    termios tio{};
+    tcgetattr(m_slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(m_slave, TCSANOW, &tio);
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~GatedPtyRig() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  const std::string& path() const { return m_path; }
+
+ private:
+  void loop() {
+    std::vector<uint8_t> out;
+    size_t sent = 0;
+    uint8_t buf[512];
+    while (!m_stop) {
+      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
+      poll(&p, 1, 10);
+      if (p.revents & POLLIN) {
+        const ssize_t n = read(m_master, buf, sizeof(buf));
+        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
+      }
+      if (sent < out.size() && (p.revents & POLLOUT)) {
+        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
+        if (n > 0) sent += static_cast<size_t>(n);
+      }
+      if (sent == out.size()) {
+        out.clear();
+        sent = 0;
+        // One sample period at a time while streaming, so the gate is exact.
+        if (!m_device.streaming() || m_device.samplesStreamed() < m_allowed)
+          m_device.advanceTo(m_device.now_us() + rollrig::sim::VirtualDevice::kSamplePeriod_us,
+                             out);
+      }
+    }
+  }
+
+  rollrig::sim::VirtualDevice m_device;
+  uint64_t m_allowed;
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+};
+
+}  // namespace
+
+TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
+  // Where the session has a hold: the offline analysis of the same counts, turned into force as
+  // record does for a rig without a calibration (the uncalibrated default).
+  rollrig::sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = 7;
+  cfg.body.duration_s = 300;
+  rollrig::sim::BodyModel model(cfg.body);
+  const rollrig::core::ForceModel forces;
+  std::vector<rollrig::core::AnalysisSample> samples;
+  for (size_t k = 0; k < 24000; ++k) {
+    const auto m = model.next();
+    rollrig::core::Sample s;
+    s.channel_count = 4;
+    for (int i = 0; i < 4; ++i) s.raw_counts[i] = m.raw_counts[i];
+    const auto f = forces.compute(s);
+    samples.push_back({k * 0.0125, f.total_n, f.has_cop, f.x_mm, f.y_mm});
+  }
+  const auto analysis = rollrig::core::analyzeSession(samples);
+  const auto hold = std::find_if(analysis.holds.begin(), analysis.holds.end(),
+                                 [](const auto& h) { return h.duration_s() > 15; });
+  ASSERT_NE(hold, analysis.holds.end());
+  // Hold the rig 12 s into that hold: the status line must show it open, under 30 s.
+  const double at_s = hold->start_s + 12;
+  GatedPtyRig rig(cfg, static_cast<uint64_t>(at_s / 0.0125) + 1);
+  ASSERT_FALSE(rig.path().empty());
+  TestTerminal terminal;
+  ASSERT_FALSE(terminal.path().empty());
+  const fs::path out = tempDir() / "hold-status.csv";
+  fs::remove(out);
+  closeOnExecAll();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", rig.path(), "--out", out.string()}, terminal.path());
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(terminal.waitFor("HOLD 0:1")) << tail(terminal.text());
+  EXPECT_TRUE(terminal.waitFor(" (30\u201390 s) ")) << tail(terminal.text());
+  kill(pid, SIGINT);
+  EXPECT_EQ(rollrig::testing::waitRollrig(pid), 0) << tail(terminal.text());
 }
