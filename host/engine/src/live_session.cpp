@@ -225,7 +225,8 @@ void LiveSession::addSink(SessionSink* sink) {
 }
 
 void LiveSession::start() {
-  if (m_thread.joinable()) return;
+  if (m_started) return;
+  m_started = true;
   m_thread = std::thread([this] {
     // Ctrl-C and the like are for the front end's thread (it calls stop()), as for the
     // Acquisition's I/O thread.
@@ -247,6 +248,7 @@ void LiveSession::stop(const std::string& reason) {
 }
 
 bool LiveSession::wait(std::chrono::milliseconds timeout) {
+  if (!m_started) return false;
   std::unique_lock<std::mutex> lock(m_mutex);
   const auto done = [this] { return m_finished.load(); };
   if (timeout == std::chrono::milliseconds::max()) {

@@ -184,7 +184,8 @@ class LiveSession {
   // handler (set a flag there and call stop() from a thread).
   void stop(const std::string& reason = "stopped");
 
-  // Blocks until the engine thread is done (or `timeout` passes: then false).
+  // Blocks until the engine thread is done (or `timeout` passes: then false; false at once if
+  // start() was never called). Call it from one thread (it joins the engine thread).
   bool wait(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
   bool finished() const { return m_finished.load(); }
 
@@ -221,6 +222,7 @@ class LiveSession {
   std::vector<SessionSink*> m_sinks;
   std::unique_ptr<Engine> m_engine;  // the engine thread's own state
   std::thread m_thread;
+  bool m_started = false;  // start() was called (owner's thread)
   std::atomic<bool> m_stop{false};
   std::atomic<bool> m_finished{false};
 
