@@ -305,6 +305,25 @@ TEST(LiveSession, MarkersLandAtTheLatestSampleTimeAndAReleasedMarkerWins) {
   })) << "a marker's time is a recorded sample's";
 }
 
+TEST(LiveSession, AMarkerGivenBeforeTheFirstSampleTakesTheFirstSamplesTime) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 60);
+  engine::LiveSession session(optionsFor(src.opener()));
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.addNote("before anything");  // not started yet: kept until there is a time for it
+  session.start();
+  advanceTo(session, src, 1000000);
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const auto rec = sink.record();
+  ASSERT_EQ(rec.markers.size(), 1u);
+  ASSERT_FALSE(rec.samples.empty());
+  EXPECT_EQ(rec.markers[0].t_us, rec.samples.front().sample.t_us);
+  EXPECT_EQ(rec.markers[0].text, "before anything");
+  EXPECT_EQ(rec.markers[0].kind, core::MarkerKind::kNote);
+}
+
 // [SECTION] Snapshots
 
 TEST(LiveSession, SnapshotsHandOverEachNewSampleOnceAndAFullUiBufferDropsOnlyFromTheSnapshot) {
