@@ -7,8 +7,9 @@
 //   commit()           at least every LiveSessionOptions::commit_interval_ms of host time, and once
 //                      more before end(): what was handed over so far must be durable when it
 //                      returns true;
-//   end()              once, with how the session ended (also after a failed commit, so a sink
-//                      can finalise what it kept).
+//   end()              once, with how the session ended: also after a failed commit (so a sink
+//                      can finalise what it kept) and when the session failed to start before
+//                      begin() (so a sink can remove what it prepared).
 //
 // A sink that cannot keep data (a full disk, a read-only location) returns false from begin() or
 // commit() with a complete user-facing message (what happened, what was kept, what to do); the
