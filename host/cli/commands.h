@@ -22,6 +22,7 @@ struct RecordOptions {
   bool quiet = false;
   std::string calibration;    // a calibration file to use instead of the device's stored one
   bool no_auto_zero = false;  // keep the offsets fixed (no DriftTracker re-zero)
+  std::string unplug;         // demo only: "AT,FOR" seconds: unplug the virtual rig for a while
 };
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt);

@@ -23,13 +23,16 @@
 #include <csignal>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <utility>
 
 #include "cli_run.h"
 #include "pty_rig.h"
+#include "rollrig/core/force_model.h"
 #include "rollrig/core/plate_geometry.h"
+#include "rollrig/core/session_analyzer.h"
 #include "rollrig/sim/body_model.h"
 #include "rollrig/sim/virtual_device.h"
 
@@ -485,4 +488,332 @@ TEST(RecordCli, AnUnreadableCalibrationFileIsAnInputError) {
   EXPECT_EQ(r.code, 10) << r.output;
   EXPECT_NE(r.output.find(cal.string()), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("dialout"), std::string::npos) << r.output;
+}
+
+// [SECTION] Issue 10: record drives the session engine; a rig that goes away and comes back.
+
+namespace {
+
+// A terminal for a spawned rollrig's output (so it draws its live status line), read from the
+// master side by a thread of the test.
+class TestTerminal {
+ public:
+  TestTerminal() {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_thread = std::thread([this] {
+      char buf[4096];
+      while (!m_stop) {
+        pollfd p{m_master, POLLIN, 0};
+        if (poll(&p, 1, 20) <= 0) continue;
+        const ssize_t n = read(m_master, buf, sizeof(buf));
+        if (n <= 0) continue;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_text.append(buf, static_cast<size_t>(n));
+      }
+    });
+  }
+  ~TestTerminal() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  const std::string& path() const { return m_path; }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_text;
+  }
+  bool waitFor(const std::string& what) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (text().find(what) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
+ private:
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::string m_text;
+};
+
+// Marks every open descriptor of this process close-on-exec, so a spawned rollrig holds no end of
+// the test's ptys (a rig's master kept open by the child would never hang up).
+void closeOnExecAll() {
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    const int fd = std::atoi(e.path().filename().c_str());
+    if (fd > 2) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+  }
+}
+
+// The end of a long output (a failing test's message stays readable).
+std::string tail(const std::string& s) {
+  return s.size() > 600 ? s.substr(s.size() - 600) : s;
+}
+
+size_t csvRows(const fs::path& p) {
+  const std::string t = readText(p.string());
+  const size_t lines = static_cast<size_t>(std::count(t.begin(), t.end(), '\n'));
+  return lines > 0 ? lines - 1 : 0;
+}
+
+bool waitForRows(const fs::path& p, size_t rows) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (csvRows(p) < rows) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(RecordCli, ARigThatIsUnpluggedAndComesBackContinuesTheSameRecording) {
+  const fs::path dir = tempDir() / "reconnect";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path link = dir / "rig", out = dir / "s.csv";
+  TestTerminal terminal;
+  ASSERT_FALSE(terminal.path().empty());
+  rollrig::sim::VirtualDeviceConfig cfg_a, cfg_b;
+  cfg_a.body.seed = 21;
+  cfg_a.body.duration_s = 600;
+  cfg_b.body.seed = 22;  // the same device (serial) after a power cycle: a new boot, new data
+  cfg_b.body.duration_s = 600;
+  auto rig = std::make_unique<PtyRig>(cfg_a);
+  ASSERT_FALSE(rig->path().empty());
+  fs::create_symlink(rig->path(), link);
+  closeOnExecAll();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", link.string(), "--out", out.string()}, terminal.path());
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(waitForRows(out, 200)) << tail(terminal.text());
+  // Unplugged: the port hangs up and its path disappears.
+  rig.reset();
+  fs::remove(link);
+  ASSERT_TRUE(terminal.waitFor("reconnecting\u2026")) << tail(terminal.text());
+  const size_t rows_at_cut = csvRows(out);
+  // Plugged back in (a new pty behind the same path, as udev's by-id link would be).
+  rig = std::make_unique<PtyRig>(cfg_b);
+  fs::create_symlink(rig->path(), link);
+  ASSERT_TRUE(waitForRows(out, rows_at_cut + 200)) << tail(terminal.text());
+  kill(pid, SIGINT);
+  ASSERT_EQ(rollrig::testing::waitRollrig(pid), 0) << tail(terminal.text());
+  EXPECT_TRUE(terminal.waitFor("reconnected 1 time")) << tail(terminal.text());
+  EXPECT_TRUE(terminal.waitFor("Waiting for it to come back")) << tail(terminal.text());
+
+  // One recording: every row of the first connection, then the second's from its first sample,
+  // time running on across the gap.
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  rollrig::sim::BodyModel a(cfg_a.body), b(cfg_b.body);
+  size_t row = 0;
+  double prev_t = -1;
+  while (std::getline(in, line)) {
+    const auto c = splitCsvLine(line);
+    ASSERT_EQ(c.size(), 16u) << "row " << row;
+    const double t = std::stod(c[0]);
+    ASSERT_GT(t, prev_t) << "row " << row;
+    prev_t = t;
+    const auto m = row < rows_at_cut ? a.next() : b.next();
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(std::stol(c[3 + i]), m.raw_counts[i]) << "row " << row;
+    ++row;
+  }
+  EXPECT_GT(row, rows_at_cut + 200);
+}
+
+TEST(RecordCli, StoppingWhileTheRigIsAwayKeepsTheRowsAndSaysTheDeviceWentAway) {
+  const fs::path dir = tempDir() / "away";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path link = dir / "rig", out = dir / "s.csv";
+  const std::string log = (dir / "log").string();
+  rollrig::sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = 23;
+  cfg.body.duration_s = 600;
+  auto rig = std::make_unique<PtyRig>(cfg);
+  ASSERT_FALSE(rig->path().empty());
+  fs::create_symlink(rig->path(), link);
+  closeOnExecAll();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", link.string(), "--out", out.string()}, log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(waitForRows(out, 200)) << tail(readText(log));
+  rig.reset();
+  fs::remove(link);
+  ASSERT_TRUE(rollrig::testing::waitForText(log, "Waiting for it to come back"))
+      << tail(readText(log));
+  kill(pid, SIGINT);
+  EXPECT_EQ(rollrig::testing::waitRollrig(pid), 9) << tail(readText(log));
+  const std::string output = readText(log);
+  EXPECT_NE(output.find("still away when the recording ended (interrupted)"), std::string::npos)
+      << tail(output);
+  const size_t rows = wholeRows(out.string());
+  EXPECT_GE(rows, 200u);
+  EXPECT_NE(output.find("recorded " + std::to_string(rows) + " samples"), std::string::npos)
+      << tail(output);
+  const nlohmann::json meta = sidecarOf(out.string());
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["recording"]["rows"], rows);
+  EXPECT_EQ(meta["recording"]["stop_reason"], "interrupted");
+}
+
+TEST(RecordCli, ADemoRigUnpluggedForAMomentContinuesTheSameRecordingAndTheSameRig) {
+  const fs::path out = tempDir() / "unplug.csv";
+  fs::remove(out);
+  const CliRun r =
+      run("record --demo --fast --seed 7 --duration 40 --unplug 10,0.5 --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("reconnected 1 time"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the virtual rig was unplugged"), std::string::npos) << r.output;
+  // The rows before the cut are the body model's first samples; after it the same model goes
+  // on (the rig's clock ran on while it was away): one jump in the model and in time, no other.
+  rollrig::sim::BodyModelConfig cfg;
+  cfg.seed = 7;
+  cfg.duration_s = 40;
+  rollrig::sim::BodyModel model(cfg);
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  size_t row = 0, jumps = 0;
+  double prev_t = -1;
+  while (std::getline(in, line)) {
+    const auto c = splitCsvLine(line);
+    ASSERT_EQ(c.size(), 16u) << "row " << row;
+    const double t = std::stod(c[0]);
+    ASSERT_GT(t, prev_t) << "row " << row;
+    if (row > 0 && t - prev_t > 0.0126) ++jumps;
+    prev_t = t;
+    const auto sameCounts = [&](const auto& m) {
+      for (int i = 0; i < 4; ++i)
+        if (std::stol(c[3 + i]) != m.raw_counts[i]) return false;
+      return true;
+    };
+    auto m = model.next();
+    if (!sameCounts(m)) {
+      // Skip the model forward to this row (the samples the rig made while unplugged).
+      size_t skipped = 0;
+      while (skipped < 100000 && !sameCounts(m)) {
+        m = model.next();
+        ++skipped;
+      }
+      ASSERT_GT(row, 700u) << "the cut is at 10 s";
+      ASSERT_LT(skipped, 100000u) << "row " << row << " is not the same rig's";
+    }
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(std::stol(c[3 + i]), m.raw_counts[i]) << "row " << row;
+    ++row;
+  }
+  EXPECT_EQ(jumps, 1u) << "one gap in time, at the reconnect";
+  EXPECT_GT(row, 2000u);
+  EXPECT_LT(row, 3200u);
+}
+
+namespace {
+
+// A rig behind a pty (as PtyRig) whose device streams no more than `allowed` samples until told
+// otherwise, so a test can hold it at a chosen moment of the session.
+class GatedPtyRig {
+ public:
+  GatedPtyRig(const rollrig::sim::VirtualDeviceConfig& cfg, uint64_t allowed)
+      : m_device(cfg), m_allowed(allowed) {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    termios tio{};
+    tcgetattr(m_slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(m_slave, TCSANOW, &tio);
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~GatedPtyRig() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  const std::string& path() const { return m_path; }
+
+ private:
+  void loop() {
+    std::vector<uint8_t> out;
+    size_t sent = 0;
+    uint8_t buf[512];
+    while (!m_stop) {
+      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
+      poll(&p, 1, 10);
+      if (p.revents & POLLIN) {
+        const ssize_t n = read(m_master, buf, sizeof(buf));
+        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
+      }
+      if (sent < out.size() && (p.revents & POLLOUT)) {
+        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
+        if (n > 0) sent += static_cast<size_t>(n);
+      }
+      if (sent == out.size()) {
+        out.clear();
+        sent = 0;
+        // One sample period at a time while streaming, so the gate is exact.
+        if (!m_device.streaming() || m_device.samplesStreamed() < m_allowed)
+          m_device.advanceTo(m_device.now_us() + rollrig::sim::VirtualDevice::kSamplePeriod_us,
+                             out);
+      }
+    }
+  }
+
+  rollrig::sim::VirtualDevice m_device;
+  uint64_t m_allowed;
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+  std::thread m_thread;
+  std::atomic<bool> m_stop{false};
+};
+
+}  // namespace
+
+TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
+  // Where the session has a hold: the offline analysis of the same counts, turned into force as
+  // record does for a rig without a calibration (the uncalibrated default).
+  rollrig::sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = 7;
+  cfg.body.duration_s = 300;
+  rollrig::sim::BodyModel model(cfg.body);
+  const rollrig::core::ForceModel forces;
+  std::vector<rollrig::core::AnalysisSample> samples;
+  for (size_t k = 0; k < 24000; ++k) {
+    const auto m = model.next();
+    rollrig::core::Sample s;
+    s.channel_count = 4;
+    for (int i = 0; i < 4; ++i) s.raw_counts[i] = m.raw_counts[i];
+    const auto f = forces.compute(s);
+    samples.push_back({k * 0.0125, f.total_n, f.has_cop, f.x_mm, f.y_mm});
+  }
+  const auto analysis = rollrig::core::analyzeSession(samples);
+  const auto hold = std::find_if(analysis.holds.begin(), analysis.holds.end(),
+                                 [](const auto& h) { return h.duration_s() > 15; });
+  ASSERT_NE(hold, analysis.holds.end());
+  // Hold the rig 12 s into that hold: the status line must show it open, under 30 s.
+  const double at_s = hold->start_s + 12;
+  GatedPtyRig rig(cfg, static_cast<uint64_t>(at_s / 0.0125) + 1);
+  ASSERT_FALSE(rig.path().empty());
+  TestTerminal terminal;
+  ASSERT_FALSE(terminal.path().empty());
+  const fs::path out = tempDir() / "hold-status.csv";
+  fs::remove(out);
+  closeOnExecAll();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--port", rig.path(), "--out", out.string()}, terminal.path());
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(terminal.waitFor("HOLD 0:1")) << tail(terminal.text());
+  EXPECT_TRUE(terminal.waitFor(" (30\u201390 s) ")) << tail(terminal.text());
+  kill(pid, SIGINT);
+  EXPECT_EQ(rollrig::testing::waitRollrig(pid), 0) << tail(terminal.text());
 }

@@ -1,1 +1,794 @@
+// LiveSession: the live pipeline against the virtual device behind small fake transports. Every
+// wait is on device time or on completion, with a generous overall limit (kPatience): no test
+// depends on how fast the machine is.
+#include "rollrig/engine/live_session.h"
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
+
+#include "rollrig/core/session_analyzer.h"
+#include "rollrig/io/calibration_store.h"
+#include "rollrig/sim/virtual_device.h"
+
+using namespace rollrig;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kPatience = 120s;
+constexpr uint64_t kPeriod_us = sim::VirtualDevice::kSamplePeriod_us;
+
+// What a fake rig's wire carried to the host, decoded as it left (so bytes the host flushed
+// unread are not counted): every sample "sent".
+struct Wire {
+  std::atomic<bool> held{false};  // the device is at its gate and everything it sent was read
+  std::mutex mutex;
+  std::vector<core::Sample> delivered;
+  std::vector<core::Sample> copy() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return delivered;
+  }
+};
+
+// The virtual device behind a ByteStream, with device time under the test's control: while
+// streaming it never runs past `gate_us` (device time since boot), so a test can stop the device
+// at a chosen moment, act, and let it go on. `cut_at_us` (0: never) unplugs it there: once
+// everything up to that time was read, reads fail with kDisconnected for good.
+class FakeRig : public io::ByteStream {
+ public:
+  FakeRig(const sim::VirtualDeviceConfig& cfg, std::shared_ptr<std::atomic<uint64_t>> gate_us,
+          std::shared_ptr<Wire> wire, uint64_t cut_at_us = 0)
+      : m_dev(cfg),
+        m_gate(std::move(gate_us)),
+        m_wire(std::move(wire)),
+        m_cut_us(cut_at_us),
+        m_tap_sink(*this),
+        m_tap(m_tap_sink) {}
+
+  long read(uint8_t* buf, size_t cap, int timeout_ms, io::IoError* err) override {
+    if (m_pos < m_out.size()) return deliver(buf, cap);
+    if (m_cut_us > 0 && m_dev.now_us() >= m_cut_us) {
+      *err = io::makeError(io::IoErrorKind::kDisconnected, "the fake rig was unplugged.");
+      return -1;
+    }
+    uint64_t target = m_dev.now_us() + 10000;
+    if (m_dev.streaming()) target = std::min<uint64_t>(target, m_gate->load());
+    if (m_cut_us > 0) target = std::min(target, m_cut_us);
+    m_wire->held = target <= m_dev.now_us();
+    if (m_wire->held) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 1)));
+      return 0;
+    }
+    m_dev.advanceTo(target, m_out);
+    return deliver(buf, cap);
+  }
+  bool write(const uint8_t* data, size_t len, io::IoError*) override {
+    m_dev.receive(data, len);
+    return true;
+  }
+  void flushInput() override {
+    m_out.clear();
+    m_pos = 0;
+  }
+  std::string describe() const override {
+    return "fake rig " + io::serialHex(m_dev.info().device_serial);
+  }
+
+ private:
+  struct Tap : core::FrameSink {
+    explicit Tap(FakeRig& r) : rig(r) {}
+    void onSample(const core::Sample& s) override {
+      std::lock_guard<std::mutex> lock(rig.m_wire->mutex);
+      rig.m_wire->delivered.push_back(s);
+    }
+    FakeRig& rig;
+  };
+  long deliver(uint8_t* buf, size_t cap) {
+    const size_t n = std::min(cap, m_out.size() - m_pos);
+    if (n == 0) return 0;
+    std::memcpy(buf, m_out.data() + m_pos, n);
+    m_pos += n;
+    if (m_pos == m_out.size()) {
+      m_out.clear();
+      m_pos = 0;
+    }
+    m_tap.feed(buf, n);
+    return static_cast<long>(n);
+  }
+
+  sim::VirtualDevice m_dev;
+  std::shared_ptr<std::atomic<uint64_t>> m_gate;
+  std::shared_ptr<Wire> m_wire;
+  uint64_t m_cut_us;
+  std::vector<uint8_t> m_out;
+  size_t m_pos = 0;
+  Tap m_tap_sink;
+  core::FrameDecoder m_tap;
+};
+
+sim::VirtualDeviceConfig rigConfig(uint64_t seed, double duration_s, uint32_t serial = 0x0000D3E0) {
+  sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = seed;
+  cfg.body.duration_s = duration_s;
+  cfg.device_serial = serial;
+  return cfg;
+}
+
+io::HandshakeOptions patient() {
+  io::HandshakeOptions o;
+  o.identify_interval_ms = 50;
+  o.identify_timeout_ms = 60000;
+  o.start_ack_timeout_ms = 60000;
+  return o;
+}
+
+// A gated fake rig as the session's only source (each open makes the same device anew).
+struct GatedSource {
+  std::shared_ptr<std::atomic<uint64_t>> gate = std::make_shared<std::atomic<uint64_t>>(0);
+  std::shared_ptr<Wire> wire = std::make_shared<Wire>();
+  sim::VirtualDeviceConfig cfg;
+  engine::StreamOpener opener() {
+    return [this](io::IoError*) { return std::make_unique<FakeRig>(cfg, gate, wire); };
+  }
+};
+
+engine::LiveSessionOptions optionsFor(engine::StreamOpener open) {
+  engine::LiveSessionOptions o;
+  o.open = std::move(open);
+  o.handshake = patient();
+  o.reconnect_interval_ms = 10;
+  o.calibration_dir = (std::filesystem::temp_directory_path() / "rollrig-engine-no-cal").string();
+  return o;
+}
+
+// Polls the snapshot until `done` holds (or kPatience passes: then the test's checks fail).
+engine::LiveSnapshot waitUntil(engine::LiveSession& s,
+                               const std::function<bool(const engine::LiveSnapshot&)>& done) {
+  const auto give_up = std::chrono::steady_clock::now() + kPatience;
+  engine::LiveSnapshot snap = s.snapshot();
+  while (!done(snap) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(1ms);
+    snap = s.snapshot();
+  }
+  return snap;
+}
+
+// Opens the gate to `t_us` (device time) and waits until the engine has processed every sample
+// the device sends up to then.
+engine::LiveSnapshot advanceTo(engine::LiveSession& s, GatedSource& src, uint64_t t_us) {
+  src.gate->store(t_us);
+  return waitUntil(s, [&](const engine::LiveSnapshot& snap) {
+    return snap.samples_recorded > 0 && snap.last_t_us + kPeriod_us > t_us;
+  });
+}
+
+std::vector<core::AnalysisSample> analysisSamples(const std::vector<engine::ProcessedSample>& v) {
+  std::vector<core::AnalysisSample> out;
+  for (const auto& p : v)
+    out.push_back({p.t_s, p.force.total_n, p.force.has_cop, p.force.x_mm, p.force.y_mm});
+  return out;
+}
+
+void expectSameHold(const core::Hold& live, const core::Hold& off, size_t i) {
+  EXPECT_DOUBLE_EQ(live.start_s, off.start_s) << "hold " << i;
+  EXPECT_DOUBLE_EQ(live.end_s, off.end_s) << "hold " << i;
+  EXPECT_EQ(live.release_s.has_value(), off.release_s.has_value()) << "hold " << i;
+  if (live.release_s && off.release_s) EXPECT_DOUBLE_EQ(*live.release_s, *off.release_s);
+  EXPECT_EQ(live.release_source, off.release_source) << "hold " << i;
+  EXPECT_DOUBLE_EQ(live.mean_force_n, off.mean_force_n) << "hold " << i;
+  EXPECT_DOUBLE_EQ(live.x_mm, off.x_mm) << "hold " << i;
+  EXPECT_EQ(live.side, off.side) << "hold " << i;
+  EXPECT_EQ(live.side_source, off.side_source) << "hold " << i;
+}
+
+size_t countEvents(const std::vector<core::ConnectionEvent>& ev, core::ConnectionEventKind k) {
+  return static_cast<size_t>(
+      std::count_if(ev.begin(), ev.end(), [k](const auto& e) { return e.kind == k; }));
+}
+
+}  // namespace
+
+// [SECTION] Live analysis and markers
+
+TEST(LiveSession, LiveAnalysisEqualsTheOfflineAnalysisOfTheSameSamplesAndMarkers) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 300);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  o.duration_s = 300;
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  // Marks at chosen device times: a side, a release press, the other side, pain and a note.
+  advanceTo(session, src, 40000000);
+  session.markSide(core::Side::kLeft);
+  advanceTo(session, src, 95000000);
+  session.markReleased();
+  ASSERT_TRUE(session.markPain(6));
+  advanceTo(session, src, 170000000);
+  session.markSide(core::Side::kRight);
+  session.addNote("right psoas, tender");
+  src.gate->store(std::numeric_limits<uint64_t>::max());
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kDuration);
+
+  const auto rec = sink.record();
+  ASSERT_EQ(rec.samples.size(), 24000u) << "300 s at 80 Hz";
+  ASSERT_EQ(rec.markers.size(), 5u);
+  core::SessionMarkers marks;
+  for (const core::Marker& m : rec.markers) {
+    const double t_s = (m.t_us - rec.samples.front().sample.t_us) / 1e6;
+    if (m.kind == core::MarkerKind::kReleased) marks.released_s.push_back(t_s);
+    if (m.kind == core::MarkerKind::kSide) marks.sides.push_back({t_s, m.side});
+  }
+  const core::SessionAnalysis offline =
+      core::analyzeSession(analysisSamples(rec.samples), marks, o.hold_params);
+  ASSERT_GE(offline.holds.size(), 2u) << "the seed's session has holds to compare";
+  ASSERT_EQ(rec.holds.size(), offline.holds.size());
+  for (size_t i = 0; i < rec.holds.size(); ++i) expectSameHold(rec.holds[i], offline.holds[i], i);
+  ASSERT_EQ(snap.holds.size(), offline.holds.size()) << "the snapshot shows the same holds";
+  for (size_t i = 0; i < snap.holds.size(); ++i) expectSameHold(snap.holds[i], offline.holds[i], i);
+  EXPECT_TRUE(std::any_of(offline.holds.begin(), offline.holds.end(), [](const core::Hold& h) {
+    return h.side_source == core::SideSource::kUser;
+  })) << "the side marks reached the analysis";
+}
+
+TEST(LiveSession, MarkersLandAtTheLatestSampleTimeAndAReleasedMarkerWins) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 300);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  EXPECT_FALSE(session.markPain(11)) << "pain is 0-10";
+  EXPECT_FALSE(session.markPain(-1));
+  // Walk device time a second at a time until a hold is open, 6 s in, not yet released.
+  engine::LiveSnapshot snap;
+  uint64_t gate = 0;
+  do {
+    gate += 1000000;
+    snap = advanceTo(session, src, gate);
+  } while (gate < 300000000 &&
+           !(snap.open_hold && snap.open_hold->elapsed_s > 6 && !snap.open_hold->released));
+  ASSERT_TRUE(snap.open_hold) << "no hold in the session";
+  EXPECT_EQ(snap.open_hold->protocol_min_s, 30);
+  EXPECT_EQ(snap.open_hold->protocol_max_s, 90);
+  EXPECT_EQ(snap.open_hold->window, engine::OpenHoldView::Window::kBefore) << "under 30 s";
+  EXPECT_GT(snap.open_hold->mean_force_n, o.hold_params.min_load_n);
+  const uint64_t pressed_at_us = snap.last_t_us;
+  session.markReleased();
+  ASSERT_TRUE(session.markPain(3));
+  // The device is held at the gate: the marker takes exactly the latest sample's time.
+  snap = waitUntil(session, [](const engine::LiveSnapshot& s) { return s.markers.size() == 2; });
+  ASSERT_EQ(snap.markers.size(), 2u);
+  EXPECT_EQ(snap.markers[0].kind, core::MarkerKind::kReleased);
+  EXPECT_EQ(snap.markers[0].t_us, pressed_at_us);
+  EXPECT_EQ(snap.markers[1].pain, 3);
+  const double pressed_s = (pressed_at_us - snap.first_t_us) / 1e6;
+  // The open hold shows the release at once, by the marker.
+  snap = advanceTo(session, src, gate + 100000);
+  ASSERT_TRUE(snap.open_hold);
+  EXPECT_TRUE(snap.open_hold->released);
+  EXPECT_EQ(snap.open_hold->release_source, "marker");
+  EXPECT_DOUBLE_EQ(snap.open_hold->release_s, pressed_s);
+  // ... and the closed hold keeps it (the marker wins over the detector).
+  const size_t holds_before = snap.holds.size();
+  do {
+    gate += 1000000;
+    snap = advanceTo(session, src, gate);
+  } while (gate < 300000000 && snap.holds.size() == holds_before);
+  ASSERT_GT(snap.holds.size(), holds_before);
+  const core::Hold& h = snap.holds[holds_before];
+  ASSERT_TRUE(h.release_s.has_value());
+  EXPECT_DOUBLE_EQ(*h.release_s, pressed_s);
+  EXPECT_EQ(h.release_source, "marker");
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const auto rec = sink.record();
+  ASSERT_EQ(rec.markers.size(), 2u);
+  EXPECT_TRUE(std::any_of(rec.samples.begin(), rec.samples.end(), [&](const auto& p) {
+    return p.sample.t_us == rec.markers[0].t_us;
+  })) << "a marker's time is a recorded sample's";
+}
+
+TEST(LiveSession, AMarkerGivenBeforeTheFirstSampleTakesTheFirstSamplesTime) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 60);
+  engine::LiveSession session(optionsFor(src.opener()));
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.addNote("before anything");  // not started yet: kept until there is a time for it
+  session.start();
+  advanceTo(session, src, 1000000);
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const auto rec = sink.record();
+  ASSERT_EQ(rec.markers.size(), 1u);
+  ASSERT_FALSE(rec.samples.empty());
+  EXPECT_EQ(rec.markers[0].t_us, rec.samples.front().sample.t_us);
+  EXPECT_EQ(rec.markers[0].text, "before anything");
+  EXPECT_EQ(rec.markers[0].kind, core::MarkerKind::kNote);
+}
+
+// [SECTION] Snapshots
+
+TEST(LiveSession, SnapshotsHandOverEachNewSampleOnceAndAFullUiBufferDropsOnlyFromTheSnapshot) {
+  GatedSource src;
+  src.cfg = rigConfig(2, 120);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  o.max_snapshot_samples = 1000;
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  // A UI taking a snapshot every device second sees every sample exactly once.
+  std::vector<uint64_t> seen;
+  for (uint64_t t = 1000000; t <= 20000000; t += 1000000) {
+    src.gate->store(t);
+    const auto give_up = std::chrono::steady_clock::now() + kPatience;
+    while ((seen.empty() || seen.back() + kPeriod_us <= t) &&
+           std::chrono::steady_clock::now() < give_up) {
+      const engine::LiveSnapshot snap = session.snapshot();
+      EXPECT_EQ(snap.new_samples_dropped, 0u);
+      for (const auto& p : snap.new_samples) seen.push_back(p.sample.t_us);
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  auto rec = sink.record();
+  ASSERT_EQ(seen.size(), rec.samples.size());
+  for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], rec.samples[i].sample.t_us) << i;
+  // A UI that looks away for 40 s of device time: the snapshot keeps the newest, says how many
+  // it dropped, and the record keeps everything.
+  const size_t before = rec.samples.size();
+  src.gate->store(60000000);
+  const auto give_up = std::chrono::steady_clock::now() + kPatience;
+  while (std::chrono::steady_clock::now() < give_up) {
+    rec = sink.record();
+    if (!rec.samples.empty() && rec.samples.back().sample.t_us + kPeriod_us > 60000000) break;
+    std::this_thread::sleep_for(1ms);
+  }
+  const engine::LiveSnapshot snap = session.snapshot();
+  const size_t arrived = rec.samples.size() - before;
+  EXPECT_GT(arrived, 3000u);
+  EXPECT_LE(snap.new_samples.size(), 1000u);
+  EXPECT_EQ(snap.new_samples.size() + snap.new_samples_dropped, arrived);
+  ASSERT_FALSE(snap.new_samples.empty());
+  EXPECT_EQ(snap.new_samples.back().sample.t_us, rec.samples.back().sample.t_us);
+  EXPECT_EQ(snap.samples_recorded, rec.samples.size());
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+}
+
+// [SECTION] Sinks
+
+TEST(LiveSession, SinksAreCommittedWhenTheHostClockSaysSoAndAtTheEnd) {
+  GatedSource src;
+  src.cfg = rigConfig(3, 60);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  auto now = std::make_shared<std::atomic<int64_t>>(0);
+  o.clock = [now] {
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(now->load()));
+  };
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  engine::LiveSnapshot snap = advanceTo(session, src, 5000000);
+  EXPECT_EQ(sink.commits(), 0u) << "the host clock has not moved: nothing is due";
+  now->fetch_add(std::chrono::nanoseconds(250ms).count());
+  ASSERT_TRUE(waitUntil(session, [&](const engine::LiveSnapshot&) {
+                return sink.commits() >= 1;
+              }).samples_recorded > 0);
+  auto rec = sink.record();
+  ASSERT_EQ(rec.committed_samples.size(), 1u);
+  EXPECT_EQ(rec.committed_samples[0], snap.samples_recorded)
+      << "a commit covers everything handed over before it";
+  snap = advanceTo(session, src, 10000000);
+  EXPECT_EQ(sink.commits(), 1u);
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  rec = sink.record();
+  ASSERT_EQ(rec.committed_samples.size(), 2u) << "a last commit at the end";
+  EXPECT_EQ(rec.committed_samples.back(), rec.samples.size());
+  ASSERT_TRUE(rec.ending.has_value());
+  EXPECT_EQ(rec.ending->reason, engine::EndReason::kStopped);
+  EXPECT_EQ(rec.ending->samples, rec.samples.size());
+}
+
+TEST(LiveSession, TheCsvSinkStopsTheSessionOnAFullDiskWithItsMessage) {
+  engine::LiveSessionOptions o =
+      optionsFor(engine::virtualRigOpener(rigConfig(4, 600), io::VirtualRigStream::Pacing::kFast));
+  engine::CsvSessionSink csv("/dev/full", true);
+  std::string why;
+  ASSERT_TRUE(csv.prepare(&why)) << why;
+  std::atomic<int> updates{0};
+  o.on_update = [&] { ++updates; };
+  engine::LiveSession session(o);
+  session.addSink(&csv);
+  session.start();
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kSinkFailed);
+  EXPECT_NE(snap.last_error.find("disk is full"), std::string::npos) << snap.last_error;
+  EXPECT_NE(snap.last_error.find("0 whole rows written so far are kept"), std::string::npos)
+      << snap.last_error;
+  EXPECT_EQ(csv.rowsOnDisk(), 0u);
+  EXPECT_GE(updates.load(), 2) << "a UI is woken for new samples and for the end";
+}
+
+TEST(LiveSession, AFailingSinkStopsTheSessionWithItsMessageAndTheOthersKeepEverything) {
+  engine::LiveSessionOptions o =
+      optionsFor(engine::virtualRigOpener(rigConfig(4, 600), io::VirtualRigStream::Pacing::kFast));
+  o.commit_interval_ms = 0;  // commit on every pass: the third fails soon
+  engine::LiveSession session(o);
+  engine::MemorySessionSink good, failing;
+  failing.fail_commit_after = 3;
+  failing.failure_message = "writing s.csv failed: No space left on device. The 160 rows are kept.";
+  session.addSink(&good);
+  session.addSink(&failing);
+  session.start();
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kSinkFailed);
+  EXPECT_EQ(snap.state, engine::ConnectionState::kFailed);
+  EXPECT_EQ(snap.stop_reason, "output failed");
+  EXPECT_EQ(snap.last_error, failing.failure_message);
+  const auto f = failing.record();
+  EXPECT_EQ(f.committed_samples.size(), 2u) << "what was committed before the failure stays";
+  ASSERT_TRUE(f.ending.has_value()) << "a failed sink still ends (to finalise what it kept)";
+  EXPECT_EQ(f.ending->reason, engine::EndReason::kSinkFailed);
+  const auto g = good.record();
+  ASSERT_TRUE(g.ending.has_value());
+  EXPECT_EQ(g.ending->error, failing.failure_message);
+  EXPECT_GT(g.samples.size(), 0u);
+  ASSERT_FALSE(g.committed_samples.empty());
+  EXPECT_EQ(g.committed_samples.back(), g.samples.size()) << "the others keep everything taken";
+}
+
+// [SECTION] Calibration choice
+
+TEST(LiveSession, ChoosesTheStoredCalibrationForTheSerialElseTheNominalOrTheDefault) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("rollrig-engine-cal-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  core::CalibrationRecord stored;
+  stored.calibration.device_serial = 0x0000BEEF;
+  stored.calibration.source = "span 2024";
+  for (auto& c : stored.calibration.cells) c.offset_counts = 1000;
+  io::IoError err;
+  ASSERT_TRUE(io::CalibrationStore(dir.string()).save(stored, &err)) << err.message;
+
+  const auto run = [&](engine::LiveSessionOptions o) {
+    o.calibration_dir = dir.string();
+    o.duration_s = 1;
+    engine::LiveSession s(o);
+    s.start();
+    EXPECT_TRUE(s.wait(kPatience));
+    return s.snapshot();
+  };
+  const auto fakeRig = [](uint32_t serial) {
+    GatedSource* src = new GatedSource;  // lives as long as the opener
+    src->cfg = rigConfig(1, 10, serial);
+    src->gate->store(std::numeric_limits<uint64_t>::max());
+    std::shared_ptr<GatedSource> keep(src);
+    return [keep](io::IoError* e) { return keep->opener()(e); };
+  };
+  // A device with a stored calibration: it is used, with auto-zero.
+  engine::LiveSnapshot s = run(optionsFor(fakeRig(0x0000BEEF)));
+  EXPECT_EQ(s.calibration.calibration.source, "span 2024");
+  EXPECT_EQ(s.calibration_from, io::CalibrationStore(dir.string()).pathFor(0x0000BEEF));
+  EXPECT_TRUE(s.auto_zero);
+  // ... unless auto-zero is off.
+  engine::LiveSessionOptions no_zero = optionsFor(fakeRig(0x0000BEEF));
+  no_zero.auto_zero = false;
+  EXPECT_FALSE(run(no_zero).auto_zero);
+  // A device with none: the uncalibrated default, no auto-zero (no real offsets).
+  s = run(optionsFor(fakeRig(0x00000123)));
+  EXPECT_EQ(s.calibration.calibration.source, "uncalibrated default");
+  EXPECT_EQ(s.calibration_from, "nothing stored for this device");
+  EXPECT_EQ(s.calibration.calibration.device_serial, 0x00000123u);
+  EXPECT_FALSE(s.auto_zero);
+  // The virtual rig: its own nominal calibration, never a stored one.
+  sim::VirtualDeviceConfig vcfg = rigConfig(1, 10, 0x0000BEEF);
+  s = run(optionsFor(engine::virtualRigOpener(vcfg, io::VirtualRigStream::Pacing::kFast)));
+  EXPECT_EQ(s.calibration_from, "the virtual rig's own");
+  EXPECT_EQ(s.calibration.calibration.source, "virtual rig nominal");
+  EXPECT_TRUE(s.auto_zero);
+  // A calibration given by the caller wins, and one made for another device is named.
+  engine::LiveSessionOptions given = optionsFor(fakeRig(0x00000123));
+  given.calibration = stored;
+  given.calibration_path = "/tmp/cal.json";
+  s = run(given);
+  EXPECT_EQ(s.calibration.calibration.source, "span 2024");
+  EXPECT_EQ(s.calibration_from, "/tmp/cal.json");
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("made for device 0000BEEF, this is device 00000123"),
+            std::string::npos)
+      << s.warnings[0];
+  std::filesystem::remove_all(dir);
+}
+
+// [SECTION] Reconnect
+
+namespace {
+
+// A scripted sequence of what each open returns: a fake rig (cut after some device time, held at
+// a gate), a failure, or another device. Thread-safe: the engine opens, the test inspects.
+struct ScriptedOpener {
+  struct Step {
+    bool fail = false;
+    sim::VirtualDeviceConfig cfg;
+    uint64_t cut_at_us = 0;
+    uint64_t gate_us = std::numeric_limits<uint64_t>::max();
+  };
+  std::vector<Step> steps;  // the last one repeats
+  std::atomic<size_t> opens{0};
+
+  engine::StreamOpener opener() {
+    return [this](io::IoError* err) -> std::unique_ptr<io::ByteStream> {
+      const size_t i = std::min(opens.fetch_add(1), steps.size() - 1);
+      const Step& st = steps[i];
+      if (st.fail) {
+        *err = io::makeError(io::IoErrorKind::kNotFound, "no serial port at /dev/fake.");
+        return nullptr;
+      }
+      auto wire = std::make_shared<Wire>();
+      {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_wires.push_back(wire);
+      }
+      return std::make_unique<FakeRig>(st.cfg, std::make_shared<std::atomic<uint64_t>>(st.gate_us),
+                                       wire, st.cut_at_us);
+    };
+  }
+  size_t devicesOpened() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_wires.size();
+  }
+  // The samples device i (in the order opened) sent so far.
+  std::vector<core::Sample> sent(size_t i) {
+    std::shared_ptr<Wire> w;
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      if (i >= m_wires.size()) return {};
+      w = m_wires[i];
+    }
+    return w->copy();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::vector<std::shared_ptr<Wire>> m_wires;
+};
+
+// The recorded samples from index `from` on equal `sent` from its start (counts and sequence).
+void expectRecorded(const std::vector<engine::ProcessedSample>& rec, size_t from,
+                    const std::vector<core::Sample>& sent, const char* what) {
+  ASSERT_GE(rec.size(), from + sent.size()) << what;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const core::Sample& r = rec[from + i].sample;
+    ASSERT_EQ(r.seq, sent[i].seq) << what << " sample " << i;
+    ASSERT_EQ(r.raw_counts, sent[i].raw_counts) << what << " sample " << i;
+  }
+}
+
+}  // namespace
+
+TEST(LiveSession, ReconnectsThroughAFakeTransportAndLosesNoSampleOutsideTheGap) {
+  ScriptedOpener script;
+  // Unplugged after 10 s; three failed attempts; then the same serial, rebooted (its clock starts
+  // from 0 again), held at 5 s of its own time.
+  script.steps = {{false, rigConfig(5, 60), 10000000},
+                  {true, {}, 0},
+                  {true, {}, 0},
+                  {true, {}, 0},
+                  {false, rigConfig(6, 60), 0, 5000000}};
+  engine::LiveSessionOptions o = optionsFor(script.opener());
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  engine::LiveSnapshot snap = waitUntil(session, [&](const engine::LiveSnapshot& s) {
+    if (countEvents(s.events, core::ConnectionEventKind::kReconnected) != 1) return false;
+    const auto again = script.sent(1);
+    return !again.empty() && again.back().t_us + kPeriod_us > 5000000 &&
+           s.samples_recorded == script.sent(0).size() + again.size();
+  });
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kStopped);
+  EXPECT_EQ(script.opens.load(), 5u);
+
+  const auto rec = sink.record();
+  ASSERT_EQ(script.devicesOpened(), 2u);
+  const std::vector<core::Sample> before = script.sent(0);
+  const std::vector<core::Sample> after = script.sent(1);
+  ASSERT_EQ(before.size(), 800u) << "10 s at 80 Hz before the cut";
+  ASSERT_EQ(rec.samples.size(), before.size() + after.size())
+      << "every sample sent before the cut and after the reconnect is recorded";
+  expectRecorded(rec.samples, 0, before, "before the cut");
+  expectRecorded(rec.samples, before.size(), after, "after the reconnect");
+  for (size_t i = 1; i < rec.samples.size(); ++i)
+    ASSERT_GT(rec.samples[i].sample.t_us, rec.samples[i - 1].sample.t_us)
+        << "time runs on at " << i;
+  // The second device's own clock started again from 0; in the session it continues after the
+  // gap, at the same spacing.
+  const auto& first_new = rec.samples[before.size()];
+  EXPECT_EQ(rec.samples[before.size() + 1].sample.t_us - first_new.sample.t_us, kPeriod_us);
+  EXPECT_GT(first_new.t_s, rec.samples[before.size() - 1].t_s);
+
+  ASSERT_EQ(rec.events.size(), 3u);
+  EXPECT_EQ(rec.events[0].kind, core::ConnectionEventKind::kConnected);
+  EXPECT_EQ(rec.events[1].kind, core::ConnectionEventKind::kDisconnected);
+  EXPECT_EQ(rec.events[1].t_us, rec.samples[before.size() - 1].sample.t_us);
+  EXPECT_NE(rec.events[1].detail.find("unplugged"), std::string::npos);
+  EXPECT_EQ(rec.events[2].kind, core::ConnectionEventKind::kReconnected);
+  EXPECT_GE(rec.events[2].gap_s, 0.0);
+  const double jump_us =
+      static_cast<double>(first_new.sample.t_us - rec.samples[before.size() - 1].sample.t_us);
+  EXPECT_NEAR(jump_us, std::max(1.0, rec.events[2].gap_s * 1e6), 2.0)
+      << "the gap in session time is the host-measured gap";
+  EXPECT_EQ(snap.events.size(), 3u) << "the snapshot lists the same events";
+  EXPECT_EQ(snap.samples_recorded, rec.samples.size());
+}
+
+TEST(LiveSession, ADifferentSerialIsRefusedAndRecordingResumesWhenTheRightDeviceReturns) {
+  ScriptedOpener script;
+  script.steps = {{false, rigConfig(5, 60, 0x0000D3E0), 3000000},
+                  {false, rigConfig(9, 60, 0x00000BAD), 0},  // someone else's rig
+                  {true, {}, 0},
+                  {false, rigConfig(6, 60, 0x0000D3E0), 0}};
+  engine::LiveSessionOptions o = optionsFor(script.opener());
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  waitUntil(session, [&](const engine::LiveSnapshot& s) {
+    return countEvents(s.events, core::ConnectionEventKind::kReconnected) == 1 &&
+           s.samples_recorded > 240 + 80;
+  });
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const auto rec = sink.record();
+  ASSERT_EQ(countEvents(rec.events, core::ConnectionEventKind::kRefused), 1u);
+  const auto refused = std::find_if(rec.events.begin(), rec.events.end(), [](const auto& e) {
+    return e.kind == core::ConnectionEventKind::kRefused;
+  });
+  EXPECT_NE(refused->detail.find("refused device 00000BAD"), std::string::npos) << refused->detail;
+  EXPECT_NE(refused->detail.find("records device 0000D3E0"), std::string::npos) << refused->detail;
+  ASSERT_EQ(script.devicesOpened(), 3u);
+  const auto first = script.sent(0);
+  ASSERT_EQ(first.size(), 240u);
+  expectRecorded(rec.samples, 0, first, "the first connection");
+  // After the cut only the right device's samples: the refused one's never reach the record.
+  ASSERT_GT(rec.samples.size(), first.size());
+  std::vector<core::Sample> again = script.sent(2);
+  ASSERT_GE(again.size(), rec.samples.size() - first.size());
+  again.resize(rec.samples.size() - first.size());
+  expectRecorded(rec.samples, first.size(), again, "the right device again");
+  for (size_t i = 1; i < rec.samples.size(); ++i)
+    ASSERT_GT(rec.samples[i].sample.t_us, rec.samples[i - 1].sample.t_us)
+        << "time runs on at " << i;
+  EXPECT_EQ(rec.events.back().kind, core::ConnectionEventKind::kReconnected);
+}
+
+TEST(LiveSession, StopWhileReconnectingEndsTheSessionCleanly) {
+  ScriptedOpener script;
+  script.steps = {{false, rigConfig(5, 60), 2000000}, {true, {}, 0}};  // never comes back
+  engine::LiveSessionOptions o = optionsFor(script.opener());
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  engine::LiveSnapshot snap = waitUntil(session, [&](const engine::LiveSnapshot& s) {
+    return s.state == engine::ConnectionState::kReconnecting && script.opens.load() >= 3;
+  });
+  ASSERT_EQ(snap.state, engine::ConnectionState::kReconnecting);
+  EXPECT_NE(snap.state_message.find("reconnecting"), std::string::npos) << snap.state_message;
+  EXPECT_NE(snap.state_message.find("no serial port at /dev/fake"), std::string::npos)
+      << "the last attempt's error is shown: " << snap.state_message;
+  session.markReleased();  // still taken while the device is away
+  session.stop("interrupted");
+  ASSERT_TRUE(session.wait(kPatience));
+  snap = session.snapshot();
+  EXPECT_EQ(snap.state, engine::ConnectionState::kEnded);
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kStopped);
+  EXPECT_EQ(snap.stop_reason, "interrupted");
+  const auto rec = sink.record();
+  EXPECT_EQ(rec.samples.size(), 160u) << "everything before the cut";
+  ASSERT_TRUE(rec.ending.has_value());
+  EXPECT_EQ(rec.ending->stop_reason, "interrupted");
+  EXPECT_EQ(rec.committed_samples.back(), 160u);
+  ASSERT_EQ(rec.markers.size(), 1u);
+  EXPECT_EQ(rec.markers[0].t_us, rec.samples.back().sample.t_us);
+}
+
+TEST(LiveSession, ADisconnectEndsTheSessionWhenReconnectIsOff) {
+  ScriptedOpener script;
+  script.steps = {{false, rigConfig(5, 60), 2000000}};
+  engine::LiveSessionOptions o = optionsFor(script.opener());
+  o.reconnect = false;
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kDeviceLost);
+  EXPECT_EQ(snap.device_error.kind, io::IoErrorKind::kDisconnected);
+  EXPECT_EQ(snap.state, engine::ConnectionState::kFailed);
+  EXPECT_EQ(sink.record().samples.size(), 160u);
+}
+
+TEST(LiveSession, AFirstConnectionThatFailsEndsWithTheErrorAndRecordsNothing) {
+  ScriptedOpener script;
+  script.steps = {{true, {}, 0}};
+  engine::LiveSession session(optionsFor(script.opener()));
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kStartFailed);
+  EXPECT_EQ(snap.device_error.kind, io::IoErrorKind::kNotFound);
+  EXPECT_EQ(script.opens.load(), 1u) << "no retry before the session ever started";
+  const auto rec = sink.record();
+  EXPECT_FALSE(rec.start.has_value());
+  ASSERT_TRUE(rec.ending.has_value()) << "sinks still end (to clean up)";
+  EXPECT_TRUE(rec.samples.empty());
+}
+
+// [SECTION] Device resets and gaps
+
+TEST(LiveSession, RecordsADeviceResetAndEachGapAsOneEvent) {
+  GatedSource src;
+  src.cfg = rigConfig(8, 60);
+  src.cfg.reset_at_us = 8000000;
+  src.cfg.frame_drop_probability = 0.01;
+  engine::LiveSession session(optionsFor(src.opener()));
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  // All the device sends up to 20 s (its own time since the first boot), then stop.
+  src.gate->store(20000000);
+  waitUntil(session, [&](const engine::LiveSnapshot& s) {
+    return s.stats.device_resets >= 1 && src.wire->held && s.samples_recorded > 1400 &&
+           s.samples_recorded == src.wire->copy().size();
+  });
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const engine::LiveSnapshot snap = session.snapshot();
+  const auto rec = sink.record();
+  EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kDeviceReset),
+            snap.stats.device_resets);
+  EXPECT_EQ(snap.stats.device_resets, 1u);
+  const size_t gaps = countEvents(rec.events, core::ConnectionEventKind::kGap);
+  EXPECT_GT(gaps, 3u) << "1 % of frames dropped";
+  uint64_t lost_in_events = 0;
+  size_t samples_with_loss = 0;
+  for (const auto& e : rec.events)
+    if (e.kind == core::ConnectionEventKind::kGap ||
+        e.kind == core::ConnectionEventKind::kDeviceReset)
+      lost_in_events += e.frames_lost;
+  for (const auto& p : rec.samples) samples_with_loss += p.sample.lost_before > 0;
+  EXPECT_EQ(lost_in_events, snap.stats.frames_lost) << "every lost frame is in an event";
+  EXPECT_LE(gaps, samples_with_loss) << "one event per gap, not one per frame";
+  EXPECT_GE(gaps + 1, samples_with_loss);
+  EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kDisconnected), 0u)
+      << "a reboot the acquisition rides out is not a disconnect";
+}
