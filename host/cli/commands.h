@@ -22,6 +22,11 @@ struct RecordOptions {
   bool quiet = false;
   std::string calibration;    // a calibration file to use instead of the device's stored one
   bool no_auto_zero = false;  // keep the offsets fixed (no DriftTracker re-zero)
+  std::string db;             // the session library ("": ROLLRIG_DB, else the default path)
+  bool no_library = false;    // do not record into the library (then --out is needed)
+  std::string ball;           // the ball used, free text (stored with the session)
+  double body_mass_kg = 0;    // 0: not given
+  std::string notes;          // free text stored with the session
   std::string unplug;         // demo only: "AT,FOR" seconds: unplug the virtual rig for a while
 };
 

@@ -30,6 +30,8 @@ void addNumericChecks(CLI::App& app) {
       o->check(wholeRange(0, 4294967295ull, ""));
     if (CLI::Option* o = sub->get_option_no_throw("--mass"))
       o->check(realRange(0.1, 500, "kilograms", "0.1 to 500"));
+    if (CLI::Option* o = sub->get_option_no_throw("--body-mass"))
+      o->check(realRange(10, 400, "kilograms", "10 to 400"));
   }
 }
 
@@ -43,7 +45,8 @@ void addNeedsValueChecks(CLI::App& app) {
       std::string what = "a value";
       if (name == "--port")
         what = "the path of a serial port, e.g. /dev/ttyACM0 (`rollrig ports`)";
-      else if (name == "--out" || name == "--truth" || name == "--calibration" || name == "--from")
+      else if (name == "--out" || name == "--truth" || name == "--calibration" ||
+               name == "--from" || name == "--db")
         what = "a file name";
       o->check(CLI::Validator(
           [sub, what](std::string& text) -> std::string {

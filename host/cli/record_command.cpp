@@ -1,7 +1,8 @@
-// `rollrig record`: a thin driver of the session engine (rollrig::engine::LiveSession) with the
-// CSV sink: options in, a status line every 250 ms from the session's snapshot, the summary at the
+// `rollrig record`: a thin driver of the session engine (rollrig::engine::LiveSession) with its
+// sinks — the session library (StoreSessionSink, by default) and/or a session CSV (CsvSessionSink,
+// --out): options in, a status line every 250 ms from the session's snapshot, the summary at the
 // end. The pipeline (source, handshake, calibration choice, forces, re-zero, live analysis,
-// reconnect, commits) is the engine's; the files (CSV, sidecar) are CsvSessionSink's.
+// reconnect, commits) is the engine's; the files are the sinks'.
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "rollrig/engine/live_session.h"
 #include "rollrig/engine/output_file.h"
 #include "rollrig/engine/session_sink.h"
+#include "rollrig/engine/store_sink.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/io/session_meta.h"
 #include "rollrig/sim/body_model.h"
@@ -122,8 +124,10 @@ std::string statusLine(const engine::LiveSnapshot& snap) {
 }  // namespace
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt) {
-  auto* rec =
-      app.add_subcommand("record", "Record a session to CSV from a rig, or from the virtual rig");
+  auto* rec = app.add_subcommand(
+      "record",
+      "Record a session from a rig, or from the virtual rig, into the session library (and/or a "
+      "CSV file)");
   // A later option wins (scripts/demo passes defaults that the user's arguments override).
   rec->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto* demo =
@@ -137,7 +141,15 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
       "--duration", opt.duration_s,
       "Seconds of device time to record (default: 120 for --demo, until Ctrl-C for a port)");
   rec->add_flag("--fast", opt.fast, "Virtual rig: run as fast as possible instead of in real time");
-  rec->add_option("--out", opt.out, "Output CSV file (docs/CSV_FORMAT.md)")->required();
+  rec->add_option("--out", opt.out, "Also write the session CSV to this file (docs/CSV_FORMAT.md)");
+  rec->add_option("--db", opt.db,
+                  "The session library (default: $ROLLRIG_DB, else "
+                  "$XDG_DATA_HOME/rollrig/sessions.db)");
+  rec->add_flag("--no-library", opt.no_library,
+                "Do not record into the session library (then --out is needed)");
+  rec->add_option("--ball", opt.ball, "The ball used (free text, kept with the session)");
+  rec->add_option("--body-mass", opt.body_mass_kg, "Your body mass in kg (kept with the session)");
+  rec->add_option("--notes", opt.notes, "Notes kept with the session (free text)");
   rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
   rec->add_option(
       "--truth", opt.truth,
@@ -179,12 +191,39 @@ int runRecord(const RecordOptions& opt) {
       return kExitUsage;
     }
   }
+  if (opt.no_library && opt.out.empty()) {
+    std::cerr << "rollrig record: --no-library needs --out FILE.csv: the session has to go "
+                 "somewhere.\n";
+    return kExitUsage;
+  }
+  if (opt.no_library && !opt.db.empty()) {
+    std::cerr << "rollrig record: --db and --no-library contradict each other; give one.\n";
+    return kExitUsage;
+  }
   const double duration_s =
       opt.duration_s > 0 ? opt.duration_s : (opt.demo ? kDemoDefaultDuration_s : 0);
+  const bool to_library = !opt.no_library;
+  const bool to_csv = !opt.out.empty();
+  const std::string db_path =
+      to_library ? (opt.db.empty() ? store::defaultLibraryPath() : opt.db) : std::string();
+  if (to_library && db_path.empty()) {
+    std::cerr << "rollrig record: cannot tell where the session library goes: set HOME, "
+                 "XDG_DATA_HOME or ROLLRIG_DB, or give --db PATH.\n";
+    return kExitUsage;
+  }
 
   // Files that must not be written over one another.
-  const std::string meta_path = io::sessionMetaPath(opt.out);
-  if (!opt.calibration.empty() && sameFile(opt.out, opt.calibration)) {
+  const std::string meta_path = to_csv ? io::sessionMetaPath(opt.out) : std::string();
+  if (to_library) {
+    for (const std::string& other : {opt.out, meta_path, opt.calibration, opt.truth}) {
+      if (!other.empty() && sameFile(db_path, other)) {
+        std::cerr << "rollrig record: the session library " << db_path << " is the same file as "
+                  << other << "; give the library (--db) and the other files names of their own.\n";
+        return kExitUsage;
+      }
+    }
+  }
+  if (to_csv && !opt.calibration.empty() && sameFile(opt.out, opt.calibration)) {
     std::cerr << "rollrig record: --out and --calibration name the same file (" << opt.out
               << "); the recording would replace the calibration. Choose another --out.\n";
     return kExitUsage;
@@ -214,14 +253,28 @@ int runRecord(const RecordOptions& opt) {
     }
   }
 
-  // The outputs: checked and created under temporary names now; an existing file is only
-  // replaced once the new session has rows for it (engine::OutputFile).
-  engine::CsvSessionSink csv(opt.out, opt.force);
+  // The outputs: the library is opened (created) now, so a library that cannot take the session
+  // fails before the port is touched; the CSV is created under a temporary name, and an existing
+  // file is only replaced once the new session has rows for it (engine::OutputFile).
+  store::SessionInfo user;
+  user.ball = opt.ball;
+  if (opt.body_mass_kg > 0) user.body_mass_kg = opt.body_mass_kg;
+  user.notes = opt.notes;
+  std::optional<engine::StoreSessionSink> library;
+  std::optional<engine::CsvSessionSink> csv;
   engine::OutputFile truth_out;
   std::string why;
-  if (!csv.prepare(&why) ||
+  if (to_library) {
+    library.emplace(db_path, user);
+    if (!library->prepare(&why)) {
+      std::cerr << "rollrig record: " << why << "\n";
+      return kExitOutput;
+    }
+  }
+  if (to_csv) csv.emplace(opt.out, opt.force);
+  if ((csv && !csv->prepare(&why)) ||
       (!opt.truth.empty() && !truth_out.prepare(opt.truth, opt.force, "--truth", &why))) {
-    csv.discard();
+    if (csv) csv->discard();
     std::cerr << "rollrig record: " << why << "\n";
     return kExitOutput;
   }
@@ -234,7 +287,7 @@ int runRecord(const RecordOptions& opt) {
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   const auto nothingRecorded = [&](int code, const std::string& message) {
-    csv.discard();
+    if (csv) csv->discard();
     truth_out.discard();
     std::cerr << "rollrig record: " << message << "\n";
     return code;
@@ -263,7 +316,8 @@ int runRecord(const RecordOptions& opt) {
   so.auto_zero = !opt.no_auto_zero;
   so.duration_s = duration_s;
   engine::LiveSession session(so);
-  session.addSink(&csv);
+  if (library) session.addSink(&*library);
+  if (csv) session.addSink(&*csv);
   if (g_stop) return interrupted();
   session.start();
 
@@ -295,7 +349,8 @@ int runRecord(const RecordOptions& opt) {
     if (!said_recording && snap.info) {
       said_recording = true;
       if (!opt.quiet && !live)
-        std::cerr << "recording from " << snap.source << " to " << opt.out << "\n";
+        std::cerr << "recording from " << snap.source << " to "
+                  << (to_csv ? opt.out : "the session library " + db_path) << "\n";
     }
     const auto now = std::chrono::steady_clock::now();
     if (live && snap.info && (now >= next_status || done)) {
@@ -313,7 +368,7 @@ int runRecord(const RecordOptions& opt) {
     case engine::EndReason::kStartFailed:
       return nothingRecorded(exitCodeFor(snap.device_error.kind), snap.device_error.message);
     case engine::EndReason::kStopped: {
-      if (snap.samples_recorded == 0 && !csv.committed()) return interrupted();
+      if (snap.samples_recorded == 0 && !(csv && csv->committed())) return interrupted();
       // Stopped while the device was away: the recording is complete up to the disconnect, and
       // the exit code says the device had gone.
       bool away = false;
@@ -340,9 +395,10 @@ int runRecord(const RecordOptions& opt) {
       break;
   }
 
-  if (!csv.committed()) {
-    // No row reached the file: the session never really started. Leave every file as it was.
-    if (csv.rowsOnDisk() > 0) {  // the commit failed and said where the rows are
+  const bool in_library = library && library->samplesCommitted() > 0;
+  if (!(csv && csv->committed()) && !in_library) {
+    // No row reached a file: the session never really started. Leave every file as it was.
+    if (csv && csv->rowsOnDisk() > 0) {  // the commit failed and said where the rows are
       truth_out.discard();
       return exit_code;
     }
@@ -373,14 +429,22 @@ int runRecord(const RecordOptions& opt) {
 
   if (!opt.quiet) {
     // What is on disk, not what was received: after a failed write the last rows may be gone.
-    const uint64_t rows = csv.rowsOnDisk();
-    const double secs = csv.secondsOnDisk();
+    const uint64_t rows = csv ? csv->rowsOnDisk() : library->samplesCommitted();
+    const double secs =
+        csv ? csv->secondsOnDisk()
+            : (rows > 1 ? (library->lastCommitted_us() - library->firstCommitted_us()) / 1e6 : 0.0);
     const auto& st = snap.stats;
     const proto::InfoFrame info = snap.info.value_or(proto::InfoFrame{});
     const double mean_rate = (rows > 1 && secs > 0) ? (rows - 1) / secs : 0.0;
+    const std::string where =
+        csv ? opt.out : "session " + std::to_string(library->sessionId()) + " in " + db_path;
     std::printf("recorded %llu samples (%.3f s of device time) to %s (%s)\n",
-                static_cast<unsigned long long>(rows), secs, opt.out.c_str(),
+                static_cast<unsigned long long>(rows), secs, where.c_str(),
                 snap.stop_reason.c_str());
+    if (csv && in_library)
+      std::printf("  in the session library: session %lld in %s (%llu samples)\n",
+                  static_cast<long long>(library->sessionId()), db_path.c_str(),
+                  static_cast<unsigned long long>(library->samplesCommitted()));
     std::printf(
         "  rate %.2f Hz from device time; frames lost %llu in %llu gaps; CRC errors %llu; "
         "malformed %llu; device resets %llu; clock wraps %llu\n",
@@ -419,8 +483,11 @@ int runRecord(const RecordOptions& opt) {
       std::printf(", %zu re-zero%s (largest %.3f N per cell)", snap.rezeros.size(),
                   snap.rezeros.size() == 1 ? "" : "s", largest_n);
     }
-    const bool sidecar = csv.hasSidecar();
+    const bool sidecar = csv && csv->hasSidecar();
     std::printf("%s%s\n", sidecar ? "; metadata in " : "", sidecar ? meta_path.c_str() : "");
+    size_t released = 0;
+    for (const core::Hold& h : snap.holds) released += h.release_s.has_value() ? 1 : 0;
+    std::printf("  holds %zu (%zu released)\n", snap.holds.size(), released);
   }
   return exit_code;
 }

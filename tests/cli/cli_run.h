@@ -19,6 +19,19 @@
 
 namespace rollrig::testing {
 
+// `rollrig record` records into the session library by default: tests that run it must never
+// write into the developer's own library. Unless a test or ctest says otherwise, ROLLRIG_DB
+// points at a library beside the tests' empty config directory (shared by the tests, as a
+// user's library is shared by their programs), and every spawned rollrig inherits it.
+inline const bool kTestLibrarySet = [] {
+  if (!std::getenv("ROLLRIG_DB")) {
+    const char* config = std::getenv("ROLLRIG_CONFIG_DIR");
+    const std::string dir = config ? std::string(config) + "/../test-library" : "/tmp";
+    setenv("ROLLRIG_DB", (dir + "/sessions.db").c_str(), 1);
+  }
+  return true;
+}();
+
 // A program of build/bin: "rollrig", "rollrig-eval".
 inline std::string binary(const std::string& name) {
   const char* d = std::getenv("ROLLRIG_BIN");

@@ -363,8 +363,11 @@ TEST(RecordCli, AFullDiskKeepsWholeRowsAndTheCountsAgree) {
   const fs::path out = tempDir() / "full.csv";
   fs::remove(out);
   // A file-size limit makes writes fail with EFBIG exactly where a full disk fails with ENOSPC.
+  // The CSV alone (--no-library): the limit would hit the session library too, and this test is
+  // about the CSV's rows (the library's full disk: LibraryCli tests).
   const CliRun r = rollrig::testing::runRollrig(
-      "record --demo --fast --duration 60 --out " + out.string(), "prlimit --fsize=100000 ");
+      "record --demo --fast --duration 60 --no-library --out " + out.string(),
+      "prlimit --fsize=100000 ");
   EXPECT_EQ(r.code, 8) << r.output;
   const size_t rows = wholeRows(out.string());
   EXPECT_GT(rows, 100u);

@@ -467,12 +467,14 @@ void LiveSession::run() {
       ++e.samples;
     }
     if (e.samples > 0 && !e.unstamped.empty()) applyMarkers();
+    // The snapshot first, then the sinks: whoever sees a sample in a sink finds it in the next
+    // snapshot too (a UI never lags what is already recorded).
+    publish(batch, false);
     if (!batch.empty()) {
       for (SessionSink* sink : m_sinks) sink->samples(batch);
     }
     for (const core::ReZero& z : rezeros)
       for (SessionSink* sink : m_sinks) sink->reZero(z);
-    publish(batch, false);
     if (!batch.empty()) notify();
 
     if (m_opt.clock() >= e.next_commit) {
@@ -830,8 +832,12 @@ void LiveSession::finish(EndReason reason, std::string stop_reason, std::string 
   publish({}, true);
   {
     std::lock_guard<std::mutex> lock(m_mutex);
-    if (!error.empty()) m_pub.last_error = error;
-    if (!end_error.empty()) m_pub.last_error = end_error;
+    // The first failure is the one to tell (a sink that then also fails to finalise is news
+    // only in end_error).
+    if (!error.empty())
+      m_pub.last_error = error;
+    else if (!end_error.empty())
+      m_pub.last_error = end_error;
     m_pub.end_error = end_error;
     m_pub.device_error = device_error;
     m_pub.end_reason = reason;
