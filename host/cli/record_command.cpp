@@ -422,7 +422,7 @@ int runRecord(const RecordOptions& opt) {
     }
     truth_out.close();
   }
-  if (!snap.end_error.empty()) {
+  if (!snap.end_error.empty() && snap.end_error != snap.last_error) {
     std::cerr << "rollrig record: " << snap.end_error << "\n";
     if (exit_code == kExitOk) exit_code = kExitOutput;
   }

@@ -198,6 +198,7 @@ struct LiveSession::Engine {
   bool began = false;                // every sink's begin() succeeded
   std::vector<size_t> failed_sinks;  // indexes of sinks whose commit failed
   Clock::time_point next_commit{};
+  uint64_t samples_at_commit = 0;  // `samples` when the sinks were last committed
 
   core::DecoderStats totalStats() const {
     core::DecoderStats s = stats_before;
@@ -477,7 +478,8 @@ void LiveSession::run() {
       for (SessionSink* sink : m_sinks) sink->reZero(z);
     if (!batch.empty()) notify();
 
-    if (m_opt.clock() >= e.next_commit) {
+    if (m_opt.clock() >= e.next_commit ||
+        e.samples - e.samples_at_commit >= m_opt.commit_max_samples) {
       if (!commitAll()) {
         finish(EndReason::kSinkFailed, "output failed", lastError(), {});
         return;
@@ -614,6 +616,7 @@ bool LiveSession::commitAll() {
   Engine& e = *m_engine;
   sendHolds(false);
   e.next_commit = m_opt.clock() + std::chrono::milliseconds(m_opt.commit_interval_ms);
+  e.samples_at_commit = e.samples;
   for (size_t i = 0; i < m_sinks.size(); ++i) {
     if (std::find(e.failed_sinks.begin(), e.failed_sinks.end(), i) != e.failed_sinks.end())
       continue;

@@ -92,6 +92,10 @@ struct LiveSessionOptions {
   double duration_s = 0;  // session device time to record; 0: until stop()
   bool reconnect = true;  // false: a disconnect ends the session (kDeviceLost)
   int commit_interval_ms = 250;
+  // ... and also whenever this many samples wait (a source running flat out, e.g. a --fast demo,
+  // would otherwise hand a sink minutes of data per commit: memory, and all of it at risk).
+  // At 80 Hz this never comes first.
+  uint64_t commit_max_samples = 16384;
   int reconnect_interval_ms = 1000;
   io::HandshakeOptions handshake;  // its `cancel` is the session's own (stop() cancels it)
   core::HoldParams hold_params;
