@@ -99,8 +99,8 @@ RigSession makeRigSession(uint64_t seed, double duration_s) {
   auto at = [&](double t_s) { return r.samples[static_cast<size_t>(t_s * 80)].t_us; };
   for (const sim::TruthHold& h : model.truth().holds) {
     if (h.release_s && *h.release_s < duration_s - 1) {
-      r.markers.push_back({at(*h.release_s + 0.5), core::MarkerKind::kReleased, -1,
-                           core::Side::kUnknown, ""});
+      r.markers.push_back(
+          {at(*h.release_s + 0.5), core::MarkerKind::kReleased, -1, core::Side::kUnknown, ""});
       break;
     }
   }
@@ -380,7 +380,8 @@ void roundTripMinimal(store::SessionStore& st, const TempDir& dir, bool with_xy)
   ExportResult ex;
   ASSERT_FALSE(exportSession(st, im.session_id, dir.file("a"), {}, &ex));
   const std::string samples = readFile(dir.file("a/samples.csv"));
-  EXPECT_EQ(samples.rfind(with_xy ? "time_s,force_N,x_mm,y_mm\n0.000000," : "time_s,force_N\n0.000000,", 0),
+  EXPECT_EQ(samples.rfind(
+                with_xy ? "time_s,force_N,x_mm,y_mm\n0.000000," : "time_s,force_N\n0.000000,", 0),
             0u)
       << samples.substr(0, 80);
   ImportResult im2;

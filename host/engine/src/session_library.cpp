@@ -34,8 +34,8 @@ namespace {
 LibraryError fromStore(const store::StoreError& e) {
   LibraryError out;
   if (!e) return out;
-  out.kind =
-      e.kind == store::StoreErrorKind::kNotFound ? LibraryErrorKind::kNotFound : LibraryErrorKind::kStore;
+  out.kind = e.kind == store::StoreErrorKind::kNotFound ? LibraryErrorKind::kNotFound
+                                                        : LibraryErrorKind::kStore;
   out.store_kind = e.kind;
   out.message = e.message;
   return out;
@@ -146,10 +146,10 @@ struct PipelineRun {
   core::SessionAnalysis analysis;
 };
 
-LibraryError runPipeline(store::SessionStore& st, int64_t id, const SessionDetails& d,
-                         const core::HoldParams& params,
-                         const std::function<bool(const core::Sample&, const core::ForceSample&)>& row,
-                         PipelineRun* out) {
+LibraryError runPipeline(
+    store::SessionStore& st, int64_t id, const SessionDetails& d, const core::HoldParams& params,
+    const std::function<bool(const core::Sample&, const core::ForceSample&)>& row,
+    PipelineRun* out) {
   ForcePipeline forces(d.calibrations, d.kind);
   const core::AnalyzerInput input = d.kind.force_only && !d.kind.has_position
                                         ? core::AnalyzerInput::kForceOnly
@@ -386,12 +386,11 @@ LibraryError writeAtomically(const fs::path& path,
   const bool ok = static_cast<bool>(out);
   out.close();
   if (!e && (!ok || out.fail()))
-    e = makeError(LibraryErrorKind::kOutput, "cannot write " + path.string() +
-                                                 " (is the disk full?); nothing was replaced");
-  if (!e && std::rename(tmp.c_str(), path.c_str()) != 0)
     e = makeError(LibraryErrorKind::kOutput,
-                  "cannot rename " + tmp.string() + " to " + path.string() + ": " +
-                      std::strerror(errno));
+                  "cannot write " + path.string() + " (is the disk full?); nothing was replaced");
+  if (!e && std::rename(tmp.c_str(), path.c_str()) != 0)
+    e = makeError(LibraryErrorKind::kOutput, "cannot rename " + tmp.string() + " to " +
+                                                 path.string() + ": " + std::strerror(errno));
   if (e) {
     std::error_code ec;
     fs::remove(tmp, ec);
@@ -413,11 +412,11 @@ LibraryError exportSession(store::SessionStore& st, int64_t id, const std::strin
                      dir + " exists and is not a directory; give a directory for the export");
   if (fs::is_directory(root, ec) && !fs::is_empty(root, ec) && !options.force)
     return makeError(LibraryErrorKind::kOutput,
-                     dir + " is not empty; choose a new directory, or add --force to replace "
-                           "samples.csv, holds.csv, markers.csv, events.csv and session.json there");
+                     dir +
+                         " is not empty; choose a new directory, or add --force to replace "
+                         "samples.csv, holds.csv, markers.csv, events.csv and session.json there");
   fs::create_directories(root, ec);
-  if (ec)
-    return makeError(LibraryErrorKind::kOutput, "cannot create " + dir + ": " + ec.message());
+  if (ec) return makeError(LibraryErrorKind::kOutput, "cannot create " + dir + ": " + ec.message());
 
   const uint64_t first = d.record.first_t_us.value_or(0);
   PipelineRun run;
@@ -425,22 +424,28 @@ LibraryError exportSession(store::SessionStore& st, int64_t id, const std::strin
     if (!d.kind.force_only) {
       core::SessionCsvWriter csv(o);
       csv.writeHeader();
-      return runPipeline(st, id, d, {}, [&](const core::Sample& s, const core::ForceSample& f) {
-        csv.writeRow(s, f);
-        return static_cast<bool>(o);
-      }, &run);
+      return runPipeline(
+          st, id, d, {},
+          [&](const core::Sample& s, const core::ForceSample& f) {
+            csv.writeRow(s, f);
+            return static_cast<bool>(o);
+          },
+          &run);
     }
     // Force-only: the minimal form it came from, at samples.csv's precision.
     o << (d.kind.has_position ? "time_s,force_N,x_mm,y_mm\n" : "time_s,force_N\n");
     std::string line;
-    return runPipeline(st, id, d, {}, [&](const core::Sample& s, const core::ForceSample& f) {
-      line = fixed(static_cast<double>(s.t_us - first) / 1e6, 6) + "," + fixed(f.total_n, 4);
-      if (d.kind.has_position)
-        line += f.has_cop ? "," + fixed(f.x_mm, 2) + "," + fixed(f.y_mm, 2) : std::string(",,");
-      line += '\n';
-      o << line;
-      return static_cast<bool>(o);
-    }, &run);
+    return runPipeline(
+        st, id, d, {},
+        [&](const core::Sample& s, const core::ForceSample& f) {
+          line = fixed(static_cast<double>(s.t_us - first) / 1e6, 6) + "," + fixed(f.total_n, 4);
+          if (d.kind.has_position)
+            line += f.has_cop ? "," + fixed(f.x_mm, 2) + "," + fixed(f.y_mm, 2) : std::string(",,");
+          line += '\n';
+          o << line;
+          return static_cast<bool>(o);
+        },
+        &run);
   });
   if (e) return e;
   out->files.push_back((root / "samples.csv").string());
@@ -538,8 +543,7 @@ bool readSessionJson(const fs::path& p, ExportMeta* m, std::string* why) {
         store::StoredCalibration sc;
         sc.from_t_us = c.at("from_t_us").get<uint64_t>();
         std::string cal_why;
-        if (!io::calibrationFromJson(c.at("calibration").dump(), p.string(), &sc.record,
-                                     &cal_why))
+        if (!io::calibrationFromJson(c.at("calibration").dump(), p.string(), &sc.record, &cal_why))
           throw std::runtime_error(cal_why);
         m->calibrations.push_back(std::move(sc));
       }
@@ -600,9 +604,9 @@ LibraryError importSessionCsv(store::SessionStore& st, const std::string& path,
   const fs::path file(path);
   std::error_code ec;
   if (fs::is_directory(file, ec))
-    return makeError(LibraryErrorKind::kInput,
-                     path + " is a directory; give the session CSV in it (e.g. " + path +
-                         "/samples.csv)");
+    return makeError(
+        LibraryErrorKind::kInput,
+        path + " is a directory; give the session CSV in it (e.g. " + path + "/samples.csv)");
   std::ifstream in(file, std::ios::binary);
   if (!in)
     return makeError(LibraryErrorKind::kInput,
@@ -738,8 +742,10 @@ LibraryError importSessionCsv(store::SessionStore& st, const std::string& path,
     s.raw_counts = {};
     s.raw_counts[0] = static_cast<int32_t>(std::llround(counts[0]));
     if (csv.has_xy_columns) {
-      s.raw_counts[1] = f.has_cop ? static_cast<int32_t>(std::llround(counts[1])) : kForceOnlyNoPosition;
-      s.raw_counts[2] = f.has_cop ? static_cast<int32_t>(std::llround(counts[2])) : kForceOnlyNoPosition;
+      s.raw_counts[1] =
+          f.has_cop ? static_cast<int32_t>(std::llround(counts[1])) : kForceOnlyNoPosition;
+      s.raw_counts[2] =
+          f.has_cop ? static_cast<int32_t>(std::llround(counts[2])) : kForceOnlyNoPosition;
     }
   }
 

@@ -73,9 +73,9 @@ inline constexpr int32_t kForceOnlyNoPosition = INT32_MIN;
 
 // What the stored samples of a session are.
 struct SessionKind {
-  bool force_only = false;    // imported forces (see above), no raw counts
-  bool has_position = true;   // force-only: the file had x_mm/y_mm
-  bool auto_zero = false;     // re-zeroes were stored (see above)
+  bool force_only = false;   // imported forces (see above), no raw counts
+  bool has_position = true;  // force-only: the file had x_mm/y_mm
+  bool auto_zero = false;    // re-zeroes were stored (see above)
 };
 
 // [SECTION] Reanalysis
