@@ -200,7 +200,7 @@ LibraryError runPipeline(
         return true;
       });
   if (e) return fromStore(e);
-  if (stopped) return makeError(LibraryErrorKind::kOutput, "stopped");
+  if (stopped) return makeError(LibraryErrorKind::kOutput, "writing the samples failed");
   while (next_mark < marks.size()) apply(marks[next_mark++]);
   analyzer.finish();
   out->analysis.holds = analyzer.holds();
@@ -385,7 +385,7 @@ LibraryError writeAtomically(const fs::path& path,
   out.flush();
   const bool ok = static_cast<bool>(out);
   out.close();
-  if (!e && (!ok || out.fail()))
+  if (!ok || out.fail())  // a failed stream says more than the pipeline stopping for it
     e = makeError(LibraryErrorKind::kOutput,
                   "cannot write " + path.string() + " (is the disk full?); nothing was replaced");
   if (!e && std::rename(tmp.c_str(), path.c_str()) != 0)
