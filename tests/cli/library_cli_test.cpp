@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli_run.h"
+#include "rollrig/store/session_store.h"
 
 namespace fs = std::filesystem;
 
@@ -240,6 +241,36 @@ TEST_F(LibraryCli, HistoryShowsSpotsAndRefusesABadOrFarSpot) {
   EXPECT_EQ(nlohmann::json::parse(far.output)["ok"], false);
   const CliRun side = rollrig::testing::runRollrig("history --side middle" + db());
   EXPECT_EQ(side.code, 2) << side.output;
+}
+
+TEST_F(LibraryCli, SessionsTellsARecordingFromAnInterruptedSession) {
+  rollrig::store::SessionStore recorder;
+  ASSERT_FALSE(recorder.open(m_db));
+  int64_t live = 0, dead = 0;
+  {
+    rollrig::store::SessionStore crashed;
+    ASSERT_FALSE(crashed.open(m_db));
+    rollrig::store::SessionInfo info;
+    info.started_utc = "2026-11-29T08:00:00Z";
+    ASSERT_FALSE(crashed.beginSession(info, &dead));
+    std::vector<rollrig::core::Sample> samples(80);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      samples[i].t_us = i * 12500;
+      samples[i].seq = static_cast<uint16_t>(i);
+      samples[i].channel_count = 4;
+    }
+    crashed.appendSamples(dead, samples);
+    ASSERT_FALSE(crashed.commit());
+  }  // its recorder is gone without ending it
+  ASSERT_FALSE(recorder.beginSession({}, &live));
+  const nlohmann::json j = nlohmann::json::parse(runOut("sessions --json" + db()).output);
+  ASSERT_EQ(j["sessions"].size(), 3u);
+  EXPECT_EQ(j["sessions"][1]["id"], dead);
+  EXPECT_EQ(j["sessions"][1]["ended"], "interrupted");
+  EXPECT_EQ(j["sessions"][1]["samples"], 80);
+  EXPECT_EQ(j["sessions"][2]["id"], live);
+  EXPECT_EQ(j["sessions"][2]["ended"], "recording");
+  EXPECT_EQ(j["sessions"][2]["recording"], true);
 }
 
 TEST(LibraryCliHelp, EveryLibraryCommandHasHelpWithItsExitCodes) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "rollrig/core/force_model.h"
+#include "rollrig/core/session_csv.h"
 #include "rollrig/sim/body_model.h"
 
 namespace rollrig::engine {
@@ -470,6 +471,82 @@ TEST_F(SessionLibrary, ExportRefusesANonEmptyDirectoryUnlessForcedAndNeverLeaves
         << "a temporary file was left: " << entry.path();
   EXPECT_EQ(exportSession(m_store, id + 100, m_dir.file("x"), {}, &ex).kind,
             LibraryErrorKind::kNotFound);
+  writeFile(m_dir.file("plain"), "a file\n");
+  e = exportSession(m_store, id, m_dir.file("plain"), force, &ex);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kOutput);
+  EXPECT_NE(e.message.find("not a directory"), std::string::npos) << e.message;
+}
+
+TEST_F(SessionLibrary, ARecalibrationMidSessionTakesOverAtItsTimeInExportsAndAnalysis) {
+  const RigSession r = makeRigSession(9, 60);
+  store::SessionInfo info;
+  info.started_utc = "2026-11-29T09:00:00Z";
+  int64_t id = 0;
+  ASSERT_FALSE(m_store.beginSession(info, &id));
+  const uint64_t switch_us = r.samples[2400].t_us;  // 30 s in
+  core::CalibrationRecord doubled = r.calibration;
+  for (auto& c : doubled.calibration.cells) c.n_per_count *= 2;
+  m_store.addCalibration(id, r.samples.front().t_us, r.calibration);
+  m_store.addCalibration(id, switch_us, doubled);
+  m_store.appendSamples(id, r.samples);
+  ASSERT_FALSE(m_store.endSession(id, store::kEndStopped, ""));
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, id, m_dir.file("e"), {}, &ex));
+  // Row k of samples.csv (line k + 2) against each calibration's ForceModel.
+  std::istringstream in(readFile(m_dir.file("e/samples.csv")));
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  ASSERT_EQ(lines.size(), r.samples.size() + 1);
+  auto row = [&](size_t k, const core::CalibrationRecord& c) {
+    std::ostringstream o;
+    core::SessionCsvWriter w(o);
+    w.writeRow(r.samples[k], core::ForceModel(c.calibration, c.geometry).compute(r.samples[k]));
+    std::string text = o.str();
+    text.pop_back();
+    return text.substr(text.find(','));  // time_s aside: the writer's t0 is this row
+  };
+  auto tail = [&](size_t k) { return lines[k + 1].substr(lines[k + 1].find(',')); };
+  EXPECT_EQ(tail(2399), row(2399, r.calibration));
+  EXPECT_EQ(tail(2400), row(2400, doubled));
+  EXPECT_EQ(tail(4000), row(4000, doubled));
+}
+
+TEST_F(SessionLibrary, OurCsvWithoutMetadataGetsACalibrationThatReproducesItsForceColumns) {
+  const RigSession r = makeRigSession(9, 60);
+  std::ostringstream o;
+  core::SessionCsvWriter w(o);
+  w.writeHeader();
+  const core::ForceModel model(r.calibration.calibration, r.calibration.geometry);
+  for (const core::Sample& s : r.samples) w.writeRow(s, model.compute(s));
+  writeFile(m_dir.file("bare.csv"), o.str());
+  ImportResult im;
+  ASSERT_FALSE(importSessionCsv(m_store, m_dir.file("bare.csv"), {}, &im));
+  EXPECT_EQ(im.form, core::ImportForm::kRawCounts);
+  EXPECT_TRUE(im.used.empty());
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, im.session_id, m_dir.file("e"), {}, &ex));
+  // Same raw counts; forces within the columns' rounding (4 decimals).
+  std::istringstream a(o.str()), b(readFile(m_dir.file("e/samples.csv")));
+  std::string la, lb;
+  size_t rows = 0;
+  double worst = 0;
+  std::getline(a, la);
+  std::getline(b, lb);
+  while (std::getline(a, la) && std::getline(b, lb)) {
+    std::vector<std::string> fa, fb;
+    std::istringstream sa(la), sb(lb);
+    std::string f;
+    while (std::getline(sa, f, ',')) fa.push_back(f);
+    while (std::getline(sb, f, ',')) fb.push_back(f);
+    ASSERT_GE(fa.size(), 12u);
+    for (int c = 0; c < 7; ++c) ASSERT_EQ(fa[c], fb[c]) << la << "\n" << lb;  // time .. counts
+    for (int c = 7; c < 12; ++c)
+      worst = std::max(worst, std::fabs(std::stod(fa[c]) - std::stod(fb[c])));
+    ++rows;
+  }
+  EXPECT_EQ(rows, r.samples.size());
+  EXPECT_LT(worst, 0.002);
 }
 
 TEST_F(SessionLibrary, HistoryHoldsGathersEveryStoredHoldWithItsSession) {
