@@ -276,14 +276,23 @@ TEST_F(SessionLibrary, RecoversASessionWhoseRecorderDiedWithHoldsAndMarksItInter
     }
     // The recorder dies: no endSession(), no holds written; its lock goes with it.
   }
+  int64_t empty_id = 0;
+  {
+    store::SessionStore recorder;  // another one that died before its first sample
+    ASSERT_FALSE(recorder.open(path));
+    ASSERT_FALSE(recorder.beginSession({}, &empty_id));
+  }
   store::SessionStore st;
   ASSERT_FALSE(st.open(path));
   std::vector<RecoveredSession> rec;
   ASSERT_FALSE(recoverInterruptedSessions(st, &rec));
-  ASSERT_EQ(rec.size(), 1u);
+  ASSERT_EQ(rec.size(), 2u);
   EXPECT_EQ(rec[0].session_id, id);
   EXPECT_EQ(rec[0].samples, r.samples.size());
   EXPECT_GE(rec[0].holds, 1u);
+  EXPECT_EQ(rec[1].session_id, empty_id);
+  EXPECT_EQ(rec[1].samples, 0u);
+  EXPECT_EQ(rec[1].holds, 0u);
   store::SessionRecord s;
   ASSERT_FALSE(st.loadSession(id, &s));
   EXPECT_EQ(s.end_reason, store::kEndRecovered);

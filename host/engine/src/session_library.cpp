@@ -64,6 +64,13 @@ SessionKind kindOf(const std::vector<store::StoredCalibration>& cals,
   return k;
 }
 
+// Session time: seconds since the first sample, from the exact difference in microseconds (a
+// marker pressed before the first sample is negative).
+double secondsSince(uint64_t t_us, uint64_t first_us) {
+  return t_us >= first_us ? static_cast<double>(t_us - first_us) / 1e6
+                          : -static_cast<double>(first_us - t_us) / 1e6;
+}
+
 // [SECTION] Forces
 
 // The live pipeline's force step: the calibration in effect, ForceModel, and a DriftTracker fed
@@ -164,9 +171,7 @@ LibraryError runPipeline(
   size_t next_mark = 0;
   bool have_first = false;
   uint64_t first_us = 0;
-  auto secs = [&](uint64_t t_us) {
-    return (static_cast<double>(t_us) - static_cast<double>(first_us)) / 1e6;
-  };
+  auto secs = [&](uint64_t t_us) { return secondsSince(t_us, first_us); };
   auto apply = [&](const core::Marker& m) {
     if (m.kind == core::MarkerKind::kReleased)
       analyzer.markReleased(secs(m.t_us));
@@ -310,9 +315,7 @@ json summaryJson(const core::SessionSummary& s) {
 std::string sessionJsonText(const SessionDetails& d, const core::SessionSummary* summary) {
   const store::SessionRecord& r = d.record;
   const uint64_t first = r.first_t_us.value_or(0);
-  auto rel = [&](uint64_t t_us) {
-    return (static_cast<double>(t_us) - static_cast<double>(first)) / 1e6;
-  };
+  auto rel = [&](uint64_t t_us) { return secondsSince(t_us, first); };
   json j;
   j["format"] = kSessionFormat;
   j["version"] = kSessionFormatVersion;
