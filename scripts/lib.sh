@@ -10,7 +10,7 @@ ROLLRIG_PACKAGES=(
   libserialport-dev libcli11-dev nlohmann-json3-dev libeigen3-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gcc-avr binutils-avr avr-libc arduino-core-avr avrdude
-  simavr libsimavr-dev libelf-dev
+  simavr libsimavr-dev libelf-dev python3-pandas
 )
 
 rollrig_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

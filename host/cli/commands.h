@@ -65,4 +65,25 @@ int runCalibrate(const CalibrateOptions& opt);
 void addPortsCommand(CLI::App& app, bool& json);
 int runPorts(bool json);
 
+// The session library's commands (library_commands.cpp): sessions, show, export, import,
+// reanalyze, history. One struct for all of them: each uses the fields it registers.
+struct LibraryOptions {
+  std::string db;  // --db; "": $ROLLRIG_DB, else store::defaultLibraryPath()
+  bool json = false;
+  int64_t id = 0;           // show, export, reanalyze
+  std::string out;          // export --out DIR
+  bool force = false;       // export --force
+  std::string file;         // import FILE.csv
+  std::string calibration;  // reanalyze --calibration FILE
+  std::string side;         // history --side left|right
+  std::string spot;         // history --spot X,Y
+};
+void addLibraryCommands(CLI::App& app, LibraryOptions& opt);
+int runSessions(const LibraryOptions& opt);
+int runShow(const LibraryOptions& opt);
+int runExport(const LibraryOptions& opt);
+int runImport(const LibraryOptions& opt);
+int runReanalyze(const LibraryOptions& opt);
+int runHistory(const LibraryOptions& opt);
+
 }  // namespace rollrig::cli

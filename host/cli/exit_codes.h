@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rollrig/io/io_error.h"
+#include "rollrig/store/store_error.h"
 
 namespace rollrig::cli {
 
@@ -19,7 +20,12 @@ enum ExitCode : int {
   kExitDisconnected = 9,     // the device went away while recording (what was received is kept)
   kExitInput = 10,           // an input file is missing or malformed (the message names the line)
   kExitCalibrationRefused = 11,  // tare or span refused (unsteady, ill-posed); the message says why
-  kExitInterrupted = 130,        // Ctrl-C (or SIGTERM, SIGHUP) before `record` recorded a sample or
+                                 // (also: re-calibrating a force-only session)
+  kExitLibrary = 12,    // the session library is missing, not a library, damaged, made by a newer
+                        // rollrig, locked, or cannot be opened (the message names the file)
+  kExitNoSession = 13,  // no session with that id (`rollrig sessions` lists them); for history,
+                        // no spot near --spot
+  kExitInterrupted = 130,  // Ctrl-C (or SIGTERM, SIGHUP) before `record` recorded a sample or
                            // `calibrate` saved: no file was written or changed (128 + SIGINT, as
                            // shells report it)
 };
@@ -47,6 +53,23 @@ inline int exitCodeFor(io::IoErrorKind kind) {
       return kExitInput;
   }
   return kExitFailure;
+}
+
+// The session library's errors: a library that cannot be written (full, read-only) is an output
+// problem like a full disk; one that cannot be used at all (not a library, damaged, newer,
+// locked, missing) is the library's own code.
+inline int exitCodeFor(store::StoreErrorKind kind) {
+  switch (kind) {
+    case store::StoreErrorKind::kNone:
+      return kExitOk;
+    case store::StoreErrorKind::kNotFound:
+      return kExitNoSession;
+    case store::StoreErrorKind::kFull:
+    case store::StoreErrorKind::kReadOnly:
+      return kExitOutput;
+    default:
+      return kExitLibrary;
+  }
 }
 
 }  // namespace rollrig::cli

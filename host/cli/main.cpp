@@ -119,7 +119,9 @@ int main(int argc, char** argv) {
       "5 port busy, 6 not a rollrig (no answer, or START refused), 7 unsupported protocol\n"
       "version, 8 output file error, 9 device disconnected while recording, 10 input file\n"
       "missing, unreadable or malformed, 11 calibration refused (plate not steady, placements\n"
-      "ill-posed), 130 interrupted before anything was recorded or saved.");
+      "ill-posed; or re-calibrating a force-only session), 12 session library missing,\n"
+      "unreadable or made by a newer rollrig, 13 no such session (history: no spot near --spot),\n"
+      "130 interrupted before anything was recorded or saved.");
 
   RecordOptions record;
   addRecordCommand(app, record);
@@ -129,6 +131,8 @@ int main(int argc, char** argv) {
   addAnalyzeCommand(app, analyze);
   CalibrateOptions calibrate;
   addCalibrateCommand(app, calibrate);
+  LibraryOptions library;
+  addLibraryCommands(app, library);
   addNeedsValueChecks(app);
   addNumericChecks(app);
 
@@ -150,6 +154,12 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("ports")) return runPorts(ports_json);
     if (app.got_subcommand("analyze")) return runAnalyze(analyze);
     if (app.got_subcommand("calibrate")) return runCalibrate(calibrate);
+    if (app.got_subcommand("sessions")) return runSessions(library);
+    if (app.got_subcommand("show")) return runShow(library);
+    if (app.got_subcommand("export")) return runExport(library);
+    if (app.got_subcommand("import")) return runImport(library);
+    if (app.got_subcommand("reanalyze")) return runReanalyze(library);
+    if (app.got_subcommand("history")) return runHistory(library);
   } catch (const std::exception& e) {
     std::cerr << "rollrig: unexpected error: " << e.what() << "\n";
     return kExitFailure;

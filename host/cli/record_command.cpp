@@ -266,10 +266,18 @@ int runRecord(const RecordOptions& opt) {
   std::string why;
   if (to_library) {
     library.emplace(db_path, user);
-    if (!library->prepare(&why)) {
+    store::StoreErrorKind kind = store::StoreErrorKind::kNone;
+    if (!library->prepare(&why, &kind)) {
       std::cerr << "rollrig record: " << why << "\n";
-      return kExitOutput;
+      return exitCodeFor(kind);
     }
+    for (const engine::RecoveredSession& r : library->recovered()) {
+      std::cerr << "rollrig record: session " << r.session_id << " (started " << r.started_utc
+                << ") was interrupted; recovered its " << r.samples << " samples and " << r.holds
+                << " hold" << (r.holds == 1 ? "" : "s") << ".\n";
+    }
+    if (!library->warning().empty())
+      std::cerr << "rollrig record: warning: " << library->warning() << "\n";
   }
   if (to_csv) csv.emplace(opt.out, opt.force);
   if ((csv && !csv->prepare(&why)) ||

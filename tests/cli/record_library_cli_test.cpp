@@ -124,6 +124,31 @@ TEST(RecordLibraryCli, KillNineAtRandomMomentsKeepsEverySessionSoundAndLosesOnly
   EXPECT_LE(median, 0.25 + 0.15);
   EXPECT_LE(worst, 0.25 + 2.0);
   EXPECT_GE(trials_with_samples, kTrials * 9 / 10);
+
+  // Each start recovers what the killed recording before it left (holds re-derived, marked as
+  // interrupted, nothing lost that was committed); one more start recovers the last.
+  std::vector<store::SessionListEntry> before = sessionsIn(db);
+  const CliRun next = rollrig::testing::runRollrig("record --demo --fast --duration 2 --db " + db);
+  EXPECT_EQ(next.code, 0) << next.output;
+  const auto count = [](const std::string& text) {
+    size_t n = 0;
+    for (size_t pos = 0; (pos = text.find("was interrupted; recovered", pos)) != std::string::npos;
+         ++pos)
+      ++n;
+    return n;
+  };
+  size_t said = count(next.output);
+  EXPECT_EQ(said, 1u) << next.output;
+  for (int trial = 0; trial < kTrials; ++trial)
+    said += count(readText((dir / ("trial" + std::to_string(trial) + ".log")).string()));
+  EXPECT_EQ(said, static_cast<size_t>(kTrials));
+  const std::vector<store::SessionListEntry> after = sessionsIn(db);
+  ASSERT_EQ(after.size(), before.size() + 1);
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(after[i].end_reason, store::kEndRecovered) << "session " << after[i].id;
+    EXPECT_EQ(after[i].sample_count, before[i].sample_count) << "session " << after[i].id;
+  }
+  EXPECT_EQ(after.back().end_reason, store::kEndSourceEnded);
 }
 
 // A library on a full disk (here: a file-size limit, which fails writes exactly like ENOSPC):
@@ -166,7 +191,7 @@ TEST(RecordLibraryCli, AFileThatIsNotALibraryIsRefusedAndLeftAlone) {
     std::fclose(f);
   }
   const CliRun r = rollrig::testing::runRollrig("record --demo --fast --duration 5 --db " + db);
-  EXPECT_EQ(r.code, 8) << r.output;
+  EXPECT_EQ(r.code, 12) << r.output;
   EXPECT_NE(r.output.find(db), std::string::npos) << r.output;
   EXPECT_EQ(readText(db), "my notes, not a database\n");
 }

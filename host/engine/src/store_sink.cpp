@@ -19,6 +19,9 @@ bool StoreSessionSink::prepare(std::string* why, store::StoreErrorKind* kind) {
     *why = e.message;
     return false;
   }
+  const LibraryError r = recoverInterruptedSessions(m_store, &m_recovered);
+  if (r.kind != LibraryErrorKind::kNone)
+    m_warning = "could not recover an interrupted session: " + r.message;
   return true;
 }
 

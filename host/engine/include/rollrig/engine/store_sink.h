@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "rollrig/engine/session_library.h"
 #include "rollrig/engine/session_sink.h"
 #include "rollrig/store/session_store.h"
 
@@ -34,9 +35,15 @@ class StoreSessionSink : public SessionSink {
   // (source, serial, firmware, protocol, rate, cells) and the start time come from begin().
   explicit StoreSessionSink(std::string library_path, store::SessionInfo user = {});
 
-  // Opens the library read-write (creating it and its directory). False with *why (a complete
-  // sentence) and *kind when it cannot be used.
+  // Opens the library read-write (creating it and its directory), then recovers the sessions
+  // whose recorder died (kill -9, a crash, a power cut): their holds are re-derived from the
+  // stored samples and they are closed as "interrupted (recovered)" (recoverInterruptedSessions,
+  // session_library.h); recovered() lists them so the front end can say so. False with *why (a
+  // complete sentence) and *kind when the library cannot be used. A recovery that fails is not
+  // fatal: the recording goes ahead and warning() says why.
   bool prepare(std::string* why, store::StoreErrorKind* kind = nullptr);
+  const std::vector<RecoveredSession>& recovered() const { return m_recovered; }
+  const std::string& warning() const { return m_warning; }
 
   bool begin(const SessionStart& start, std::string* why) override;
   void samples(const std::vector<ProcessedSample>& batch) override;
@@ -61,6 +68,8 @@ class StoreSessionSink : public SessionSink {
   store::SessionInfo m_user;
   store::SessionStore m_store;
   int64_t m_id = 0;
+  std::vector<RecoveredSession> m_recovered;
+  std::string m_warning;
   std::vector<core::Hold> m_holds;
   bool m_holds_changed = false;
   std::string m_sides;  // "left", "right" or "left,right", in the order first marked

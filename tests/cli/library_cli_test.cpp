@@ -1,0 +1,287 @@
+// `rollrig sessions | show | export | import | reanalyze | history` as a user runs them: the built
+// binary, a library in a temporary directory (--db), output, files and exit codes.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "cli_run.h"
+#include "rollrig/store/session_store.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using rollrig::testing::CliRun;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "rollrig-libcli-XXXXXX").string();
+    if (!mkdtemp(t.data())) ADD_FAILURE() << "mkdtemp failed";
+    m_path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+  }
+  std::string file(const std::string& name) const { return m_path + "/" + name; }
+
+ private:
+  std::string m_path;
+};
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// `rollrig <args>` with stdout alone (stderr dropped), for JSON and ids.
+CliRun runOut(const std::string& args, const std::string& env = "") {
+  CliRun r;
+  const std::string cmd = env + rollrig::testing::rollrigBinary() + " " + args + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+// A library with one session: a demo recording (with its sidecar) imported.
+class LibraryCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_db = m_dir.file("lib.db");
+    const CliRun rec = rollrig::testing::runRollrig(
+        "record --demo --fast --duration 150 --seed 4 --quiet --out " + m_dir.file("run.csv"));
+    ASSERT_EQ(rec.code, 0) << rec.output;
+    const CliRun im = runOut("import " + m_dir.file("run.csv") + " --db " + m_db);
+    ASSERT_EQ(im.code, 0) << im.output;
+    ASSERT_EQ(im.output, "1\n");
+  }
+  std::string db() const { return " --db " + m_db; }
+  TempDir m_dir;
+  std::string m_db;
+};
+
+TEST_F(LibraryCli, ImportsARecordingWithItsSidecarAndExportsTheVeryCsvRecordWrote) {
+  const CliRun ex = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("out") + db());
+  ASSERT_EQ(ex.code, 0) << ex.output;
+  EXPECT_NE(ex.output.find("samples.csv holds.csv markers.csv events.csv session.json"),
+            std::string::npos)
+      << ex.output;
+  const std::string recorded = readFile(m_dir.file("run.csv"));
+  ASSERT_GT(recorded.size(), 100000u);
+  EXPECT_TRUE(recorded == readFile(m_dir.file("out/samples.csv")))
+      << "the export's samples.csv differs from the CSV `record --out` wrote";
+  const nlohmann::json meta = nlohmann::json::parse(readFile(m_dir.file("out/session.json")));
+  EXPECT_EQ(meta["device"]["serial"], "0000D3E0");
+  EXPECT_EQ(meta["calibrations"][0]["calibration"]["source"], "virtual rig nominal");
+  EXPECT_EQ(meta["samples"], 150 * 80);
+}
+
+TEST_F(LibraryCli, SessionsListsEachSessionWithItsHoldsAsTextAndJson) {
+  const CliRun text = rollrig::testing::runRollrig("sessions" + db());
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_NE(text.output.find("0000D3E0"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("2:30"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("imported"), std::string::npos) << text.output;
+  const CliRun js = runOut("sessions --json" + db());
+  ASSERT_EQ(js.code, 0);
+  const nlohmann::json j = nlohmann::json::parse(js.output);
+  ASSERT_EQ(j["sessions"].size(), 1u);
+  EXPECT_EQ(j["sessions"][0]["id"], 1);
+  EXPECT_EQ(j["sessions"][0]["samples"], 150 * 80);
+  EXPECT_GE(j["sessions"][0]["holds"].get<int>(), 1);
+  EXPECT_EQ(j["sessions"][0]["ended"], "imported");
+  // ROLLRIG_DB stands in for --db.
+  const CliRun env = runOut("sessions --json", "ROLLRIG_DB='" + m_db + "' ");
+  ASSERT_EQ(env.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(env.output)["sessions"].size(), 1u);
+}
+
+TEST_F(LibraryCli, ShowSummarisesOneSessionWithItsHoldsTable) {
+  const CliRun text = rollrig::testing::runRollrig("show 1" + db());
+  ASSERT_EQ(text.code, 0) << text.output;
+  for (const char* want : {"Session 1", "virtual rig nominal", "Holds (", "release", "Markers"})
+    EXPECT_NE(text.output.find(want), std::string::npos) << want << "\n" << text.output;
+  const CliRun js = runOut("show 1 --json" + db());
+  ASSERT_EQ(js.code, 0);
+  const nlohmann::json j = nlohmann::json::parse(js.output);
+  const nlohmann::json list = nlohmann::json::parse(runOut("sessions --json" + db()).output);
+  EXPECT_EQ(j["holds"].size(), list["sessions"][0]["holds"].get<size_t>());
+  EXPECT_TRUE(j["holds"][0].contains("release_s"));
+  EXPECT_TRUE(j["markers"].is_array());
+}
+
+TEST_F(LibraryCli, AnUnknownSessionIsExit13AndAMissingOrForeignLibraryExit12) {
+  for (const std::string& cmd :
+       {std::string("show 7"), "export 7 --out " + m_dir.file("x"), std::string("reanalyze 7")}) {
+    const CliRun r = rollrig::testing::runRollrig(cmd + db());
+    EXPECT_EQ(r.code, 13) << cmd << "\n" << r.output;
+    EXPECT_NE(r.output.find("no session 7"), std::string::npos) << r.output;
+  }
+  const CliRun missing = rollrig::testing::runRollrig("sessions --db " + m_dir.file("none.db"));
+  EXPECT_EQ(missing.code, 12) << missing.output;
+  EXPECT_NE(missing.output.find("no session library"), std::string::npos) << missing.output;
+  EXPECT_FALSE(fs::exists(m_dir.file("none.db"))) << "a read-only command created a library";
+  writeFile(m_dir.file("foreign.db"), "this is not a database\n");
+  const CliRun foreign = rollrig::testing::runRollrig("sessions --db " + m_dir.file("foreign.db"));
+  EXPECT_EQ(foreign.code, 12) << foreign.output;
+}
+
+TEST_F(LibraryCli, ImportOfAMalformedCsvNamesTheLineExits10AndAddsNothing) {
+  writeFile(m_dir.file("bad.csv"), "time_s,force_N\n0.0,1\nabc,2\n0.2,x\n0.3,\n");
+  const CliRun r = rollrig::testing::runRollrig("import " + m_dir.file("bad.csv") + db());
+  EXPECT_EQ(r.code, 10) << r.output;
+  EXPECT_NE(r.output.find("line 3: "), std::string::npos) << r.output;
+  const nlohmann::json list = nlohmann::json::parse(runOut("sessions --json" + db()).output);
+  EXPECT_EQ(list["sessions"].size(), 1u);
+  const CliRun none = rollrig::testing::runRollrig("import " + m_dir.file("nope.csv") + db());
+  EXPECT_EQ(none.code, 10) << none.output;
+  EXPECT_NE(none.output.find("does not exist"), std::string::npos) << none.output;
+}
+
+TEST_F(LibraryCli, ImportOfTheMinimalFormPrintsTheNewIdAndJson) {
+  std::string csv = "time_s,force_N\n";
+  for (int i = 0; i < 4000; ++i)
+    csv += std::to_string(i * 0.0125) + "," + std::to_string(i > 800 && i < 3600 ? 300 : 0) + "\n";
+  writeFile(m_dir.file("min.csv"), csv);
+  const CliRun r = runOut("import --json " + m_dir.file("min.csv") + db());
+  ASSERT_EQ(r.code, 0) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["id"], 2);
+  EXPECT_EQ(j["form"], "force only");
+  EXPECT_EQ(j["samples"], 4000);
+  EXPECT_EQ(j["holds"], 1);
+  const CliRun ex = rollrig::testing::runRollrig("export 2 --out " + m_dir.file("m") + db());
+  ASSERT_EQ(ex.code, 0) << ex.output;
+  EXPECT_EQ(readFile(m_dir.file("m/samples.csv")).rfind("time_s,force_N\n0.000000,0.0000\n", 0),
+            0u);
+  // Re-calibrating imported forces is refused (exit 11).
+  const CliRun ex1 = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("e1") + db());
+  ASSERT_EQ(ex1.code, 0);
+  const nlohmann::json meta = nlohmann::json::parse(readFile(m_dir.file("e1/session.json")));
+  writeFile(m_dir.file("cal.json"), meta["calibrations"][0]["calibration"].dump(2));
+  const CliRun re =
+      rollrig::testing::runRollrig("reanalyze 2 --calibration " + m_dir.file("cal.json") + db());
+  EXPECT_EQ(re.code, 11) << re.output;
+  EXPECT_NE(re.output.find("cannot be re-calibrated"), std::string::npos) << re.output;
+}
+
+TEST_F(LibraryCli, ExportRefusesANonEmptyDirectoryWithExit8UnlessForced) {
+  fs::create_directories(m_dir.file("full"));
+  writeFile(m_dir.file("full/holds.csv"), "mine\n");
+  const CliRun r = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("full") + db());
+  EXPECT_EQ(r.code, 8) << r.output;
+  EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
+  EXPECT_EQ(readFile(m_dir.file("full/holds.csv")), "mine\n");
+  const CliRun f =
+      rollrig::testing::runRollrig("export 1 --force --out " + m_dir.file("full") + db());
+  EXPECT_EQ(f.code, 0) << f.output;
+  EXPECT_EQ(readFile(m_dir.file("full/holds.csv")).rfind("hold,start_s,", 0), 0u);
+}
+
+TEST_F(LibraryCli, ReanalyzeWithACalibrationFileReplacesTheHolds) {
+  const CliRun ex = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("e") + db());
+  ASSERT_EQ(ex.code, 0);
+  nlohmann::json cal = nlohmann::json::parse(
+      readFile(m_dir.file("e/session.json")))["calibrations"][0]["calibration"];
+  for (auto& c : cal["cells"]) {
+    c["n_per_count"] = c["n_per_count"].get<double>() * 0.05;  // a twentieth: no meaningful load
+    c.erase("counts_per_N");
+  }
+  cal["source"] = "test: far too light";
+  writeFile(m_dir.file("light.json"), cal.dump(2));
+  const CliRun before = runOut("reanalyze 1 --json" + db());
+  ASSERT_EQ(before.code, 0) << before.output;
+  EXPECT_GE(nlohmann::json::parse(before.output)["holds_count"].get<int>(), 1);
+  const CliRun after =
+      runOut("reanalyze 1 --json --calibration " + m_dir.file("light.json") + db());
+  ASSERT_EQ(after.code, 0) << after.output;
+  EXPECT_EQ(nlohmann::json::parse(after.output)["holds_count"], 0);
+  const nlohmann::json list = nlohmann::json::parse(runOut("sessions --json" + db()).output);
+  EXPECT_EQ(list["sessions"][0]["holds"], 0) << "the new holds were stored";
+  writeFile(m_dir.file("broken.json"), "{ not json");
+  const CliRun bad =
+      rollrig::testing::runRollrig("reanalyze 1 --calibration " + m_dir.file("broken.json") + db());
+  EXPECT_EQ(bad.code, 10) << bad.output;
+}
+
+TEST_F(LibraryCli, HistoryShowsSpotsAndRefusesABadOrFarSpot) {
+  const CliRun text = rollrig::testing::runRollrig("history" + db());
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_NE(text.output.find("Spot 1"), std::string::npos) << text.output;
+  const CliRun js = runOut("history --json --side left" + db());
+  ASSERT_EQ(js.code, 0) << js.output;
+  const nlohmann::json j = nlohmann::json::parse(js.output);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["sessions"], 1);
+  for (const auto& spot : j["spots"])
+    for (const auto& side : spot["sides"]) EXPECT_EQ(side["side"], "left");
+  const CliRun bad = rollrig::testing::runRollrig("history --spot 12" + db());
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  const CliRun far = runOut("history --json --spot 9000,9000" + db());
+  EXPECT_EQ(far.code, 13) << far.output;
+  EXPECT_EQ(nlohmann::json::parse(far.output)["ok"], false);
+  const CliRun side = rollrig::testing::runRollrig("history --side middle" + db());
+  EXPECT_EQ(side.code, 2) << side.output;
+}
+
+TEST_F(LibraryCli, SessionsTellsARecordingFromAnInterruptedSession) {
+  rollrig::store::SessionStore recorder;
+  ASSERT_FALSE(recorder.open(m_db));
+  int64_t live = 0, dead = 0;
+  {
+    rollrig::store::SessionStore crashed;
+    ASSERT_FALSE(crashed.open(m_db));
+    rollrig::store::SessionInfo info;
+    info.started_utc = "2026-11-29T08:00:00Z";
+    ASSERT_FALSE(crashed.beginSession(info, &dead));
+    std::vector<rollrig::core::Sample> samples(80);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      samples[i].t_us = i * 12500;
+      samples[i].seq = static_cast<uint16_t>(i);
+      samples[i].channel_count = 4;
+    }
+    crashed.appendSamples(dead, samples);
+    ASSERT_FALSE(crashed.commit());
+  }  // its recorder is gone without ending it
+  ASSERT_FALSE(recorder.beginSession({}, &live));
+  const nlohmann::json j = nlohmann::json::parse(runOut("sessions --json" + db()).output);
+  ASSERT_EQ(j["sessions"].size(), 3u);
+  EXPECT_EQ(j["sessions"][1]["id"], dead);
+  EXPECT_EQ(j["sessions"][1]["ended"], "interrupted");
+  EXPECT_EQ(j["sessions"][1]["samples"], 80);
+  EXPECT_EQ(j["sessions"][2]["id"], live);
+  EXPECT_EQ(j["sessions"][2]["ended"], "recording");
+  EXPECT_EQ(j["sessions"][2]["recording"], true);
+}
+
+TEST(LibraryCliHelp, EveryLibraryCommandHasHelpWithItsExitCodes) {
+  for (const char* cmd : {"sessions", "show", "export", "import", "reanalyze", "history"}) {
+    const CliRun r = rollrig::testing::runRollrig(std::string(cmd) + " --help");
+    EXPECT_EQ(r.code, 0) << cmd << "\n" << r.output;
+    EXPECT_NE(r.output.find("--db"), std::string::npos) << cmd;
+    EXPECT_NE(r.output.find("Exit codes"), std::string::npos) << cmd;
+  }
+  const CliRun top = rollrig::testing::runRollrig("--help");
+  EXPECT_NE(top.output.find("12 session library"), std::string::npos) << top.output;
+}
+
+}  // namespace

@@ -1,0 +1,623 @@
+// The session library's operations (engine/session_library.h): reanalysis against the live
+// pipeline, recovery of a session whose recorder died, export -> import -> export byte for byte
+// (a virtual-rig session and a minimal-form CSV), malformed imports, and pandas reading exports.
+#include "rollrig/engine/session_library.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rollrig/core/force_model.h"
+#include "rollrig/core/session_csv.h"
+#include "rollrig/sim/body_model.h"
+
+namespace rollrig::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "rollrig-library-XXXXXX").string();
+    if (!mkdtemp(t.data())) ADD_FAILURE() << "mkdtemp failed";
+    m_path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+  }
+  std::string file(const std::string& name) const { return m_path + "/" + name; }
+
+ private:
+  std::string m_path;
+};
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// A body-model session as the virtual rig would record it: device time from 7.3 s, 80 Hz, a few
+// frames lost, the rig's exact calibration, and the user's markers.
+struct RigSession {
+  std::vector<core::Sample> samples;
+  core::CalibrationRecord calibration;
+  std::vector<core::Marker> markers;
+};
+
+RigSession makeRigSession(uint64_t seed, double duration_s) {
+  sim::BodyModelConfig cfg;
+  cfg.seed = seed;
+  cfg.duration_s = duration_s;
+  sim::BodyModel model(cfg);
+  RigSession r;
+  for (int c = 0; c < core::kCellCount; ++c) {
+    r.calibration.calibration.cells[c].offset_counts = model.sensors()[c].offset_counts;
+    r.calibration.calibration.cells[c].n_per_count = 1.0 / model.sensors()[c].counts_per_n;
+  }
+  r.calibration.calibration.source = "virtual rig nominal";
+  r.calibration.calibration.device_serial = 0xD3E0;
+  r.calibration.calibration.created = "2026-11-29T09:00:00Z";
+  r.calibration.geometry = model.geometry();
+  const size_t n = static_cast<size_t>(duration_s * 80);
+  uint16_t seq = 65000;  // wraps during the session
+  uint32_t lost = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const sim::ModelSample m = model.next();
+    seq = static_cast<uint16_t>(seq + 1);
+    if (k % 997 == 500) {  // a frame lost on the wire now and then
+      ++lost;
+      continue;
+    }
+    core::Sample s;
+    s.t_us = 7300000 + static_cast<uint64_t>(std::llround(m.t_s * 1e6));
+    s.seq = seq;
+    s.fresh_mask = 15;
+    s.flags = k == 0 ? 16 : 0;
+    s.channel_count = 4;
+    for (int c = 0; c < core::kCellCount; ++c) s.raw_counts[c] = m.raw_counts[c];
+    s.lost_before = lost;
+    lost = 0;
+    r.samples.push_back(s);
+  }
+  // Markers at sample times, as the engine stamps them (the latest sample's time).
+  auto at = [&](double t_s) { return r.samples[static_cast<size_t>(t_s * 80)].t_us; };
+  for (const sim::TruthHold& h : model.truth().holds) {
+    if (h.release_s && *h.release_s < duration_s - 1) {
+      r.markers.push_back(
+          {at(*h.release_s + 0.5), core::MarkerKind::kReleased, -1, core::Side::kUnknown, ""});
+      break;
+    }
+  }
+  r.markers.push_back({at(1.0), core::MarkerKind::kSide, -1, core::Side::kLeft, ""});
+  r.markers.push_back({at(2.0), core::MarkerKind::kPain, 6, core::Side::kUnknown, ""});
+  r.markers.push_back(
+      {at(3.0), core::MarkerKind::kNote, -1, core::Side::kUnknown, "left hip, \"sharp\", then ok"});
+  std::sort(r.markers.begin(), r.markers.end(),
+            [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
+  return r;
+}
+
+// What a live recording does with each sample (rollrig record's loop): force with the current
+// model, then the DriftTracker (a re-zero applies from the next sample), the analyser fed session
+// time, and a marker pressed after the sample it is stamped with.
+struct LiveResult {
+  std::vector<core::Hold> holds;
+  std::vector<core::ReZero> rezeros;
+};
+
+LiveResult runLive(const RigSession& r) {
+  core::ForceModel model(r.calibration.calibration, r.calibration.geometry);
+  core::DriftTracker drift(r.calibration.calibration);
+  core::SessionAnalyzer analyzer;
+  const uint64_t t0 = r.samples.front().t_us;
+  size_t next_mark = 0;
+  for (const core::Sample& s : r.samples) {
+    const core::ForceSample f = model.compute(s);
+    if (drift.add(s)) model = core::ForceModel(drift.calibration(), r.calibration.geometry);
+    analyzer.push({(static_cast<double>(s.t_us) - static_cast<double>(t0)) / 1e6, f.total_n,
+                   f.has_cop, f.x_mm, f.y_mm});
+    while (next_mark < r.markers.size() && r.markers[next_mark].t_us <= s.t_us) {
+      const core::Marker& m = r.markers[next_mark++];
+      const double t_s = (static_cast<double>(m.t_us) - static_cast<double>(t0)) / 1e6;
+      if (m.kind == core::MarkerKind::kReleased) analyzer.markReleased(t_s);
+      if (m.kind == core::MarkerKind::kSide) analyzer.markSide(t_s, m.side);
+    }
+  }
+  analyzer.finish();
+  return {analyzer.holds(), drift.reZeros()};
+}
+
+// Records `r` into the library as the live engine would (commits every 20 samples), with the
+// live pipeline's holds and re-zeroes, and ends it.
+int64_t recordIntoStore(store::SessionStore& st, const RigSession& r, const LiveResult& live) {
+  store::SessionInfo info;
+  info.started_utc = "2026-11-29T09:50:00Z";
+  info.source = "virtual rig (seed 7)";
+  info.device_serial = 0xD3E0;
+  info.firmware_version = "0.1.0";
+  info.protocol_version = "1.0";
+  info.nominal_rate_hz = 80;
+  info.cell_count = 4;
+  info.sides = "left";
+  info.ball = "lacrosse";
+  info.body_mass_kg = 72.5;
+  info.notes = "first session, \"easy\"";
+  int64_t id = 0;
+  EXPECT_FALSE(st.beginSession(info, &id));
+  st.addCalibration(id, r.samples.front().t_us, r.calibration);
+  st.addConnectionEvent(id, {r.samples.front().t_us, core::ConnectionEventKind::kConnected, 0, 0,
+                             "virtual rig", "2026-11-29T09:50:00Z"});
+  for (size_t i = 0; i < r.samples.size(); i += 20) {
+    st.appendSamples(id, r.samples.data() + i, std::min<size_t>(20, r.samples.size() - i));
+    EXPECT_FALSE(st.commit());
+  }
+  for (const core::Marker& m : r.markers) st.addMarker(id, m);
+  for (const core::ReZero& z : live.rezeros) st.addReZero(id, z);
+  st.addConnectionEvent(id, {r.samples[5000].t_us, core::ConnectionEventKind::kGap, 1, 0, "", ""});
+  st.replaceHolds(id, live.holds);
+  EXPECT_FALSE(st.endSession(id, store::kEndStopped, "2026-11-29T09:55:00Z"));
+  return id;
+}
+
+void expectSameHolds(const std::vector<core::Hold>& a, const std::vector<core::Hold>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE("hold " + std::to_string(i));
+    EXPECT_EQ(a[i].start_s, b[i].start_s);
+    EXPECT_EQ(a[i].end_s, b[i].end_s);
+    EXPECT_EQ(a[i].release_s, b[i].release_s);
+    EXPECT_EQ(a[i].release_source, b[i].release_source);
+    EXPECT_EQ(a[i].mean_force_n, b[i].mean_force_n);
+    EXPECT_EQ(a[i].peak_force_n, b[i].peak_force_n);
+    EXPECT_EQ(a[i].has_xy, b[i].has_xy);
+    EXPECT_EQ(a[i].x_mm, b[i].x_mm);
+    EXPECT_EQ(a[i].y_mm, b[i].y_mm);
+    EXPECT_EQ(a[i].side, b[i].side);
+    EXPECT_EQ(a[i].side_source, b[i].side_source);
+  }
+}
+
+const char* const kExportFiles[] = {"samples.csv", "holds.csv", "markers.csv", "events.csv"};
+
+// session.json without the keys that name the session (its id).
+nlohmann::json withoutId(const std::string& path) {
+  nlohmann::json j = nlohmann::json::parse(readFile(path));
+  j.erase("id");
+  return j;
+}
+
+class SessionLibrary : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE(m_store.open(m_dir.file("sessions.db"))); }
+  TempDir m_dir;
+  store::SessionStore m_store;
+};
+
+TEST_F(SessionLibrary, ReanalysisGivesTheLivePipelinesHoldsFromTheStoredRawCounts) {
+  const RigSession r = makeRigSession(7, 300);
+  const LiveResult live = runLive(r);
+  ASSERT_GE(live.holds.size(), 2u);
+  ASSERT_FALSE(live.rezeros.empty()) << "the session should exercise the drift re-zero";
+  const int64_t id = recordIntoStore(m_store, r, live);
+
+  ReanalyzeOptions opt;
+  opt.write = false;
+  ReanalyzeResult res;
+  ASSERT_FALSE(reanalyzeSession(m_store, id, opt, &res));
+  EXPECT_TRUE(res.kind.auto_zero);
+  EXPECT_EQ(res.rezeros, live.rezeros.size());
+  EXPECT_EQ(res.samples, r.samples.size());
+  expectSameHolds(res.holds, live.holds);
+  bool marker_release = false;
+  for (const core::Hold& h : res.holds) marker_release |= h.release_source == "marker";
+  EXPECT_TRUE(marker_release) << "the stored `released` marker reached the analyser";
+
+  // Written back: a session whose holds were lost gets them again.
+  m_store.replaceHolds(id, {});
+  ASSERT_FALSE(m_store.commit());
+  ASSERT_FALSE(reanalyzeSession(m_store, id, {}, &res));
+  std::vector<core::Hold> stored;
+  ASSERT_FALSE(m_store.loadHolds(id, &stored));
+  expectSameHolds(stored, live.holds);
+}
+
+TEST_F(SessionLibrary, ReanalysisWithAnotherCalibrationUsesItAndKeepsIt) {
+  const RigSession r = makeRigSession(3, 120);
+  const int64_t id = recordIntoStore(m_store, r, runLive(r));
+  ReanalyzeOptions opt;
+  opt.calibration = r.calibration;
+  for (auto& c : opt.calibration->calibration.cells) c.n_per_count *= 1.5;  // 50 % more force
+  opt.calibration->calibration.source = "recalibrated";
+  ReanalyzeResult before, after;
+  ReanalyzeOptions dry;
+  dry.write = false;
+  ASSERT_FALSE(reanalyzeSession(m_store, id, dry, &before));
+  ASSERT_FALSE(reanalyzeSession(m_store, id, opt, &after));
+  ASSERT_FALSE(before.holds.empty());
+  ASSERT_FALSE(after.holds.empty());
+  EXPECT_NEAR(after.summary.peak_force_n / before.summary.peak_force_n, 1.5, 0.05);
+  std::vector<store::StoredCalibration> cals;
+  ASSERT_FALSE(m_store.loadCalibrations(id, &cals));
+  ASSERT_EQ(cals.size(), 2u);
+  EXPECT_EQ(cals.back().record.calibration.source, "recalibrated");
+}
+
+TEST_F(SessionLibrary, RecoversASessionWhoseRecorderDiedWithHoldsAndMarksItInterrupted) {
+  const RigSession r = makeRigSession(7, 200);
+  const std::string path = m_dir.file("crashed.db");
+  int64_t id = 0;
+  {
+    store::SessionStore recorder;
+    ASSERT_FALSE(recorder.open(path));
+    store::SessionInfo info;
+    info.started_utc = "2026-11-29T10:00:00Z";
+    ASSERT_FALSE(recorder.beginSession(info, &id));
+    recorder.addCalibration(id, r.samples.front().t_us, r.calibration);
+    for (size_t i = 0; i < r.samples.size(); i += 20) {
+      recorder.appendSamples(id, r.samples.data() + i, std::min<size_t>(20, r.samples.size() - i));
+      ASSERT_FALSE(recorder.commit());
+    }
+    // The recorder dies: no endSession(), no holds written; its lock goes with it.
+  }
+  int64_t empty_id = 0;
+  {
+    store::SessionStore recorder;  // another one that died before its first sample
+    ASSERT_FALSE(recorder.open(path));
+    ASSERT_FALSE(recorder.beginSession({}, &empty_id));
+  }
+  store::SessionStore st;
+  ASSERT_FALSE(st.open(path));
+  std::vector<RecoveredSession> rec;
+  ASSERT_FALSE(recoverInterruptedSessions(st, &rec));
+  ASSERT_EQ(rec.size(), 2u);
+  EXPECT_EQ(rec[0].session_id, id);
+  EXPECT_EQ(rec[0].samples, r.samples.size());
+  EXPECT_GE(rec[0].holds, 1u);
+  EXPECT_EQ(rec[1].session_id, empty_id);
+  EXPECT_EQ(rec[1].samples, 0u);
+  EXPECT_EQ(rec[1].holds, 0u);
+  store::SessionRecord s;
+  ASSERT_FALSE(st.loadSession(id, &s));
+  EXPECT_EQ(s.end_reason, store::kEndRecovered);
+  EXPECT_EQ(s.sample_count, r.samples.size());
+  std::vector<core::Hold> holds;
+  ASSERT_FALSE(st.loadHolds(id, &holds));
+  EXPECT_EQ(holds.size(), rec[0].holds);
+  // Nothing left to recover; a second pass changes nothing.
+  ASSERT_FALSE(recoverInterruptedSessions(st, &rec));
+  EXPECT_TRUE(rec.empty());
+}
+
+TEST_F(SessionLibrary, ARecordingInProgressIsNotRecovered) {
+  store::SessionStore recorder;
+  ASSERT_FALSE(recorder.open(m_dir.file("sessions.db")));
+  int64_t id = 0;
+  ASSERT_FALSE(recorder.beginSession({}, &id));
+  const RigSession r = makeRigSession(2, 20);
+  recorder.appendSamples(id, r.samples);
+  ASSERT_FALSE(recorder.commit());
+  std::vector<RecoveredSession> rec;
+  ASSERT_FALSE(recoverInterruptedSessions(m_store, &rec));
+  EXPECT_TRUE(rec.empty());
+}
+
+TEST_F(SessionLibrary, ExportImportExportOfAVirtualRigSessionIsByteIdentical) {
+  const RigSession r = makeRigSession(7, 300);
+  const LiveResult live = runLive(r);
+  const int64_t id = recordIntoStore(m_store, r, live);
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, id, m_dir.file("one"), {}, &ex));
+  EXPECT_EQ(ex.samples, r.samples.size());
+  ASSERT_EQ(ex.files.size(), 5u);
+
+  ImportResult im;
+  ASSERT_FALSE(importSessionCsv(m_store, m_dir.file("one/samples.csv"), {}, &im));
+  EXPECT_NE(im.session_id, id);
+  EXPECT_EQ(im.form, core::ImportForm::kRawCounts);
+  EXPECT_EQ(im.samples, r.samples.size());
+  EXPECT_EQ(im.holds, live.holds.size());
+  EXPECT_EQ(im.markers, r.markers.size());
+  ASSERT_FALSE(exportSession(m_store, im.session_id, m_dir.file("two"), {}, &ex));
+  for (const char* f : kExportFiles) {
+    SCOPED_TRACE(f);
+    const std::string a = readFile(m_dir.file(std::string("one/") + f));
+    EXPECT_GT(a.size(), 30u);
+    EXPECT_TRUE(a == readFile(m_dir.file(std::string("two/") + f)));
+  }
+  EXPECT_EQ(withoutId(m_dir.file("one/session.json")), withoutId(m_dir.file("two/session.json")));
+  // The raw samples themselves came back, device time included.
+  std::vector<core::Sample> back;
+  ASSERT_FALSE(m_store.loadSamples(im.session_id, &back));
+  ASSERT_EQ(back.size(), r.samples.size());
+  EXPECT_EQ(back.front().t_us, r.samples.front().t_us);
+  EXPECT_EQ(back[5000].raw_counts, r.samples[5000].raw_counts);
+  EXPECT_EQ(back[5000].seq, r.samples[5000].seq);
+}
+
+// A minimal-form CSV as another tool writes it: more decimals than ours, a first row not at 0,
+// positions missing under light load, markers.
+std::string minimalCsv(bool with_xy) {
+  sim::BodyModelConfig cfg;
+  cfg.seed = 11;
+  cfg.duration_s = 240;
+  sim::BodyModel model(cfg);
+  std::string out = with_xy ? "time_s,force_N,x_mm,y_mm,marker\n" : "time_s,force_N,marker\n";
+  char line[160];
+  for (int k = 0; k < 240 * 80; ++k) {
+    const sim::ModelSample m = model.next();
+    const char* marker = k == 800 ? "side=left" : (k == 1604 ? "pain=3" : "");
+    if (with_xy && m.total_force_n >= 20)
+      std::snprintf(line, sizeof(line), "%.6f,%.6f,%.3f,%.3f,%s\n", 3.5 + m.t_s, m.total_force_n,
+                    m.x_mm, m.y_mm, marker);
+    else if (with_xy)
+      std::snprintf(line, sizeof(line), "%.6f,%.6f,,,%s\n", 3.5 + m.t_s, m.total_force_n, marker);
+    else
+      std::snprintf(line, sizeof(line), "%.6f,%.6f,%s\n", 3.5 + m.t_s, m.total_force_n, marker);
+    out += line;
+  }
+  return out;
+}
+
+void roundTripMinimal(store::SessionStore& st, const TempDir& dir, bool with_xy) {
+  writeFile(dir.file("other.csv"), minimalCsv(with_xy));
+  ImportResult im;
+  ASSERT_FALSE(importSessionCsv(st, dir.file("other.csv"), {"2026-11-29T11:00:00Z", {}}, &im));
+  EXPECT_EQ(im.form, core::ImportForm::kForceOnly);
+  EXPECT_EQ(im.has_position, with_xy);
+  EXPECT_EQ(im.markers, 2u);
+  EXPECT_GE(im.holds, 1u);
+  std::vector<core::Hold> holds;
+  ASSERT_FALSE(st.loadHolds(im.session_id, &holds));
+  for (const core::Hold& h : holds) EXPECT_EQ(h.has_xy, with_xy);  // no made-up position
+
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(st, im.session_id, dir.file("a"), {}, &ex));
+  const std::string samples = readFile(dir.file("a/samples.csv"));
+  EXPECT_EQ(samples.rfind(
+                with_xy ? "time_s,force_N,x_mm,y_mm\n0.000000," : "time_s,force_N\n0.000000,", 0),
+            0u)
+      << samples.substr(0, 80);
+  ImportResult im2;
+  ASSERT_FALSE(importSessionCsv(st, dir.file("a/samples.csv"), {}, &im2));
+  ASSERT_FALSE(exportSession(st, im2.session_id, dir.file("b"), {}, &ex));
+  for (const char* f : kExportFiles) {
+    SCOPED_TRACE(f);
+    EXPECT_TRUE(readFile(dir.file(std::string("a/") + f)) ==
+                readFile(dir.file(std::string("b/") + f)));
+  }
+  EXPECT_EQ(withoutId(dir.file("a/session.json")), withoutId(dir.file("b/session.json")));
+  // And a third time from the second export: still the same.
+  ImportResult im3;
+  ASSERT_FALSE(importSessionCsv(st, dir.file("b/samples.csv"), {}, &im3));
+  EXPECT_EQ(im3.holds, im2.holds);
+}
+
+TEST_F(SessionLibrary, ExportImportExportOfAnImportedMinimalCsvWithPositionsIsByteIdentical) {
+  roundTripMinimal(m_store, m_dir, true);
+}
+
+TEST_F(SessionLibrary, ExportImportExportOfAnImportedForceOnlyCsvIsByteIdentical) {
+  roundTripMinimal(m_store, m_dir, false);
+}
+
+TEST_F(SessionLibrary, AForceOnlySessionCannotBeRecalibrated) {
+  writeFile(m_dir.file("f.csv"), "time_s,force_N\n0,1\n0.1,2\n0.2,3\n");
+  ImportResult im;
+  ASSERT_FALSE(importSessionCsv(m_store, m_dir.file("f.csv"), {}, &im));
+  ReanalyzeOptions opt;
+  opt.calibration = core::CalibrationRecord{};
+  ReanalyzeResult res;
+  const LibraryError e = reanalyzeSession(m_store, im.session_id, opt, &res);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kRefused);
+  EXPECT_NE(e.message.find("cannot be re-calibrated"), std::string::npos) << e.message;
+}
+
+TEST_F(SessionLibrary, AMalformedImportNamesItsLineAndAddsNothing) {
+  writeFile(m_dir.file("bad.csv"), "time_s,force_N\nx,y\nz,w\n0.1,2\n");
+  ImportResult im;
+  LibraryError e = importSessionCsv(m_store, m_dir.file("bad.csv"), {}, &im);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kInput);
+  EXPECT_NE(e.message.find("line 2: "), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("line 3: "), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("bad.csv"), std::string::npos) << e.message;
+  // A header without force_N: refused before any row.
+  writeFile(m_dir.file("bad2.csv"), "time_s,x_mm\n0,1\n");
+  e = importSessionCsv(m_store, m_dir.file("bad2.csv"), {}, &im);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kInput);
+  EXPECT_NE(e.message.find("force_N"), std::string::npos) << e.message;
+
+  // An export directory whose markers.csv is damaged: refused with that file's line.
+  fs::create_directories(m_dir.file("exp"));
+  const RigSession r = makeRigSession(5, 30);
+  const int64_t id = recordIntoStore(m_store, r, runLive(r));
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, id, m_dir.file("exp"), {}, &ex));
+  writeFile(m_dir.file("exp/markers.csv"), "time_s,kind,pain,side,note\n1.0,pain,11,,\n");
+  e = importSessionCsv(m_store, m_dir.file("exp/samples.csv"), {}, &im);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kInput);
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_NE(e.message.find("markers.csv: line 2"), std::string::npos) << e.message;
+
+  std::vector<store::SessionListEntry> list;
+  ASSERT_FALSE(m_store.listSessions(&list));
+  ASSERT_EQ(list.size(), 1u);  // only the recorded one
+  EXPECT_EQ(list[0].id, id);
+}
+
+TEST_F(SessionLibrary, ExportRefusesANonEmptyDirectoryUnlessForcedAndNeverLeavesHalfAFile) {
+  const RigSession r = makeRigSession(5, 30);
+  const int64_t id = recordIntoStore(m_store, r, runLive(r));
+  fs::create_directories(m_dir.file("out"));
+  writeFile(m_dir.file("out/samples.csv"), "precious\n");
+  ExportResult ex;
+  LibraryError e = exportSession(m_store, id, m_dir.file("out"), {}, &ex);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kOutput);
+  EXPECT_NE(e.message.find("--force"), std::string::npos);
+  EXPECT_EQ(readFile(m_dir.file("out/samples.csv")), "precious\n");
+  ExportOptions force;
+  force.force = true;
+  ASSERT_FALSE(exportSession(m_store, id, m_dir.file("out"), force, &ex));
+  EXPECT_EQ(readFile(m_dir.file("out/samples.csv")).rfind("time_s,seq,lost_before,", 0), 0u);
+  for (const auto& entry : fs::directory_iterator(m_dir.file("out")))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "a temporary file was left: " << entry.path();
+  EXPECT_EQ(exportSession(m_store, id + 100, m_dir.file("x"), {}, &ex).kind,
+            LibraryErrorKind::kNotFound);
+  writeFile(m_dir.file("plain"), "a file\n");
+  e = exportSession(m_store, id, m_dir.file("plain"), force, &ex);
+  EXPECT_EQ(e.kind, LibraryErrorKind::kOutput);
+  EXPECT_NE(e.message.find("not a directory"), std::string::npos) << e.message;
+}
+
+TEST_F(SessionLibrary, ARecalibrationMidSessionTakesOverAtItsTimeInExportsAndAnalysis) {
+  const RigSession r = makeRigSession(9, 60);
+  store::SessionInfo info;
+  info.started_utc = "2026-11-29T09:00:00Z";
+  int64_t id = 0;
+  ASSERT_FALSE(m_store.beginSession(info, &id));
+  const uint64_t switch_us = r.samples[2400].t_us;  // 30 s in
+  core::CalibrationRecord doubled = r.calibration;
+  for (auto& c : doubled.calibration.cells) c.n_per_count *= 2;
+  m_store.addCalibration(id, r.samples.front().t_us, r.calibration);
+  m_store.addCalibration(id, switch_us, doubled);
+  m_store.appendSamples(id, r.samples);
+  ASSERT_FALSE(m_store.endSession(id, store::kEndStopped, ""));
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, id, m_dir.file("e"), {}, &ex));
+  // Row k of samples.csv (line k + 2) against each calibration's ForceModel.
+  std::istringstream in(readFile(m_dir.file("e/samples.csv")));
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  ASSERT_EQ(lines.size(), r.samples.size() + 1);
+  auto row = [&](size_t k, const core::CalibrationRecord& c) {
+    std::ostringstream o;
+    core::SessionCsvWriter w(o);
+    w.writeRow(r.samples[k], core::ForceModel(c.calibration, c.geometry).compute(r.samples[k]));
+    std::string text = o.str();
+    text.pop_back();
+    return text.substr(text.find(','));  // time_s aside: the writer's t0 is this row
+  };
+  auto tail = [&](size_t k) { return lines[k + 1].substr(lines[k + 1].find(',')); };
+  EXPECT_EQ(tail(2399), row(2399, r.calibration));
+  EXPECT_EQ(tail(2400), row(2400, doubled));
+  EXPECT_EQ(tail(4000), row(4000, doubled));
+}
+
+TEST_F(SessionLibrary, OurCsvWithoutMetadataGetsACalibrationThatReproducesItsForceColumns) {
+  const RigSession r = makeRigSession(9, 60);
+  std::ostringstream o;
+  core::SessionCsvWriter w(o);
+  w.writeHeader();
+  const core::ForceModel model(r.calibration.calibration, r.calibration.geometry);
+  for (const core::Sample& s : r.samples) w.writeRow(s, model.compute(s));
+  writeFile(m_dir.file("bare.csv"), o.str());
+  ImportResult im;
+  ASSERT_FALSE(importSessionCsv(m_store, m_dir.file("bare.csv"), {}, &im));
+  EXPECT_EQ(im.form, core::ImportForm::kRawCounts);
+  EXPECT_TRUE(im.used.empty());
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, im.session_id, m_dir.file("e"), {}, &ex));
+  // Same raw counts; forces within the columns' rounding (4 decimals).
+  std::istringstream a(o.str()), b(readFile(m_dir.file("e/samples.csv")));
+  std::string la, lb;
+  size_t rows = 0;
+  double worst = 0;
+  std::getline(a, la);
+  std::getline(b, lb);
+  while (std::getline(a, la) && std::getline(b, lb)) {
+    std::vector<std::string> fa, fb;
+    std::istringstream sa(la), sb(lb);
+    std::string f;
+    while (std::getline(sa, f, ',')) fa.push_back(f);
+    while (std::getline(sb, f, ',')) fb.push_back(f);
+    ASSERT_GE(fa.size(), 12u);
+    for (int c = 0; c < 7; ++c) ASSERT_EQ(fa[c], fb[c]) << la << "\n" << lb;  // time .. counts
+    for (int c = 7; c < 12; ++c)
+      worst = std::max(worst, std::fabs(std::stod(fa[c]) - std::stod(fb[c])));
+    ++rows;
+  }
+  EXPECT_EQ(rows, r.samples.size());
+  EXPECT_LT(worst, 0.002);
+}
+
+TEST_F(SessionLibrary, HistoryHoldsGathersEveryStoredHoldWithItsSession) {
+  const RigSession a = makeRigSession(7, 200), b = makeRigSession(8, 200);
+  const LiveResult la = runLive(a), lb = runLive(b);
+  const int64_t ia = recordIntoStore(m_store, a, la), ib = recordIntoStore(m_store, b, lb);
+  std::vector<core::HistoryHold> hh;
+  ASSERT_FALSE(historyHolds(m_store, &hh));
+  ASSERT_EQ(hh.size(), la.holds.size() + lb.holds.size());
+  EXPECT_EQ(hh.front().session_id, ia);
+  EXPECT_EQ(hh.back().session_id, ib);
+  EXPECT_EQ(hh.front().session_start_utc, "2026-11-29T09:50:00Z");
+  const core::History h = core::buildHistory(hh);
+  EXPECT_EQ(h.holds, hh.size());
+}
+
+TEST_F(SessionLibrary, ExportsLoadInPandasAsTheyAreWithTheRightDtypes) {
+  if (std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 cannot import pandas (apt-get install python3-pandas)";
+  const RigSession r = makeRigSession(7, 200);
+  const int64_t id = recordIntoStore(m_store, r, runLive(r));
+  ExportResult ex;
+  ASSERT_FALSE(exportSession(m_store, id, m_dir.file("p"), {}, &ex));
+  const std::string script = R"PY(
+import sys, pandas as pd
+d = sys.argv[1]
+want = {
+  "samples.csv": {"time_s": "float64", "seq": "int64", "lost_before": "int64",
+                  "cell0_raw_counts": "int64", "cell0_force_N": "float64", "force_N": "float64",
+                  "x_mm": "float64", "y_mm": "float64", "flags": "int64", "fresh_mask": "int64"},
+  "holds.csv": {"hold": "int64", "start_s": "float64", "end_s": "float64",
+                "duration_s": "float64", "release_s": "float64", "mean_force_N": "float64",
+                "x_mm": "float64", "side": "object", "reached_protocol_min": "bool",
+                "exceeded_protocol_max": "bool"},
+  "markers.csv": {"time_s": "float64", "kind": "object", "pain": "float64", "note": "object"},
+  "events.csv": {"time_s": "float64", "event": "object", "frames_lost": "int64",
+                 "gap_s": "float64"},
+}
+bad = []
+for name, cols in want.items():
+    df = pd.read_csv(d + "/" + name)
+    if len(df) == 0:
+        bad.append(name + ": no rows")
+    for col, dtype in cols.items():
+        got = str(df[col].dtype) if col in df.columns else "missing"
+        if got != dtype:
+            bad.append("%s %s: %s, want %s" % (name, col, got, dtype))
+print("\n".join(bad) if bad else "ok")
+sys.exit(1 if bad else 0)
+)PY";
+  writeFile(m_dir.file("check.py"), script);
+  const std::string cmd =
+      "/usr/bin/python3 " + m_dir.file("check.py") + " " + m_dir.file("p") + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  EXPECT_EQ(pclose(p), 0) << out;
+  EXPECT_EQ(out, "ok\n");
+}
+
+}  // namespace
+}  // namespace rollrig::engine
