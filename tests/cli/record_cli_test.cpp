@@ -828,18 +828,18 @@ TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
 namespace {
 
 // `rollrig <args>` with stdout and stderr kept apart (runRollrig merges them): what --json
-// promises is about stdout alone.
+// promises is about stdout alone. `prefix` runs it under another command (e.g. prlimit).
 struct SplitRun {
   int code = -1;
   std::string out;  // stdout only
   std::string err;  // stderr only
 };
 
-SplitRun runSplit(const std::string& args) {
+SplitRun runSplit(const std::string& args, const std::string& prefix = "") {
   const fs::path err_path = tempDir() / "split-stderr.txt";
   SplitRun r;
-  const std::string cmd =
-      rollrig::testing::rollrigBinary() + " " + args + " 2>'" + err_path.string() + "' </dev/null";
+  const std::string cmd = prefix + rollrig::testing::rollrigBinary() + " " + args + " 2>'" +
+                          err_path.string() + "' </dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -985,5 +985,29 @@ TEST(RecordCli, JsonPrintsNothingOnStdoutWhenTheRecordingFailsBeforeAnySample) {
   EXPECT_EQ(r.code, 3) << r.err;  // port not found
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("rollrig record: "), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+// A library on a full disk (a file-size limit fails writes as ENOSPC does): the JSON still comes,
+// with the samples actually committed and the exit code in number and words.
+TEST(RecordCli, JsonOfARecordingStoppedByAFullLibraryGivesTheCommittedSamplesAndExitCodeEight) {
+  if (std::system("command -v prlimit >/dev/null") != 0) GTEST_SKIP() << "needs prlimit";
+  const fs::path dir = tempDir() / "json-full";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "sessions.db").string();
+  const SplitRun r = runSplit("record --demo --fast --duration 36000 --json --db " + db,
+                              "prlimit --fsize=3000000 ");
+  EXPECT_EQ(r.code, 8) << r.err;
+  EXPECT_NE(r.err.find("samples committed before"), std::string::npos) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["exit_code"], 8);
+  EXPECT_EQ(j["exit_status"], "output file error");
+  ASSERT_TRUE(j["library"].is_object()) << j.dump(2);
+  const uint64_t samples = j["samples"].get<uint64_t>();
+  EXPECT_GT(samples, 1000u);
+  EXPECT_EQ(samples, librarySamples(db, j["library"]["session_id"].get<int64_t>()));
+  EXPECT_TRUE(j["csv"].is_null());
   fs::remove_all(dir);
 }
