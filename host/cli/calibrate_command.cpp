@@ -6,10 +6,11 @@
 // The procedure itself (steps, waits, timeouts, the one set of acceptance rules for live and
 // recorded windows, the record to save) is engine::CalibrationProcedure; this file is its thin
 // driver: options, the port or the virtual rig, prompts and Enter / --yes, printing the
-// procedure's state and report, saving, and exit codes.
+// procedure's state and report, saving, and exit codes. With --json the result is one JSON object
+// on stdout and everything a person reads (prompts, progress, the report) goes to stderr.
 //
-// Navigate by the [SECTION] markers: Options, Parsing, Live samples, Report, Saving, Live run,
-// Recording run.
+// Navigate by the [SECTION] markers: Options, Parsing, Live samples, Report, JSON, Saving, Live
+// run, Recording run.
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -18,9 +19,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -59,6 +63,16 @@ void installSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;
   for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaction(signo, &sa, nullptr);
+}
+
+// Where the text for a person goes: stdout, or stderr under --json (stdout is then the JSON only).
+FILE* g_human = stdout;
+
+__attribute__((format(printf, 1, 2))) void say(const char* f, ...) {
+  va_list args;
+  va_start(args, f);
+  std::vfprintf(g_human, f, args);
+  va_end(args);
 }
 
 std::string fmt(const char* f, double a) {
@@ -215,7 +229,7 @@ class LiveFeed {
 // a Ctrl-C is seen within 0.1 s even when it lands just before the wait (a blocking read would
 // then wait for Enter). Reads a byte at a time, so nothing past the line is consumed.
 bool waitForEnter() {
-  std::fflush(stdout);
+  std::fflush(g_human);
   while (!g_interrupted) {
     pollfd p{STDIN_FILENO, POLLIN, 0};
     const int ready = ::poll(&p, 1, 100);
@@ -239,48 +253,162 @@ Failure noAnswer() {
 // [SECTION] Report
 
 void printTare(const core::TareResult& t, const core::Calibration& gains) {
-  std::printf("  tare accepted: %zu samples over %.2f s; noise", t.stats.samples,
-              t.stats.duration_s);
+  say("  tare accepted: %zu samples over %.2f s; noise", t.stats.samples, t.stats.duration_s);
   for (int i = 0; i < core::kCellCount; ++i)
-    std::printf(" %.3f", t.stats.sd_counts[i] * gains.cells[i].n_per_count);
-  std::printf(" N rms per cell\n");
+    say(" %.3f", t.stats.sd_counts[i] * gains.cells[i].n_per_count);
+  say(" N rms per cell\n");
 }
 
 void printReport(const core::SpanResult& r, size_t placements, const core::PlateGeometry& g,
                  const std::array<double, core::kCellCount>& offsets) {
   const core::SpanReport& rep = r.report;
-  std::printf("\nSpan calibration: %.3f kg (%.3f N) at %zu placements; cells at", rep.mass_kg,
-              rep.weight_n, placements);
-  for (const auto& c : g.cells) std::printf(" (%+.0f, %+.0f)", c.x_mm, c.y_mm);
-  std::printf(" mm\n");
+  say("\nSpan calibration: %.3f kg (%.3f N) at %zu placements; cells at", rep.mass_kg, rep.weight_n,
+      placements);
+  for (const auto& c : g.cells) say(" (%+.0f, %+.0f)", c.x_mm, c.y_mm);
+  say(" mm\n");
   if (r.solved) {
-    std::printf("  %2s %8s %8s %9s %8s %8s %9s %9s %8s\n", "#", "x_mm", "y_mm", "force_N", "err_N",
-                "err_%", "cop_x_mm", "cop_y_mm", "cop_err");
+    say("  %2s %8s %8s %9s %8s %8s %9s %9s %8s\n", "#", "x_mm", "y_mm", "force_N", "err_N", "err_%",
+        "cop_x_mm", "cop_y_mm", "cop_err");
     int k = 0;
     for (const core::PlacementResidual& p : rep.placements) {
-      std::printf("  %2d %+8.1f %+8.1f %9.3f %+8.3f %+8.3f %+9.1f %+9.1f %6.1f mm\n", ++k, p.x_mm,
-                  p.y_mm, p.force_n, p.force_error_n, p.force_error_pct, p.cop_x_mm, p.cop_y_mm,
-                  p.cop_error_mm);
+      say("  %2d %+8.1f %+8.1f %9.3f %+8.3f %+8.3f %+9.1f %+9.1f %6.1f mm\n", ++k, p.x_mm, p.y_mm,
+          p.force_n, p.force_error_n, p.force_error_pct, p.cop_x_mm, p.cop_y_mm, p.cop_error_mm);
     }
-    std::printf("  force error: rms %.3f %%, max %.3f %%;  CoP error: rms %.2f mm, max %.2f mm\n",
-                rep.rms_force_error_pct, rep.max_force_error_pct, rep.rms_cop_error_mm,
-                rep.max_cop_error_mm);
+    say("  force error: rms %.3f %%, max %.3f %%;  CoP error: rms %.2f mm, max %.2f mm\n",
+        rep.rms_force_error_pct, rep.max_force_error_pct, rep.rms_cop_error_mm,
+        rep.max_cop_error_mm);
   }
-  std::printf(
-      "  conditioning: rank %d of %d, condition number %.2f (limit %.0f); placements spread "
+  say("  conditioning: rank %d of %d, condition number %.2f (limit %.0f); placements spread "
       "%.0f mm across their best-fit line (at least %.0f mm)\n",
       rep.rank, core::kCellCount, rep.condition_number, rep.max_condition, rep.spread_mm,
       rep.min_spread_mm);
   if (r.solved) {
-    std::printf("  %4s %14s %13s %13s  %s\n", "cell", "offset_counts", "N_per_count",
-                "counts_per_N", "vs nominal 4390");
+    say("  %4s %14s %13s %13s  %s\n", "cell", "offset_counts", "N_per_count", "counts_per_N",
+        "vs nominal 4390");
     for (int i = 0; i < core::kCellCount; ++i) {
       const double g_i = r.n_per_count[i];
-      std::printf("  %4d %14.1f %13.6e %13.1f  %+7.2f %%\n", i, offsets[i], g_i, 1.0 / g_i,
-                  100.0 * (1.0 / (g_i * core::kNominalCountsPerNewton) - 1.0));
+      say("  %4d %14.1f %13.6e %13.1f  %+7.2f %%\n", i, offsets[i], g_i, 1.0 / g_i,
+          100.0 * (1.0 / (g_i * core::kNominalCountsPerNewton) - 1.0));
     }
   }
-  std::fflush(stdout);
+  std::fflush(g_human);
+}
+
+// [SECTION] JSON
+
+// Where the result went (saveResult fills it in).
+struct Saved {
+  std::string path;  // the device's calibration file; "" when not saved for the device
+};
+
+nlohmann::json perCell(const std::array<double, core::kCellCount>& v) {
+  return nlohmann::json(std::vector<double>(v.begin(), v.end()));
+}
+
+nlohmann::json spanJson(const core::SpanResult& r) {
+  const core::SpanReport& rep = r.report;
+  const auto solvedOr = [&](nlohmann::json v) { return r.solved ? v : nlohmann::json(nullptr); };
+  nlohmann::json places = nlohmann::json::array();
+  double sum_sq_n = 0, max_n = 0;
+  for (const core::PlacementResidual& p : rep.placements) {
+    places.push_back({{"x_mm", p.x_mm},
+                      {"y_mm", p.y_mm},
+                      {"force_N", p.force_n},
+                      {"force_error_N", p.force_error_n},
+                      {"force_error_pct", p.force_error_pct},
+                      {"cop_x_mm", p.cop_x_mm},
+                      {"cop_y_mm", p.cop_y_mm},
+                      {"cop_error_mm", p.cop_error_mm}});
+    sum_sq_n += p.force_error_n * p.force_error_n;
+    max_n = std::max(max_n, std::abs(p.force_error_n));
+  }
+  const double rms_n = rep.placements.empty() ? 0 : std::sqrt(sum_sq_n / rep.placements.size());
+  std::array<double, core::kCellCount> counts_per_n{}, vs_nominal_pct{};
+  for (int i = 0; i < core::kCellCount; ++i) {
+    counts_per_n[i] = r.n_per_count[i] > 0 ? 1.0 / r.n_per_count[i] : 0.0;
+    vs_nominal_pct[i] =
+        r.n_per_count[i] > 0
+            ? 100.0 * (1.0 / (r.n_per_count[i] * core::kNominalCountsPerNewton) - 1.0)
+            : 0.0;
+  }
+  return nlohmann::json{{"mass_kg", rep.mass_kg},
+                        {"weight_N", rep.weight_n},
+                        {"solved", r.solved},
+                        {"n_per_count", solvedOr(perCell(r.n_per_count))},
+                        {"counts_per_N", solvedOr(perCell(counts_per_n))},
+                        {"vs_nominal_pct", solvedOr(perCell(vs_nominal_pct))},
+                        {"placements", places},
+                        {"rms_force_error_N", solvedOr(rms_n)},
+                        {"max_force_error_N", solvedOr(max_n)},
+                        {"rms_force_error_pct", solvedOr(rep.rms_force_error_pct)},
+                        {"max_force_error_pct", solvedOr(rep.max_force_error_pct)},
+                        {"rms_cop_error_mm", solvedOr(rep.rms_cop_error_mm)},
+                        {"max_cop_error_mm", solvedOr(rep.max_cop_error_mm)},
+                        {"rank", rep.rank},
+                        {"condition_number", rep.condition_number},
+                        {"max_condition", rep.max_condition},
+                        {"singular_values", perCell(rep.singular_values)},
+                        {"spread_mm", rep.spread_mm},
+                        {"min_spread_mm", rep.min_spread_mm}};
+}
+
+// The result of a procedure that finished (accepted or refused) as `calibrate --json` prints it
+// (README.md). `rec`: the record when accepted; `saved`: where it went; `serial`: the device's,
+// when known.
+nlohmann::json resultJson(const CalibrateOptions& opt, const engine::CalibrationProcedure& proc,
+                          const core::CalibrationRecord* rec, const Saved& saved,
+                          std::optional<uint32_t> serial) {
+  const engine::CalibrationPlan& plan = proc.plan();
+  const bool accepted = proc.status().step == engine::CalibrationStep::kAccepted;
+  nlohmann::json j;
+  j["result"] = accepted ? "accepted" : "refused";
+  j["refusal"] = nullptr;
+  if (!accepted && proc.lastRefusal()) {
+    const engine::CalibrationRefusal& r = *proc.lastRefusal();
+    j["refusal"] = {
+        {"step", engine::calibrationStepName(r.step)},
+        {"placement", r.reason.placement >= 0 ? nlohmann::json(r.reason.placement + 1)
+                                              : nlohmann::json(nullptr)},
+        {"cell", r.reason.cell >= 0 ? nlohmann::json(r.reason.cell) : nlohmann::json(nullptr)},
+        {"kind", core::calibrationErrorKindName(r.reason.kind)},
+        {"message", r.message}};
+  }
+  j["device_serial"] = serial ? nlohmann::json(io::serialHex(*serial)) : nlohmann::json(nullptr);
+  j["source"] = plan.source;
+  j["tare_only"] = plan.tare_only;
+  j["mass_kg"] = plan.tare_only ? nlohmann::json(nullptr) : nlohmann::json(plan.mass_kg);
+  j["tare"] = nullptr;
+  if (proc.tareAccepted()) {
+    const core::TareResult& t = proc.tare();
+    std::array<double, core::kCellCount> noise_n{};
+    for (int i = 0; i < core::kCellCount; ++i)
+      noise_n[i] = t.stats.sd_counts[i] * plan.gains.cells[i].n_per_count;
+    j["tare"] = {{"samples", t.stats.samples},
+                 {"duration_s", t.stats.duration_s},
+                 {"offset_counts", perCell(t.offset_counts)},
+                 {"noise_rms_N", perCell(noise_n)}};
+  }
+  j["span"] = proc.span() ? spanJson(*proc.span()) : nlohmann::json(nullptr);
+  // What `rollrig record` applies from now on: the record's cells (for --tare-only, the new
+  // offsets with the gains kept).
+  j["calibration"] = nullptr;
+  if (rec) {
+    nlohmann::json cells = nlohmann::json::array();
+    for (const core::CellCalibration& c : rec->calibration.cells)
+      cells.push_back({{"offset_counts", c.offset_counts}, {"n_per_count", c.n_per_count}});
+    j["calibration"] = {{"source", rec->calibration.source},
+                        {"created", rec->calibration.created},
+                        {"cells", cells}};
+  }
+  j["saved_to"] = saved.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(saved.path);
+  j["out"] = (rec && !opt.out.empty()) ? nlohmann::json(opt.out) : nlohmann::json(nullptr);
+  j["dry_run"] = opt.dry_run;
+  return j;
+}
+
+void printJson(const nlohmann::json& j) {
+  std::fflush(g_human);
+  std::cout << j.dump(2) << "\n" << std::flush;
 }
 
 // [SECTION] Saving
@@ -301,23 +429,24 @@ Previous loadPrevious(const io::CalibrationStore& store, uint32_t serial) {
   return p;
 }
 
-// Saves to the store (unless dry-run) and to --out. Prints where.
+// Saves to the store (unless dry-run) and to --out. Prints where; *saved says it too.
 Failure saveResult(const CalibrateOptions& opt, const io::CalibrationStore& store,
-                   const core::CalibrationRecord& rec, bool have_serial) {
+                   const core::CalibrationRecord& rec, bool have_serial, Saved* saved) {
   io::IoError err;
   if (!opt.out.empty()) {
     if (!io::writeCalibrationFile(opt.out, rec, &err)) return fail(kExitOutput, err.message);
-    std::printf("written to %s\n", opt.out.c_str());
+    say("written to %s\n", opt.out.c_str());
   }
   if (opt.dry_run) {
-    std::printf("dry run: nothing saved for the device\n");
+    say("dry run: nothing saved for the device\n");
     return {};
   }
   if (!have_serial) return {};
   std::string path;
   if (!store.save(rec, &err, &path)) return fail(kExitOutput, err.message);
-  std::printf("saved to %s — `rollrig record` applies it to device %s\n", path.c_str(),
-              io::serialHex(rec.calibration.device_serial).c_str());
+  saved->path = path;
+  say("saved to %s — `rollrig record` applies it to device %s\n", path.c_str(),
+      io::serialHex(rec.calibration.device_serial).c_str());
   return {};
 }
 
@@ -346,22 +475,21 @@ class Narrator {
       m_tare_shown = true;
       printTare(p.tare(), plan.gains);
       if (!plan.tare_only) {
-        std::printf("\nStep 2: span with %g kg (%.2f N) at %zu positions.\n", plan.mass_kg,
-                    plan.mass_kg * core::kStandardGravity_mps2, plan.positions.size());
+        say("\nStep 2: span with %g kg (%.2f N) at %zu positions.\n", plan.mass_kg,
+            plan.mass_kg * core::kStandardGravity_mps2, plan.positions.size());
       }
     }
     if (p.placements().size() > m_places) {
       m_places = p.placements().size();
-      std::printf("    steady: %zu samples averaged over %.2f s\n", p.lastWindow().samples,
-                  p.lastWindow().duration_s);
+      say("    steady: %zu samples averaged over %.2f s\n", p.lastWindow().samples,
+          p.lastWindow().duration_s);
     }
     if (st.refusals != m_refusals) {
       m_refusals = st.refusals;
       // A refusal that stops the calibration is the driver's to report (on stderr).
       if (!p.finished() && p.lastRefusal()) {
-        std::printf("%s%s\n",
-                    p.lastRefusal()->step == engine::CalibrationStep::kTare ? "  " : "    ",
-                    p.lastRefusal()->message.c_str());
+        say("%s%s\n", p.lastRefusal()->step == engine::CalibrationStep::kTare ? "  " : "    ",
+            p.lastRefusal()->message.c_str());
       }
     }
     if (st.waiting_for != m_wait || st.placement != m_placement || st.step != m_step) {
@@ -370,7 +498,7 @@ class Narrator {
       m_step = st.step;
       m_shown = core::CalibrationErrorKind::kNone;
       if (m_wait == engine::CalibrationWait::kMassOff) {
-        std::printf("  Lift the mass off.\n");
+        say("  Lift the mass off.\n");
       } else if (m_wait == engine::CalibrationWait::kMassOn) {
         printPlacePrompt(".\n");
       }
@@ -380,17 +508,16 @@ class Narrator {
     if (st.waiting_for == engine::CalibrationWait::kSteady && st.unsteady &&
         st.unsteady.kind != m_shown && st.unsteady_for_s >= engine::kQuietSettle_s) {
       m_shown = st.unsteady.kind;
-      std::printf("    waiting: %s\n", st.unsteady.message.c_str());
+      say("    waiting: %s\n", st.unsteady.message.c_str());
     }
-    std::fflush(stdout);
+    std::fflush(g_human);
   }
 
   // "  [2/5] Place the 10 kg at (-200, +120) mm" + tail.
   void printPlacePrompt(const char* tail) const {
     const engine::CalibrationStatus& st = m_proc.status();
-    std::printf("  [%zu/%zu] Place the %g kg at (%+.0f, %+.0f) mm%s", st.placement + 1,
-                st.placement_count, m_proc.plan().mass_kg, st.position.x_mm, st.position.y_mm,
-                tail);
+    say("  [%zu/%zu] Place the %g kg at (%+.0f, %+.0f) mm%s", st.placement + 1, st.placement_count,
+        m_proc.plan().mass_kg, st.position.x_mm, st.position.y_mm, tail);
   }
 
  private:
@@ -447,11 +574,10 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
   const std::string where = acq.stream().describe();
   const io::CalibrationStore store;
   const Previous prev = loadPrevious(store, info.device_serial);
-  std::printf("calibrating %s: device %s, %u cells at %u Hz\n", where.c_str(),
-              io::serialHex(info.device_serial).c_str(), info.channel_count, info.rate_hz);
-  std::printf("  previous calibration: %s\n",
-              prev.found ? prev.record.calibration.source.c_str() : "none");
-  if (opt.demo) std::printf("(virtual rig: it places the mass itself, on a schedule)\n");
+  say("calibrating %s: device %s, %u cells at %u Hz\n", where.c_str(),
+      io::serialHex(info.device_serial).c_str(), info.channel_count, info.rate_hz);
+  say("  previous calibration: %s\n", prev.found ? prev.record.calibration.source.c_str() : "none");
+  if (opt.demo) say("(virtual rig: it places the mass itself, on a schedule)\n");
 
   engine::CalibrationPlan plan;
   plan.mass_kg = opt.mass_kg;
@@ -473,18 +599,18 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
   auto finish = [&](const Failure& f) {
     acq.stop();
     if (f) {
-      std::fflush(stdout);
+      std::fflush(g_human);
       std::cerr << "rollrig calibrate: " << f.message << "\n";
     }
     return f.code;
   };
 
-  std::printf("\nStep 1: tare. Clear the plate: nothing on it, nobody touching it.\n");
+  say("\nStep 1: tare. Clear the plate: nothing on it, nobody touching it.\n");
   narrator.show();
   while (!proc.finished()) {
     if (proc.status().waiting_for == engine::CalibrationWait::kUser) {
       if (proc.status().step == engine::CalibrationStep::kTare)
-        std::printf("  Press Enter when the plate is clear (Ctrl-C to stop). ");
+        say("  Press Enter when the plate is clear (Ctrl-C to stop). ");
       else
         narrator.printPlacePrompt(", then press Enter. ");
       if (!waitForEnter()) return finish(noAnswer());
@@ -501,14 +627,19 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
   acq.stop();
   if (proc.span())
     printReport(*proc.span(), proc.placements().size(), geom, proc.tare().offset_counts);
-  if (proc.status().step != engine::CalibrationStep::kAccepted)
+  if (proc.status().step != engine::CalibrationStep::kAccepted) {
+    if (opt.json) printJson(resultJson(opt, proc, nullptr, Saved{}, info.device_serial));
     return finish(fail(kExitCalibrationRefused, proc.lastRefusal()->message));
+  }
   // The last moment Ctrl-C can stop it: once saving begins, each file is written whole (under a
   // temporary name, then renamed), the signal only sets a flag.
   if (g_interrupted) return finish(interrupted());
   const core::CalibrationRecord rec = proc.record(io::isoUtcNow());
-  std::printf("\ncalibration: %s\n", rec.calibration.source.c_str());
-  return finish(saveResult(opt, store, rec, true));
+  say("\ncalibration: %s\n", rec.calibration.source.c_str());
+  Saved saved;
+  const Failure f = saveResult(opt, store, rec, true, &saved);
+  if (opt.json && !f) printJson(resultJson(opt, proc, &rec, saved, info.device_serial));
+  return finish(f);
 }
 
 // [SECTION] Recording run
@@ -600,13 +731,17 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
   plan.device_serial = serial;
   plan.source = "recording " + opt.from;
   engine::CalibrationProcedure proc(plan);
-  if (proc.finished()) {  // a layout that cannot solve
+  const std::optional<uint32_t> json_serial =
+      have_serial ? std::optional<uint32_t>(serial) : std::nullopt;
+  const auto refused = [&] {
+    if (opt.json) printJson(resultJson(opt, proc, nullptr, Saved{}, json_serial));
     std::cerr << me << proc.lastRefusal()->message << "\n";
     return kExitCalibrationRefused;
-  }
+  };
+  if (proc.finished()) return refused();  // a layout that cannot solve
 
-  std::printf("calibrating from %s (%zu samples)%s\n", opt.from.c_str(), csv.samples.size(),
-              have_serial ? (", device " + io::serialHex(serial)).c_str() : "");
+  say("calibrating from %s (%zu samples)%s\n", opt.from.c_str(), csv.samples.size(),
+      have_serial ? (", device " + io::serialHex(serial)).c_str() : "");
   const auto submit = [&](const std::string& option, const std::string& text, double t0,
                           double t1) -> int {
     const std::vector<core::Sample> window = core::samplesBetween(csv.samples, t0, t1);
@@ -616,10 +751,7 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
       std::cerr << me << bad << "\n";
       return kExitUsage;
     }
-    if (!proc.submitWindow(window, timeRange(t0, t1)).ok()) {
-      std::cerr << me << proc.lastRefusal()->message << "\n";
-      return kExitCalibrationRefused;
-    }
+    if (!proc.submitWindow(window, timeRange(t0, t1)).ok()) return refused();
     return kExitOk;
   };
   if (const int code = submit("--tare-window", opt.tare_window, tw[0], tw[1])) return code;
@@ -629,13 +761,12 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
   }
   if (proc.span())
     printReport(*proc.span(), proc.placements().size(), geom, proc.tare().offset_counts);
-  if (proc.status().step != engine::CalibrationStep::kAccepted) {
-    std::cerr << me << proc.lastRefusal()->message << "\n";
-    return kExitCalibrationRefused;
-  }
+  if (proc.status().step != engine::CalibrationStep::kAccepted) return refused();
   const core::CalibrationRecord rec = proc.record(io::isoUtcNow());
-  std::printf("\ncalibration: %s\n", rec.calibration.source.c_str());
-  const Failure f = saveResult(opt, store, rec, have_serial);
+  say("\ncalibration: %s\n", rec.calibration.source.c_str());
+  Saved saved;
+  const Failure f = saveResult(opt, store, rec, have_serial, &saved);
+  if (opt.json && !f) printJson(resultJson(opt, proc, &rec, saved, json_serial));
   if (f) std::cerr << "rollrig calibrate: " << f.message << "\n";
   return f.code;
 }
@@ -684,10 +815,15 @@ void addCalibrateCommand(CLI::App& app, CalibrateOptions& opt) {
   cal->add_option("--serial", opt.serial,
                   "With --from: the device serial (hex) to save under (default: from the "
                   "recording's .meta.json)");
+  cal->add_flag("--json", opt.json,
+                "Print the result, accepted or refused, as one JSON object on stdout; prompts, "
+                "progress and the report go to stderr. Any other failure prints nothing on "
+                "stdout");
 }
 
 int runCalibrate(const CalibrateOptions& opt) {
   const char* me = "rollrig calibrate: ";
+  g_human = opt.json ? stderr : stdout;
   const int sources =
       (opt.demo ? 1 : 0) + (!opt.port.empty() ? 1 : 0) + (!opt.from.empty() ? 1 : 0);
   if (sources != 1) {
@@ -760,6 +896,14 @@ int runCalibrate(const CalibrateOptions& opt) {
   if (!from && !opt.tare_only) {
     const core::CalibrationError e = engine::checkLayout(positions, geom);
     if (e) {
+      if (opt.json) {  // the procedure refuses the same layout the same way
+        engine::CalibrationPlan plan;
+        plan.mass_kg = opt.mass_kg;
+        plan.positions = positions;
+        plan.geometry = geom;
+        plan.source = opt.demo ? "virtual rig" : opt.port;
+        printJson(resultJson(opt, engine::CalibrationProcedure(plan), nullptr, Saved{}, {}));
+      }
       std::cerr << me << "these positions cannot calibrate the plate: " << e.message << "\n";
       return kExitCalibrationRefused;
     }

@@ -28,6 +28,7 @@ struct RecordOptions {
   double body_mass_kg = 0;    // 0: not given
   std::string notes;          // free text stored with the session
   std::string unplug;         // demo only: "AT,FOR" seconds: unplug the virtual rig for a while
+  bool json = false;          // the summary as one JSON object on stdout (README.md)
 };
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt);
@@ -58,6 +59,7 @@ struct CalibrateOptions {
   std::string tare_window;              // --from: "T0,T1"
   std::vector<std::string> placements;  // --from: "T0,T1,x,y" each
   std::string serial;                   // --from: device serial (hex)
+  bool json = false;  // the result as one JSON object on stdout; prompts and progress to stderr
 };
 void addCalibrateCommand(CLI::App& app, CalibrateOptions& opt);
 int runCalibrate(const CalibrateOptions& opt);

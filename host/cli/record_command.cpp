@@ -1,8 +1,9 @@
 // `rollrig record`: a thin driver of the session engine (rollrig::engine::LiveSession) with its
 // sinks — the session library (StoreSessionSink, by default) and/or a session CSV (CsvSessionSink,
 // --out): options in, a status line every 250 ms from the session's snapshot, the summary at the
-// end. The pipeline (source, handshake, calibration choice, forces, re-zero, live analysis,
-// reconnect, commits) is the engine's; the files are the sinks'.
+// end (or, with --json, the same as one JSON object on stdout). The pipeline (source, handshake,
+// calibration choice, forces, re-zero, live analysis, reconnect, commits) is the engine's; the
+// files are the sinks'.
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -121,6 +123,82 @@ std::string statusLine(const engine::LiveSnapshot& snap) {
   return std::string(line, static_cast<size_t>(std::min<int>(n, sizeof(line) - 1)));
 }
 
+// [SECTION] --json
+
+// The exit code in words, as README.md's table names it.
+const char* exitStatusName(int code) {
+  switch (code) {
+    case kExitOk:
+      return "success";
+    case kExitUsage:
+      return "bad command line";
+    case kExitPortNotFound:
+      return "port not found";
+    case kExitPermission:
+      return "permission denied";
+    case kExitPortBusy:
+      return "port busy";
+    case kExitNotRollrig:
+      return "not a rollrig";
+    case kExitProtocolVersion:
+      return "unsupported protocol version";
+    case kExitOutput:
+      return "output file error";
+    case kExitDisconnected:
+      return "device disconnected";
+    case kExitInput:
+      return "input file error";
+    case kExitCalibrationRefused:
+      return "calibration refused";
+    case kExitInterrupted:
+      return "interrupted";
+    default:
+      return "failure";
+  }
+}
+
+double round3(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
+
+// Every counter of the decoder, by its field name (scripts may rely on the keys).
+nlohmann::json decoderJson(const core::DecoderStats& st) {
+  return nlohmann::json{{"bytes", st.bytes},
+                        {"frames_ok", st.frames_ok},
+                        {"samples", st.samples},
+                        {"crc_errors", st.crc_errors},
+                        {"malformed", st.malformed},
+                        {"oversized", st.oversized},
+                        {"unknown_types", st.unknown_types},
+                        {"seq_gaps", st.seq_gaps},
+                        {"frames_lost", st.frames_lost},
+                        {"duplicates", st.duplicates},
+                        {"out_of_order", st.out_of_order},
+                        {"time_wraps", st.time_wraps},
+                        {"device_resets", st.device_resets},
+                        {"wrong_channel_count", st.wrong_channel_count}};
+}
+
+// One hold, with the keys `rollrig analyze --json` gives the same fields (session seconds).
+nlohmann::json holdJson(const core::Hold& h) {
+  const auto orNull = [](bool has, double v) {
+    return has ? nlohmann::json(round3(v)) : nlohmann::json(nullptr);
+  };
+  return nlohmann::json{
+      {"start_s", round3(h.start_s)},
+      {"end_s", round3(h.end_s)},
+      {"duration_s", round3(h.duration_s())},
+      {"release_s", orNull(h.release_s.has_value(), h.release_s.value_or(0))},
+      {"time_to_release_s", orNull(h.release_s.has_value(), h.release_s.value_or(0) - h.start_s)},
+      {"release_source", h.release_s ? nlohmann::json(h.release_source) : nlohmann::json(nullptr)},
+      {"mean_force_N", round3(h.mean_force_n)},
+      {"peak_force_N", round3(h.peak_force_n)},
+      {"x_mm", orNull(h.has_xy, h.x_mm)},
+      {"y_mm", orNull(h.has_xy, h.y_mm)},
+      {"side", core::sideName(h.side)},
+      {"side_source", core::sideSourceName(h.side_source)}};
+}
+
 }  // namespace
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt) {
@@ -164,6 +242,10 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
                   "the recording reconnect");
   rec->add_flag("--no-auto-zero", opt.no_auto_zero,
                 "Keep the offsets fixed (default: re-zero while the plate is unloaded and steady)");
+  rec->add_flag("--json", opt.json,
+                "Print the summary as one JSON object on stdout (even with -q); the status line "
+                "and warnings stay on stderr. A recording that fails before its first sample "
+                "prints nothing on stdout");
 }
 
 int runRecord(const RecordOptions& opt) {
@@ -435,15 +517,84 @@ int runRecord(const RecordOptions& opt) {
     if (exit_code == kExitOk) exit_code = kExitOutput;
   }
 
-  if (!opt.quiet) {
-    // What is on disk, not what was received: after a failed write the last rows may be gone.
-    const uint64_t rows = csv ? csv->rowsOnDisk() : library->samplesCommitted();
-    const double secs =
-        csv ? csv->secondsOnDisk()
-            : (rows > 1 ? (library->lastCommitted_us() - library->firstCommitted_us()) / 1e6 : 0.0);
-    const auto& st = snap.stats;
-    const proto::InfoFrame info = snap.info.value_or(proto::InfoFrame{});
-    const double mean_rate = (rows > 1 && secs > 0) ? (rows - 1) / secs : 0.0;
+  // What is on disk, not what was received: after a failed write the last rows may be gone.
+  const uint64_t rows = csv ? csv->rowsOnDisk() : library->samplesCommitted();
+  const double secs =
+      csv ? csv->secondsOnDisk()
+          : (rows > 1 ? (library->lastCommitted_us() - library->firstCommitted_us()) / 1e6 : 0.0);
+  const auto& st = snap.stats;
+  const proto::InfoFrame info = snap.info.value_or(proto::InfoFrame{});
+  const double mean_rate = (rows > 1 && secs > 0) ? (rows - 1) / secs : 0.0;
+  size_t reconnects = 0, refused = 0;
+  double away_s = 0;
+  nlohmann::json refused_devices = nlohmann::json::array();
+  for (const core::ConnectionEvent& e : snap.events) {
+    if (e.kind == core::ConnectionEventKind::kReconnected) {
+      ++reconnects;
+      away_s += e.gap_s;
+    }
+    if (e.kind == core::ConnectionEventKind::kRefused) {
+      ++refused;
+      refused_devices.push_back(e.detail);
+    }
+  }
+  double largest_rezero_n = 0;
+  for (const core::ReZero& z : snap.rezeros)
+    for (double c : z.change_n) largest_rezero_n = std::max(largest_rezero_n, std::abs(c));
+  size_t released = 0;
+  for (const core::Hold& h : snap.holds) released += h.release_s.has_value() ? 1 : 0;
+  const bool sidecar = csv && csv->hasSidecar();
+
+  if (opt.json) {
+    nlohmann::json j;
+    std::string started_utc;
+    for (const core::ConnectionEvent& e : snap.events) {
+      if (e.kind == core::ConnectionEventKind::kConnected && !e.wall_utc.empty()) {
+        started_utc = e.wall_utc;
+        break;
+      }
+    }
+    j["started_utc"] = started_utc.empty() ? nlohmann::json(nullptr) : nlohmann::json(started_utc);
+    j["library"] = in_library ? nlohmann::json{{"path", db_path},
+                                               {"session_id", library->sessionId()},
+                                               {"samples", library->samplesCommitted()}}
+                              : nlohmann::json(nullptr);
+    j["csv"] = (csv && csv->committed())
+                   ? nlohmann::json{{"path", opt.out},
+                                    {"sidecar",
+                                     sidecar ? nlohmann::json(meta_path) : nlohmann::json(nullptr)},
+                                    {"samples", csv->rowsOnDisk()}}
+                   : nlohmann::json(nullptr);
+    j["samples"] = rows;
+    j["duration_s"] = round3(secs);
+    j["mean_rate_Hz"] = round3(mean_rate);
+    j["stop_reason"] = snap.stop_reason;
+    j["exit_code"] = exit_code;
+    j["exit_status"] = exitStatusName(exit_code);
+    j["decoder"] = decoderJson(st);
+    j["device"] = {
+        {"source", snap.source},
+        {"serial", hex32(info.device_serial)},
+        {"firmware", std::to_string(info.fw_major) + "." + std::to_string(info.fw_minor) + "." +
+                         std::to_string(info.fw_patch)},
+        {"protocol", std::to_string(info.proto_major) + "." + std::to_string(info.proto_minor)},
+        {"cells", info.channel_count},
+        {"rate_Hz", info.rate_hz}};
+    j["calibration"] = {{"source", snap.calibration.calibration.source},
+                        {"from", snap.calibration_from},
+                        {"auto_zero", snap.auto_zero},
+                        {"rezeros", snap.rezeros.size()},
+                        {"largest_rezero_change_N", round3(largest_rezero_n)}};
+    j["reconnects"] = {
+        {"count", reconnects}, {"away_s", round3(away_s)}, {"refused_devices", refused_devices}};
+    nlohmann::json holds = nlohmann::json::array();
+    for (const core::Hold& h : snap.holds) holds.push_back(holdJson(h));
+    j["hold_count"] = snap.holds.size();
+    j["releases"] = released;
+    j["holds"] = holds;
+    j["warnings"] = snap.warnings;
+    std::cout << j.dump(2) << "\n" << std::flush;
+  } else if (!opt.quiet) {
     const std::string where =
         csv ? opt.out : "session " + std::to_string(library->sessionId()) + " in " + db_path;
     std::printf("recorded %llu samples (%.3f s of device time) to %s (%s)\n",
@@ -465,15 +616,6 @@ int runRecord(const RecordOptions& opt) {
     if (st.wrong_channel_count > 0)
       std::printf("  %llu samples dropped: their cell count differed from the device's INFO (%u)\n",
                   static_cast<unsigned long long>(st.wrong_channel_count), info.channel_count);
-    size_t reconnects = 0, refused = 0;
-    double away_s = 0;
-    for (const core::ConnectionEvent& e : snap.events) {
-      if (e.kind == core::ConnectionEventKind::kReconnected) {
-        ++reconnects;
-        away_s += e.gap_s;
-      }
-      if (e.kind == core::ConnectionEventKind::kRefused) ++refused;
-    }
     if (reconnects > 0 || refused > 0)
       std::printf("  reconnected %zu time%s (%.1f s away in all); %zu other device%s refused\n",
                   reconnects, reconnects == 1 ? "" : "s", away_s, refused, refused == 1 ? "" : "s");
@@ -484,17 +626,10 @@ int runRecord(const RecordOptions& opt) {
     std::printf("  calibration: %s (from %s); auto-zero %s",
                 snap.calibration.calibration.source.c_str(), snap.calibration_from.c_str(),
                 snap.auto_zero ? "on" : (opt.no_auto_zero ? "off" : "off (no tare yet)"));
-    if (snap.auto_zero) {
-      double largest_n = 0;
-      for (const core::ReZero& z : snap.rezeros)
-        for (double c : z.change_n) largest_n = std::max(largest_n, std::abs(c));
+    if (snap.auto_zero)
       std::printf(", %zu re-zero%s (largest %.3f N per cell)", snap.rezeros.size(),
-                  snap.rezeros.size() == 1 ? "" : "s", largest_n);
-    }
-    const bool sidecar = csv && csv->hasSidecar();
+                  snap.rezeros.size() == 1 ? "" : "s", largest_rezero_n);
     std::printf("%s%s\n", sidecar ? "; metadata in " : "", sidecar ? meta_path.c_str() : "");
-    size_t released = 0;
-    for (const core::Hold& h : snap.holds) released += h.release_s.has_value() ? 1 : 0;
     std::printf("  holds %zu (%zu released)\n", snap.holds.size(), released);
   }
   return exit_code;

@@ -656,3 +656,160 @@ TEST(CalibrateCli, InteractiveTareWaitsForEnterThenTaresAndSaves) {
   EXPECT_TRUE(fs::exists(conf / "calibrations" / "device-0000D3E0.json")) << out;
   fs::remove_all(conf);
 }
+
+// [SECTION] --json
+
+namespace {
+
+// `rollrig <args>` with its calibrations in `config_dir`, stdout and stderr kept apart
+// (runRollrig merges them): what --json promises is about stdout alone.
+struct SplitRun {
+  int code = -1;
+  std::string out;  // stdout only
+  std::string err;  // stderr only
+};
+
+SplitRun runSplit(const fs::path& config_dir, const std::string& args) {
+  const fs::path err_path = config_dir / "split-stderr.txt";
+  SplitRun r;
+  const std::string cmd = "ROLLRIG_CONFIG_DIR='" + config_dir.string() + "' " +
+                          rollrig::testing::rollrigBinary() + " " + args + " 2>'" +
+                          err_path.string() + "' </dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.err = rollrig::testing::readText(err_path.string());
+  return r;
+}
+
+bool isFourNumbers(const nlohmann::json& v) {
+  if (!v.is_array() || v.size() != 4) return false;
+  for (const auto& x : v)
+    if (!x.is_number()) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST(CalibrateCli, JsonDryRunPrintsTheResultWithTheSpanReportAndSendsTheRestToStderr) {
+  const fs::path conf = freshDir("json-dry-run");
+  const SplitRun r = runSplit(conf, "calibrate --demo --fast --mass 10 --yes --dry-run --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;  // stdout is the JSON only
+  // The prompts, the progress and the text report went to stderr.
+  EXPECT_TRUE(contains(r.err, "Step 1: tare")) << r.err;
+  EXPECT_TRUE(contains(r.err, "force error: rms")) << r.err;
+
+  EXPECT_EQ(j["result"], "accepted");
+  EXPECT_TRUE(j["refusal"].is_null());
+  EXPECT_EQ(j["device_serial"], "0000D3E0");
+  EXPECT_EQ(j["mass_kg"], 10.0);
+  EXPECT_EQ(j["dry_run"], true);
+  EXPECT_TRUE(j["saved_to"].is_null());
+  EXPECT_FALSE(fs::exists(conf / "calibrations" / "device-0000D3E0.json"));
+
+  // The tare: offsets and noise per cell.
+  ASSERT_TRUE(j["tare"].is_object()) << j.dump(2);
+  EXPECT_EQ(j["tare"]["samples"], 240);
+  EXPECT_TRUE(isFourNumbers(j["tare"]["offset_counts"])) << j["tare"].dump();
+  EXPECT_TRUE(isFourNumbers(j["tare"]["noise_rms_N"])) << j["tare"].dump();
+
+  // The span: the gains and the residual report, matching the text report's summary line.
+  const nlohmann::json& span = j["span"];
+  ASSERT_TRUE(span.is_object()) << j.dump(2);
+  EXPECT_EQ(span["solved"], true);
+  ASSERT_TRUE(isFourNumbers(span["n_per_count"])) << span.dump();
+  for (const auto& g : span["n_per_count"])  // within 10 % of the nominal 4390 counts per N
+    EXPECT_NEAR(1.0 / g.get<double>(), 4390.0, 439.0);
+  ASSERT_EQ(span["placements"].size(), 5u);
+  for (const auto& p : span["placements"]) {
+    EXPECT_TRUE(p["force_error_N"].is_number() && p["cop_error_mm"].is_number()) << p.dump();
+  }
+  EXPECT_NEAR(span["weight_N"].get<double>(), 98.0665, 1e-9);
+  EXPECT_LT(span["rms_force_error_N"].get<double>(), 1.0);
+  EXPECT_LE(span["rms_force_error_N"].get<double>(), span["max_force_error_N"].get<double>());
+  EXPECT_NEAR(span["rms_force_error_N"].get<double>(),
+              span["rms_force_error_pct"].get<double>() * 98.0665 / 100, 1e-6);
+  double max_pct = 0, max_cop = 0;
+  ASSERT_TRUE(reportErrors(r.err, &max_pct, &max_cop)) << r.err;
+  EXPECT_NEAR(span["max_force_error_pct"].get<double>(), max_pct, 0.0005);
+  EXPECT_NEAR(span["max_cop_error_mm"].get<double>(), max_cop, 0.005);
+  EXPECT_EQ(span["rank"], 4);
+
+  // What `rollrig record` would apply: the span's gains with the tare's offsets.
+  ASSERT_TRUE(j["calibration"].is_object());
+  ASSERT_EQ(j["calibration"]["cells"].size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(j["calibration"]["cells"][i]["n_per_count"], span["n_per_count"][i]);
+    EXPECT_EQ(j["calibration"]["cells"][i]["offset_counts"], j["tare"]["offset_counts"][i]);
+  }
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, JsonSaysWhereTheCalibrationWasSaved) {
+  const fs::path conf = freshDir("json-saved");
+  const SplitRun r = runSplit(conf, "calibrate --demo --fast --tare-only --yes --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["result"], "accepted");
+  EXPECT_EQ(j["tare_only"], true);
+  EXPECT_TRUE(j["span"].is_null());
+  EXPECT_TRUE(j["mass_kg"].is_null());
+  ASSERT_TRUE(j["saved_to"].is_string()) << j.dump(2);
+  EXPECT_TRUE(fs::equivalent(j["saved_to"].get<std::string>(),
+                             conf / "calibrations" / "device-0000D3E0.json"));
+  EXPECT_EQ(j["dry_run"], false);
+  fs::remove_all(conf);
+}
+
+TEST(CalibrateCli, JsonOfARefusedCalibrationSaysRefusedWithTheStepAndTheReason) {
+  const fs::path conf = freshDir("json-refused");
+  // Positions on one line: refused before anything is placed.
+  SplitRun r = runSplit(conf,
+                        "calibrate --demo --fast --mass 10 --yes --json --positions "
+                        "\"0,0;100,0;200,0\"");
+  EXPECT_EQ(r.code, 11) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["result"], "refused");
+  ASSERT_TRUE(j["refusal"].is_object()) << j.dump(2);
+  EXPECT_EQ(j["refusal"]["kind"], "ill_posed");
+  EXPECT_TRUE(contains(j["refusal"]["message"].get<std::string>(),
+                       "these positions cannot calibrate the plate"))
+      << j["refusal"];
+  EXPECT_TRUE(j["calibration"].is_null());
+  EXPECT_TRUE(j["saved_to"].is_null());
+  EXPECT_TRUE(contains(r.err, "these positions cannot calibrate the plate")) << r.err;
+
+  // A recorded placement window without the mass: refused at that placement, with the tare that
+  // was accepted before it.
+  const std::vector<std::array<double, 2>> at = {{-200, 130}, {200, 130}, {0, -130}, {0, 0}};
+  const fs::path csv = calibrationRecording(conf, at);
+  r = runSplit(conf, "calibrate --from " + csv.string() +
+                         " --mass 10 --dry-run --json --tare-window 0.5,4.5 "
+                         "--placement 6.5,10,-200,130 --placement 14,18,200,130 "
+                         "--placement 1,4.5,0,-130");
+  EXPECT_EQ(r.code, 11) << r.err;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["result"], "refused");
+  EXPECT_EQ(j["refusal"]["step"], "placement");
+  EXPECT_EQ(j["refusal"]["placement"], 3);
+  EXPECT_TRUE(contains(j["refusal"]["message"].get<std::string>(), "placement 3 refused"))
+      << j["refusal"];
+  EXPECT_TRUE(j["device_serial"].is_null());  // no sidecar, no --serial
+  ASSERT_TRUE(j["tare"].is_object());
+  EXPECT_TRUE(isFourNumbers(j["tare"]["offset_counts"]));
+  EXPECT_TRUE(j["span"].is_null());
+
+  // Any other failure prints nothing on stdout.
+  r = runSplit(conf, "calibrate --port /nonexistent/ttyACM9 --mass 10 --json");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out, "");
+  fs::remove_all(conf);
+}

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 #include <utility>
 
@@ -35,6 +36,7 @@
 #include "rollrig/core/session_analyzer.h"
 #include "rollrig/sim/body_model.h"
 #include "rollrig/sim/virtual_device.h"
+#include "rollrig/store/session_store.h"
 
 namespace fs = std::filesystem;
 
@@ -819,4 +821,193 @@ TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
   EXPECT_TRUE(terminal.waitFor(" (30\u201390 s) ")) << tail(terminal.text());
   kill(pid, SIGINT);
   EXPECT_EQ(rollrig::testing::waitRollrig(pid), 0) << tail(terminal.text());
+}
+
+// [SECTION] --json
+
+namespace {
+
+// `rollrig <args>` with stdout and stderr kept apart (runRollrig merges them): what --json
+// promises is about stdout alone. `prefix` runs it under another command (e.g. prlimit).
+struct SplitRun {
+  int code = -1;
+  std::string out;  // stdout only
+  std::string err;  // stderr only
+};
+
+SplitRun runSplit(const std::string& args, const std::string& prefix = "") {
+  const fs::path err_path = tempDir() / "split-stderr.txt";
+  SplitRun r;
+  const std::string cmd = prefix + rollrig::testing::rollrigBinary() + " " + args + " 2>'" +
+                          err_path.string() + "' </dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.err = readText(err_path.string());
+  return r;
+}
+
+// The samples the library at `db` holds for session `id` (0 when there is no such session).
+uint64_t librarySamples(const std::string& db, int64_t id) {
+  rollrig::store::SessionStore s;
+  rollrig::store::OpenOptions ro;
+  ro.mode = rollrig::store::OpenMode::kReadOnly;
+  std::vector<rollrig::store::SessionListEntry> list;
+  if (s.open(db, ro) || s.listSessions(&list)) return 0;
+  for (const auto& e : list)
+    if (e.id == id) return e.sample_count;
+  return 0;
+}
+
+}  // namespace
+
+TEST(RecordCli, JsonSummaryIsOneObjectOnStdoutWhoseCountsMatchTheLibraryAndTheCsv) {
+  const fs::path dir = tempDir() / "json-summary";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "sessions.db").string();
+  const std::string csv = (dir / "s.csv").string();
+  const SplitRun r =
+      runSplit("record --demo --fast --seed 7 --duration 60 --json --db " + db + " --out " + csv);
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;  // nothing else on stdout
+  ASSERT_TRUE(j.is_object());
+
+  // Where it went, and the same count everywhere.
+  ASSERT_TRUE(j["library"].is_object()) << j.dump(2);
+  EXPECT_EQ(j["library"]["path"], db);
+  ASSERT_TRUE(j["library"]["session_id"].is_number_integer());
+  ASSERT_TRUE(j["samples"].is_number_unsigned());
+  const uint64_t samples = j["samples"].get<uint64_t>();
+  EXPECT_EQ(samples, 4800u);  // 60 s at 80 Hz
+  EXPECT_EQ(samples, librarySamples(db, j["library"]["session_id"].get<int64_t>()));
+  EXPECT_EQ(j["library"]["samples"].get<uint64_t>(), samples);
+  ASSERT_TRUE(j["csv"].is_object()) << j.dump(2);
+  EXPECT_EQ(j["csv"]["path"], csv);
+  EXPECT_EQ(j["csv"]["sidecar"], csv + ".meta.json");
+  EXPECT_TRUE(fs::exists(j["csv"]["sidecar"].get<std::string>()));
+  EXPECT_EQ(j["csv"]["samples"].get<uint64_t>(), samples);
+  EXPECT_EQ(wholeRows(csv), samples);
+
+  // Device time, the rate, how it ended.
+  ASSERT_TRUE(j["duration_s"].is_number());
+  EXPECT_NEAR(j["duration_s"].get<double>(), (samples - 1) * 0.0125, 0.002);
+  EXPECT_NEAR(j["mean_rate_Hz"].get<double>(), 80.0, 0.01);
+  EXPECT_EQ(j["stop_reason"], "duration reached");
+  EXPECT_EQ(j["exit_code"], 0);
+  EXPECT_EQ(j["exit_status"], "success");
+  ASSERT_TRUE(j["started_utc"].is_string());
+  EXPECT_TRUE(std::regex_match(j["started_utc"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << j["started_utc"];
+
+  // Every decoder counter, as a number.
+  const std::vector<std::string> counters = {
+      "bytes",        "frames_ok",     "samples",       "crc_errors",         "malformed",
+      "oversized",    "unknown_types", "seq_gaps",      "frames_lost",        "duplicates",
+      "out_of_order", "time_wraps",    "device_resets", "wrong_channel_count"};
+  ASSERT_TRUE(j["decoder"].is_object());
+  EXPECT_EQ(j["decoder"].size(), counters.size()) << j["decoder"].dump();
+  for (const std::string& c : counters)
+    EXPECT_TRUE(j["decoder"][c].is_number_unsigned()) << c << ": " << j["decoder"].dump();
+  EXPECT_GE(j["decoder"]["samples"].get<uint64_t>(), samples);
+  EXPECT_EQ(j["decoder"]["frames_lost"], 0);
+
+  // The device and the calibration.
+  EXPECT_EQ(j["device"]["serial"], "0000D3E0");
+  EXPECT_TRUE(j["device"]["source"].is_string());
+  EXPECT_TRUE(
+      std::regex_match(j["device"]["firmware"].get<std::string>(), std::regex(R"(\d+\.\d+\.\d+)")));
+  EXPECT_TRUE(
+      std::regex_match(j["device"]["protocol"].get<std::string>(), std::regex(R"(\d+\.\d+)")));
+  EXPECT_EQ(j["device"]["cells"], 4);
+  EXPECT_EQ(j["device"]["rate_Hz"], 80);
+  EXPECT_EQ(j["calibration"]["source"], "virtual rig nominal");
+  EXPECT_TRUE(j["calibration"]["from"].is_string());
+  EXPECT_EQ(j["calibration"]["auto_zero"], true);
+  EXPECT_TRUE(j["calibration"]["rezeros"].is_number_unsigned());
+  EXPECT_TRUE(j["calibration"]["largest_rezero_change_N"].is_number());
+  EXPECT_EQ(j["reconnects"]["count"], 0);
+  EXPECT_TRUE(j["reconnects"]["refused_devices"].is_array());
+
+  // The holds: what the live analysis found, in the fields `analyze --json` uses.
+  ASSERT_TRUE(j["holds"].is_array());
+  ASSERT_FALSE(j["holds"].empty()) << "seed 7 holds the ball within the first minute";
+  EXPECT_EQ(j["hold_count"].get<size_t>(), j["holds"].size());
+  size_t released = 0;
+  for (const auto& h : j["holds"]) {
+    EXPECT_TRUE(h["start_s"].is_number() && h["end_s"].is_number() && h["duration_s"].is_number())
+        << h.dump();
+    EXPECT_NEAR(h["duration_s"].get<double>(),
+                h["end_s"].get<double>() - h["start_s"].get<double>(), 0.002);
+    EXPECT_TRUE(h["mean_force_N"].is_number());
+    EXPECT_TRUE(h["x_mm"].is_number() && h["y_mm"].is_number()) << h.dump();
+    EXPECT_TRUE(h["side"].is_string());
+    if (h["release_s"].is_null()) {
+      EXPECT_TRUE(h["release_source"].is_null()) << h.dump();
+    } else {
+      ++released;
+      EXPECT_TRUE(h["release_source"].is_string()) << h.dump();
+      EXPECT_GE(h["release_s"].get<double>(), h["start_s"].get<double>());
+    }
+  }
+  EXPECT_EQ(j["releases"].get<size_t>(), released);
+  EXPECT_TRUE(j["warnings"].is_array());
+  fs::remove_all(dir);
+}
+
+TEST(RecordCli, JsonCountsAReconnectAndTheTimeAway) {
+  const fs::path dir = tempDir() / "json-reconnect";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const SplitRun r = runSplit("record --demo --fast --duration 30 --unplug 10,2 --json -q --db " +
+                              (dir / "sessions.db").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;  // -q does not silence --json
+  EXPECT_EQ(j["reconnects"]["count"], 1) << j["reconnects"].dump();
+  EXPECT_GT(j["reconnects"]["away_s"].get<double>(), 0.0);
+  EXPECT_TRUE(j["reconnects"]["refused_devices"].empty());
+  fs::remove_all(dir);
+}
+
+TEST(RecordCli, JsonPrintsNothingOnStdoutWhenTheRecordingFailsBeforeAnySample) {
+  const fs::path dir = tempDir() / "json-no-port";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "sessions.db").string();
+  const SplitRun r = runSplit("record --port /nonexistent/ttyACM9 --json --db " + db);
+  EXPECT_EQ(r.code, 3) << r.err;  // port not found
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("rollrig record: "), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+// A library on a full disk (a file-size limit fails writes as ENOSPC does): the JSON still comes,
+// with the samples actually committed and the exit code in number and words.
+TEST(RecordCli, JsonOfARecordingStoppedByAFullLibraryGivesTheCommittedSamplesAndExitCodeEight) {
+  if (std::system("command -v prlimit >/dev/null") != 0) GTEST_SKIP() << "needs prlimit";
+  const fs::path dir = tempDir() / "json-full";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "sessions.db").string();
+  const SplitRun r = runSplit("record --demo --fast --duration 36000 --json --db " + db,
+                              "prlimit --fsize=3000000 ");
+  EXPECT_EQ(r.code, 8) << r.err;
+  EXPECT_NE(r.err.find("samples committed before"), std::string::npos) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["exit_code"], 8);
+  EXPECT_EQ(j["exit_status"], "output file error");
+  ASSERT_TRUE(j["library"].is_object()) << j.dump(2);
+  const uint64_t samples = j["samples"].get<uint64_t>();
+  EXPECT_GT(samples, 1000u);
+  EXPECT_EQ(samples, librarySamples(db, j["library"]["session_id"].get<int64_t>()));
+  EXPECT_TRUE(j["csv"].is_null());
+  fs::remove_all(dir);
 }
