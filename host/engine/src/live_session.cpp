@@ -198,7 +198,8 @@ struct LiveSession::Engine {
   bool began = false;                // every sink's begin() succeeded
   std::vector<size_t> failed_sinks;  // indexes of sinks whose commit failed
   Clock::time_point next_commit{};
-  uint64_t samples_at_commit = 0;  // `samples` when the sinks were last committed
+  uint64_t samples_at_commit = 0;
+  bool connected_pending = false;  // the first connection's event waits for the first sample  // `samples` when the sinks were last committed
 
   core::DecoderStats totalStats() const {
     core::DecoderStats s = stats_before;
@@ -400,7 +401,9 @@ void LiveSession::run() {
     m_pub.auto_zero = e.drift.has_value();
   }
   e.began = true;
-  addEvent(core::ConnectionEventKind::kConnected, e.source);
+  // Stamped with the first sample's time when it comes (the device's clock at the handshake is
+  // not known), so no event of the session lies before its first sample.
+  e.connected_pending = true;
   publishState(ConnectionState::kStreaming, "");
   e.next_commit = m_opt.clock() + std::chrono::milliseconds(m_opt.commit_interval_ms);
 
@@ -442,6 +445,10 @@ void LiveSession::run() {
         e.have_t0 = true;
         e.t0_us = s.t_us;
         e.last_t_us = s.t_us;
+        if (e.connected_pending) {
+          e.connected_pending = false;
+          addEvent(core::ConnectionEventKind::kConnected, e.source);
+        }
       }
       if (duration_us > 0 && s.t_us - e.t0_us >= duration_us) {
         reached = true;

@@ -55,8 +55,8 @@ bool StoreSessionSink::begin(const SessionStart& start, std::string* why) {
     m_id = 0;
     return false;
   }
-  // The calibration applies from the session's first sample on.
-  m_store.addCalibration(m_id, 0, start.calibration);
+  // The calibration applies from the session's first sample on (stored with it, samples()).
+  m_calibration = start.calibration;
   e = m_store.commit();
   if (e) {
     *why = e.message;
@@ -67,6 +67,10 @@ bool StoreSessionSink::begin(const SessionStart& start, std::string* why) {
 
 void StoreSessionSink::samples(const std::vector<ProcessedSample>& batch) {
   if (m_id == 0 || batch.empty()) return;
+  if (m_calibration) {
+    m_store.addCalibration(m_id, batch.front().sample.t_us, *m_calibration);
+    m_calibration.reset();
+  }
   for (const ProcessedSample& p : batch) m_store.appendSamples(m_id, &p.sample, 1);
   if (m_pending_samples == 0) m_pending_first_us = batch.front().sample.t_us;
   m_pending_last_us = batch.back().sample.t_us;

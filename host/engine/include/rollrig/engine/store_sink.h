@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,7 @@ class StoreSessionSink : public SessionSink {
   store::SessionInfo m_user;
   store::SessionStore m_store;
   int64_t m_id = 0;
+  std::optional<core::CalibrationRecord> m_calibration;  // until the first sample's time is known
   std::vector<RecoveredSession> m_recovered;
   std::string m_warning;
   std::vector<core::Hold> m_holds;
