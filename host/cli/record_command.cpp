@@ -22,6 +22,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "marker_input.h"
 #include "rollrig/core/calibration.h"
 #include "rollrig/engine/live_session.h"
 #include "rollrig/engine/output_file.h"
@@ -412,6 +413,10 @@ int runRecord(const RecordOptions& opt) {
   session.start();
 
   const bool live = !opt.quiet && isatty(STDERR_FILENO);
+  // The user's markers: keys on a terminal, lines from a script (marker_input.h).
+  MarkerInput markers(STDIN_FILENO);
+  if (live && markers.terminal())
+    std::cerr << "keys: space released · 0-9, x pain 0-10 · l / r side · n note · Ctrl-C stop\n";
   bool said_recording = false, stop_sent = false, line_open = false;
   size_t warnings_shown = 0;
   std::string last_message;
@@ -423,6 +428,39 @@ int runRecord(const RecordOptions& opt) {
       session.stop(stopReasonFor(g_signal));
     }
     const bool done = session.wait(std::chrono::milliseconds(opt.fast ? 5 : 20));
+    for (const MarkerCommand& m : markers.poll()) {
+      std::string said;
+      switch (m.kind) {
+        case MarkerCommand::Kind::kReleased:
+          session.markReleased();
+          said = "released";
+          break;
+        case MarkerCommand::Kind::kPain:
+          session.markPain(m.pain);
+          said = "pain " + std::to_string(m.pain);
+          break;
+        case MarkerCommand::Kind::kSide:
+          session.markSide(m.side);
+          said = std::string("side ") + core::sideName(m.side);
+          break;
+        case MarkerCommand::Kind::kNote:
+          session.addNote(m.text);
+          said = "note \"" + m.text + "\"";
+          break;
+        case MarkerCommand::Kind::kInvalid:
+          std::cerr << (line_open ? "\n" : "") << "rollrig record: ignored the marker line \""
+                    << m.text
+                    << "\": say released, pain N (0 to 10), side left|right or note TEXT\n";
+          line_open = false;
+          break;
+      }
+      if (!said.empty() && !opt.quiet) {
+        char at[32];
+        std::snprintf(at, sizeof(at), "%.1f", snap.elapsed_s);
+        std::cerr << (line_open ? "\n" : "") << "marked " << said << " at " << at << " s\n";
+        line_open = false;
+      }
+    }
     snap = session.snapshot();
     for (; warnings_shown < snap.warnings.size(); ++warnings_shown) {
       std::cerr << (line_open ? "\n" : "")
@@ -445,7 +483,9 @@ int runRecord(const RecordOptions& opt) {
     const auto now = std::chrono::steady_clock::now();
     if (live && snap.info && (now >= next_status || done)) {
       next_status = now + std::chrono::milliseconds(250);
-      std::cerr << statusLine(snap) << std::flush;
+      std::cerr << statusLine(snap)
+                << (markers.typingNote() ? "  note: " + markers.noteSoFar() + "_" : "")
+                << std::flush;
       line_open = true;
     }
     if (done) break;

@@ -1,6 +1,7 @@
 // `rollrig record` into the session library, end to end: the kill -9 bound, a full library, and
 // what a library that cannot be used says. Runs build/bin/rollrig as a user would, each test with
 // its own library (--db) in a temporary directory.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -201,4 +202,63 @@ TEST(RecordLibraryCli, NoLibraryWithoutOutIsAUsageError) {
   const CliRun r = rollrig::testing::runRollrig("record --demo --fast --duration 5 --no-library");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--out"), std::string::npos) << r.output;
+}
+
+// The CLI marks what the GUI marks: a script on stdin (one marker per line) lands in the library
+// with the session's device time, a side mark names the session's side, and a line that is not
+// a marker is reported and skipped. (In real time: a --fast demo could end before the script is
+// read, and a marker after the end has no session to go to.)
+TEST(RecordLibraryCli, MarkersFromAScriptOnStdinAreStoredWithTheSession) {
+  const fs::path dir = freshDir("markers");
+  const std::string db = (dir / "sessions.db").string();
+  const fs::path script = dir / "markers.txt";
+  {
+    std::FILE* f = std::fopen(script.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(
+        "# a comment\nside left\npain 4\nreleased\nnote felt it, \"let\" go\nbogus\npain 11\n", f);
+    std::fclose(f);
+  }
+  const int in = open(script.c_str(), O_RDONLY);
+  ASSERT_GE(in, 0);
+  const std::string log = (dir / "record.log").string();
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"record", "--demo", "--duration", "3", "--db", db}, log, {}, in);
+  close(in);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(rollrig::testing::waitRollrig(pid), 0) << readText(log);
+  const std::string out = readText(log);
+  EXPECT_NE(out.find("ignored the marker line \"bogus\""), std::string::npos) << out;
+  EXPECT_NE(out.find("ignored the marker line \"pain 11\""), std::string::npos) << out;
+
+  store::SessionStore s;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  ASSERT_FALSE(s.open(db, ro));
+  std::vector<store::SessionListEntry> list;
+  ASSERT_FALSE(s.listSessions(&list));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].sides, "left");
+  std::vector<rollrig::core::Marker> marks;
+  ASSERT_FALSE(s.loadMarkers(list[0].id, &marks));
+  ASSERT_EQ(marks.size(), 4u);
+  EXPECT_EQ(marks[0].kind, rollrig::core::MarkerKind::kSide);
+  EXPECT_EQ(marks[0].side, rollrig::core::Side::kLeft);
+  EXPECT_EQ(marks[1].kind, rollrig::core::MarkerKind::kPain);
+  EXPECT_EQ(marks[1].pain, 4);
+  EXPECT_EQ(marks[2].kind, rollrig::core::MarkerKind::kReleased);
+  EXPECT_EQ(marks[3].kind, rollrig::core::MarkerKind::kNote);
+  EXPECT_EQ(marks[3].text, "felt it, \"let\" go");
+  // Each is stamped with a recorded sample's device time, in order.
+  std::vector<rollrig::core::Sample> samples;
+  ASSERT_FALSE(s.loadSamples(list[0].id, &samples));
+  ASSERT_FALSE(samples.empty());
+  for (size_t i = 0; i < marks.size(); ++i) {
+    EXPECT_GE(marks[i].t_us, samples.front().t_us);
+    EXPECT_LE(marks[i].t_us, samples.back().t_us);
+    if (i > 0) EXPECT_GE(marks[i].t_us, marks[i - 1].t_us);
+    EXPECT_TRUE(std::any_of(samples.begin(), samples.end(), [&](const rollrig::core::Sample& x) {
+      return x.t_us == marks[i].t_us;
+    }));
+  }
 }
