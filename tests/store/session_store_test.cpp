@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 
+#include "rollrig/core/calibration_json.h"
 #include "store_test_util.h"
 
 using namespace rollrig;
@@ -290,6 +291,44 @@ TEST(SessionStore, RoundTripsEverythingASessionHolds) {
     EXPECT_EQ(evs[k].detail, events[k].detail);
     EXPECT_EQ(evs[k].wall_utc, events[k].wall_utc);
   }
+}
+
+// One calibration format: the library keeps a record as the calibration file's own text.
+TEST(SessionStore, KeepsACalibrationAsTheTextOfItsCalibrationFile) {
+  TempDir dir;
+  const std::string path = dir.file("sessions.db");
+  SessionStore store;
+  ASSERT_FALSE(store.open(path));
+  int64_t id = 0;
+  ASSERT_FALSE(store.beginSession(someInfo(), &id));
+  store.addCalibration(id, 0, someCalibration());
+  ASSERT_FALSE(store.commit());
+  std::string quoted = core::calibrationToJson(someCalibration());
+  for (size_t at = quoted.find('\''); at != std::string::npos; at = quoted.find('\'', at + 2))
+    quoted.insert(at, 1, '\'');
+  RawDb raw(path);
+  EXPECT_EQ(raw.queryInt("SELECT count(*) FROM calibrations WHERE record_json = '" + quoted + "'"),
+            1);
+}
+
+TEST(SessionStore, NamesAStoredCalibrationThatIsNotACalibration) {
+  TempDir dir;
+  const std::string path = dir.file("sessions.db");
+  SessionStore store;
+  ASSERT_FALSE(store.open(path));
+  int64_t id = 0;
+  ASSERT_FALSE(store.beginSession(someInfo(), &id));
+  store.addCalibration(id, 0, someCalibration());
+  ASSERT_FALSE(store.commit());
+  {
+    RawDb raw(path);
+    raw.exec("UPDATE calibrations SET record_json = '{\"format\": \"something else\"}'");
+  }
+  std::vector<StoredCalibration> cals;
+  const StoreError e = store.loadCalibrations(id, &cals);
+  EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
+  EXPECT_NE(e.message.find("(calibration 1: not a rollrig calibration"), std::string::npos)
+      << e.message;
 }
 
 TEST(SessionStore, GrowsTheLastChunkAcrossCommitsUpToTheChunkSize) {

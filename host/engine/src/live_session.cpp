@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/rate_meter.h"
 #include "rollrig/io/calibration_store.h"
@@ -198,8 +199,8 @@ struct LiveSession::Engine {
   bool began = false;                // every sink's begin() succeeded
   std::vector<size_t> failed_sinks;  // indexes of sinks whose commit failed
   Clock::time_point next_commit{};
-  uint64_t samples_at_commit = 0;
-  bool connected_pending = false;  // the first connection's event waits for the first sample  // `samples` when the sinks were last committed
+  uint64_t samples_at_commit = 0;  // `samples` when the sinks were last committed
+  bool connected_pending = false;  // the first connection's event waits for the first sample
 
   core::DecoderStats totalStats() const {
     core::DecoderStats s = stats_before;
@@ -537,8 +538,8 @@ void LiveSession::chooseCalibration(const std::optional<core::Calibration>& nomi
     if (record.calibration.device_serial != 0 &&
         record.calibration.device_serial != e.info.device_serial) {
       warnings.push_back(e.cal_from + " was made for device " +
-                         io::serialHex(record.calibration.device_serial) + ", this is device " +
-                         io::serialHex(e.info.device_serial));
+                         core::serialHex(record.calibration.device_serial) + ", this is device " +
+                         core::serialHex(e.info.device_serial));
     }
     calibration = record.calibration;
   } else if (!virtual_rig) {
@@ -776,9 +777,9 @@ bool LiveSession::reconnect(const io::IoError& lost) {
     const uint32_t serial = acq->info().device_serial;
     if (serial != e.info.device_serial) {
       acq.reset();
-      const std::string refused = "refused device " + io::serialHex(serial) + " on " + source +
+      const std::string refused = "refused device " + core::serialHex(serial) + " on " + source +
                                   ": this session records device " +
-                                  io::serialHex(e.info.device_serial) +
+                                  core::serialHex(e.info.device_serial) +
                                   ". Connect that device again, or stop and start a new session.";
       addEvent(core::ConnectionEventKind::kRefused, refused);
       std::lock_guard<std::mutex> lock(m_mutex);

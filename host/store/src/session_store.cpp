@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <utility>
 
-#include "calibration_json.h"
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/store/sample_codec.h"
 #include "schema.h"
 
@@ -825,7 +825,7 @@ StoreError SessionStore::Impl::writeSession(int64_t id, Pending& p, Tail* new_ta
       s.bind(3, c.record.calibration.source);
       s.bind(4, static_cast<int64_t>(c.record.calibration.device_serial));
       s.bind(5, c.record.calibration.created);
-      s.bind(6, detail::calibrationRecordJson(c.record));
+      s.bind(6, core::calibrationToJson(c.record));
       rc = s.step();
       if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
@@ -1333,8 +1333,9 @@ StoreError SessionStore::loadCalibrations(int64_t session, std::vector<StoredCal
         StoredCalibration c;
         c.from_t_us = s.u64(0);
         std::string why;
-        if (!detail::calibrationRecordFromJson(s.text(1), &c.record, &why)) {
-          if (bad.empty()) bad = "calibration " + std::to_string(s.i64(2)) + ": " + why;
+        if (!core::calibrationFromJson(s.text(1), "calibration " + std::to_string(s.i64(2)),
+                                       &c.record, &why)) {
+          if (bad.empty()) bad = why;
           return;
         }
         out->push_back(std::move(c));
