@@ -293,37 +293,39 @@ TEST(SessionStore, RoundTripsEverythingASessionHolds) {
   }
 }
 
+namespace {
+
+// Opens a library at `path` and commits one session with someCalibration(); the session's id.
+int64_t sessionWithACalibration(SessionStore& store, const std::string& path) {
+  int64_t id = 0;
+  EXPECT_FALSE(store.open(path));
+  EXPECT_FALSE(store.beginSession(someInfo(), &id));
+  store.addCalibration(id, 0, someCalibration());
+  EXPECT_FALSE(store.commit());
+  return id;
+}
+
+}  // namespace
+
 // One calibration format: the library keeps a record as the calibration file's own text.
 TEST(SessionStore, KeepsACalibrationAsTheTextOfItsCalibrationFile) {
   TempDir dir;
-  const std::string path = dir.file("sessions.db");
   SessionStore store;
-  ASSERT_FALSE(store.open(path));
-  int64_t id = 0;
-  ASSERT_FALSE(store.beginSession(someInfo(), &id));
-  store.addCalibration(id, 0, someCalibration());
-  ASSERT_FALSE(store.commit());
+  sessionWithACalibration(store, dir.file("sessions.db"));
   std::string quoted = core::calibrationToJson(someCalibration());
   for (size_t at = quoted.find('\''); at != std::string::npos; at = quoted.find('\'', at + 2))
     quoted.insert(at, 1, '\'');
-  RawDb raw(path);
+  RawDb raw(dir.file("sessions.db"));
   EXPECT_EQ(raw.queryInt("SELECT count(*) FROM calibrations WHERE record_json = '" + quoted + "'"),
             1);
 }
 
 TEST(SessionStore, NamesAStoredCalibrationThatIsNotACalibration) {
   TempDir dir;
-  const std::string path = dir.file("sessions.db");
   SessionStore store;
-  ASSERT_FALSE(store.open(path));
-  int64_t id = 0;
-  ASSERT_FALSE(store.beginSession(someInfo(), &id));
-  store.addCalibration(id, 0, someCalibration());
-  ASSERT_FALSE(store.commit());
-  {
-    RawDb raw(path);
-    raw.exec("UPDATE calibrations SET record_json = '{\"format\": \"something else\"}'");
-  }
+  const int64_t id = sessionWithACalibration(store, dir.file("sessions.db"));
+  RawDb(dir.file("sessions.db"))
+      .exec("UPDATE calibrations SET record_json = '{\"format\": \"something else\"}'");
   std::vector<StoredCalibration> cals;
   const StoreError e = store.loadCalibrations(id, &cals);
   EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
