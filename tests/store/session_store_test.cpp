@@ -21,7 +21,7 @@ using namespace rollrig::store;
 using rollrig::store::test::firstDifference;
 using rollrig::store::test::makeSamples;
 using rollrig::store::test::RawDb;
-using rollrig::store::test::readFile;
+using rollrig::store::test::readText;
 using rollrig::store::test::TempDir;
 
 namespace {
@@ -606,14 +606,14 @@ TEST(SessionStore, RefusesAFileThatIsNotSqliteAndLeavesItUntouched) {
     std::ofstream out(path);
     for (int i = 0; i < 200; ++i) out << "time_s,force_N\n" << i << ",1.5\n";
   }
-  const std::string before = readFile(path);
+  const std::string before = readText(path);
   SessionStore store;
   const StoreError e = store.open(path);
   EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
   EXPECT_NE(e.message.find("not an SQLite database"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find(path), std::string::npos) << e.message;
   EXPECT_FALSE(store.isOpen());
-  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(readText(path), before);
   EXPECT_EQ(store.open(path, {OpenMode::kReadOnly}).kind, StoreErrorKind::kNotALibrary);
 }
 
@@ -624,12 +624,12 @@ TEST(SessionStore, RefusesAnotherProgramsDatabase) {
     RawDb raw(path);
     raw.exec("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ada');");
   }
-  const std::string before = readFile(path);
+  const std::string before = readText(path);
   SessionStore store;
   const StoreError e = store.open(path);
   EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
   EXPECT_NE(e.message.find("another program"), std::string::npos) << e.message;
-  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(readText(path), before);
 }
 
 TEST(SessionStore, RefusesALibraryFromANewerRollrigAndLeavesItUntouched) {
@@ -646,7 +646,7 @@ TEST(SessionStore, RefusesALibraryFromANewerRollrigAndLeavesItUntouched) {
     raw.exec("PRAGMA journal_mode = DELETE; PRAGMA user_version = " +
              std::to_string(kSchemaVersion + 1) + "; CREATE TABLE future (x);");
   }
-  const std::string before = readFile(path);
+  const std::string before = readText(path);
   for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
     SessionStore store;
     const StoreError e = store.open(path, {mode});
@@ -655,7 +655,7 @@ TEST(SessionStore, RefusesALibraryFromANewerRollrigAndLeavesItUntouched) {
     EXPECT_NE(e.message.find("schema " + std::to_string(kSchemaVersion + 1)), std::string::npos);
     EXPECT_FALSE(store.isOpen());
   }
-  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(readText(path), before);
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
@@ -977,7 +977,7 @@ TEST(StoreMigration, UpgradesAVersion1LibraryWithItsDataIntact) {
   const std::string path = dir.file("old.db");
   {
     RawDb raw(path);
-    ASSERT_TRUE(raw.exec(readFile(fixture("schema_v1.sql"))));
+    ASSERT_TRUE(raw.exec(readText(fixture("schema_v1.sql"))));
     ASSERT_EQ(raw.queryInt("PRAGMA user_version"), 1);
   }
   // Read-only, an old library cannot be upgraded: refused with a clear message, not misread.
