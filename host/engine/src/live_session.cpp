@@ -1,14 +1,12 @@
 #include "rollrig/engine/live_session.h"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "rollrig/core/calibration_json.h"
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/rate_meter.h"
+#include "rollrig/io/acquisition.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/io/serial_port.h"
 #include "rollrig/io/session_meta.h"
@@ -231,12 +229,7 @@ void LiveSession::start() {
   if (m_started) return;
   m_started = true;
   m_thread = std::thread([this] {
-    // Ctrl-C and the like are for the front end's thread (it calls stop()), as for the
-    // Acquisition's I/O thread.
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
-    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    io::blockStopSignalsInThisThread();  // the front end's thread takes them (it calls stop())
     run();
   });
 }
