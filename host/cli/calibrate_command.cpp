@@ -32,6 +32,7 @@
 #include "exit_codes.h"
 #include "input_file.h"
 #include "rollrig/core/calibration.h"
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/engine/calibration_procedure.h"
 #include "rollrig/io/acquisition.h"
 #include "rollrig/io/calibration_store.h"
@@ -308,17 +309,10 @@ nlohmann::json perCell(const std::array<double, core::kCellCount>& v) {
 nlohmann::json spanJson(const core::SpanResult& r) {
   const core::SpanReport& rep = r.report;
   const auto solvedOr = [&](nlohmann::json v) { return r.solved ? v : nlohmann::json(nullptr); };
-  nlohmann::json places = nlohmann::json::array();
+  // The placements as the calibration file writes them (one set of keys).
+  const nlohmann::json places = nlohmann::json::parse(core::spanReportToJson(rep)).at("placements");
   double sum_sq_n = 0, max_n = 0;
   for (const core::PlacementResidual& p : rep.placements) {
-    places.push_back({{"x_mm", p.x_mm},
-                      {"y_mm", p.y_mm},
-                      {"force_N", p.force_n},
-                      {"force_error_N", p.force_error_n},
-                      {"force_error_pct", p.force_error_pct},
-                      {"cop_x_mm", p.cop_x_mm},
-                      {"cop_y_mm", p.cop_y_mm},
-                      {"cop_error_mm", p.cop_error_mm}});
     sum_sq_n += p.force_error_n * p.force_error_n;
     max_n = std::max(max_n, std::abs(p.force_error_n));
   }
@@ -373,7 +367,7 @@ nlohmann::json resultJson(const CalibrateOptions& opt, const engine::Calibration
         {"kind", core::calibrationErrorKindName(r.reason.kind)},
         {"message", r.message}};
   }
-  j["device_serial"] = serial ? nlohmann::json(io::serialHex(*serial)) : nlohmann::json(nullptr);
+  j["device_serial"] = serial ? nlohmann::json(core::serialHex(*serial)) : nlohmann::json(nullptr);
   j["source"] = plan.source;
   j["tare_only"] = plan.tare_only;
   j["mass_kg"] = plan.tare_only ? nlohmann::json(nullptr) : nlohmann::json(plan.mass_kg);
@@ -446,7 +440,7 @@ Failure saveResult(const CalibrateOptions& opt, const io::CalibrationStore& stor
   if (!store.save(rec, &err, &path)) return fail(kExitOutput, err.message);
   saved->path = path;
   say("saved to %s — `rollrig record` applies it to device %s\n", path.c_str(),
-      io::serialHex(rec.calibration.device_serial).c_str());
+      core::serialHex(rec.calibration.device_serial).c_str());
   return {};
 }
 
@@ -575,7 +569,7 @@ int runLive(const CalibrateOptions& opt, const core::PlateGeometry& geom,
   const io::CalibrationStore store;
   const Previous prev = loadPrevious(store, info.device_serial);
   say("calibrating %s: device %s, %u cells at %u Hz\n", where.c_str(),
-      io::serialHex(info.device_serial).c_str(), info.channel_count, info.rate_hz);
+      core::serialHex(info.device_serial).c_str(), info.channel_count, info.rate_hz);
   say("  previous calibration: %s\n", prev.found ? prev.record.calibration.source.c_str() : "none");
   if (opt.demo) say("(virtual rig: it places the mass itself, on a schedule)\n");
 
@@ -741,7 +735,7 @@ int runFromRecording(const CalibrateOptions& opt, const core::PlateGeometry& geo
   if (proc.finished()) return refused();  // a layout that cannot solve
 
   say("calibrating from %s (%zu samples)%s\n", opt.from.c_str(), csv.samples.size(),
-      have_serial ? (", device " + io::serialHex(serial)).c_str() : "");
+      have_serial ? (", device " + core::serialHex(serial)).c_str() : "");
   const auto submit = [&](const std::string& option, const std::string& text, double t0,
                           double t1) -> int {
     const std::vector<core::Sample> window = core::samplesBetween(csv.samples, t0, t1);

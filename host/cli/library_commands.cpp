@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/core/history.h"
 #include "rollrig/engine/session_library.h"
 #include "rollrig/io/calibration_store.h"
@@ -232,7 +233,7 @@ int runSessions(const LibraryOptions& opt) {
                      {"started_utc", s.started_utc},
                      {"ended_utc", s.ended_utc.empty() ? json(nullptr) : json(s.ended_utc)},
                      {"duration_s", s.duration_s},
-                     {"device_serial", io::serialHex(s.device_serial)},
+                     {"device_serial", core::serialHex(s.device_serial)},
                      {"sides", s.sides},
                      {"samples", s.sample_count},
                      {"frames_lost", s.frames_lost},
@@ -253,8 +254,8 @@ int runSessions(const LibraryOptions& opt) {
   for (const auto& s : list) {
     std::printf("%5lld  %-20s  %8s  %-8s  %5d  %8d  %s\n", static_cast<long long>(s.id),
                 s.started_utc.c_str(), clock(s.duration_s).c_str(),
-                s.device_serial ? io::serialHex(s.device_serial).c_str() : "-", s.holds, s.releases,
-                stateOf(s).c_str());
+                s.device_serial ? core::serialHex(s.device_serial).c_str() : "-", s.holds,
+                s.releases, stateOf(s).c_str());
   }
   return kExitOk;
 }
@@ -309,7 +310,7 @@ int runShow(const LibraryOptions& opt) {
     << r.frames_lost << " frames lost)\n";
   o << "  source      " << r.info.source << "\n";
   o << "  device      "
-    << (r.info.device_serial ? io::serialHex(r.info.device_serial) : std::string("unknown"))
+    << (r.info.device_serial ? core::serialHex(r.info.device_serial) : std::string("unknown"))
     << (r.info.firmware_version.empty() ? "" : ", firmware " + r.info.firmware_version)
     << (r.info.protocol_version.empty() ? "" : ", protocol " + r.info.protocol_version)
     << (r.info.nominal_rate_hz > 0 ? ", " + fmt(r.info.nominal_rate_hz, 0) + " Hz" : "") << "\n";

@@ -661,29 +661,12 @@ TEST(CalibrateCli, InteractiveTareWaitsForEnterThenTaresAndSaves) {
 
 namespace {
 
-// `rollrig <args>` with its calibrations in `config_dir`, stdout and stderr kept apart
-// (runRollrig merges them): what --json promises is about stdout alone.
-struct SplitRun {
-  int code = -1;
-  std::string out;  // stdout only
-  std::string err;  // stderr only
-};
+using rollrig::testing::SplitRun;
 
+// `rollrig <args>` with its calibrations in `config_dir`, stdout and stderr apart.
 SplitRun runSplit(const fs::path& config_dir, const std::string& args) {
-  const fs::path err_path = config_dir / "split-stderr.txt";
-  SplitRun r;
-  const std::string cmd = "ROLLRIG_CONFIG_DIR='" + config_dir.string() + "' " +
-                          rollrig::testing::rollrigBinary() + " " + args + " 2>'" +
-                          err_path.string() + "' </dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = rollrig::testing::readText(err_path.string());
-  return r;
+  return rollrig::testing::runRollrigSplit(args, (config_dir / "split-stderr.txt").string(),
+                                           "ROLLRIG_CONFIG_DIR='" + config_dir.string() + "' ");
 }
 
 bool isFourNumbers(const nlohmann::json& v) {

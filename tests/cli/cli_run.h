@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "test_files.h"
+
 namespace rollrig::testing {
 
 // `rollrig record` records into the session library by default: tests that run it must never
@@ -47,11 +49,9 @@ struct CliRun {
   std::string output;  // stdout and stderr
 };
 
-// Runs `program <args>` through the shell; `env` is prepended (e.g. "ROLLRIG_CONFIG_DIR='x' ").
-inline CliRun runProgram(const std::string& program, const std::string& args,
-                         const std::string& env = "") {
+// Runs a shell command line; `output` is what it writes to stdout.
+inline CliRun runShell(const std::string& cmd) {
   CliRun r;
-  const std::string cmd = env + program + " " + args + " 2>&1 </dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -60,6 +60,12 @@ inline CliRun runProgram(const std::string& program, const std::string& args,
   const int st = pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+// Runs `program <args>` through the shell; `env` is prepended (e.g. "ROLLRIG_CONFIG_DIR='x' ").
+inline CliRun runProgram(const std::string& program, const std::string& args,
+                         const std::string& env = "") {
+  return runShell(env + program + " " + args + " 2>&1 </dev/null");
 }
 
 // Runs `rollrig <args>` (see runProgram).
@@ -108,11 +114,21 @@ inline int waitRollrig(pid_t pid, int timeout_s = 120) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-inline std::string readText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// `rollrig <args>` with stdout and stderr kept apart (runRollrig merges them): what --json
+// promises is about stdout alone.
+struct SplitRun {
+  int code = -1;
+  std::string out;  // stdout only
+  std::string err;  // stderr only
+};
+
+// stderr goes through the file `err_path`; `prefix` goes before the command line (environment
+// assignments such as "ROLLRIG_CONFIG_DIR='x' ", or a command such as prlimit).
+inline SplitRun runRollrigSplit(const std::string& args, const std::string& err_path,
+                                const std::string& prefix = "") {
+  const CliRun r =
+      runShell(prefix + rollrigBinary() + " " + args + " 2>'" + err_path + "' </dev/null");
+  return {r.code, r.output, readText(err_path)};
 }
 
 // Waits until the file at `path` contains `text` (generous: a hang detector, not a speed test).

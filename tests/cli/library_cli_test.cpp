@@ -19,47 +19,15 @@ namespace {
 
 using rollrig::testing::CliRun;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "rollrig-libcli-XXXXXX").string();
-    if (!mkdtemp(t.data())) ADD_FAILURE() << "mkdtemp failed";
-    m_path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
+using rollrig::testing::readText;
+using rollrig::testing::writeText;
 
- private:
-  std::string m_path;
-};
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using rollrig::testing::TempDir;
 
 // `rollrig <args>` with stdout alone (stderr dropped), for JSON and ids.
 CliRun runOut(const std::string& args, const std::string& env = "") {
-  CliRun r;
-  const std::string cmd = env + rollrig::testing::rollrigBinary() + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return rollrig::testing::runShell(env + rollrig::testing::rollrigBinary() + " " + args +
+                                    " 2>/dev/null");
 }
 
 // A library with one session: a demo recording (with its sidecar) imported.
@@ -85,11 +53,11 @@ TEST_F(LibraryCli, ImportsARecordingWithItsSidecarAndExportsTheVeryCsvRecordWrot
   EXPECT_NE(ex.output.find("samples.csv holds.csv markers.csv events.csv session.json"),
             std::string::npos)
       << ex.output;
-  const std::string recorded = readFile(m_dir.file("run.csv"));
+  const std::string recorded = readText(m_dir.file("run.csv"));
   ASSERT_GT(recorded.size(), 100000u);
-  EXPECT_TRUE(recorded == readFile(m_dir.file("out/samples.csv")))
+  EXPECT_TRUE(recorded == readText(m_dir.file("out/samples.csv")))
       << "the export's samples.csv differs from the CSV `record --out` wrote";
-  const nlohmann::json meta = nlohmann::json::parse(readFile(m_dir.file("out/session.json")));
+  const nlohmann::json meta = nlohmann::json::parse(readText(m_dir.file("out/session.json")));
   EXPECT_EQ(meta["device"]["serial"], "0000D3E0");
   EXPECT_EQ(meta["calibrations"][0]["calibration"]["source"], "virtual rig nominal");
   EXPECT_EQ(meta["samples"], 150 * 80);
@@ -140,13 +108,13 @@ TEST_F(LibraryCli, AnUnknownSessionIsExit13AndAMissingOrForeignLibraryExit12) {
   EXPECT_EQ(missing.code, 12) << missing.output;
   EXPECT_NE(missing.output.find("no session library"), std::string::npos) << missing.output;
   EXPECT_FALSE(fs::exists(m_dir.file("none.db"))) << "a read-only command created a library";
-  writeFile(m_dir.file("foreign.db"), "this is not a database\n");
+  writeText(m_dir.file("foreign.db"), "this is not a database\n");
   const CliRun foreign = rollrig::testing::runRollrig("sessions --db " + m_dir.file("foreign.db"));
   EXPECT_EQ(foreign.code, 12) << foreign.output;
 }
 
 TEST_F(LibraryCli, ImportOfAMalformedCsvNamesTheLineExits10AndAddsNothing) {
-  writeFile(m_dir.file("bad.csv"), "time_s,force_N\n0.0,1\nabc,2\n0.2,x\n0.3,\n");
+  writeText(m_dir.file("bad.csv"), "time_s,force_N\n0.0,1\nabc,2\n0.2,x\n0.3,\n");
   const CliRun r = rollrig::testing::runRollrig("import " + m_dir.file("bad.csv") + db());
   EXPECT_EQ(r.code, 10) << r.output;
   EXPECT_NE(r.output.find("line 3: "), std::string::npos) << r.output;
@@ -161,7 +129,7 @@ TEST_F(LibraryCli, ImportOfTheMinimalFormPrintsTheNewIdAndJson) {
   std::string csv = "time_s,force_N\n";
   for (int i = 0; i < 4000; ++i)
     csv += std::to_string(i * 0.0125) + "," + std::to_string(i > 800 && i < 3600 ? 300 : 0) + "\n";
-  writeFile(m_dir.file("min.csv"), csv);
+  writeText(m_dir.file("min.csv"), csv);
   const CliRun r = runOut("import --json " + m_dir.file("min.csv") + db());
   ASSERT_EQ(r.code, 0) << r.output;
   const nlohmann::json j = nlohmann::json::parse(r.output);
@@ -171,13 +139,13 @@ TEST_F(LibraryCli, ImportOfTheMinimalFormPrintsTheNewIdAndJson) {
   EXPECT_EQ(j["holds"], 1);
   const CliRun ex = rollrig::testing::runRollrig("export 2 --out " + m_dir.file("m") + db());
   ASSERT_EQ(ex.code, 0) << ex.output;
-  EXPECT_EQ(readFile(m_dir.file("m/samples.csv")).rfind("time_s,force_N\n0.000000,0.0000\n", 0),
+  EXPECT_EQ(readText(m_dir.file("m/samples.csv")).rfind("time_s,force_N\n0.000000,0.0000\n", 0),
             0u);
   // Re-calibrating imported forces is refused (exit 11).
   const CliRun ex1 = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("e1") + db());
   ASSERT_EQ(ex1.code, 0);
-  const nlohmann::json meta = nlohmann::json::parse(readFile(m_dir.file("e1/session.json")));
-  writeFile(m_dir.file("cal.json"), meta["calibrations"][0]["calibration"].dump(2));
+  const nlohmann::json meta = nlohmann::json::parse(readText(m_dir.file("e1/session.json")));
+  writeText(m_dir.file("cal.json"), meta["calibrations"][0]["calibration"].dump(2));
   const CliRun re =
       rollrig::testing::runRollrig("reanalyze 2 --calibration " + m_dir.file("cal.json") + db());
   EXPECT_EQ(re.code, 11) << re.output;
@@ -186,28 +154,28 @@ TEST_F(LibraryCli, ImportOfTheMinimalFormPrintsTheNewIdAndJson) {
 
 TEST_F(LibraryCli, ExportRefusesANonEmptyDirectoryWithExit8UnlessForced) {
   fs::create_directories(m_dir.file("full"));
-  writeFile(m_dir.file("full/holds.csv"), "mine\n");
+  writeText(m_dir.file("full/holds.csv"), "mine\n");
   const CliRun r = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("full") + db());
   EXPECT_EQ(r.code, 8) << r.output;
   EXPECT_NE(r.output.find("--force"), std::string::npos) << r.output;
-  EXPECT_EQ(readFile(m_dir.file("full/holds.csv")), "mine\n");
+  EXPECT_EQ(readText(m_dir.file("full/holds.csv")), "mine\n");
   const CliRun f =
       rollrig::testing::runRollrig("export 1 --force --out " + m_dir.file("full") + db());
   EXPECT_EQ(f.code, 0) << f.output;
-  EXPECT_EQ(readFile(m_dir.file("full/holds.csv")).rfind("hold,start_s,", 0), 0u);
+  EXPECT_EQ(readText(m_dir.file("full/holds.csv")).rfind("hold,start_s,", 0), 0u);
 }
 
 TEST_F(LibraryCli, ReanalyzeWithACalibrationFileReplacesTheHolds) {
   const CliRun ex = rollrig::testing::runRollrig("export 1 --out " + m_dir.file("e") + db());
   ASSERT_EQ(ex.code, 0);
   nlohmann::json cal = nlohmann::json::parse(
-      readFile(m_dir.file("e/session.json")))["calibrations"][0]["calibration"];
+      readText(m_dir.file("e/session.json")))["calibrations"][0]["calibration"];
   for (auto& c : cal["cells"]) {
     c["n_per_count"] = c["n_per_count"].get<double>() * 0.05;  // a twentieth: no meaningful load
     c.erase("counts_per_N");
   }
   cal["source"] = "test: far too light";
-  writeFile(m_dir.file("light.json"), cal.dump(2));
+  writeText(m_dir.file("light.json"), cal.dump(2));
   const CliRun before = runOut("reanalyze 1 --json" + db());
   ASSERT_EQ(before.code, 0) << before.output;
   EXPECT_GE(nlohmann::json::parse(before.output)["holds_count"].get<int>(), 1);
@@ -217,7 +185,7 @@ TEST_F(LibraryCli, ReanalyzeWithACalibrationFileReplacesTheHolds) {
   EXPECT_EQ(nlohmann::json::parse(after.output)["holds_count"], 0);
   const nlohmann::json list = nlohmann::json::parse(runOut("sessions --json" + db()).output);
   EXPECT_EQ(list["sessions"][0]["holds"], 0) << "the new holds were stored";
-  writeFile(m_dir.file("broken.json"), "{ not json");
+  writeText(m_dir.file("broken.json"), "{ not json");
   const CliRun bad =
       rollrig::testing::runRollrig("reanalyze 1 --calibration " + m_dir.file("broken.json") + db());
   EXPECT_EQ(bad.code, 10) << bad.output;

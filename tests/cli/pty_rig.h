@@ -23,7 +23,13 @@ namespace rollrig::testing {
 
 class PtyRig {
  public:
-  explicit PtyRig(const sim::VirtualDeviceConfig& cfg) : m_device(cfg) {
+  static constexpr uint64_t kUngated = UINT64_MAX;
+
+  // `stream_at_most` < kUngated gates the rig: once streaming, its device time advances one sample
+  // period at a time and stops after that many samples, so a test can hold it at a chosen moment
+  // of the session.
+  explicit PtyRig(const sim::VirtualDeviceConfig& cfg, uint64_t stream_at_most = kUngated)
+      : m_device(cfg), m_stream_at_most(stream_at_most) {
     char name[256];
     if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
     m_path = name;
@@ -65,13 +71,22 @@ class PtyRig {
       if (sent == out.size()) {
         out.clear();
         sent = 0;
-        m_device.advanceTo(m_device.now_us() + (m_device.streaming() ? 100000 : 10000), out);
+        advance(out);
         m_streamed = m_device.samplesStreamed();
       }
     }
   }
 
+  void advance(std::vector<uint8_t>& out) {
+    if (m_stream_at_most == kUngated) {
+      m_device.advanceTo(m_device.now_us() + (m_device.streaming() ? 100000 : 10000), out);
+    } else if (!m_device.streaming() || m_device.samplesStreamed() < m_stream_at_most) {
+      m_device.advanceTo(m_device.now_us() + sim::VirtualDevice::kSamplePeriod_us, out);
+    }
+  }
+
   sim::VirtualDevice m_device;
+  uint64_t m_stream_at_most;
   int m_master = -1, m_slave = -1;
   std::string m_path;
   std::thread m_thread;

@@ -721,69 +721,6 @@ TEST(RecordCli, ADemoRigUnpluggedForAMomentContinuesTheSameRecordingAndTheSameRi
   EXPECT_LT(row, 3200u);
 }
 
-namespace {
-
-// A rig behind a pty (as PtyRig) whose device streams no more than `allowed` samples until told
-// otherwise, so a test can hold it at a chosen moment of the session.
-class GatedPtyRig {
- public:
-  GatedPtyRig(const rollrig::sim::VirtualDeviceConfig& cfg, uint64_t allowed)
-      : m_device(cfg), m_allowed(allowed) {
-    char name[256];
-    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
-    m_path = name;
-    termios tio{};
-    tcgetattr(m_slave, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(m_slave, TCSANOW, &tio);
-    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
-    m_thread = std::thread([this] { loop(); });
-  }
-  ~GatedPtyRig() {
-    m_stop = true;
-    if (m_thread.joinable()) m_thread.join();
-    if (m_master >= 0) close(m_master);
-    if (m_slave >= 0) close(m_slave);
-  }
-  const std::string& path() const { return m_path; }
-
- private:
-  void loop() {
-    std::vector<uint8_t> out;
-    size_t sent = 0;
-    uint8_t buf[512];
-    while (!m_stop) {
-      pollfd p{m_master, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
-      poll(&p, 1, 10);
-      if (p.revents & POLLIN) {
-        const ssize_t n = read(m_master, buf, sizeof(buf));
-        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
-      }
-      if (sent < out.size() && (p.revents & POLLOUT)) {
-        const ssize_t n = write(m_master, out.data() + sent, out.size() - sent);
-        if (n > 0) sent += static_cast<size_t>(n);
-      }
-      if (sent == out.size()) {
-        out.clear();
-        sent = 0;
-        // One sample period at a time while streaming, so the gate is exact.
-        if (!m_device.streaming() || m_device.samplesStreamed() < m_allowed)
-          m_device.advanceTo(m_device.now_us() + rollrig::sim::VirtualDevice::kSamplePeriod_us,
-                             out);
-      }
-    }
-  }
-
-  rollrig::sim::VirtualDevice m_device;
-  uint64_t m_allowed;
-  int m_master = -1, m_slave = -1;
-  std::string m_path;
-  std::thread m_thread;
-  std::atomic<bool> m_stop{false};
-};
-
-}  // namespace
-
 TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
   // Where the session has a hold: the offline analysis of the same counts, turned into force as
   // record does for a rig without a calibration (the uncalibrated default).
@@ -807,7 +744,7 @@ TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
   ASSERT_NE(hold, analysis.holds.end());
   // Hold the rig 12 s into that hold: the status line must show it open, under 30 s.
   const double at_s = hold->start_s + 12;
-  GatedPtyRig rig(cfg, static_cast<uint64_t>(at_s / 0.0125) + 1);
+  rollrig::testing::PtyRig rig(cfg, static_cast<uint64_t>(at_s / 0.0125) + 1);
   ASSERT_FALSE(rig.path().empty());
   TestTerminal terminal;
   ASSERT_FALSE(terminal.path().empty());
@@ -827,28 +764,12 @@ TEST(RecordCli, TheStatusLineShowsTheHoldInProgressAgainstTheProtocolWindow) {
 
 namespace {
 
-// `rollrig <args>` with stdout and stderr kept apart (runRollrig merges them): what --json
-// promises is about stdout alone. `prefix` runs it under another command (e.g. prlimit).
-struct SplitRun {
-  int code = -1;
-  std::string out;  // stdout only
-  std::string err;  // stderr only
-};
+using rollrig::testing::SplitRun;
 
+// `rollrig <args>` with stdout and stderr apart (runRollrigSplit); `prefix` runs it under another
+// command (e.g. prlimit).
 SplitRun runSplit(const std::string& args, const std::string& prefix = "") {
-  const fs::path err_path = tempDir() / "split-stderr.txt";
-  SplitRun r;
-  const std::string cmd = prefix + rollrig::testing::rollrigBinary() + " " + args + " 2>'" +
-                          err_path.string() + "' </dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = readText(err_path.string());
-  return r;
+  return rollrig::testing::runRollrigSplit(args, (tempDir() / "split-stderr.txt").string(), prefix);
 }
 
 // The samples the library at `db` holds for session `id` (0 when there is no such session).

@@ -7,9 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/core/session_csv.h"
 
 using namespace rollrig::core;
@@ -511,4 +515,58 @@ TEST(RawCountsCsv, SkipsMalformedRowsNamingTheirLinesAsAnalyzeDoes) {
   r = readRawCountsCsv(no_counts);
   EXPECT_EQ(r.error_line, 1u);
   EXPECT_NE(r.error.find("cell0_raw_counts"), std::string::npos) << r.error;
+}
+
+// [SECTION] The calibration format's JSON (calibration_json.h); the file round trips in
+// tests/io/calibration_store_test.cpp.
+
+namespace {
+
+CalibrationRecord spanRecord() {
+  CalibrationRecord r;
+  r.calibration.device_serial = 0xD3E0;
+  r.calibration.source = "span";
+  r.calibration.cells[2].n_per_count = 1.0 / 4400.0;
+  SpanRecord span;
+  span.mass_kg = 10;
+  PlacementResidual res;
+  res.x_mm = 100;
+  res.force_n = 98.1;
+  res.cop_error_mm = 1.25;
+  span.report.placements = {res};
+  span.report.rank = 3;
+  span.report.condition_number = std::numeric_limits<double>::infinity();
+  r.span = span;
+  return r;
+}
+
+}  // namespace
+
+TEST(CalibrationJson, ReadsADeviceSerialStoredAsANumberByOlderLibraries) {
+  std::string text = calibrationToJson(spanRecord());
+  const std::string hex = "\"device_serial\": \"0000D3E0\"";
+  ASSERT_NE(text.find(hex), std::string::npos) << text;
+  text.replace(text.find(hex), hex.size(), "\"device_serial\": 54240");
+  CalibrationRecord back;
+  std::string why;
+  ASSERT_TRUE(calibrationFromJson(text, "row 1", &back, &why)) << why;
+  EXPECT_EQ(back.calibration.device_serial, 0xD3E0u);
+  EXPECT_EQ(back.calibration.cells[2].n_per_count, 1.0 / 4400.0);
+}
+
+TEST(CalibrationJson, NamesTheSourceLineAndColumnOfBrokenJson) {
+  CalibrationRecord back;
+  std::string why;
+  EXPECT_FALSE(calibrationFromJson("{\"format\": \n", "cal.json", &back, &why));
+  EXPECT_EQ(why.rfind("cal.json is not valid JSON: ", 0), 0u) << why;
+  EXPECT_NE(why.find("line 2"), std::string::npos) << why;
+}
+
+TEST(CalibrationJson, WritesTheSpanReportAsTheCalibrationFileHoldsIt) {
+  const CalibrationRecord r = spanRecord();
+  const auto file = nlohmann::json::parse(calibrationToJson(r));
+  const auto report = nlohmann::json::parse(spanReportToJson(r.span->report));
+  EXPECT_EQ(report, file.at("span").at("report"));
+  EXPECT_EQ(report.at("placements").at(0).at("force_N"), 98.1);
+  EXPECT_TRUE(report.at("condition_number").is_null());  // JSON has no infinity
 }

@@ -15,6 +15,8 @@
 #include <string>
 #include <tuple>
 
+#include "comma_locale.h"
+
 using namespace rollrig::core;
 
 namespace {
@@ -87,12 +89,8 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// A locale whose decimal point is a comma (as de_DE has), whatever this machine has installed.
-struct CommaDecimals : std::numpunct<char> {
-  char do_decimal_point() const override { return ','; }
-  char do_thousands_sep() const override { return '.'; }
-  std::string do_grouping() const override { return "\3"; }
-};
+using rollrig::testing::CommaDecimals;
+using rollrig::testing::CommaLocale;
 
 }  // namespace
 
@@ -364,16 +362,15 @@ TEST(History, JsonParsesEscapesItsStringsAndUsesPointDecimalsUnderACommaLocale) 
       hold(2, "a \"quoted\"\\ start\n", -120, 40.5, Side::kLeft, 0, 95.5, -1),
       unplacedHold(3, week(1), 20)};
   const History h = buildHistory(holds);
-  const std::locale previous =
-      std::locale::global(std::locale(std::locale::classic(), new CommaDecimals));
   std::ostringstream out;
-  out.imbue(std::locale());
-  std::ostringstream probe;
-  probe.imbue(std::locale());
-  probe << 1.5;
-  writeHistoryJson(out, h);
-  std::locale::global(previous);
-  ASSERT_EQ(probe.str(), "1,5") << "the locale under test has comma decimals";
+  bool comma_in_force = false;
+  {
+    const CommaLocale comma;
+    comma_in_force = comma.active;
+    out.imbue(std::locale());
+    writeHistoryJson(out, h);
+  }
+  ASSERT_TRUE(comma_in_force) << "the locale under test has comma decimals";
 
   const nlohmann::json j = nlohmann::json::parse(out.str());
   EXPECT_EQ(j["ok"], true);

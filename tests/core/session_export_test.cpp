@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "comma_locale.h"
 #include "rollrig/core/session_csv.h"
 
 using namespace rollrig::core;
@@ -21,28 +22,7 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-struct CommaDecimals : std::numpunct<char> {
-  char do_decimal_point() const override { return ','; }
-  char do_thousands_sep() const override { return '.'; }
-  std::string do_grouping() const override { return "\3"; }
-};
-
-// Sets a comma-decimal global locale (as de_DE has, whatever this machine has installed) for
-// the life of the object, and checks that it is in force.
-class CommaLocale {
- public:
-  CommaLocale()
-      : m_previous(std::locale::global(std::locale(std::locale::classic(), new CommaDecimals))) {
-    std::ostringstream probe;
-    probe << 1.5;
-    active = probe.str() == "1,5";
-  }
-  ~CommaLocale() { std::locale::global(m_previous); }
-  bool active = false;
-
- private:
-  std::locale m_previous;
-};
+using rollrig::testing::CommaLocale;
 
 std::vector<Hold> awkwardHolds() {
   std::vector<Hold> holds;

@@ -18,6 +18,7 @@
 
 #include <unistd.h>
 
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/core/session_analyzer.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/sim/virtual_device.h"
@@ -83,7 +84,7 @@ class FakeRig : public io::ByteStream {
     m_pos = 0;
   }
   std::string describe() const override {
-    return "fake rig " + io::serialHex(m_dev.info().device_serial);
+    return "fake rig " + core::serialHex(m_dev.info().device_serial);
   }
 
  private:

@@ -18,40 +18,17 @@
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/session_csv.h"
 #include "rollrig/sim/body_model.h"
+#include "test_files.h"
 
 namespace rollrig::engine {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "rollrig-library-XXXXXX").string();
-    if (!mkdtemp(t.data())) ADD_FAILURE() << "mkdtemp failed";
-    m_path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
+using rollrig::testing::readText;
+using rollrig::testing::writeText;
 
- private:
-  std::string m_path;
-};
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using rollrig::testing::TempDir;
 
 // A body-model session as the virtual rig would record it: device time from 7.3 s, 80 Hz, a few
 // frames lost, the rig's exact calibration, and the user's markers.
@@ -198,7 +175,7 @@ const char* const kExportFiles[] = {"samples.csv", "holds.csv", "markers.csv", "
 
 // session.json without the keys that name the session (its id).
 nlohmann::json withoutId(const std::string& path) {
-  nlohmann::json j = nlohmann::json::parse(readFile(path));
+  nlohmann::json j = nlohmann::json::parse(readText(path));
   j.erase("id");
   return j;
 }
@@ -337,9 +314,9 @@ TEST_F(SessionLibrary, ExportImportExportOfAVirtualRigSessionIsByteIdentical) {
   ASSERT_FALSE(exportSession(m_store, im.session_id, m_dir.file("two"), {}, &ex));
   for (const char* f : kExportFiles) {
     SCOPED_TRACE(f);
-    const std::string a = readFile(m_dir.file(std::string("one/") + f));
+    const std::string a = readText(m_dir.file(std::string("one/") + f));
     EXPECT_GT(a.size(), 30u);
-    EXPECT_TRUE(a == readFile(m_dir.file(std::string("two/") + f)));
+    EXPECT_TRUE(a == readText(m_dir.file(std::string("two/") + f)));
   }
   EXPECT_EQ(withoutId(m_dir.file("one/session.json")), withoutId(m_dir.file("two/session.json")));
   // The raw samples themselves came back, device time included.
@@ -376,7 +353,7 @@ std::string minimalCsv(bool with_xy) {
 }
 
 void roundTripMinimal(store::SessionStore& st, const TempDir& dir, bool with_xy) {
-  writeFile(dir.file("other.csv"), minimalCsv(with_xy));
+  writeText(dir.file("other.csv"), minimalCsv(with_xy));
   ImportResult im;
   ASSERT_FALSE(importSessionCsv(st, dir.file("other.csv"), {"2026-11-29T11:00:00Z", {}}, &im));
   EXPECT_EQ(im.form, core::ImportForm::kForceOnly);
@@ -389,7 +366,7 @@ void roundTripMinimal(store::SessionStore& st, const TempDir& dir, bool with_xy)
 
   ExportResult ex;
   ASSERT_FALSE(exportSession(st, im.session_id, dir.file("a"), {}, &ex));
-  const std::string samples = readFile(dir.file("a/samples.csv"));
+  const std::string samples = readText(dir.file("a/samples.csv"));
   EXPECT_EQ(samples.rfind(
                 with_xy ? "time_s,force_N,x_mm,y_mm\n0.000000," : "time_s,force_N\n0.000000,", 0),
             0u)
@@ -399,8 +376,8 @@ void roundTripMinimal(store::SessionStore& st, const TempDir& dir, bool with_xy)
   ASSERT_FALSE(exportSession(st, im2.session_id, dir.file("b"), {}, &ex));
   for (const char* f : kExportFiles) {
     SCOPED_TRACE(f);
-    EXPECT_TRUE(readFile(dir.file(std::string("a/") + f)) ==
-                readFile(dir.file(std::string("b/") + f)));
+    EXPECT_TRUE(readText(dir.file(std::string("a/") + f)) ==
+                readText(dir.file(std::string("b/") + f)));
   }
   EXPECT_EQ(withoutId(dir.file("a/session.json")), withoutId(dir.file("b/session.json")));
   // And a third time from the second export: still the same.
@@ -418,7 +395,7 @@ TEST_F(SessionLibrary, ExportImportExportOfAnImportedForceOnlyCsvIsByteIdentical
 }
 
 TEST_F(SessionLibrary, AForceOnlySessionCannotBeRecalibrated) {
-  writeFile(m_dir.file("f.csv"), "time_s,force_N\n0,1\n0.1,2\n0.2,3\n");
+  writeText(m_dir.file("f.csv"), "time_s,force_N\n0,1\n0.1,2\n0.2,3\n");
   ImportResult im;
   ASSERT_FALSE(importSessionCsv(m_store, m_dir.file("f.csv"), {}, &im));
   ReanalyzeOptions opt;
@@ -430,7 +407,7 @@ TEST_F(SessionLibrary, AForceOnlySessionCannotBeRecalibrated) {
 }
 
 TEST_F(SessionLibrary, AMalformedImportNamesItsLineAndAddsNothing) {
-  writeFile(m_dir.file("bad.csv"), "time_s,force_N\nx,y\nz,w\n0.1,2\n");
+  writeText(m_dir.file("bad.csv"), "time_s,force_N\nx,y\nz,w\n0.1,2\n");
   ImportResult im;
   LibraryError e = importSessionCsv(m_store, m_dir.file("bad.csv"), {}, &im);
   EXPECT_EQ(e.kind, LibraryErrorKind::kInput);
@@ -438,7 +415,7 @@ TEST_F(SessionLibrary, AMalformedImportNamesItsLineAndAddsNothing) {
   EXPECT_NE(e.message.find("line 3: "), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("bad.csv"), std::string::npos) << e.message;
   // A header without force_N: refused before any row.
-  writeFile(m_dir.file("bad2.csv"), "time_s,x_mm\n0,1\n");
+  writeText(m_dir.file("bad2.csv"), "time_s,x_mm\n0,1\n");
   e = importSessionCsv(m_store, m_dir.file("bad2.csv"), {}, &im);
   EXPECT_EQ(e.kind, LibraryErrorKind::kInput);
   EXPECT_NE(e.message.find("force_N"), std::string::npos) << e.message;
@@ -449,7 +426,7 @@ TEST_F(SessionLibrary, AMalformedImportNamesItsLineAndAddsNothing) {
   const int64_t id = recordIntoStore(m_store, r, runLive(r));
   ExportResult ex;
   ASSERT_FALSE(exportSession(m_store, id, m_dir.file("exp"), {}, &ex));
-  writeFile(m_dir.file("exp/markers.csv"), "time_s,kind,pain,side,note\n1.0,pain,11,,\n");
+  writeText(m_dir.file("exp/markers.csv"), "time_s,kind,pain,side,note\n1.0,pain,11,,\n");
   e = importSessionCsv(m_store, m_dir.file("exp/samples.csv"), {}, &im);
   EXPECT_EQ(e.kind, LibraryErrorKind::kInput);
   EXPECT_EQ(e.line, 2u);
@@ -465,22 +442,22 @@ TEST_F(SessionLibrary, ExportRefusesANonEmptyDirectoryUnlessForcedAndNeverLeaves
   const RigSession r = makeRigSession(5, 30);
   const int64_t id = recordIntoStore(m_store, r, runLive(r));
   fs::create_directories(m_dir.file("out"));
-  writeFile(m_dir.file("out/samples.csv"), "precious\n");
+  writeText(m_dir.file("out/samples.csv"), "precious\n");
   ExportResult ex;
   LibraryError e = exportSession(m_store, id, m_dir.file("out"), {}, &ex);
   EXPECT_EQ(e.kind, LibraryErrorKind::kOutput);
   EXPECT_NE(e.message.find("--force"), std::string::npos);
-  EXPECT_EQ(readFile(m_dir.file("out/samples.csv")), "precious\n");
+  EXPECT_EQ(readText(m_dir.file("out/samples.csv")), "precious\n");
   ExportOptions force;
   force.force = true;
   ASSERT_FALSE(exportSession(m_store, id, m_dir.file("out"), force, &ex));
-  EXPECT_EQ(readFile(m_dir.file("out/samples.csv")).rfind("time_s,seq,lost_before,", 0), 0u);
+  EXPECT_EQ(readText(m_dir.file("out/samples.csv")).rfind("time_s,seq,lost_before,", 0), 0u);
   for (const auto& entry : fs::directory_iterator(m_dir.file("out")))
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
         << "a temporary file was left: " << entry.path();
   EXPECT_EQ(exportSession(m_store, id + 100, m_dir.file("x"), {}, &ex).kind,
             LibraryErrorKind::kNotFound);
-  writeFile(m_dir.file("plain"), "a file\n");
+  writeText(m_dir.file("plain"), "a file\n");
   e = exportSession(m_store, id, m_dir.file("plain"), force, &ex);
   EXPECT_EQ(e.kind, LibraryErrorKind::kOutput);
   EXPECT_NE(e.message.find("not a directory"), std::string::npos) << e.message;
@@ -502,7 +479,7 @@ TEST_F(SessionLibrary, ARecalibrationMidSessionTakesOverAtItsTimeInExportsAndAna
   ExportResult ex;
   ASSERT_FALSE(exportSession(m_store, id, m_dir.file("e"), {}, &ex));
   // Row k of samples.csv (line k + 2) against each calibration's ForceModel.
-  std::istringstream in(readFile(m_dir.file("e/samples.csv")));
+  std::istringstream in(readText(m_dir.file("e/samples.csv")));
   std::string line;
   std::vector<std::string> lines;
   while (std::getline(in, line)) lines.push_back(line);
@@ -528,7 +505,7 @@ TEST_F(SessionLibrary, OurCsvWithoutMetadataGetsACalibrationThatReproducesItsFor
   w.writeHeader();
   const core::ForceModel model(r.calibration.calibration, r.calibration.geometry);
   for (const core::Sample& s : r.samples) w.writeRow(s, model.compute(s));
-  writeFile(m_dir.file("bare.csv"), o.str());
+  writeText(m_dir.file("bare.csv"), o.str());
   ImportResult im;
   ASSERT_FALSE(importSessionCsv(m_store, m_dir.file("bare.csv"), {}, &im));
   EXPECT_EQ(im.form, core::ImportForm::kRawCounts);
@@ -536,7 +513,7 @@ TEST_F(SessionLibrary, OurCsvWithoutMetadataGetsACalibrationThatReproducesItsFor
   ExportResult ex;
   ASSERT_FALSE(exportSession(m_store, im.session_id, m_dir.file("e"), {}, &ex));
   // Same raw counts; forces within the columns' rounding (4 decimals).
-  std::istringstream a(o.str()), b(readFile(m_dir.file("e/samples.csv")));
+  std::istringstream a(o.str()), b(readText(m_dir.file("e/samples.csv")));
   std::string la, lb;
   size_t rows = 0;
   double worst = 0;
@@ -606,7 +583,7 @@ for name, cols in want.items():
 print("\n".join(bad) if bad else "ok")
 sys.exit(1 if bad else 0)
 )PY";
-  writeFile(m_dir.file("check.py"), script);
+  writeText(m_dir.file("check.py"), script);
   const std::string cmd =
       "/usr/bin/python3 " + m_dir.file("check.py") + " " + m_dir.file("p") + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");

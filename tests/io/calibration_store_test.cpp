@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/io/session_meta.h"
 
 using namespace rollrig;
@@ -203,7 +204,7 @@ TEST(CalibrationStore, NamesTheFieldThatIsWrong) {
   const fs::path dir = freshDir("bad-field");
   fs::create_directories(dir);
   const fs::path file = dir / "cal.json";
-  std::string text = io::calibrationToJson(sampleRecord(7));
+  std::string text = core::calibrationToJson(sampleRecord(7));
   const size_t at = text.find("\"n_per_count\"", text.find("\"n_per_count\"") + 1);
   text.replace(at, std::string("\"n_per_count\"").size(), "\"gain\"");
   std::ofstream(file) << text;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 
+#include "rollrig/core/calibration_json.h"
 #include "store_test_util.h"
 
 using namespace rollrig;
@@ -20,7 +21,7 @@ using namespace rollrig::store;
 using rollrig::store::test::firstDifference;
 using rollrig::store::test::makeSamples;
 using rollrig::store::test::RawDb;
-using rollrig::store::test::readFile;
+using rollrig::store::test::readText;
 using rollrig::store::test::TempDir;
 
 namespace {
@@ -290,6 +291,46 @@ TEST(SessionStore, RoundTripsEverythingASessionHolds) {
     EXPECT_EQ(evs[k].detail, events[k].detail);
     EXPECT_EQ(evs[k].wall_utc, events[k].wall_utc);
   }
+}
+
+namespace {
+
+// Opens a library at `path` and commits one session with someCalibration(); the session's id.
+int64_t sessionWithACalibration(SessionStore& store, const std::string& path) {
+  int64_t id = 0;
+  EXPECT_FALSE(store.open(path));
+  EXPECT_FALSE(store.beginSession(someInfo(), &id));
+  store.addCalibration(id, 0, someCalibration());
+  EXPECT_FALSE(store.commit());
+  return id;
+}
+
+}  // namespace
+
+// One calibration format: the library keeps a record as the calibration file's own text.
+TEST(SessionStore, KeepsACalibrationAsTheTextOfItsCalibrationFile) {
+  TempDir dir;
+  SessionStore store;
+  sessionWithACalibration(store, dir.file("sessions.db"));
+  std::string quoted = core::calibrationToJson(someCalibration());
+  for (size_t at = quoted.find('\''); at != std::string::npos; at = quoted.find('\'', at + 2))
+    quoted.insert(at, 1, '\'');
+  RawDb raw(dir.file("sessions.db"));
+  EXPECT_EQ(raw.queryInt("SELECT count(*) FROM calibrations WHERE record_json = '" + quoted + "'"),
+            1);
+}
+
+TEST(SessionStore, NamesAStoredCalibrationThatIsNotACalibration) {
+  TempDir dir;
+  SessionStore store;
+  const int64_t id = sessionWithACalibration(store, dir.file("sessions.db"));
+  RawDb(dir.file("sessions.db"))
+      .exec("UPDATE calibrations SET record_json = '{\"format\": \"something else\"}'");
+  std::vector<StoredCalibration> cals;
+  const StoreError e = store.loadCalibrations(id, &cals);
+  EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
+  EXPECT_NE(e.message.find("(calibration 1: not a rollrig calibration"), std::string::npos)
+      << e.message;
 }
 
 TEST(SessionStore, GrowsTheLastChunkAcrossCommitsUpToTheChunkSize) {
@@ -565,14 +606,14 @@ TEST(SessionStore, RefusesAFileThatIsNotSqliteAndLeavesItUntouched) {
     std::ofstream out(path);
     for (int i = 0; i < 200; ++i) out << "time_s,force_N\n" << i << ",1.5\n";
   }
-  const std::string before = readFile(path);
+  const std::string before = readText(path);
   SessionStore store;
   const StoreError e = store.open(path);
   EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
   EXPECT_NE(e.message.find("not an SQLite database"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find(path), std::string::npos) << e.message;
   EXPECT_FALSE(store.isOpen());
-  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(readText(path), before);
   EXPECT_EQ(store.open(path, {OpenMode::kReadOnly}).kind, StoreErrorKind::kNotALibrary);
 }
 
@@ -583,12 +624,12 @@ TEST(SessionStore, RefusesAnotherProgramsDatabase) {
     RawDb raw(path);
     raw.exec("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ada');");
   }
-  const std::string before = readFile(path);
+  const std::string before = readText(path);
   SessionStore store;
   const StoreError e = store.open(path);
   EXPECT_EQ(e.kind, StoreErrorKind::kNotALibrary);
   EXPECT_NE(e.message.find("another program"), std::string::npos) << e.message;
-  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(readText(path), before);
 }
 
 TEST(SessionStore, RefusesALibraryFromANewerRollrigAndLeavesItUntouched) {
@@ -605,7 +646,7 @@ TEST(SessionStore, RefusesALibraryFromANewerRollrigAndLeavesItUntouched) {
     raw.exec("PRAGMA journal_mode = DELETE; PRAGMA user_version = " +
              std::to_string(kSchemaVersion + 1) + "; CREATE TABLE future (x);");
   }
-  const std::string before = readFile(path);
+  const std::string before = readText(path);
   for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
     SessionStore store;
     const StoreError e = store.open(path, {mode});
@@ -614,7 +655,7 @@ TEST(SessionStore, RefusesALibraryFromANewerRollrigAndLeavesItUntouched) {
     EXPECT_NE(e.message.find("schema " + std::to_string(kSchemaVersion + 1)), std::string::npos);
     EXPECT_FALSE(store.isOpen());
   }
-  EXPECT_EQ(readFile(path), before);
+  EXPECT_EQ(readText(path), before);
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
@@ -936,7 +977,7 @@ TEST(StoreMigration, UpgradesAVersion1LibraryWithItsDataIntact) {
   const std::string path = dir.file("old.db");
   {
     RawDb raw(path);
-    ASSERT_TRUE(raw.exec(readFile(fixture("schema_v1.sql"))));
+    ASSERT_TRUE(raw.exec(readText(fixture("schema_v1.sql"))));
     ASSERT_EQ(raw.queryInt("PRAGMA user_version"), 1);
   }
   // Read-only, an old library cannot be upgraded: refused with a clear message, not misread.

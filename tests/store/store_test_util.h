@@ -14,27 +14,11 @@
 #include <vector>
 
 #include "rollrig/core/frame_decoder.h"
+#include "test_files.h"
 
 namespace rollrig::store::test {
 
-// A fresh directory under $TMPDIR, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "rollrig-store-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp failed";
-    m_path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  const std::string& path() const { return m_path; }
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
-
- private:
-  std::string m_path;
-};
+using rollrig::testing::TempDir;
 
 // Samples as a 4-cell rig streams them at 80 Hz: time from first_t_us in 12.5 ms steps, seq
 // from first_seq (wrapping), noisy counts around a slowly moving load; deterministic in `seed`.
@@ -74,12 +58,7 @@ inline long firstDifference(const std::vector<core::Sample>& a,
   return a.size() == b.size() ? -1 : static_cast<long>(n);
 }
 
-inline std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using rollrig::testing::readText;
 
 // Raw SQL on a library file, outside the store (to build fixtures and inspect rows).
 class RawDb {

@@ -1,6 +1,8 @@
 // Calibration math. Navigate by the [SECTION] markers (the same as the header's).
 #include "rollrig/core/calibration.h"
 
+#include "csv_fields.h"
+
 #include <Eigen/Dense>
 #include <Eigen/SVD>
 #include <algorithm>
@@ -489,14 +491,8 @@ RawCountsCsv readRawCountsCsv(std::istream& in) {
   SessionCsvOptions opt;
   using K = CsvValueKind;
   opt.columns.push_back({"time_s", K::kNumber, true, 0.0});
-  for (int i = 0; i < kCellCount; ++i)
-    opt.columns.push_back({"cell" + std::to_string(i) + "_raw_counts", K::kInteger, true,
-                           static_cast<double>(kCountsMin), static_cast<double>(kCountsMax)});
-  const int c_seq = static_cast<int>(opt.columns.size());
-  opt.columns.push_back({"seq", K::kInteger, false, 0.0, 65535.0});
-  opt.columns.push_back({"lost_before", K::kInteger, false, 0.0, 4294967295.0});
-  opt.columns.push_back({"flags", K::kInteger, false, 0.0, 255.0});
-  opt.columns.push_back({"fresh_mask", K::kInteger, false, 0.0, 255.0});
+  const int c_raw = csv::addRawCountsColumns(opt);
+  const int c_device = csv::addDeviceColumns(opt);
   SessionCsvTable t = readSessionCsv(in, opt);
   RawCountsCsv out;
   if (!takeCsvOutcome(t, &out)) {
@@ -512,15 +508,9 @@ RawCountsCsv readRawCountsCsv(std::istream& in) {
     s.channel_count = kCellCount;
     s.fresh_mask = (1u << kCellCount) - 1;
     s.t_us = static_cast<uint64_t>(std::llround(t.time(r) * 1e6));
-    for (int i = 0; i < kCellCount; ++i) s.raw_counts[i] = static_cast<int32_t>(t.value(r, 1 + i));
-    auto opt_value = [&](int c, auto* field) {
-      const double v = t.value(r, c);
-      if (!std::isnan(v)) *field = static_cast<std::remove_pointer_t<decltype(field)>>(v);
-    };
-    opt_value(c_seq, &s.seq);
-    opt_value(c_seq + 1, &s.lost_before);
-    opt_value(c_seq + 2, &s.flags);
-    opt_value(c_seq + 3, &s.fresh_mask);
+    for (int i = 0; i < kCellCount; ++i)
+      s.raw_counts[i] = static_cast<int32_t>(t.value(r, c_raw + i));
+    csv::readDeviceColumns(t, r, c_device, s);
     out.samples.push_back(s);
   }
   out.ok = true;

@@ -96,22 +96,7 @@ bool validUtf8(const std::string& s) {
   return true;
 }
 
-// A field as it may appear in a message: at most 40 characters, control bytes as \xNN.
-std::string shown(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < 40; ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7F) {
-      char b[8];
-      std::snprintf(b, sizeof(b), "\\x%02X", c);
-      out += b;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > 40) out += "...";
-  return out;
-}
+using csv::shown;
 
 std::string num(double v) {
   char b[32];

@@ -322,22 +322,7 @@ class RecordReader {
   bool m_first = true;
 };
 
-// A field as a message may quote it: at most 40 characters, control bytes as \xNN.
-std::string shown(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < 40; ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7F) {
-      char b[8];
-      std::snprintf(b, sizeof(b), "\\x%02X", c);
-      out += b;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > 40) out += "...";
-  return out;
-}
+using csv::shown;
 
 struct ColumnSpec {
   const char* name;
@@ -694,9 +679,6 @@ std::vector<std::string> sniffHeader(std::streambuf* sb, std::string* consumed) 
   return {};
 }
 
-constexpr int32_t kCountsMax = 0x7FFFFF;  // the HX711's 24-bit range
-constexpr int32_t kCountsMin = -0x800000;
-
 }  // namespace
 
 SessionImportCsv readSessionCsvForImport(std::istream& in) {
@@ -724,17 +706,8 @@ SessionImportCsv readSessionCsvForImport(std::istream& in) {
   const int c_cell_force = static_cast<int>(opt.columns.size());
   for (int i = 0; i < kCellCount; ++i)
     opt.columns.push_back({"cell" + std::to_string(i) + "_force_N", K::kNumber, false});
-  const int c_raw = static_cast<int>(opt.columns.size());
-  if (raw) {
-    for (int i = 0; i < kCellCount; ++i)
-      opt.columns.push_back({"cell" + std::to_string(i) + "_raw_counts", K::kInteger, true,
-                             static_cast<double>(kCountsMin), static_cast<double>(kCountsMax)});
-  }
-  const int c_seq = static_cast<int>(opt.columns.size());
-  opt.columns.push_back({"seq", K::kInteger, false, 0.0, 65535.0});
-  opt.columns.push_back({"lost_before", K::kInteger, false, 0.0, 4294967295.0});
-  opt.columns.push_back({"flags", K::kInteger, false, 0.0, 255.0});
-  opt.columns.push_back({"fresh_mask", K::kInteger, false, 0.0, 255.0});
+  const int c_raw = raw ? csv::addRawCountsColumns(opt) : -1;
+  const int c_device = csv::addDeviceColumns(opt);
 
   PrefixedBuf buf(std::move(prefix), in.rdbuf());
   std::istream whole(&buf);
@@ -797,14 +770,7 @@ SessionImportCsv readSessionCsvForImport(std::istream& in) {
       for (int i = 0; i < kCellCount; ++i)
         s.raw_counts[i] = static_cast<int32_t>(t.value(r, c_raw + i));
     }
-    auto opt_value = [&](int c, auto* field) {
-      const double v = t.value(r, c);
-      if (!std::isnan(v)) *field = static_cast<std::remove_pointer_t<decltype(field)>>(v);
-    };
-    opt_value(c_seq, &s.seq);
-    opt_value(c_seq + 1, &s.lost_before);
-    opt_value(c_seq + 2, &s.flags);
-    opt_value(c_seq + 3, &s.fresh_mask);
+    csv::readDeviceColumns(t, r, c_device, s);
     ForceSample f;
     f.total_n = t.value(r, 1);
     for (int i = 0; i < kCellCount; ++i) {

@@ -1,13 +1,12 @@
 #include "rollrig/engine/live_session.h"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cmath>
 
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/rate_meter.h"
+#include "rollrig/io/acquisition.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/io/serial_port.h"
 #include "rollrig/io/session_meta.h"
@@ -198,8 +197,8 @@ struct LiveSession::Engine {
   bool began = false;                // every sink's begin() succeeded
   std::vector<size_t> failed_sinks;  // indexes of sinks whose commit failed
   Clock::time_point next_commit{};
-  uint64_t samples_at_commit = 0;
-  bool connected_pending = false;  // the first connection's event waits for the first sample  // `samples` when the sinks were last committed
+  uint64_t samples_at_commit = 0;  // `samples` when the sinks were last committed
+  bool connected_pending = false;  // the first connection's event waits for the first sample
 
   core::DecoderStats totalStats() const {
     core::DecoderStats s = stats_before;
@@ -230,12 +229,7 @@ void LiveSession::start() {
   if (m_started) return;
   m_started = true;
   m_thread = std::thread([this] {
-    // Ctrl-C and the like are for the front end's thread (it calls stop()), as for the
-    // Acquisition's I/O thread.
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
-    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    io::blockStopSignalsInThisThread();  // the front end's thread takes them (it calls stop())
     run();
   });
 }
@@ -537,8 +531,8 @@ void LiveSession::chooseCalibration(const std::optional<core::Calibration>& nomi
     if (record.calibration.device_serial != 0 &&
         record.calibration.device_serial != e.info.device_serial) {
       warnings.push_back(e.cal_from + " was made for device " +
-                         io::serialHex(record.calibration.device_serial) + ", this is device " +
-                         io::serialHex(e.info.device_serial));
+                         core::serialHex(record.calibration.device_serial) + ", this is device " +
+                         core::serialHex(e.info.device_serial));
     }
     calibration = record.calibration;
   } else if (!virtual_rig) {
@@ -776,9 +770,9 @@ bool LiveSession::reconnect(const io::IoError& lost) {
     const uint32_t serial = acq->info().device_serial;
     if (serial != e.info.device_serial) {
       acq.reset();
-      const std::string refused = "refused device " + io::serialHex(serial) + " on " + source +
+      const std::string refused = "refused device " + core::serialHex(serial) + " on " + source +
                                   ": this session records device " +
-                                  io::serialHex(e.info.device_serial) +
+                                  core::serialHex(e.info.device_serial) +
                                   ". Connect that device again, or stop and start a new session.";
       addEvent(core::ConnectionEventKind::kRefused, refused);
       std::lock_guard<std::mutex> lock(m_mutex);

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <utility>
 
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/session_csv.h"
 #include "rollrig/io/calibration_store.h"
@@ -324,7 +325,7 @@ std::string sessionJsonText(const SessionDetails& d, const core::SessionSummary*
   j["ended_utc"] = r.ended_utc;
   j["end_reason"] = r.end_reason;
   j["source"] = r.info.source;
-  j["device"] = {{"serial", io::serialHex(r.info.device_serial)},
+  j["device"] = {{"serial", core::serialHex(r.info.device_serial)},
                  {"firmware", r.info.firmware_version},
                  {"protocol", r.info.protocol_version},
                  {"rate_hz", r.info.nominal_rate_hz},
@@ -344,7 +345,7 @@ std::string sessionJsonText(const SessionDetails& d, const core::SessionSummary*
   for (const store::StoredCalibration& c : d.calibrations) {
     cals.push_back({{"from_t_us", c.from_t_us},
                     {"from_s", rel(c.from_t_us)},
-                    {"calibration", json::parse(io::calibrationToJson(c.record))}});
+                    {"calibration", json::parse(core::calibrationToJson(c.record))}});
   }
   j["calibrations"] = cals;
   j["auto_zero"] = d.kind.auto_zero;
@@ -546,7 +547,8 @@ bool readSessionJson(const fs::path& p, ExportMeta* m, std::string* why) {
         store::StoredCalibration sc;
         sc.from_t_us = c.at("from_t_us").get<uint64_t>();
         std::string cal_why;
-        if (!io::calibrationFromJson(c.at("calibration").dump(), p.string(), &sc.record, &cal_why))
+        if (!core::calibrationFromJson(c.at("calibration").dump(), p.string(), &sc.record,
+                                       &cal_why))
           throw std::runtime_error(cal_why);
         m->calibrations.push_back(std::move(sc));
       }

@@ -12,6 +12,13 @@
 
 namespace rollrig::io {
 
+void blockStopSignalsInThisThread() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+}
+
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -234,12 +241,7 @@ bool Acquisition::start(IoError* err, const HandshakeOptions& opt) {
   }
   m_sink->batch.clear();
   m_thread = std::thread([this] {
-    // Ctrl-C and the like are for the consumer's thread, which may be blocked in a read of its
-    // own (a prompt) that only the signal can end: this thread never takes them.
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, signo);
-    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    blockStopSignalsInThisThread();
     run();
   });
   return true;

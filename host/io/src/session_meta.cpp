@@ -13,6 +13,7 @@
 #include <sstream>
 #include <utility>
 
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/io/calibration_store.h"
 
 namespace rollrig::io {
@@ -24,7 +25,7 @@ using json = nlohmann::ordered_json;  // keeps the documented key order
 constexpr char kFormatName[] = "rollrig session metadata";
 
 std::string hex(uint32_t v) {
-  return serialHex(v);
+  return core::serialHex(v);
 }
 
 template <typename T>
@@ -145,7 +146,7 @@ bool writeSessionMeta(const std::string& path, const SessionMeta& m, IoError* er
   j["csv"] = m.csv_file;
   j["started"] = m.started;
   j["device"] = device;
-  j["calibration"] = json::parse(calibrationToJson(m.calibration));
+  j["calibration"] = json::parse(core::calibrationToJson(m.calibration));
   j["auto_zero"] = {{"enabled", m.auto_zero},
                     {"max_load_N", m.auto_zero_options.max_load_n},
                     {"settle_s", m.auto_zero_options.settle_s},
@@ -231,8 +232,8 @@ bool readSessionMeta(const std::string& path, SessionMeta* out, IoError* err) {
   }
   if (j.contains("calibration")) {
     std::string why;
-    if (!calibrationFromJson(j.at("calibration").dump(), path + " (calibration)", &m.calibration,
-                             &why)) {
+    if (!core::calibrationFromJson(j.at("calibration").dump(), path + " (calibration)",
+                                   &m.calibration, &why)) {
       *err = makeError(IoErrorKind::kMalformed, why);
       return false;
     }

@@ -8,6 +8,8 @@ namespace {
 // Device times (t_us) are INTEGER microseconds; ISO 8601 UTC times are TEXT; "" rather than NULL
 // for unknown text, NULL for unknown numbers where 0 would be a value. Session ids are never reused
 // (AUTOINCREMENT): an id once shown to a user names that session or none.
+// tests/store/fixtures/schema_v1.sql repeats this SQL on purpose: a frozen copy of what was
+// released, so the migration tests notice if this step is ever edited. Change neither.
 constexpr char kV1[] = R"sql(
 CREATE TABLE sessions (
   id               INTEGER PRIMARY KEY AUTOINCREMENT,

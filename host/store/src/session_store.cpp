@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <utility>
 
-#include "calibration_json.h"
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/store/sample_codec.h"
 #include "schema.h"
 
@@ -375,6 +375,41 @@ struct SessionStore::Impl {
     return makeError(StoreErrorKind::kNotFound, "There is no session " + std::to_string(id) +
                                                     " in " + path +
                                                     "; `rollrig sessions` lists the sessions.");
+  }
+
+  // [SECTION] Rows: the one way the writers insert and the readers select a session's rows
+
+  // Prepares `sql` once and runs it for each of `items`: ?1 is `session`, `bind` binds the rest.
+  // `doing` completes the error's "... while <doing>".
+  template <typename T, typename Bind>
+  StoreError insertRows(const char* sql, int64_t session, const std::vector<T>& items,
+                        const std::string& doing, Bind&& bind) {
+    if (items.empty()) return {};
+    Stmt s;
+    int rc = s.prepare(db, sql);
+    for (size_t i = 0; rc == SQLITE_OK && i < items.size(); ++i) {
+      s.reset();
+      s.bind(1, session);
+      bind(s, items[i]);
+      rc = s.step();
+      if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    return rc == SQLITE_OK ? StoreError{} : sqlError(rc, doing);
+  }
+
+  // Runs `sql` with ?1 = `session` and hands every row to `row`; `what` names the rows in errors.
+  template <typename Row>
+  StoreError selectRows(int64_t session, const char* sql, const char* what, Row&& row) {
+    if (!db) return notOpen();
+    const std::string doing =
+        std::string("reading the ") + what + " of session " + std::to_string(session);
+    Stmt s;
+    int rc = s.prepare(db, sql);
+    if (rc != SQLITE_OK) return sqlError(rc, doing);
+    s.bind(1, session);
+    while ((rc = s.step()) == SQLITE_ROW) row(s);
+    if (rc != SQLITE_DONE) return sqlError(rc, doing);
+    return {};
   }
 
   StoreError exec(const char* sql, const std::string& doing) {
@@ -812,133 +847,95 @@ StoreError SessionStore::Impl::writeSession(int64_t id, Pending& p, Tail* new_ta
   if (!p.samples.empty()) {
     if (StoreError e = writeSamples(id, p.samples, new_tail)) return e;
   }
-  if (!p.calibrations.empty()) {
-    Stmt s;
-    int rc = s.prepare(db,
-                       "INSERT INTO calibrations (session_id, from_t_us, source, device_serial, "
-                       "created_utc, record_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    for (size_t i = 0; rc == SQLITE_OK && i < p.calibrations.size(); ++i) {
-      const StoredCalibration& c = p.calibrations[i];
-      s.reset();
-      s.bind(1, id);
-      s.bindU64(2, c.from_t_us);
-      s.bind(3, c.record.calibration.source);
-      s.bind(4, static_cast<int64_t>(c.record.calibration.device_serial));
-      s.bind(5, c.record.calibration.created);
-      s.bind(6, detail::calibrationRecordJson(c.record));
-      rc = s.step();
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK) return sqlError(rc, "saving a calibration of session " + sid);
-  }
-  if (!p.rezeroes.empty()) {
-    Stmt s;
-    int rc =
-        s.prepare(db,
-                  "INSERT INTO rezeroes (session_id, t_us, samples, change_counts0, "
-                  "change_counts1, change_counts2, change_counts3, change_n0, change_n1, "
-                  "change_n2, change_n3) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    for (size_t i = 0; rc == SQLITE_OK && i < p.rezeroes.size(); ++i) {
-      const core::ReZero& z = p.rezeroes[i];
-      s.reset();
-      s.bind(1, id);
-      s.bindU64(2, z.t_us);
-      s.bind(3, static_cast<int64_t>(z.samples));
-      for (int c = 0; c < core::kCellCount; ++c) {
-        s.bind(4 + c, z.change_counts[c]);
-        s.bind(8 + c, z.change_n[c]);
-      }
-      rc = s.step();
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK) return sqlError(rc, "saving a re-zero of session " + sid);
-  }
-  if (!p.markers.empty()) {
-    Stmt s;
-    int rc = s.prepare(db,
-                       "INSERT INTO markers (session_id, t_us, kind, pain, side, text) VALUES "
-                       "(?1, ?2, ?3, ?4, ?5, ?6)");
-    for (size_t i = 0; rc == SQLITE_OK && i < p.markers.size(); ++i) {
-      const core::Marker& mk = p.markers[i];
-      s.reset();
-      s.bind(1, id);
-      s.bindU64(2, mk.t_us);
-      s.bind(3, std::string(core::markerKindName(mk.kind)));
-      if (mk.pain >= 0)
-        s.bind(4, static_cast<int64_t>(mk.pain));
-      else
-        s.bindNull(4);
-      s.bind(5, mk.side == core::Side::kUnknown ? std::string() : core::sideName(mk.side));
-      s.bind(6, mk.text);
-      rc = s.step();
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK) return sqlError(rc, "saving a marker of session " + sid);
-  }
-  if (!p.events.empty()) {
-    Stmt s;
-    int rc = s.prepare(db,
-                       "INSERT INTO connection_events (session_id, t_us, kind, frames_lost, "
-                       "gap_s, detail, wall_utc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (size_t i = 0; rc == SQLITE_OK && i < p.events.size(); ++i) {
-      const core::ConnectionEvent& ev = p.events[i];
-      s.reset();
-      s.bind(1, id);
-      s.bindU64(2, ev.t_us);
-      s.bind(3, std::string(core::connectionEventKindName(ev.kind)));
-      s.bindU64(4, ev.frames_lost);
-      s.bind(5, ev.gap_s);
-      s.bind(6, ev.detail);
-      s.bind(7, ev.wall_utc);
-      rc = s.step();
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK) return sqlError(rc, "saving a connection event of session " + sid);
-  }
+  StoreError e = insertRows(
+      "INSERT INTO calibrations (session_id, from_t_us, source, device_serial, created_utc, "
+      "record_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+      id, p.calibrations, "saving a calibration of session " + sid,
+      [](Stmt& s, const StoredCalibration& c) {
+        s.bindU64(2, c.from_t_us);
+        s.bind(3, c.record.calibration.source);
+        s.bind(4, static_cast<int64_t>(c.record.calibration.device_serial));
+        s.bind(5, c.record.calibration.created);
+        s.bind(6, core::calibrationToJson(c.record));
+      });
+  if (e) return e;
+  e = insertRows(
+      "INSERT INTO rezeroes (session_id, t_us, samples, change_counts0, change_counts1, "
+      "change_counts2, change_counts3, change_n0, change_n1, change_n2, change_n3) VALUES (?1, "
+      "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+      id, p.rezeroes, "saving a re-zero of session " + sid, [](Stmt& s, const core::ReZero& z) {
+        s.bindU64(2, z.t_us);
+        s.bind(3, static_cast<int64_t>(z.samples));
+        for (int c = 0; c < core::kCellCount; ++c) {
+          s.bind(4 + c, z.change_counts[c]);
+          s.bind(8 + c, z.change_n[c]);
+        }
+      });
+  if (e) return e;
+  e = insertRows(
+      "INSERT INTO markers (session_id, t_us, kind, pain, side, text) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "?6)",
+      id, p.markers, "saving a marker of session " + sid, [](Stmt& s, const core::Marker& mk) {
+        s.bindU64(2, mk.t_us);
+        s.bind(3, std::string(core::markerKindName(mk.kind)));
+        if (mk.pain >= 0)
+          s.bind(4, static_cast<int64_t>(mk.pain));
+        else
+          s.bindNull(4);
+        s.bind(5, mk.side == core::Side::kUnknown ? std::string() : core::sideName(mk.side));
+        s.bind(6, mk.text);
+      });
+  if (e) return e;
+  e = insertRows(
+      "INSERT INTO connection_events (session_id, t_us, kind, frames_lost, gap_s, detail, "
+      "wall_utc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      id, p.events, "saving a connection event of session " + sid,
+      [](Stmt& s, const core::ConnectionEvent& ev) {
+        s.bindU64(2, ev.t_us);
+        s.bind(3, std::string(core::connectionEventKindName(ev.kind)));
+        s.bindU64(4, ev.frames_lost);
+        s.bind(5, ev.gap_s);
+        s.bind(6, ev.detail);
+        s.bind(7, ev.wall_utc);
+      });
+  if (e) return e;
   if (p.holds) {
-    Stmt del, s;
+    const std::string doing = "saving the holds of session " + sid;
+    Stmt del;
     int rc = del.prepare(db, "DELETE FROM holds WHERE session_id = ?1");
     if (rc == SQLITE_OK) {
       del.bind(1, id);
       rc = del.step();
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
-    if (rc == SQLITE_OK) {
-      rc = s.prepare(db,
-                     "INSERT INTO holds (session_id, start_s, end_s, release_s, release_source, "
-                     "mean_force_n, peak_force_n, has_xy, x_mm, y_mm, side, side_source, "
-                     "step_fraction, tremor_ratio, cv_before, cv_after, reached_protocol_min, "
-                     "exceeded_protocol_max) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                     "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
-    }
-    for (size_t i = 0; rc == SQLITE_OK && i < p.holds->size(); ++i) {
-      const core::Hold& h = (*p.holds)[i];
-      s.reset();
-      s.bind(1, id);
-      s.bind(2, h.start_s);
-      s.bind(3, h.end_s);
-      if (h.release_s)
-        s.bind(4, *h.release_s);
-      else
-        s.bindNull(4);
-      s.bind(5, h.release_source);
-      s.bind(6, h.mean_force_n);
-      s.bind(7, h.peak_force_n);
-      s.bind(8, static_cast<int64_t>(h.has_xy));
-      s.bind(9, h.x_mm);
-      s.bind(10, h.y_mm);
-      s.bind(11, std::string(core::sideName(h.side)));
-      s.bind(12, std::string(core::sideSourceName(h.side_source)));
-      s.bind(13, h.step_fraction);
-      s.bind(14, h.tremor_ratio);
-      s.bind(15, h.cv_before);
-      s.bind(16, h.cv_after);
-      s.bind(17, static_cast<int64_t>(h.reached_protocol_min));
-      s.bind(18, static_cast<int64_t>(h.exceeded_protocol_max));
-      rc = s.step();
-      if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
-    if (rc != SQLITE_OK) return sqlError(rc, "saving the holds of session " + sid);
+    if (rc != SQLITE_DONE) return sqlError(rc, doing);
+    e = insertRows(
+        "INSERT INTO holds (session_id, start_s, end_s, release_s, release_source, mean_force_n, "
+        "peak_force_n, has_xy, x_mm, y_mm, side, side_source, step_fraction, tremor_ratio, "
+        "cv_before, cv_after, reached_protocol_min, exceeded_protocol_max) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        id, *p.holds, doing, [](Stmt& s, const core::Hold& h) {
+          s.bind(2, h.start_s);
+          s.bind(3, h.end_s);
+          if (h.release_s)
+            s.bind(4, *h.release_s);
+          else
+            s.bindNull(4);
+          s.bind(5, h.release_source);
+          s.bind(6, h.mean_force_n);
+          s.bind(7, h.peak_force_n);
+          s.bind(8, static_cast<int64_t>(h.has_xy));
+          s.bind(9, h.x_mm);
+          s.bind(10, h.y_mm);
+          s.bind(11, std::string(core::sideName(h.side)));
+          s.bind(12, std::string(core::sideSourceName(h.side_source)));
+          s.bind(13, h.step_fraction);
+          s.bind(14, h.tremor_ratio);
+          s.bind(15, h.cv_before);
+          s.bind(16, h.cv_after);
+          s.bind(17, static_cast<int64_t>(h.reached_protocol_min));
+          s.bind(18, static_cast<int64_t>(h.exceeded_protocol_max));
+        });
+    if (e) return e;
   }
   if (p.has_patch) {
     const SessionPatch& q = p.patch;
@@ -1139,17 +1136,8 @@ StoreError SessionStore::unfinishedSessions(std::vector<SessionRecord>* out) {
 
 StoreError SessionStore::finishInterrupted(int64_t session, const std::string& reason,
                                            const std::string& ended_utc) {
-  Impl& m = *m_impl;
-  if (!m.db) return m.notOpen();
-  if (reason.empty())
-    return makeError(StoreErrorKind::kBadInput,
-                     "A session needs a reason to end (e.g. \"stopped\").");
-  // A commit's kNotFound is about buffered data of other, missing sessions (dropped).
-  if (StoreError e = commit(); e && e.kind != StoreErrorKind::kNotFound) return e;
-  if (StoreError e = m.endInOneTransaction(session, reason, ended_utc)) return e;
-  m.tails.erase(session);
-  m.unlockSession(session);
-  return {};
+  // The same steps as ending a session: the counters are re-derived from the stored chunks.
+  return endSession(session, reason, ended_utc);
 }
 
 // [SECTION] Reading
@@ -1301,40 +1289,21 @@ StoreError SessionStore::loadSamples(int64_t session, std::vector<core::Sample>*
   });
 }
 
-// Runs `sql` (with ?1 = session) and hands every row to `row`; shared by the load* readers.
-template <typename Row>
-static StoreError selectRows(sqlite3* db,
-                             const std::function<StoreError(int, const std::string&)>& err,
-                             const char* sql, int64_t session, const std::string& doing,
-                             Row&& row) {
-  Stmt s;
-  int rc = s.prepare(db, sql);
-  if (rc != SQLITE_OK) return err(rc, doing);
-  s.bind(1, session);
-  while ((rc = s.step()) == SQLITE_ROW) row(s);
-  if (rc != SQLITE_DONE) return err(rc, doing);
-  return {};
-}
-
-#define ROLLRIG_SELECT(sql, what, row)                                                      \
-  selectRows(                                                                               \
-      m.db, [&m](int rc, const std::string& d) { return m.sqlError(rc, d); }, sql, session, \
-      std::string("reading the ") + what + " of session " + std::to_string(session), row)
-
 StoreError SessionStore::loadCalibrations(int64_t session, std::vector<StoredCalibration>* out) {
   Impl& m = *m_impl;
   out->clear();
-  if (!m.db) return m.notOpen();
   std::string bad;
-  StoreError e = ROLLRIG_SELECT(
+  StoreError e = m.selectRows(
+      session,
       "SELECT from_t_us, record_json, id FROM calibrations WHERE session_id = ?1 "
       "ORDER BY from_t_us, id",
       "calibrations", [&](const Stmt& s) {
         StoredCalibration c;
         c.from_t_us = s.u64(0);
         std::string why;
-        if (!detail::calibrationRecordFromJson(s.text(1), &c.record, &why)) {
-          if (bad.empty()) bad = "calibration " + std::to_string(s.i64(2)) + ": " + why;
+        if (!core::calibrationFromJson(s.text(1), "calibration " + std::to_string(s.i64(2)),
+                                       &c.record, &why)) {
+          if (bad.empty()) bad = why;
           return;
         }
         out->push_back(std::move(c));
@@ -1349,10 +1318,9 @@ StoreError SessionStore::loadCalibrations(int64_t session, std::vector<StoredCal
 }
 
 StoreError SessionStore::loadReZeros(int64_t session, std::vector<core::ReZero>* out) {
-  Impl& m = *m_impl;
   out->clear();
-  if (!m.db) return m.notOpen();
-  return ROLLRIG_SELECT(
+  return m_impl->selectRows(
+      session,
       "SELECT t_us, samples, change_counts0, change_counts1, change_counts2, change_counts3, "
       "change_n0, change_n1, change_n2, change_n3 FROM rezeroes WHERE session_id = ?1 "
       "ORDER BY t_us, id",
@@ -1369,10 +1337,9 @@ StoreError SessionStore::loadReZeros(int64_t session, std::vector<core::ReZero>*
 }
 
 StoreError SessionStore::loadHolds(int64_t session, std::vector<core::Hold>* out) {
-  Impl& m = *m_impl;
   out->clear();
-  if (!m.db) return m.notOpen();
-  return ROLLRIG_SELECT(
+  return m_impl->selectRows(
+      session,
       "SELECT start_s, end_s, release_s, release_source, mean_force_n, peak_force_n, has_xy, "
       "x_mm, y_mm, side, side_source, step_fraction, tremor_ratio, cv_before, cv_after, "
       "reached_protocol_min, exceeded_protocol_max FROM holds WHERE session_id = ?1 "
@@ -1401,10 +1368,9 @@ StoreError SessionStore::loadHolds(int64_t session, std::vector<core::Hold>* out
 }
 
 StoreError SessionStore::loadMarkers(int64_t session, std::vector<core::Marker>* out) {
-  Impl& m = *m_impl;
   out->clear();
-  if (!m.db) return m.notOpen();
-  return ROLLRIG_SELECT(
+  return m_impl->selectRows(
+      session,
       "SELECT t_us, kind, pain, side, text FROM markers WHERE session_id = ?1 ORDER BY t_us, id",
       "markers", [&](const Stmt& s) {
         core::Marker mk;
@@ -1419,10 +1385,9 @@ StoreError SessionStore::loadMarkers(int64_t session, std::vector<core::Marker>*
 
 StoreError SessionStore::loadConnectionEvents(int64_t session,
                                               std::vector<core::ConnectionEvent>* out) {
-  Impl& m = *m_impl;
   out->clear();
-  if (!m.db) return m.notOpen();
-  return ROLLRIG_SELECT(
+  return m_impl->selectRows(
+      session,
       "SELECT t_us, kind, frames_lost, gap_s, detail, wall_utc FROM connection_events "
       "WHERE session_id = ?1 ORDER BY t_us, id",
       "connection events", [&](const Stmt& s) {
@@ -1436,8 +1401,6 @@ StoreError SessionStore::loadConnectionEvents(int64_t session,
         out->push_back(std::move(ev));
       });
 }
-
-#undef ROLLRIG_SELECT
 
 StoreError SessionStore::deleteSession(int64_t session) {
   Impl& m = *m_impl;

@@ -62,6 +62,11 @@ struct AcquisitionSnapshot {
   bool waiting_for_consumer = false;
 };
 
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so Ctrl-C and the like reach the front
+// end's thread, which may be blocked in a read of its own (a prompt) that only the signal can end.
+// Every worker thread (the Acquisition's I/O thread, a LiveSession's engine thread) calls it first.
+void blockStopSignalsInThisThread();
+
 class Acquisition {
  public:
   // The clock for arrival bookkeeping only (since_last_sample_s); tests inject a fake one.

@@ -15,24 +15,16 @@
 #include <string>
 
 #include "rollrig/core/calibration.h"
+#include "rollrig/core/calibration_json.h"
 #include "rollrig/io/io_error.h"
 
 namespace rollrig::io {
 
-inline constexpr int kCalibrationFormatVersion = 1;
-
 // The default directory, from the environment (see above).
 std::string defaultCalibrationDir();
 
-// "0000D3E0"
-std::string serialHex(uint32_t device_serial);
-
-// The JSON text of a record (pretty-printed, ends with a newline) and back. `what` names the
-// source in messages (a path); on failure *why says what is wrong.
-std::string calibrationToJson(const core::CalibrationRecord& record);
-bool calibrationFromJson(const std::string& text, const std::string& what,
-                         core::CalibrationRecord* out, std::string* why);
-
+// The calibration file holds core::calibrationToJson's text (core/calibration_json.h); these read
+// and write it. `path` names the file in messages.
 bool readCalibrationFile(const std::string& path, core::CalibrationRecord* out, IoError* err);
 bool writeCalibrationFile(const std::string& path, const core::CalibrationRecord& record,
                           IoError* err);
