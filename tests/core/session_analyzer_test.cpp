@@ -256,13 +256,19 @@ TEST(SessionAnalyzer, LiveInRandomChunksMatchesOfflineWithReleasesMarkersAndADro
       ASSERT_LT(done.size(), offline.holds.size());
       const Hold& final_hold = offline.holds[done.size()];
       EXPECT_DOUBLE_EQ(cur->start_s, final_hold.start_s) << "seed " << seed;
-      if (open_start) EXPECT_DOUBLE_EQ(*open_start, cur->start_s);
+      if (open_start) {
+        EXPECT_DOUBLE_EQ(*open_start, cur->start_s);
+      }
       open_start = cur->start_s;
       EXPECT_LE(cur->end_s, final_hold.end_s + 1.5) << "seed " << seed;
-      if (open_release) EXPECT_EQ(cur->release_s, open_release) << "seed " << seed;
+      if (open_release) {
+        EXPECT_EQ(cur->release_s, open_release) << "seed " << seed;
+      }
       if (cur->release_s) {
         open_release = cur->release_s;
-        if (done.size() == 0) EXPECT_EQ(cur->release_s, final_hold.release_s);
+        if (done.size() == 0) {
+          EXPECT_EQ(cur->release_s, final_hold.release_s);
+        }
       }
       EXPECT_EQ(cur->side, final_hold.side) << "seed " << seed;
     }
@@ -350,9 +356,10 @@ TEST(SessionAnalyzer, HoldsNeverStartBeforeADropoutNorOverlapThePreviousHold) {
       EXPECT_TRUE(isSampleTime(s, h.start_s)) << "seed " << seed << " hold " << i << " start";
       EXPECT_TRUE(isSampleTime(s, h.end_s)) << "seed " << seed << " hold " << i << " end";
       EXPECT_LT(h.start_s, h.end_s);
-      if (i > 0)
+      if (i > 0) {
         EXPECT_GT(h.start_s, a.holds[i - 1].end_s)
             << "seed " << seed << ": hold " << i << " overlaps the one before";
+      }
       // No gap longer than max_gap_s inside a hold.
       auto it = std::lower_bound(s.begin(), s.end(), h.start_s,
                                  [](const AnalysisSample& x, double v) { return x.t_s < v; });

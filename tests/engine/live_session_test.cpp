@@ -186,7 +186,9 @@ void expectSameHold(const core::Hold& live, const core::Hold& off, size_t i) {
   EXPECT_DOUBLE_EQ(live.start_s, off.start_s) << "hold " << i;
   EXPECT_DOUBLE_EQ(live.end_s, off.end_s) << "hold " << i;
   EXPECT_EQ(live.release_s.has_value(), off.release_s.has_value()) << "hold " << i;
-  if (live.release_s && off.release_s) EXPECT_DOUBLE_EQ(*live.release_s, *off.release_s);
+  if (live.release_s && off.release_s) {
+    EXPECT_DOUBLE_EQ(*live.release_s, *off.release_s);
+  }
   EXPECT_EQ(live.release_source, off.release_source) << "hold " << i;
   EXPECT_DOUBLE_EQ(live.mean_force_n, off.mean_force_n) << "hold " << i;
   EXPECT_DOUBLE_EQ(live.x_mm, off.x_mm) << "hold " << i;
