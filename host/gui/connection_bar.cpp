@@ -25,7 +25,8 @@ ConnectionBarModel computeConnectionBar(const engine::LiveSnapshot& snap, bool h
   m.picker = !running;
   if (!has_session) return m;
   if (m.error.empty()) {
-    if (snap.state == engine::ConnectionState::kFailed || snap.end_reason == engine::EndReason::kStartFailed)
+    if (snap.state == engine::ConnectionState::kFailed ||
+        snap.end_reason == engine::EndReason::kStartFailed)
       m.error = snap.device_error.message.empty() ? snap.last_error : snap.device_error.message;
     else if (!snap.last_error.empty())
       m.error = snap.last_error;
@@ -54,7 +55,8 @@ ConnectionBarModel computeConnectionBar(const engine::LiveSnapshot& snap, bool h
       break;
     case engine::ConnectionState::kStreaming:
       if (snap.since_last_sample_s >= 1.0)
-        m.items.push_back({fmt("no data for %.0f s", std::floor(snap.since_last_sample_s)), kWarning});
+        m.items.push_back(
+            {fmt("no data for %.0f s", std::floor(snap.since_last_sample_s)), kWarning});
       else
         m.items.push_back({"recording " + fmt("%.0f s", snap.elapsed_s), kOk});
       break;
@@ -63,8 +65,8 @@ ConnectionBarModel computeConnectionBar(const engine::LiveSnapshot& snap, bool h
       if (m.error.empty()) m.error = snap.state_message;
       break;
     case engine::ConnectionState::kEnded:
-      m.items.push_back({"ended" + (snap.stop_reason.empty() ? "" : ": " + snap.stop_reason),
-                         kAxisText});
+      m.items.push_back(
+          {"ended" + (snap.stop_reason.empty() ? "" : ": " + snap.stop_reason), kAxisText});
       break;
     case engine::ConnectionState::kFailed:
       m.items.push_back({"failed", kError});
@@ -112,8 +114,9 @@ ConnectionBarAction drawConnectionBar(const ConnectionBarModel& m, ConnectionBar
     ImGui::SameLine(0, 30 * s);
     ImGui::SetNextItemWidth(330 * s);
     const std::string current =
-        st.port_index >= 0 ? st.ports[st.port_index].path + "  " + st.ports[st.port_index].description
-                           : (st.ports.empty() ? "no ports found: type a path" : "a path (below)");
+        st.port_index >= 0
+            ? st.ports[st.port_index].path + "  " + st.ports[st.port_index].description
+            : (st.ports.empty() ? "no ports found: type a path" : "a path (below)");
     if (ImGui::BeginCombo("##port", current.c_str())) {
       for (int i = 0; i < static_cast<int>(st.ports.size()); ++i) {
         const std::string label = st.ports[i].path + "  " + st.ports[i].description;

@@ -130,7 +130,8 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f) {
        "Force, last 30 s (device time)");
   if (!m.note.empty()) {
     const ImVec2 sz = textSize(f.normal, f.normal_px, m.note);
-    text(dl, f.normal, f.normal_px, ImVec2(r.x1 - sz.x - 14 * s, r.y0 + 4 * s), kMarkerMark, m.note);
+    text(dl, f.normal, f.normal_px, ImVec2(r.x1 - sz.x - 14 * s, r.y0 + 4 * s), kMarkerMark,
+         m.note);
   }
   const Rect& a = m.area;
   if (!m.empty_text.empty()) {
@@ -140,7 +141,8 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f) {
   }
   dl->PushClipRect(ImVec2(a.x0, a.y0 - 1), ImVec2(a.x1 + 1, a.y1 + 1), true);
   for (const auto& hs : m.holds)
-    dl->AddRectFilled(ImVec2(hs.x0, a.y0), ImVec2(hs.x1, a.y1), col(kHoldShade, hs.open ? 0.8f : 0.5f));
+    dl->AddRectFilled(ImVec2(hs.x0, a.y0), ImVec2(hs.x1, a.y1),
+                      col(kHoldShade, hs.open ? 0.8f : 0.5f));
   for (const AxisTick& tk : m.time_ticks)
     dl->AddLine(ImVec2(tk.px, a.y0), ImVec2(tk.px, a.y1), col(kGrid), 1.0f);
   for (const AxisTick& tk : m.force_ticks)
@@ -157,13 +159,12 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f) {
     dl->AddTriangleFilled(ImVec2(x - 8 * s, a.y0), ImVec2(x + 8 * s, a.y0),
                           ImVec2(x, a.y0 + 12 * s), col(kReleaseMark));
   }
-  for (float x : m.markers_x)
-    dl->AddCircleFilled(ImVec2(x, a.y1 - 8 * s), 6 * s, col(kMarkerMark));
+  for (float x : m.markers_x) dl->AddCircleFilled(ImVec2(x, a.y1 - 8 * s), 6 * s, col(kMarkerMark));
   dl->PopClipRect();
   dl->AddRect(ImVec2(a.x0, a.y0), ImVec2(a.x1, a.y1), col(kGrid));
   for (const AxisTick& tk : m.time_ticks)
-    textCentered(dl, f.normal, f.normal_px, tk.px - 40 * s, tk.px + 40 * s, a.y1 + 3 * s,
-                 kAxisText, tk.label);
+    textCentered(dl, f.normal, f.normal_px, tk.px - 40 * s, tk.px + 40 * s, a.y1 + 3 * s, kAxisText,
+                 tk.label);
   for (const AxisTick& tk : m.force_ticks) {
     const ImVec2 sz = textSize(f.normal, f.normal_px, tk.label);
     text(dl, f.normal, f.normal_px, ImVec2(a.x0 - sz.x - 6 * s, tk.px - sz.y * 0.5f), kAxisText,

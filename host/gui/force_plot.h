@@ -26,8 +26,8 @@ struct AxisTick {
 };
 
 struct ForcePlotModel {
-  Rect area;                     // the data area (inside the labels)
-  double t0_s = 0, t1_s = 0;     // session time at the left and right edges
+  Rect area;                      // the data area (inside the labels)
+  double t0_s = 0, t1_s = 0;      // session time at the left and right edges
   double f_lo_n = 0, f_hi_n = 0;  // force at the bottom and top edges
   std::vector<AxisTick> time_ticks, force_ticks;
   // The trace: one vertical segment (min to max) per pixel column, joined in order.

@@ -3,9 +3,9 @@
 #define GLFW_INCLUDE_NONE
 #include <GL/gl.h>
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,20 +34,35 @@ constexpr const char* kFontPackage = "fonts-dejavu-core";
 // [SECTION] Input seen: GLFW callbacks installed before ImGui's (which chains them) mark that the
 // user did something, so the next frame is drawn.
 std::atomic<bool> g_input{false};
-void onKey(GLFWwindow*, int, int, int, int) { g_input = true; }
-void onChar(GLFWwindow*, unsigned int) { g_input = true; }
-void onMouseButton(GLFWwindow*, int, int, int) { g_input = true; }
-void onCursor(GLFWwindow*, double, double) { g_input = true; }
-void onScroll(GLFWwindow*, double, double) { g_input = true; }
-void onFocus(GLFWwindow*, int) { g_input = true; }
-void onSize(GLFWwindow*, int, int) { g_input = true; }
+void onKey(GLFWwindow*, int, int, int, int) {
+  g_input = true;
+}
+void onChar(GLFWwindow*, unsigned int) {
+  g_input = true;
+}
+void onMouseButton(GLFWwindow*, int, int, int) {
+  g_input = true;
+}
+void onCursor(GLFWwindow*, double, double) {
+  g_input = true;
+}
+void onScroll(GLFWwindow*, double, double) {
+  g_input = true;
+}
+void onFocus(GLFWwindow*, int) {
+  g_input = true;
+}
+void onSize(GLFWwindow*, int, int) {
+  g_input = true;
+}
 void onGlfwError(int code, const char* what) {
   std::fprintf(stderr, "rollrig-gui: GLFW error %d: %s\n", code, what);
 }
 
 // [SECTION] Fonts: DejaVu Sans at a normal, a large and a huge size (the timer, digits only), all
 // times the content scale; ImGui's default font (scaled) when the TTF is missing.
-Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges, std::vector<ImWchar>* digit_ranges) {
+Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
+                std::vector<ImWchar>* digit_ranges) {
   ImGuiIO& io = ImGui::GetIO();
   Fonts f;
   f.scale = scale;
@@ -106,7 +121,8 @@ void handleKeys(SessionController& ctl, std::string* said) {
     *said = "released";
   }
   for (int k = 0; k <= 9; ++k) {
-    if (ImGui::IsKeyPressed(GLFW_KEY_0 + k, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_0 + k, false)) {
+    if (ImGui::IsKeyPressed(GLFW_KEY_0 + k, false) ||
+        ImGui::IsKeyPressed(GLFW_KEY_KP_0 + k, false)) {
       ctl.markPain(k);
       *said = "pain " + std::to_string(k);
     }
@@ -134,11 +150,11 @@ int runGui(const GuiOptions& opt) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
-  GLFWwindow* window =
-      glfwCreateWindow(opt.width_px, opt.height_px, "rollrig", nullptr, nullptr);
+  GLFWwindow* window = glfwCreateWindow(opt.width_px, opt.height_px, "rollrig", nullptr, nullptr);
   if (!window) {
-    std::fprintf(stderr, "rollrig-gui: could not create an OpenGL 3 window (see the GLFW error "
-                         "above); install libgl1-mesa-dri for software rendering.\n");
+    std::fprintf(stderr,
+                 "rollrig-gui: could not create an OpenGL 3 window (see the GLFW error "
+                 "above); install libgl1-mesa-dri for software rendering.\n");
     glfwTerminate();
     return 1;
   }
@@ -244,8 +260,8 @@ int runGui(const GuiOptions& opt) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     const Layout lay = computeLayout(size.x, size.y, scale);
     const engine::LiveSnapshot& snap = ctl.snapshot();
-    const ConnectionBarModel bar = computeConnectionBar(snap, ctl.hasSession(), ctl.running(),
-                                                        ctl.errorText(), ctl.notice());
+    const ConnectionBarModel bar =
+        computeConnectionBar(snap, ctl.hasSession(), ctl.running(), ctl.errorText(), ctl.notice());
     const HoldPanelModel hold = computeHoldPanel(snap);
     ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts);
     plot.note = said;

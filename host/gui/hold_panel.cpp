@@ -33,10 +33,9 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap) {
     m.field = kNoHoldField;
     m.text = kLightText;
     m.words = "NO HOLD";
-    m.detail = away ? "the rig is away: reconnecting\u2026"
-               : snap.samples_recorded == 0
-                   ? "waiting for the rig"
-                   : "roll to a tender spot and stay on it";
+    m.detail = away                         ? "the rig is away: reconnecting\u2026"
+               : snap.samples_recorded == 0 ? "waiting for the rig"
+                                            : "roll to a tender spot and stay on it";
     std::snprintf(force, sizeof(force), "%.0f N now", force_now);
     m.force_text = snap.samples_recorded ? force : "";
     return m;
@@ -97,7 +96,8 @@ void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f) {
     y += f.large_px * 1.5f * 1.3f;
     text(dl, f.large, f.large_px, ImVec2(r.x0 + pad, y), m.text, m.detail);
     y += f.large_px * 1.4f;
-    if (!m.force_text.empty()) text(dl, f.large, f.large_px, ImVec2(r.x0 + pad, y), m.text, m.force_text);
+    if (!m.force_text.empty())
+      text(dl, f.large, f.large_px, ImVec2(r.x0 + pad, y), m.text, m.force_text);
     return endPanel();
   }
 

@@ -52,8 +52,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (opt.screenshot.empty() && (app.count("--frames") || opt.screenshot_when_hold_s > 0)) {
-    std::fprintf(stderr,
-                 "rollrig-gui: --frames and --screenshot-when-hold-s go with --screenshot FILE.png.\n");
+    std::fprintf(
+        stderr,
+        "rollrig-gui: --frames and --screenshot-when-hold-s go with --screenshot FILE.png.\n");
     return 2;
   }
   return rollrig::gui::runGui(opt);

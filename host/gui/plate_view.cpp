@@ -13,8 +13,7 @@ ImVec2 platePoint(const Rect& plate, float px_per_mm, double x_mm, double y_mm) 
 }
 
 PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSnapshot& snap,
-                                const Rect& panel, const Fonts& f,
-                                const core::PlateGeometry& g) {
+                                const Rect& panel, const Fonts& f, const core::PlateGeometry& g) {
   PlateViewModel m;
   const float s = f.scale;
   const float top = panel.y0 + f.normal_px * 1.8f;
@@ -29,8 +28,8 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
   m.plate = {cx - pw * 0.5f, cy - ph * 0.5f, cx + pw * 0.5f, cy + ph * 0.5f};
 
   const core::ForceSample& fs = snap.last_force;
-  const bool live = snap.samples_recorded > 0 &&
-                    snap.state != engine::ConnectionState::kReconnecting;
+  const bool live =
+      snap.samples_recorded > 0 && snap.state != engine::ConnectionState::kReconnecting;
   double total_abs = 0;
   for (int i = 0; i < core::kCellCount; ++i) total_abs += std::abs(fs.force_n[i]);
   for (int i = 0; i < core::kCellCount; ++i) {
@@ -83,8 +82,7 @@ void drawPlateView(const PlateViewModel& m, const Rect& r, const Fonts& f) {
     const float lx = c.centre.x < mid_x ? b.x + 8 * s : a.x - 8 * s - sz.x;
     text(dl, f.large, f.large_px, ImVec2(lx, c.centre.y - sz.y * 0.5f), kLightText, c.label);
   }
-  for (const ImVec2& h : m.hold_spots)
-    dl->AddCircle(h, 10 * s, col(kHoldLevel), 0, 2.5f * s);
+  for (const ImVec2& h : m.hold_spots) dl->AddCircle(h, 10 * s, col(kHoldLevel), 0, 2.5f * s);
   const size_t n = m.trail.size();
   for (size_t i = 1; i < n; ++i)
     dl->AddLine(m.trail[i - 1], m.trail[i], col(kBall, 0.15f + 0.6f * i / n), 3 * s);

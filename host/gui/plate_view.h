@@ -19,12 +19,12 @@ namespace rollrig::gui {
 inline constexpr double kBallTrail_s = 3.0;
 
 struct PlateViewModel {
-  Rect plate;                 // the plate, to scale, centred in the panel
+  Rect plate;  // the plate, to scale, centred in the panel
   float px_per_mm = 0;
   struct Cell {
     ImVec2 centre;
     float load_n = 0;
-    float share = 0;  // of the total, 0..1 (the fill)
+    float share = 0;    // of the total, 0..1 (the fill)
     std::string label;  // "123 N"
   };
   std::array<Cell, core::kCellCount> cells;

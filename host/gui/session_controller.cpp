@@ -87,12 +87,11 @@ void SessionController::stop() {
 bool SessionController::update() {
   if (!m_session) return false;
   engine::LiveSnapshot snap = m_session->snapshot();
-  bool changed = !snap.new_samples.empty() || snap.state != m_snap.state ||
-                 snap.finished != m_snap.finished || snap.last_error != m_snap.last_error ||
-                 snap.state_message != m_snap.state_message ||
-                 snap.markers.size() != m_snap.markers.size() ||
-                 snap.holds.size() != m_snap.holds.size() ||
-                 snap.info.has_value() != m_snap.info.has_value();
+  bool changed =
+      !snap.new_samples.empty() || snap.state != m_snap.state || snap.finished != m_snap.finished ||
+      snap.last_error != m_snap.last_error || snap.state_message != m_snap.state_message ||
+      snap.markers.size() != m_snap.markers.size() || snap.holds.size() != m_snap.holds.size() ||
+      snap.info.has_value() != m_snap.info.has_value();
   for (const engine::ProcessedSample& s : snap.new_samples) m_samples.append(s);
   snap.new_samples.clear();
   snap.new_samples.shrink_to_fit();

@@ -25,10 +25,10 @@ namespace rollrig::gui {
 
 struct SourceChoice {
   enum class Kind { kVirtualRig, kPort } kind = Kind::kVirtualRig;
-  uint64_t seed = 1;      // virtual rig
-  bool fast = false;      // virtual rig: one step of device time per frame (stepped_stream.h)
-  std::string port;       // a serial port or the twin's pty
-  int baud = 0;           // 0: the firmware's default
+  uint64_t seed = 1;  // virtual rig
+  bool fast = false;  // virtual rig: one step of device time per frame (stepped_stream.h)
+  std::string port;   // a serial port or the twin's pty
+  int baud = 0;       // 0: the firmware's default
 };
 
 class SessionController {

@@ -17,11 +17,11 @@ struct Rgb {
 };
 
 // [SECTION] The hold panel's field: where the hold stands against the protocol window (30-90 s).
-inline constexpr Rgb kNoHoldField{0x26, 0x2A, 0x33};    // no hold: quiet dark grey
+inline constexpr Rgb kNoHoldField{0x26, 0x2A, 0x33};        // no hold: quiet dark grey
 inline constexpr Rgb kBeforeWindowField{0xF2, 0xB1, 0x00};  // under 30 s: amber, dark text
-inline constexpr Rgb kInWindowField{0x17, 0x8A, 0x3D};    // 30-90 s: green, white text
-inline constexpr Rgb kPastWindowField{0xC6, 0x28, 0x28};  // past 90 s: red, white text
-inline constexpr Rgb kReleasedBand{0x1F, 0x6F, 0xD1};     // the release cue: blue band
+inline constexpr Rgb kInWindowField{0x17, 0x8A, 0x3D};      // 30-90 s: green, white text
+inline constexpr Rgb kPastWindowField{0xC6, 0x28, 0x28};    // past 90 s: red, white text
+inline constexpr Rgb kReleasedBand{0x1F, 0x6F, 0xD1};       // the release cue: blue band
 inline constexpr Rgb kDarkText{0x10, 0x10, 0x10};
 inline constexpr Rgb kLightText{0xFF, 0xFF, 0xFF};
 
