@@ -111,8 +111,10 @@ ConnectionBarAction drawConnectionBar(const ConnectionBarModel& m, ConnectionBar
     ImGui::SameLine();
     ImGui::SetNextItemWidth(110 * s);
     ImGui::InputInt("##seed", &st.seed);
-    ImGui::SameLine(0, 30 * s);
-    ImGui::SetNextItemWidth(330 * s);
+    ImGui::SameLine();
+    ImGui::Checkbox("fast", &st.fast);
+    ImGui::SameLine(0, 24 * s);
+    ImGui::SetNextItemWidth(240 * s);
     const std::string current =
         st.port_index >= 0
             ? st.ports[st.port_index].path + "  " + st.ports[st.port_index].description
@@ -128,7 +130,7 @@ ConnectionBarAction drawConnectionBar(const ConnectionBarModel& m, ConnectionBar
     }
     ImGui::SameLine();
     if (st.port_index < 0) {
-      ImGui::SetNextItemWidth(200 * s);
+      ImGui::SetNextItemWidth(170 * s);
       ImGui::InputTextWithHint("##path", "/dev/pts/N", st.typed_path, sizeof(st.typed_path));
       ImGui::SameLine();
     }

@@ -162,9 +162,12 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f) {
   for (float x : m.markers_x) dl->AddCircleFilled(ImVec2(x, a.y1 - 8 * s), 6 * s, col(kMarkerMark));
   dl->PopClipRect();
   dl->AddRect(ImVec2(a.x0, a.y0), ImVec2(a.x1, a.y1), col(kGrid));
-  for (const AxisTick& tk : m.time_ticks)
-    textCentered(dl, f.normal, f.normal_px, tk.px - 40 * s, tk.px + 40 * s, a.y1 + 3 * s, kAxisText,
-                 tk.label);
+  for (const AxisTick& tk : m.time_ticks) {
+    // Centred under the tick, but inside the panel (the first and last ticks sit on the edges).
+    const float w = textSize(f.normal, f.normal_px, tk.label).x;
+    const float x = std::clamp(tk.px - w * 0.5f, a.x0 + 2 * s, r.x1 - w - 4 * s);
+    text(dl, f.normal, f.normal_px, ImVec2(x, a.y1 + 3 * s), kAxisText, tk.label);
+  }
   for (const AxisTick& tk : m.force_ticks) {
     const ImVec2 sz = textSize(f.normal, f.normal_px, tk.label);
     text(dl, f.normal, f.normal_px, ImVec2(a.x0 - sz.x - 6 * s, tk.px - sz.y * 0.5f), kAxisText,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -54,6 +55,12 @@ void onFocus(GLFWwindow*, int) {
 }
 void onSize(GLFWwindow*, int, int) {
   g_input = true;
+}
+// SIGINT / SIGTERM / SIGHUP close the window as the close button does (the session is stopped
+// and committed). The loop never sleeps longer than a second, so it sees the flag soon.
+volatile std::sig_atomic_t g_quit = 0;
+void onSignal(int) {
+  g_quit = 1;
 }
 void onGlfwError(int code, const char* what) {
   std::fprintf(stderr, "rollrig-gui: GLFW error %d: %s\n", code, what);
@@ -141,6 +148,9 @@ void handleKeys(SessionController& ctl, std::string* said) {
 
 int runGui(const GuiOptions& opt) {
   glfwSetErrorCallback(onGlfwError);
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGHUP, onSignal);
   if (!glfwInit()) {
     std::fprintf(stderr,
                  "rollrig-gui: cannot open a window: no display (is DISPLAY set?). Without a "
@@ -207,6 +217,8 @@ int runGui(const GuiOptions& opt) {
   double last_draw = -1e9;
   std::string said;  // the user's last mark, shown in the plot's title row
   double said_at = 0;
+  uint64_t frames_drawn = 0;
+  const double started = glfwGetTime();
 
   while (!glfwWindowShouldClose(window)) {
     const bool continuous = shooting || (ctl.source().fast && ctl.running());
@@ -215,12 +227,13 @@ int runGui(const GuiOptions& opt) {
       glfwPollEvents();
     } else {
       const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
-      const double timeout = (dirty || settle > 0) ? until_slot : (ctl.running() ? 0.5 : 10.0);
+      const double timeout = (dirty || settle > 0) ? until_slot : (ctl.running() ? 0.5 : 1.0);
       if (timeout <= 0)
         glfwPollEvents();
       else
         glfwWaitEventsTimeout(timeout);
     }
+    if (g_quit) break;
     if (g_input.exchange(false)) dirty = true, settle = 2;
     if (!frozen && ctl.update()) dirty = true;
     const double t = glfwGetTime();
@@ -262,7 +275,7 @@ int runGui(const GuiOptions& opt) {
     const engine::LiveSnapshot& snap = ctl.snapshot();
     const ConnectionBarModel bar =
         computeConnectionBar(snap, ctl.hasSession(), ctl.running(), ctl.errorText(), ctl.notice());
-    const HoldPanelModel hold = computeHoldPanel(snap);
+    const HoldPanelModel hold = computeHoldPanel(snap, ctl.hasSession());
     ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts);
     plot.note = said;
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
@@ -289,6 +302,7 @@ int runGui(const GuiOptions& opt) {
       break;
     }
     glfwSwapBuffers(window);
+    ++frames_drawn;
     last_draw = t;
     dirty = false;
     if (settle > 0) --settle;
@@ -307,6 +321,12 @@ int runGui(const GuiOptions& opt) {
     }
   }
 
+  if (opt.print_stats) {
+    const double wall_s = glfwGetTime() - started;
+    std::fprintf(stderr, "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps)\n",
+                 static_cast<unsigned long long>(frames_drawn), wall_s,
+                 wall_s > 0 ? frames_drawn / wall_s : 0.0);
+  }
   ctl.stop();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

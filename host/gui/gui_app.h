@@ -30,6 +30,8 @@ struct GuiOptions {
   // Screenshot mode gives up (exit 1) when the session's device time passes this without the
   // hold condition.
   double screenshot_give_up_s = 4 * 3600.0;
+  // On exit, print to stderr how many frames were drawn in how long (render-on-demand check).
+  bool print_stats = false;
 };
 
 // Runs the window until it is closed (or the screenshot was written). Returns the exit code:

@@ -23,7 +23,7 @@ std::string seconds(double s) {
 
 }  // namespace
 
-HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap) {
+HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session) {
   HoldPanelModel m;
   const bool away = snap.state == engine::ConnectionState::kReconnecting;
   const double force_now = std::abs(snap.last_force.total_n) < 0.05 ? 0.0 : snap.last_force.total_n;
@@ -33,7 +33,8 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap) {
     m.field = kNoHoldField;
     m.text = kLightText;
     m.words = "NO HOLD";
-    m.detail = away                         ? "the rig is away: reconnecting\u2026"
+    m.detail = !has_session                 ? "connect the rig (or the virtual rig) above"
+               : away                       ? "the rig is away: reconnecting\u2026"
                : snap.samples_recorded == 0 ? "waiting for the rig"
                                             : "roll to a tender spot and stay on it";
     std::snprintf(force, sizeof(force), "%.0f N now", force_now);
@@ -90,14 +91,18 @@ void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f) {
   const float pad = 18.0f * s;
 
   if (m.timer.empty()) {
-    // No hold: the state in large words, what to do, the force.
+    // No hold: the state in large words, what to do, the force (shrunk to fit a narrow window).
+    const float w = r.width() - 2 * pad;
+    const float big = fitPx(f.large, f.large_px * 1.5f, m.words, w);
+    float large = fitPx(f.large, f.large_px, m.detail, w);
+    if (!m.force_text.empty()) large = std::min(large, fitPx(f.large, f.large_px, m.force_text, w));
     float y = r.y0 + pad;
-    text(dl, f.large, f.large_px * 1.5f, ImVec2(r.x0 + pad, y), m.text, m.words);
-    y += f.large_px * 1.5f * 1.3f;
-    text(dl, f.large, f.large_px, ImVec2(r.x0 + pad, y), m.text, m.detail);
-    y += f.large_px * 1.4f;
+    text(dl, f.large, big, ImVec2(r.x0 + pad, y), m.text, m.words);
+    y += big * 1.3f;
+    text(dl, f.large, large, ImVec2(r.x0 + pad, y), m.text, m.detail);
+    y += large * 1.4f;
     if (!m.force_text.empty())
-      text(dl, f.large, f.large_px, ImVec2(r.x0 + pad, y), m.text, m.force_text);
+      text(dl, f.large, large, ImVec2(r.x0 + pad, y), m.text, m.force_text);
     return endPanel();
   }
 

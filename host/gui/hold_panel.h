@@ -33,7 +33,8 @@ struct HoldPanelModel {
 // "m:ss" of whole seconds (negative counts as 0).
 std::string formatMinSec(double s);
 
-HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap);
+// `has_session`: false while nothing is connected (then the panel says how to start).
+HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session = true);
 
 void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& fonts);
 

@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
                  "With --screenshot: first wait (on device time) for an open hold at least this "
                  "many seconds long, then render --frames frames of that moment")
       ->check(CLI::Range(0.0, 3600.0));
+  app.add_flag("--print-stats", opt.print_stats,
+               "On exit, print the frames drawn and the frame rate (to check that it draws only "
+               "when something changed)");
   CLI11_PARSE(app, argc, argv);
   if (!size.empty()) {
     int w = 0, h = 0;

@@ -92,8 +92,9 @@ void drawPlateView(const PlateViewModel& m, const Rect& r, const Fonts& f) {
   }
   textCentered(dl, f.large, f.large_px, r.x0, r.x1, r.y1 - f.large_px * 1.35f - f.normal_px * 1.5f,
                kLightText, m.total_text);
-  textCentered(dl, f.normal, f.normal_px, r.x0, r.x1, r.y1 - f.normal_px * 1.4f, kAxisText,
-               "keys: space released \u00b7 0\u20139 pain \u00b7 L / R side");
+  const std::string keys = "keys: space released \u00b7 0\u20139 pain \u00b7 L / R side";
+  const float keys_px = fitPx(f.normal, f.normal_px, keys, r.width() - 12 * s);
+  textCentered(dl, f.normal, keys_px, r.x0, r.x1, r.y1 - f.normal_px * 1.4f, kAxisText, keys);
   endPanel();
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -372,30 +374,37 @@ TEST(SteppedStream, ReadsOnlyWhatTheUiGranted) {
 // [SECTION] Session controller: the engine, driven as the window drives it
 
 TEST(SessionController, RunsTheSteppedVirtualRigAndKeepsEverySampleItRecorded) {
-  const fs::path db =
-      fs::temp_directory_path() / ("rollrig-gui-ctl-" + std::to_string(::getpid()) + ".db");
-  fs::remove(db);
-  SessionController ctl(db.string(), [] {});
-  SourceChoice src;
-  src.seed = 3;
-  src.fast = true;
-  ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
-  // One update per "frame"; waits on device time, with a generous overall limit.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (ctl.samples().lastTime_s() < 20.0 && std::chrono::steady_clock::now() < give_up) {
-    ctl.update();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-ctl-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    SessionController ctl((dir / "sessions.db").string(), [] {});
+    SourceChoice src;
+    src.seed = 3;
+    src.fast = true;
+    ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+    // One update per "frame"; waits on device time, with a generous overall limit.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    int updates = 0;
+    while (ctl.samples().lastTime_s() < 20.0 && std::chrono::steady_clock::now() < give_up) {
+      ctl.update();
+      ++updates;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_GE(ctl.samples().lastTime_s(), 20.0);
+    // Stepped: about a second of device time per update at most (plus the first step).
+    EXPECT_LE(ctl.samples().lastTime_s(), 1.5 * (updates + 1));
+    ctl.markPain(4);
+    ctl.stop();
+    const engine::LiveSnapshot& snap = ctl.snapshot();
+    EXPECT_TRUE(snap.finished);
+    EXPECT_EQ(snap.new_samples_dropped, 0u);
+    EXPECT_EQ(ctl.samples().size(), snap.samples_recorded);
+    ASSERT_EQ(snap.markers.size(), 1u);
+    EXPECT_EQ(snap.markers[0].pain, 4);
   }
-  ASSERT_GE(ctl.samples().lastTime_s(), 20.0);
-  ctl.markPain(4);
-  ctl.stop();
-  const engine::LiveSnapshot& snap = ctl.snapshot();
-  EXPECT_TRUE(snap.finished);
-  EXPECT_EQ(snap.new_samples_dropped, 0u);
-  EXPECT_EQ(ctl.samples().size(), snap.samples_recorded);
-  ASSERT_EQ(snap.markers.size(), 1u);
-  EXPECT_EQ(snap.markers[0].pain, 4);
-  fs::remove(db);
+  fs::remove_all(dir);
 }
 
 TEST(SessionController, ALibraryThatCannotBeOpenedIsStateNotAnException) {
@@ -404,4 +413,11 @@ TEST(SessionController, ALibraryThatCannotBeOpenedIsStateNotAnException) {
   EXPECT_FALSE(ctl.start(src));
   EXPECT_FALSE(ctl.errorText().empty());
   EXPECT_FALSE(ctl.running());
+}
+
+TEST(HoldPanel, SaysHowToStartWhenNothingIsConnected) {
+  const HoldPanelModel m = computeHoldPanel(engine::LiveSnapshot{}, false);
+  EXPECT_EQ(m.words, "NO HOLD");
+  EXPECT_NE(m.detail.find("connect"), std::string::npos) << m.detail;
+  EXPECT_TRUE(m.force_text.empty());
 }

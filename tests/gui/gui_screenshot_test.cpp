@@ -33,11 +33,25 @@ struct GuiRun {
   std::string err;
 };
 
-fs::path tempDir() {
-  fs::path d = fs::temp_directory_path() / ("rollrig-gui-" + std::to_string(getpid()));
-  fs::create_directories(d);
-  return d;
+fs::path tempPath() {
+  return fs::temp_directory_path() / ("rollrig-gui-" + std::to_string(getpid()));
 }
+
+fs::path tempDir() {
+  fs::create_directories(tempPath());
+  return tempPath();
+}
+
+// The screenshots and libraries go when the test process ends.
+class RemoveTempDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(tempPath(), ec);
+  }
+};
+const ::testing::Environment* const kRemoveTempDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDir);
 
 bool haveXvfbRun() {
   return std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
@@ -48,8 +62,12 @@ GuiRun runGui(const std::string& args, bool under_xvfb = true) {
   const char* bin = std::getenv("ROLLRIG_BIN");
   const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
   const fs::path err_file = tempDir() / "stderr.txt";
-  const std::string cmd = (under_xvfb ? "xvfb-run -a -s \"-screen 0 1280x800x24\" " : "") + gui +
-                          " " + args + " 2>" + err_file.string();
+  // -a finds a free display; starting the search at a number of our own keeps two tests that run
+  // at once (ctest -j) from racing for the same one.
+  const std::string xvfb =
+      "xvfb-run -a -n " + std::to_string(100 + getpid() % 800) + " -s \"-screen 0 1280x800x24\" ";
+  const std::string cmd =
+      (under_xvfb ? xvfb : std::string()) + gui + " " + args + " 2>" + err_file.string();
   GuiRun r;
   const int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
