@@ -85,15 +85,14 @@ void refreshPorts(ConnectionBarState& st) {
 }
 
 ConnectionBarAction drawConnectionBar(const ConnectionBarModel& m, ConnectionBarState& st,
-                                      const Rect& r, const Fonts& f) {
+                                      const Rect& r, const Fonts& f, SolidFills& fills) {
   ConnectionBarAction act;
   if (!beginPanel("##connection", r)) {
     endPanel();
     return act;
   }
-  ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
-  dl->AddRectFilled(ImVec2(r.x0, r.y0), ImVec2(r.x1, r.y1), col(kPanel));
+  fills.push_back({r, kPanel});
   ImGui::SetCursorPosY((r.height() - ImGui::GetFrameHeight()) * 0.5f);
   if (m.picker) {
     if (!st.listed) refreshPorts(st);

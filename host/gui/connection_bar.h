@@ -58,6 +58,6 @@ struct ConnectionBarAction {
 void refreshPorts(ConnectionBarState& state);
 
 ConnectionBarAction drawConnectionBar(const ConnectionBarModel& m, ConnectionBarState& state,
-                                      const Rect& r, const Fonts& fonts);
+                                      const Rect& r, const Fonts& fonts, SolidFills& fills);
 
 }  // namespace rollrig::gui

@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include <string>
+#include <vector>
 
 #include "layout.h"
 #include "theme.h"
@@ -20,6 +21,24 @@ struct Fonts {
   float scale = 1.0f;  // the monitor's content scale
   bool fallback = false;
 };
+
+// Large opaque rectangles (panel backgrounds, the hold field, the holds' shading) are not drawn
+// through ImGui: under software GL (Mesa's llvmpipe) every pixel ImGui draws runs its textured,
+// blended fragment shader, and these rectangles were most of a frame's cost. Panels list them
+// here; the app clears them with glScissor + glClear, in order, before ImGui draws on top.
+struct SolidFill {
+  Rect r;
+  Rgb c;
+};
+using SolidFills = std::vector<SolidFill>;
+
+// `top` at opacity `a` over `under` (what a blended fill would give, as one opaque colour).
+inline Rgb mix(Rgb top, Rgb under, float a) {
+  const auto ch = [a](uint8_t t, uint8_t u) {
+    return static_cast<uint8_t>(t * a + u * (1.0f - a) + 0.5f);
+  };
+  return Rgb{ch(top.r, under.r), ch(top.g, under.g), ch(top.b, under.b)};
+}
 
 inline ImU32 col(Rgb c, float alpha = 1.0f) {
   return IM_COL32(c.r, c.g, c.b, static_cast<int>(alpha * 255.0f + 0.5f));

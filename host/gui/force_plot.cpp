@@ -121,11 +121,11 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   return m;
 }
 
-void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f) {
+void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, SolidFills& fills) {
   if (!beginPanel("##plot", r, false)) return endPanel();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
-  dl->AddRectFilled(ImVec2(r.x0, r.y0), ImVec2(r.x1, r.y1), col(kPanel), 8.0f * s);
+  fills.push_back({r, kPanel});
   text(dl, f.normal, f.normal_px, ImVec2(r.x0 + 10 * s, r.y0 + 4 * s), kAxisText,
        "Force, last 30 s (device time)");
   if (!m.note.empty()) {
@@ -141,8 +141,8 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f) {
   }
   dl->PushClipRect(ImVec2(a.x0, a.y0 - 1), ImVec2(a.x1 + 1, a.y1 + 1), true);
   for (const auto& hs : m.holds)
-    dl->AddRectFilled(ImVec2(hs.x0, a.y0), ImVec2(hs.x1, a.y1),
-                      col(kHoldShade, hs.open ? 0.8f : 0.5f));
+    fills.push_back(
+        {Rect{hs.x0, a.y0, hs.x1, a.y1}, mix(kHoldShade, kPanel, hs.open ? 0.8f : 0.5f)});
   for (const AxisTick& tk : m.time_ticks)
     dl->AddLine(ImVec2(tk.px, a.y0), ImVec2(tk.px, a.y1), col(kGrid), 1.0f);
   for (const AxisTick& tk : m.force_ticks)

@@ -52,6 +52,7 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
                                 const Rect& panel, const Fonts& fonts,
                                 double window_s = kPlotWindow_s);
 
-void drawForcePlot(const ForcePlotModel& m, const Rect& panel, const Fonts& fonts);
+void drawForcePlot(const ForcePlotModel& m, const Rect& panel, const Fonts& fonts,
+                   SolidFills& fills);
 
 }  // namespace rollrig::gui

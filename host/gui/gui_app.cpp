@@ -120,6 +120,23 @@ void applyStyle(float scale) {
   st.ScaleAllSizes(scale);
 }
 
+// The panels' large opaque rectangles (draw_util.h), cleared in order with a scissor: no shader
+// runs for them.
+void clearSolidFills(const SolidFills& fills, ImVec2 fb_scale, int fb_h) {
+  glEnable(GL_SCISSOR_TEST);
+  for (const SolidFill& f : fills) {
+    const int x0 = static_cast<int>(f.r.x0 * fb_scale.x + 0.5f);
+    const int x1 = static_cast<int>(f.r.x1 * fb_scale.x + 0.5f);
+    const int y0 = static_cast<int>(f.r.y0 * fb_scale.y + 0.5f);
+    const int y1 = static_cast<int>(f.r.y1 * fb_scale.y + 0.5f);
+    if (x1 <= x0 || y1 <= y0) continue;
+    glScissor(x0, fb_h - y1, x1 - x0, y1 - y0);  // GL's y runs up
+    glClearColor(f.c.r / 255.0f, f.c.g / 255.0f, f.c.b / 255.0f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+  }
+  glDisable(GL_SCISSOR_TEST);
+}
+
 void handleKeys(SessionController& ctl, std::string* said) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || !ctl.running()) return;
@@ -280,10 +297,12 @@ int runGui(const GuiOptions& opt) {
     plot.note = said;
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
 
-    const ConnectionBarAction act = drawConnectionBar(bar, bar_state, lay.connection_bar, fonts);
-    drawHoldPanel(hold, lay.hold, fonts);
-    drawForcePlot(plot, lay.plot, fonts);
-    drawPlateView(plate, lay.plate, fonts);
+    SolidFills fills;
+    const ConnectionBarAction act =
+        drawConnectionBar(bar, bar_state, lay.connection_bar, fonts, fills);
+    drawHoldPanel(hold, lay.hold, fonts, fills);
+    drawForcePlot(plot, lay.plot, fonts, fills);
+    drawPlateView(plate, lay.plate, fonts, fills);
     ImGui::Render();
 
     int fb_w = 0, fb_h = 0;
@@ -291,6 +310,7 @@ int runGui(const GuiOptions& opt) {
     glViewport(0, 0, fb_w, fb_h);
     glClearColor(kBackground.r / 255.0f, kBackground.g / 255.0f, kBackground.b / 255.0f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
+    clearSolidFills(fills, ImGui::GetIO().DisplayFramebufferScale, fb_h);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
     if (shooting && (frozen || opt.screenshot_when_hold_s <= 0) && ++frames_after >= opt.frames) {

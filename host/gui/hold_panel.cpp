@@ -83,11 +83,11 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_sessi
   return m;
 }
 
-void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f) {
+void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f, SolidFills& fills) {
   if (!beginPanel("##hold", r, false)) return endPanel();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
-  dl->AddRectFilled(ImVec2(r.x0, r.y0), ImVec2(r.x1, r.y1), col(m.field), 10.0f * s);
+  fills.push_back({r, m.field});
   const float pad = 18.0f * s;
 
   if (m.timer.empty()) {
@@ -114,13 +114,14 @@ void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f) {
   const auto bx = [&](double t_s) {
     return bx0 + static_cast<float>(std::clamp(t_s / m.bar_end_s, 0.0, 1.0)) * (bx1 - bx0);
   };
-  dl->AddRectFilled(ImVec2(bx0, by0), ImVec2(bx1, by1), col(kDarkText, 0.35f), 6 * s);
-  dl->AddRectFilled(ImVec2(bx(m.window_min_s), by0), ImVec2(bx(m.window_max_s), by1),
-                    col(kLightText, 0.35f));
-  dl->AddRectFilled(ImVec2(bx0, by0 + bar_h * 0.3f), ImVec2(bx(m.elapsed_s), by1 - bar_h * 0.3f),
-                    col(m.text, 0.9f), 3 * s);
+  // Solid fills, in order (draw_util.h): the track, the window on it, the time so far, the needle.
+  const Rgb track = mix(kDarkText, m.field, 0.35f);
+  fills.push_back({Rect{bx0, by0, bx1, by1}, track});
+  fills.push_back(
+      {Rect{bx(m.window_min_s), by0, bx(m.window_max_s), by1}, mix(kLightText, track, 0.35f)});
+  fills.push_back({Rect{bx0, by0 + bar_h * 0.3f, bx(m.elapsed_s), by1 - bar_h * 0.3f}, m.text});
   const float nx = bx(m.elapsed_s);
-  dl->AddRectFilled(ImVec2(nx - 3 * s, by0 - 6 * s), ImVec2(nx + 3 * s, by1 + 6 * s), col(m.text));
+  fills.push_back({Rect{nx - 3 * s, by0 - 6 * s, nx + 3 * s, by1 + 6 * s}, m.text});
   for (double g : {m.window_min_s, m.window_max_s})
     textCentered(dl, f.normal, f.normal_px, bx(g) - 50 * s, bx(g) + 50 * s, by1 + 4 * s, m.text,
                  formatMinSec(g));
@@ -149,8 +150,8 @@ void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f) {
   y += large * 1.35f;
   if (m.released) {
     // The release cue: a blue box, white text.
-    const ImVec2 a(x - 10 * s, y), b(r.x1 - pad, y + large * 1.25f + f.normal_px * 1.3f);
-    dl->AddRectFilled(a, b, col(kReleasedBand), 8 * s);
+    fills.push_back(
+        {Rect{x - 10 * s, y, r.x1 - pad, y + large * 1.25f + f.normal_px * 1.3f}, kReleasedBand});
     text(dl, f.large, large, ImVec2(x, y + 2 * s), kLightText, m.release_text);
     text(dl, f.normal, f.normal_px, ImVec2(x, y + large * 1.2f), kLightText, m.release_how);
   }

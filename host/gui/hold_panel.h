@@ -36,6 +36,6 @@ std::string formatMinSec(double s);
 // `has_session`: false while nothing is connected (then the panel says how to start).
 HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session = true);
 
-void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& fonts);
+void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& fonts, SolidFills& fills);
 
 }  // namespace rollrig::gui

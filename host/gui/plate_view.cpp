@@ -59,15 +59,15 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
   return m;
 }
 
-void drawPlateView(const PlateViewModel& m, const Rect& r, const Fonts& f) {
+void drawPlateView(const PlateViewModel& m, const Rect& r, const Fonts& f, SolidFills& fills) {
   if (!beginPanel("##plate", r, false)) return endPanel();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
-  dl->AddRectFilled(ImVec2(r.x0, r.y0), ImVec2(r.x1, r.y1), col(kPanel), 8.0f * s);
+  fills.push_back({r, kPanel});
   text(dl, f.normal, f.normal_px, ImVec2(r.x0 + 10 * s, r.y0 + 4 * s), kAxisText,
        "Plate (head \u2191)");
   const Rect& p = m.plate;
-  dl->AddRectFilled(ImVec2(p.x0, p.y0), ImVec2(p.x1, p.y1), col(kPlate), 6 * s);
+  fills.push_back({p, kPlate});
   dl->AddRect(ImVec2(p.x0, p.y0), ImVec2(p.x1, p.y1), col(kPlateEdge), 6 * s, 0, 2 * s);
   // Cells: a square per cell filled from the bottom by its share of the load; the load beside it,
   // toward the plate's centre.

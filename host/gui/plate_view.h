@@ -42,6 +42,7 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
                                 const Rect& panel, const Fonts& fonts,
                                 const core::PlateGeometry& geometry = {});
 
-void drawPlateView(const PlateViewModel& m, const Rect& panel, const Fonts& fonts);
+void drawPlateView(const PlateViewModel& m, const Rect& panel, const Fonts& fonts,
+                   SolidFills& fills);
 
 }  // namespace rollrig::gui

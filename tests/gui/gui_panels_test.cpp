@@ -421,3 +421,10 @@ TEST(HoldPanel, SaysHowToStartWhenNothingIsConnected) {
   EXPECT_NE(m.detail.find("connect"), std::string::npos) << m.detail;
   EXPECT_TRUE(m.force_text.empty());
 }
+
+TEST(SolidFills, MixGivesTheColourABlendedFillWouldGive) {
+  // The large rectangles are cleared, not blended; their colours must match what the blend gave.
+  EXPECT_EQ(mix(kLightText, kDarkText, 1.0f), kLightText);
+  EXPECT_EQ(mix(kLightText, kDarkText, 0.0f), kDarkText);
+  EXPECT_EQ(mix(Rgb{200, 100, 0}, Rgb{0, 0, 100}, 0.5f), (Rgb{100, 50, 50}));
+}
