@@ -157,12 +157,12 @@ ConnectionBarAction drawConnectionBar(const ConnectionBarModel& m, ConnectionBar
   }
   // Errors and notices: a line of their own under the widgets' row would not fit; they take the
   // rest of the row, in colour.
-  const std::string& msg = !m.error.empty() ? m.error : m.notice;
-  if (!msg.empty()) {
+  // Errors are shown large in the hold panel (computeHoldPanel's `error`); notices here.
+  if (!m.notice.empty()) {
     ImGui::SameLine(0, 22 * s);
     ImGui::AlignTextToFramePadding();
     ImGui::PushTextWrapPos(r.x1 - 8 * s);
-    ImGui::TextColored(ImColor(col(m.error.empty() ? kWarning : kError)), "%s", msg.c_str());
+    ImGui::TextColored(ImColor(col(kWarning)), "%s", m.notice.c_str());
     ImGui::PopTextWrapPos();
   }
   endPanel();

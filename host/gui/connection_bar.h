@@ -2,7 +2,9 @@
 // with its seed, or a serial port from io::listPorts with its description, or a path typed in,
 // e.g. the twin's pty); with a session it shows the source, the device serial and firmware, the
 // sample rate measured from device time (amber when it is not ~80 Hz), frames lost, CRC errors,
-// `reconnecting…` while the device is away, and errors as text in the bar — never a modal.
+// `reconnecting…` while the device is away. What went wrong (a busy port, a refused device, a
+// library that cannot be written) is computed here and shown large in the hold panel — state in
+// the window, never a modal.
 //
 // computeConnectionBar() is pure (snapshot in, coloured items out); drawConnectionBar() draws it
 // and the picker's widgets, and returns what the user asked for.
@@ -41,7 +43,7 @@ struct BarItem {
 struct ConnectionBarModel {
   bool picker = true;          // nothing connected (or the session ended): show the picker
   std::vector<BarItem> items;  // the session's status, left to right
-  std::string error;           // shown in red at the right
+  std::string error;           // what went wrong (the hold panel shows it, large)
   std::string notice;          // e.g. sessions recovered
 };
 

@@ -80,7 +80,10 @@ Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
   if (std::filesystem::exists(kFontPath, ec)) {
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesDefault());
-    b.AddText("\u2013\u2026\u00b7\u2191\u2265");
+    // General punctuation (dashes, quotes, the ellipsis: the engine's messages use them), arrows,
+    // and the few maths signs the panels use.
+    static const ImWchar kExtra[] = {0x2010, 0x205E, 0x2190, 0x2193, 0x2264, 0x2265, 0};
+    b.AddRanges(kExtra);
     ImVector<ImWchar> r;
     b.BuildRanges(&r);
     text_ranges->assign(r.begin(), r.end());
@@ -292,7 +295,7 @@ int runGui(const GuiOptions& opt) {
     const engine::LiveSnapshot& snap = ctl.snapshot();
     const ConnectionBarModel bar =
         computeConnectionBar(snap, ctl.hasSession(), ctl.running(), ctl.errorText(), ctl.notice());
-    const HoldPanelModel hold = computeHoldPanel(snap, ctl.hasSession());
+    const HoldPanelModel hold = computeHoldPanel(snap, ctl.hasSession(), bar.error);
     ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts);
     plot.note = said;
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);

@@ -23,7 +23,8 @@ std::string seconds(double s) {
 
 }  // namespace
 
-HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session) {
+HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session,
+                                const std::string& error) {
   HoldPanelModel m;
   const bool away = snap.state == engine::ConnectionState::kReconnecting;
   const double force_now = std::abs(snap.last_force.total_n) < 0.05 ? 0.0 : snap.last_force.total_n;
@@ -34,11 +35,31 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_sessi
     m.text = kLightText;
     m.words = "NO HOLD";
     m.detail = !has_session                 ? "connect the rig (or the virtual rig) above"
-               : away                       ? "the rig is away: reconnecting\u2026"
                : snap.samples_recorded == 0 ? "waiting for the rig"
                                             : "roll to a tender spot and stay on it";
+    const bool ended = snap.state == engine::ConnectionState::kEnded ||
+                       snap.state == engine::ConnectionState::kFailed || snap.finished;
+    if (away) {
+      m.words = "RIG AWAY";
+      m.detail = error.empty() ? "reconnecting\u2026" : "reconnecting\u2026 " + error;
+      m.detail_colour = kWarning;
+    } else if (ended && snap.samples_recorded == 0 && has_session) {
+      m.words = "NOT CONNECTED";
+      m.detail = error.empty() ? "no sample arrived; pick a source above" : error;
+      m.detail_colour = kError;
+    } else if (ended && has_session) {
+      m.words = "SESSION ENDED";
+      m.detail = error.empty() ? "it is in the session library (" + snap.stop_reason +
+                                     "); pick a source above to start another"
+                               : error;
+      m.detail_colour = error.empty() ? kLightText : kError;
+    } else if (!error.empty()) {
+      m.words = "NOT RECORDING";
+      m.detail = error;
+      m.detail_colour = kError;
+    }
     std::snprintf(force, sizeof(force), "%.0f N now", force_now);
-    m.force_text = snap.samples_recorded ? force : "";
+    m.force_text = snap.samples_recorded && !ended && !away ? force : "";
     return m;
   }
   const engine::OpenHoldView& h = *snap.open_hold;
@@ -91,18 +112,17 @@ void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f, Solid
   const float pad = 18.0f * s;
 
   if (m.timer.empty()) {
-    // No hold: the state in large words, what to do, the force (shrunk to fit a narrow window).
+    // No hold: the state in large words, then what to do or what went wrong (wrapped), the force.
     const float w = r.width() - 2 * pad;
     const float big = fitPx(f.large, f.large_px * 1.5f, m.words, w);
-    float large = fitPx(f.large, f.large_px, m.detail, w);
-    if (!m.force_text.empty()) large = std::min(large, fitPx(f.large, f.large_px, m.force_text, w));
     float y = r.y0 + pad;
     text(dl, f.large, big, ImVec2(r.x0 + pad, y), m.text, m.words);
     y += big * 1.3f;
-    text(dl, f.large, large, ImVec2(r.x0 + pad, y), m.text, m.detail);
-    y += large * 1.4f;
+    dl->AddText(f.large, f.large_px, ImVec2(r.x0 + pad, y), col(m.detail_colour), m.detail.c_str(),
+                nullptr, w);
+    y += f.large->CalcTextSizeA(f.large_px, 1e9f, w, m.detail.c_str()).y + f.large_px * 0.4f;
     if (!m.force_text.empty())
-      text(dl, f.large, large, ImVec2(r.x0 + pad, y), m.text, m.force_text);
+      text(dl, f.large, f.large_px, ImVec2(r.x0 + pad, y), m.text, m.force_text);
     return endPanel();
   }
 

@@ -18,9 +18,10 @@ struct HoldPanelModel {
   enum class Phase { kNoHold, kBefore, kInside, kPast } phase = Phase::kNoHold;
   Rgb field = kNoHoldField;
   Rgb text = kLightText;
-  std::string timer;   // "0:42" ("" with no hold)
-  std::string words;   // "UNDER 30 s", "IN WINDOW 30–90 s", "PAST 90 s", "NO HOLD"
-  std::string detail;  // what to do now
+  std::string timer;               // "0:42" ("" with no hold)
+  std::string words;               // "UNDER 30 s", "IN WINDOW 30–90 s", "PAST 90 s", "NO HOLD"
+  std::string detail;              // what to do now, or what went wrong (wrapped)
+  Rgb detail_colour = kLightText;  // with no hold: kError / kWarning for what went wrong
   bool released = false;
   std::string release_text;  // "RELEASED after 0:38"
   std::string release_how;   // "load-up", "marker", ...
@@ -33,8 +34,11 @@ struct HoldPanelModel {
 // "m:ss" of whole seconds (negative counts as 0).
 std::string formatMinSec(double s);
 
-// `has_session`: false while nothing is connected (then the panel says how to start).
-HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session = true);
+// `has_session`: false while nothing is connected (then the panel says how to start). `error`:
+// what went wrong, in words (ConnectionBarModel::error): with no hold it is the panel's message,
+// large, so that a busy port or a refused device is read from the floor too.
+HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session = true,
+                                const std::string& error = "");
 
 void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& fonts, SolidFills& fills);
 

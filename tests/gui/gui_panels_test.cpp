@@ -428,3 +428,33 @@ TEST(SolidFills, MixGivesTheColourABlendedFillWouldGive) {
   EXPECT_EQ(mix(kLightText, kDarkText, 0.0f), kDarkText);
   EXPECT_EQ(mix(Rgb{200, 100, 0}, Rgb{0, 0, 100}, 0.5f), (Rgb{100, 50, 50}));
 }
+
+TEST(HoldPanel, ShowsAFailedStartLargeInsteadOfWaiting) {
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kFailed;
+  snap.finished = true;
+  snap.device_error.message = "/dev/ttyACM0 is busy: another program has it open";
+  const ConnectionBarModel bar = computeConnectionBar(snap, true, false, "", "");
+  const HoldPanelModel m = computeHoldPanel(snap, true, bar.error);
+  EXPECT_EQ(m.words, "NOT CONNECTED");
+  EXPECT_EQ(m.detail, snap.device_error.message);
+  EXPECT_EQ(m.detail_colour, kError);
+}
+
+TEST(HoldPanel, SaysTheRigIsAwayWhileReconnecting) {
+  engine::LiveSnapshot snap = snapshotWithHold(42);
+  snap.state = engine::ConnectionState::kReconnecting;
+  snap.state_message = "the device went away";
+  const ConnectionBarModel bar = computeConnectionBar(snap, true, true, "", "");
+  const HoldPanelModel m = computeHoldPanel(snap, true, bar.error);
+  EXPECT_EQ(m.words, "RIG AWAY");
+  EXPECT_NE(m.detail.find("the device went away"), std::string::npos) << m.detail;
+  EXPECT_TRUE(m.force_text.empty());  // no stale force while the rig is away
+}
+
+TEST(HoldPanel, SaysALibraryThatCannotBeWrittenLarge) {
+  const HoldPanelModel m =
+      computeHoldPanel(engine::LiveSnapshot{}, false, "cannot create the library: read-only");
+  EXPECT_EQ(m.words, "NOT RECORDING");
+  EXPECT_EQ(m.detail_colour, kError);
+}
