@@ -19,6 +19,7 @@
 #include "draw_util.h"
 #include "force_plot.h"
 #include "hold_panel.h"
+#include "keys.h"
 #include "layout.h"
 #include "plate_view.h"
 #include "rollrig/store/session_store.h"
@@ -140,30 +141,6 @@ void clearSolidFills(const SolidFills& fills, ImVec2 fb_scale, int fb_h) {
   glDisable(GL_SCISSOR_TEST);
 }
 
-void handleKeys(SessionController& ctl, std::string* said) {
-  const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || !ctl.running()) return;
-  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) {
-    ctl.markReleased();
-    *said = "released";
-  }
-  for (int k = 0; k <= 9; ++k) {
-    if (ImGui::IsKeyPressed(GLFW_KEY_0 + k, false) ||
-        ImGui::IsKeyPressed(GLFW_KEY_KP_0 + k, false)) {
-      ctl.markPain(k);
-      *said = "pain " + std::to_string(k);
-    }
-  }
-  if (ImGui::IsKeyPressed(GLFW_KEY_L, false)) {
-    ctl.markSide(core::Side::kLeft);
-    *said = "side left";
-  }
-  if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) {
-    ctl.markSide(core::Side::kRight);
-    *said = "side right";
-  }
-}
-
 }  // namespace
 
 int runGui(const GuiOptions& opt) {
@@ -282,11 +259,12 @@ int runGui(const GuiOptions& opt) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
-    std::string just_said;
-    handleKeys(ctl, &just_said);
-    if (!just_said.empty()) {
-      said = "marked " + just_said + " at " + formatMinSec(ctl.snapshot().elapsed_s);
-      said_at = t;
+    if (ctl.running()) {
+      for (const MarkKey& key : readMarkKeys()) {
+        applyMarkKey(key, ctl);
+        said = "marked " + key.said() + " at " + formatMinSec(ctl.snapshot().elapsed_s);
+        said_at = t;
+      }
     }
 
     // Compute every panel's model, then draw.

@@ -2,6 +2,8 @@
 // before anything is drawn, so what the user sees (colours, words, ticks, the decimated trace,
 // positions on the plate, warnings) is checked here. An ImGui context with the default font is
 // enough for text measurement; no GL, no display.
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 #include <imgui.h>
 
@@ -15,6 +17,7 @@
 #include "connection_bar.h"
 #include "force_plot.h"
 #include "hold_panel.h"
+#include "keys.h"
 #include "layout.h"
 #include "plate_view.h"
 #include "sample_store.h"
@@ -457,4 +460,78 @@ TEST(HoldPanel, SaysALibraryThatCannotBeWrittenLarge) {
       computeHoldPanel(engine::LiveSnapshot{}, false, "cannot create the library: read-only");
   EXPECT_EQ(m.words, "NOT RECORDING");
   EXPECT_EQ(m.detail_colour, kError);
+}
+
+// [SECTION] Keys, by GLFW key code through ImGui's key state
+
+namespace {
+// One ImGui frame with these GLFW keys held; returns the marks read in it.
+std::vector<MarkKey> frameWithKeys(std::initializer_list<int> glfw_keys) {
+  ImGuiIO& io = ImGui::GetIO();
+  for (bool& down : io.KeysDown) down = false;
+  for (int k : glfw_keys) io.KeysDown[k] = true;
+  ImGui::NewFrame();
+  std::vector<MarkKey> keys = readMarkKeys();
+  ImGui::EndFrame();
+  return keys;
+}
+}  // namespace
+
+TEST_F(PanelTest, KeysAreReadByGlfwKeyCodeOncePerPress) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(800, 600);
+  io.DeltaTime = 1.0f / 60;
+  EXPECT_TRUE(frameWithKeys({}).empty());
+  std::vector<MarkKey> k = frameWithKeys({GLFW_KEY_5});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].kind, MarkKey::Kind::kPain);
+  EXPECT_EQ(k[0].pain, 5);
+  EXPECT_EQ(k[0].said(), "pain 5");
+  EXPECT_TRUE(frameWithKeys({GLFW_KEY_5}).empty());  // held: not pressed again
+  k = frameWithKeys({GLFW_KEY_SPACE});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].said(), "released");
+  frameWithKeys({});
+  k = frameWithKeys({GLFW_KEY_L});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].side, core::Side::kLeft);
+  frameWithKeys({});
+  k = frameWithKeys({GLFW_KEY_KP_0});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].pain, 0);
+  frameWithKeys({});
+  k = frameWithKeys({GLFW_KEY_R});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].said(), "side right");
+}
+
+TEST(Keys, AKeyMarksTheSessionThroughTheEngine) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-keys-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    SessionController ctl((dir / "sessions.db").string(), [] {});
+    SourceChoice src;
+    src.fast = true;
+    ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (ctl.samples().lastTime_s() < 2.0 && std::chrono::steady_clock::now() < give_up) {
+      ctl.update();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    applyMarkKey({MarkKey::Kind::kSide, -1, core::Side::kRight}, ctl);
+    applyMarkKey({MarkKey::Kind::kPain, 7}, ctl);
+    applyMarkKey({MarkKey::Kind::kReleased}, ctl);
+    ctl.stop();
+    const std::vector<core::Marker>& marks = ctl.snapshot().markers;
+    ASSERT_EQ(marks.size(), 3u);
+    EXPECT_EQ(marks[0].kind, core::MarkerKind::kSide);
+    EXPECT_EQ(marks[0].side, core::Side::kRight);
+    EXPECT_EQ(marks[1].pain, 7);
+    EXPECT_EQ(marks[2].kind, core::MarkerKind::kReleased);
+    // Stamped with device time within the session.
+    EXPECT_GE(marks[2].t_us, ctl.snapshot().first_t_us);
+  }
+  fs::remove_all(dir);
 }
