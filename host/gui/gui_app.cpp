@@ -294,7 +294,13 @@ int runGui(const GuiOptions& opt) {
     clearSolidFills(fills, ImGui::GetIO().DisplayFramebufferScale, fb_h);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-    if (shooting && (frozen || opt.screenshot_when_hold_s <= 0) && ++frames_after >= opt.frames) {
+    // Without a hold to wait for, frames count once the session has something to show: its first
+    // sample, or its end (a port that could not be opened); at once with nothing connected.
+    const engine::LiveSnapshot& shown = ctl.snapshot();
+    const bool ready = opt.screenshot_when_hold_s > 0
+                           ? frozen
+                           : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
+    if (shooting && ready && ++frames_after >= opt.frames) {
       std::string why;
       if (!writeBackBufferPng(fb_w, fb_h, opt.screenshot, &why)) {
         std::fprintf(stderr, "rollrig-gui: %s\n", why.c_str());

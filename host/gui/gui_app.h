@@ -21,9 +21,10 @@ struct GuiOptions {
   int baud = 0;
   std::string db;  // the session library ("" : store::defaultLibraryPath())
   int width_px = 1260, height_px = 720;
-  // Screenshot mode: render `frames` frames (after the hold condition, if any), write the PNG,
-  // exit. screenshot_when_hold_s > 0: first wait until the snapshot shows an open hold at least
-  // this long (device time), then freeze the view on that snapshot.
+  // Screenshot mode: render `frames` frames, write the PNG, exit. Frames count from the session's
+  // first sample or its end (at once with nothing connected), or from the hold condition.
+  // screenshot_when_hold_s > 0: first wait until the snapshot shows an open hold at least this long
+  // (device time), then freeze the view on that snapshot.
   std::string screenshot;
   int frames = 3;
   double screenshot_when_hold_s = 0;

@@ -183,6 +183,21 @@ TEST(GuiScreenshot, OpensWithNothingConnectedAndTheSizeAsked) {
   EXPECT_GT(img.distinctColours(), 50u);
 }
 
+TEST(GuiScreenshot, ShowsAPortThatCannotBeOpenedInRedInTheWindow) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "no-port.png";
+  const fs::path db = tempDir() / "no-port.db";
+  // Frames count from the session's end (the port cannot be opened), so the message is there.
+  const GuiRun r = runGui("--port " + (tempDir() / "no-such-port").string() + " --db " +
+                          db.string() + " --screenshot " + png.string() + " --frames 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  // The message, large and red in the hold panel: the solid red inside its strokes.
+  EXPECT_GT(img.count(rollrig::gui::kError), 200u);
+  EXPECT_EQ(img.count(rollrig::gui::kInWindowField), 0u);
+}
+
 TEST(GuiCommandLine, RefusesAMalformedSizeWithExitCode2) {
   // Parsed before any window opens: no display needed.
   const GuiRun r = runGui("--size 12x", false);
