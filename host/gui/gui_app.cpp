@@ -220,11 +220,14 @@ int runGui(const GuiOptions& opt) {
   while (!glfwWindowShouldClose(window)) {
     const bool continuous = shooting || (ctl.source().fast && ctl.running());
     const double now = glfwGetTime();
-    if (continuous) {
-      glfwPollEvents();
+    const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
+    if (shooting) {
+      glfwPollEvents();  // as fast as it renders: the screenshot waits on device time only
     } else {
-      const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
-      const double timeout = (dirty || settle > 0) ? until_slot : (ctl.running() ? 0.5 : 1.0);
+      // A --fast demo draws every display slot (each frame grants the rig its next step).
+      const double timeout = (continuous || dirty || settle > 0) ? until_slot
+                             : ctl.running()                     ? 0.5
+                                                                 : 1.0;
       if (timeout <= 0)
         glfwPollEvents();
       else
@@ -237,7 +240,8 @@ int runGui(const GuiOptions& opt) {
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
     if (!said.empty() && t - said_at > 4.0) said.clear(), dirty = true;
-    if (!continuous && (!(dirty || settle > 0) || t - last_draw < min_frame_s)) continue;
+    if (!shooting && ((!continuous && !(dirty || settle > 0)) || t - last_draw < min_frame_s))
+      continue;
 
     if (shooting && !frozen) {
       const engine::LiveSnapshot& sn = ctl.snapshot();
