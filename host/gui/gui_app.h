@@ -5,7 +5,8 @@
 //
 // Renders on demand: it sleeps in glfwWaitEventsTimeout() until input arrives or the engine's
 // on_update wakes it (glfwPostEmptyEvent()), and draws only when something changed, at most at
-// the display's refresh rate. A --fast demo and the screenshot mode draw continuously.
+// the display's refresh rate. A --fast demo draws every display slot (each frame grants the rig
+// its next step); the screenshot mode draws flat out.
 #pragma once
 
 #include <cstdint>
