@@ -6,6 +6,14 @@
 
 namespace rollrig::gui {
 
+Rgb holdSpotColour(const core::Hold& h, double protocol_min_s, double protocol_max_s) {
+  if (!h.release_s) return kPlateEdge;
+  const double to_release_s = *h.release_s - h.start_s;
+  return to_release_s < protocol_min_s    ? kReleaseMark
+         : to_release_s <= protocol_max_s ? kInWindowField
+                                          : kPastWindowField;
+}
+
 ImVec2 platePoint(const Rect& plate, float px_per_mm, double x_mm, double y_mm) {
   const float cx = (plate.x0 + plate.x1) * 0.5f, cy = (plate.y0 + plate.y1) * 0.5f;
   return ImVec2(cx + static_cast<float>(x_mm) * px_per_mm,
@@ -52,7 +60,9 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
         m.trail.push_back(platePoint(m.plate, m.px_per_mm, samples.x_mm()[i], samples.y_mm()[i]));
   }
   for (const core::Hold& h : snap.holds)
-    if (h.has_xy) m.hold_spots.push_back(platePoint(m.plate, m.px_per_mm, h.x_mm, h.y_mm));
+    if (h.has_xy)
+      m.hold_spots.push_back({platePoint(m.plate, m.px_per_mm, h.x_mm, h.y_mm), holdSpotColour(h),
+                              h.release_s.has_value()});
   char b[48];
   std::snprintf(b, sizeof(b), "total %.0f N", live ? fs.total_n : 0.0);
   m.total_text = b;
@@ -82,7 +92,10 @@ void drawPlateView(const PlateViewModel& m, const Rect& r, const Fonts& f, Solid
     const float lx = c.centre.x < mid_x ? b.x + 8 * s : a.x - 8 * s - sz.x;
     text(dl, f.large, f.large_px, ImVec2(lx, c.centre.y - sz.y * 0.5f), kLightText, c.label);
   }
-  for (const ImVec2& h : m.hold_spots) dl->AddCircle(h, 10 * s, col(kHoldLevel), 0, 2.5f * s);
+  for (const PlateViewModel::Spot& h : m.hold_spots) {
+    if (h.released) dl->AddCircleFilled(h.at, 10 * s, col(h.colour));
+    dl->AddCircle(h.at, 10 * s, col(h.released ? kLightText : h.colour), 0, 2.5f * s);
+  }
   const size_t n = m.trail.size();
   for (size_t i = 1; i < n; ++i)
     dl->AddLine(m.trail[i - 1], m.trail[i], col(kBall, 0.15f + 0.6f * i / n), 3 * s);

@@ -31,9 +31,20 @@ struct PlateViewModel {
   bool has_ball = false;
   ImVec2 ball;
   std::vector<ImVec2> trail;  // oldest first
-  std::vector<ImVec2> hold_spots;
+  // This session's closed holds where they were, coloured by time to release: released within
+  // the protocol window's minimum (kReleaseMark), within the window (kInWindowField), later
+  // (kPastWindowField), or no release (kPlateEdge, hollow).
+  struct Spot {
+    ImVec2 at;
+    Rgb colour;
+    bool released = false;
+  };
+  std::vector<Spot> hold_spots;
   std::string total_text;  // "total 612 N"
 };
+
+// The colour of a hold's spot (see PlateViewModel::hold_spots).
+Rgb holdSpotColour(const core::Hold& h, double protocol_min_s = 30, double protocol_max_s = 90);
 
 // Where plate point (x_mm, y_mm) lands in a plate rectangle drawn `px_per_mm` to scale.
 ImVec2 platePoint(const Rect& plate, float px_per_mm, double x_mm, double y_mm);

@@ -535,3 +535,30 @@ TEST(Keys, AKeyMarksTheSessionThroughTheEngine) {
   }
   fs::remove_all(dir);
 }
+
+TEST_F(PanelTest, ThePlateMarksThisSessionsHoldsByTimeToRelease) {
+  engine::LiveSnapshot snap;
+  const auto hold = [](double start_s, std::optional<double> release_s) {
+    core::Hold h;
+    h.start_s = start_s;
+    h.end_s = start_s + 100;
+    h.release_s = release_s;
+    h.has_xy = true;
+    h.x_mm = -100;
+    h.y_mm = 50;
+    return h;
+  };
+  snap.holds = {hold(0, 20.0), hold(100, 150.0), hold(300, 395.0), hold(500, std::nullopt)};
+  snap.holds.push_back(hold(600, 610.0));
+  snap.holds.back().has_xy = false;  // no position: no spot
+  const PlateViewModel m = computePlateView(SampleStore{}, snap, Rect{0, 0, 500, 600}, m_fonts);
+  ASSERT_EQ(m.hold_spots.size(), 4u);
+  EXPECT_EQ(m.hold_spots[0].colour, kReleaseMark);      // released after 20 s
+  EXPECT_EQ(m.hold_spots[1].colour, kInWindowField);    // after 50 s
+  EXPECT_EQ(m.hold_spots[2].colour, kPastWindowField);  // after 95 s
+  EXPECT_EQ(m.hold_spots[3].colour, kPlateEdge);        // no release
+  EXPECT_FALSE(m.hold_spots[3].released);
+  const ImVec2 expect = platePoint(m.plate, m.px_per_mm, -100, 50);
+  EXPECT_NEAR(m.hold_spots[0].at.x, expect.x, 1e-3);
+  EXPECT_NEAR(m.hold_spots[0].at.y, expect.y, 1e-3);
+}
