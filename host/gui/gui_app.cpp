@@ -246,7 +246,7 @@ int runGui(const GuiOptions& opt) {
     if (shooting && !frozen) {
       const engine::LiveSnapshot& sn = ctl.snapshot();
       if (opt.screenshot_when_hold_s <= 0) {
-        frozen = false;
+        // no hold to wait for
       } else if (sn.open_hold && sn.open_hold->elapsed_s >= opt.screenshot_when_hold_s) {
         frozen = true;
       } else if (sn.finished || sn.elapsed_s > opt.screenshot_give_up_s) {
@@ -314,6 +314,7 @@ int runGui(const GuiOptions& opt) {
     }
     glfwSwapBuffers(window);
     ++frames_drawn;
+    if (!frozen) ctl.nextStep();
     last_draw = t;
     dirty = false;
     if (settle > 0) --settle;
@@ -334,9 +335,10 @@ int runGui(const GuiOptions& opt) {
 
   if (opt.print_stats) {
     const double wall_s = glfwGetTime() - started;
-    std::fprintf(stderr, "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps)\n",
+    std::fprintf(stderr,
+                 "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps); %.1f s of device time\n",
                  static_cast<unsigned long long>(frames_drawn), wall_s,
-                 wall_s > 0 ? frames_drawn / wall_s : 0.0);
+                 wall_s > 0 ? frames_drawn / wall_s : 0.0, ctl.snapshot().elapsed_s);
   }
   ctl.stop();
   ImGui_ImplOpenGL3_Shutdown();

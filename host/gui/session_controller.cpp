@@ -96,8 +96,11 @@ bool SessionController::update() {
   snap.new_samples.clear();
   snap.new_samples.shrink_to_fit();
   m_snap = std::move(snap);
-  if (m_budget && !m_snap.finished) m_budget->grant();
   return changed;
+}
+
+void SessionController::nextStep() {
+  if (m_budget && running()) m_budget->grant();
 }
 
 void SessionController::markReleased() {

@@ -49,9 +49,11 @@ class SessionController {
   const SourceChoice& source() const { return m_source; }
 
   // Takes the engine's snapshot (once per frame): new samples go to samples(), the rest replaces
-  // snapshot(). True when anything new arrived (a redraw is due). In --fast mode, also grants the
-  // virtual rig its next step.
+  // snapshot(). True when anything new arrived (a redraw is due).
   bool update();
+  // --fast: lets the virtual rig advance its next step (about a second of device time). Call once
+  // per drawn frame, so the session advances with what is shown. No-op otherwise.
+  void nextStep();
 
   const engine::LiveSnapshot& snapshot() const { return m_snap; }
   const SampleStore& samples() const { return m_samples; }

@@ -392,6 +392,7 @@ TEST(SessionController, RunsTheSteppedVirtualRigAndKeepsEverySampleItRecorded) {
     int updates = 0;
     while (ctl.samples().lastTime_s() < 20.0 && std::chrono::steady_clock::now() < give_up) {
       ctl.update();
+      ctl.nextStep();
       ++updates;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
@@ -518,6 +519,7 @@ TEST(Keys, AKeyMarksTheSessionThroughTheEngine) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     while (ctl.samples().lastTime_s() < 2.0 && std::chrono::steady_clock::now() < give_up) {
       ctl.update();
+      ctl.nextStep();
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     applyMarkKey({MarkKey::Kind::kSide, -1, core::Side::kRight}, ctl);
