@@ -37,6 +37,7 @@ class PanelTest : public ::testing::Test {
   void SetUp() override {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // no imgui.ini in the working directory
     ImFont* font = io.Fonts->AddFontDefault();
     unsigned char* px = nullptr;
     int w = 0, h = 0;
