@@ -11,6 +11,8 @@ ROLLRIG_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gcc-avr binutils-avr avr-libc arduino-core-avr avrdude
   simavr libsimavr-dev libelf-dev python3-pandas
+  libglfw3-dev libimgui-dev libstb-dev libgl-dev fonts-dejavu-core
+  xvfb xauth libgl1-mesa-dri
 )
 
 rollrig_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

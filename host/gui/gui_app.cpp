@@ -1,0 +1,352 @@
+#include "gui_app.h"
+
+#define GLFW_INCLUDE_NONE
+#include <GL/gl.h>
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <vector>
+
+#include "connection_bar.h"
+#include "draw_util.h"
+#include "force_plot.h"
+#include "hold_panel.h"
+#include "keys.h"
+#include "layout.h"
+#include "plate_view.h"
+#include "rollrig/store/session_store.h"
+#include "screenshot.h"
+#include "session_controller.h"
+
+namespace rollrig::gui {
+
+namespace {
+
+constexpr const char* kFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr const char* kFontPackage = "fonts-dejavu-core";
+
+// [SECTION] Input seen: GLFW callbacks installed before ImGui's (which chains them) mark that the
+// user did something, so the next frame is drawn.
+std::atomic<bool> g_input{false};
+void onKey(GLFWwindow*, int, int, int, int) {
+  g_input = true;
+}
+void onChar(GLFWwindow*, unsigned int) {
+  g_input = true;
+}
+void onMouseButton(GLFWwindow*, int, int, int) {
+  g_input = true;
+}
+void onCursor(GLFWwindow*, double, double) {
+  g_input = true;
+}
+void onScroll(GLFWwindow*, double, double) {
+  g_input = true;
+}
+void onFocus(GLFWwindow*, int) {
+  g_input = true;
+}
+void onSize(GLFWwindow*, int, int) {
+  g_input = true;
+}
+// SIGINT / SIGTERM / SIGHUP close the window as the close button does (the session is stopped
+// and committed). The loop never sleeps longer than a second, so it sees the flag soon.
+volatile std::sig_atomic_t g_quit = 0;
+void onSignal(int) {
+  g_quit = 1;
+}
+void onGlfwError(int code, const char* what) {
+  std::fprintf(stderr, "rollrig-gui: GLFW error %d: %s\n", code, what);
+}
+
+// [SECTION] Fonts: DejaVu Sans at a normal, a large and a huge size (the timer, digits only), all
+// times the content scale; ImGui's default font (scaled) when the TTF is missing.
+Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
+                std::vector<ImWchar>* digit_ranges) {
+  ImGuiIO& io = ImGui::GetIO();
+  Fonts f;
+  f.scale = scale;
+  f.normal_px = kFontNormal_px * scale;
+  f.large_px = kFontLarge_px * scale;
+  f.huge_px = kFontHuge_px * scale;
+  std::error_code ec;
+  if (std::filesystem::exists(kFontPath, ec)) {
+    ImFontGlyphRangesBuilder b;
+    b.AddRanges(io.Fonts->GetGlyphRangesDefault());
+    // General punctuation (dashes, quotes, the ellipsis: the engine's messages use them), arrows,
+    // and the few maths signs the panels use.
+    static const ImWchar kExtra[] = {0x2010, 0x205E, 0x2190, 0x2193, 0x2264, 0x2265, 0};
+    b.AddRanges(kExtra);
+    ImVector<ImWchar> r;
+    b.BuildRanges(&r);
+    text_ranges->assign(r.begin(), r.end());
+    ImFontGlyphRangesBuilder d;
+    d.AddText("0123456789:\u2013");
+    ImVector<ImWchar> dr;
+    d.BuildRanges(&dr);
+    digit_ranges->assign(dr.begin(), dr.end());
+    ImFontConfig cfg;
+    cfg.OversampleH = 1;  // large sizes need no oversampling; keeps the atlas small
+    f.normal = io.Fonts->AddFontFromFileTTF(kFontPath, f.normal_px, &cfg, text_ranges->data());
+    f.large = io.Fonts->AddFontFromFileTTF(kFontPath, f.large_px, &cfg, text_ranges->data());
+    f.huge = io.Fonts->AddFontFromFileTTF(kFontPath, f.huge_px, &cfg, digit_ranges->data());
+  }
+  if (!f.normal || !f.large || !f.huge) {
+    std::fprintf(stderr,
+                 "rollrig-gui: warning: could not load %s (apt-get install %s); using ImGui's "
+                 "small default font, which is hard to read from the floor.\n",
+                 kFontPath, kFontPackage);
+    io.Fonts->Clear();
+    ImFont* d = io.Fonts->AddFontDefault();
+    f.normal = f.large = f.huge = d;
+    f.fallback = true;
+  }
+  io.FontDefault = f.normal;
+  return f;
+}
+
+void applyStyle(float scale) {
+  ImGui::StyleColorsDark();
+  ImGuiStyle& st = ImGui::GetStyle();
+  st.WindowBorderSize = 0;
+  st.WindowRounding = 0;
+  st.FrameRounding = 4;
+  st.FramePadding = ImVec2(10, 6);
+  st.Colors[ImGuiCol_WindowBg] = ImColor(col(kBackground));
+  st.ScaleAllSizes(scale);
+}
+
+// The panels' large opaque rectangles (draw_util.h), cleared in order with a scissor: no shader
+// runs for them.
+void clearSolidFills(const SolidFills& fills, ImVec2 fb_scale, int fb_h) {
+  glEnable(GL_SCISSOR_TEST);
+  for (const SolidFill& f : fills) {
+    const int x0 = static_cast<int>(f.r.x0 * fb_scale.x + 0.5f);
+    const int x1 = static_cast<int>(f.r.x1 * fb_scale.x + 0.5f);
+    const int y0 = static_cast<int>(f.r.y0 * fb_scale.y + 0.5f);
+    const int y1 = static_cast<int>(f.r.y1 * fb_scale.y + 0.5f);
+    if (x1 <= x0 || y1 <= y0) continue;
+    glScissor(x0, fb_h - y1, x1 - x0, y1 - y0);  // GL's y runs up
+    glClearColor(f.c.r / 255.0f, f.c.g / 255.0f, f.c.b / 255.0f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+  }
+  glDisable(GL_SCISSOR_TEST);
+}
+
+}  // namespace
+
+int runGui(const GuiOptions& opt) {
+  glfwSetErrorCallback(onGlfwError);
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  std::signal(SIGHUP, onSignal);
+  if (!glfwInit()) {
+    std::fprintf(stderr,
+                 "rollrig-gui: cannot open a window: no display (is DISPLAY set?). Without a "
+                 "display, record headless: rollrig record --demo.\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(opt.width_px, opt.height_px, "rollrig", nullptr, nullptr);
+  if (!window) {
+    std::fprintf(stderr,
+                 "rollrig-gui: could not create an OpenGL 3 window (see the GLFW error "
+                 "above); install libgl1-mesa-dri for software rendering.\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+  glfwSetKeyCallback(window, onKey);
+  glfwSetCharCallback(window, onChar);
+  glfwSetMouseButtonCallback(window, onMouseButton);
+  glfwSetCursorPosCallback(window, onCursor);
+  glfwSetScrollCallback(window, onScroll);
+  glfwSetWindowFocusCallback(window, onFocus);
+  glfwSetWindowSizeCallback(window, onSize);
+
+  float xscale = 1, yscale = 1;
+  glfwGetWindowContentScale(window, &xscale, &yscale);
+  const float scale = std::clamp(std::max(xscale, yscale), 1.0f, 4.0f);
+  const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
+  const double min_frame_s = 1.0 / ((mode && mode->refreshRate > 0) ? mode->refreshRate : 60);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed; settings persist later (issue 11)
+  std::vector<ImWchar> text_ranges, digit_ranges;
+  const Fonts fonts = loadFonts(scale, &text_ranges, &digit_ranges);
+  applyStyle(scale);
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  const std::string db = opt.db.empty() ? store::defaultLibraryPath() : opt.db;
+  SessionController ctl(db, [] { glfwPostEmptyEvent(); });
+  ConnectionBarState bar_state;
+  bar_state.seed = static_cast<int>(opt.seed);
+  bar_state.fast = opt.fast;
+  if (opt.demo || !opt.port.empty()) {
+    SourceChoice src;
+    src.kind = opt.demo ? SourceChoice::Kind::kVirtualRig : SourceChoice::Kind::kPort;
+    src.seed = opt.seed;
+    src.fast = opt.fast;
+    src.port = opt.port;
+    src.baud = opt.baud;
+    ctl.start(src);
+  }
+
+  const bool shooting = !opt.screenshot.empty();
+  bool frozen = false;  // screenshot mode: the hold condition was met; the view stays as it was
+  int frames_after = 0;
+  int exit_code = 0;
+  bool dirty = true;
+  int settle = 2;  // frames still to draw after input (ImGui's hover and active states)
+  double last_draw = -1e9;
+  std::string said;  // the user's last mark, shown in the plot's title row
+  double said_at = 0;
+  uint64_t frames_drawn = 0;
+  const double started = glfwGetTime();
+
+  while (!glfwWindowShouldClose(window)) {
+    const bool continuous = shooting || (ctl.source().fast && ctl.running());
+    const double now = glfwGetTime();
+    const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
+    if (shooting) {
+      glfwPollEvents();  // as fast as it renders: the screenshot waits on device time only
+    } else {
+      // A --fast demo draws every display slot (each frame grants the rig its next step).
+      const double timeout = (continuous || dirty || settle > 0) ? until_slot
+                             : ctl.running()                     ? 0.5
+                                                                 : 1.0;
+      if (timeout <= 0)
+        glfwPollEvents();
+      else
+        glfwWaitEventsTimeout(timeout);
+    }
+    if (g_quit) break;
+    if (g_input.exchange(false)) dirty = true, settle = 2;
+    if (!frozen && ctl.update()) dirty = true;
+    const double t = glfwGetTime();
+    // The numbers in the bar (rate, "no data for N s") move even without samples.
+    if (ctl.running() && t - last_draw > 0.5) dirty = true;
+    if (!said.empty() && t - said_at > 4.0) said.clear(), dirty = true;
+    if (!shooting && ((!continuous && !(dirty || settle > 0)) || t - last_draw < min_frame_s))
+      continue;
+
+    if (shooting && !frozen) {
+      const engine::LiveSnapshot& sn = ctl.snapshot();
+      if (opt.screenshot_when_hold_s <= 0) {
+        // no hold to wait for
+      } else if (sn.open_hold && sn.open_hold->elapsed_s >= opt.screenshot_when_hold_s) {
+        frozen = true;
+      } else if (sn.finished || sn.elapsed_s > opt.screenshot_give_up_s) {
+        std::fprintf(stderr,
+                     "rollrig-gui: no hold of %.0f s came in %.0f s of device time (%s); no "
+                     "screenshot was written.\n",
+                     opt.screenshot_when_hold_s, sn.elapsed_s,
+                     sn.finished ? "the session ended" : "gave up");
+        exit_code = 1;
+        break;
+      }
+    }
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    if (ctl.running()) {
+      for (const MarkKey& key : readMarkKeys()) {
+        applyMarkKey(key, ctl);
+        said = "marked " + key.said() + " at " + formatMinSec(ctl.snapshot().elapsed_s);
+        said_at = t;
+      }
+    }
+
+    // Compute every panel's model, then draw.
+    const ImVec2 size = ImGui::GetIO().DisplaySize;
+    const Layout lay = computeLayout(size.x, size.y, scale);
+    const engine::LiveSnapshot& snap = ctl.snapshot();
+    const ConnectionBarModel bar =
+        computeConnectionBar(snap, ctl.hasSession(), ctl.running(), ctl.errorText(), ctl.notice());
+    const HoldPanelModel hold = computeHoldPanel(snap, ctl.hasSession(), bar.error);
+    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts);
+    plot.note = said;
+    const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
+
+    SolidFills fills;
+    const ConnectionBarAction act =
+        drawConnectionBar(bar, bar_state, lay.connection_bar, fonts, fills);
+    drawHoldPanel(hold, lay.hold, fonts, fills);
+    drawForcePlot(plot, lay.plot, fonts, fills);
+    drawPlateView(plate, lay.plate, fonts, fills);
+    ImGui::Render();
+
+    int fb_w = 0, fb_h = 0;
+    glfwGetFramebufferSize(window, &fb_w, &fb_h);
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(kBackground.r / 255.0f, kBackground.g / 255.0f, kBackground.b / 255.0f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    clearSolidFills(fills, ImGui::GetIO().DisplayFramebufferScale, fb_h);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+    // Without a hold to wait for, frames count once the session has something to show: its first
+    // sample, or its end (a port that could not be opened); at once with nothing connected.
+    const engine::LiveSnapshot& shown = ctl.snapshot();
+    const bool ready = opt.screenshot_when_hold_s > 0
+                           ? frozen
+                           : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
+    if (shooting && ready && ++frames_after >= opt.frames) {
+      std::string why;
+      if (!writeBackBufferPng(fb_w, fb_h, opt.screenshot, &why)) {
+        std::fprintf(stderr, "rollrig-gui: %s\n", why.c_str());
+        exit_code = 1;
+      }
+      break;
+    }
+    glfwSwapBuffers(window);
+    ++frames_drawn;
+    if (!frozen) ctl.nextStep();
+    last_draw = t;
+    dirty = false;
+    if (settle > 0) --settle;
+
+    switch (act.kind) {
+      case ConnectionBarAction::Kind::kConnect:
+        ctl.start(act.source);
+        dirty = true;
+        break;
+      case ConnectionBarAction::Kind::kStop:
+        ctl.stop();
+        dirty = true;
+        break;
+      case ConnectionBarAction::Kind::kNone:
+        break;
+    }
+  }
+
+  if (opt.print_stats) {
+    const double wall_s = glfwGetTime() - started;
+    std::fprintf(stderr,
+                 "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps); %.1f s of device time\n",
+                 static_cast<unsigned long long>(frames_drawn), wall_s,
+                 wall_s > 0 ? frames_drawn / wall_s : 0.0, ctl.snapshot().elapsed_s);
+  }
+  ctl.stop();
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return exit_code;
+}
+
+}  // namespace rollrig::gui

@@ -1,0 +1,43 @@
+// GuiApp: the window (GLFW + OpenGL 3 + Dear ImGui 1.86), the fonts, the frame loop, the keys and
+// the screenshot mode. Each frame: take the engine's snapshot once (SessionController::update()),
+// compute every panel's model, then draw the panels (one file each: connection_bar, hold_panel,
+// force_plot, plate_view).
+//
+// Renders on demand: it sleeps in glfwWaitEventsTimeout() until input arrives or the engine's
+// on_update wakes it (glfwPostEmptyEvent()), and draws only when something changed, at most at
+// the display's refresh rate. A --fast demo draws every display slot (each frame grants the rig
+// its next step); the screenshot mode draws flat out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace rollrig::gui {
+
+struct GuiOptions {
+  bool demo = false;  // start on the virtual rig
+  uint64_t seed = 1;
+  bool fast = false;  // virtual rig: one step of device time a frame (stepped_stream.h)
+  std::string port;   // start on this port
+  int baud = 0;
+  std::string db;  // the session library ("" : store::defaultLibraryPath())
+  int width_px = 1260, height_px = 720;
+  // Screenshot mode: render `frames` frames, write the PNG, exit. Frames count from the session's
+  // first sample or its end (at once with nothing connected), or from the hold condition.
+  // screenshot_when_hold_s > 0: first wait until the snapshot shows an open hold at least this long
+  // (device time), then freeze the view on that snapshot.
+  std::string screenshot;
+  int frames = 3;
+  double screenshot_when_hold_s = 0;
+  // Screenshot mode gives up (exit 1) when the session's device time passes this without the
+  // hold condition.
+  double screenshot_give_up_s = 4 * 3600.0;
+  // On exit, print to stderr how many frames were drawn in how long (render-on-demand check).
+  bool print_stats = false;
+};
+
+// Runs the window until it is closed (or the screenshot was written). Returns the exit code:
+// 0 fine, 1 the window or the screenshot failed (the reason on stderr).
+int runGui(const GuiOptions& options);
+
+}  // namespace rollrig::gui

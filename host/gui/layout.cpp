@@ -1,0 +1,26 @@
+#include "layout.h"
+
+#include <algorithm>
+
+#include "theme.h"
+
+namespace rollrig::gui {
+
+Layout computeLayout(float w, float h, float scale) {
+  Layout l;
+  const float bar = kConnectionBar_px * scale;
+  const float gap = 6.0f * scale;
+  l.connection_bar = {0, 0, w, bar};
+  // The plate column: a third of the width, at least what its labels need.
+  const float right_w = std::clamp(w * 0.34f, 260.0f * scale, w * 0.5f);
+  const float left_x1 = w - right_w - gap;
+  const float top = bar + gap;
+  // The hold panel gets what the huge timer needs, the plot the rest (at least a third).
+  const float hold_h = std::min((kFontHuge_px + 130.0f) * scale, (h - top) * 0.6f);
+  l.hold = {gap, top, left_x1, top + hold_h};
+  l.plot = {gap, top + hold_h + gap, left_x1, h - gap};
+  l.plate = {left_x1 + gap, top, w - gap, h - gap};
+  return l;
+}
+
+}  // namespace rollrig::gui

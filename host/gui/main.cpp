@@ -1,0 +1,64 @@
+// rollrig-gui: the live view the user watches from the floor while rolling (docs/GUI.md). A thin
+// shell: options in, GuiApp (gui_app.h) runs the window on the session engine.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "gui_app.h"
+
+int main(int argc, char** argv) {
+  rollrig::gui::GuiOptions opt;
+  CLI::App app{"rollrig-gui: the live view of a rollrig session (docs/GUI.md)", "rollrig-gui"};
+  auto* demo = app.add_flag("--demo", opt.demo, "Start on the built-in virtual rig");
+  auto* port = app.add_option("--port", opt.port, "Start on this serial port (or the twin's pty)");
+  demo->excludes(port);
+  app.add_option("--baud", opt.baud, "Baud rate (default 250000, the firmware's)")
+      ->check(CLI::Range(0, 4000000));
+  app.add_option("--seed", opt.seed, "Virtual rig: body-model seed (default 1)");
+  app.add_flag("--fast", opt.fast,
+               "Virtual rig: advance about a second of device time per drawn frame instead of "
+               "running in real time");
+  app.add_option("--db", opt.db,
+                 "The session library (default: $ROLLRIG_DB, else "
+                 "$XDG_DATA_HOME/rollrig/sessions.db)");
+  std::string size;
+  app.add_option("--size", size, "Window size WxH in pixels (default 1260x720)");
+  app.add_option("--screenshot", opt.screenshot,
+                 "Render, write what the window shows to this PNG file, and exit");
+  app.add_option("--frames", opt.frames,
+                 "With --screenshot: frames to render before writing it (default 3)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--screenshot-when-hold-s", opt.screenshot_when_hold_s,
+                 "With --screenshot: first wait (on device time) for an open hold at least this "
+                 "many seconds long, then render --frames frames of that moment")
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_flag("--print-stats", opt.print_stats,
+               "On exit, print the frames drawn and the frame rate (to check that it draws only "
+               "when something changed)");
+  CLI11_PARSE(app, argc, argv);
+  if (!size.empty()) {
+    int w = 0, h = 0;
+    char extra = 0;
+    if (std::sscanf(size.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w < 320 || h < 240 ||
+        w > 16384 || h > 16384) {
+      std::fprintf(stderr,
+                   "rollrig-gui: --size: must be WxH in pixels, e.g. 1260x720 (from 320x240 to "
+                   "16384x16384), not \"%s\".\n",
+                   size.c_str());
+      return 2;
+    }
+    opt.width_px = w;
+    opt.height_px = h;
+  }
+  if (!opt.demo && (opt.fast || app.count("--seed"))) {
+    std::fprintf(stderr, "rollrig-gui: --seed and --fast only apply to --demo.\n");
+    return 2;
+  }
+  if (opt.screenshot.empty() && (app.count("--frames") || opt.screenshot_when_hold_s > 0)) {
+    std::fprintf(
+        stderr,
+        "rollrig-gui: --frames and --screenshot-when-hold-s go with --screenshot FILE.png.\n");
+    return 2;
+  }
+  return rollrig::gui::runGui(opt);
+}

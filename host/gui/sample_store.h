@@ -1,0 +1,50 @@
+// SampleStore: every sample of the current session, as the GUI draws it, kept for the whole
+// session (not a ring buffer): the plot's last-30-s view reads its tail now; scrolling and zooming
+// back through the whole session at full resolution (per-level min/max decimation) will read the
+// same arrays.
+//
+// Struct of arrays: 8 + 4 + 4*4 + 4 + 4 + 1 = 37 bytes a sample, 80 Hz x 3600 s x 37 B = about
+// 11 MB an hour. Times are session seconds (the engine's t_s, device
+// time since the first sample), strictly increasing.
+//
+// Thread safety: none; owned by the UI thread (filled from LiveSession::snapshot()).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "rollrig/core/plate_geometry.h"
+#include "rollrig/engine/session_sink.h"
+
+namespace rollrig::gui {
+
+class SampleStore {
+ public:
+  void append(const engine::ProcessedSample& s);
+  void clear();
+
+  size_t size() const { return m_t_s.size(); }
+  bool empty() const { return m_t_s.empty(); }
+  double lastTime_s() const { return m_t_s.empty() ? 0.0 : m_t_s.back(); }
+
+  // The index of the first sample at or after t_s (size() when none).
+  size_t lowerBound(double t_s) const;
+
+  const std::vector<double>& time_s() const { return m_t_s; }
+  const std::vector<float>& total_n() const { return m_total_n; }
+  const std::vector<std::array<float, core::kCellCount>>& cell_n() const { return m_cell_n; }
+  const std::vector<float>& x_mm() const { return m_x_mm; }
+  const std::vector<float>& y_mm() const { return m_y_mm; }
+  const std::vector<uint8_t>& hasCop() const { return m_has_cop; }
+
+ private:
+  std::vector<double> m_t_s;
+  std::vector<float> m_total_n;
+  std::vector<std::array<float, core::kCellCount>> m_cell_n;
+  std::vector<float> m_x_mm, m_y_mm;
+  std::vector<uint8_t> m_has_cop;
+};
+
+}  // namespace rollrig::gui

@@ -1,0 +1,567 @@
+// The GUI's panels without a window: each panel's model is computed from the engine's snapshot
+// before anything is drawn, so what the user sees (colours, words, ticks, the decimated trace,
+// positions on the plate, warnings) is checked here. An ImGui context with the default font is
+// enough for text measurement; no GL, no display.
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <gtest/gtest.h>
+#include <imgui.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "connection_bar.h"
+#include "force_plot.h"
+#include "hold_panel.h"
+#include "keys.h"
+#include "layout.h"
+#include "plate_view.h"
+#include "sample_store.h"
+#include "session_controller.h"
+#include "stepped_stream.h"
+#include "theme.h"
+
+namespace fs = std::filesystem;
+using namespace rollrig;
+using namespace rollrig::gui;
+
+namespace {
+
+// An ImGui context whose font atlas is built (text sizes), for the tests' lifetime.
+class PanelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // no imgui.ini in the working directory
+    ImFont* font = io.Fonts->AddFontDefault();
+    unsigned char* px = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsAlpha8(&px, &w, &h);
+    m_fonts.normal = m_fonts.large = m_fonts.huge = font;
+  }
+  void TearDown() override { ImGui::DestroyContext(); }
+  Fonts m_fonts;
+};
+
+engine::LiveSnapshot snapshotWithHold(double elapsed_s) {
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kStreaming;
+  snap.samples_recorded = 1000;
+  snap.last_force.total_n = 310.4;
+  engine::OpenHoldView h;
+  h.hold.start_s = 10;
+  h.hold.end_s = 10 + elapsed_s;
+  h.elapsed_s = elapsed_s;
+  h.mean_force_n = 305;
+  h.window = elapsed_s < 30    ? engine::OpenHoldView::Window::kBefore
+             : elapsed_s <= 90 ? engine::OpenHoldView::Window::kInside
+                               : engine::OpenHoldView::Window::kPast;
+  snap.open_hold = h;
+  return snap;
+}
+
+engine::ProcessedSample sample(double t_s, double force_n, double x_mm = 0, double y_mm = 0) {
+  engine::ProcessedSample s;
+  s.t_s = t_s;
+  s.sample.t_us = static_cast<uint64_t>(t_s * 1e6);
+  s.force.total_n = force_n;
+  s.force.has_cop = true;
+  s.force.x_mm = x_mm;
+  s.force.y_mm = y_mm;
+  return s;
+}
+
+}  // namespace
+
+// [SECTION] Hold panel
+
+TEST(HoldPanel, FormatsTheTimerAsMinutesAndSeconds) {
+  EXPECT_EQ(formatMinSec(0), "0:00");
+  EXPECT_EQ(formatMinSec(42.9), "0:42");
+  EXPECT_EQ(formatMinSec(90), "1:30");
+  EXPECT_EQ(formatMinSec(3725), "62:05");
+  EXPECT_EQ(formatMinSec(-3), "0:00");
+}
+
+TEST(HoldPanel, IsAmberUnder30SecondsGreenInTheWindowAndRedPast90) {
+  const HoldPanelModel before = computeHoldPanel(snapshotWithHold(12));
+  EXPECT_EQ(before.phase, HoldPanelModel::Phase::kBefore);
+  EXPECT_EQ(before.field, kBeforeWindowField);
+  EXPECT_EQ(before.text, kDarkText);  // dark on amber
+  EXPECT_EQ(before.timer, "0:12");
+  EXPECT_EQ(before.words, "UNDER 30 s");
+
+  const HoldPanelModel inside = computeHoldPanel(snapshotWithHold(42));
+  EXPECT_EQ(inside.phase, HoldPanelModel::Phase::kInside);
+  EXPECT_EQ(inside.field, kInWindowField);
+  EXPECT_EQ(inside.words, "IN WINDOW 30\u201390 s");
+  EXPECT_EQ(inside.timer, "0:42");
+
+  const HoldPanelModel past = computeHoldPanel(snapshotWithHold(95));
+  EXPECT_EQ(past.phase, HoldPanelModel::Phase::kPast);
+  EXPECT_EQ(past.field, kPastWindowField);
+  EXPECT_EQ(past.words, "PAST 90 s");
+  // The protocol bar grows past the window so the needle stays on it.
+  EXPECT_GT(past.bar_end_s, 95);
+}
+
+TEST(HoldPanel, ShowsTheReleaseCueAndWhatTriggeredIt) {
+  engine::LiveSnapshot snap = snapshotWithHold(50);
+  snap.open_hold->released = true;
+  snap.open_hold->release_s = 48;  // 38 s after the hold's start at 10 s
+  snap.open_hold->release_source = "load-up";
+  HoldPanelModel m = computeHoldPanel(snap);
+  EXPECT_TRUE(m.released);
+  EXPECT_EQ(m.release_text, "RELEASED after 0:38");
+  EXPECT_EQ(m.release_how, "detected by load-up");
+  snap.open_hold->release_source = "marker";
+  m = computeHoldPanel(snap);
+  EXPECT_EQ(m.release_how, "you pressed space");
+}
+
+TEST(HoldPanel, ComparesTheForceNowWithTheHoldsLevel) {
+  const HoldPanelModel m = computeHoldPanel(snapshotWithHold(42));
+  EXPECT_EQ(m.force_text, "310 N now \u00b7 hold 305 N");
+}
+
+TEST(HoldPanel, ShowsNoHoldWhileTheRigIsAway) {
+  engine::LiveSnapshot snap = snapshotWithHold(42);
+  snap.state = engine::ConnectionState::kReconnecting;
+  const HoldPanelModel m = computeHoldPanel(snap);
+  EXPECT_EQ(m.phase, HoldPanelModel::Phase::kNoHold);
+  EXPECT_EQ(m.field, kNoHoldField);
+  EXPECT_NE(m.detail.find("reconnecting"), std::string::npos);
+}
+
+TEST(HoldPanel, TheThreeFieldsAreDistinctFromEveryOtherColourOfTheWindow) {
+  // The screenshot test finds the hold's state by these exact colours.
+  for (Rgb field : {kBeforeWindowField, kInWindowField, kPastWindowField, kNoHoldField})
+    for (Rgb other : {kBackground, kPanel, kGrid, kPlate, kCellFill, kBall, kReleasedBand,
+                      kForceTrace, kHoldShade})
+      EXPECT_FALSE(field == other);
+}
+
+// [SECTION] Force plot
+
+TEST(ForcePlot, PicksNiceTickSteps) {
+  EXPECT_DOUBLE_EQ(niceStep(30, 6), 5);
+  EXPECT_DOUBLE_EQ(niceStep(550, 5), 100);
+  EXPECT_DOUBLE_EQ(niceStep(1.2, 6), 0.2);
+  EXPECT_DOUBLE_EQ(niceStep(0, 6), 1);
+}
+
+TEST_F(PanelTest, TheForcePlotShowsTheLast30SecondsInSessionTime) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 100; ++i) store.append(sample(i / 80.0, 300));
+  const ForcePlotModel m =
+      computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 800, 300}, m_fonts);
+  EXPECT_DOUBLE_EQ(m.t1_s, 100.0);
+  EXPECT_DOUBLE_EQ(m.t0_s, 70.0);
+  ASSERT_FALSE(m.time_ticks.empty());
+  EXPECT_EQ(m.time_ticks.front().label, "1:10");
+  EXPECT_EQ(m.time_ticks.back().label, "1:40");
+  for (const AxisTick& t : m.time_ticks) {
+    EXPECT_GE(t.px, m.area.x0 - 0.5f);
+    EXPECT_LE(t.px, m.area.x1 + 0.5f);
+  }
+  // Force axis from 0 N to above the 300 N level.
+  EXPECT_EQ(m.force_ticks.front().label, "0 N");
+  EXPECT_GE(m.f_hi_n, 300);
+}
+
+TEST_F(PanelTest, TheForcePlotKeepsASpikeAndDrawsAtMostTwoPointsAPixelColumn) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 30; ++i) store.append(sample(i / 80.0, i == 1201 ? 900 : 200));
+  const Rect panel{0, 0, 300, 300};  // far fewer columns than samples
+  const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  EXPECT_LE(m.trace.size(), 2 * static_cast<size_t>(std::ceil(m.area.width())));
+  float top = 1e9f;
+  for (const ImVec2& p : m.trace) top = std::min(top, p.y);
+  const float y900 =
+      m.area.y1 - static_cast<float>((900 - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+  EXPECT_NEAR(top, y900, 0.5f);  // the one-sample spike survived decimation
+}
+
+TEST_F(PanelTest, TheForcePlotPutsTheProtocolGuidesAndReleasesInsideTheOpenHold) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) store.append(sample(i / 80.0, 300));
+  engine::LiveSnapshot snap = snapshotWithHold(45);  // start 10 s, now 55 s
+  snap.open_hold->hold.start_s = 10;
+  snap.open_hold->hold.end_s = 60;
+  snap.open_hold->released = true;
+  snap.open_hold->release_s = 50;
+  const ForcePlotModel m = computeForcePlot(store, snap, Rect{0, 0, 800, 300}, m_fonts);
+  // Window 30..60 s: the 30 s guide (at 40 s) is in it, the 90 s guide (100 s) is not.
+  ASSERT_EQ(m.guides_x.size(), 1u);
+  const auto xOf = [&](double t) {
+    return m.area.x0 + static_cast<float>((t - m.t0_s) / (m.t1_s - m.t0_s)) * m.area.width();
+  };
+  EXPECT_NEAR(m.guides_x[0], xOf(40), 0.5f);
+  ASSERT_EQ(m.releases_x.size(), 1u);
+  EXPECT_NEAR(m.releases_x[0], xOf(50), 0.5f);
+  ASSERT_EQ(m.holds.size(), 1u);
+  EXPECT_TRUE(m.holds[0].open);
+  EXPECT_NEAR(m.holds[0].x0, m.area.x0, 0.5f);  // clipped at the window's left edge
+  EXPECT_GE(m.level_y, m.area.y0);
+}
+
+TEST_F(PanelTest, TheForcePlotSaysWhyItIsEmpty) {
+  const ForcePlotModel m =
+      computeForcePlot(SampleStore{}, engine::LiveSnapshot{}, Rect{0, 0, 800, 300}, m_fonts);
+  EXPECT_FALSE(m.empty_text.empty());
+  EXPECT_TRUE(m.trace.empty());
+}
+
+// [SECTION] Plate view
+
+TEST_F(PanelTest, ThePlateIsToScaleWithTheBallWhereTheCentreOfPressureIs) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 5; ++i) store.append(sample(i / 80.0, 500, 150, -100));
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kStreaming;
+  snap.samples_recorded = store.size();
+  snap.last_force.total_n = 500;
+  snap.last_force.has_cop = true;
+  snap.last_force.x_mm = 150;
+  snap.last_force.y_mm = -100;
+  snap.last_force.force_n = {50, 150, 100, 200};
+  const core::PlateGeometry g;
+  const PlateViewModel m = computePlateView(store, snap, Rect{0, 0, 500, 600}, m_fonts, g);
+  // 600 x 400 mm drawn at one scale.
+  EXPECT_NEAR(m.plate.width() / m.plate.height(), g.width_mm / g.length_mm, 1e-3);
+  ASSERT_TRUE(m.has_ball);
+  const float cx = (m.plate.x0 + m.plate.x1) / 2, cy = (m.plate.y0 + m.plate.y1) / 2;
+  EXPECT_NEAR(m.ball.x, cx + 150 * m.px_per_mm, 0.01f);  // +x to the right
+  EXPECT_NEAR(m.ball.y, cy + 100 * m.px_per_mm, 0.01f);  // -y (toward the feet) is down
+  // Cell 1 (front-right) is up and right; its share and load are shown.
+  EXPECT_GT(m.cells[1].centre.x, cx);
+  EXPECT_LT(m.cells[1].centre.y, cy);
+  EXPECT_NEAR(m.cells[3].share, 200.0 / 500.0, 1e-6);
+  EXPECT_EQ(m.cells[3].label, "200 N");
+  EXPECT_EQ(m.total_text, "total 500 N");
+  // The trail covers the last 3 s.
+  EXPECT_NEAR(static_cast<double>(m.trail.size()), 3.0 * 80 + 1, 2);
+}
+
+TEST_F(PanelTest, ThePlateShowsNoBallWithoutACentreOfPressure) {
+  engine::LiveSnapshot snap;
+  snap.samples_recorded = 10;
+  snap.state = engine::ConnectionState::kStreaming;
+  snap.last_force.has_cop = false;
+  const PlateViewModel m = computePlateView(SampleStore{}, snap, Rect{0, 0, 500, 600}, m_fonts);
+  EXPECT_FALSE(m.has_ball);
+}
+
+// [SECTION] Connection bar
+
+TEST(ConnectionBar, WarnsWhenTheMeasuredRateIsNotAbout80Hz) {
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kStreaming;
+  snap.samples_recorded = 500;
+  snap.info = proto::InfoFrame{};
+  snap.info->rate_hz = 80;
+  snap.info->device_serial = 0xD3E0;
+  snap.rate_hz = 79.6;
+  ConnectionBarModel ok = computeConnectionBar(snap, true, true, "", "");
+  const auto rateItem = [](const ConnectionBarModel& m) {
+    for (const BarItem& it : m.items)
+      if (it.text.find("Hz") != std::string::npos) return it;
+    return BarItem{};
+  };
+  EXPECT_EQ(rateItem(ok).colour, kOk);
+  EXPECT_EQ(rateItem(ok).text, "79.6 Hz");
+  snap.rate_hz = 61.0;
+  ConnectionBarModel slow = computeConnectionBar(snap, true, true, "", "");
+  EXPECT_EQ(rateItem(slow).colour, kWarning);
+  EXPECT_EQ(rateItem(slow).text, "61.0 Hz (not 80 Hz)");
+  EXPECT_FALSE(slow.picker);
+}
+
+TEST(ConnectionBar, ShowsLostFramesCrcErrorsAndReconnecting) {
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kReconnecting;
+  snap.state_message = "the device went away; trying again";
+  snap.stats.frames_lost = 3;
+  snap.stats.crc_errors = 2;
+  const ConnectionBarModel m = computeConnectionBar(snap, true, true, "", "");
+  std::string all;
+  for (const BarItem& it : m.items) all += it.text + "|";
+  EXPECT_NE(all.find("lost 3|"), std::string::npos) << all;
+  EXPECT_NE(all.find("CRC errors 2|"), std::string::npos) << all;
+  EXPECT_NE(all.find("reconnecting\u2026"), std::string::npos) << all;
+  EXPECT_EQ(m.error, snap.state_message);
+}
+
+TEST(ConnectionBar, ShowsAFailedStartAsStateWithThePicker) {
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kFailed;
+  snap.end_reason = engine::EndReason::kStartFailed;
+  snap.device_error.message = "/dev/ttyACM0 is busy: another program has it open";
+  snap.finished = true;
+  const ConnectionBarModel m = computeConnectionBar(snap, true, false, "", "");
+  EXPECT_TRUE(m.picker);  // pick again
+  EXPECT_EQ(m.error, snap.device_error.message);
+}
+
+TEST(ConnectionBar, IsThePickerWithNothingConnected) {
+  const ConnectionBarModel m = computeConnectionBar(engine::LiveSnapshot{}, false, false, "", "");
+  EXPECT_TRUE(m.picker);
+  EXPECT_TRUE(m.items.empty());
+  EXPECT_TRUE(m.error.empty());
+}
+
+// [SECTION] Layout
+
+TEST(Layout, PanelsFillTheWindowWithoutOverlapping) {
+  for (float scale : {1.0f, 2.0f}) {
+    const Layout l = computeLayout(1260 * scale, 720 * scale, scale);
+    EXPECT_LE(l.connection_bar.y1, l.hold.y0);
+    EXPECT_LE(l.hold.y1, l.plot.y0);
+    EXPECT_LE(l.hold.x1, l.plate.x0);
+    EXPECT_LE(l.plot.x1, l.plate.x0);
+    EXPECT_LE(l.plate.x1, 1260 * scale);
+    EXPECT_LE(l.plot.y1, 720 * scale);
+    // Room for the huge timer and a plot.
+    EXPECT_GE(l.hold.height(), kFontHuge_px * scale);
+    EXPECT_GE(l.plot.height(), 200 * scale);
+  }
+}
+
+// [SECTION] Sample store and the stepped --fast rig
+
+TEST(SampleStore, KeepsEverySampleAndFindsTimes) {
+  SampleStore s;
+  for (int i = 0; i < 100000; ++i) s.append(sample(i / 80.0, i));
+  EXPECT_EQ(s.size(), 100000u);
+  EXPECT_EQ(s.lowerBound(10.0), 800u);
+  EXPECT_EQ(s.lowerBound(1e9), s.size());
+  EXPECT_FLOAT_EQ(s.total_n()[99999], 99999.0f);
+}
+
+namespace {
+// A source of endless bytes (like the --fast virtual rig).
+class EndlessStream : public io::ByteStream {
+ public:
+  long read(uint8_t* buf, size_t cap, int, io::IoError*) override {
+    for (size_t i = 0; i < cap; ++i) buf[i] = 0x55;
+    total += cap;
+    return static_cast<long>(cap);
+  }
+  bool write(const uint8_t*, size_t, io::IoError*) override { return true; }
+  void flushInput() override {}
+  std::string describe() const override { return "endless"; }
+  size_t total = 0;
+};
+}  // namespace
+
+TEST(SteppedStream, ReadsOnlyWhatTheUiGranted) {
+  auto budget = std::make_shared<StepBudget>(100);
+  auto inner = std::make_unique<EndlessStream>();
+  EndlessStream* raw = inner.get();
+  SteppedStream s(std::move(inner), budget);
+  uint8_t buf[4096];
+  io::IoError err;
+  EXPECT_EQ(s.read(buf, sizeof(buf), 0, &err), 100);
+  EXPECT_EQ(s.read(buf, sizeof(buf), 5, &err), 0);  // nothing granted: a quiet port
+  budget->grant(1000);
+  budget->grant(1000);  // grants top up; they do not pile up
+  EXPECT_EQ(s.read(buf, sizeof(buf), 0, &err), 1000);
+  EXPECT_EQ(s.read(buf, sizeof(buf), 0, &err), 0);
+  EXPECT_EQ(raw->total, 1100u);
+}
+
+// [SECTION] Session controller: the engine, driven as the window drives it
+
+TEST(SessionController, RunsTheSteppedVirtualRigAndKeepsEverySampleItRecorded) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-ctl-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    SessionController ctl((dir / "sessions.db").string(), [] {});
+    SourceChoice src;
+    src.seed = 3;
+    src.fast = true;
+    ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+    // One update per "frame"; waits on device time, with a generous overall limit.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    int updates = 0;
+    while (ctl.samples().lastTime_s() < 20.0 && std::chrono::steady_clock::now() < give_up) {
+      ctl.update();
+      ctl.nextStep();
+      ++updates;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_GE(ctl.samples().lastTime_s(), 20.0);
+    // Stepped: about a second of device time per update at most (plus the first step).
+    EXPECT_LE(ctl.samples().lastTime_s(), 1.5 * (updates + 1));
+    ctl.markPain(4);
+    ctl.stop();
+    const engine::LiveSnapshot& snap = ctl.snapshot();
+    EXPECT_TRUE(snap.finished);
+    EXPECT_EQ(snap.new_samples_dropped, 0u);
+    EXPECT_EQ(ctl.samples().size(), snap.samples_recorded);
+    ASSERT_EQ(snap.markers.size(), 1u);
+    EXPECT_EQ(snap.markers[0].pain, 4);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(SessionController, ALibraryThatCannotBeOpenedIsStateNotAnException) {
+  SessionController ctl("/proc/rollrig-cannot-be-here/sessions.db", [] {});
+  SourceChoice src;
+  EXPECT_FALSE(ctl.start(src));
+  EXPECT_FALSE(ctl.errorText().empty());
+  EXPECT_FALSE(ctl.running());
+}
+
+TEST(HoldPanel, SaysHowToStartWhenNothingIsConnected) {
+  const HoldPanelModel m = computeHoldPanel(engine::LiveSnapshot{}, false);
+  EXPECT_EQ(m.words, "NO HOLD");
+  EXPECT_NE(m.detail.find("connect"), std::string::npos) << m.detail;
+  EXPECT_TRUE(m.force_text.empty());
+}
+
+TEST(SolidFills, MixGivesTheColourABlendedFillWouldGive) {
+  // The large rectangles are cleared, not blended; their colours must match what the blend gave.
+  EXPECT_EQ(mix(kLightText, kDarkText, 1.0f), kLightText);
+  EXPECT_EQ(mix(kLightText, kDarkText, 0.0f), kDarkText);
+  EXPECT_EQ(mix(Rgb{200, 100, 0}, Rgb{0, 0, 100}, 0.5f), (Rgb{100, 50, 50}));
+}
+
+TEST(HoldPanel, ShowsAFailedStartLargeInsteadOfWaiting) {
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kFailed;
+  snap.finished = true;
+  snap.device_error.message = "/dev/ttyACM0 is busy: another program has it open";
+  const ConnectionBarModel bar = computeConnectionBar(snap, true, false, "", "");
+  const HoldPanelModel m = computeHoldPanel(snap, true, bar.error);
+  EXPECT_EQ(m.words, "NOT CONNECTED");
+  EXPECT_EQ(m.detail, snap.device_error.message);
+  EXPECT_EQ(m.detail_colour, kError);
+}
+
+TEST(HoldPanel, SaysTheRigIsAwayWhileReconnecting) {
+  engine::LiveSnapshot snap = snapshotWithHold(42);
+  snap.state = engine::ConnectionState::kReconnecting;
+  snap.state_message = "the device went away";
+  const ConnectionBarModel bar = computeConnectionBar(snap, true, true, "", "");
+  const HoldPanelModel m = computeHoldPanel(snap, true, bar.error);
+  EXPECT_EQ(m.words, "RIG AWAY");
+  EXPECT_NE(m.detail.find("the device went away"), std::string::npos) << m.detail;
+  EXPECT_TRUE(m.force_text.empty());  // no stale force while the rig is away
+}
+
+TEST(HoldPanel, SaysALibraryThatCannotBeWrittenLarge) {
+  const HoldPanelModel m =
+      computeHoldPanel(engine::LiveSnapshot{}, false, "cannot create the library: read-only");
+  EXPECT_EQ(m.words, "NOT RECORDING");
+  EXPECT_EQ(m.detail_colour, kError);
+}
+
+// [SECTION] Keys, by GLFW key code through ImGui's key state
+
+namespace {
+// One ImGui frame with these GLFW keys held; returns the marks read in it.
+std::vector<MarkKey> frameWithKeys(std::initializer_list<int> glfw_keys) {
+  ImGuiIO& io = ImGui::GetIO();
+  for (bool& down : io.KeysDown) down = false;
+  for (int k : glfw_keys) io.KeysDown[k] = true;
+  ImGui::NewFrame();
+  std::vector<MarkKey> keys = readMarkKeys();
+  ImGui::EndFrame();
+  return keys;
+}
+}  // namespace
+
+TEST_F(PanelTest, KeysAreReadByGlfwKeyCodeOncePerPress) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(800, 600);
+  io.DeltaTime = 1.0f / 60;
+  EXPECT_TRUE(frameWithKeys({}).empty());
+  std::vector<MarkKey> k = frameWithKeys({GLFW_KEY_5});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].kind, MarkKey::Kind::kPain);
+  EXPECT_EQ(k[0].pain, 5);
+  EXPECT_EQ(k[0].said(), "pain 5");
+  EXPECT_TRUE(frameWithKeys({GLFW_KEY_5}).empty());  // held: not pressed again
+  k = frameWithKeys({GLFW_KEY_SPACE});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].said(), "released");
+  frameWithKeys({});
+  k = frameWithKeys({GLFW_KEY_L});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].side, core::Side::kLeft);
+  frameWithKeys({});
+  k = frameWithKeys({GLFW_KEY_KP_0});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].pain, 0);
+  frameWithKeys({});
+  k = frameWithKeys({GLFW_KEY_R});
+  ASSERT_EQ(k.size(), 1u);
+  EXPECT_EQ(k[0].said(), "side right");
+}
+
+TEST(Keys, AKeyMarksTheSessionThroughTheEngine) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-keys-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    SessionController ctl((dir / "sessions.db").string(), [] {});
+    SourceChoice src;
+    src.fast = true;
+    ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (ctl.samples().lastTime_s() < 2.0 && std::chrono::steady_clock::now() < give_up) {
+      ctl.update();
+      ctl.nextStep();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    applyMarkKey({MarkKey::Kind::kSide, -1, core::Side::kRight}, ctl);
+    applyMarkKey({MarkKey::Kind::kPain, 7}, ctl);
+    applyMarkKey({MarkKey::Kind::kReleased}, ctl);
+    ctl.stop();
+    const std::vector<core::Marker>& marks = ctl.snapshot().markers;
+    ASSERT_EQ(marks.size(), 3u);
+    EXPECT_EQ(marks[0].kind, core::MarkerKind::kSide);
+    EXPECT_EQ(marks[0].side, core::Side::kRight);
+    EXPECT_EQ(marks[1].pain, 7);
+    EXPECT_EQ(marks[2].kind, core::MarkerKind::kReleased);
+    // Stamped with device time within the session.
+    EXPECT_GE(marks[2].t_us, ctl.snapshot().first_t_us);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_F(PanelTest, ThePlateMarksThisSessionsHoldsByTimeToRelease) {
+  engine::LiveSnapshot snap;
+  const auto hold = [](double start_s, std::optional<double> release_s) {
+    core::Hold h;
+    h.start_s = start_s;
+    h.end_s = start_s + 100;
+    h.release_s = release_s;
+    h.has_xy = true;
+    h.x_mm = -100;
+    h.y_mm = 50;
+    return h;
+  };
+  snap.holds = {hold(0, 20.0), hold(100, 150.0), hold(300, 395.0), hold(500, std::nullopt)};
+  snap.holds.push_back(hold(600, 610.0));
+  snap.holds.back().has_xy = false;  // no position: no spot
+  const PlateViewModel m = computePlateView(SampleStore{}, snap, Rect{0, 0, 500, 600}, m_fonts);
+  ASSERT_EQ(m.hold_spots.size(), 4u);
+  EXPECT_EQ(m.hold_spots[0].colour, kReleaseMark);      // released after 20 s
+  EXPECT_EQ(m.hold_spots[1].colour, kInWindowField);    // after 50 s
+  EXPECT_EQ(m.hold_spots[2].colour, kPastWindowField);  // after 95 s
+  EXPECT_EQ(m.hold_spots[3].colour, kPlateEdge);        // no release
+  EXPECT_FALSE(m.hold_spots[3].released);
+  const ImVec2 expect = platePoint(m.plate, m.px_per_mm, -100, 50);
+  EXPECT_NEAR(m.hold_spots[0].at.x, expect.x, 1e-3);
+  EXPECT_NEAR(m.hold_spots[0].at.y, expect.y, 1e-3);
+}

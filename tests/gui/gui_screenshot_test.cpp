@@ -1,0 +1,218 @@
+// rollrig-gui end to end: the real binary under Xvfb (Mesa's llvmpipe), on the virtual rig,
+// writing a screenshot that the tests read back (stb_image) and check: its size, that it is a
+// real rendering (many colours), and the hold panel's protocol-window colour mid-hold.
+//
+// Nothing here waits on wall time or frame counts for the session's progress: the app waits on
+// device time (--screenshot-when-hold-s) and the --fast rig advances one step per frame, so a slow
+// machine only takes longer. ctest's timeout is the generous overall limit.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <stb_image.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rollrig/store/session_store.h"
+#include "theme.h"
+
+namespace fs = std::filesystem;
+using rollrig::gui::Rgb;
+
+namespace {
+
+struct GuiRun {
+  int exit_code = -1;
+  std::string err;
+};
+
+fs::path tempPath() {
+  return fs::temp_directory_path() / ("rollrig-gui-" + std::to_string(getpid()));
+}
+
+fs::path tempDir() {
+  fs::create_directories(tempPath());
+  return tempPath();
+}
+
+// The screenshots and libraries go when the test process ends.
+class RemoveTempDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(tempPath(), ec);
+  }
+};
+const ::testing::Environment* const kRemoveTempDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDir);
+
+bool haveXvfbRun() {
+  return std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
+}
+
+// Runs build/bin/rollrig-gui with `args` under a fresh Xvfb screen (or without one: plain).
+GuiRun runGui(const std::string& args, bool under_xvfb = true) {
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
+  const fs::path err_file = tempDir() / "stderr.txt";
+  // -a finds a free display; starting the search at a number of our own keeps two tests that run
+  // at once (ctest -j) from racing for the same one.
+  const std::string xvfb =
+      "xvfb-run -a -n " + std::to_string(100 + getpid() % 800) + " -s \"-screen 0 1280x800x24\" ";
+  const std::string cmd =
+      (under_xvfb ? xvfb : std::string()) + gui + " " + args + " 2>" + err_file.string();
+  GuiRun r;
+  const int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.err = ss.str();
+  return r;
+}
+
+struct Image {
+  int w = 0, h = 0;
+  std::vector<Rgb> px;
+  size_t count(Rgb c) const {
+    size_t n = 0;
+    for (const Rgb& p : px) n += p == c;
+    return n;
+  }
+  size_t distinctColours() const {
+    std::set<uint32_t> s;
+    for (const Rgb& p : px) s.insert((p.r << 16) | (p.g << 8) | p.b);
+    return s.size();
+  }
+};
+
+bool loadPng(const fs::path& path, Image* img) {
+  int n = 0;
+  unsigned char* data = stbi_load(path.c_str(), &img->w, &img->h, &n, 3);
+  if (!data) return false;
+  img->px.resize(static_cast<size_t>(img->w) * img->h);
+  for (size_t i = 0; i < img->px.size(); ++i)
+    img->px[i] = Rgb{data[3 * i], data[3 * i + 1], data[3 * i + 2]};
+  stbi_image_free(data);
+  return true;
+}
+
+#define SKIP_WITHOUT_XVFB()                                                           \
+  do {                                                                                \
+    if (!haveXvfbRun()) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb)"; \
+  } while (0)
+
+}  // namespace
+
+TEST(GuiScreenshot, ShowsTheHoldTimerInTheProtocolWindowColourMidHold) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "mid-hold.png";
+  const fs::path db = tempDir() / "mid-hold.db";
+  fs::remove(png);
+  const GuiRun r = runGui("--demo --fast --seed 1 --db " + db.string() + " --screenshot " +
+                          png.string() + " --frames 3 --screenshot-when-hold-s 35");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  EXPECT_EQ(img.w, 1260);
+  EXPECT_EQ(img.h, 720);
+  // A real rendering: antialiased text and traces give hundreds of colours.
+  EXPECT_GT(img.distinctColours(), 300u);
+  // The hold panel's field is green (30-90 s) and large: at least 10 % of the window.
+  const size_t green = img.count(rollrig::gui::kInWindowField);
+  EXPECT_GT(green, img.px.size() / 10) << "green pixels: " << green;
+  // ... and neither amber (under 30 s) nor red (past 90 s) field is shown.
+  EXPECT_LT(img.count(rollrig::gui::kBeforeWindowField), img.px.size() / 200);
+  EXPECT_LT(img.count(rollrig::gui::kPastWindowField), img.px.size() / 200);
+}
+
+TEST(GuiScreenshot, ShowsTheAmberFieldWhileTheHoldIsUnder30Seconds) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "early-hold.png";
+  const fs::path db = tempDir() / "early-hold.db";
+  const GuiRun r = runGui("--demo --fast --seed 1 --db " + db.string() + " --screenshot " +
+                          png.string() + " --frames 2 --screenshot-when-hold-s 12");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  EXPECT_GT(img.count(rollrig::gui::kBeforeWindowField), img.px.size() / 10);
+  EXPECT_LT(img.count(rollrig::gui::kInWindowField), img.px.size() / 200);
+}
+
+TEST(GuiScreenshot, RecordsTheDemoIntoTheLibraryItWasGiven) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "recorded.png";
+  const fs::path db = tempDir() / "recorded.db";
+  fs::remove(db);
+  const GuiRun r = runGui("--demo --fast --seed 1 --db " + db.string() + " --screenshot " +
+                          png.string() + " --frames 2 --screenshot-when-hold-s 31");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  rollrig::store::SessionStore store;
+  rollrig::store::OpenOptions ro;
+  ro.mode = rollrig::store::OpenMode::kReadOnly;
+  ASSERT_FALSE(store.open(db.string(), ro)) << db;
+  std::vector<rollrig::store::SessionListEntry> sessions;
+  ASSERT_FALSE(store.listSessions(&sessions));
+  ASSERT_EQ(sessions.size(), 1u);
+  // At least the hold's 31 s at 80 Hz were committed, and the session was ended (stopped).
+  EXPECT_GT(sessions[0].sample_count, 31u * 80u);
+  EXPECT_EQ(sessions[0].end_reason, "stopped");
+}
+
+TEST(GuiScreenshot, OpensWithNothingConnectedAndTheSizeAsked) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "idle.png";
+  const fs::path db = tempDir() / "idle.db";
+  const GuiRun r = runGui("--db " + db.string() + " --size 1000x640 --screenshot " + png.string() +
+                          " --frames 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  EXPECT_EQ(img.w, 1000);
+  EXPECT_EQ(img.h, 640);
+  // The hold panel's quiet "no hold" field, and none of the hold colours.
+  EXPECT_GT(img.count(rollrig::gui::kNoHoldField), img.px.size() / 10);
+  EXPECT_EQ(img.count(rollrig::gui::kInWindowField), 0u);
+  EXPECT_GT(img.distinctColours(), 50u);
+}
+
+TEST(GuiScreenshot, ShowsAPortThatCannotBeOpenedInRedInTheWindow) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "no-port.png";
+  const fs::path db = tempDir() / "no-port.db";
+  // Frames count from the session's end (the port cannot be opened), so the message is there.
+  const GuiRun r = runGui("--port " + (tempDir() / "no-such-port").string() + " --db " +
+                          db.string() + " --screenshot " + png.string() + " --frames 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  // The message, large and red in the hold panel: the solid red inside its strokes.
+  EXPECT_GT(img.count(rollrig::gui::kError), 200u);
+  EXPECT_EQ(img.count(rollrig::gui::kInWindowField), 0u);
+}
+
+TEST(GuiCommandLine, RefusesAMalformedSizeWithExitCode2) {
+  // Parsed before any window opens: no display needed.
+  const GuiRun r = runGui("--size 12x", false);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--size"), std::string::npos) << r.err;
+}
+
+TEST(GuiCommandLine, RefusesFramesWithoutAScreenshot) {
+  const GuiRun r = runGui("--demo --frames 3", false);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--screenshot"), std::string::npos) << r.err;
+}
+
+TEST(GuiCommandLine, RefusesFastWithoutTheDemo) {
+  const GuiRun r = runGui("--port /dev/null --fast", false);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--demo"), std::string::npos) << r.err;
+}
