@@ -1,6 +1,7 @@
 // rollrig-gui: the live view the user watches from the floor while rolling (docs/GUI.md). A thin
 // shell: options in, GuiApp (gui_app.h) runs the window on the session engine.
 #include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -62,10 +63,16 @@ int main(int argc, char** argv) {
     }
     opt.demo = !opt.bench_idle;
     if (opt.db.empty()) {
-      bench_dir = std::filesystem::temp_directory_path() /
-                  ("rollrig-gui-bench-" + std::to_string(getpid()));
       std::error_code ec;
-      std::filesystem::create_directories(bench_dir, ec);
+      const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+      if (!ec) bench_dir = tmp / ("rollrig-gui-bench-" + std::to_string(getpid()));
+      if (ec || (std::filesystem::create_directories(bench_dir, ec), ec)) {
+        std::fprintf(stderr,
+                     "rollrig-gui: --bench: cannot make a throwaway library in the temporary "
+                     "directory (%s); set TMPDIR or give --db PATH.\n",
+                     ec.message().c_str());
+        return 1;
+      }
       opt.db = (bench_dir / "sessions.db").string();
     }
   } else if (opt.bench_json) {
