@@ -15,6 +15,7 @@
 #include <iostream>
 #include <vector>
 
+#include "bench.h"
 #include "connection_bar.h"
 #include "draw_util.h"
 #include "force_plot.h"
@@ -234,6 +235,7 @@ int runGui(const GuiOptions& opt) {
         glfwWaitEventsTimeout(timeout);
     }
     if (g_quit) break;
+    if (opt.bench_s > 0 && glfwGetTime() - started >= opt.bench_s) break;  // --bench: time's up
     if (g_input.exchange(false)) dirty = true, settle = 2;
     if (!frozen && ctl.update()) dirty = true;
     const double t = glfwGetTime();
@@ -339,6 +341,12 @@ int runGui(const GuiOptions& opt) {
                  "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps); %.1f s of device time\n",
                  static_cast<unsigned long long>(frames_drawn), wall_s,
                  wall_s > 0 ? frames_drawn / wall_s : 0.0, ctl.snapshot().elapsed_s);
+  }
+  if (opt.bench_s > 0) {
+    const BenchFigures b = measureBench(opt.bench_idle, glfwGetTime() - started, frames_drawn,
+                                        ctl.snapshot().elapsed_s);
+    std::printf("%s\n", formatBench(b, opt.bench_json).c_str());
+    std::fflush(stdout);
   }
   ctl.stop();
   ImGui_ImplOpenGL3_Shutdown();

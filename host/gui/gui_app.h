@@ -34,6 +34,11 @@ struct GuiOptions {
   double screenshot_give_up_s = 4 * 3600.0;
   // On exit, print to stderr how many frames were drawn in how long (render-on-demand check).
   bool print_stats = false;
+  // --bench / --bench-idle (bench.h): stop after this much wall time (0: run until closed) and
+  // print the figures (CPU, frames, fps, peak RSS) to stdout, as JSON with bench_json.
+  double bench_s = 0;
+  bool bench_idle = false;
+  bool bench_json = false;
 };
 
 // Runs the window until it is closed (or the screenshot was written). Returns the exit code:

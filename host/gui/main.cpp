@@ -1,7 +1,11 @@
 // rollrig-gui: the live view the user watches from the floor while rolling (docs/GUI.md). A thin
 // shell: options in, GuiApp (gui_app.h) runs the window on the session engine.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "gui_app.h"
@@ -35,7 +39,46 @@ int main(int argc, char** argv) {
   app.add_flag("--print-stats", opt.print_stats,
                "On exit, print the frames drawn and the frame rate (to check that it draws only "
                "when something changed)");
+  // --bench / --bench-idle (bench.h, docs/GUI.md "Measured").
+  app.add_option("--bench", opt.bench_s,
+                 "Run the virtual rig in real time for this many seconds of wall time, then print "
+                 "CPU seconds, frames drawn, fps and peak RSS")
+      ->check(CLI::Range(0.1, 86400.0));
+  double bench_idle_s = 0;
+  app.add_option("--bench-idle", bench_idle_s,
+                 "As --bench, with the window open and nothing connected")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->excludes("--bench");
+  app.add_flag("--json", opt.bench_json, "With --bench or --bench-idle: print the figures as JSON");
   CLI11_PARSE(app, argc, argv);
+  if (bench_idle_s > 0) opt.bench_s = bench_idle_s, opt.bench_idle = true;
+  std::filesystem::path bench_dir;  // the bench's throwaway library, when --db is not given
+  if (opt.bench_s > 0) {
+    if (opt.demo || !opt.port.empty() || opt.fast || !opt.screenshot.empty()) {
+      std::fprintf(stderr,
+                   "rollrig-gui: --bench runs the virtual rig in real time and --bench-idle runs "
+                   "with nothing connected; they take no --demo, --port, --fast or "
+                   "--screenshot.\n");
+      return 2;
+    }
+    opt.demo = !opt.bench_idle;
+    if (opt.db.empty()) {
+      std::error_code ec;
+      const std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+      if (!ec) bench_dir = tmp / ("rollrig-gui-bench-" + std::to_string(getpid()));
+      if (ec || (std::filesystem::create_directories(bench_dir, ec), ec)) {
+        std::fprintf(stderr,
+                     "rollrig-gui: --bench: cannot make a throwaway library in the temporary "
+                     "directory (%s); set TMPDIR or give --db PATH.\n",
+                     ec.message().c_str());
+        return 1;
+      }
+      opt.db = (bench_dir / "sessions.db").string();
+    }
+  } else if (opt.bench_json) {
+    std::fprintf(stderr, "rollrig-gui: --json goes with --bench or --bench-idle.\n");
+    return 2;
+  }
   if (!size.empty()) {
     int w = 0, h = 0;
     char extra = 0;
@@ -60,5 +103,10 @@ int main(int argc, char** argv) {
         "rollrig-gui: --frames and --screenshot-when-hold-s go with --screenshot FILE.png.\n");
     return 2;
   }
-  return rollrig::gui::runGui(opt);
+  const int rc = rollrig::gui::runGui(opt);
+  if (!bench_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(bench_dir, ec);
+  }
+  return rc;
 }

@@ -1,0 +1,185 @@
+// rollrig-gui --bench / --bench-idle end to end: the real binary under Xvfb (Mesa's llvmpipe)
+// prints its one line of figures (bench.h). Nothing here asserts on speed: a slow machine gives
+// smaller fps and more CPU-seconds, never a failure. The figures themselves are measured by hand
+// (docs/GUI.md "Measured").
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "rollrig/store/session_store.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct BenchRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+fs::path benchTempDir() {
+  const fs::path p =
+      fs::temp_directory_path() / ("rollrig-gui-bench-test-" + std::to_string(getpid()));
+  fs::create_directories(p);
+  return p;
+}
+
+class RemoveBenchTempDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(benchTempDir(), ec);
+  }
+};
+const ::testing::Environment* const kRemoveBenchTempDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveBenchTempDir);
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs build/bin/rollrig-gui with `args`, under a fresh Xvfb screen or plain; `env` ("NAME=value ")
+// goes before the command.
+BenchRun runBench(const std::string& args, bool under_xvfb = true,
+                  const std::string& env = std::string()) {
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
+  const fs::path out_file = benchTempDir() / "stdout.txt";
+  const fs::path err_file = benchTempDir() / "stderr.txt";
+  // A display number of our own (as gui_screenshot_test.cpp), offset so the two files' tests
+  // running at once under ctest -j do not race for the same one.
+  const std::string xvfb =
+      "xvfb-run -a -n " + std::to_string(1000 + getpid() % 800) + " -s \"-screen 0 1280x800x24\" ";
+  const std::string cmd = env + (under_xvfb ? xvfb : std::string()) + gui + " " + args + " >" +
+                          out_file.string() + " 2>" + err_file.string();
+  BenchRun r;
+  const int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out_file);
+  r.err = slurp(err_file);
+  return r;
+}
+
+bool haveXvfbRun() {
+  return std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
+}
+
+#define SKIP_WITHOUT_XVFB()                                                           \
+  do {                                                                                \
+    if (!haveXvfbRun()) GTEST_SKIP() << "xvfb-run is missing (apt-get install xvfb)"; \
+  } while (0)
+
+struct Figures {
+  std::string mode;
+  double wall_s = -1, device_s = -1, fps = -1, cpu_s = -1, user_s = -1, sys_s = -1, rss_mb = -1;
+  long long frames = -1;
+};
+
+// The one line of bench.h's formatBench(); false when it is not there.
+bool parseLine(const std::string& out, Figures* f) {
+  static const std::regex kLine(
+      R"(rollrig-gui bench (streaming|idle): ([0-9.]+) s wall, ([0-9.]+) s device time, ([0-9]+) )"
+      R"(frames, ([0-9.]+) fps, ([0-9.]+) CPU-s \(user ([0-9.]+), sys ([0-9.]+)\), peak RSS )"
+      R"(([0-9.]+) MB)");
+  std::smatch m;
+  if (!std::regex_search(out, m, kLine)) return false;
+  if (!f) return true;
+  f->mode = m[1];
+  f->wall_s = std::stod(m[2]);
+  f->device_s = std::stod(m[3]);
+  f->frames = std::stoll(m[4]);
+  f->fps = std::stod(m[5]);
+  f->cpu_s = std::stod(m[6]);
+  f->user_s = std::stod(m[7]);
+  f->sys_s = std::stod(m[8]);
+  f->rss_mb = std::stod(m[9]);
+  return true;
+}
+
+// The --json object's field `key` as a number (-1 when missing).
+double jsonNumber(const std::string& out, const std::string& key) {
+  const std::regex re("\"" + key + "\":([0-9.]+)");
+  std::smatch m;
+  return std::regex_search(out, m, re) ? std::stod(m[1]) : -1;
+}
+
+}  // namespace
+
+TEST(GuiBench, StreamsTheVirtualRigForTheWallTimeAskedAndPrintsItsFigures) {
+  SKIP_WITHOUT_XVFB();
+  const BenchRun r = runBench("--bench 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Figures f;
+  ASSERT_TRUE(parseLine(r.out, &f)) << "stdout: " << r.out << "\nstderr: " << r.err;
+  EXPECT_EQ(f.mode, "streaming");
+  EXPECT_GE(f.wall_s, 2.0);  // it stops once 2 s have passed, never before
+  EXPECT_GT(f.frames, 0);
+  EXPECT_NEAR(f.fps, f.frames / f.wall_s, 0.1 + 0.01 * f.fps);
+  EXPECT_GT(f.cpu_s, 0.0);
+  EXPECT_NEAR(f.cpu_s, f.user_s + f.sys_s, 0.011);
+  EXPECT_GT(f.rss_mb, 1.0);
+  EXPECT_GE(f.device_s, 0.0);
+}
+
+TEST(GuiBench, IdleOpensTheWindowWithNothingConnectedAndPrintsJson) {
+  SKIP_WITHOUT_XVFB();
+  const BenchRun r = runBench("--bench-idle 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"mode\":\"idle\""), std::string::npos) << r.out;
+  EXPECT_GE(jsonNumber(r.out, "wall_s"), 1.0) << r.out;
+  EXPECT_EQ(jsonNumber(r.out, "device_s"), 0.0) << r.out;  // no session
+  EXPECT_GT(jsonNumber(r.out, "frames"), 0.0) << r.out;    // the window was drawn
+  EXPECT_GT(jsonNumber(r.out, "cpu_s"), 0.0) << r.out;
+  EXPECT_GT(jsonNumber(r.out, "peak_rss_mb"), 1.0) << r.out;
+}
+
+TEST(GuiBench, RecordsIntoAThrowawayLibraryAndLeavesNothingBehindWithoutDb) {
+  SKIP_WITHOUT_XVFB();
+  // Its own temporary directory (TMPDIR), so only this run's leftovers could be in it.
+  const fs::path tmp = benchTempDir() / "tmp";
+  fs::create_directories(tmp);
+  const BenchRun r = runBench("--bench 1", true, "TMPDIR=" + tmp.string() + " ");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(parseLine(r.out, nullptr)) << r.out;
+  for (const auto& e : fs::directory_iterator(tmp))
+    ADD_FAILURE() << "left behind: " << e.path().filename().string();
+}
+
+TEST(GuiBench, RecordsIntoTheLibraryGivenWithDb) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = benchTempDir() / "bench.db";
+  const BenchRun r = runBench("--bench 1 --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  rollrig::store::SessionStore store;
+  rollrig::store::OpenOptions ro;
+  ro.mode = rollrig::store::OpenMode::kReadOnly;
+  ASSERT_FALSE(store.open(db.string(), ro)) << db;
+  std::vector<rollrig::store::SessionListEntry> sessions;
+  ASSERT_FALSE(store.listSessions(&sessions));
+  ASSERT_EQ(sessions.size(), 1u);  // the virtual rig's session, stopped when the time was up
+  EXPECT_EQ(sessions[0].end_reason, "stopped");
+}
+
+TEST(GuiBench, RefusesASourceOrScreenshotBesideIt) {
+  for (const char* extra : {"--demo", "--port /dev/null", "--fast", "--screenshot x.png"}) {
+    const BenchRun r = runBench(std::string("--bench 1 ") + extra, /*under_xvfb=*/false);
+    EXPECT_EQ(r.exit_code, 2) << extra << ": " << r.err;
+    EXPECT_NE(r.err.find("--bench"), std::string::npos) << r.err;
+  }
+  const BenchRun j = runBench("--json", /*under_xvfb=*/false);
+  EXPECT_EQ(j.exit_code, 2);
+  EXPECT_NE(j.err.find("--json goes with --bench"), std::string::npos) << j.err;
+}
