@@ -166,6 +166,17 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
   const float frame_h = ImGui::GetFrameHeight();
   const float settings_y = r.y1 - pad * 0.5f - frame_h;
   const float keys_y = std::max(y, settings_y - frame_h - pad * 0.5f);
+  if (!st.settings_error.empty()) {
+    // Shown as state, above the keys; hovering shows the whole message.
+    const std::string what = st.settings_error.find("not valid") != std::string::npos
+                                 ? "settings file not valid: defaults used (hover)"
+                                 : "settings not saved or read (hover)";
+    const float ey = keys_y - f.normal_px * 1.3f;
+    const float ep = fitPx(f.normal, f.normal_px, what, w);
+    text(dl, f.normal, ep, ImVec2(r.x0 + pad, ey), kError, what);
+    if (ImGui::IsMouseHoveringRect(ImVec2(r.x0, ey), ImVec2(r.x1, ey + f.normal_px * 1.3f)))
+      ImGui::SetTooltip("%s", st.settings_error.c_str());
+  }
   if (st.note_open) {
     ImGui::SetCursorScreenPos(ImVec2(r.x0 + pad, keys_y));
     ImGui::TextUnformatted("note:");
@@ -188,14 +199,6 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
   }
 
   ImGui::SetCursorScreenPos(ImVec2(r.x0 + pad, settings_y));
-  if (!st.settings_error.empty()) {
-    // Shown as state; hovering shows the whole message.
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.42f, 0.42f, 1.0f));
-    ImGui::TextUnformatted("settings file unreadable: defaults");
-    ImGui::PopStyleColor();
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", st.settings_error.c_str());
-    ImGui::SameLine();
-  }
   ImGui::TextUnformatted("force in");
   ImGui::SameLine();
   int unit = settings.force_unit == ForceUnit::kBodyWeight ? 1 : 0;

@@ -154,6 +154,13 @@ TEST(GuiScreenshot, KeepsAMalformedSettingsFileAndStillShowsTheWindow) {
   Image img;
   ASSERT_TRUE(loadPng(png, &img)) << png;
   EXPECT_EQ(img.w, 1260);  // the defaults
+  // The message is in the window, in red (with nothing connected nothing else is red).
+  // Text is antialiased, so count the pixels close to the red (its glyphs' solid strokes).
+  size_t reddish = 0;
+  const Rgb e = rollrig::gui::kError;
+  for (const Rgb& p : img.px)
+    reddish += std::abs(p.r - e.r) < 24 && std::abs(p.g - e.g) < 24 && std::abs(p.b - e.b) < 24;
+  EXPECT_GT(reddish, 200u);
   std::ifstream in(dir / "gui.json");
   std::stringstream ss;
   ss << in.rdbuf();
