@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -402,10 +403,16 @@ int runGui(const GuiOptions& opt) {
   ctl.stop();
   // The window's size as the user left it (logical px); saved only if the user changed something.
   if (!shooting) {
+    // GLFW_SCALE_TO_MONITOR made the window `scale` times the size asked (on X11), so the saved
+    // size is divided back: the next start asks for the same logical size.
     int ww = 0, wh = 0;
     glfwGetWindowSize(window, &ww, &wh);
-    if (ww != width_px || wh != height_px) {
-      settings.window_w_px = ww, settings.window_h_px = wh;
+    float sx = 1, sy = 1;
+    glfwGetWindowContentScale(window, &sx, &sy);
+    const int lw = static_cast<int>(ww / std::max(sx, 1.0f) + 0.5f);
+    const int lh = static_cast<int>(wh / std::max(sy, 1.0f) + 0.5f);
+    if (ww > 0 && wh > 0 && (std::abs(lw - width_px) > 1 || std::abs(lh - height_px) > 1)) {
+      settings.window_w_px = lw, settings.window_h_px = lh;
       settings_changed = true;
     }
     if (settings_changed) saveNow();
