@@ -72,9 +72,12 @@ ProtocolPanelModel computeProtocolPanel(const core::ProtocolGuideView& v,
   } else {
     m.totals = stretchTotals(s, p);
     if (s.stretch_running) {
-      m.stretch_hold = "hold " + formatMinSec(s.stretch_current_s) + "  (" +
-                       std::to_string(static_cast<int>(p.stretch_hold_min_s)) + "\u2013" +
-                       std::to_string(static_cast<int>(p.stretch_hold_max_s)) + " s)";
+      // The running stretch hold takes the band's big timer (in its colour); the step's time
+      // moves to the line beside it.
+      m.step_timer = formatMinSec(s.stretch_current_s);
+      m.stretch_hold = "this hold (" + std::to_string(static_cast<int>(p.stretch_hold_min_s)) +
+                       "\u2013" + std::to_string(static_cast<int>(p.stretch_hold_max_s)) +
+                       " s) \u00b7 step " + formatMinSec(s.time_s);
       m.stretch_colour = s.stretch_current_s < p.stretch_hold_min_s    ? kBeforeWindowField
                          : s.stretch_current_s <= p.stretch_hold_max_s ? kProtocolCue
                                                                        : kError;
@@ -110,7 +113,8 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
   text(dl, f.large, large, ImVec2(r.x0 + pad, y + 2 * s), kLightText, m.current);
   y += large * 1.25f;
   if (has_timer) {
-    text(dl, f.large, timer_px, ImVec2(r.x0 + pad, y), kLightText, m.step_timer);
+    text(dl, f.large, timer_px, ImVec2(r.x0 + pad, y),
+         m.stretch_hold.empty() ? kLightText : m.stretch_colour, m.step_timer);
     const float tx = r.x0 + pad + textSize(f.large, timer_px, m.step_timer).x + pad * 1.5f;
     const float tw = r.x1 - pad - tx;
     if (!m.stretch_hold.empty()) {

@@ -23,13 +23,14 @@
 namespace rollrig::gui {
 
 struct ProtocolPanelModel {
-  bool active = false;              // a step is current (the session has started)
-  bool finished = false;            // all four done
-  std::string current;              // "2/4  LEFT SIDE ROLLING"
-  std::string step_timer;           // "3:12"
-  std::string totals;               // "2 holds · 1 worked through" / "stretch 0:25 of 1:00"
-  std::string stretch_hold;         // "hold 0:12 (10–30 s)" while timing; "" otherwise
-  Rgb stretch_colour = kLightText;  // amber under 10 s, green 10–30 s, red past 30 s
+  bool active = false;       // a step is current (the session has started)
+  bool finished = false;     // all four done
+  std::string current;       // "2/4  LEFT SIDE ROLLING"
+  std::string step_timer;    // "3:12": the step's time, or the running stretch hold's
+  std::string totals;        // "2 holds · 1 worked through" / "stretch 0:25 of 1:00"
+  std::string stretch_hold;  // "this hold (10–30 s) · step 2:10" while timing; "" otherwise
+  Rgb stretch_colour = kLightText;  // the timer while timing: amber under 10 s, green 10–30 s,
+                                    // red past 30 s
   std::string cue;                  // the move-on cue ("" none)
   // The four steps as a row of chips, the current one highlighted.
   struct Row {

@@ -617,7 +617,8 @@ TEST(ProtocolPanel, SaysSpaceTimesTheStretchHoldAndColoursItByThe10To30Window) {
   g.update(210.0, {}, nullptr);
   m = computeProtocolPanel(g.view(), g.params());
   EXPECT_NE(m.keys.find("SPACE stops"), std::string::npos);
-  EXPECT_EQ(m.stretch_hold, "hold 0:05  (10\u201330 s)");
+  EXPECT_EQ(m.step_timer, "0:05");  // the big timer is the stretch hold's
+  EXPECT_EQ(m.stretch_hold, "this hold (10\u201330 s) \u00b7 step 0:10");
   EXPECT_EQ(m.stretch_colour, kBeforeWindowField);
   g.update(220.0, {}, nullptr);
   EXPECT_EQ(computeProtocolPanel(g.view(), g.params()).stretch_colour, kProtocolCue);
