@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -23,9 +24,12 @@
 #include "keys.h"
 #include "layout.h"
 #include "plate_view.h"
+#include "protocol_panel.h"
+#include "rollrig/core/protocol_guide.h"
 #include "rollrig/store/session_store.h"
 #include "screenshot.h"
 #include "session_controller.h"
+#include "settings.h"
 
 namespace rollrig::gui {
 
@@ -84,7 +88,8 @@ Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
     b.AddRanges(io.Fonts->GetGlyphRangesDefault());
     // General punctuation (dashes, quotes, the ellipsis: the engine's messages use them), arrows,
     // and the few maths signs the panels use.
-    static const ImWchar kExtra[] = {0x2010, 0x205E, 0x2190, 0x2193, 0x2264, 0x2265, 0};
+    static const ImWchar kExtra[] = {0x2010, 0x205E, 0x2190, 0x2193, 0x2264,
+                                     0x2265, 0x2713, 0x2713, 0};
     b.AddRanges(kExtra);
     ImVector<ImWchar> r;
     b.BuildRanges(&r);
@@ -158,7 +163,19 @@ int runGui(const GuiOptions& opt) {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
-  GLFWwindow* window = glfwCreateWindow(opt.width_px, opt.height_px, "rollrig", nullptr, nullptr);
+  // Settings (settings.h): a malformed file is shown in the window, and kept until the user changes
+  // something.
+  const std::string settings_path = defaultSettingsPath();
+  const SettingsLoad loaded = loadSettings(settings_path);
+  GuiSettings settings = loaded.settings;
+  const bool shooting_mode = !opt.screenshot.empty();
+  const int width_px = opt.width_px > 0 ? opt.width_px
+                       : shooting_mode  ? 1260
+                                        : settings.window_w_px;
+  const int height_px = opt.height_px > 0 ? opt.height_px
+                        : shooting_mode   ? 720
+                                          : settings.window_h_px;
+  GLFWwindow* window = glfwCreateWindow(width_px, height_px, "rollrig", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr,
                  "rollrig-gui: could not create an OpenGL 3 window (see the GLFW error "
@@ -206,7 +223,16 @@ int runGui(const GuiOptions& opt) {
     ctl.start(src);
   }
 
-  const bool shooting = !opt.screenshot.empty();
+  const bool shooting = shooting_mode;
+  core::ProtocolGuide guide;
+  ProtocolPanelState protocol_state;
+  protocol_state.settings_error = loaded.error;
+  bool settings_changed = false;  // by the user: only then is the file written
+  const auto saveNow = [&] {
+    protocol_state.settings_error = saveSettings(settings_path, settings);
+    if (!protocol_state.settings_error.empty())
+      std::fprintf(stderr, "rollrig-gui: %s\n", protocol_state.settings_error.c_str());
+  };
   bool frozen = false;  // screenshot mode: the hold condition was met; the view stays as it was
   int frames_after = 0;
   int exit_code = 0;
@@ -238,6 +264,12 @@ int runGui(const GuiOptions& opt) {
     if (opt.bench_s > 0 && glfwGetTime() - started >= opt.bench_s) break;  // --bench: time's up
     if (g_input.exchange(false)) dirty = true, settle = 2;
     if (!frozen && ctl.update()) dirty = true;
+    // The protocol guide runs on the session's device time; its steps mark the side.
+    if (!frozen && ctl.running() && ctl.snapshot().samples_recorded > 0) {
+      const engine::LiveSnapshot& sn = ctl.snapshot();
+      guide.update(sn.elapsed_s, sn.holds, sn.open_hold ? &sn.open_hold->hold : nullptr);
+      if (const auto side = guide.takeSideMark()) ctl.markSide(*side);
+    }
     const double t = glfwGetTime();
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
@@ -266,7 +298,25 @@ int runGui(const GuiOptions& opt) {
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
     if (ctl.running()) {
+      const double t_key_s = ctl.snapshot().elapsed_s;
+      const GuideKeys gk = readGuideKeys();
+      if (gk.next_step) {
+        guide.next(t_key_s);
+        if (const auto side = guide.takeSideMark()) ctl.markSide(*side);
+        said = "next step at " + formatMinSec(t_key_s), said_at = t;
+      }
+      if (gk.note) protocol_state.note_open = true, protocol_state.note_focus = true;
       for (const MarkKey& key : readMarkKeys()) {
+        // During a stretch (off the plate) space times the stretch hold instead.
+        if (key.kind == MarkKey::Kind::kReleased && guide.inStretchStep()) {
+          const auto held_s = guide.toggleStretchHold(t_key_s);
+          if (held_s)
+            ctl.addNote("stretch hold " + std::to_string(static_cast<int>(*held_s + 0.5)) + " s");
+          said = std::string(held_s ? "stretch hold stopped" : "stretch hold started") + " at " +
+                 formatMinSec(t_key_s);
+          said_at = t;
+          continue;
+        }
         applyMarkKey(key, ctl);
         said = "marked " + key.said() + " at " + formatMinSec(ctl.snapshot().elapsed_s);
         said_at = t;
@@ -279,7 +329,9 @@ int runGui(const GuiOptions& opt) {
     const engine::LiveSnapshot& snap = ctl.snapshot();
     const ConnectionBarModel bar =
         computeConnectionBar(snap, ctl.hasSession(), ctl.running(), ctl.errorText(), ctl.notice());
-    const HoldPanelModel hold = computeHoldPanel(snap, ctl.hasSession(), bar.error);
+    const HoldPanelModel hold =
+        computeHoldPanel(snap, ctl.hasSession(), bar.error, forceFormat(settings));
+    const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
     ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts);
     plot.note = said;
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
@@ -290,6 +342,13 @@ int runGui(const GuiOptions& opt) {
     drawHoldPanel(hold, lay.hold, fonts, fills);
     drawForcePlot(plot, lay.plot, fonts, fills);
     drawPlateView(plate, lay.plate, fonts, fills);
+    const ProtocolPanelAction pact =
+        drawProtocolPanel(protocol, protocol_state, settings, lay.protocol, fonts, fills);
+    if (pact.note_kept) {
+      ctl.addNote(pact.note);
+      said = "note kept at " + formatMinSec(ctl.snapshot().elapsed_s), said_at = t;
+    }
+    if (pact.settings_changed) settings_changed = true, saveNow();
     ImGui::Render();
 
     int fb_w = 0, fb_h = 0;
@@ -324,6 +383,7 @@ int runGui(const GuiOptions& opt) {
     switch (act.kind) {
       case ConnectionBarAction::Kind::kConnect:
         ctl.start(act.source);
+        guide = core::ProtocolGuide{};  // a new session starts the protocol again
         dirty = true;
         break;
       case ConnectionBarAction::Kind::kStop:
@@ -349,6 +409,22 @@ int runGui(const GuiOptions& opt) {
     std::fflush(stdout);
   }
   ctl.stop();
+  // The window's size as the user left it (logical px); saved only if the user changed something.
+  if (!shooting) {
+    // GLFW_SCALE_TO_MONITOR made the window `scale` times the size asked (on X11), so the saved
+    // size is divided back: the next start asks for the same logical size.
+    int ww = 0, wh = 0;
+    glfwGetWindowSize(window, &ww, &wh);
+    float sx = 1, sy = 1;
+    glfwGetWindowContentScale(window, &sx, &sy);
+    const int lw = static_cast<int>(ww / std::max(sx, 1.0f) + 0.5f);
+    const int lh = static_cast<int>(wh / std::max(sy, 1.0f) + 0.5f);
+    if (ww > 0 && wh > 0 && (std::abs(lw - width_px) > 1 || std::abs(lh - height_px) > 1)) {
+      settings.window_w_px = lw, settings.window_h_px = lh;
+      settings_changed = true;
+    }
+    if (settings_changed) saveNow();
+  }
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

@@ -21,7 +21,9 @@ struct GuiOptions {
   std::string port;   // start on this port
   int baud = 0;
   std::string db;  // the session library ("" : store::defaultLibraryPath())
-  int width_px = 1260, height_px = 720;
+  // 0: the size saved in the settings (settings.h), else 1260x720. A screenshot ignores the saved
+  // size.
+  int width_px = 0, height_px = 0;
   // Screenshot mode: render `frames` frames, write the PNG, exit. Frames count from the session's
   // first sample or its end (at once with nothing connected), or from the hold condition.
   // screenshot_when_hold_s > 0: first wait until the snapshot shows an open hold at least this long

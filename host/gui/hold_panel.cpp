@@ -24,11 +24,10 @@ std::string seconds(double s) {
 }  // namespace
 
 HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session,
-                                const std::string& error) {
+                                const std::string& error, const ForceFormat& fmt) {
   HoldPanelModel m;
   const bool away = snap.state == engine::ConnectionState::kReconnecting;
   const double force_now = std::abs(snap.last_force.total_n) < 0.05 ? 0.0 : snap.last_force.total_n;
-  char force[96];
   if (!snap.open_hold || away) {
     m.phase = HoldPanelModel::Phase::kNoHold;
     m.field = kNoHoldField;
@@ -58,8 +57,7 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_sessi
       m.detail = error;
       m.detail_colour = kError;
     }
-    std::snprintf(force, sizeof(force), "%.0f N now", force_now);
-    m.force_text = snap.samples_recorded && !ended && !away ? force : "";
+    m.force_text = snap.samples_recorded && !ended && !away ? fmt.text(force_now) + " now" : "";
     return m;
   }
   const engine::OpenHoldView& h = *snap.open_hold;
@@ -94,8 +92,7 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_sessi
     m.release_how = h.release_source.empty() ? "" : "detected by " + h.release_source;
     if (h.release_source == "marker") m.release_how = "you pressed space";
   }
-  std::snprintf(force, sizeof(force), "%.0f N now \u00b7 hold %.0f N", force_now, h.mean_force_n);
-  m.force_text = force;
+  m.force_text = fmt.text(force_now) + " now \u00b7 hold " + fmt.text(h.mean_force_n);
   m.elapsed_s = h.elapsed_s;
   m.window_min_s = h.protocol_min_s;
   m.window_max_s = h.protocol_max_s;

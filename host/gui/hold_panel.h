@@ -10,6 +10,7 @@
 
 #include "draw_util.h"
 #include "rollrig/engine/live_session.h"
+#include "settings.h"
 #include "theme.h"
 
 namespace rollrig::gui {
@@ -25,7 +26,7 @@ struct HoldPanelModel {
   bool released = false;
   std::string release_text;  // "RELEASED after 0:38"
   std::string release_how;   // "load-up", "marker", ...
-  std::string force_text;    // "312 N now · hold 305 N"
+  std::string force_text;    // "312 N now · hold 305 N" (or in % BW)
   // The protocol bar under the timer: 0 .. bar_end_s with the window shaded and a needle at
   // elapsed_s (drawn only with a hold).
   double elapsed_s = 0, window_min_s = 30, window_max_s = 90, bar_end_s = 120;
@@ -36,9 +37,10 @@ std::string formatMinSec(double s);
 
 // `has_session`: false while nothing is connected (then the panel says how to start). `error`:
 // what went wrong, in words (ConnectionBarModel::error): with no hold it is the panel's message,
-// large, so that a busy port or a refused device is read from the floor too.
+// large, so that a busy port or a refused device is read from the floor too. `force`: N or % body
+// weight (the user's setting).
 HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session = true,
-                                const std::string& error = "");
+                                const std::string& error = "", const ForceFormat& force = {});
 
 void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& fonts, SolidFills& fills);
 

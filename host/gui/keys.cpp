@@ -45,4 +45,12 @@ void applyMarkKey(const MarkKey& key, SessionController& ctl) {
   }
 }
 
+GuideKeys readGuideKeys() {
+  GuideKeys k;
+  if (ImGui::GetIO().WantTextInput) return k;
+  k.next_step = ImGui::IsKeyPressed(GLFW_KEY_TAB, false);
+  k.note = ImGui::IsKeyPressed(GLFW_KEY_N, false);
+  return k;
+}
+
 }  // namespace rollrig::gui

@@ -26,4 +26,12 @@ std::vector<MarkKey> readMarkKeys();
 
 void applyMarkKey(const MarkKey& key, SessionController& ctl);
 
+// The protocol guide's keys this frame: Tab = next step, N = open the note field
+// (protocol_panel.h). None while a text field has the keyboard.
+struct GuideKeys {
+  bool next_step = false;
+  bool note = false;
+};
+GuideKeys readGuideKeys();
+
 }  // namespace rollrig::gui

@@ -19,7 +19,10 @@ Layout computeLayout(float w, float h, float scale) {
   const float hold_h = std::min((kFontHuge_px + 130.0f) * scale, (h - top) * 0.6f);
   l.hold = {gap, top, left_x1, top + hold_h};
   l.plot = {gap, top + hold_h + gap, left_x1, h - gap};
-  l.plate = {left_x1 + gap, top, w - gap, h - gap};
+  // The right column: the protocol guide on top (what its rows need), the plate below.
+  const float protocol_h = std::min(290.0f * scale, (h - top) * 0.5f);
+  l.protocol = {left_x1 + gap, top, w - gap, top + protocol_h};
+  l.plate = {left_x1 + gap, top + protocol_h + gap, w - gap, h - gap};
   return l;
 }
 

@@ -2,9 +2,9 @@
 // drawn (pure: no ImGui, so the tests can check it).
 //
 //   +--------------------------- connection bar ---------------------------+
-//   | hold panel (big timer)                    | plate view                 |
-//   +-------------------------------------------+                            |
-//   | force plot (last 30 s)                    |                            |
+//   | hold panel (big timer)                    | protocol panel (the steps) |
+//   +-------------------------------------------+----------------------------+
+//   | force plot (last 30 s)                    | plate view                 |
 //   +-------------------------------------------+----------------------------+
 #pragma once
 
@@ -17,7 +17,7 @@ struct Rect {
 };
 
 struct Layout {
-  Rect connection_bar, hold, plot, plate;
+  Rect connection_bar, hold, plot, plate, protocol;
 };
 
 // `scale`: the monitor's content scale (1 on a plain screen, 2 on HiDPI).

@@ -115,4 +115,8 @@ void SessionController::markSide(core::Side side) {
   if (running()) m_session->markSide(side);
 }
 
+void SessionController::addNote(const std::string& text) {
+  if (running()) m_session->addNote(text);
+}
+
 }  // namespace rollrig::gui

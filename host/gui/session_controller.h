@@ -64,6 +64,7 @@ class SessionController {
   void markReleased();
   void markPain(int pain_0_10);
   void markSide(core::Side side);
+  void addNote(const std::string& text);
 
  private:
   std::string m_db_path;

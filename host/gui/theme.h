@@ -25,6 +25,11 @@ inline constexpr Rgb kReleasedBand{0x1F, 0x6F, 0xD1};       // the release cue: 
 inline constexpr Rgb kDarkText{0x10, 0x10, 0x10};
 inline constexpr Rgb kLightText{0xFF, 0xFF, 0xFF};
 
+// [SECTION] The protocol panel: the current step's band (teal, white text) and the move-on cue.
+inline constexpr Rgb kProtocolCurrent{0x0E, 0x6E, 0x7E};
+inline constexpr Rgb kProtocolCue{0x7E, 0xE0, 0x9A};
+inline constexpr Rgb kProtocolDone{0x8A, 0x93, 0xA6};
+
 // [SECTION] Everything else.
 inline constexpr Rgb kBackground{0x16, 0x18, 0x1D};
 inline constexpr Rgb kPanel{0x20, 0x23, 0x2A};

@@ -11,7 +11,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "connection_bar.h"
@@ -20,8 +24,10 @@
 #include "keys.h"
 #include "layout.h"
 #include "plate_view.h"
+#include "protocol_panel.h"
 #include "sample_store.h"
 #include "session_controller.h"
+#include "settings.h"
 #include "stepped_stream.h"
 #include "theme.h"
 
@@ -329,6 +335,12 @@ TEST(Layout, PanelsFillTheWindowWithoutOverlapping) {
     // Room for the huge timer and a plot.
     EXPECT_GE(l.hold.height(), kFontHuge_px * scale);
     EXPECT_GE(l.plot.height(), 200 * scale);
+    // The protocol panel sits above the plate, in the plate's column, leaving the plate room.
+    EXPECT_LE(l.protocol.y1, l.plate.y0);
+    EXPECT_GE(l.protocol.x0, l.hold.x1);
+    EXPECT_EQ(l.protocol.x1, l.plate.x1);
+    EXPECT_GE(l.protocol.height(), 250 * scale);
+    EXPECT_GE(l.plate.height(), 300 * scale);
   }
 }
 
@@ -564,4 +576,180 @@ TEST_F(PanelTest, ThePlateMarksThisSessionsHoldsByTimeToRelease) {
   const ImVec2 expect = platePoint(m.plate, m.px_per_mm, -100, 50);
   EXPECT_NEAR(m.hold_spots[0].at.x, expect.x, 1e-3);
   EXPECT_NEAR(m.hold_spots[0].at.y, expect.y, 1e-3);
+}
+
+// [SECTION] Protocol panel, settings, % body weight
+
+TEST(ProtocolPanel, HighlightsTheCurrentStepWithItsTimerAndHoldTotals) {
+  core::ProtocolGuide g;
+  g.update(10.0, {}, nullptr);
+  core::Hold h;
+  h.start_s = 20;
+  h.end_s = 55;  // reached the window
+  g.update(72.0, {h}, nullptr);
+  const ProtocolPanelModel m = computeProtocolPanel(g.view(), g.params());
+  EXPECT_TRUE(m.active);
+  EXPECT_EQ(m.current, "1/4  RIGHT SIDE ROLLING");
+  EXPECT_EQ(m.step_timer, "1:02");
+  EXPECT_EQ(m.totals, "1 hold \u00b7 1 worked through");
+  EXPECT_EQ(m.total, "total 1:02");
+  ASSERT_EQ(m.rows.size(), 4u);
+  EXPECT_TRUE(m.rows[0].current);
+  EXPECT_FALSE(m.rows[1].current);
+  EXPECT_EQ(m.rows[0].chip, "R roll");
+  EXPECT_EQ(m.rows[3].chip, "L stretch");
+  EXPECT_NE(m.keys.find("space released"), std::string::npos);
+  EXPECT_TRUE(m.cue.empty());
+}
+
+TEST(ProtocolPanel, SaysSpaceTimesTheStretchHoldAndColoursItByThe10To30Window) {
+  core::ProtocolGuide g;
+  g.update(0.0, {}, nullptr);
+  g.next(100.0);
+  g.next(200.0);
+  ProtocolPanelModel m = computeProtocolPanel(g.view(), g.params());
+  EXPECT_EQ(m.current, "3/4  RIGHT HIP-FLEXOR STRETCH");
+  EXPECT_NE(m.keys.find("SPACE starts a stretch hold"), std::string::npos);
+  EXPECT_EQ(m.rows[0].chip, "\u2713 R roll");
+  EXPECT_TRUE(m.rows[0].done);
+  EXPECT_TRUE(m.stretch_hold.empty());
+  g.toggleStretchHold(205.0);
+  g.update(210.0, {}, nullptr);
+  m = computeProtocolPanel(g.view(), g.params());
+  EXPECT_NE(m.keys.find("SPACE stops"), std::string::npos);
+  EXPECT_EQ(m.step_timer, "0:05");  // the big timer is the stretch hold's
+  EXPECT_EQ(m.stretch_hold, "this hold (10\u201330 s) \u00b7 step 0:10");
+  EXPECT_EQ(m.stretch_colour, kBeforeWindowField);
+  g.update(220.0, {}, nullptr);
+  EXPECT_EQ(computeProtocolPanel(g.view(), g.params()).stretch_colour, kProtocolCue);
+  g.update(236.0, {}, nullptr);
+  EXPECT_EQ(computeProtocolPanel(g.view(), g.params()).stretch_colour, kError);
+  g.update(265.0, {}, nullptr);  // 60 s of stretch
+  m = computeProtocolPanel(g.view(), g.params());
+  EXPECT_EQ(m.totals, "stretch 1:00 of 1:00");
+  EXPECT_NE(m.cue.find("other side"), std::string::npos);
+}
+
+TEST(ProtocolPanel, TheHighlightColourIsDistinctFromTheHoldFieldsAndThePanels) {
+  // The screenshot test finds the protocol panel by this exact colour.
+  for (Rgb other : {kBeforeWindowField, kInWindowField, kPastWindowField, kNoHoldField, kBackground,
+                    kPanel, kGrid, kPlate, kCellFill, kBall, kReleasedBand})
+    EXPECT_FALSE(kProtocolCurrent == other);
+}
+
+TEST(HoldPanel, ShowsForceInPercentBodyWeightWhenChosen) {
+  const engine::LiveSnapshot snap = snapshotWithHold(40);
+  ForceFormat bw{ForceUnit::kBodyWeight, 80.0};  // 80 kg: 784.5 N
+  EXPECT_EQ(computeHoldPanel(snap, true, "", bw).force_text,
+            "40 % BW now \u00b7 hold 39 % BW");  // 310.4 N, 305 N
+  EXPECT_EQ(computeHoldPanel(snap).force_text, "310 N now \u00b7 hold 305 N");
+  EXPECT_NEAR(bw.value(784.532), 100.0, 1e-3);
+}
+
+namespace {
+struct ScopedEnv {
+  ScopedEnv(const char* name, const char* value) : m_name(name) {
+    if (const char* old = std::getenv(name)) m_old = old;
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (m_old)
+      setenv(m_name, m_old->c_str(), 1);
+    else
+      unsetenv(m_name);
+  }
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
+
+fs::path freshDir(const std::string& name) {
+  const fs::path d =
+      fs::temp_directory_path() / ("rollrig-gui-settings-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+}  // namespace
+
+TEST(Settings, FindTheirDirectoryAsCalibrationsDo) {
+  ScopedEnv own("ROLLRIG_CONFIG_DIR", "/tmp/own");
+  ScopedEnv xdg("XDG_CONFIG_HOME", "/tmp/xdg");
+  ScopedEnv home("HOME", "/tmp/home");
+  EXPECT_EQ(defaultSettingsPath(), "/tmp/own/gui.json");
+  {
+    ScopedEnv no_own("ROLLRIG_CONFIG_DIR", nullptr);
+    EXPECT_EQ(defaultSettingsPath(), "/tmp/xdg/rollrig/gui.json");
+    ScopedEnv no_xdg("XDG_CONFIG_HOME", nullptr);
+    EXPECT_EQ(defaultSettingsPath(), "/tmp/home/.config/rollrig/gui.json");
+  }
+}
+
+TEST(Settings, AreSavedAndLoadedBack) {
+  const fs::path f = freshDir("roundtrip") / "sub" / "gui.json";
+  GuiSettings s;
+  s.body_mass_kg = 82;
+  s.force_unit = ForceUnit::kBodyWeight;
+  s.window_w_px = 1400;
+  s.window_h_px = 900;
+  ASSERT_EQ(saveSettings(f.string(), s), "");
+  const SettingsLoad l = loadSettings(f.string());
+  EXPECT_TRUE(l.found);
+  EXPECT_EQ(l.error, "");
+  EXPECT_TRUE(l.settings == s);
+  EXPECT_FALSE(fs::exists(f.string() + ".tmp"));
+}
+
+TEST(Settings, AMissingFileMeansTheDefaultsWithoutAMessage) {
+  const SettingsLoad l = loadSettings((freshDir("missing") / "gui.json").string());
+  EXPECT_FALSE(l.found);
+  EXPECT_EQ(l.error, "");
+  EXPECT_TRUE(l.settings == GuiSettings{});
+}
+
+TEST(Settings, AMalformedFileIsReportedWithTheDefaultsAndLeftAsItWas) {
+  const fs::path f = freshDir("malformed") / "gui.json";
+  for (const std::string bad :
+       {std::string("{\"body_mass_kg\": 80,"), std::string("{\"body_mass_kg\": \"eighty\"}"),
+        std::string("{\"body_mass_kg\": 5}"), std::string("{\"force_unit\": \"kPa\"}"),
+        std::string("{\"window_w_px\": 10.5}"), std::string("[1, 2]")}) {
+    {
+      std::ofstream out(f);
+      out << bad;
+    }
+    const SettingsLoad l = loadSettings(f.string());
+    EXPECT_TRUE(l.found) << bad;
+    EXPECT_NE(l.error.find("not valid"), std::string::npos) << bad;
+    EXPECT_NE(l.error.find(f.string()), std::string::npos) << bad;
+    EXPECT_TRUE(l.settings == GuiSettings{}) << bad;
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str(), bad);  // loading never rewrites it
+  }
+}
+
+TEST_F(PanelTest, TabAndNAreReadOncePerPressForTheProtocolGuide) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(800, 600);
+  io.DeltaTime = 1.0f / 60;
+  const auto frame = [&](std::initializer_list<int> keys) {
+    for (bool& down : io.KeysDown) down = false;
+    for (int k : keys) io.KeysDown[k] = true;
+    ImGui::NewFrame();
+    const GuideKeys g = readGuideKeys();
+    ImGui::EndFrame();
+    return g;
+  };
+  GuideKeys g = frame({});
+  EXPECT_FALSE(g.next_step || g.note);
+  g = frame({GLFW_KEY_TAB});
+  EXPECT_TRUE(g.next_step);
+  EXPECT_FALSE(g.note);
+  EXPECT_FALSE(frame({GLFW_KEY_TAB}).next_step);  // held: not pressed again
+  g = frame({GLFW_KEY_N});
+  EXPECT_TRUE(g.note);
+  EXPECT_FALSE(g.next_step);
 }

@@ -58,7 +58,8 @@ bool haveXvfbRun() {
 }
 
 // Runs build/bin/rollrig-gui with `args` under a fresh Xvfb screen (or without one: plain).
-GuiRun runGui(const std::string& args, bool under_xvfb = true) {
+// `env`: "NAME=value ..." set for the app only.
+GuiRun runGui(const std::string& args, bool under_xvfb = true, const std::string& env = "") {
   const char* bin = std::getenv("ROLLRIG_BIN");
   const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
   const fs::path err_file = tempDir() / "stderr.txt";
@@ -66,8 +67,9 @@ GuiRun runGui(const std::string& args, bool under_xvfb = true) {
   // at once (ctest -j) from racing for the same one.
   const std::string xvfb =
       "xvfb-run -a -n " + std::to_string(100 + getpid() % 800) + " -s \"-screen 0 1280x800x24\" ";
-  const std::string cmd =
-      (under_xvfb ? xvfb : std::string()) + gui + " " + args + " 2>" + err_file.string();
+  const std::string cmd = (env.empty() ? std::string() : "env " + env + " ") +
+                          (under_xvfb ? xvfb : std::string()) + gui + " " + args + " 2>" +
+                          err_file.string();
   GuiRun r;
   const int status = std::system(cmd.c_str());
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -131,6 +133,38 @@ TEST(GuiScreenshot, ShowsTheHoldTimerInTheProtocolWindowColourMidHold) {
   // ... and neither amber (under 30 s) nor red (past 90 s) field is shown.
   EXPECT_LT(img.count(rollrig::gui::kBeforeWindowField), img.px.size() / 200);
   EXPECT_LT(img.count(rollrig::gui::kPastWindowField), img.px.size() / 200);
+  // The protocol panel highlights its first step (right side rolling) in its own colour.
+  EXPECT_GT(img.count(rollrig::gui::kProtocolCurrent), img.px.size() / 100);
+}
+
+TEST(GuiScreenshot, KeepsAMalformedSettingsFileAndStillShowsTheWindow) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path dir = tempDir() / "bad-config";
+  fs::create_directories(dir);
+  const std::string bad = "{\"body_mass_kg\": ";
+  {
+    std::ofstream out(dir / "gui.json");
+    out << bad;
+  }
+  const fs::path png = tempDir() / "bad-config.png";
+  fs::remove(png);
+  const GuiRun r =
+      runGui("--screenshot " + png.string(), true, "ROLLRIG_CONFIG_DIR=" + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  EXPECT_EQ(img.w, 1260);  // the defaults
+  // The message is in the window, in red (with nothing connected nothing else is red).
+  // Text is antialiased, so count the pixels close to the red (its glyphs' solid strokes).
+  size_t reddish = 0;
+  const Rgb e = rollrig::gui::kError;
+  for (const Rgb& p : img.px)
+    reddish += std::abs(p.r - e.r) < 24 && std::abs(p.g - e.g) < 24 && std::abs(p.b - e.b) < 24;
+  EXPECT_GT(reddish, 200u);
+  std::ifstream in(dir / "gui.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), bad);  // not overwritten: the user changed nothing
 }
 
 TEST(GuiScreenshot, ShowsTheAmberFieldWhileTheHoldIsUnder30Seconds) {
