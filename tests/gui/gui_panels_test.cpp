@@ -711,7 +711,7 @@ TEST(Settings, AMissingFileMeansTheDefaultsWithoutAMessage) {
 
 TEST(Settings, AMalformedFileIsReportedWithTheDefaultsAndLeftAsItWas) {
   const fs::path f = freshDir("malformed") / "gui.json";
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("{\"body_mass_kg\": 80,"), std::string("{\"body_mass_kg\": \"eighty\"}"),
         std::string("{\"body_mass_kg\": 5}"), std::string("{\"force_unit\": \"kPa\"}"),
         std::string("{\"window_w_px\": 10.5}"), std::string("[1, 2]")}) {
