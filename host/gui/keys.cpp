@@ -45,4 +45,12 @@ void applyMarkKey(const MarkKey& key, SessionController& ctl) {
   }
 }
 
+ViewKeys readViewKeys() {
+  ViewKeys k;
+  if (ImGui::GetIO().WantTextInput) return k;
+  k.follow_live = ImGui::IsKeyPressed(GLFW_KEY_F, false);
+  k.toggle_pause = ImGui::IsKeyPressed(GLFW_KEY_P, false);
+  return k;
+}
+
 }  // namespace rollrig::gui
