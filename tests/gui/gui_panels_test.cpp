@@ -217,6 +217,108 @@ TEST_F(PanelTest, TheForcePlotSaysWhyItIsEmpty) {
   EXPECT_TRUE(m.trace.empty());
 }
 
+TEST_F(PanelTest, TheForcePlotOfATwoHourSessionEmitsAtMostTwoPointsAPixelColumnAtAnyZoom) {
+  SampleStore store;
+  const int n = 576000;  // two hours at 80 Hz
+  for (int i = 0; i < n; ++i) store.append(sample(i / 80.0, 300 + (i % 97)));
+  const Rect panel{0, 0, 1260, 300};
+  PlotView whole;
+  whole.mode = PlotView::Mode::kWhole;
+  PlotView zoomed;
+  zoomed.mode = PlotView::Mode::kFixed;
+  zoomed.span_s = 30;
+  zoomed.t1_s = 3600;
+  for (const PlotView& v : {PlotView{}, whole, zoomed}) {
+    const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v);
+    const size_t cols = static_cast<size_t>(std::ceil(m.area.width()));
+    EXPECT_LE(m.trace.size(), 2 * cols);
+    EXPECT_GE(m.trace.size(), cols / 2);  // and it does draw the window
+  }
+  const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, whole);
+  EXPECT_DOUBLE_EQ(m.t0_s, 0.0);
+  EXPECT_NEAR(m.t1_s, (n - 1) / 80.0, 1e-9);
+  ASSERT_FALSE(m.time_ticks.empty());
+  EXPECT_EQ(m.time_ticks.front().label, "0:00:00");  // h:mm:ss once the window reaches an hour
+  EXPECT_EQ(m.time_ticks.back().label.size(), 7u);
+  // Session: about 38 bytes a sample (22 MB for two hours), never the samples times the zoom.
+  EXPECT_LE(store.bytes(), static_cast<size_t>(n) * 38 * 2);
+}
+
+TEST_F(PanelTest, TheForcePlotKeepsAOneSampleSpikeAtEveryZoom) {
+  SampleStore store;
+  const int n = 80 * 3600, spike = 80 * 1234 + 17;
+  for (int i = 0; i < n; ++i) store.append(sample(i / 80.0, i == spike ? 1500 : 300));
+  const double spike_s = spike / 80.0;
+  for (double span : {2.0, 30.0, 300.0, 1800.0, 3600.0}) {
+    PlotView v;
+    v.mode = PlotView::Mode::kFixed;
+    v.span_s = span;
+    v.t1_s = std::min(3600.0, spike_s + span * 0.3);
+    const ForcePlotModel m =
+        computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 900, 300}, m_fonts, v);
+    float top = 1e9f;
+    for (const ImVec2& p : m.trace) top = std::min(top, p.y);
+    const float y1500 =
+        m.area.y1 - static_cast<float>((1500 - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+    EXPECT_NEAR(top, y1500, 0.5f) << "window of " << span << " s";
+    EXPECT_GE(m.f_hi_n, 1500) << "the autoscale sees the spike in a window of " << span << " s";
+  }
+}
+
+TEST(PlotView, ZoomsAroundTheCursorFromTwoSecondsToTheWholeSession) {
+  PlotView v;  // follow-live, last 30 s; the session is 600 s long
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t0, 570);
+  EXPECT_DOUBLE_EQ(t1, 600);
+  zoomPlot(v, 600, 580, 0.5);  // zoom in around 580 s (a third from the left)
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_EQ(v.mode, PlotView::Mode::kFixed);
+  EXPECT_DOUBLE_EQ(t1 - t0, 15);
+  EXPECT_NEAR((580 - t0) / (t1 - t0), 1.0 / 3.0, 1e-9);  // the time under the cursor stays
+  for (int i = 0; i < 20; ++i) zoomPlot(v, 600, 580, 0.5);
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t1 - t0, kPlotMinWindow_s);
+  for (int i = 0; i < 20; ++i) zoomPlot(v, 600, 580, 2);
+  EXPECT_EQ(v.mode, PlotView::Mode::kWhole);
+  plotWindow(v, 7200, &t0, &t1);  // the whole session grows with it
+  EXPECT_DOUBLE_EQ(t0, 0);
+  EXPECT_DOUBLE_EQ(t1, 7200);
+}
+
+TEST(PlotView, PansInsideTheSessionAndFStillFollowsLive) {
+  PlotView v;
+  panPlot(v, 600, -100);  // drag back 100 s
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 650, &t0, &t1);  // the session goes on; the view stays
+  EXPECT_DOUBLE_EQ(t1, 500);
+  EXPECT_DOUBLE_EQ(t0, 470);
+  panPlot(v, 650, -1000);  // not before the session's start
+  plotWindow(v, 650, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t0, 0);
+  panPlot(v, 650, 5000);  // not after its end
+  plotWindow(v, 650, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t1, 650);
+  followLive(v);
+  plotWindow(v, 700, &t0, &t1);
+  EXPECT_EQ(v.mode, PlotView::Mode::kFollowLive);
+  EXPECT_DOUBLE_EQ(t1, 700);
+  EXPECT_DOUBLE_EQ(t0, 670);
+}
+
+TEST(PlotView, PFreezesTheWindowShownAndPAgainFollowsLive) {
+  PlotView v;
+  togglePause(v, 100);
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 160, &t0, &t1);  // the recording went on 60 s; the view did not
+  EXPECT_DOUBLE_EQ(t0, 70);
+  EXPECT_DOUBLE_EQ(t1, 100);
+  togglePause(v, 160);
+  plotWindow(v, 160, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t1, 160);
+  EXPECT_DOUBLE_EQ(t0, 130);
+}
+
 // [SECTION] Plate view
 
 TEST_F(PanelTest, ThePlateIsToScaleWithTheBallWhereTheCentreOfPressureIs) {
