@@ -240,7 +240,10 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
     if (oh.released && inWindow(oh.release_s)) m.releases_x.push_back(xOf(oh.release_s));
     for (double g : {oh.protocol_min_s, oh.protocol_max_s})
       if (inWindow(oh.hold.start_s + g)) m.guides_x.push_back(xOf(oh.hold.start_s + g));
-    if (oh.mean_force_n > m.f_lo_n && oh.mean_force_n < m.f_hi_n) m.level_y = yOf(oh.mean_force_n);
+    if (oh.mean_force_n > m.f_lo_n && oh.mean_force_n < m.f_hi_n) {
+      m.level_y = yOf(oh.mean_force_n);
+      m.level_x0 = std::max(m.area.x0, xOf(oh.hold.start_s));  // over the open hold only
+    }
   }
   if (snap.samples_recorded > 0) {
     for (const core::Marker& mk : snap.markers) {
@@ -280,7 +283,8 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   for (float gx : m.guides_x)
     dl->AddLine(ImVec2(gx, a.y0), ImVec2(gx, a.y1), col(kInWindowField), 3.0f * s);
   if (m.level_y >= 0)
-    dl->AddLine(ImVec2(a.x0, m.level_y), ImVec2(a.x1, m.level_y), col(kHoldLevel, 0.7f), 1.5f * s);
+    dl->AddLine(ImVec2(m.level_x0, m.level_y), ImVec2(a.x1, m.level_y), col(kHoldLevel, 0.7f),
+                1.5f * s);
   if (m.trace.size() >= 2)
     dl->AddPolyline(m.trace.data(), static_cast<int>(m.trace.size()), col(kForceTrace), 0,
                     2.0f * s);

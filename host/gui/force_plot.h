@@ -66,10 +66,11 @@ struct ForcePlotModel {
   std::vector<float> releases_x;  // release times
   std::vector<float> markers_x;   // the user's markers
   std::vector<float> guides_x;    // 30 s / 90 s into the open hold
-  float level_y = -1;             // the open hold's level (-1: none)
-  std::string empty_text;         // shown when there is nothing to plot
-  std::string title;              // what the window is: "last 30 s", "whole session", "paused"
-  std::string note;               // right of the title, e.g. the user's last mark
+  float level_y = -1;             // the open hold's level (-1: none), drawn right of level_x0
+  float level_x0 = 0;
+  std::string empty_text;  // shown when there is nothing to plot
+  std::string title;       // what the window is: "last 30 s", "whole session", "paused"
+  std::string note;        // right of the title, e.g. the user's last mark
 };
 
 // "Nice" tick spacing (1, 2, 5 x 10^k) for about `target` ticks over `range`.
