@@ -288,10 +288,13 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   if (m.trace.size() >= 2)
     dl->AddPolyline(m.trace.data(), static_cast<int>(m.trace.size()), col(kForceTrace), 0,
                     2.0f * s);
+  // Zoomed out over many releases, thin faint lines and small glyphs keep the trace readable.
+  const bool crowded = m.t1_s - m.t0_s > 600;
+  const float rw = crowded ? 1.0f * s : 2.5f * s, tri = crowded ? 5 * s : 8 * s;
   for (float x : m.releases_x) {
-    dl->AddLine(ImVec2(x, a.y0), ImVec2(x, a.y1), col(kReleaseMark), 2.5f * s);
-    dl->AddTriangleFilled(ImVec2(x - 8 * s, a.y0), ImVec2(x + 8 * s, a.y0),
-                          ImVec2(x, a.y0 + 12 * s), col(kReleaseMark));
+    dl->AddLine(ImVec2(x, a.y0), ImVec2(x, a.y1), col(kReleaseMark, crowded ? 0.45f : 1.0f), rw);
+    dl->AddTriangleFilled(ImVec2(x - tri, a.y0), ImVec2(x + tri, a.y0),
+                          ImVec2(x, a.y0 + 1.5f * tri), col(kReleaseMark));
   }
   for (float x : m.markers_x) dl->AddCircleFilled(ImVec2(x, a.y1 - 8 * s), 6 * s, col(kMarkerMark));
   dl->PopClipRect();
