@@ -265,6 +265,52 @@ TEST_F(PanelTest, TheForcePlotKeepsAOneSampleSpikeAtEveryZoom) {
   }
 }
 
+TEST_F(PanelTest, TheWheelOverThePlotZoomsAroundTheCursorAndADragPans) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 600; ++i) store.append(sample(i / 80.0, 300));
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(1000, 400);
+  io.DeltaTime = 1.0f / 60;
+  PlotView v;
+  const ForcePlotModel m =
+      computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 1000, 400}, m_fonts, v);
+  const float y = (m.area.y0 + m.area.y1) * 0.5f;
+  const float x = m.area.x0 + m.area.width() * 0.25f;  // 577.5 s in the last 30 s
+  const double anchor = m.t0_s + 0.25 * (m.t1_s - m.t0_s);
+  // A wheel notch up over the plot: 20 % in, the time under the cursor stays put.
+  io.MousePos = ImVec2(x, y);
+  io.MouseWheel = 1;
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, m, 600));
+  ImGui::EndFrame();
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_NEAR(t1 - t0, 24, 1e-9);
+  EXPECT_NEAR(t0 + 0.25 * (t1 - t0), anchor, 0.01);  // within a pixel (float positions)
+  // Press and drag 100 px to the right: the window moves back by 100 px of time.
+  const ForcePlotModel m2 =
+      computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 1000, 400}, m_fonts, v);
+  io.MouseWheel = 0;
+  io.MouseDown[0] = true;
+  ImGui::NewFrame();
+  handlePlotMouse(v, m2, 600);
+  ImGui::EndFrame();
+  io.MousePos = ImVec2(x + 100, y);
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, m2, 600));
+  ImGui::EndFrame();
+  io.MouseDown[0] = false;
+  double d0 = 0, d1 = 0;
+  plotWindow(v, 600, &d0, &d1);
+  EXPECT_NEAR(d0, t0 - 100 / m2.area.width() * (t1 - t0), 0.01);
+  // The wheel outside the plot does nothing.
+  io.MousePos = ImVec2(5, 5);
+  io.MouseWheel = 1;
+  ImGui::NewFrame();
+  EXPECT_FALSE(handlePlotMouse(v, m2, 600));
+  ImGui::EndFrame();
+}
+
 TEST(PlotView, ZoomsAroundTheCursorFromTwoSecondsToTheWholeSession) {
   PlotView v;  // follow-live, last 30 s; the session is 600 s long
   double t0 = 0, t1 = 0;
