@@ -17,80 +17,211 @@ double niceStep(double range, int target) {
 
 namespace {
 
-std::string timeLabel(double t_s) {
+// Readable time steps: seconds, minutes, hours in the clock's own multiples.
+double timeStep(double range_s, int target) {
+  static constexpr double kSteps[] = {1,   2,   5,   10,   15,   30,   60,    120,
+                                      300, 600, 900, 1800, 3600, 7200, 10800, 21600};
+  const double raw = range_s / std::max(1, target);
+  for (double st : kSteps)
+    if (st >= raw) return st;
+  return 43200;
+}
+
+std::string timeLabel(double t_s, bool hours) {
   const long s = static_cast<long>(std::llround(t_s));
   char b[32];
-  if (s >= 3600)
+  if (hours)
     std::snprintf(b, sizeof(b), "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
   else
     std::snprintf(b, sizeof(b), "%ld:%02ld", s / 60, s % 60);
   return b;
 }
 
+std::string spanWords(double span_s) {
+  char b[48];
+  if (span_s < 120)
+    std::snprintf(b, sizeof(b), "%.0f s", span_s);
+  else if (span_s < 7200)
+    std::snprintf(b, sizeof(b), "%.0f min", span_s / 60);
+  else
+    std::snprintf(b, sizeof(b), "%.1f h", span_s / 3600);
+  return b;
+}
+
 }  // namespace
 
+// [SECTION] The view
+
+void plotWindow(const PlotView& v, double last_s, double* t0_s, double* t1_s) {
+  switch (v.mode) {
+    case PlotView::Mode::kFollowLive:
+      *t1_s = std::max(last_s, v.span_s);  // the first span_s of a session fill from the left
+      *t0_s = *t1_s - v.span_s;
+      return;
+    case PlotView::Mode::kWhole:
+      *t0_s = 0;
+      *t1_s = std::max(last_s, kPlotWindow_s);
+      return;
+    case PlotView::Mode::kFixed:
+      *t1_s = v.t1_s;
+      *t0_s = v.t1_s - v.span_s;
+      return;
+  }
+}
+
+void zoomPlot(PlotView& v, double last_s, double anchor_s, double factor) {
+  double t0 = 0, t1 = 0;
+  plotWindow(v, last_s, &t0, &t1);
+  const double whole_s = std::max(last_s, kPlotWindow_s);
+  const double span = std::max(kPlotMinWindow_s, (t1 - t0) * factor);
+  if (span >= whole_s) {
+    v.mode = PlotView::Mode::kWhole;
+    return;
+  }
+  const double frac = (t1 > t0) ? std::clamp((anchor_s - t0) / (t1 - t0), 0.0, 1.0) : 1.0;
+  double n0 = anchor_s - frac * span;
+  n0 = std::clamp(n0, 0.0, whole_s - span);
+  v.mode = PlotView::Mode::kFixed;
+  v.span_s = span;
+  v.t1_s = n0 + span;
+}
+
+void panPlot(PlotView& v, double last_s, double dt_s) {
+  double t0 = 0, t1 = 0;
+  plotWindow(v, last_s, &t0, &t1);
+  const double span = t1 - t0, whole_s = std::max(last_s, kPlotWindow_s);
+  if (span >= whole_s) return;  // the whole session is shown: nothing to pan to
+  v.mode = PlotView::Mode::kFixed;
+  v.span_s = span;
+  v.t1_s = std::clamp(t1 + dt_s, span, whole_s);
+}
+
+void followLive(PlotView& v) {
+  v = PlotView{};
+}
+
+void togglePause(PlotView& v, double last_s) {
+  if (v.mode == PlotView::Mode::kFixed) {
+    v.mode = PlotView::Mode::kFollowLive;  // resume with the span the user chose
+    return;
+  }
+  double t0 = 0, t1 = 0;
+  plotWindow(v, last_s, &t0, &t1);
+  v.mode = PlotView::Mode::kFixed;
+  v.span_s = t1 - t0;
+  v.t1_s = t1;
+}
+
+bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s) {
+  const ImGuiIO& io = ImGui::GetIO();
+  const Rect& a = m.area;
+  const float w = a.width();
+  if (m.t1_s <= m.t0_s || w < 1) return false;
+  const ImVec2 p = io.MousePos;
+  const bool over = p.x >= a.x0 && p.x <= a.x1 && p.y >= a.y0 && p.y <= a.y1;
+  bool changed = false;
+  if (over && io.MouseWheel != 0) {
+    const double anchor = m.t0_s + (p.x - a.x0) / w * (m.t1_s - m.t0_s);
+    zoomPlot(v, last_s, anchor, std::pow(0.8, io.MouseWheel));  // a notch: 20 % in or out
+    changed = true;
+  }
+  // Dragging (pressed inside the data area): the time under the cursor follows the cursor.
+  if (ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f) && io.MouseDelta.x != 0 &&
+      io.MouseClickedPos[0].x >= a.x0 && io.MouseClickedPos[0].x <= a.x1 &&
+      io.MouseClickedPos[0].y >= a.y0 && io.MouseClickedPos[0].y <= a.y1) {
+    panPlot(v, last_s, -io.MouseDelta.x / w * (m.t1_s - m.t0_s));
+    changed = true;
+  }
+  return changed;
+}
+
+// [SECTION] The model
+
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
-                                const Rect& panel, const Fonts& f, double window_s) {
+                                const Rect& panel, const Fonts& f, const PlotView& view) {
   ForcePlotModel m;
   const float s = f.scale;
   const float label_w = textSize(f.normal, f.normal_px, "0000 N").x + 10 * s;
   m.area = {panel.x0 + label_w, panel.y0 + f.normal_px * 1.6f, panel.x1 - 14 * s,
             panel.y1 - f.normal_px * 1.6f};
   const float w = std::max(1.0f, m.area.width()), h = std::max(1.0f, m.area.height());
+  switch (view.mode) {
+    case PlotView::Mode::kFollowLive:
+      m.title = "Force, last " + spanWords(view.span_s) + " (device time)";
+      break;
+    case PlotView::Mode::kWhole:
+      m.title = "Force, whole session (device time)";
+      break;
+    case PlotView::Mode::kFixed:
+      m.title = "Force, " + spanWords(view.span_s) + ", paused (F: follow live)";
+      break;
+  }
   if (samples.empty()) {
     m.empty_text = "the force plot starts with the first sample";
     return m;
   }
-  // The window: follows the latest sample; the first 30 s of a session fill from the left.
-  m.t1_s = std::max(samples.lastTime_s(), window_s);
-  m.t0_s = m.t1_s - window_s;
+  plotWindow(view, samples.lastTime_s(), &m.t0_s, &m.t1_s);
+  const double span_s = m.t1_s - m.t0_s;
   const size_t i0 = samples.lowerBound(m.t0_s);
   const size_t n = samples.size();
   const auto& t = samples.time_s();
   const auto& fn = samples.total_n();
+  const core::MinMaxPyramid& pyr = samples.totalPyramid();
 
-  // Autoscale: 0 to a nice value above the window's peak (at least 50 N), below 0 only if needed.
-  float lo = 0, hi = 50;
-  for (size_t i = i0; i < n; ++i) lo = std::min(lo, fn[i]), hi = std::max(hi, fn[i]);
+  // The samples of each pixel column, as index ranges (a binary search from the previous one).
+  const int cols = static_cast<int>(std::ceil(w));
+  std::vector<size_t> edge(static_cast<size_t>(cols) + 1);
+  {
+    size_t lo = i0;
+    for (int c = 0; c <= cols; ++c) {
+      const double tc = m.t0_s + span_s * c / w;
+      lo = static_cast<size_t>(std::lower_bound(t.begin() + static_cast<long>(lo), t.end(), tc) -
+                               t.begin());
+      edge[static_cast<size_t>(c)] = lo;
+    }
+    // The last column takes the sample at exactly t1 too.
+    edge[static_cast<size_t>(cols)] = samples.lowerBound(std::nextafter(m.t1_s, 1e300));
+  }
+  const size_t i1 = edge[static_cast<size_t>(cols)];
+
+  // Autoscale over the visible window: 0 to a nice value above its peak (at least 50 N), below 0
+  // only if needed, with 5 % headroom.
+  const core::MinMax vis = pyr.range(i0, std::min(i1, n));
+  const float lo = vis.empty ? 0.0f : std::min(0.0f, vis.min);
+  const float hi = vis.empty ? 50.0f : std::max(50.0f, vis.max);
   const double fstep = niceStep((hi - lo) * 1.1, 5);
   m.f_lo_n = lo < 0 ? std::floor(lo / fstep) * fstep : 0.0;
   m.f_hi_n = std::ceil(hi * 1.05 / fstep) * fstep;
   const auto xOf = [&](double t_s) {
-    return m.area.x0 + static_cast<float>((t_s - m.t0_s) / window_s) * w;
+    return m.area.x0 + static_cast<float>((t_s - m.t0_s) / span_s) * w;
   };
   const auto yOf = [&](double f_n) {
     return m.area.y1 - static_cast<float>((f_n - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * h;
   };
 
-  // Ticks in device time (session m:ss), and force in N.
-  const double tstep = niceStep(window_s, 6);
+  // Ticks in device time (session m:ss, or h:mm:ss once the window reaches an hour), force in N.
+  const double tstep = timeStep(span_s, std::max(2, static_cast<int>(w / (110 * s))));
+  const bool hours = m.t1_s >= 3600;
   for (double tt = std::ceil(m.t0_s / tstep) * tstep; tt <= m.t1_s + 1e-9; tt += tstep)
-    if (tt >= 0) m.time_ticks.push_back({xOf(tt), timeLabel(tt)});
+    if (tt >= 0) m.time_ticks.push_back({xOf(tt), timeLabel(tt, hours)});
   for (double ff = m.f_lo_n; ff <= m.f_hi_n + 1e-9; ff += fstep) {
     char b[32];
     std::snprintf(b, sizeof(b), "%.0f N", ff);
     m.force_ticks.push_back({yOf(ff), b});
   }
 
-  // Min/max per pixel column.
-  const int cols = static_cast<int>(std::ceil(w));
+  // Min/max per pixel column, from the pyramid: at most two points a column.
   m.trace.reserve(2 * static_cast<size_t>(cols));
-  size_t i = i0;
-  while (i < n) {
-    const int c = std::clamp(static_cast<int>((t[i] - m.t0_s) / window_s * w), 0, cols - 1);
-    float cmin = fn[i], cmax = fn[i], first = fn[i], last = fn[i];
-    size_t j = i + 1;
-    for (; j < n; ++j) {
-      const int cj = std::clamp(static_cast<int>((t[j] - m.t0_s) / window_s * w), 0, cols - 1);
-      if (cj != c) break;
-      cmin = std::min(cmin, fn[j]), cmax = std::max(cmax, fn[j]), last = fn[j];
-    }
+  for (int c = 0; c < cols; ++c) {
+    const size_t a = edge[static_cast<size_t>(c)], b = edge[static_cast<size_t>(c) + 1];
+    if (a >= b) continue;
+    const core::MinMax mm = pyr.range(a, b);
+    const float first = fn[a], last = fn[b - 1];
     const float x = m.area.x0 + c + 0.5f;
     // Enter at the column's first value's side, leave at its last, so the line stays continuous.
     const bool rising = last >= first;
-    m.trace.push_back(ImVec2(x, yOf(rising ? cmin : cmax)));
-    if (cmax != cmin) m.trace.push_back(ImVec2(x, yOf(rising ? cmax : cmin)));
-    i = j;
+    m.trace.push_back(ImVec2(x, yOf(rising ? mm.min : mm.max)));
+    if (mm.max != mm.min) m.trace.push_back(ImVec2(x, yOf(rising ? mm.max : mm.min)));
   }
 
   // Holds, releases and markers in the window.
@@ -109,7 +240,10 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
     if (oh.released && inWindow(oh.release_s)) m.releases_x.push_back(xOf(oh.release_s));
     for (double g : {oh.protocol_min_s, oh.protocol_max_s})
       if (inWindow(oh.hold.start_s + g)) m.guides_x.push_back(xOf(oh.hold.start_s + g));
-    if (oh.mean_force_n > m.f_lo_n && oh.mean_force_n < m.f_hi_n) m.level_y = yOf(oh.mean_force_n);
+    if (oh.mean_force_n > m.f_lo_n && oh.mean_force_n < m.f_hi_n) {
+      m.level_y = yOf(oh.mean_force_n);
+      m.level_x0 = std::max(m.area.x0, xOf(oh.hold.start_s));  // over the open hold only
+    }
   }
   if (snap.samples_recorded > 0) {
     for (const core::Marker& mk : snap.markers) {
@@ -126,8 +260,7 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
   fills.push_back({r, kPanel});
-  text(dl, f.normal, f.normal_px, ImVec2(r.x0 + 10 * s, r.y0 + 4 * s), kAxisText,
-       "Force, last 30 s (device time)");
+  text(dl, f.normal, f.normal_px, ImVec2(r.x0 + 10 * s, r.y0 + 4 * s), kAxisText, m.title);
   if (!m.note.empty()) {
     const ImVec2 sz = textSize(f.normal, f.normal_px, m.note);
     text(dl, f.normal, f.normal_px, ImVec2(r.x1 - sz.x - 14 * s, r.y0 + 4 * s), kMarkerMark,
@@ -150,14 +283,18 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   for (float gx : m.guides_x)
     dl->AddLine(ImVec2(gx, a.y0), ImVec2(gx, a.y1), col(kInWindowField), 3.0f * s);
   if (m.level_y >= 0)
-    dl->AddLine(ImVec2(a.x0, m.level_y), ImVec2(a.x1, m.level_y), col(kHoldLevel, 0.7f), 1.5f * s);
+    dl->AddLine(ImVec2(m.level_x0, m.level_y), ImVec2(a.x1, m.level_y), col(kHoldLevel, 0.7f),
+                1.5f * s);
   if (m.trace.size() >= 2)
     dl->AddPolyline(m.trace.data(), static_cast<int>(m.trace.size()), col(kForceTrace), 0,
                     2.0f * s);
+  // Zoomed out over many releases, thin faint lines and small glyphs keep the trace readable.
+  const bool crowded = m.t1_s - m.t0_s > 600;
+  const float rw = crowded ? 1.0f * s : 2.5f * s, tri = crowded ? 5 * s : 8 * s;
   for (float x : m.releases_x) {
-    dl->AddLine(ImVec2(x, a.y0), ImVec2(x, a.y1), col(kReleaseMark), 2.5f * s);
-    dl->AddTriangleFilled(ImVec2(x - 8 * s, a.y0), ImVec2(x + 8 * s, a.y0),
-                          ImVec2(x, a.y0 + 12 * s), col(kReleaseMark));
+    dl->AddLine(ImVec2(x, a.y0), ImVec2(x, a.y1), col(kReleaseMark, crowded ? 0.45f : 1.0f), rw);
+    dl->AddTriangleFilled(ImVec2(x - tri, a.y0), ImVec2(x + tri, a.y0),
+                          ImVec2(x, a.y0 + 1.5f * tri), col(kReleaseMark));
   }
   for (float x : m.markers_x) dl->AddCircleFilled(ImVec2(x, a.y1 - 8 * s), 6 * s, col(kMarkerMark));
   dl->PopClipRect();

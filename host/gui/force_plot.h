@@ -1,11 +1,15 @@
-// Force plot: the total force of the last 30 s of device time, drawn with ImDrawList (ImPlot is
-// not packaged in Debian). Everything is computed before drawing (computeForcePlot(), pure): the
-// axes' ticks and labels, the trace decimated to a min and a max per pixel column (spikes
-// survive; the cost follows the plot's width, not the sample rate), the holds' intervals, the
-// releases and the user's markers, and the 30 s / 90 s guides of the open hold.
+// Force plot: the total force over the whole session at full resolution, drawn with ImDrawList
+// (ImPlot is not packaged in Debian). Everything is computed before drawing (computeForcePlot(),
+// pure): the axes' ticks and labels, the trace decimated to a min and a max per pixel column, read
+// from the samples' per-level min/max pyramid (core::MinMaxPyramid) so a frame costs O(pixel
+// columns) whether the window is 2 s or two hours, and a one-sample spike survives any zoom; the
+// holds' intervals, the releases and the user's markers, and the 30 s / 90 s guides of the open
+// hold.
 //
-// Later (issue 11): the whole session, paused / scrolled / zoomed, with per-level min/max so hours
-// zoom out cheaply; the samples are already all kept (SampleStore).
+// The view (PlotView, plain UI state): follow-live by default (the last 30 s), or the whole
+// session, or a fixed window the user zoomed (mouse wheel, around the cursor, from 2 s to the
+// whole session) or panned (drag) to. F returns to follow-live, P pauses / resumes the view (the
+// recording never pauses).
 #pragma once
 
 #include <string>
@@ -18,7 +22,29 @@
 
 namespace rollrig::gui {
 
-inline constexpr double kPlotWindow_s = 30.0;
+inline constexpr double kPlotWindow_s = 30.0;  // follow-live's default window
+inline constexpr double kPlotMinWindow_s = 2.0;
+
+// What the plot shows. UI thread only.
+struct PlotView {
+  enum class Mode {
+    kFollowLive,  // the last span_s, moving with the newest sample
+    kWhole,       // the whole session, growing with it
+    kFixed,       // [t1_s - span_s, t1_s]: paused, zoomed or panned by the user
+  } mode = Mode::kFollowLive;
+  double span_s = kPlotWindow_s;
+  double t1_s = 0;  // kFixed: the right edge (session seconds)
+};
+
+// The window [t0, t1] the view shows when the newest sample is at last_s.
+void plotWindow(const PlotView& v, double last_s, double* t0_s, double* t1_s);
+// Zooms by `factor` (< 1 in, > 1 out) keeping session time anchor_s under the cursor. Zooming out
+// past the whole session shows the whole session; zooming in stops at kPlotMinWindow_s.
+void zoomPlot(PlotView& v, double last_s, double anchor_s, double factor);
+// Moves the window by dt_s (> 0: later), kept inside the session.
+void panPlot(PlotView& v, double last_s, double dt_s);
+void followLive(PlotView& v);                  // F
+void togglePause(PlotView& v, double last_s);  // P: freeze the window shown, or follow again
 
 struct AxisTick {
   float px = 0;  // x for the time axis, y for the force axis
@@ -40,9 +66,11 @@ struct ForcePlotModel {
   std::vector<float> releases_x;  // release times
   std::vector<float> markers_x;   // the user's markers
   std::vector<float> guides_x;    // 30 s / 90 s into the open hold
-  float level_y = -1;             // the open hold's level (-1: none)
-  std::string empty_text;         // shown when there is nothing to plot
-  std::string note;               // right of the title, e.g. the user's last mark
+  float level_y = -1;             // the open hold's level (-1: none), drawn right of level_x0
+  float level_x0 = 0;
+  std::string empty_text;  // shown when there is nothing to plot
+  std::string title;       // what the window is: "last 30 s", "whole session", "paused"
+  std::string note;        // right of the title, e.g. the user's last mark
 };
 
 // "Nice" tick spacing (1, 2, 5 x 10^k) for about `target` ticks over `range`.
@@ -50,7 +78,11 @@ double niceStep(double range, int target);
 
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
                                 const Rect& panel, const Fonts& fonts,
-                                double window_s = kPlotWindow_s);
+                                const PlotView& view = PlotView{});
+
+// The mouse over the plot's data area (between NewFrame and Render): the wheel zooms around the
+// cursor, dragging pans. Returns true when the view changed.
+bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s);
 
 void drawForcePlot(const ForcePlotModel& m, const Rect& panel, const Fonts& fonts,
                    SolidFills& fills);

@@ -242,6 +242,9 @@ int runGui(const GuiOptions& opt) {
   std::string said;  // the user's last mark, shown in the plot's title row
   double said_at = 0;
   uint64_t frames_drawn = 0;
+  PlotView plot_view;  // follow-live, the whole session, or where the user zoomed / panned to
+  if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
+  if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
   const double started = glfwGetTime();
 
   while (!glfwWindowShouldClose(window)) {
@@ -332,7 +335,15 @@ int runGui(const GuiOptions& opt) {
     const HoldPanelModel hold =
         computeHoldPanel(snap, ctl.hasSession(), bar.error, forceFormat(settings));
     const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
-    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts);
+    const double last_s = ctl.samples().lastTime_s();
+    const ViewKeys vk = readViewKeys();
+    if (vk.follow_live) followLive(plot_view);
+    if (vk.toggle_pause) togglePause(plot_view, last_s);
+    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view);
+    if (handlePlotMouse(plot_view, plot, last_s)) {
+      plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view);
+      settle = std::max(settle, 2);
+    }
     plot.note = said;
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
 

@@ -34,6 +34,9 @@ struct GuiOptions {
   // Screenshot mode gives up (exit 1) when the session's device time passes this without the
   // hold condition.
   double screenshot_give_up_s = 4 * 3600.0;
+  // The force plot's first view: 0 follow-live over the last 30 s; > 0 follow-live over this many
+  // seconds; < 0 the whole session (e.g. for a screenshot of a long session zoomed out).
+  double plot_window_s = 0;
   // On exit, print to stderr how many frames were drawn in how long (render-on-demand check).
   bool print_stats = false;
   // --bench / --bench-idle (bench.h): stop after this much wall time (0: run until closed) and

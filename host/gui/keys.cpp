@@ -53,4 +53,12 @@ GuideKeys readGuideKeys() {
   return k;
 }
 
+ViewKeys readViewKeys() {
+  ViewKeys k;
+  if (ImGui::GetIO().WantTextInput) return k;
+  k.follow_live = ImGui::IsKeyPressed(GLFW_KEY_F, false);
+  k.toggle_pause = ImGui::IsKeyPressed(GLFW_KEY_P, false);
+  return k;
+}
+
 }  // namespace rollrig::gui

@@ -34,4 +34,11 @@ struct GuideKeys {
 };
 GuideKeys readGuideKeys();
 
+// The plot's view keys (force_plot.h): F = follow live, P = pause / resume the view (the recording
+// never pauses). None while a text field has the keyboard.
+struct ViewKeys {
+  bool follow_live = false, toggle_pause = false;
+};
+ViewKeys readViewKeys();
+
 }  // namespace rollrig::gui

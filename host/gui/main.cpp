@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <cstdlib>
 #include <string>
 
 #include "gui_app.h"
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
                  "With --screenshot: first wait (on device time) for an open hold at least this "
                  "many seconds long, then render --frames frames of that moment")
       ->check(CLI::Range(0.0, 3600.0));
+  std::string plot_window;
+  app.add_option("--plot-window", plot_window,
+                 "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
+                 "live (default 30)");
   app.add_flag("--print-stats", opt.print_stats,
                "On exit, print the frames drawn and the frame rate (to check that it draws only "
                "when something changed)");
@@ -92,6 +97,20 @@ int main(int argc, char** argv) {
     }
     opt.width_px = w;
     opt.height_px = h;
+  }
+  if (plot_window == "whole") {
+    opt.plot_window_s = -1;
+  } else if (!plot_window.empty()) {
+    char* end = nullptr;
+    const double v = std::strtod(plot_window.c_str(), &end);
+    if (end == plot_window.c_str() || *end != 0 || !(v >= 2 && v <= 86400)) {
+      std::fprintf(stderr,
+                   "rollrig-gui: --plot-window: must be 'whole' or seconds from 2 to 86400, not "
+                   "\"%s\".\n",
+                   plot_window.c_str());
+      return 2;
+    }
+    opt.plot_window_s = v;
   }
   if (!opt.demo && (opt.fast || app.count("--seed"))) {
     std::fprintf(stderr, "rollrig-gui: --seed and --fast only apply to --demo.\n");

@@ -6,7 +6,7 @@ namespace rollrig::gui {
 
 void SampleStore::append(const engine::ProcessedSample& s) {
   m_t_s.push_back(s.t_s);
-  m_total_n.push_back(static_cast<float>(s.force.total_n));
+  m_total_n.append(static_cast<float>(s.force.total_n));
   std::array<float, core::kCellCount> cells{};
   for (int i = 0; i < core::kCellCount; ++i) cells[i] = static_cast<float>(s.force.force_n[i]);
   m_cell_n.push_back(cells);
@@ -21,6 +21,16 @@ void SampleStore::clear() {
 
 size_t SampleStore::lowerBound(double t_s) const {
   return static_cast<size_t>(std::lower_bound(m_t_s.begin(), m_t_s.end(), t_s) - m_t_s.begin());
+}
+
+}  // namespace rollrig::gui
+
+namespace rollrig::gui {
+
+size_t SampleStore::bytes() const {
+  return m_t_s.capacity() * sizeof(double) + m_total_n.bytes() +
+         m_cell_n.capacity() * sizeof(m_cell_n[0]) +
+         (m_x_mm.capacity() + m_y_mm.capacity()) * sizeof(float) + m_has_cop.capacity();
 }
 
 }  // namespace rollrig::gui

@@ -1,11 +1,12 @@
 // SampleStore: every sample of the current session, as the GUI draws it, kept for the whole
-// session (not a ring buffer): the plot's last-30-s view reads its tail now; scrolling and zooming
-// back through the whole session at full resolution (per-level min/max decimation) will read the
-// same arrays.
+// session (not a ring buffer). The total force is kept in a core::MinMaxPyramid (per-level
+// min/max), so the force plot draws any window of the session, 2 s or two hours, at full
+// resolution in O(pixel columns).
 //
-// Struct of arrays: 8 + 4 + 4*4 + 4 + 4 + 1 = 37 bytes a sample, 80 Hz x 3600 s x 37 B = about
-// 11 MB an hour. Times are session seconds (the engine's t_s, device
-// time since the first sample), strictly increasing.
+// Struct of arrays: 8 + 4 + 4*4 + 4 + 4 + 1 = 37 bytes a sample plus the pyramid's 1, 80 Hz x
+// 3600 s x 38 B = about 11 MB an hour (a 2-hour session, 576,000 samples: about 22 MB; bytes()
+// says). Times are session seconds (the engine's t_s, device time since the first sample),
+// strictly increasing.
 //
 // Thread safety: none; owned by the UI thread (filled from LiveSession::snapshot()).
 #pragma once
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rollrig/core/min_max_pyramid.h"
 #include "rollrig/core/plate_geometry.h"
 #include "rollrig/engine/session_sink.h"
 
@@ -33,7 +35,12 @@ class SampleStore {
   size_t lowerBound(double t_s) const;
 
   const std::vector<double>& time_s() const { return m_t_s; }
-  const std::vector<float>& total_n() const { return m_total_n; }
+  const std::vector<float>& total_n() const { return m_total_n.values(); }
+  // The total force's min/max pyramid: min and max of any index range in O(16 + log n).
+  const core::MinMaxPyramid& totalPyramid() const { return m_total_n; }
+
+  // Bytes held by every array (their capacities), for the memory report.
+  size_t bytes() const;
   const std::vector<std::array<float, core::kCellCount>>& cell_n() const { return m_cell_n; }
   const std::vector<float>& x_mm() const { return m_x_mm; }
   const std::vector<float>& y_mm() const { return m_y_mm; }
@@ -41,7 +48,7 @@ class SampleStore {
 
  private:
   std::vector<double> m_t_s;
-  std::vector<float> m_total_n;
+  core::MinMaxPyramid m_total_n;
   std::vector<std::array<float, core::kCellCount>> m_cell_n;
   std::vector<float> m_x_mm, m_y_mm;
   std::vector<uint8_t> m_has_cop;

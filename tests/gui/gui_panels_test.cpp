@@ -223,6 +223,154 @@ TEST_F(PanelTest, TheForcePlotSaysWhyItIsEmpty) {
   EXPECT_TRUE(m.trace.empty());
 }
 
+TEST_F(PanelTest, TheForcePlotOfATwoHourSessionEmitsAtMostTwoPointsAPixelColumnAtAnyZoom) {
+  SampleStore store;
+  const int n = 576000;  // two hours at 80 Hz
+  for (int i = 0; i < n; ++i) store.append(sample(i / 80.0, 300 + (i % 97)));
+  const Rect panel{0, 0, 1260, 300};
+  PlotView whole;
+  whole.mode = PlotView::Mode::kWhole;
+  PlotView zoomed;
+  zoomed.mode = PlotView::Mode::kFixed;
+  zoomed.span_s = 30;
+  zoomed.t1_s = 3600;
+  for (const PlotView& v : {PlotView{}, whole, zoomed}) {
+    const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v);
+    const size_t cols = static_cast<size_t>(std::ceil(m.area.width()));
+    EXPECT_LE(m.trace.size(), 2 * cols);
+    EXPECT_GE(m.trace.size(), cols / 2);  // and it does draw the window
+  }
+  const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, whole);
+  EXPECT_DOUBLE_EQ(m.t0_s, 0.0);
+  EXPECT_NEAR(m.t1_s, (n - 1) / 80.0, 1e-9);
+  ASSERT_FALSE(m.time_ticks.empty());
+  EXPECT_EQ(m.time_ticks.front().label, "0:00:00");  // h:mm:ss once the window reaches an hour
+  EXPECT_EQ(m.time_ticks.back().label.size(), 7u);
+  // Session: about 38 bytes a sample (22 MB for two hours), never the samples times the zoom.
+  EXPECT_LE(store.bytes(), static_cast<size_t>(n) * 38 * 2);
+}
+
+TEST_F(PanelTest, TheForcePlotKeepsAOneSampleSpikeAtEveryZoom) {
+  SampleStore store;
+  const int n = 80 * 3600, spike = 80 * 1234 + 17;
+  for (int i = 0; i < n; ++i) store.append(sample(i / 80.0, i == spike ? 1500 : 300));
+  const double spike_s = spike / 80.0;
+  for (double span : {2.0, 30.0, 300.0, 1800.0, 3600.0}) {
+    PlotView v;
+    v.mode = PlotView::Mode::kFixed;
+    v.span_s = span;
+    v.t1_s = std::min(3600.0, spike_s + span * 0.3);
+    const ForcePlotModel m =
+        computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 900, 300}, m_fonts, v);
+    float top = 1e9f;
+    for (const ImVec2& p : m.trace) top = std::min(top, p.y);
+    const float y1500 =
+        m.area.y1 - static_cast<float>((1500 - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+    EXPECT_NEAR(top, y1500, 0.5f) << "window of " << span << " s";
+    EXPECT_GE(m.f_hi_n, 1500) << "the autoscale sees the spike in a window of " << span << " s";
+  }
+}
+
+TEST_F(PanelTest, TheWheelOverThePlotZoomsAroundTheCursorAndADragPans) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 600; ++i) store.append(sample(i / 80.0, 300));
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(1000, 400);
+  io.DeltaTime = 1.0f / 60;
+  PlotView v;
+  const ForcePlotModel m =
+      computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 1000, 400}, m_fonts, v);
+  const float y = (m.area.y0 + m.area.y1) * 0.5f;
+  const float x = m.area.x0 + m.area.width() * 0.25f;  // 577.5 s in the last 30 s
+  const double anchor = m.t0_s + 0.25 * (m.t1_s - m.t0_s);
+  // A wheel notch up over the plot: 20 % in, the time under the cursor stays put.
+  io.MousePos = ImVec2(x, y);
+  io.MouseWheel = 1;
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, m, 600));
+  ImGui::EndFrame();
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_NEAR(t1 - t0, 24, 1e-9);
+  EXPECT_NEAR(t0 + 0.25 * (t1 - t0), anchor, 0.01);  // within a pixel (float positions)
+  // Press and drag 100 px to the right: the window moves back by 100 px of time.
+  const ForcePlotModel m2 =
+      computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 1000, 400}, m_fonts, v);
+  io.MouseWheel = 0;
+  io.MouseDown[0] = true;
+  ImGui::NewFrame();
+  handlePlotMouse(v, m2, 600);
+  ImGui::EndFrame();
+  io.MousePos = ImVec2(x + 100, y);
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, m2, 600));
+  ImGui::EndFrame();
+  io.MouseDown[0] = false;
+  double d0 = 0, d1 = 0;
+  plotWindow(v, 600, &d0, &d1);
+  EXPECT_NEAR(d0, t0 - 100 / m2.area.width() * (t1 - t0), 0.01);
+  // The wheel outside the plot does nothing.
+  io.MousePos = ImVec2(5, 5);
+  io.MouseWheel = 1;
+  ImGui::NewFrame();
+  EXPECT_FALSE(handlePlotMouse(v, m2, 600));
+  ImGui::EndFrame();
+}
+
+TEST(PlotView, ZoomsAroundTheCursorFromTwoSecondsToTheWholeSession) {
+  PlotView v;  // follow-live, last 30 s; the session is 600 s long
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t0, 570);
+  EXPECT_DOUBLE_EQ(t1, 600);
+  zoomPlot(v, 600, 580, 0.5);  // zoom in around 580 s (a third from the left)
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_EQ(v.mode, PlotView::Mode::kFixed);
+  EXPECT_DOUBLE_EQ(t1 - t0, 15);
+  EXPECT_NEAR((580 - t0) / (t1 - t0), 1.0 / 3.0, 1e-9);  // the time under the cursor stays
+  for (int i = 0; i < 20; ++i) zoomPlot(v, 600, 580, 0.5);
+  plotWindow(v, 600, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t1 - t0, kPlotMinWindow_s);
+  for (int i = 0; i < 20; ++i) zoomPlot(v, 600, 580, 2);
+  EXPECT_EQ(v.mode, PlotView::Mode::kWhole);
+  plotWindow(v, 7200, &t0, &t1);  // the whole session grows with it
+  EXPECT_DOUBLE_EQ(t0, 0);
+  EXPECT_DOUBLE_EQ(t1, 7200);
+}
+
+TEST(PlotView, PansInsideTheSessionAndFStillFollowsLive) {
+  PlotView v;
+  panPlot(v, 600, -100);  // drag back 100 s
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 650, &t0, &t1);  // the session goes on; the view stays
+  EXPECT_DOUBLE_EQ(t1, 500);
+  EXPECT_DOUBLE_EQ(t0, 470);
+  panPlot(v, 650, -1000);  // not before the session's start
+  plotWindow(v, 650, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t0, 0);
+  panPlot(v, 650, 5000);  // not after its end
+  plotWindow(v, 650, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t1, 650);
+  followLive(v);
+  plotWindow(v, 700, &t0, &t1);
+  EXPECT_EQ(v.mode, PlotView::Mode::kFollowLive);
+  EXPECT_DOUBLE_EQ(t1, 700);
+  EXPECT_DOUBLE_EQ(t0, 670);
+}
+
+TEST(PlotView, PFreezesTheWindowShownAndPAgainFollowsLive) {
+  PlotView v;
+  togglePause(v, 100);
+  double t0 = 0, t1 = 0;
+  plotWindow(v, 160, &t0, &t1);  // the recording went on 60 s; the view did not
+  EXPECT_DOUBLE_EQ(t0, 70);
+  EXPECT_DOUBLE_EQ(t1, 100);
+  togglePause(v, 160);
+  plotWindow(v, 160, &t0, &t1);
+  EXPECT_DOUBLE_EQ(t1, 160);
+  EXPECT_DOUBLE_EQ(t0, 130);
+}
+
 // [SECTION] Plate view
 
 TEST_F(PanelTest, ThePlateIsToScaleWithTheBallWhereTheCentreOfPressureIs) {

@@ -250,3 +250,12 @@ TEST(GuiCommandLine, RefusesFastWithoutTheDemo) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--demo"), std::string::npos) << r.err;
 }
+
+TEST(GuiCommandLine, RefusesAPlotWindowThatIsNeitherWholeNorSeconds) {
+  for (const char* bad :
+       {"--demo --plot-window everything", "--demo --plot-window 1", "--demo --plot-window 30s"}) {
+    const GuiRun r = runGui(bad, false);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--plot-window"), std::string::npos) << r.err;
+  }
+}
