@@ -16,66 +16,16 @@
 #include <string>
 #include <vector>
 
+#include "gui_run.h"
 #include "rollrig/store/session_store.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct BenchRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-fs::path benchTempDir() {
-  const fs::path p =
-      fs::temp_directory_path() / ("rollrig-gui-bench-test-" + std::to_string(getpid()));
-  fs::create_directories(p);
-  return p;
-}
-
-class RemoveBenchTempDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(benchTempDir(), ec);
-  }
-};
-const ::testing::Environment* const kRemoveBenchTempDir =
-    ::testing::AddGlobalTestEnvironment(new RemoveBenchTempDir);
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs build/bin/rollrig-gui with `args`, under a fresh Xvfb screen or plain; `env` ("NAME=value ")
-// goes before the command.
-BenchRun runBench(const std::string& args, bool under_xvfb = true,
-                  const std::string& env = std::string()) {
-  const char* bin = std::getenv("ROLLRIG_BIN");
-  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
-  const fs::path out_file = benchTempDir() / "stdout.txt";
-  const fs::path err_file = benchTempDir() / "stderr.txt";
-  // A display number of our own (as gui_screenshot_test.cpp), offset so the two files' tests
-  // running at once under ctest -j do not race for the same one.
-  const std::string xvfb =
-      "xvfb-run -a -n " + std::to_string(1000 + getpid() % 800) + " -s \"-screen 0 1280x800x24\" ";
-  const std::string cmd = env + (under_xvfb ? xvfb : std::string()) + gui + " " + args + " >" +
-                          out_file.string() + " 2>" + err_file.string();
-  BenchRun r;
-  const int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
-  return r;
-}
-
-bool haveXvfbRun() {
-  return std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
-}
+using rollrig::testing::GuiRun;
+using rollrig::testing::haveXvfbRun;
+using rollrig::testing::runGui;
 
 #define SKIP_WITHOUT_XVFB()                                                           \
   do {                                                                                \
@@ -120,7 +70,7 @@ double jsonNumber(const std::string& out, const std::string& key) {
 
 TEST(GuiBench, StreamsTheVirtualRigForTheWallTimeAskedAndPrintsItsFigures) {
   SKIP_WITHOUT_XVFB();
-  const BenchRun r = runBench("--bench 2");
+  const GuiRun r = runGui("--bench 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Figures f;
   ASSERT_TRUE(parseLine(r.out, &f)) << "stdout: " << r.out << "\nstderr: " << r.err;
@@ -136,7 +86,7 @@ TEST(GuiBench, StreamsTheVirtualRigForTheWallTimeAskedAndPrintsItsFigures) {
 
 TEST(GuiBench, IdleOpensTheWindowWithNothingConnectedAndPrintsJson) {
   SKIP_WITHOUT_XVFB();
-  const BenchRun r = runBench("--bench-idle 1 --json");
+  const GuiRun r = runGui("--bench-idle 1 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"mode\":\"idle\""), std::string::npos) << r.out;
   EXPECT_GE(jsonNumber(r.out, "wall_s"), 1.0) << r.out;
@@ -149,9 +99,9 @@ TEST(GuiBench, IdleOpensTheWindowWithNothingConnectedAndPrintsJson) {
 TEST(GuiBench, RecordsIntoAThrowawayLibraryAndLeavesNothingBehindWithoutDb) {
   SKIP_WITHOUT_XVFB();
   // Its own temporary directory (TMPDIR), so only this run's leftovers could be in it.
-  const fs::path tmp = benchTempDir() / "tmp";
+  const fs::path tmp = rollrig::testing::guiTempDir() / "tmp";
   fs::create_directories(tmp);
-  const BenchRun r = runBench("--bench 1", true, "TMPDIR=" + tmp.string() + " ");
+  const GuiRun r = runGui("--bench 1", true, "TMPDIR=" + tmp.string() + " ");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(parseLine(r.out, nullptr)) << r.out;
   for (const auto& e : fs::directory_iterator(tmp))
@@ -160,8 +110,8 @@ TEST(GuiBench, RecordsIntoAThrowawayLibraryAndLeavesNothingBehindWithoutDb) {
 
 TEST(GuiBench, RecordsIntoTheLibraryGivenWithDb) {
   SKIP_WITHOUT_XVFB();
-  const fs::path db = benchTempDir() / "bench.db";
-  const BenchRun r = runBench("--bench 1 --db " + db.string());
+  const fs::path db = rollrig::testing::guiTempDir() / "bench.db";
+  const GuiRun r = runGui("--bench 1 --db " + db.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   rollrig::store::SessionStore store;
   rollrig::store::OpenOptions ro;
@@ -175,11 +125,11 @@ TEST(GuiBench, RecordsIntoTheLibraryGivenWithDb) {
 
 TEST(GuiBench, RefusesASourceOrScreenshotBesideIt) {
   for (const char* extra : {"--demo", "--port /dev/null", "--fast", "--screenshot x.png"}) {
-    const BenchRun r = runBench(std::string("--bench 1 ") + extra, /*under_xvfb=*/false);
+    const GuiRun r = runGui(std::string("--bench 1 ") + extra, /*under_xvfb=*/false);
     EXPECT_EQ(r.exit_code, 2) << extra << ": " << r.err;
     EXPECT_NE(r.err.find("--bench"), std::string::npos) << r.err;
   }
-  const BenchRun j = runBench("--json", /*under_xvfb=*/false);
+  const GuiRun j = runGui("--json", /*under_xvfb=*/false);
   EXPECT_EQ(j.exit_code, 2);
   EXPECT_NE(j.err.find("--json goes with --bench"), std::string::npos) << j.err;
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "gui_run.h"
 #include "rollrig/store/session_store.h"
 #include "theme.h"
 
@@ -28,56 +29,12 @@ using rollrig::gui::Rgb;
 
 namespace {
 
-struct GuiRun {
-  int exit_code = -1;
-  std::string err;
-};
-
-fs::path tempPath() {
-  return fs::temp_directory_path() / ("rollrig-gui-" + std::to_string(getpid()));
-}
+using rollrig::testing::GuiRun;
+using rollrig::testing::haveXvfbRun;
+using rollrig::testing::runGui;
 
 fs::path tempDir() {
-  fs::create_directories(tempPath());
-  return tempPath();
-}
-
-// The screenshots and libraries go when the test process ends.
-class RemoveTempDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(tempPath(), ec);
-  }
-};
-const ::testing::Environment* const kRemoveTempDir =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempDir);
-
-bool haveXvfbRun() {
-  return std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
-}
-
-// Runs build/bin/rollrig-gui with `args` under a fresh Xvfb screen (or without one: plain).
-// `env`: "NAME=value ..." set for the app only.
-GuiRun runGui(const std::string& args, bool under_xvfb = true, const std::string& env = "") {
-  const char* bin = std::getenv("ROLLRIG_BIN");
-  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
-  const fs::path err_file = tempDir() / "stderr.txt";
-  // -a finds a free display; starting the search at a number of our own keeps two tests that run
-  // at once (ctest -j) from racing for the same one.
-  const std::string xvfb =
-      "xvfb-run -a -n " + std::to_string(100 + getpid() % 800) + " -s \"-screen 0 1280x800x24\" ";
-  const std::string cmd = (env.empty() ? std::string() : "env " + env + " ") +
-                          (under_xvfb ? xvfb : std::string()) + gui + " " + args + " 2>" +
-                          err_file.string();
-  GuiRun r;
-  const int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  r.err = ss.str();
-  return r;
+  return rollrig::testing::guiTempDir();
 }
 
 struct Image {

@@ -1,0 +1,68 @@
+// Running the built rollrig-gui from GUI tests: under a fresh Xvfb screen (or plain), with its
+// stdout and stderr captured, in a per-process temporary directory removed when the tests end.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "test_files.h"
+
+namespace rollrig::testing {
+
+struct GuiRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// This test process's directory for screenshots, libraries and captured output.
+inline std::filesystem::path guiTempPath() {
+  return std::filesystem::temp_directory_path() / ("rollrig-gui-" + std::to_string(getpid()));
+}
+inline std::filesystem::path guiTempDir() {
+  std::filesystem::create_directories(guiTempPath());
+  return guiTempPath();
+}
+
+// The directory goes when the test process ends.
+class RemoveGuiTempDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(guiTempPath(), ec);
+  }
+};
+inline const ::testing::Environment* const kRemoveGuiTempDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveGuiTempDir);
+
+inline bool haveXvfbRun() {
+  return std::system("command -v xvfb-run >/dev/null 2>&1") == 0;
+}
+
+// Runs build/bin/rollrig-gui with `args` under a fresh Xvfb screen (or without one: plain).
+// `env`: "NAME=value ..." set for the app only.
+inline GuiRun runGui(const std::string& args, bool under_xvfb = true, const std::string& env = "") {
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
+  const std::string out_file = (guiTempDir() / "stdout.txt").string();
+  const std::string err_file = (guiTempDir() / "stderr.txt").string();
+  // -a finds a free display; starting the search at a number of our own keeps two tests that run
+  // at once (ctest -j) from racing for the same one.
+  const std::string xvfb =
+      "xvfb-run -a -n " + std::to_string(100 + getpid() % 1600) + " -s \"-screen 0 1280x800x24\" ";
+  const std::string cmd = (env.empty() ? std::string() : "env " + env + " ") +
+                          (under_xvfb ? xvfb : std::string()) + gui + " " + args + " >" + out_file +
+                          " 2>" + err_file;
+  GuiRun r;
+  const int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = readText(out_file);
+  r.err = readText(err_file);
+  return r;
+}
+
+}  // namespace rollrig::testing
