@@ -3,10 +3,10 @@
 // min/max), so the force plot draws any window of the session, 2 s or two hours, at full
 // resolution in O(pixel columns).
 //
-// Struct of arrays: 8 + 4 + 4*4 + 4 + 4 + 1 = 37 bytes a sample plus the pyramid's 1, 80 Hz x
-// 3600 s x 38 B = about 11 MB an hour (a 2-hour session, 576,000 samples: about 22 MB; bytes()
-// says). Times are session seconds (the engine's t_s, device time since the first sample),
-// strictly increasing.
+// Struct of arrays: time 8, the total force 4 + its pyramid's 1, each cell's force 4 + 1 (a
+// pyramid per cell too, for the plot's per-cell traces), x, y 4 + 4, has-CoP 1 = 42 bytes a
+// sample: about 12 MB an hour (a 2-hour session, 576,000 samples: about 24 MB; bytes() says). Times
+// are session seconds (the engine's t_s, device time since the first sample), strictly increasing.
 //
 // Thread safety: none; owned by the UI thread (filled from LiveSession::snapshot()).
 #pragma once
@@ -41,7 +41,8 @@ class SampleStore {
 
   // Bytes held by every array (their capacities), for the memory report.
   size_t bytes() const;
-  const std::vector<std::array<float, core::kCellCount>>& cell_n() const { return m_cell_n; }
+  // Cell i's force in N (i in [0, kCellCount)), with its min/max pyramid, like the total's.
+  const core::MinMaxPyramid& cellPyramid(int cell) const { return m_cell_n[cell]; }
   const std::vector<float>& x_mm() const { return m_x_mm; }
   const std::vector<float>& y_mm() const { return m_y_mm; }
   const std::vector<uint8_t>& hasCop() const { return m_has_cop; }
@@ -49,7 +50,7 @@ class SampleStore {
  private:
   std::vector<double> m_t_s;
   core::MinMaxPyramid m_total_n;
-  std::vector<std::array<float, core::kCellCount>> m_cell_n;
+  std::array<core::MinMaxPyramid, core::kCellCount> m_cell_n;
   std::vector<float> m_x_mm, m_y_mm;
   std::vector<uint8_t> m_has_cop;
 };
