@@ -20,6 +20,7 @@
 #include "connection_bar.h"
 #include "draw_util.h"
 #include "force_plot.h"
+#include "frame_renderer.h"
 #include "hold_panel.h"
 #include "keys.h"
 #include "layout.h"
@@ -60,6 +61,12 @@ void onFocus(GLFWwindow*, int) {
   g_input = true;
 }
 void onSize(GLFWwindow*, int, int) {
+  g_input = true;
+}
+// The window's content was lost (an expose): draw it whole once.
+std::atomic<bool> g_exposed{false};
+void onRefresh(GLFWwindow*) {
+  g_exposed = true;
   g_input = true;
 }
 // SIGINT / SIGTERM / SIGHUP close the window as the close button does (the session is stopped
@@ -130,23 +137,6 @@ void applyStyle(float scale) {
   st.ScaleAllSizes(scale);
 }
 
-// The panels' large opaque rectangles (draw_util.h), cleared in order with a scissor: no shader
-// runs for them.
-void clearSolidFills(const SolidFills& fills, ImVec2 fb_scale, int fb_h) {
-  glEnable(GL_SCISSOR_TEST);
-  for (const SolidFill& f : fills) {
-    const int x0 = static_cast<int>(f.r.x0 * fb_scale.x + 0.5f);
-    const int x1 = static_cast<int>(f.r.x1 * fb_scale.x + 0.5f);
-    const int y0 = static_cast<int>(f.r.y0 * fb_scale.y + 0.5f);
-    const int y1 = static_cast<int>(f.r.y1 * fb_scale.y + 0.5f);
-    if (x1 <= x0 || y1 <= y0) continue;
-    glScissor(x0, fb_h - y1, x1 - x0, y1 - y0);  // GL's y runs up
-    glClearColor(f.c.r / 255.0f, f.c.g / 255.0f, f.c.b / 255.0f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-  }
-  glDisable(GL_SCISSOR_TEST);
-}
-
 }  // namespace
 
 int runGui(const GuiOptions& opt) {
@@ -192,6 +182,7 @@ int runGui(const GuiOptions& opt) {
   glfwSetScrollCallback(window, onScroll);
   glfwSetWindowFocusCallback(window, onFocus);
   glfwSetWindowSizeCallback(window, onSize);
+  glfwSetWindowRefreshCallback(window, onRefresh);
 
   float xscale = 1, yscale = 1;
   glfwGetWindowContentScale(window, &xscale, &yscale);
@@ -207,6 +198,8 @@ int runGui(const GuiOptions& opt) {
   applyStyle(scale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
+  FrameRenderer renderer(window, kBackground, !opt.full_redraw);
+  renderer.setCheck(opt.check_redraw);
 
   const std::string db = opt.db.empty() ? store::defaultLibraryPath() : opt.db;
   SessionController ctl(db, [] { glfwPostEmptyEvent(); });
@@ -266,6 +259,7 @@ int runGui(const GuiOptions& opt) {
     if (g_quit) break;
     if (opt.bench_s > 0 && glfwGetTime() - started >= opt.bench_s) break;  // --bench: time's up
     if (g_input.exchange(false)) dirty = true, settle = 2;
+    if (g_exposed.exchange(false)) renderer.invalidate();
     if (!frozen && ctl.update()) dirty = true;
     // The protocol guide runs on the session's device time; its steps mark the side.
     if (!frozen && ctl.running() && ctl.snapshot().samples_recorded > 0) {
@@ -364,11 +358,7 @@ int runGui(const GuiOptions& opt) {
 
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
-    glViewport(0, 0, fb_w, fb_h);
-    glClearColor(kBackground.r / 255.0f, kBackground.g / 255.0f, kBackground.b / 255.0f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    clearSolidFills(fills, ImGui::GetIO().DisplayFramebufferScale, fb_h);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    renderer.draw(ImGui::GetDrawData(), fills);
 
     // Without a hold to wait for, frames count once the session has something to show: its first
     // sample, or its end (a port that could not be opened); at once with nothing connected.
@@ -384,7 +374,7 @@ int runGui(const GuiOptions& opt) {
       }
       break;
     }
-    glfwSwapBuffers(window);
+    renderer.present();
     ++frames_drawn;
     if (!frozen) ctl.nextStep();
     last_draw = t;
@@ -412,6 +402,20 @@ int runGui(const GuiOptions& opt) {
                  "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps); %.1f s of device time\n",
                  static_cast<unsigned long long>(frames_drawn), wall_s,
                  wall_s > 0 ? frames_drawn / wall_s : 0.0, ctl.snapshot().elapsed_s);
+    const RedrawStats& rs = renderer.stats();
+    std::fprintf(stderr,
+                 "rollrig-gui: redraws: %s; %llu of %llu frames whole, %.1f %% of the pixels "
+                 "redrawn\n",
+                 renderer.partial() ? "partial (GLX_MESA_copy_sub_buffer)" : "whole frames",
+                 static_cast<unsigned long long>(rs.whole_frames),
+                 static_cast<unsigned long long>(rs.frames),
+                 rs.window_px > 0 ? 100.0 * rs.redrawn_px / rs.window_px : 0.0);
+    if (opt.check_redraw)
+      std::fprintf(stderr,
+                   "rollrig-gui: redraw check: %llu partial frames compared with whole redraws, "
+                   "%llu pixels differed\n",
+                   static_cast<unsigned long long>(rs.checked_frames),
+                   static_cast<unsigned long long>(rs.differing_px));
   }
   if (opt.bench_s > 0) {
     const BenchFigures b = measureBench(opt.bench_idle, glfwGetTime() - started, frames_drawn,

@@ -37,8 +37,14 @@ struct GuiOptions {
   // The force plot's first view: 0 follow-live over the last 30 s; > 0 follow-live over this many
   // seconds; < 0 the whole session (e.g. for a screenshot of a long session zoomed out).
   double plot_window_s = 0;
-  // On exit, print to stderr how many frames were drawn in how long (render-on-demand check).
+  // On exit, print to stderr how many frames were drawn in how long (render-on-demand check) and
+  // how much of the window was redrawn (frame_renderer.h).
   bool print_stats = false;
+  // Draw every frame whole and swap, as before partial redraws (frame_renderer.h); for comparing.
+  bool full_redraw = false;
+  // Compare every partially redrawn frame with a whole redraw and print the differing pixels
+  // (with print_stats); for tests.
+  bool check_redraw = false;
   // --bench / --bench-idle (bench.h): stop after this much wall time (0: run until closed) and
   // print the figures (CPU, frames, fps, peak RSS) to stdout, as JSON with bench_json.
   double bench_s = 0;

@@ -41,6 +41,11 @@ int main(int argc, char** argv) {
   app.add_option("--plot-window", plot_window,
                  "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
                  "live (default 30)");
+  app.add_flag("--full-redraw", opt.full_redraw,
+               "Draw every frame whole and swap buffers, instead of redrawing only what changed");
+  app.add_flag("--check-redraw", opt.check_redraw,
+               "Compare every partial redraw with a whole one; the differing pixels are printed "
+               "with --print-stats (slow; for tests)");
   app.add_flag("--print-stats", opt.print_stats,
                "On exit, print the frames drawn and the frame rate (to check that it draws only "
                "when something changed)");

@@ -216,3 +216,39 @@ TEST(GuiCommandLine, RefusesAPlotWindowThatIsNeitherWholeNorSeconds) {
     EXPECT_NE(r.err.find("--plot-window"), std::string::npos) << r.err;
   }
 }
+
+// Partial redraws (frame_renderer.h): every frame that was redrawn only where it changed is
+// compared with the same frame drawn whole; not one pixel may differ. The --fast rig covers
+// rolling, holds, releases and the plot scrolling; 400 frames are 400 s of device time.
+TEST(GuiScreenshot, PartialRedrawsGiveTheSamePixelsAsWholeFrames) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "check-redraw.png";
+  const fs::path db = tempDir() / "check-redraw.db";
+  const GuiRun r =
+      runGui("--demo --fast --seed 3 --db " + db.string() +
+             " --check-redraw --print-stats --screenshot " + png.string() + " --frames 400");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("redraws: partial"), std::string::npos) << r.err;
+  unsigned long long compared = 0, differed = 1;
+  const size_t at = r.err.find("redraw check: ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  ASSERT_EQ(std::sscanf(r.err.c_str() + at,
+                        "redraw check: %llu partial frames compared with whole redraws, %llu",
+                        &compared, &differed),
+            2)
+      << r.err;
+  EXPECT_GE(compared, 300u) << r.err;  // most frames were partial ...
+  EXPECT_EQ(differed, 0u) << r.err;    // ... and each was exactly the whole frame
+}
+
+TEST(GuiScreenshot, FullRedrawDrawsEveryFrameWhole) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "full-redraw.png";
+  const fs::path db = tempDir() / "full-redraw.db";
+  const GuiRun r =
+      runGui("--demo --fast --seed 1 --db " + db.string() +
+             " --full-redraw --print-stats --screenshot " + png.string() + " --frames 20");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("redraws: whole frames"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("100.0 % of the pixels redrawn"), std::string::npos) << r.err;
+}
