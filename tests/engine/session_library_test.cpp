@@ -2,6 +2,7 @@
 // pipeline, recovery of a session whose recorder died, export -> import -> export byte for byte
 // (a virtual-rig session and a minimal-form CSV), malformed imports, and pandas reading exports.
 #include "rollrig/engine/session_library.h"
+#include "rollrig/engine/session_replay.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -594,6 +595,97 @@ sys.exit(1 if bad else 0)
   while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
   EXPECT_EQ(pclose(p), 0) << out;
   EXPECT_EQ(out, "ok\n");
+}
+
+// [SECTION] Replay
+
+TEST_F(SessionLibrary, ReplayGetsEverySampleWithTheForceTheLivePipelineComputed) {
+  const RigSession r = makeRigSession(7, 120);
+  const LiveResult live = runLive(r);
+  const int64_t id = recordIntoStore(m_store, r, live);
+  SessionDetails d;
+  ASSERT_FALSE(loadSessionDetails(m_store, id, &d));
+
+  // The live pipeline's forces, re-zeroes included.
+  core::ForceModel model(r.calibration.calibration, r.calibration.geometry);
+  core::DriftTracker drift(r.calibration.calibration);
+  std::vector<core::ForceSample> expected;
+  for (const core::Sample& s : r.samples) {
+    expected.push_back(model.compute(s));
+    if (drift.add(s)) model = core::ForceModel(drift.calibration(), r.calibration.geometry);
+  }
+  size_t n = 0, batches = 0;
+  double last_t = -1;
+  ASSERT_FALSE(forEachProcessedSample(m_store, d, [&](const std::vector<ProcessedSample>& b) {
+    ++batches;
+    for (const ProcessedSample& p : b) {
+      EXPECT_EQ(p.sample.t_us, r.samples[n].t_us);
+      EXPECT_NEAR(p.force.total_n, expected[n].total_n, 1e-9) << n;
+      EXPECT_NEAR(p.force.x_mm, expected[n].x_mm, 1e-9) << n;
+      EXPECT_GT(p.t_s, last_t);
+      last_t = p.t_s;
+      ++n;
+    }
+    return true;
+  }));
+  EXPECT_EQ(n, r.samples.size());
+  EXPECT_GT(batches, 1u);  // chunk by chunk, not one vector of the whole session
+  EXPECT_NEAR(last_t, (r.samples.back().t_us - r.samples.front().t_us) / 1e6, 1e-9);
+
+  // Stopping early is not an error.
+  size_t seen = 0;
+  EXPECT_FALSE(forEachProcessedSample(m_store, d, [&](const std::vector<ProcessedSample>& b) {
+    seen += b.size();
+    return false;
+  }));
+  EXPECT_LT(seen, r.samples.size());
+}
+
+TEST(SessionReplay, TheSnapshotShowsTheHoldOpenAtThatTimeAndItsReleaseOnlyOnceReached) {
+  SessionDetails d;
+  d.record.id = 3;
+  d.record.first_t_us = 10'000'000;
+  core::Hold a;
+  a.start_s = 10, a.end_s = 50, a.mean_force_n = 300, a.release_s = 42,
+  a.release_source = "load-up";
+  core::Hold b;
+  b.start_s = 80, b.end_s = 200, b.mean_force_n = 250;
+  d.holds = {a, b};
+  core::Marker pain;
+  pain.t_us = 10'000'000 + 30'000'000, pain.kind = core::MarkerKind::kPain, pain.pain = 6;
+  d.markers = {pain};
+  const core::ForceSample f{};
+
+  LiveSnapshot s = replaySnapshotAt(d, 25, 300, f, 2000);
+  ASSERT_TRUE(s.open_hold);
+  EXPECT_DOUBLE_EQ(s.open_hold->elapsed_s, 15);
+  EXPECT_EQ(s.open_hold->window, OpenHoldView::Window::kBefore);
+  EXPECT_FALSE(s.open_hold->released);  // 42 s is still to come
+  EXPECT_FALSE(s.open_hold->hold.release_s);
+  EXPECT_TRUE(s.holds.empty());
+  EXPECT_TRUE(s.markers.empty());  // the pain mark is at 30 s of session time
+  EXPECT_EQ(s.state, ConnectionState::kStreaming);
+  EXPECT_DOUBLE_EQ(s.elapsed_s, 25);
+
+  s = replaySnapshotAt(d, 45, 300, f, 3600);
+  ASSERT_TRUE(s.open_hold);
+  EXPECT_EQ(s.open_hold->window, OpenHoldView::Window::kInside);
+  EXPECT_TRUE(s.open_hold->released);
+  EXPECT_DOUBLE_EQ(s.open_hold->release_s, 42);
+  EXPECT_EQ(s.open_hold->release_source, "load-up");
+  EXPECT_EQ(s.markers.size(), 1u);
+
+  s = replaySnapshotAt(d, 60, 300, f, 4800);
+  EXPECT_FALSE(s.open_hold);
+  ASSERT_EQ(s.holds.size(), 1u);
+
+  s = replaySnapshotAt(d, 175, 300, f, 14000);
+  ASSERT_TRUE(s.open_hold);
+  EXPECT_EQ(s.open_hold->window, OpenHoldView::Window::kPast);
+
+  s = replaySnapshotAt(d, 300, 300, f, 24000);
+  EXPECT_EQ(s.state, ConnectionState::kEnded);
+  EXPECT_EQ(s.holds.size(), 2u);
 }
 
 }  // namespace

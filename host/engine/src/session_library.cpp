@@ -1,5 +1,5 @@
 // The session library's operations (session_library.h). Navigate by [SECTION]: Helpers, Forces,
-// Reanalysis, Recovery, Details, Export, Import, History.
+// Reanalysis, Recovery, Details, Export, Import, History, Replay.
 #include "rollrig/engine/session_library.h"
 
 #include <unistd.h>
@@ -793,6 +793,32 @@ LibraryError historyHolds(store::SessionStore& st, std::vector<core::HistoryHold
     for (core::Hold& h : holds) out->push_back({s.id, s.started_utc, std::move(h)});
   }
   return {};
+}
+
+// [SECTION] Replay
+
+LibraryError forEachProcessedSample(
+    store::SessionStore& st, const SessionDetails& d,
+    const std::function<bool(const std::vector<ProcessedSample>&)>& batch) {
+  ForcePipeline forces(d.calibrations, d.kind);
+  bool have_first = false;
+  uint64_t first_us = 0;
+  std::vector<ProcessedSample> out;
+  const store::StoreError e = st.forEachSampleChunk(d.record.id, 0, UINT64_MAX,
+                                                    [&](const std::vector<core::Sample>& chunk) {
+                                                      out.clear();
+                                                      for (const core::Sample& s : chunk) {
+                                                        if (!have_first)
+                                                          have_first = true, first_us = s.t_us;
+                                                        ProcessedSample p;
+                                                        p.sample = s;
+                                                        p.force = forces.compute(s);
+                                                        p.t_s = secondsSince(s.t_us, first_us);
+                                                        out.push_back(p);
+                                                      }
+                                                      return batch(out);
+                                                    });
+  return fromStore(e);
 }
 
 }  // namespace rollrig::engine

@@ -5,7 +5,7 @@
 // docs/STORE.md ("Reanalysis, export and import") and docs/CSV_FORMAT.md.
 //
 // Navigate by the [SECTION] markers: Errors, Forces, Reanalysis, Recovery, Details, Export,
-// Import, History.
+// Import, History, Replay.
 //
 // The pipeline (one for reanalysis, recovery and export, the same as a live recording's):
 //   - the session's stored calibrations, each from its from_t_us on (ties: the one added last);
@@ -31,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,7 @@
 #include "rollrig/core/session_analyzer.h"
 #include "rollrig/core/session_events.h"
 #include "rollrig/core/session_export.h"
+#include "rollrig/engine/session_sink.h"
 #include "rollrig/store/session_store.h"
 
 namespace rollrig::engine {
@@ -191,5 +193,15 @@ LibraryError importSessionCsv(store::SessionStore& store, const std::string& pat
 
 // Every stored hold of every session, with its session's id and start (for core::buildHistory).
 LibraryError historyHolds(store::SessionStore& store, std::vector<core::HistoryHold>* out);
+
+// [SECTION] Replay
+
+// Every sample of the session `d` (from loadSessionDetails) with its force, in order, in batches
+// of up to a chunk: the pipeline above (calibrations in their time, the DriftTracker when the
+// session re-zeroed), without analysis; t_s is session time (seconds since the first sample).
+// What the GUI's replay draws. `batch` returns false to stop early (not an error).
+LibraryError forEachProcessedSample(
+    store::SessionStore& store, const SessionDetails& d,
+    const std::function<bool(const std::vector<ProcessedSample>&)>& batch);
 
 }  // namespace rollrig::engine
