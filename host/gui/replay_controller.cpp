@@ -1,0 +1,98 @@
+#include "replay_controller.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "rollrig/engine/session_replay.h"
+
+namespace rollrig::gui {
+
+bool ReplayController::open(const std::string& db_path, int64_t id) {
+  const auto t0 = std::chrono::steady_clock::now();
+  close();
+  store::SessionStore st;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  if (store::StoreError e = st.open(db_path, ro)) {
+    m_error = e.message;
+    return false;
+  }
+  if (engine::LibraryError e = engine::loadSessionDetails(st, id, &m_details)) {
+    m_error = e.message;
+    return false;
+  }
+  const engine::LibraryError e = engine::forEachProcessedSample(
+      st, m_details, [this](const std::vector<engine::ProcessedSample>& batch) {
+        for (const engine::ProcessedSample& p : batch) m_samples.append(p);
+        return true;
+      });
+  if (e) {
+    m_error = e.message;
+    m_samples.clear();
+    return false;
+  }
+  m_open = true;
+  m_open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return true;
+}
+
+void ReplayController::close() {
+  m_open = false;
+  m_error.clear();
+  m_details = {};
+  m_samples.clear();
+  m_cursor_s = 0;
+  m_playing = false;
+  m_snap_valid = false;
+}
+
+void ReplayController::seek(double t_s) {
+  const double t = std::clamp(t_s, 0.0, duration_s());
+  if (t != m_cursor_s) m_snap_valid = false;
+  m_cursor_s = t;
+}
+
+void ReplayController::jumpToHold(size_t n) {
+  if (n < m_details.holds.size()) seek(m_details.holds[n].start_s - 3.0);
+}
+
+void ReplayController::setPlaying(bool on) {
+  // Play at the end starts again from the beginning.
+  if (on && m_cursor_s >= duration_s()) seek(0);
+  m_playing = on && m_open;
+}
+
+void ReplayController::setSpeed(double times) {
+  if (times > 0) m_speed = times;
+}
+
+bool ReplayController::advance(double wall_dt_s) {
+  if (!m_playing || wall_dt_s <= 0) return false;
+  const double before = m_cursor_s;
+  seek(m_cursor_s + wall_dt_s * m_speed);
+  if (m_cursor_s >= duration_s()) m_playing = false;
+  return m_cursor_s != before;
+}
+
+const engine::LiveSnapshot& ReplayController::snapshot() {
+  if (m_snap_valid) return m_snap;
+  m_snap_valid = true;
+  // The last sample at or before the cursor.
+  size_t i = m_samples.lowerBound(m_cursor_s);
+  if (i == m_samples.size() || (i > 0 && m_samples.time_s()[i] > m_cursor_s + 1e-3)) --i;
+  core::ForceSample f;
+  uint64_t until = 0;
+  if (!m_samples.empty()) {
+    i = std::min(i, m_samples.size() - 1);
+    until = i + 1;
+    f.total_n = m_samples.total_n()[i];
+    for (int c = 0; c < core::kCellCount; ++c) f.force_n[c] = m_samples.cellPyramid(c).values()[i];
+    f.has_cop = m_samples.hasCop()[i] != 0;
+    f.x_mm = m_samples.x_mm()[i];
+    f.y_mm = m_samples.y_mm()[i];
+  }
+  m_snap = engine::replaySnapshotAt(m_details, m_cursor_s, duration_s(), f, until);
+  return m_snap;
+}
+
+}  // namespace rollrig::gui

@@ -1,0 +1,68 @@
+// ReplayController: a session from the library, opened to be replayed in the live view's widgets
+// (force plot, plate view, hold panel). open() reads the session's details and every sample with
+// its force through the library's pipeline (engine::forEachProcessedSample: the same forces as
+// reanalysis and export) into a SampleStore; then a cursor moves through the session — played at
+// 1x, 4x or 16x, dragged on the scrubber, or jumped to a hold — and snapshot() is what the engine's
+// snapshot would have been at the cursor (engine::replaySnapshotAt). No analysis here: the holds
+// and releases shown are the ones stored with the session.
+//
+// Errors are state (error()): a library that cannot be read, a session that is gone.
+// Thread safety: UI thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "rollrig/engine/live_session.h"
+#include "rollrig/engine/session_library.h"
+#include "sample_store.h"
+
+namespace rollrig::gui {
+
+class ReplayController {
+ public:
+  // Reads session `id` of the library at `db_path` (read-only, beside any recording). False with
+  // error() when it could not; the previous replay is closed either way.
+  bool open(const std::string& db_path, int64_t id);
+  void close();
+  bool isOpen() const { return m_open; }
+  const std::string& error() const { return m_error; }
+  // How long open() took (wall clock, seconds): the figure behind "a 2-hour session opens in
+  // under half a second" (docs/GUI.md).
+  double openSeconds() const { return m_open_s; }
+
+  const engine::SessionDetails& details() const { return m_details; }
+  const SampleStore& samples() const { return m_samples; }
+  double duration_s() const { return m_samples.lastTime_s(); }
+
+  // The cursor: session seconds, 0 .. duration_s().
+  double cursor_s() const { return m_cursor_s; }
+  void seek(double t_s);
+  // Cursor to hold n's start (0-based, as details().holds), a few seconds early so its start shows.
+  void jumpToHold(size_t n);
+
+  bool playing() const { return m_playing; }
+  void setPlaying(bool on);
+  double speed() const { return m_speed; }
+  void setSpeed(double times);  // 1, 4 or 16 (anything > 0 works)
+  // Moves the cursor by wall_dt_s x speed while playing; stops playing at the end. True when the
+  // cursor moved.
+  bool advance(double wall_dt_s);
+
+  // What the live view would have shown at the cursor. Recomputed when the cursor moved.
+  const engine::LiveSnapshot& snapshot();
+
+ private:
+  bool m_open = false;
+  std::string m_error;
+  double m_open_s = 0;
+  engine::SessionDetails m_details;
+  SampleStore m_samples;
+  double m_cursor_s = 0;
+  bool m_playing = false;
+  double m_speed = 1;
+  bool m_snap_valid = false;
+  engine::LiveSnapshot m_snap;
+};
+
+}  // namespace rollrig::gui

@@ -1,0 +1,136 @@
+// ReplayController (host/gui/replay_controller.h): a session recorded by the GUI's own controller
+// replays with the very forces the live view drew, the stored holds and marks, and a cursor that
+// plays, seeks and jumps.
+#include "replay_controller.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "session_controller.h"
+#include "sessions_view.h"
+
+using namespace rollrig;
+using namespace rollrig::gui;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Records `seconds` of the stepped virtual rig (seed 3) into `db` as the live view does; the live
+// controller's samples stay in `live` to compare with.
+void recordDemo(const std::string& db, double seconds, SampleStore* live, uint64_t* recorded) {
+  SessionController ctl(db, [] {});
+  SourceChoice src;
+  src.seed = 3;
+  src.fast = true;
+  ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (ctl.samples().lastTime_s() < seconds && std::chrono::steady_clock::now() < give_up) {
+    ctl.update();
+    ctl.nextStep();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GE(ctl.samples().lastTime_s(), seconds);
+  ctl.markPain(6);
+  ctl.stop();
+  *recorded = ctl.snapshot().samples_recorded;
+  *live = ctl.samples();
+}
+
+class Replay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = fs::temp_directory_path() / ("rollrig-gui-replay-" + std::to_string(::getpid()));
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+    m_db = (m_dir / "sessions.db").string();
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+  fs::path m_dir;
+  std::string m_db;
+};
+
+}  // namespace
+
+TEST_F(Replay, ShowsTheSessionWithTheForcesTheLiveViewDrewAndItsStoredHolds) {
+  SampleStore live;
+  uint64_t recorded = 0;
+  recordDemo(m_db, 150, &live, &recorded);
+  LibraryBrowser lib(m_db);
+  lib.refresh();
+  ASSERT_EQ(lib.sessions().size(), 1u) << lib.error();
+
+  ReplayController r;
+  ASSERT_TRUE(r.open(m_db, lib.sessions()[0].id)) << r.error();
+  ASSERT_EQ(r.samples().size(), recorded);
+  ASSERT_EQ(live.size(), recorded);
+  for (size_t i = 0; i < recorded; i += 97) {
+    EXPECT_EQ(r.samples().time_s()[i], live.time_s()[i]) << i;
+    EXPECT_NEAR(r.samples().total_n()[i], live.total_n()[i], 1e-3) << i;
+  }
+  EXPECT_GT(r.openSeconds(), 0.0);
+  ASSERT_FALSE(r.details().holds.empty()) << "seed 3 holds within 150 s";
+  ASSERT_EQ(r.details().markers.size(), 1u);
+
+  // Inside the first hold: the snapshot shows it open with its elapsed time.
+  const core::Hold& h = r.details().holds.front();
+  const double mid = (h.start_s + h.end_s) / 2;
+  r.seek(mid);
+  const engine::LiveSnapshot& s = r.snapshot();
+  ASSERT_TRUE(s.open_hold);
+  EXPECT_NEAR(s.open_hold->elapsed_s, mid - h.start_s, 1e-6);
+  const size_t at = r.samples().lowerBound(mid);
+  EXPECT_TRUE(s.last_force.total_n == r.samples().total_n()[at] ||
+              s.last_force.total_n == r.samples().total_n()[at - 1]);
+  // At the end: every hold closed, the mark there, the state ended.
+  r.seek(1e9);
+  EXPECT_DOUBLE_EQ(r.cursor_s(), r.duration_s());
+  EXPECT_EQ(r.snapshot().state, engine::ConnectionState::kEnded);
+  EXPECT_EQ(r.snapshot().holds.size(), r.details().holds.size());
+  EXPECT_EQ(r.snapshot().markers.size(), 1u);
+}
+
+TEST_F(Replay, PlaysAtTheSpeedChosenStopsAtTheEndAndJumpsToAHold) {
+  SampleStore live;
+  uint64_t recorded = 0;
+  recordDemo(m_db, 120, &live, &recorded);
+  LibraryBrowser lib(m_db);
+  lib.refresh();
+  ASSERT_EQ(lib.sessions().size(), 1u);
+  ReplayController r;
+  ASSERT_TRUE(r.open(m_db, lib.sessions()[0].id)) << r.error();
+
+  EXPECT_FALSE(r.advance(1.0));  // paused: nothing moves
+  r.setPlaying(true);
+  r.setSpeed(4);
+  EXPECT_TRUE(r.advance(0.5));
+  EXPECT_DOUBLE_EQ(r.cursor_s(), 2.0);
+  r.setSpeed(16);
+  r.advance(1000);
+  EXPECT_DOUBLE_EQ(r.cursor_s(), r.duration_s());
+  EXPECT_FALSE(r.playing());  // stopped at the end
+  r.setPlaying(true);         // play again from the start
+  EXPECT_DOUBLE_EQ(r.cursor_s(), 0.0);
+
+  ASSERT_FALSE(r.details().holds.empty());
+  r.jumpToHold(0);
+  EXPECT_NEAR(r.cursor_s(), std::max(0.0, r.details().holds[0].start_s - 3.0), 1e-9);
+  const double before = r.cursor_s();
+  r.jumpToHold(999);  // no such hold: stays
+  EXPECT_DOUBLE_EQ(r.cursor_s(), before);
+}
+
+TEST_F(Replay, ASessionThatIsNotThereIsAnErrorNotACrash) {
+  ReplayController r;
+  EXPECT_FALSE(r.open(m_db, 1));  // no library at all
+  EXPECT_FALSE(r.error().empty());
+  SampleStore live;
+  uint64_t recorded = 0;
+  recordDemo(m_db, 5, &live, &recorded);
+  EXPECT_FALSE(r.open(m_db, 999));
+  EXPECT_NE(r.error().find("999"), std::string::npos) << r.error();
+  EXPECT_FALSE(r.isOpen());
+}
