@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "replay_bar.h"
 #include "session_controller.h"
 #include "sessions_view.h"
 
@@ -133,4 +134,32 @@ TEST_F(Replay, ASessionThatIsNotThereIsAnErrorNotACrash) {
   EXPECT_FALSE(r.open(m_db, 999));
   EXPECT_NE(r.error().find("999"), std::string::npos) << r.error();
   EXPECT_FALSE(r.isOpen());
+}
+
+TEST(ReplayBar, PlacesTheHoldsAndTheCursorOnTheScrubberAndMapsClicksBackToTime) {
+  engine::SessionDetails d;
+  d.record.id = 12;
+  d.record.info.started_utc = "2026-11-02T17:05:00Z";
+  d.record.info.sides = "right,left";
+  core::Hold a;
+  a.start_s = 100, a.end_s = 160, a.release_s = 140;
+  core::Hold b;
+  b.start_s = 400, b.end_s = 401;  // short, no release
+  d.holds = {a, b};
+  const Rect r{0, 0, 1012, 100};
+  const ReplayBarModel m = computeReplayBar(d, 1000, 250, true, 4, r, 1.0f);
+  EXPECT_NE(m.title.find("Session 12"), std::string::npos);
+  EXPECT_NE(m.title.find("right/left"), std::string::npos);
+  EXPECT_EQ(m.position, "4:10 / 16:40");
+  ASSERT_EQ(m.holds.size(), 2u);
+  const float w = m.track.width();
+  EXPECT_NEAR(m.holds[0].x0, m.track.x0 + 0.1f * w, 0.01f);
+  EXPECT_NEAR(m.holds[0].x1, m.track.x0 + 0.16f * w, 0.01f);
+  EXPECT_EQ(m.holds[0].label, "1");
+  EXPECT_GE(m.holds[1].x1 - m.holds[1].x0, 2.0f);        // a one-second hold is still visible
+  EXPECT_FALSE(m.holds[0].colour == m.holds[1].colour);  // released vs not
+  EXPECT_NEAR(m.cursor_x, m.track.x0 + 0.25f * w, 0.01f);
+  EXPECT_NEAR(replayTimeAt(m, m.track.x0 + 0.5f * w), 500, 0.5);
+  EXPECT_DOUBLE_EQ(replayTimeAt(m, -50), 0.0);      // clamped
+  EXPECT_DOUBLE_EQ(replayTimeAt(m, 5000), 1000.0);  // clamped
 }
