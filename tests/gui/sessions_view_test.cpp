@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "test_files.h"
+#include "view_tabs.h"
 
 using namespace rollrig;
 using namespace rollrig::gui;
@@ -135,4 +136,19 @@ TEST(LibraryBrowser, ReadsTheSessionsOfALibraryAndExplainsAMissingOne) {
   EXPECT_TRUE(b.error().empty()) << b.error();
   ASSERT_EQ(b.sessions().size(), 1u);
   EXPECT_EQ(b.sessions()[0].sides, "left");
+}
+
+TEST(ViewTabs, MarkTheCurrentTabAndSayWhenALiveSessionRecordsBehindAnotherView) {
+  const std::vector<View> views{View::kLive, View::kSessions};
+  ViewTabsModel m = computeViewTabs(views, View::kLive, 125);
+  ASSERT_EQ(m.tabs.size(), 2u);
+  EXPECT_TRUE(m.tabs[0].active);
+  EXPECT_EQ(m.tabs[0].label, "Live  F1");
+  EXPECT_EQ(m.tabs[1].label, "Sessions  F2");
+  EXPECT_TRUE(m.recording.empty());  // the live view shows it already
+  m = computeViewTabs(views, View::kReplay, 125);
+  EXPECT_TRUE(m.tabs[1].active);  // a replay sits under Sessions
+  EXPECT_EQ(m.recording, "recording 2:05");
+  m = computeViewTabs(views, View::kSessions, -1);  // nothing recording
+  EXPECT_TRUE(m.recording.empty());
 }
