@@ -138,22 +138,25 @@ bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s) {
 // [SECTION] The model
 
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
-                                const Rect& panel, const Fonts& f, const PlotView& view) {
+                                const Rect& panel, const Fonts& f, const PlotView& view,
+                                const ForceFormat& unit) {
   ForcePlotModel m;
   const float s = f.scale;
   const float label_w = textSize(f.normal, f.normal_px, "0000 N").x + 10 * s;
   m.area = {panel.x0 + label_w, panel.y0 + f.normal_px * 1.6f, panel.x1 - 14 * s,
             panel.y1 - f.normal_px * 1.6f};
   const float w = std::max(1.0f, m.area.width()), h = std::max(1.0f, m.area.height());
+  const bool bw = unit.unit == ForceUnit::kBodyWeight && unit.body_mass_kg > 0;
+  m.title = bw ? "Force in % body weight" : "Force in N";
   switch (view.mode) {
     case PlotView::Mode::kFollowLive:
-      m.title = "Force, last " + spanWords(view.span_s) + " (device time)";
+      m.title += ", last " + spanWords(view.span_s) + " (device time)";
       break;
     case PlotView::Mode::kWhole:
-      m.title = "Force, whole session (device time)";
+      m.title += ", whole session (device time)";
       break;
     case PlotView::Mode::kFixed:
-      m.title = "Force, " + spanWords(view.span_s) + ", paused (F: follow live)";
+      m.title += ", " + spanWords(view.span_s) + ", paused (F: follow live)";
       break;
   }
   if (samples.empty()) {
@@ -185,13 +188,16 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const size_t i1 = edge[static_cast<size_t>(cols)];
 
   // Autoscale over the visible window: 0 to a nice value above its peak (at least 50 N), below 0
-  // only if needed, with 5 % headroom.
+  // only if needed, with 5 % headroom. "Nice" in the user's unit: k converts N to it (linear).
+  const double k = unit.value(1.0);
   const core::MinMax vis = pyr.range(i0, std::min(i1, n));
-  const float lo = vis.empty ? 0.0f : std::min(0.0f, vis.min);
-  const float hi = vis.empty ? 50.0f : std::max(50.0f, vis.max);
-  const double fstep = niceStep((hi - lo) * 1.1, 5);
-  m.f_lo_n = lo < 0 ? std::floor(lo / fstep) * fstep : 0.0;
-  m.f_hi_n = std::ceil(hi * 1.05 / fstep) * fstep;
+  const double lo = k * (vis.empty ? 0.0f : std::min(0.0f, vis.min));
+  const double hi = k * (vis.empty ? 50.0f : std::max(50.0f, vis.max));
+  const double fstep = niceStep((hi - lo) * 1.1, 5);  // in the unit
+  const double f_lo = lo < 0 ? std::floor(lo / fstep) * fstep : 0.0;
+  const double f_hi = std::ceil(hi * 1.05 / fstep) * fstep;
+  m.f_lo_n = f_lo / k;
+  m.f_hi_n = f_hi / k;
   const auto xOf = [&](double t_s) {
     return m.area.x0 + static_cast<float>((t_s - m.t0_s) / span_s) * w;
   };
@@ -204,10 +210,12 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const bool hours = m.t1_s >= 3600;
   for (double tt = std::ceil(m.t0_s / tstep) * tstep; tt <= m.t1_s + 1e-9; tt += tstep)
     if (tt >= 0) m.time_ticks.push_back({xOf(tt), timeLabel(tt, hours)});
-  for (double ff = m.f_lo_n; ff <= m.f_hi_n + 1e-9; ff += fstep) {
+  const int decimals = fstep >= 1 ? 0 : 1;
+  for (int j = 0; f_lo + j * fstep <= f_hi + 1e-9 * fstep; ++j) {
+    const double ff = f_lo + j * fstep;  // in the unit
     char b[32];
-    std::snprintf(b, sizeof(b), "%.0f N", ff);
-    m.force_ticks.push_back({yOf(ff), b});
+    std::snprintf(b, sizeof(b), "%.*f %s", decimals, ff + 0.0, bw ? "%" : "N");
+    m.force_ticks.push_back({yOf(ff / k), b});
   }
 
   // Min/max per pixel column, from the pyramid: at most two points a column.
@@ -243,6 +251,7 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
     if (oh.mean_force_n > m.f_lo_n && oh.mean_force_n < m.f_hi_n) {
       m.level_y = yOf(oh.mean_force_n);
       m.level_x0 = std::max(m.area.x0, xOf(oh.hold.start_s));  // over the open hold only
+      m.level_text = "hold " + unit.text(oh.mean_force_n);
     }
   }
   if (snap.samples_recorded > 0) {
@@ -282,9 +291,15 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
     dl->AddLine(ImVec2(a.x0, tk.px), ImVec2(a.x1, tk.px), col(kGrid), 1.0f);
   for (float gx : m.guides_x)
     dl->AddLine(ImVec2(gx, a.y0), ImVec2(gx, a.y1), col(kInWindowField), 3.0f * s);
-  if (m.level_y >= 0)
+  if (m.level_y >= 0) {
     dl->AddLine(ImVec2(m.level_x0, m.level_y), ImVec2(a.x1, m.level_y), col(kHoldLevel, 0.7f),
                 1.5f * s);
+    // Its value at the right end, above the line (below it when the line is near the top).
+    const ImVec2 sz = textSize(f.normal, f.normal_px, m.level_text);
+    const float ly =
+        m.level_y - sz.y - 2 * s >= a.y0 ? m.level_y - sz.y - 2 * s : m.level_y + 2 * s;
+    text(dl, f.normal, f.normal_px, ImVec2(a.x1 - sz.x - 6 * s, ly), kHoldLevel, m.level_text);
+  }
   if (m.trace.size() >= 2)
     dl->AddPolyline(m.trace.data(), static_cast<int>(m.trace.size()), col(kForceTrace), 0,
                     2.0f * s);

@@ -19,6 +19,7 @@
 #include "layout.h"
 #include "rollrig/engine/live_session.h"
 #include "sample_store.h"
+#include "settings.h"
 
 namespace rollrig::gui {
 
@@ -68,17 +69,22 @@ struct ForcePlotModel {
   std::vector<float> guides_x;    // 30 s / 90 s into the open hold
   float level_y = -1;             // the open hold's level (-1: none), drawn right of level_x0
   float level_x0 = 0;
+  std::string level_text;  // "hold 305 N" / "hold 44 % BW", at the level line's right end
   std::string empty_text;  // shown when there is nothing to plot
-  std::string title;       // what the window is: "last 30 s", "whole session", "paused"
+  std::string title;       // the unit and what the window is: "Force in N, last 30 s", …
   std::string note;        // right of the title, e.g. the user's last mark
 };
 
 // "Nice" tick spacing (1, 2, 5 x 10^k) for about `target` ticks over `range`.
 double niceStep(double range, int target);
 
+// `unit`: force in N or in % body weight (the user's setting, settings.h): the force axis's ticks
+// fall on round values of that unit, and the title, the tick labels and the hold level's label say
+// it.
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
                                 const Rect& panel, const Fonts& fonts,
-                                const PlotView& view = PlotView{});
+                                const PlotView& view = PlotView{},
+                                const ForceFormat& unit = ForceFormat{});
 
 // The mouse over the plot's data area (between NewFrame and Render): the wheel zooms around the
 // cursor, dragging pans. Returns true when the view changed.

@@ -339,9 +339,11 @@ int runGui(const GuiOptions& opt) {
     const ViewKeys vk = readViewKeys();
     if (vk.follow_live) followLive(plot_view);
     if (vk.toggle_pause) togglePause(plot_view, last_s);
-    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view);
+    ForcePlotModel plot =
+        computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view, forceFormat(settings));
     if (handlePlotMouse(plot_view, plot, last_s)) {
-      plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view);
+      plot =
+          computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view, forceFormat(settings));
       settle = std::max(settle, 2);
     }
     plot.note = said;

@@ -216,6 +216,38 @@ TEST_F(PanelTest, TheForcePlotPutsTheProtocolGuidesAndReleasesInsideTheOpenHold)
   EXPECT_GE(m.level_y, m.area.y0);
 }
 
+TEST_F(PanelTest, TheForcePlotFollowsTheForceUnitSettingInTicksTitleAndHoldLevel) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) store.append(sample(i / 80.0, 300));
+  const engine::LiveSnapshot snap = snapshotWithHold(45);  // level 305 N
+  const Rect panel{0, 0, 800, 300};
+  const auto yOf = [](const ForcePlotModel& m, double f_n) {
+    return m.area.y1 -
+           static_cast<float>((f_n - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+  };
+  // In N: ticks on round newtons, the level in N.
+  const ForcePlotModel n = computeForcePlot(store, snap, panel, m_fonts, PlotView{}, ForceFormat{});
+  EXPECT_NE(n.title.find("in N"), std::string::npos) << n.title;
+  EXPECT_EQ(n.level_text, "hold 305 N");
+  ASSERT_GE(n.force_ticks.size(), 3u);
+  EXPECT_EQ(n.force_ticks[1].label, "50 N");
+  EXPECT_NEAR(n.force_ticks[1].px, yOf(n, 50), 0.5f);
+  // In % body weight (70 kg: 686.5 N = 100 %): ticks on round percentages, the level in % BW.
+  const ForceFormat bw{ForceUnit::kBodyWeight, 70.0};
+  const ForcePlotModel p = computeForcePlot(store, snap, panel, m_fonts, PlotView{}, bw);
+  EXPECT_NE(p.title.find("% body weight"), std::string::npos) << p.title;
+  EXPECT_EQ(p.level_text, "hold 44 % BW");
+  const double n_per_pct = 70.0 * 9.80665 / 100.0;
+  EXPECT_NEAR(p.level_y, yOf(p, 305), 0.5f);
+  ASSERT_GE(p.force_ticks.size(), 3u);
+  EXPECT_EQ(p.force_ticks.front().label, "0 %");
+  EXPECT_EQ(p.force_ticks[1].label, "10 %");
+  EXPECT_NEAR(p.force_ticks[1].px, yOf(p, 10 * n_per_pct), 0.5f);
+  // The top is a round percentage above the 300 N (43.7 %) level: 50 %.
+  EXPECT_NEAR(p.f_hi_n, 50 * n_per_pct, 1e-6);
+  EXPECT_EQ(p.force_ticks.back().label, "50 %");
+}
+
 TEST_F(PanelTest, TheForcePlotSaysWhyItIsEmpty) {
   const ForcePlotModel m =
       computeForcePlot(SampleStore{}, engine::LiveSnapshot{}, Rect{0, 0, 800, 300}, m_fonts);
