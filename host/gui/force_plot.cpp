@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace rollrig::gui {
@@ -143,9 +144,12 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   ForcePlotModel m;
   const float s = f.scale;
   const float label_w = textSize(f.normal, f.normal_px, "0000 N").x + 10 * s;
-  m.area = {panel.x0 + label_w, panel.y0 + f.normal_px * 1.6f, panel.x1 - 14 * s,
-            panel.y1 - f.normal_px * 1.6f};
-  const float w = std::max(1.0f, m.area.width()), h = std::max(1.0f, m.area.height());
+  // A whole number of pixel columns, starting on a pixel edge: column c is [x0 + c, x0 + c + 1).
+  const float ax0 = std::round(panel.x0 + label_w);
+  const float ax1 = ax0 + std::max(1.0f, std::floor(panel.x1 - 14 * s - ax0));
+  m.area = {ax0, panel.y0 + f.normal_px * 1.6f, ax1, panel.y1 - f.normal_px * 1.6f};
+  const float w = m.area.width(), h = std::max(1.0f, m.area.height());
+  const int cols = static_cast<int>(w);
   const bool bw = unit.unit == ForceUnit::kBodyWeight && unit.body_mass_kg > 0;
   m.title = bw ? "Force in % body weight" : "Force in N";
   switch (view.mode) {
@@ -164,6 +168,24 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
     return m;
   }
   plotWindow(view, samples.lastTime_s(), &m.t0_s, &m.t1_s);
+  // Following live, the window moves in whole pixel columns and every column is a fixed slice of
+  // session time, [k·dt, (k+1)·dt) with dt = span / columns: the envelope does not shimmer as the
+  // window slides, and between two column steps only the newest column changes (so a redraw that
+  // tracks damage redraws one column). The right edge is at most one column past the newest
+  // sample.
+  int64_t k0 = 0;  // the first column's absolute index (follow-live)
+  const bool snapped = view.mode == PlotView::Mode::kFollowLive;
+  const double dt_s = (m.t1_s - m.t0_s) / cols;
+  if (snapped) {
+    const int64_t k1 = std::max<int64_t>(
+        cols, static_cast<int64_t>(std::ceil(samples.lastTime_s() / dt_s - 1e-9)));
+    k0 = k1 - cols;
+    m.t0_s = static_cast<double>(k0) * dt_s;
+    m.t1_s = static_cast<double>(k1) * dt_s;
+  }
+  const auto columnStart = [&](int c) {
+    return snapped ? static_cast<double>(k0 + c) * dt_s : m.t0_s + (m.t1_s - m.t0_s) * c / cols;
+  };
   const double span_s = m.t1_s - m.t0_s;
   const size_t i0 = samples.lowerBound(m.t0_s);
   const size_t n = samples.size();
@@ -172,12 +194,11 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const core::MinMaxPyramid& pyr = samples.totalPyramid();
 
   // The samples of each pixel column, as index ranges (a binary search from the previous one).
-  const int cols = static_cast<int>(std::ceil(w));
   std::vector<size_t> edge(static_cast<size_t>(cols) + 1);
   {
     size_t lo = i0;
     for (int c = 0; c <= cols; ++c) {
-      const double tc = m.t0_s + span_s * c / w;
+      const double tc = columnStart(c);
       lo = static_cast<size_t>(std::lower_bound(t.begin() + static_cast<long>(lo), t.end(), tc) -
                                t.begin());
       edge[static_cast<size_t>(c)] = lo;

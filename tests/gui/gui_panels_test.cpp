@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -166,8 +167,11 @@ TEST_F(PanelTest, TheForcePlotShowsTheLast30SecondsInSessionTime) {
   for (int i = 0; i <= 80 * 100; ++i) store.append(sample(i / 80.0, 300));
   const ForcePlotModel m =
       computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 800, 300}, m_fonts);
-  EXPECT_DOUBLE_EQ(m.t1_s, 100.0);
-  EXPECT_DOUBLE_EQ(m.t0_s, 70.0);
+  // The right edge at the newest sample, within one pixel column (follow-live steps by columns).
+  const double dt = 30.0 / m.area.width();
+  EXPECT_GE(m.t1_s, 100.0);
+  EXPECT_LT(m.t1_s, 100.0 + dt);
+  EXPECT_NEAR(m.t1_s - m.t0_s, 30.0, 1e-9);
   ASSERT_FALSE(m.time_ticks.empty());
   EXPECT_EQ(m.time_ticks.front().label, "1:10");
   EXPECT_EQ(m.time_ticks.back().label, "1:40");
@@ -246,6 +250,64 @@ TEST_F(PanelTest, TheForcePlotFollowsTheForceUnitSettingInTicksTitleAndHoldLevel
   // The top is a round percentage above the 300 N (43.7 %) level: 50 %.
   EXPECT_NEAR(p.f_hi_n, 50 * n_per_pct, 1e-6);
   EXPECT_EQ(p.force_ticks.back().label, "50 %");
+}
+
+namespace {
+// The trace's points by pixel column (x), in order.
+std::map<float, std::vector<float>> traceByColumn(const ForcePlotModel& m) {
+  std::map<float, std::vector<float>> out;
+  for (const ImVec2& p : m.trace) out[p.x].push_back(p.y);
+  return out;
+}
+}  // namespace
+
+TEST_F(PanelTest, FollowingLiveTheWindowStepsByWholePixelColumnsAndOnlyTheNewestColumnChanges) {
+  const Rect panel{0, 0, 800, 300};
+  SampleStore store;
+  // A wavy force, so each column's min and max depend on which samples fall into it.
+  const auto force = [](double t) { return 300 + 60 * std::sin(t * 7.3) + 20 * std::sin(t * 31); };
+  store.append(sample(0, force(0)));
+  const ForcePlotModel first = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  const int cols = static_cast<int>(first.area.width());
+  ASSERT_EQ(first.area.width(), static_cast<float>(cols));  // whole pixel columns
+  const double dt = kPlotWindow_s / cols;
+  ASSERT_GT(dt, 1.0 / 60 + 0.2 * dt);  // 30 s over < 1,440 columns: a frame is less than a column
+  // Live at 80 Hz up to a tenth into a column, then one frame (1/60 s) later, same column step.
+  const double t_a = (std::floor(50 / dt) + 0.1) * dt;
+  for (int i = 1; i / 80.0 < t_a; ++i) store.append(sample(i / 80.0, force(i / 80.0)));
+  store.append(sample(t_a, force(t_a)));
+  const ForcePlotModel a = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  for (double t : {t_a + 0.0125, t_a + 1.0 / 60}) store.append(sample(t, force(t)));
+  const ForcePlotModel b = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  // The window did not move, and ends at the newest sample (within one column).
+  EXPECT_EQ(a.t0_s, b.t0_s);
+  EXPECT_EQ(a.t1_s, b.t1_s);
+  EXPECT_GE(b.t1_s, t_a + 1.0 / 60);
+  EXPECT_LT(b.t1_s - (t_a + 1.0 / 60), dt);
+  ASSERT_EQ(a.f_hi_n, b.f_hi_n);
+  // Every column but the newest is the same, point for point.
+  const float last_x = a.area.x0 + cols - 0.5f;
+  auto ca = traceByColumn(a), cb = traceByColumn(b);
+  ASSERT_GT(ca.size(), static_cast<size_t>(cols) - 2);
+  for (const auto& [x, ys] : ca)
+    if (x < last_x) EXPECT_EQ(cb[x], ys) << "column at x " << x;
+  EXPECT_NE(cb[last_x], ca[last_x]);  // the newest column took the new samples
+  // One column step later, every column's content moved left by exactly one pixel: the bins are
+  // fixed slices of session time, not slices of the moving window.
+  for (double t = t_a + 1.0 / 60 + 0.0125; t < t_a + dt; t += 0.0125)
+    store.append(sample(t, force(t)));
+  store.append(sample(t_a + dt, force(t_a + dt)));
+  const ForcePlotModel c = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  EXPECT_NEAR(c.t1_s - a.t1_s, dt, 1e-9);
+  ASSERT_EQ(a.f_hi_n, c.f_hi_n);
+  auto cc = traceByColumn(c);
+  int compared = 0;
+  for (const auto& [x, ys] : ca)
+    if (x > a.area.x0 + 1 && x < last_x - 1) {
+      EXPECT_EQ(cc[x - 1], ys) << "column at x " << x;
+      ++compared;
+    }
+  EXPECT_GT(compared, cols - 5);
 }
 
 TEST_F(PanelTest, TheForcePlotSaysWhyItIsEmpty) {
