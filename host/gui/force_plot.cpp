@@ -97,8 +97,22 @@ void panPlot(PlotView& v, double last_s, double dt_s) {
   v.t1_s = std::clamp(t1 + dt_s, span, whole_s);
 }
 
+void scaleForceAxis(PlotView& v, double shown_hi_n, double factor) {
+  if (!(shown_hi_n > 0) || !(factor > 0)) return;
+  v.force_manual = true;
+  v.force_hi_n = std::clamp(shown_hi_n * factor, 1.0, 1e5);
+}
+
+void autoForceAxis(PlotView& v) {
+  v.force_manual = false;
+  v.force_hi_n = 0;
+}
+
 void followLive(PlotView& v) {
+  const PlotView was = v;
   v = PlotView{};
+  v.force_manual = was.force_manual;  // the force axis is the user's until A
+  v.force_hi_n = was.force_hi_n;
 }
 
 void togglePause(PlotView& v, double last_s) {
@@ -121,6 +135,16 @@ bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s) {
   const ImVec2 p = io.MousePos;
   const bool over = p.x >= a.x0 && p.x <= a.x1 && p.y >= a.y0 && p.y <= a.y1;
   bool changed = false;
+  const Rect& b = m.auto_button;
+  if (m.force_manual && ImGui::IsMouseClicked(ImGuiMouseButton_Left) && p.x >= b.x0 &&
+      p.x <= b.x1 && p.y >= b.y0 && p.y <= b.y1) {
+    autoForceAxis(v);
+    return true;
+  }
+  if (over && io.MouseWheel != 0 && io.KeyShift) {
+    scaleForceAxis(v, m.f_hi_n, std::pow(0.8, io.MouseWheel));  // a notch up: 20 % closer
+    return true;
+  }
   if (over && io.MouseWheel != 0) {
     const double anchor = m.t0_s + (p.x - a.x0) / w * (m.t1_s - m.t0_s);
     zoomPlot(v, last_s, anchor, std::pow(0.8, io.MouseWheel));  // a notch: 20 % in or out
@@ -137,6 +161,28 @@ bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s) {
 }
 
 // [SECTION] The model
+
+void layoutPlotTitleRow(ForcePlotModel& m, const Rect& r, const Fonts& f) {
+  const float s = f.scale, y = r.y0 + 4 * s, gap = 14 * s;
+  float right = r.x1 - 14 * s;  // the row's free space ends here, moving left
+  m.axis_text.clear();
+  m.auto_button = Rect{};
+  if (m.force_manual) {
+    const ImVec2 a = textSize(f.normal, f.normal_px, "auto");
+    m.auto_button = {right - a.x - 16 * s, y - 2 * s, right, y + a.y + 2 * s};
+    m.axis_text = "force axis: manual";
+    const float w = textSize(f.normal, f.normal_px, m.axis_text).x;
+    m.axis_at = ImVec2(m.auto_button.x0 - 8 * s - w, y);
+    right = m.axis_at.x - gap;
+  }
+  if (!m.note.empty()) {
+    const float w = textSize(f.normal, f.normal_px, m.note).x;
+    m.note_at = ImVec2(right - w, y);
+    right = m.note_at.x - gap;
+  }
+  m.title_at = ImVec2(r.x0 + 10 * s, y);
+  m.title_px = fitPx(f.normal, f.normal_px, m.title, std::max(1.0f, right - m.title_at.x));
+}
 
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
                                 const Rect& panel, const Fonts& f, const PlotView& view,
@@ -163,6 +209,8 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
       m.title += ", " + spanWords(view.span_s) + ", paused (F: follow live)";
       break;
   }
+  m.force_manual = view.force_manual && view.force_hi_n > 0;
+  layoutPlotTitleRow(m, panel, f);
   if (samples.empty()) {
     m.empty_text = "the force plot starts with the first sample";
     return m;
@@ -214,9 +262,11 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const core::MinMax vis = pyr.range(i0, std::min(i1, n));
   const double lo = k * (vis.empty ? 0.0f : std::min(0.0f, vis.min));
   const double hi = k * (vis.empty ? 50.0f : std::max(50.0f, vis.max));
-  const double fstep = niceStep((hi - lo) * 1.1, 5);  // in the unit
+  // A manual axis keeps the user's top exactly (the wheel scales it smoothly); ticks stay round.
+  const double top = m.force_manual ? std::max(k * view.force_hi_n, lo + 1e-3) : hi;
+  const double fstep = niceStep((top - lo) * (m.force_manual ? 1.0 : 1.1), 5);  // in the unit
   const double f_lo = lo < 0 ? std::floor(lo / fstep) * fstep : 0.0;
-  const double f_hi = std::ceil(hi * 1.05 / fstep) * fstep;
+  const double f_hi = m.force_manual ? top : std::ceil(hi * 1.05 / fstep) * fstep;
   m.f_lo_n = f_lo / k;
   m.f_hi_n = f_hi / k;
   const auto xOf = [&](double t_s) {
@@ -290,11 +340,13 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
   fills.push_back({r, kPanel});
-  text(dl, f.normal, f.normal_px, ImVec2(r.x0 + 10 * s, r.y0 + 4 * s), kAxisText, m.title);
-  if (!m.note.empty()) {
-    const ImVec2 sz = textSize(f.normal, f.normal_px, m.note);
-    text(dl, f.normal, f.normal_px, ImVec2(r.x1 - sz.x - 14 * s, r.y0 + 4 * s), kMarkerMark,
-         m.note);
+  text(dl, f.normal, m.title_px, m.title_at, kAxisText, m.title);
+  if (!m.note.empty()) text(dl, f.normal, f.normal_px, m.note_at, kMarkerMark, m.note);
+  if (m.force_manual) {
+    text(dl, f.normal, f.normal_px, m.axis_at, kWarning, m.axis_text);
+    const Rect& b = m.auto_button;
+    dl->AddRect(ImVec2(b.x0, b.y0), ImVec2(b.x1, b.y1), col(kAxisText), 4 * s, 0, 1.5f * s);
+    text(dl, f.normal, f.normal_px, ImVec2(b.x0 + 8 * s, b.y0 + 2 * s), kLightText, "auto");
   }
   const Rect& a = m.area;
   if (!m.empty_text.empty()) {

@@ -35,6 +35,11 @@ struct PlotView {
   } mode = Mode::kFollowLive;
   double span_s = kPlotWindow_s;
   double t1_s = 0;  // kFixed: the right edge (session seconds)
+  // The force axis: autoscaled (0 to the visible peak + headroom) unless the user scaled it with
+  // Shift + wheel; then its top is force_hi_n until A or the "auto" target in the title row. F and
+  // P leave it as it is. Not persisted (view state).
+  bool force_manual = false;
+  double force_hi_n = 0;  // force_manual: the axis's top, N
 };
 
 // The window [t0, t1] the view shows when the newest sample is at last_s.
@@ -44,6 +49,10 @@ void plotWindow(const PlotView& v, double last_s, double* t0_s, double* t1_s);
 void zoomPlot(PlotView& v, double last_s, double anchor_s, double factor);
 // Moves the window by dt_s (> 0: later), kept inside the session.
 void panPlot(PlotView& v, double last_s, double dt_s);
+// Shift + wheel: the force axis's top becomes `shown_hi_n` (what the axis shows now) × factor
+// (< 1: zoom in on the force), kept within 1 N .. 100 kN; the axis is manual from then on.
+void scaleForceAxis(PlotView& v, double shown_hi_n, double factor);
+void autoForceAxis(PlotView& v);               // A, or the "auto" target: autoscale again
 void followLive(PlotView& v);                  // F
 void togglePause(PlotView& v, double last_s);  // P: freeze the window shown, or follow again
 
@@ -73,6 +82,13 @@ struct ForcePlotModel {
   std::string empty_text;  // shown when there is nothing to plot
   std::string title;       // the unit and what the window is: "Force in N, last 30 s", …
   std::string note;        // right of the title, e.g. the user's last mark
+  // The title row, laid out here: the title's font size (shrunk to fit), and on the right the
+  // note, then, while the force axis is manual, "force axis: manual" and a small "auto" target.
+  float title_px = 0;
+  ImVec2 title_at, note_at, axis_at;
+  bool force_manual = false;
+  std::string axis_text;  // "force axis: manual" ("" while autoscaled)
+  Rect auto_button;       // the "auto" click target (empty while autoscaled)
 };
 
 // "Nice" tick spacing (1, 2, 5 x 10^k) for about `target` ticks over `range`.
@@ -86,8 +102,13 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
                                 const PlotView& view = PlotView{},
                                 const ForceFormat& unit = ForceFormat{});
 
-// The mouse over the plot's data area (between NewFrame and Render): the wheel zooms around the
-// cursor, dragging pans. Returns true when the view changed.
+// Lays out the title row (title, note, the manual axis's words and "auto" target) in the model;
+// computeForcePlot() does it, call it again after changing m.note.
+void layoutPlotTitleRow(ForcePlotModel& m, const Rect& panel, const Fonts& fonts);
+
+// The mouse over the plot (between NewFrame and Render): the wheel zooms the time axis around the
+// cursor, Shift + wheel scales the force axis, dragging pans, a click on "auto" autoscales the
+// force axis again. Returns true when the view changed.
 bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s);
 
 void drawForcePlot(const ForcePlotModel& m, const Rect& panel, const Fonts& fonts,

@@ -339,6 +339,7 @@ int runGui(const GuiOptions& opt) {
     const ViewKeys vk = readViewKeys();
     if (vk.follow_live) followLive(plot_view);
     if (vk.toggle_pause) togglePause(plot_view, last_s);
+    if (vk.auto_force_axis) autoForceAxis(plot_view);
     ForcePlotModel plot =
         computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view, forceFormat(settings));
     if (handlePlotMouse(plot_view, plot, last_s)) {
@@ -347,6 +348,7 @@ int runGui(const GuiOptions& opt) {
       settle = std::max(settle, 2);
     }
     plot.note = said;
+    layoutPlotTitleRow(plot, lay.plot, fonts);
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
 
     SolidFills fills;

@@ -995,3 +995,73 @@ TEST_F(PanelTest, TabAndNAreReadOncePerPressForTheProtocolGuide) {
   EXPECT_TRUE(g.note);
   EXPECT_FALSE(g.next_step);
 }
+
+// [SECTION] The force axis: autoscale, or the user's (Shift + wheel), A or "auto" to go back
+
+TEST_F(PanelTest, ShiftWheelScalesTheForceAxisManuallyUntilAOrTheAutoTarget) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) store.append(sample(i / 80.0, i == 80 * 50 ? 900 : 300));
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(1000, 400);
+  io.DeltaTime = 1.0f / 60;
+  const Rect panel{0, 0, 1000, 400};
+  PlotView v;
+  const ForcePlotModel autoscaled =
+      computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v);
+  EXPECT_FALSE(autoscaled.force_manual);
+  EXPECT_TRUE(autoscaled.axis_text.empty());
+  EXPECT_GE(autoscaled.f_hi_n, 900);  // autoscale: the spike's peak plus headroom
+  // Shift + a wheel notch up over the plot: the force axis's top comes 20 % closer, manual.
+  io.MousePos = ImVec2((autoscaled.area.x0 + autoscaled.area.x1) * 0.5f,
+                       (autoscaled.area.y0 + autoscaled.area.y1) * 0.5f);
+  io.MouseWheel = 1;
+  io.KeyShift = true;
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, autoscaled, store.lastTime_s()));
+  ImGui::EndFrame();
+  io.MouseWheel = 0;
+  io.KeyShift = false;
+  EXPECT_TRUE(v.force_manual);
+  EXPECT_NEAR(v.force_hi_n, autoscaled.f_hi_n * 0.8, 1e-9);
+  EXPECT_EQ(v.span_s, kPlotWindow_s);  // the time axis did not zoom
+  EXPECT_EQ(v.mode, PlotView::Mode::kFollowLive);
+  // The user's top holds whatever the data does, and the title row says so with an "auto" target.
+  scaleForceAxis(v, 400, 1.0);
+  ForcePlotModel manual = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v);
+  EXPECT_DOUBLE_EQ(manual.f_hi_n, 400);
+  EXPECT_TRUE(manual.force_manual);
+  EXPECT_EQ(manual.axis_text, "force axis: manual");
+  EXPECT_GT(manual.auto_button.width(), 0);
+  EXPECT_LE(manual.auto_button.x1, panel.x1);
+  EXPECT_LT(manual.auto_button.y1, manual.area.y0);  // in the title row, above the data
+  EXPECT_LE(manual.title_at.x + textSize(m_fonts.normal, manual.title_px, manual.title).x,
+            manual.axis_at.x);  // the title leaves room for it
+  // F follows live again but keeps the user's force axis.
+  followLive(v);
+  EXPECT_TRUE(computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v).force_manual);
+  // A click on "auto" autoscales again.
+  io.MousePos = ImVec2((manual.auto_button.x0 + manual.auto_button.x1) * 0.5f,
+                       (manual.auto_button.y0 + manual.auto_button.y1) * 0.5f);
+  io.MouseDown[0] = true;
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, manual, store.lastTime_s()));
+  ImGui::EndFrame();
+  io.MouseDown[0] = false;
+  ImGui::NewFrame();
+  ImGui::EndFrame();
+  EXPECT_FALSE(v.force_manual);
+  EXPECT_EQ(computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v).f_hi_n,
+            autoscaled.f_hi_n);
+  // And the key A does the same (read by GLFW key code, once per press).
+  scaleForceAxis(v, 400, 0.5);
+  for (bool& down : io.KeysDown) down = false;
+  io.KeysDown[GLFW_KEY_A] = true;
+  ImGui::NewFrame();
+  const ViewKeys k = readViewKeys();
+  ImGui::EndFrame();
+  io.KeysDown[GLFW_KEY_A] = false;
+  EXPECT_TRUE(k.auto_force_axis);
+  EXPECT_FALSE(k.follow_live || k.toggle_pause);
+  if (k.auto_force_axis) autoForceAxis(v);
+  EXPECT_FALSE(v.force_manual);
+}
