@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "plate_view.h"  // kCellNames
+
 namespace rollrig::gui {
 
 double niceStep(double range, int target) {
@@ -180,13 +182,18 @@ void layoutPlotTitleRow(ForcePlotModel& m, const Rect& r, const Fonts& f) {
     m.note_at = ImVec2(right - w, y);
     right = m.note_at.x - gap;
   }
+  for (auto it = m.legend.rbegin(); it != m.legend.rend(); ++it) {
+    const float w = textSize(f.normal, f.normal_px, it->name).x;
+    it->at = ImVec2(right - w, y);
+    right = it->at.x - 8 * s - 16 * s;  // the swatch, then the gap to the next name
+  }
   m.title_at = ImVec2(r.x0 + 10 * s, y);
   m.title_px = fitPx(f.normal, f.normal_px, m.title, std::max(1.0f, right - m.title_at.x));
 }
 
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
                                 const Rect& panel, const Fonts& f, const PlotView& view,
-                                const ForceFormat& unit) {
+                                const ForceFormat& unit, bool cells) {
   ForcePlotModel m;
   const float s = f.scale;
   const float label_w = textSize(f.normal, f.normal_px, "0000 N").x + 10 * s;
@@ -210,6 +217,10 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
       break;
   }
   m.force_manual = view.force_manual && view.force_hi_n > 0;
+  m.cells = cells;
+  if (cells)
+    for (int i = 0; i < core::kCellCount; ++i)
+      m.legend.push_back({kCellNames[i], kCellTrace[i], ImVec2()});
   layoutPlotTitleRow(m, panel, f);
   if (samples.empty()) {
     m.empty_text = "the force plot starts with the first sample";
@@ -238,7 +249,6 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const size_t i0 = samples.lowerBound(m.t0_s);
   const size_t n = samples.size();
   const auto& t = samples.time_s();
-  const auto& fn = samples.total_n();
   const core::MinMaxPyramid& pyr = samples.totalPyramid();
 
   // The samples of each pixel column, as index ranges (a binary search from the previous one).
@@ -259,7 +269,15 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   // Autoscale over the visible window: 0 to a nice value above its peak (at least 50 N), below 0
   // only if needed, with 5 % headroom. "Nice" in the user's unit: k converts N to it (linear).
   const double k = unit.value(1.0);
-  const core::MinMax vis = pyr.range(i0, std::min(i1, n));
+  core::MinMax vis = pyr.range(i0, std::min(i1, n));
+  if (cells)  // cells can pull below 0 (a tilted plate) or, alone, rise to the total
+    for (int i = 0; i < core::kCellCount; ++i) {
+      const core::MinMax c = samples.cellPyramid(i).range(i0, std::min(i1, n));
+      if (c.empty) continue;
+      vis.min = vis.empty ? c.min : std::min(vis.min, c.min);
+      vis.max = vis.empty ? c.max : std::max(vis.max, c.max);
+      vis.empty = false;
+    }
   const double lo = k * (vis.empty ? 0.0f : std::min(0.0f, vis.min));
   const double hi = k * (vis.empty ? 50.0f : std::max(50.0f, vis.max));
   // A manual axis keeps the user's top exactly (the wheel scales it smoothly); ticks stay round.
@@ -289,19 +307,25 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
     m.force_ticks.push_back({yOf(ff / k), b});
   }
 
-  // Min/max per pixel column, from the pyramid: at most two points a column.
-  m.trace.reserve(2 * static_cast<size_t>(cols));
-  for (int c = 0; c < cols; ++c) {
-    const size_t a = edge[static_cast<size_t>(c)], b = edge[static_cast<size_t>(c) + 1];
-    if (a >= b) continue;
-    const core::MinMax mm = pyr.range(a, b);
-    const float first = fn[a], last = fn[b - 1];
-    const float x = m.area.x0 + c + 0.5f;
-    // Enter at the column's first value's side, leave at its last, so the line stays continuous.
-    const bool rising = last >= first;
-    m.trace.push_back(ImVec2(x, yOf(rising ? mm.min : mm.max)));
-    if (mm.max != mm.min) m.trace.push_back(ImVec2(x, yOf(rising ? mm.max : mm.min)));
-  }
+  // Min/max per pixel column, from a pyramid: at most two points a column.
+  const auto decimate = [&](const core::MinMaxPyramid& p, std::vector<ImVec2>& out) {
+    const std::vector<float>& v = p.values();
+    out.reserve(2 * static_cast<size_t>(cols));
+    for (int c = 0; c < cols; ++c) {
+      const size_t a = edge[static_cast<size_t>(c)], b = edge[static_cast<size_t>(c) + 1];
+      if (a >= b) continue;
+      const core::MinMax mm = p.range(a, b);
+      const float first = v[a], last = v[b - 1];
+      const float x = m.area.x0 + c + 0.5f;
+      // Enter at the column's first value's side, leave at its last: the line stays continuous.
+      const bool rising = last >= first;
+      out.push_back(ImVec2(x, yOf(rising ? mm.min : mm.max)));
+      if (mm.max != mm.min) out.push_back(ImVec2(x, yOf(rising ? mm.max : mm.min)));
+    }
+  };
+  decimate(pyr, m.trace);
+  if (cells)
+    for (int i = 0; i < core::kCellCount; ++i) decimate(samples.cellPyramid(i), m.cell_traces[i]);
 
   // Holds, releases and markers in the window.
   const auto clipX = [&](double a, double b, bool open) {
@@ -342,6 +366,12 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   fills.push_back({r, kPanel});
   text(dl, f.normal, m.title_px, m.title_at, kAxisText, m.title);
   if (!m.note.empty()) text(dl, f.normal, f.normal_px, m.note_at, kMarkerMark, m.note);
+  for (const ForcePlotModel::LegendItem& li : m.legend) {
+    const float cy = li.at.y + f.normal_px * 0.55f;
+    dl->AddRectFilled(ImVec2(li.at.x - 18 * s, cy - 3 * s), ImVec2(li.at.x - 6 * s, cy + 3 * s),
+                      col(li.colour));
+    text(dl, f.normal, f.normal_px, li.at, li.colour, li.name);
+  }
   if (m.force_manual) {
     text(dl, f.normal, f.normal_px, m.axis_at, kWarning, m.axis_text);
     const Rect& b = m.auto_button;
@@ -371,8 +401,15 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
     const ImVec2 sz = textSize(f.normal, f.normal_px, m.level_text);
     const float ly =
         m.level_y - sz.y - 2 * s >= a.y0 ? m.level_y - sz.y - 2 * s : m.level_y + 2 * s;
-    text(dl, f.normal, f.normal_px, ImVec2(a.x1 - sz.x - 6 * s, ly), kHoldLevel, m.level_text);
+    const ImVec2 at(a.x1 - sz.x - 6 * s, ly);
+    dl->AddRectFilled(ImVec2(at.x - 4 * s, at.y), ImVec2(at.x + sz.x + 4 * s, at.y + sz.y),
+                      col(kPanel, 0.85f), 3 * s);  // readable over the trace
+    text(dl, f.normal, f.normal_px, at, kHoldLevel, m.level_text);
   }
+  for (int i = 0; i < core::kCellCount; ++i)
+    if (m.cell_traces[i].size() >= 2)
+      dl->AddPolyline(m.cell_traces[i].data(), static_cast<int>(m.cell_traces[i].size()),
+                      col(kCellTrace[i]), 0, 1.2f * s);
   if (m.trace.size() >= 2)
     dl->AddPolyline(m.trace.data(), static_cast<int>(m.trace.size()), col(kForceTrace), 0,
                     2.0f * s);

@@ -12,6 +12,7 @@
 // recording never pauses).
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,16 @@ struct ForcePlotModel {
   std::vector<AxisTick> time_ticks, force_ticks;
   // The trace: one vertical segment (min to max) per pixel column, joined in order.
   std::vector<ImVec2> trace;
+  // With the per-cell traces on: each cell's force, decimated the same way (thin, in
+  // kCellTrace[i]), and a legend in the title row naming the cells as the plate view does.
+  bool cells = false;
+  std::array<std::vector<ImVec2>, core::kCellCount> cell_traces;
+  struct LegendItem {
+    std::string name;
+    Rgb colour;
+    ImVec2 at;  // the name's top-left; a swatch is drawn left of it
+  };
+  std::vector<LegendItem> legend;
   struct Span {
     float x0, x1;
     bool open;
@@ -96,11 +107,11 @@ double niceStep(double range, int target);
 
 // `unit`: force in N or in % body weight (the user's setting, settings.h): the force axis's ticks
 // fall on round values of that unit, and the title, the tick labels and the hold level's label say
-// it.
+// it. `cells`: the four per-cell traces too (the plot_cells setting).
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
                                 const Rect& panel, const Fonts& fonts,
                                 const PlotView& view = PlotView{},
-                                const ForceFormat& unit = ForceFormat{});
+                                const ForceFormat& unit = ForceFormat{}, bool cells = false);
 
 // Lays out the title row (title, note, the manual axis's words and "auto" target) in the model;
 // computeForcePlot() does it, call it again after changing m.note.

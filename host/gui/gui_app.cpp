@@ -340,11 +340,13 @@ int runGui(const GuiOptions& opt) {
     if (vk.follow_live) followLive(plot_view);
     if (vk.toggle_pause) togglePause(plot_view, last_s);
     if (vk.auto_force_axis) autoForceAxis(plot_view);
-    ForcePlotModel plot =
-        computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view, forceFormat(settings));
+    if (vk.toggle_cells)
+      settings.plot_cells = !settings.plot_cells, settings_changed = true, saveNow();
+    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
+                                           forceFormat(settings), settings.plot_cells);
     if (handlePlotMouse(plot_view, plot, last_s)) {
-      plot =
-          computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view, forceFormat(settings));
+      plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
+                              forceFormat(settings), settings.plot_cells);
       settle = std::max(settle, 2);
     }
     plot.note = said;

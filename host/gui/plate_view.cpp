@@ -43,6 +43,7 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
   for (int i = 0; i < core::kCellCount; ++i) {
     PlateViewModel::Cell& c = m.cells[i];
     c.centre = platePoint(m.plate, m.px_per_mm, g.cells[i].x_mm, g.cells[i].y_mm);
+    c.name = kCellNames[i];
     c.load_n = live ? static_cast<float>(fs.force_n[i]) : 0.0f;
     c.share = live && total_abs > 1.0
                   ? static_cast<float>(std::clamp(fs.force_n[i] / total_abs, 0.0, 1.0))

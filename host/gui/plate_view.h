@@ -18,6 +18,11 @@ namespace rollrig::gui {
 
 inline constexpr double kBallTrail_s = 3.0;
 
+// The cells' short names, in cell order (plate_geometry.h): front (head side) left and right,
+// rear left and right. The plate view writes them by the cells in the cells' colours
+// (theme.h kCellTrace), and the force plot's per-cell legend uses the same.
+inline constexpr const char* kCellNames[core::kCellCount] = {"FL", "FR", "RL", "RR"};
+
 struct PlateViewModel {
   Rect plate;  // the plate, to scale, centred in the panel
   float px_per_mm = 0;
@@ -26,6 +31,7 @@ struct PlateViewModel {
     float load_n = 0;
     float share = 0;    // of the total, 0..1 (the fill)
     std::string label;  // "123 N"
+    std::string name;   // kCellNames[i], in kCellTrace[i]
   };
   std::array<Cell, core::kCellCount> cells;
   bool has_ball = false;

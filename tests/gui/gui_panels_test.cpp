@@ -936,6 +936,7 @@ TEST(Settings, AreSavedAndLoadedBack) {
   s.force_unit = ForceUnit::kBodyWeight;
   s.window_w_px = 1400;
   s.window_h_px = 900;
+  s.plot_cells = true;
   ASSERT_EQ(saveSettings(f.string(), s), "");
   const SettingsLoad l = loadSettings(f.string());
   EXPECT_TRUE(l.found);
@@ -1064,4 +1065,78 @@ TEST_F(PanelTest, ShiftWheelScalesTheForceAxisManuallyUntilAOrTheAutoTarget) {
   EXPECT_FALSE(k.follow_live || k.toggle_pause);
   if (k.auto_force_axis) autoForceAxis(v);
   EXPECT_FALSE(v.force_manual);
+}
+
+// [SECTION] Per-cell traces (the plot_cells setting, key C)
+
+TEST_F(PanelTest, ThePerCellTracesAreDecimatedLikeTheTotalAndKeepAOneSampleSpike) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 30; ++i) {
+    engine::ProcessedSample s = sample(i / 80.0, 400);
+    for (int c = 0; c < core::kCellCount; ++c) s.force.force_n[c] = 70 + 20 * c;
+    if (i == 1201) s.force.force_n[2] = 380;  // one sample, one cell
+    store.append(s);
+  }
+  const Rect panel{0, 0, 300, 300};  // far fewer columns than samples
+  const ForcePlotModel off = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  EXPECT_FALSE(off.cells);
+  EXPECT_TRUE(off.legend.empty());
+  for (const auto& t : off.cell_traces) EXPECT_TRUE(t.empty());
+  const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts,
+                                            PlotView{}, ForceFormat{}, true);
+  EXPECT_TRUE(m.cells);
+  const size_t cols = static_cast<size_t>(m.area.width());
+  const auto yOf = [&](double f_n) {
+    return m.area.y1 -
+           static_cast<float>((f_n - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+  };
+  for (int c = 0; c < core::kCellCount; ++c) {
+    const auto& t = m.cell_traces[c];
+    ASSERT_GT(t.size(), cols / 2) << "cell " << c;
+    EXPECT_LE(t.size(), 2 * cols) << "cell " << c;
+    float top = 1e9f;
+    for (const ImVec2& p : t) top = std::min(top, p.y);
+    // Cell 2's one-sample spike survived decimation; the others stay at their level.
+    EXPECT_NEAR(top, yOf(c == 2 ? 380 : 70 + 20 * c), 0.5f) << "cell " << c;
+  }
+  // The legend names the cells as the plate view does, in the cells' own colours, in the title row.
+  ASSERT_EQ(m.legend.size(), static_cast<size_t>(core::kCellCount));
+  const PlateViewModel plate =
+      computePlateView(store, engine::LiveSnapshot{}, Rect{0, 0, 400, 400}, m_fonts);
+  for (int c = 0; c < core::kCellCount; ++c) {
+    EXPECT_EQ(m.legend[c].name, kCellNames[c]);
+    EXPECT_EQ(plate.cells[c].name, kCellNames[c]);
+    EXPECT_TRUE(m.legend[c].colour == kCellTrace[c]);
+    EXPECT_LT(m.legend[c].at.y, m.area.y0);
+    EXPECT_FALSE(kCellTrace[c] == kForceTrace);
+    for (int d = 0; d < c; ++d) EXPECT_FALSE(kCellTrace[c] == kCellTrace[d]);
+  }
+}
+
+TEST_F(PanelTest, CTogglesThePerCellTracesAndTheSettingIsPersisted) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(800, 600);
+  io.DeltaTime = 1.0f / 60;
+  const auto frame = [&](std::initializer_list<int> keys) {
+    for (bool& down : io.KeysDown) down = false;
+    for (int k : keys) io.KeysDown[k] = true;
+    ImGui::NewFrame();
+    const ViewKeys v = readViewKeys();
+    ImGui::EndFrame();
+    return v;
+  };
+  EXPECT_FALSE(frame({}).toggle_cells);
+  const ViewKeys v = frame({GLFW_KEY_C});
+  EXPECT_TRUE(v.toggle_cells);
+  EXPECT_FALSE(v.follow_live || v.toggle_pause || v.auto_force_axis);
+  EXPECT_FALSE(frame({GLFW_KEY_C}).toggle_cells);  // held: once per press
+  // The setting's file: absent means off; true survives a save; a non-boolean is reported.
+  EXPECT_FALSE(GuiSettings{}.plot_cells);
+  const fs::path f = freshDir("cells") / "gui.json";
+  std::ofstream(f) << R"({"plot_cells": true})";
+  EXPECT_TRUE(loadSettings(f.string()).settings.plot_cells);
+  std::ofstream(f) << R"({"plot_cells": "yes"})";
+  const SettingsLoad bad = loadSettings(f.string());
+  EXPECT_FALSE(bad.settings.plot_cells);
+  EXPECT_NE(bad.error.find("plot_cells"), std::string::npos) << bad.error;
 }
