@@ -277,6 +277,7 @@ int runGui(const GuiOptions& opt) {
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
     if (!said.empty() && t - said_at > 4.0) said.clear(), dirty = true;
+    if (twinStarting(bar_state)) dirty = true;  // until the twin announced its pty (or failed)
     if (!shooting && ((!continuous && !(dirty || settle > 0)) || t - last_draw < min_frame_s))
       continue;
 

@@ -17,6 +17,9 @@
 #include <map>
 #include <optional>
 #include <sstream>
+
+#include <cerrno>
+#include <csignal>
 #include <thread>
 
 #include "connection_bar.h"
@@ -1139,4 +1142,151 @@ TEST_F(PanelTest, CTogglesThePerCellTracesAndTheSettingIsPersisted) {
   const SettingsLoad bad = loadSettings(f.string());
   EXPECT_FALSE(bad.settings.plot_cells);
   EXPECT_NE(bad.error.find("plot_cells"), std::string::npos) << bad.error;
+}
+
+// [SECTION] The firmware twin in the source picker
+
+namespace {
+// A directory laid out as a build tree: bin/ (with `twin_script` as bin/rollrig-twin when given)
+// and firmware/rollrig.elf when `with_elf`.
+fs::path fakeBuildTree(const std::string& name, const std::string& twin_script, bool with_elf) {
+  const fs::path d =
+      fs::temp_directory_path() / ("rollrig-gui-twin-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d / "bin");
+  if (!twin_script.empty()) {
+    std::ofstream(d / "bin" / "rollrig-twin") << twin_script;
+    fs::permissions(d / "bin" / "rollrig-twin", fs::perms::owner_all);
+  }
+  if (with_elf) {
+    fs::create_directories(d / "firmware");
+    std::ofstream(d / "firmware" / "rollrig.elf") << "ELF";
+  }
+  return d;
+}
+
+// updateTwin() once a "frame" until it asks to connect or the twin is gone; waits on the child,
+// with a generous overall limit (no wall-clock assumption about how fast it starts).
+ConnectionBarAction waitForTwin(ConnectionBarState& st) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    const ConnectionBarAction a = updateTwin(st, false);
+    if (a.kind != ConnectionBarAction::Kind::kNone || !st.twin) return a;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return {};
+}
+
+bool processGone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+}  // namespace
+
+TEST(TwinEntry, SaysWhatIsMissingAsStateInsteadOfStarting) {
+  ConnectionBarState st;
+  st.exe_dir = (fakeBuildTree("none", "", false) / "bin").string();
+  startTwin(st);
+  EXPECT_FALSE(st.twin);
+  EXPECT_TRUE(st.twin_failed);
+  EXPECT_NE(st.twin_status.find("no rollrig-twin"), std::string::npos) << st.twin_status;
+  EXPECT_NE(st.twin_status.find("cmake --build build -t rollrig-twin"), std::string::npos);
+  st.exe_dir = (fakeBuildTree("noelf", "#!/bin/sh\nexit 0\n", false) / "bin").string();
+  startTwin(st);
+  EXPECT_FALSE(st.twin);
+  EXPECT_NE(st.twin_status.find("no firmware ELF"), std::string::npos) << st.twin_status;
+  EXPECT_NE(st.twin_status.find("firmware/rollrig.elf"), std::string::npos) << st.twin_status;
+}
+
+TEST(TwinEntry, ConnectsToThePtyTheTwinAnnouncesAndStopsTheTwinWithTheSession) {
+  // A stand-in rollrig-twin: checks its arguments as scripts/demo passes them, announces a pty on
+  // its first line and runs until stopped.
+  const fs::path tree =
+      fakeBuildTree("ok",
+                    "#!/bin/sh\n"
+                    "[ \"$1\" = --firmware ] && [ -f \"$2\" ] && [ \"$3\" = --seed ]"
+                    " && [ \"$4\" = 7 ] || { echo bad args: \"$@\" >&2; exit 2; }\n"
+                    "echo /dev/pts/fake-$$\n"
+                    "exec sleep 600\n",
+                    true);
+  ConnectionBarState st;
+  st.exe_dir = (tree / "bin").string();
+  st.seed = 7;
+  startTwin(st);
+  ASSERT_TRUE(st.twin) << st.twin_status;
+  EXPECT_TRUE(twinStarting(st));
+  const pid_t pid = st.twin->pid();
+  const ConnectionBarAction a = waitForTwin(st);
+  ASSERT_EQ(a.kind, ConnectionBarAction::Kind::kConnect) << st.twin_status;
+  EXPECT_EQ(a.source.kind, SourceChoice::Kind::kPort);
+  EXPECT_EQ(a.source.port, "/dev/pts/fake-" + std::to_string(pid));
+  EXPECT_FALSE(twinStarting(st));
+  EXPECT_TRUE(st.twin_connected);
+  // While its session runs the twin runs, and the connect is asked once.
+  EXPECT_EQ(updateTwin(st, true).kind, ConnectionBarAction::Kind::kNone);
+  EXPECT_FALSE(processGone(pid));
+  // The session stopped: so did the twin (reaped, not left behind).
+  updateTwin(st, false);
+  EXPECT_FALSE(st.twin);
+  EXPECT_TRUE(processGone(pid));
+  EXPECT_FALSE(st.twin_failed);
+  // And a twin that is still running when the picker's state goes (the app exits) is stopped too.
+  startTwin(st);
+  ASSERT_TRUE(st.twin);
+  ASSERT_EQ(waitForTwin(st).kind, ConnectionBarAction::Kind::kConnect);
+  const pid_t pid2 = st.twin->pid();
+  { ConnectionBarState gone = std::move(st); }
+  EXPECT_TRUE(processGone(pid2));
+}
+
+TEST(TwinEntry, ATwinThatFailsToStartIsShownWithWhatItSaid) {
+  const fs::path tree = fakeBuildTree(
+      "fails", "#!/bin/sh\necho 'rollrig-twin: cannot load the firmware ELF' >&2\nexit 1\n", true);
+  ConnectionBarState st;
+  st.exe_dir = (tree / "bin").string();
+  startTwin(st);
+  ASSERT_TRUE(st.twin);
+  EXPECT_EQ(waitForTwin(st).kind, ConnectionBarAction::Kind::kNone);
+  EXPECT_FALSE(st.twin);
+  EXPECT_TRUE(st.twin_failed);
+  EXPECT_NE(st.twin_status.find("exited with code 1"), std::string::npos) << st.twin_status;
+  EXPECT_NE(st.twin_status.find("cannot load the firmware ELF"), std::string::npos)
+      << st.twin_status;
+}
+
+// The real rollrig-twin (the firmware in simavr) from the build tree, through the picker's entry
+// and the session engine like --port: samples arrive. Skipped when the twin or the firmware was
+// not built (simavr or gcc-avr missing).
+TEST(TwinEntry, TheRealTwinStreamsIntoTheSessionThroughItsPty) {
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  ConnectionBarState st;
+  st.exe_dir = bin ? bin : "build/bin";
+  const TwinPaths paths = findTwin(st.exe_dir);
+  if (!paths.missing.empty()) GTEST_SKIP() << paths.missing;
+  startTwin(st);
+  ASSERT_TRUE(st.twin) << st.twin_status;
+  const ConnectionBarAction a = waitForTwin(st);
+  ASSERT_EQ(a.kind, ConnectionBarAction::Kind::kConnect) << st.twin_status;
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-twin-db-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    SessionController ctl((dir / "sessions.db").string(), [] {});
+    ASSERT_TRUE(ctl.start(a.source)) << ctl.errorText();
+    // Waits on device time (two seconds of samples), with a generous overall limit.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (ctl.samples().lastTime_s() < 2.0 && std::chrono::steady_clock::now() < give_up) {
+      ctl.update();
+      EXPECT_EQ(updateTwin(st, ctl.running()).kind, ConnectionBarAction::Kind::kNone);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GE(ctl.samples().lastTime_s(), 2.0) << ctl.snapshot().last_error;
+    ASSERT_TRUE(ctl.snapshot().info.has_value());
+    const pid_t pid = st.twin->pid();
+    ctl.stop();
+    updateTwin(st, ctl.running());
+    EXPECT_FALSE(st.twin);
+    EXPECT_TRUE(processGone(pid));
+  }
+  fs::remove_all(dir);
 }
