@@ -32,6 +32,13 @@ struct PlateViewModel {
     float share = 0;    // of the total, 0..1 (the fill)
     std::string label;  // "123 N"
     std::string name;   // kCellNames[i], in kCellTrace[i]
+    // Where they go: inside the plate, beside the cell's square toward the plate's middle (below
+    // the front cells, above the rear ones), the name small and the load large, sized so that the
+    // four never touch each other or leave the plate.
+    Rect square;
+    ImVec2 name_at, label_at;
+    float name_px = 0, label_px = 0;
+    Rect box;  // name and load together
   };
   std::array<Cell, core::kCellCount> cells;
   bool has_ball = false;
@@ -47,6 +54,9 @@ struct PlateViewModel {
   };
   std::vector<Spot> hold_spots;
   std::string total_text;  // "total 612 N"
+  ImVec2 title_at, total_at, keys_at;
+  float total_px = 0, keys_px = 0;
+  std::string keys = "keys: space released \u00b7 0\u20139 pain \u00b7 L / R side";
 };
 
 // The colour of a hold's spot (see PlateViewModel::hold_spots).
