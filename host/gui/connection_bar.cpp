@@ -15,6 +15,21 @@ std::string fmt(const char* f, double a) {
   return b;
 }
 
+// `s` cut to fit `max_w` at `px`, ending in "…" when cut (hover shows the whole).
+std::string ellipsize(ImFont* f, float px, const std::string& s, float max_w) {
+  if (textSize(f, px, s).x <= max_w) return s;
+  std::string cut = s;
+  while (!cut.empty()) {
+    unsigned char c = 0;
+    do {  // one whole UTF-8 character: its continuation bytes, then its lead byte
+      c = static_cast<unsigned char>(cut.back());
+      cut.pop_back();
+    } while (!cut.empty() && (c & 0xC0) == 0x80);
+    if (textSize(f, px, cut + "\u2026").x <= max_w) return cut + "\u2026";
+  }
+  return "";
+}
+
 }  // namespace
 
 ConnectionBarModel computeConnectionBar(const engine::LiveSnapshot& snap, bool has_session,
@@ -279,12 +294,11 @@ ConnectionBarAction drawConnectionBar(const ConnectionBarModel& model, Connectio
       const bool is_notice = st.twin_status.empty() && st.list_error.empty();
       const bool bad = !is_notice && (st.twin_status.empty() || st.twin_failed);
       const float px = std::max(0.7f * f.normal_px, fitPx(f.normal, f.normal_px, what, w));
-      const ImVec2 sz = textSize(f.normal, px, what);
-      const float y = (r.y0 + r.y1 - sz.y) * 0.5f;
-      dl->PushClipRect(ImVec2(x, r.y0), ImVec2(r.x1 - 8 * s, r.y1), true);
-      text(dl, f.normal, px, ImVec2(x, y), bad ? kError : is_notice ? kWarning : kOk, what);
-      dl->PopClipRect();
-      if (ImGui::IsMouseHoveringRect(ImVec2(x, r.y0), ImVec2(r.x1, r.y1)) && sz.x > w)
+      const std::string shown = ellipsize(f.normal, px, what, w);
+      const float y = (r.y0 + r.y1 - textSize(f.normal, px, shown).y) * 0.5f;
+      if (!shown.empty())
+        text(dl, f.normal, px, ImVec2(x, y), bad ? kError : is_notice ? kWarning : kOk, shown);
+      if (ImGui::IsMouseHoveringRect(ImVec2(x, r.y0), ImVec2(r.x1, r.y1)) && shown != what)
         ImGui::SetTooltip("%s", what.c_str());
     }
   } else {

@@ -166,29 +166,57 @@ bool handlePlotMouse(PlotView& v, const ForcePlotModel& m, double last_s) {
 
 void layoutPlotTitleRow(ForcePlotModel& m, const Rect& r, const Fonts& f) {
   const float s = f.scale, y = r.y0 + 4 * s, gap = 14 * s;
-  float right = r.x1 - 14 * s;  // the row's free space ends here, moving left
-  m.axis_text.clear();
+  const float x0 = r.x0 + 10 * s, x1 = r.x1 - 14 * s;
+  m.axis_text = m.force_manual ? "force axis: manual" : "";
+  // What the row needs at `px`, with or without the note, with the title `title`.
+  const auto needs = [&](float px, bool note, const std::string& title) {
+    float w = textSize(f.normal, px, title).x;
+    if (m.force_manual)
+      w += gap + textSize(f.normal, px, m.axis_text).x + 8 * s + textSize(f.normal, px, "auto").x +
+           16 * s;
+    if (note && !m.note.empty()) w += gap + textSize(f.normal, px, m.note).x;
+    for (const auto& li : m.legend) w += 24 * s + textSize(f.normal, px, li.name).x;
+    if (!m.legend.empty()) w += gap;
+    return w;
+  };
+  // Crowded (a narrow plot), the title gets shorter, then the row's text smaller (to 70 %), then
+  // the note (it is shown for a few seconds only) waits for room.
+  bool with_note = true;
+  float px = f.normal_px;
+  m.title_shown = m.title;
+  if (needs(px, true, m.title) > x1 - x0) m.title_shown = m.title_short;
+  if (needs(px, true, m.title_shown) > x1 - x0) {
+    px = std::max(0.7f * f.normal_px,
+                  f.normal_px * (x1 - x0) / needs(f.normal_px, true, m.title_shown));
+    if (needs(px, true, m.title_shown) > x1 - x0) {
+      with_note = false;
+      px = std::clamp(f.normal_px * (x1 - x0) / needs(f.normal_px, false, m.title_shown),
+                      0.7f * f.normal_px, f.normal_px);
+    }
+  }
+  m.row_px = px;
+  m.note_shown = with_note && !m.note.empty();
+  float right = x1;  // the row's free space ends here, moving left
   m.auto_button = Rect{};
   if (m.force_manual) {
-    const ImVec2 a = textSize(f.normal, f.normal_px, "auto");
+    const ImVec2 a = textSize(f.normal, px, "auto");
     m.auto_button = {right - a.x - 16 * s, y - 2 * s, right, y + a.y + 2 * s};
-    m.axis_text = "force axis: manual";
-    const float w = textSize(f.normal, f.normal_px, m.axis_text).x;
+    const float w = textSize(f.normal, px, m.axis_text).x;
     m.axis_at = ImVec2(m.auto_button.x0 - 8 * s - w, y);
     right = m.axis_at.x - gap;
   }
-  if (!m.note.empty()) {
-    const float w = textSize(f.normal, f.normal_px, m.note).x;
+  if (m.note_shown) {
+    const float w = textSize(f.normal, px, m.note).x;
     m.note_at = ImVec2(right - w, y);
     right = m.note_at.x - gap;
   }
   for (auto it = m.legend.rbegin(); it != m.legend.rend(); ++it) {
-    const float w = textSize(f.normal, f.normal_px, it->name).x;
+    const float w = textSize(f.normal, px, it->name).x;
     it->at = ImVec2(right - w, y);
     right = it->at.x - 8 * s - 16 * s;  // the swatch, then the gap to the next name
   }
-  m.title_at = ImVec2(r.x0 + 10 * s, y);
-  m.title_px = fitPx(f.normal, f.normal_px, m.title, std::max(1.0f, right - m.title_at.x));
+  m.title_at = ImVec2(x0, y);
+  m.title_px = std::min(px, fitPx(f.normal, px, m.title_shown, std::max(1.0f, right - x0)));
 }
 
 ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSnapshot& snap,
@@ -205,15 +233,19 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const int cols = static_cast<int>(w);
   const bool bw = unit.unit == ForceUnit::kBodyWeight && unit.body_mass_kg > 0;
   m.title = bw ? "Force in % body weight" : "Force in N";
+  m.title_short = bw ? "% BW" : "N";
   switch (view.mode) {
     case PlotView::Mode::kFollowLive:
       m.title += ", last " + spanWords(view.span_s) + " (device time)";
+      m.title_short += ", last " + spanWords(view.span_s);
       break;
     case PlotView::Mode::kWhole:
       m.title += ", whole session (device time)";
+      m.title_short += ", whole session";
       break;
     case PlotView::Mode::kFixed:
       m.title += ", " + spanWords(view.span_s) + ", paused (F: follow live)";
+      m.title_short += ", " + spanWords(view.span_s) + ", paused";
       break;
   }
   m.force_manual = view.force_manual && view.force_hi_n > 0;
@@ -364,19 +396,19 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float s = f.scale;
   fills.push_back({r, kPanel});
-  text(dl, f.normal, m.title_px, m.title_at, kAxisText, m.title);
-  if (!m.note.empty()) text(dl, f.normal, f.normal_px, m.note_at, kMarkerMark, m.note);
+  text(dl, f.normal, m.title_px, m.title_at, kAxisText, m.title_shown);
+  if (m.note_shown) text(dl, f.normal, m.row_px, m.note_at, kMarkerMark, m.note);
   for (const ForcePlotModel::LegendItem& li : m.legend) {
-    const float cy = li.at.y + f.normal_px * 0.55f;
+    const float cy = li.at.y + m.row_px * 0.55f;
     dl->AddRectFilled(ImVec2(li.at.x - 18 * s, cy - 3 * s), ImVec2(li.at.x - 6 * s, cy + 3 * s),
                       col(li.colour));
-    text(dl, f.normal, f.normal_px, li.at, li.colour, li.name);
+    text(dl, f.normal, m.row_px, li.at, li.colour, li.name);
   }
   if (m.force_manual) {
-    text(dl, f.normal, f.normal_px, m.axis_at, kWarning, m.axis_text);
+    text(dl, f.normal, m.row_px, m.axis_at, kWarning, m.axis_text);
     const Rect& b = m.auto_button;
     dl->AddRect(ImVec2(b.x0, b.y0), ImVec2(b.x1, b.y1), col(kAxisText), 4 * s, 0, 1.5f * s);
-    text(dl, f.normal, f.normal_px, ImVec2(b.x0 + 8 * s, b.y0 + 2 * s), kLightText, "auto");
+    text(dl, f.normal, m.row_px, ImVec2(b.x0 + 8 * s, b.y0 + 2 * s), kLightText, "auto");
   }
   const Rect& a = m.area;
   if (!m.empty_text.empty()) {

@@ -95,7 +95,10 @@ struct ForcePlotModel {
   std::string note;        // right of the title, e.g. the user's last mark
   // The title row, laid out here: the title's font size (shrunk to fit), and on the right the
   // note, then, while the force axis is manual, "force axis: manual" and a small "auto" target.
-  float title_px = 0;
+  std::string title_short;  // the title when the row is crowded: "N, last 30 s"
+  std::string title_shown;  // title or title_short
+  float title_px = 0, row_px = 0;
+  bool note_shown = false;  // the note waits when the row has no room for it
   ImVec2 title_at, note_at, axis_at;
   bool force_manual = false;
   std::string axis_text;  // "force axis: manual" ("" while autoscaled)

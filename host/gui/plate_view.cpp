@@ -153,7 +153,7 @@ void drawPlateView(const PlateViewModel& m, const Rect& r, const Fonts& f, Solid
     text(dl, f.large, c.label_px, c.label_at, kLightText, c.label);
   }
   text(dl, f.large, m.total_px, m.total_at, kLightText, m.total_text);
-  text(dl, f.normal, m.keys_px, m.keys_at, kAxisText, m.keys);
+  if (!m.keys.empty()) text(dl, f.normal, m.keys_px, m.keys_at, kAxisText, m.keys);
   endPanel();
 }
 

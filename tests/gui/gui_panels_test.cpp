@@ -6,6 +6,7 @@
 #include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // the panels' windows: how far their widgets reach
 
 #include <unistd.h>
 
@@ -1289,4 +1290,195 @@ TEST(TwinEntry, TheRealTwinStreamsIntoTheSessionThroughItsPty) {
     EXPECT_TRUE(processGone(pid));
   }
   fs::remove_all(dir);
+}
+
+// [SECTION] Layout at small and large sizes, and at content scale 2: every text inside its panel
+
+namespace {
+
+constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+bool inside(const Rect& box, const Rect& panel) {
+  constexpr float kSlack = 1.0f;  // rounding
+  return box.x0 >= panel.x0 - kSlack && box.y0 >= panel.y0 - kSlack &&
+         box.x1 <= panel.x1 + kSlack && box.y1 <= panel.y1 + kSlack;
+}
+bool overlap(const Rect& a, const Rect& b) {
+  return a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1;
+}
+std::string str(const Rect& r) {
+  std::ostringstream o;
+  o << "[" << r.x0 << "," << r.y0 << " - " << r.x1 << "," << r.y1 << "]";
+  return o.str();
+}
+
+// The app's fonts and style (gui_app.cpp) at a content scale, in a headless ImGui context.
+class ScaledUi {
+ public:
+  explicit ScaledUi(float scale) {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    fonts.scale = scale;
+    fonts.normal_px = kFontNormal_px * scale;
+    fonts.large_px = kFontLarge_px * scale;
+    fonts.huge_px = kFontHuge_px * scale;
+    ImFontConfig cfg;
+    cfg.OversampleH = 1;
+    fonts.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.normal_px, &cfg);
+    fonts.large = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.large_px, &cfg);
+    static const ImWchar kDigits[] = {0x30, 0x3A, 0};
+    fonts.huge = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.huge_px, &cfg, kDigits);
+    io.FontDefault = fonts.normal;
+    unsigned char* px = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsAlpha8(&px, &w, &h);
+    ImGui::StyleColorsDark();
+    ImGuiStyle& st = ImGui::GetStyle();
+    st.WindowBorderSize = 0;
+    st.FramePadding = ImVec2(10, 6);
+    st.ScaleAllSizes(scale);
+  }
+  ~ScaledUi() { ImGui::DestroyContext(); }
+  Fonts fonts;
+};
+
+// Draws one panel with the text log on; returns what it drew.
+template <typename Draw>
+std::vector<DrawnText> logged(Draw draw) {
+  std::vector<DrawnText> log;
+  g_drawn_text = &log;
+  draw();
+  g_drawn_text = nullptr;
+  return log;
+}
+
+void expectInside(const std::vector<DrawnText>& texts, const Rect& panel, const std::string& what) {
+  EXPECT_FALSE(texts.empty()) << what;
+  for (const DrawnText& t : texts)
+    EXPECT_TRUE(inside(t.box, panel))
+        << what << ": \"" << t.s << "\" " << str(t.box) << " leaves its panel " << str(panel);
+}
+void expectApart(const std::vector<DrawnText>& texts, const std::string& what) {
+  for (size_t i = 0; i < texts.size(); ++i)
+    for (size_t j = i + 1; j < texts.size(); ++j)
+      EXPECT_FALSE(overlap(texts[i].box, texts[j].box))
+          << what << ": \"" << texts[i].s << "\" " << str(texts[i].box) << " and \"" << texts[j].s
+          << "\" " << str(texts[j].box) << " overlap";
+}
+// How far the ImGui widgets of a panel's window reached (their rightmost and lowest edges).
+ImVec2 widgetsReach(const char* window) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(window);
+  return w ? w->DC.CursorMaxPos : ImVec2(0, 0);
+}
+
+}  // namespace
+
+TEST(LayoutAtEverySize, EveryTextLiesInsideItsPanelAndTheLabelsKeepApart) {
+  if (!fs::exists(kDejaVu)) GTEST_SKIP() << kDejaVu << " is missing (fonts-dejavu-core)";
+  // A session mid-hold: every panel full, the plot with per-cell traces, a manual axis and a note.
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) {
+    engine::ProcessedSample sm = sample(i / 80.0, 612, 40, -20);
+    for (int c = 0; c < core::kCellCount; ++c) sm.force.force_n[c] = 100 + 40 * c;
+    store.append(sm);
+  }
+  engine::LiveSnapshot snap = snapshotWithHold(45);
+  snap.source = "virtual rig (seed 1)";
+  snap.info = proto::InfoFrame{};
+  snap.info->device_serial = 0xD3E0;
+  snap.info->rate_hz = 80;
+  snap.rate_hz = 72.5;  // the long "(not 80 Hz)" item
+  snap.stats.frames_lost = 12;
+  snap.stats.crc_errors = 3;
+  snap.elapsed_s = 3725;
+  snap.last_force.total_n = 612;
+  for (int c = 0; c < core::kCellCount; ++c) snap.last_force.force_n[c] = -100 + 250 * c;
+  snap.last_force.has_cop = true;
+  core::Hold done;
+  done.start_s = 1, done.end_s = 40, done.release_s = 35, done.has_xy = true;
+  snap.holds.push_back(done);
+  core::ProtocolGuide guide;
+  guide.update(55, snap.holds, &snap.open_hold->hold);
+  GuiSettings settings;
+  settings.force_unit = ForceUnit::kBodyWeight;
+  PlotView view;
+  scaleForceAxis(view, 800, 1.0);
+
+  struct Size {
+    float w, h;
+  };
+  for (float scale : {1.0f, 2.0f}) {
+    ScaledUi ui(scale);
+    const Fonts& f = ui.fonts;
+    for (const Size sz : {Size{1000, 640}, Size{1260, 720}, Size{1920, 1080}}) {
+      // The window is --size logical px times the content scale (GLFW_SCALE_TO_MONITOR).
+      const std::string at = std::to_string(static_cast<int>(sz.w)) + "x" +
+                             std::to_string(static_cast<int>(sz.h)) + " at scale " +
+                             std::to_string(static_cast<int>(scale));
+      SCOPED_TRACE(at);
+      ImGuiIO& io = ImGui::GetIO();
+      io.DisplaySize = ImVec2(sz.w * scale, sz.h * scale);
+      io.DeltaTime = 1.0f / 60;
+      const Layout lay = computeLayout(io.DisplaySize.x, io.DisplaySize.y, scale);
+      for (bool picker : {false, true}) {
+        ImGui::NewFrame();
+        SolidFills fills;
+        ConnectionBarState bar_state;
+        bar_state.listed = true;  // no port listing in a test
+        if (picker) {
+          bar_state.twin_status =
+              "no rollrig-twin next to rollrig-gui (/a/long/build/dir/bin/rollrig-twin): build it "
+              "with cmake --build build -t rollrig-twin (needs simavr)";
+          bar_state.twin_failed = true;
+        }
+        const ConnectionBarModel bar =
+            computeConnectionBar(picker ? engine::LiveSnapshot{} : snap, !picker, !picker, "", "");
+        const auto bar_texts =
+            logged([&] { drawConnectionBar(bar, bar_state, lay.connection_bar, f, fills); });
+        expectInside(bar_texts, lay.connection_bar, "connection bar");
+        expectApart(bar_texts, "connection bar");
+        EXPECT_LE(widgetsReach("##connection").x, lay.connection_bar.x1)
+            << "the bar's widgets run past its right edge";
+        if (!picker) {
+          ConnectionBarModel placed = bar;
+          layoutConnectionBar(placed, lay.connection_bar, f);
+          int shown = 0;
+          for (const BarItem& it : placed.items) shown += it.x >= 0;
+          EXPECT_GE(shown, static_cast<int>(placed.items.size()) - 1)
+              << "at most the device line goes";
+          for (const DrawnText& t : bar_texts)
+            EXPECT_FALSE(overlap(t.box, placed.stop_button)) << t.s << " under the Stop button";
+        }
+        if (!picker) {
+          const HoldPanelModel hold = computeHoldPanel(snap, true, "", forceFormat(settings));
+          expectInside(logged([&] { drawHoldPanel(hold, lay.hold, f, fills); }), lay.hold,
+                       "hold panel");
+          ForcePlotModel plot =
+              computeForcePlot(store, snap, lay.plot, f, view, forceFormat(settings), true);
+          plot.note = "marked pain 4 at 0:55";
+          layoutPlotTitleRow(plot, lay.plot, f);
+          const auto plot_texts = logged([&] { drawForcePlot(plot, lay.plot, f, fills); });
+          expectInside(plot_texts, lay.plot, "force plot");
+          expectApart(plot_texts, "force plot");
+          EXPECT_TRUE(inside(plot.auto_button, lay.plot));
+          const PlateViewModel plate = computePlateView(store, snap, lay.plate, f);
+          const auto plate_texts = logged([&] { drawPlateView(plate, lay.plate, f, fills); });
+          expectInside(plate_texts, lay.plate, "plate view");
+          expectApart(plate_texts, "plate view");
+          for (const PlateViewModel::Cell& c : plate.cells)
+            EXPECT_GE(c.label_px, 0.9f * f.normal_px) << c.label << ": readable from the floor";
+          ProtocolPanelState pst;
+          const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
+          expectInside(
+              logged([&] { drawProtocolPanel(protocol, pst, settings, lay.protocol, f, fills); }),
+              lay.protocol, "protocol panel");
+          const ImVec2 reach = widgetsReach("##protocol");
+          EXPECT_LE(reach.x, lay.protocol.x1) << "the settings row runs past the panel";
+          EXPECT_LE(reach.y, lay.protocol.y1);
+        }
+        ImGui::EndFrame();
+      }
+    }
+  }
 }
