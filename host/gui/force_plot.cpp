@@ -426,18 +426,9 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
     dl->AddLine(ImVec2(a.x0, tk.px), ImVec2(a.x1, tk.px), col(kGrid), 1.0f);
   for (float gx : m.guides_x)
     dl->AddLine(ImVec2(gx, a.y0), ImVec2(gx, a.y1), col(kInWindowField), 3.0f * s);
-  if (m.level_y >= 0) {
+  if (m.level_y >= 0)
     dl->AddLine(ImVec2(m.level_x0, m.level_y), ImVec2(a.x1, m.level_y), col(kHoldLevel, 0.7f),
                 1.5f * s);
-    // Its value at the right end, above the line (below it when the line is near the top).
-    const ImVec2 sz = textSize(f.normal, f.normal_px, m.level_text);
-    const float ly =
-        m.level_y - sz.y - 2 * s >= a.y0 ? m.level_y - sz.y - 2 * s : m.level_y + 2 * s;
-    const ImVec2 at(a.x1 - sz.x - 6 * s, ly);
-    dl->AddRectFilled(ImVec2(at.x - 4 * s, at.y), ImVec2(at.x + sz.x + 4 * s, at.y + sz.y),
-                      col(kPanel, 0.85f), 3 * s);  // readable over the trace
-    text(dl, f.normal, f.normal_px, at, kHoldLevel, m.level_text);
-  }
   for (int i = 0; i < core::kCellCount; ++i)
     if (m.cell_traces[i].size() >= 2)
       dl->AddPolyline(m.cell_traces[i].data(), static_cast<int>(m.cell_traces[i].size()),
@@ -445,6 +436,16 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
   if (m.trace.size() >= 2)
     dl->AddPolyline(m.trace.data(), static_cast<int>(m.trace.size()), col(kForceTrace), 0,
                     2.0f * s);
+  if (m.level_y >= 0) {
+    // The level's value at the line's right end, above it (below near the top), over the traces.
+    const ImVec2 sz = textSize(f.normal, f.normal_px, m.level_text);
+    const float ly =
+        m.level_y - sz.y - 2 * s >= a.y0 ? m.level_y - sz.y - 2 * s : m.level_y + 2 * s;
+    const ImVec2 at(a.x1 - sz.x - 6 * s, ly);
+    dl->AddRectFilled(ImVec2(at.x - 4 * s, at.y), ImVec2(at.x + sz.x + 4 * s, at.y + sz.y),
+                      col(kPanel, 0.85f), 3 * s);
+    text(dl, f.normal, f.normal_px, at, kHoldLevel, m.level_text);
+  }
   // Zoomed out over many releases, thin faint lines and small glyphs keep the trace readable.
   const bool crowded = m.t1_s - m.t0_s > 600;
   const float rw = crowded ? 1.0f * s : 2.5f * s, tri = crowded ? 5 * s : 8 * s;

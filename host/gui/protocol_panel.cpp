@@ -93,7 +93,7 @@ SettingsRowLayout settingsRowLayout(float avail_w) {
   const float frame_h = ImGui::GetFrameHeight(), sp = st.ItemSpacing.x, in = st.ItemInnerSpacing.x;
   const auto tw = [](const char* t) { return ImGui::CalcTextSize(t).x; };
   const float radios = 2 * (frame_h + in) + tw("N") + tw("% BW") + 2 * sp;
-  const float value = tw("300") + 2 * st.FramePadding.x;
+  const float value = tw("300") + st.FramePadding.x;  // room for "70", "300" just fits
   const float buttons = 2 * (frame_h + in);
   const float kg = in + tw("kg");
   const float label = tw("force in") + sp;
