@@ -51,15 +51,28 @@ inline float fitPx(ImFont* f, float px, const std::string& s, float max_w) {
   const float w = textSize(f, px, s).x;
   return w > max_w && w > 0 ? px * max_w / w : px;
 }
+// For the layout tests: while set, every text drawn through text() / textCentered() is also
+// logged here with its box, so a test can check that each lies inside its panel and that labels
+// do not overlap. Null (the default) costs one branch. UI thread only.
+struct DrawnText {
+  Rect box;
+  std::string s;
+};
+inline std::vector<DrawnText>* g_drawn_text = nullptr;
+
 // Draws `s` with its top-left at p.
 inline void text(ImDrawList* dl, ImFont* f, float px, ImVec2 p, Rgb c, const std::string& s) {
   dl->AddText(f, px, p, col(c), s.c_str());
+  if (g_drawn_text) {
+    const ImVec2 sz = f->CalcTextSizeA(px, 1e9f, 0.0f, s.c_str());
+    g_drawn_text->push_back({Rect{p.x, p.y, p.x + sz.x, p.y + sz.y}, s});
+  }
 }
 // Draws `s` centred horizontally in [x0, x1] with its top at y.
 inline void textCentered(ImDrawList* dl, ImFont* f, float px, float x0, float x1, float y, Rgb c,
                          const std::string& s) {
   const ImVec2 sz = textSize(f, px, s);
-  dl->AddText(f, px, ImVec2((x0 + x1 - sz.x) * 0.5f, y), col(c), s.c_str());
+  text(dl, f, px, ImVec2((x0 + x1 - sz.x) * 0.5f, y), c, s);
 }
 // A fixed, undecorated ImGui window covering r (each panel is one).
 bool beginPanel(const char* id, const Rect& r, bool with_padding = true);

@@ -271,6 +271,7 @@ int runGui(const GuiOptions& opt) {
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
     if (!said.empty() && t - said_at > 4.0) said.clear(), dirty = true;
+    if (twinStarting(bar_state)) dirty = true;  // until the twin announced its pty (or failed)
     if (!shooting && ((!continuous && !(dirty || settle > 0)) || t - last_draw < min_frame_s))
       continue;
 
@@ -333,12 +334,18 @@ int runGui(const GuiOptions& opt) {
     const ViewKeys vk = readViewKeys();
     if (vk.follow_live) followLive(plot_view);
     if (vk.toggle_pause) togglePause(plot_view, last_s);
-    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view);
+    if (vk.auto_force_axis) autoForceAxis(plot_view);
+    if (vk.toggle_cells)
+      settings.plot_cells = !settings.plot_cells, settings_changed = true, saveNow();
+    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
+                                           forceFormat(settings), settings.plot_cells);
     if (handlePlotMouse(plot_view, plot, last_s)) {
-      plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view);
+      plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
+                              forceFormat(settings), settings.plot_cells);
       settle = std::max(settle, 2);
     }
     plot.note = said;
+    layoutPlotTitleRow(plot, lay.plot, fonts);
     const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
 
     SolidFills fills;

@@ -58,6 +58,8 @@ ViewKeys readViewKeys() {
   if (ImGui::GetIO().WantTextInput) return k;
   k.follow_live = ImGui::IsKeyPressed(GLFW_KEY_F, false);
   k.toggle_pause = ImGui::IsKeyPressed(GLFW_KEY_P, false);
+  k.auto_force_axis = ImGui::IsKeyPressed(GLFW_KEY_A, false);
+  k.toggle_cells = ImGui::IsKeyPressed(GLFW_KEY_C, false);
   return k;
 }
 

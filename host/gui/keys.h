@@ -35,9 +35,10 @@ struct GuideKeys {
 GuideKeys readGuideKeys();
 
 // The plot's view keys (force_plot.h): F = follow live, P = pause / resume the view (the recording
-// never pauses). None while a text field has the keyboard.
+// never pauses), A = autoscale the force axis again, C = the per-cell traces on / off (a setting).
+// None while a text field has the keyboard.
 struct ViewKeys {
-  bool follow_live = false, toggle_pause = false;
+  bool follow_live = false, toggle_pause = false, auto_force_axis = false, toggle_cells = false;
 };
 ViewKeys readViewKeys();
 

@@ -18,6 +18,11 @@ namespace rollrig::gui {
 
 inline constexpr double kBallTrail_s = 3.0;
 
+// The cells' short names, in cell order (plate_geometry.h): front (head side) left and right,
+// rear left and right. The plate view writes them by the cells in the cells' colours
+// (theme.h kCellTrace), and the force plot's per-cell legend uses the same.
+inline constexpr const char* kCellNames[core::kCellCount] = {"FL", "FR", "RL", "RR"};
+
 struct PlateViewModel {
   Rect plate;  // the plate, to scale, centred in the panel
   float px_per_mm = 0;
@@ -26,6 +31,14 @@ struct PlateViewModel {
     float load_n = 0;
     float share = 0;    // of the total, 0..1 (the fill)
     std::string label;  // "123 N"
+    std::string name;   // kCellNames[i], in kCellTrace[i]
+    // Where they go: inside the plate, beside the cell's square toward the plate's middle (below
+    // the front cells, above the rear ones), the name small and the load large, sized so that the
+    // four never touch each other or leave the plate.
+    Rect square;
+    ImVec2 name_at, label_at;
+    float name_px = 0, label_px = 0;
+    Rect box;  // name and load together
   };
   std::array<Cell, core::kCellCount> cells;
   bool has_ball = false;
@@ -41,6 +54,9 @@ struct PlateViewModel {
   };
   std::vector<Spot> hold_spots;
   std::string total_text;  // "total 612 N"
+  ImVec2 title_at, total_at, keys_at;
+  float total_px = 0, keys_px = 0;
+  std::string keys = "keys: space released \u00b7 0\u20139 pain \u00b7 L / R side";
 };
 
 // The colour of a hold's spot (see PlateViewModel::hold_spots).

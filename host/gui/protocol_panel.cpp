@@ -88,6 +88,23 @@ ProtocolPanelModel computeProtocolPanel(const core::ProtocolGuideView& v,
   return m;
 }
 
+SettingsRowLayout settingsRowLayout(float avail_w) {
+  const ImGuiStyle& st = ImGui::GetStyle();
+  const float frame_h = ImGui::GetFrameHeight(), sp = st.ItemSpacing.x, in = st.ItemInnerSpacing.x;
+  const auto tw = [](const char* t) { return ImGui::CalcTextSize(t).x; };
+  const float radios = 2 * (frame_h + in) + tw("N") + tw("% BW") + 2 * sp;
+  const float value = tw("300") + st.FramePadding.x;  // room for "70", "300" just fits
+  const float buttons = 2 * (frame_h + in);
+  const float kg = in + tw("kg");
+  const float label = tw("force in") + sp;
+  SettingsRowLayout l;
+  l.label = label + radios + value + buttons + kg <= avail_w;
+  l.buttons = (l.label ? label : 0) + radios + value + buttons + kg <= avail_w;
+  l.mass_w = value + (l.buttons ? buttons : 0);
+  l.width = (l.label ? label : 0) + radios + l.mass_w + kg;
+  return l;
+}
+
 ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanelState& st,
                                       GuiSettings& settings, const Rect& r, const Fonts& f,
                                       SolidFills& fills) {
@@ -202,18 +219,24 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
     text(dl, f.normal, kp, ImVec2(r.x0 + pad, keys_y + (frame_h - kp) * 0.5f), kWarning, m.keys);
   }
 
+  // The settings row: "force in", the unit, the mass with its -/+ buttons and "kg" when they fit;
+  // in a narrow panel first the words go, then the buttons (the mass is still typed in).
+  const SettingsRowLayout row = settingsRowLayout(w);
   ImGui::SetCursorScreenPos(ImVec2(r.x0 + pad, settings_y));
-  ImGui::TextUnformatted("force in");
-  ImGui::SameLine();
+  if (row.label) {
+    ImGui::TextUnformatted("force in");
+    ImGui::SameLine();
+  }
   int unit = settings.force_unit == ForceUnit::kBodyWeight ? 1 : 0;
   bool changed = ImGui::RadioButton("N", &unit, 0);
   ImGui::SameLine();
   changed |= ImGui::RadioButton("% BW", &unit, 1);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(60.0f * s, r.x1 - pad - ImGui::GetCursorScreenPos().x -
-                                                  textSize(f.normal, f.normal_px, " kg").x));
+  ImGui::SetNextItemWidth(std::max(row.mass_w, r.x1 - pad - ImGui::GetCursorScreenPos().x -
+                                                   ImGui::CalcTextSize("kg").x -
+                                                   ImGui::GetStyle().ItemInnerSpacing.x));
   double mass = settings.body_mass_kg;
-  if (ImGui::InputDouble("kg", &mass, 1.0, 5.0, "%.0f")) {
+  if (ImGui::InputDouble("kg", &mass, row.buttons ? 1.0 : 0.0, row.buttons ? 5.0 : 0.0, "%.0f")) {
     mass = std::clamp(mass, 20.0, 300.0);
     changed |= mass != settings.body_mass_kg;
     settings.body_mass_kg = mass;

@@ -60,6 +60,16 @@ struct ProtocolPanelAction {
   bool settings_changed = false;  // `settings` was edited (save it)
 };
 
+// The settings row's shape for `avail_w` px (ImGui's current font and style): with the "force in"
+// label and the mass's -/+ buttons when they fit; `width` is what the row then takes. Between
+// ImGui::NewFrame() and Render().
+struct SettingsRowLayout {
+  bool label = true, buttons = true;
+  float mass_w = 0;  // the mass field, its buttons included
+  float width = 0;
+};
+SettingsRowLayout settingsRowLayout(float avail_w);
+
 ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanelState& st,
                                       GuiSettings& settings, const Rect& r, const Fonts& fonts,
                                       SolidFills& fills);

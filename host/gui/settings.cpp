@@ -72,6 +72,10 @@ SettingsLoad loadSettings(const std::string& path) {
     else
       return bad("force_unit is neither \"N\" nor \"%BW\"");
   }
+  if (j.contains("plot_cells")) {
+    if (!j["plot_cells"].is_boolean()) return bad("plot_cells is neither true nor false");
+    s.plot_cells = j["plot_cells"].get<bool>();
+  }
   for (const auto& [key, field] :
        {std::pair{"window_w_px", &s.window_w_px}, std::pair{"window_h_px", &s.window_h_px}}) {
     if (!j.contains(key)) continue;
@@ -94,6 +98,7 @@ std::string saveSettings(const std::string& path, const GuiSettings& s) {
       {"force_unit", s.force_unit == ForceUnit::kBodyWeight ? "%BW" : "N"},
       {"window_w_px", s.window_w_px},
       {"window_h_px", s.window_h_px},
+      {"plot_cells", s.plot_cells},
   };
   const std::string tmp = path + ".tmp";
   {

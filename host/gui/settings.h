@@ -1,5 +1,6 @@
 // The GUI's settings, persisted as JSON in `<config dir>/gui.json`: the user's body mass (for
-// force in % body weight), the force unit, and the window's size. The config directory is found as
+// force in % body weight), the force unit, the window's size, and whether the force plot shows
+// the per-cell traces. The config directory is found as
 // for calibrations (host/io calibration_store): $ROLLRIG_CONFIG_DIR, else
 // $XDG_CONFIG_HOME/rollrig, else ~/.config/rollrig.
 //
@@ -21,9 +22,11 @@ struct GuiSettings {
   double body_mass_kg = 70.0;  // 20..300
   ForceUnit force_unit = ForceUnit::kNewton;
   int window_w_px = 1260, window_h_px = 720;  // logical px (before the content scale)
+  bool plot_cells = false;                    // the force plot's four per-cell traces (key C)
   bool operator==(const GuiSettings& o) const {
     return body_mass_kg == o.body_mass_kg && force_unit == o.force_unit &&
-           window_w_px == o.window_w_px && window_h_px == o.window_h_px;
+           window_w_px == o.window_w_px && window_h_px == o.window_h_px &&
+           plot_cells == o.plot_cells;
   }
   bool operator!=(const GuiSettings& o) const { return !(*this == o); }
 };

@@ -43,6 +43,11 @@ inline constexpr Rgb kMarkerMark{0xE0, 0x8A, 0xFF};
 inline constexpr Rgb kPlate{0x33, 0x38, 0x44};
 inline constexpr Rgb kPlateEdge{0x8A, 0x93, 0xA6};
 inline constexpr Rgb kCellFill{0x4F, 0x9D, 0xE8};
+// The four cells' own colours (the plot's per-cell traces and the plate's cell names), in cell
+// order (plate_geometry.h: front-left, front-right, rear-left, rear-right); distinct from the
+// total's yellow, the releases' blue, the markers' violet and the holds' green.
+inline constexpr Rgb kCellTrace[4] = {
+    {0x4D, 0xD0, 0xE1}, {0xFF, 0x6F, 0xA0}, {0xA8, 0xE0, 0x5A}, {0xE8, 0xE8, 0xE8}};
 inline constexpr Rgb kBall{0xFF, 0x7A, 0x3D};
 inline constexpr Rgb kOk{0x7E, 0xE0, 0x9A};
 inline constexpr Rgb kWarning{0xFF, 0xB7, 0x3D};

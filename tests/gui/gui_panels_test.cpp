@@ -6,6 +6,7 @@
 #include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // the panels' windows: how far their widgets reach
 
 #include <unistd.h>
 
@@ -14,8 +15,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
+
+#include <cerrno>
+#include <csignal>
 #include <thread>
 
 #include "connection_bar.h"
@@ -166,8 +171,11 @@ TEST_F(PanelTest, TheForcePlotShowsTheLast30SecondsInSessionTime) {
   for (int i = 0; i <= 80 * 100; ++i) store.append(sample(i / 80.0, 300));
   const ForcePlotModel m =
       computeForcePlot(store, engine::LiveSnapshot{}, Rect{0, 0, 800, 300}, m_fonts);
-  EXPECT_DOUBLE_EQ(m.t1_s, 100.0);
-  EXPECT_DOUBLE_EQ(m.t0_s, 70.0);
+  // The right edge at the newest sample, within one pixel column (follow-live steps by columns).
+  const double dt = 30.0 / m.area.width();
+  EXPECT_GE(m.t1_s, 100.0);
+  EXPECT_LT(m.t1_s, 100.0 + dt);
+  EXPECT_NEAR(m.t1_s - m.t0_s, 30.0, 1e-9);
   ASSERT_FALSE(m.time_ticks.empty());
   EXPECT_EQ(m.time_ticks.front().label, "1:10");
   EXPECT_EQ(m.time_ticks.back().label, "1:40");
@@ -214,6 +222,96 @@ TEST_F(PanelTest, TheForcePlotPutsTheProtocolGuidesAndReleasesInsideTheOpenHold)
   EXPECT_TRUE(m.holds[0].open);
   EXPECT_NEAR(m.holds[0].x0, m.area.x0, 0.5f);  // clipped at the window's left edge
   EXPECT_GE(m.level_y, m.area.y0);
+}
+
+TEST_F(PanelTest, TheForcePlotFollowsTheForceUnitSettingInTicksTitleAndHoldLevel) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) store.append(sample(i / 80.0, 300));
+  const engine::LiveSnapshot snap = snapshotWithHold(45);  // level 305 N
+  const Rect panel{0, 0, 800, 300};
+  const auto yOf = [](const ForcePlotModel& m, double f_n) {
+    return m.area.y1 -
+           static_cast<float>((f_n - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+  };
+  // In N: ticks on round newtons, the level in N.
+  const ForcePlotModel n = computeForcePlot(store, snap, panel, m_fonts, PlotView{}, ForceFormat{});
+  EXPECT_NE(n.title.find("in N"), std::string::npos) << n.title;
+  EXPECT_EQ(n.level_text, "hold 305 N");
+  ASSERT_GE(n.force_ticks.size(), 3u);
+  EXPECT_EQ(n.force_ticks[1].label, "50 N");
+  EXPECT_NEAR(n.force_ticks[1].px, yOf(n, 50), 0.5f);
+  // In % body weight (70 kg: 686.5 N = 100 %): ticks on round percentages, the level in % BW.
+  const ForceFormat bw{ForceUnit::kBodyWeight, 70.0};
+  const ForcePlotModel p = computeForcePlot(store, snap, panel, m_fonts, PlotView{}, bw);
+  EXPECT_NE(p.title.find("% body weight"), std::string::npos) << p.title;
+  EXPECT_EQ(p.level_text, "hold 44 % BW");
+  const double n_per_pct = 70.0 * 9.80665 / 100.0;
+  EXPECT_NEAR(p.level_y, yOf(p, 305), 0.5f);
+  ASSERT_GE(p.force_ticks.size(), 3u);
+  EXPECT_EQ(p.force_ticks.front().label, "0 %");
+  EXPECT_EQ(p.force_ticks[1].label, "10 %");
+  EXPECT_NEAR(p.force_ticks[1].px, yOf(p, 10 * n_per_pct), 0.5f);
+  // The top is a round percentage above the 300 N (43.7 %) level: 50 %.
+  EXPECT_NEAR(p.f_hi_n, 50 * n_per_pct, 1e-6);
+  EXPECT_EQ(p.force_ticks.back().label, "50 %");
+}
+
+namespace {
+// The trace's points by pixel column (x), in order.
+std::map<float, std::vector<float>> traceByColumn(const ForcePlotModel& m) {
+  std::map<float, std::vector<float>> out;
+  for (const ImVec2& p : m.trace) out[p.x].push_back(p.y);
+  return out;
+}
+}  // namespace
+
+TEST_F(PanelTest, FollowingLiveTheWindowStepsByWholePixelColumnsAndOnlyTheNewestColumnChanges) {
+  const Rect panel{0, 0, 800, 300};
+  SampleStore store;
+  // A wavy force, so each column's min and max depend on which samples fall into it.
+  const auto force = [](double t) { return 300 + 60 * std::sin(t * 7.3) + 20 * std::sin(t * 31); };
+  store.append(sample(0, force(0)));
+  const ForcePlotModel first = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  const int cols = static_cast<int>(first.area.width());
+  ASSERT_EQ(first.area.width(), static_cast<float>(cols));  // whole pixel columns
+  const double dt = kPlotWindow_s / cols;
+  ASSERT_GT(dt, 1.0 / 60 + 0.2 * dt);  // 30 s over < 1,440 columns: a frame is less than a column
+  // Live at 80 Hz up to a tenth into a column, then one frame (1/60 s) later, same column step.
+  const double t_a = (std::floor(50 / dt) + 0.1) * dt;
+  for (int i = 1; i / 80.0 < t_a; ++i) store.append(sample(i / 80.0, force(i / 80.0)));
+  store.append(sample(t_a, force(t_a)));
+  const ForcePlotModel a = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  for (double t : {t_a + 0.0125, t_a + 1.0 / 60}) store.append(sample(t, force(t)));
+  const ForcePlotModel b = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  // The window did not move, and ends at the newest sample (within one column).
+  EXPECT_EQ(a.t0_s, b.t0_s);
+  EXPECT_EQ(a.t1_s, b.t1_s);
+  EXPECT_GE(b.t1_s, t_a + 1.0 / 60);
+  EXPECT_LT(b.t1_s - (t_a + 1.0 / 60), dt);
+  ASSERT_EQ(a.f_hi_n, b.f_hi_n);
+  // Every column but the newest is the same, point for point.
+  const float last_x = a.area.x0 + cols - 0.5f;
+  auto ca = traceByColumn(a), cb = traceByColumn(b);
+  ASSERT_GT(ca.size(), static_cast<size_t>(cols) - 2);
+  for (const auto& [x, ys] : ca)
+    if (x < last_x) EXPECT_EQ(cb[x], ys) << "column at x " << x;
+  EXPECT_NE(cb[last_x], ca[last_x]);  // the newest column took the new samples
+  // One column step later, every column's content moved left by exactly one pixel: the bins are
+  // fixed slices of session time, not slices of the moving window.
+  for (double t = t_a + 1.0 / 60 + 0.0125; t < t_a + dt; t += 0.0125)
+    store.append(sample(t, force(t)));
+  store.append(sample(t_a + dt, force(t_a + dt)));
+  const ForcePlotModel c = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  EXPECT_NEAR(c.t1_s - a.t1_s, dt, 1e-9);
+  ASSERT_EQ(a.f_hi_n, c.f_hi_n);
+  auto cc = traceByColumn(c);
+  int compared = 0;
+  for (const auto& [x, ys] : ca)
+    if (x > a.area.x0 + 1 && x < last_x - 1) {
+      EXPECT_EQ(cc[x - 1], ys) << "column at x " << x;
+      ++compared;
+    }
+  EXPECT_GT(compared, cols - 5);
 }
 
 TEST_F(PanelTest, TheForcePlotSaysWhyItIsEmpty) {
@@ -842,6 +940,7 @@ TEST(Settings, AreSavedAndLoadedBack) {
   s.force_unit = ForceUnit::kBodyWeight;
   s.window_w_px = 1400;
   s.window_h_px = 900;
+  s.plot_cells = true;
   ASSERT_EQ(saveSettings(f.string(), s), "");
   const SettingsLoad l = loadSettings(f.string());
   EXPECT_TRUE(l.found);
@@ -900,4 +999,486 @@ TEST_F(PanelTest, TabAndNAreReadOncePerPressForTheProtocolGuide) {
   g = frame({GLFW_KEY_N});
   EXPECT_TRUE(g.note);
   EXPECT_FALSE(g.next_step);
+}
+
+// [SECTION] The force axis: autoscale, or the user's (Shift + wheel), A or "auto" to go back
+
+TEST_F(PanelTest, ShiftWheelScalesTheForceAxisManuallyUntilAOrTheAutoTarget) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) store.append(sample(i / 80.0, i == 80 * 50 ? 900 : 300));
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(1000, 400);
+  io.DeltaTime = 1.0f / 60;
+  const Rect panel{0, 0, 1000, 400};
+  PlotView v;
+  const ForcePlotModel autoscaled =
+      computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v);
+  EXPECT_FALSE(autoscaled.force_manual);
+  EXPECT_TRUE(autoscaled.axis_text.empty());
+  EXPECT_GE(autoscaled.f_hi_n, 900);  // autoscale: the spike's peak plus headroom
+  // Shift + a wheel notch up over the plot: the force axis's top comes 20 % closer, manual.
+  io.MousePos = ImVec2((autoscaled.area.x0 + autoscaled.area.x1) * 0.5f,
+                       (autoscaled.area.y0 + autoscaled.area.y1) * 0.5f);
+  io.MouseWheel = 1;
+  io.KeyShift = true;
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, autoscaled, store.lastTime_s()));
+  ImGui::EndFrame();
+  io.MouseWheel = 0;
+  io.KeyShift = false;
+  EXPECT_TRUE(v.force_manual);
+  EXPECT_NEAR(v.force_hi_n, autoscaled.f_hi_n * 0.8, 1e-9);
+  EXPECT_EQ(v.span_s, kPlotWindow_s);  // the time axis did not zoom
+  EXPECT_EQ(v.mode, PlotView::Mode::kFollowLive);
+  // The user's top holds whatever the data does, and the title row says so with an "auto" target.
+  scaleForceAxis(v, 400, 1.0);
+  ForcePlotModel manual = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v);
+  EXPECT_DOUBLE_EQ(manual.f_hi_n, 400);
+  EXPECT_TRUE(manual.force_manual);
+  EXPECT_EQ(manual.axis_text, "force axis: manual");
+  EXPECT_GT(manual.auto_button.width(), 0);
+  EXPECT_LE(manual.auto_button.x1, panel.x1);
+  EXPECT_LT(manual.auto_button.y1, manual.area.y0);  // in the title row, above the data
+  EXPECT_LE(manual.title_at.x + textSize(m_fonts.normal, manual.title_px, manual.title).x,
+            manual.axis_at.x);  // the title leaves room for it
+  // F follows live again but keeps the user's force axis.
+  followLive(v);
+  EXPECT_TRUE(computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v).force_manual);
+  // A click on "auto" autoscales again.
+  io.MousePos = ImVec2((manual.auto_button.x0 + manual.auto_button.x1) * 0.5f,
+                       (manual.auto_button.y0 + manual.auto_button.y1) * 0.5f);
+  io.MouseDown[0] = true;
+  ImGui::NewFrame();
+  EXPECT_TRUE(handlePlotMouse(v, manual, store.lastTime_s()));
+  ImGui::EndFrame();
+  io.MouseDown[0] = false;
+  ImGui::NewFrame();
+  ImGui::EndFrame();
+  EXPECT_FALSE(v.force_manual);
+  EXPECT_EQ(computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts, v).f_hi_n,
+            autoscaled.f_hi_n);
+  // And the key A does the same (read by GLFW key code, once per press).
+  scaleForceAxis(v, 400, 0.5);
+  for (bool& down : io.KeysDown) down = false;
+  io.KeysDown[GLFW_KEY_A] = true;
+  ImGui::NewFrame();
+  const ViewKeys k = readViewKeys();
+  ImGui::EndFrame();
+  io.KeysDown[GLFW_KEY_A] = false;
+  EXPECT_TRUE(k.auto_force_axis);
+  EXPECT_FALSE(k.follow_live || k.toggle_pause);
+  if (k.auto_force_axis) autoForceAxis(v);
+  EXPECT_FALSE(v.force_manual);
+}
+
+// [SECTION] Per-cell traces (the plot_cells setting, key C)
+
+TEST_F(PanelTest, ThePerCellTracesAreDecimatedLikeTheTotalAndKeepAOneSampleSpike) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 30; ++i) {
+    engine::ProcessedSample s = sample(i / 80.0, 400);
+    for (int c = 0; c < core::kCellCount; ++c) s.force.force_n[c] = 70 + 20 * c;
+    if (i == 1201) s.force.force_n[2] = 380;  // one sample, one cell
+    store.append(s);
+  }
+  const Rect panel{0, 0, 300, 300};  // far fewer columns than samples
+  const ForcePlotModel off = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts);
+  EXPECT_FALSE(off.cells);
+  EXPECT_TRUE(off.legend.empty());
+  for (const auto& t : off.cell_traces) EXPECT_TRUE(t.empty());
+  const ForcePlotModel m = computeForcePlot(store, engine::LiveSnapshot{}, panel, m_fonts,
+                                            PlotView{}, ForceFormat{}, true);
+  EXPECT_TRUE(m.cells);
+  const size_t cols = static_cast<size_t>(m.area.width());
+  const auto yOf = [&](double f_n) {
+    return m.area.y1 -
+           static_cast<float>((f_n - m.f_lo_n) / (m.f_hi_n - m.f_lo_n)) * m.area.height();
+  };
+  for (int c = 0; c < core::kCellCount; ++c) {
+    const auto& t = m.cell_traces[c];
+    ASSERT_GT(t.size(), cols / 2) << "cell " << c;
+    EXPECT_LE(t.size(), 2 * cols) << "cell " << c;
+    float top = 1e9f;
+    for (const ImVec2& p : t) top = std::min(top, p.y);
+    // Cell 2's one-sample spike survived decimation; the others stay at their level.
+    EXPECT_NEAR(top, yOf(c == 2 ? 380 : 70 + 20 * c), 0.5f) << "cell " << c;
+  }
+  // The legend names the cells as the plate view does, in the cells' own colours, in the title row.
+  ASSERT_EQ(m.legend.size(), static_cast<size_t>(core::kCellCount));
+  const PlateViewModel plate =
+      computePlateView(store, engine::LiveSnapshot{}, Rect{0, 0, 400, 400}, m_fonts);
+  for (int c = 0; c < core::kCellCount; ++c) {
+    EXPECT_EQ(m.legend[c].name, kCellNames[c]);
+    EXPECT_EQ(plate.cells[c].name, kCellNames[c]);
+    EXPECT_TRUE(m.legend[c].colour == kCellTrace[c]);
+    EXPECT_LT(m.legend[c].at.y, m.area.y0);
+    EXPECT_FALSE(kCellTrace[c] == kForceTrace);
+    for (int d = 0; d < c; ++d) EXPECT_FALSE(kCellTrace[c] == kCellTrace[d]);
+  }
+}
+
+TEST_F(PanelTest, CTogglesThePerCellTracesAndTheSettingIsPersisted) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(800, 600);
+  io.DeltaTime = 1.0f / 60;
+  const auto frame = [&](std::initializer_list<int> keys) {
+    for (bool& down : io.KeysDown) down = false;
+    for (int k : keys) io.KeysDown[k] = true;
+    ImGui::NewFrame();
+    const ViewKeys v = readViewKeys();
+    ImGui::EndFrame();
+    return v;
+  };
+  EXPECT_FALSE(frame({}).toggle_cells);
+  const ViewKeys v = frame({GLFW_KEY_C});
+  EXPECT_TRUE(v.toggle_cells);
+  EXPECT_FALSE(v.follow_live || v.toggle_pause || v.auto_force_axis);
+  EXPECT_FALSE(frame({GLFW_KEY_C}).toggle_cells);  // held: once per press
+  // The setting's file: absent means off; true survives a save; a non-boolean is reported.
+  EXPECT_FALSE(GuiSettings{}.plot_cells);
+  const fs::path f = freshDir("cells") / "gui.json";
+  std::ofstream(f) << R"({"plot_cells": true})";
+  EXPECT_TRUE(loadSettings(f.string()).settings.plot_cells);
+  std::ofstream(f) << R"({"plot_cells": "yes"})";
+  const SettingsLoad bad = loadSettings(f.string());
+  EXPECT_FALSE(bad.settings.plot_cells);
+  EXPECT_NE(bad.error.find("plot_cells"), std::string::npos) << bad.error;
+}
+
+// [SECTION] The firmware twin in the source picker
+
+namespace {
+// A directory laid out as a build tree: bin/ (with `twin_script` as bin/rollrig-twin when given)
+// and firmware/rollrig.elf when `with_elf`.
+fs::path fakeBuildTree(const std::string& name, const std::string& twin_script, bool with_elf) {
+  const fs::path d =
+      fs::temp_directory_path() / ("rollrig-gui-twin-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d / "bin");
+  if (!twin_script.empty()) {
+    std::ofstream(d / "bin" / "rollrig-twin") << twin_script;
+    fs::permissions(d / "bin" / "rollrig-twin", fs::perms::owner_all);
+  }
+  if (with_elf) {
+    fs::create_directories(d / "firmware");
+    std::ofstream(d / "firmware" / "rollrig.elf") << "ELF";
+  }
+  return d;
+}
+
+// updateTwin() once a "frame" until it asks to connect or the twin is gone; waits on the child,
+// with a generous overall limit (no wall-clock assumption about how fast it starts).
+ConnectionBarAction waitForTwin(ConnectionBarState& st) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up) {
+    const ConnectionBarAction a = updateTwin(st, false);
+    if (a.kind != ConnectionBarAction::Kind::kNone || !st.twin) return a;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return {};
+}
+
+bool processGone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+}  // namespace
+
+TEST(TwinEntry, SaysWhatIsMissingAsStateInsteadOfStarting) {
+  ConnectionBarState st;
+  st.exe_dir = (fakeBuildTree("none", "", false) / "bin").string();
+  startTwin(st);
+  EXPECT_FALSE(st.twin);
+  EXPECT_TRUE(st.twin_failed);
+  EXPECT_NE(st.twin_status.find("no rollrig-twin"), std::string::npos) << st.twin_status;
+  EXPECT_NE(st.twin_status.find("cmake --build build -t rollrig-twin"), std::string::npos);
+  st.exe_dir = (fakeBuildTree("noelf", "#!/bin/sh\nexit 0\n", false) / "bin").string();
+  startTwin(st);
+  EXPECT_FALSE(st.twin);
+  EXPECT_NE(st.twin_status.find("no firmware ELF"), std::string::npos) << st.twin_status;
+  EXPECT_NE(st.twin_status.find("firmware/rollrig.elf"), std::string::npos) << st.twin_status;
+}
+
+TEST(TwinEntry, ConnectsToThePtyTheTwinAnnouncesAndStopsTheTwinWithTheSession) {
+  // A stand-in rollrig-twin: checks its arguments as scripts/demo passes them, announces a pty on
+  // its first line and runs until stopped.
+  const fs::path tree =
+      fakeBuildTree("ok",
+                    "#!/bin/sh\n"
+                    "[ \"$1\" = --firmware ] && [ -f \"$2\" ] && [ \"$3\" = --seed ]"
+                    " && [ \"$4\" = 7 ] || { echo bad args: \"$@\" >&2; exit 2; }\n"
+                    "echo /dev/pts/fake-$$\n"
+                    "exec sleep 600\n",
+                    true);
+  ConnectionBarState st;
+  st.exe_dir = (tree / "bin").string();
+  st.seed = 7;
+  startTwin(st);
+  ASSERT_TRUE(st.twin) << st.twin_status;
+  EXPECT_TRUE(twinStarting(st));
+  const pid_t pid = st.twin->pid();
+  const ConnectionBarAction a = waitForTwin(st);
+  ASSERT_EQ(a.kind, ConnectionBarAction::Kind::kConnect) << st.twin_status;
+  EXPECT_EQ(a.source.kind, SourceChoice::Kind::kPort);
+  EXPECT_EQ(a.source.port, "/dev/pts/fake-" + std::to_string(pid));
+  EXPECT_FALSE(twinStarting(st));
+  EXPECT_TRUE(st.twin_connected);
+  // While its session runs the twin runs, and the connect is asked once.
+  EXPECT_EQ(updateTwin(st, true).kind, ConnectionBarAction::Kind::kNone);
+  EXPECT_FALSE(processGone(pid));
+  // The session stopped: so did the twin (reaped, not left behind).
+  updateTwin(st, false);
+  EXPECT_FALSE(st.twin);
+  EXPECT_TRUE(processGone(pid));
+  EXPECT_FALSE(st.twin_failed);
+  // And a twin that is still running when the picker's state goes (the app exits) is stopped too.
+  startTwin(st);
+  ASSERT_TRUE(st.twin);
+  ASSERT_EQ(waitForTwin(st).kind, ConnectionBarAction::Kind::kConnect);
+  const pid_t pid2 = st.twin->pid();
+  { ConnectionBarState gone = std::move(st); }
+  EXPECT_TRUE(processGone(pid2));
+}
+
+TEST(TwinEntry, ATwinThatFailsToStartIsShownWithWhatItSaid) {
+  const fs::path tree = fakeBuildTree(
+      "fails", "#!/bin/sh\necho 'rollrig-twin: cannot load the firmware ELF' >&2\nexit 1\n", true);
+  ConnectionBarState st;
+  st.exe_dir = (tree / "bin").string();
+  startTwin(st);
+  ASSERT_TRUE(st.twin);
+  EXPECT_EQ(waitForTwin(st).kind, ConnectionBarAction::Kind::kNone);
+  EXPECT_FALSE(st.twin);
+  EXPECT_TRUE(st.twin_failed);
+  EXPECT_NE(st.twin_status.find("exited with code 1"), std::string::npos) << st.twin_status;
+  EXPECT_NE(st.twin_status.find("cannot load the firmware ELF"), std::string::npos)
+      << st.twin_status;
+}
+
+// The real rollrig-twin (the firmware in simavr) from the build tree, through the picker's entry
+// and the session engine like --port: samples arrive. Skipped when the twin or the firmware was
+// not built (simavr or gcc-avr missing).
+TEST(TwinEntry, TheRealTwinStreamsIntoTheSessionThroughItsPty) {
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  ConnectionBarState st;
+  st.exe_dir = bin ? bin : "build/bin";
+  const TwinPaths paths = findTwin(st.exe_dir);
+  if (!paths.missing.empty()) GTEST_SKIP() << paths.missing;
+  startTwin(st);
+  ASSERT_TRUE(st.twin) << st.twin_status;
+  const ConnectionBarAction a = waitForTwin(st);
+  ASSERT_EQ(a.kind, ConnectionBarAction::Kind::kConnect) << st.twin_status;
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-twin-db-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    SessionController ctl((dir / "sessions.db").string(), [] {});
+    ASSERT_TRUE(ctl.start(a.source)) << ctl.errorText();
+    // Waits on device time (two seconds of samples), with a generous overall limit.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (ctl.samples().lastTime_s() < 2.0 && std::chrono::steady_clock::now() < give_up) {
+      ctl.update();
+      EXPECT_EQ(updateTwin(st, ctl.running()).kind, ConnectionBarAction::Kind::kNone);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GE(ctl.samples().lastTime_s(), 2.0) << ctl.snapshot().last_error;
+    ASSERT_TRUE(ctl.snapshot().info.has_value());
+    const pid_t pid = st.twin->pid();
+    ctl.stop();
+    updateTwin(st, ctl.running());
+    EXPECT_FALSE(st.twin);
+    EXPECT_TRUE(processGone(pid));
+  }
+  fs::remove_all(dir);
+}
+
+// [SECTION] Layout at small and large sizes, and at content scale 2: every text inside its panel
+
+namespace {
+
+constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+bool inside(const Rect& box, const Rect& panel) {
+  constexpr float kSlack = 1.0f;  // rounding
+  return box.x0 >= panel.x0 - kSlack && box.y0 >= panel.y0 - kSlack &&
+         box.x1 <= panel.x1 + kSlack && box.y1 <= panel.y1 + kSlack;
+}
+bool overlap(const Rect& a, const Rect& b) {
+  return a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1;
+}
+std::string str(const Rect& r) {
+  std::ostringstream o;
+  o << "[" << r.x0 << "," << r.y0 << " - " << r.x1 << "," << r.y1 << "]";
+  return o.str();
+}
+
+// The app's fonts and style (gui_app.cpp) at a content scale, in a headless ImGui context.
+class ScaledUi {
+ public:
+  explicit ScaledUi(float scale) {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    fonts.scale = scale;
+    fonts.normal_px = kFontNormal_px * scale;
+    fonts.large_px = kFontLarge_px * scale;
+    fonts.huge_px = kFontHuge_px * scale;
+    ImFontConfig cfg;
+    cfg.OversampleH = 1;
+    fonts.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.normal_px, &cfg);
+    fonts.large = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.large_px, &cfg);
+    static const ImWchar kDigits[] = {0x30, 0x3A, 0};
+    fonts.huge = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.huge_px, &cfg, kDigits);
+    io.FontDefault = fonts.normal;
+    unsigned char* px = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsAlpha8(&px, &w, &h);
+    ImGui::StyleColorsDark();
+    ImGuiStyle& st = ImGui::GetStyle();
+    st.WindowBorderSize = 0;
+    st.FramePadding = ImVec2(10, 6);
+    st.ScaleAllSizes(scale);
+  }
+  ~ScaledUi() { ImGui::DestroyContext(); }
+  Fonts fonts;
+};
+
+// Draws one panel with the text log on; returns what it drew.
+template <typename Draw>
+std::vector<DrawnText> logged(Draw draw) {
+  std::vector<DrawnText> log;
+  g_drawn_text = &log;
+  draw();
+  g_drawn_text = nullptr;
+  return log;
+}
+
+void expectInside(const std::vector<DrawnText>& texts, const Rect& panel, const std::string& what) {
+  EXPECT_FALSE(texts.empty()) << what;
+  for (const DrawnText& t : texts)
+    EXPECT_TRUE(inside(t.box, panel))
+        << what << ": \"" << t.s << "\" " << str(t.box) << " leaves its panel " << str(panel);
+}
+void expectApart(const std::vector<DrawnText>& texts, const std::string& what) {
+  for (size_t i = 0; i < texts.size(); ++i)
+    for (size_t j = i + 1; j < texts.size(); ++j)
+      EXPECT_FALSE(overlap(texts[i].box, texts[j].box))
+          << what << ": \"" << texts[i].s << "\" " << str(texts[i].box) << " and \"" << texts[j].s
+          << "\" " << str(texts[j].box) << " overlap";
+}
+// How far the ImGui widgets of a panel's window reached (their rightmost and lowest edges).
+ImVec2 widgetsReach(const char* window) {
+  const ImGuiWindow* w = ImGui::FindWindowByName(window);
+  return w ? w->DC.CursorMaxPos : ImVec2(0, 0);
+}
+
+}  // namespace
+
+TEST(LayoutAtEverySize, EveryTextLiesInsideItsPanelAndTheLabelsKeepApart) {
+  if (!fs::exists(kDejaVu)) GTEST_SKIP() << kDejaVu << " is missing (fonts-dejavu-core)";
+  // A session mid-hold: every panel full, the plot with per-cell traces, a manual axis and a note.
+  SampleStore store;
+  for (int i = 0; i <= 80 * 60; ++i) {
+    engine::ProcessedSample sm = sample(i / 80.0, 612, 40, -20);
+    for (int c = 0; c < core::kCellCount; ++c) sm.force.force_n[c] = 100 + 40 * c;
+    store.append(sm);
+  }
+  engine::LiveSnapshot snap = snapshotWithHold(45);
+  snap.source = "virtual rig (seed 1)";
+  snap.info = proto::InfoFrame{};
+  snap.info->device_serial = 0xD3E0;
+  snap.info->rate_hz = 80;
+  snap.rate_hz = 72.5;  // the long "(not 80 Hz)" item
+  snap.stats.frames_lost = 12;
+  snap.stats.crc_errors = 3;
+  snap.elapsed_s = 3725;
+  snap.last_force.total_n = 612;
+  for (int c = 0; c < core::kCellCount; ++c) snap.last_force.force_n[c] = -100 + 250 * c;
+  snap.last_force.has_cop = true;
+  core::Hold done;
+  done.start_s = 1, done.end_s = 40, done.release_s = 35, done.has_xy = true;
+  snap.holds.push_back(done);
+  core::ProtocolGuide guide;
+  guide.update(55, snap.holds, &snap.open_hold->hold);
+  GuiSettings settings;
+  settings.force_unit = ForceUnit::kBodyWeight;
+  PlotView view;
+  scaleForceAxis(view, 800, 1.0);
+
+  struct Size {
+    float w, h;
+  };
+  for (float scale : {1.0f, 2.0f}) {
+    ScaledUi ui(scale);
+    const Fonts& f = ui.fonts;
+    for (const Size sz : {Size{1000, 640}, Size{1260, 720}, Size{1920, 1080}}) {
+      // The window is --size logical px times the content scale (GLFW_SCALE_TO_MONITOR).
+      const std::string at = std::to_string(static_cast<int>(sz.w)) + "x" +
+                             std::to_string(static_cast<int>(sz.h)) + " at scale " +
+                             std::to_string(static_cast<int>(scale));
+      SCOPED_TRACE(at);
+      ImGuiIO& io = ImGui::GetIO();
+      io.DisplaySize = ImVec2(sz.w * scale, sz.h * scale);
+      io.DeltaTime = 1.0f / 60;
+      const Layout lay = computeLayout(io.DisplaySize.x, io.DisplaySize.y, scale);
+      for (bool picker : {false, true}) {
+        ImGui::NewFrame();
+        SolidFills fills;
+        ConnectionBarState bar_state;
+        bar_state.listed = true;  // no port listing in a test
+        if (picker) {
+          bar_state.twin_status =
+              "no rollrig-twin next to rollrig-gui (/a/long/build/dir/bin/rollrig-twin): build it "
+              "with cmake --build build -t rollrig-twin (needs simavr)";
+          bar_state.twin_failed = true;
+        }
+        const ConnectionBarModel bar =
+            computeConnectionBar(picker ? engine::LiveSnapshot{} : snap, !picker, !picker, "", "");
+        const auto bar_texts =
+            logged([&] { drawConnectionBar(bar, bar_state, lay.connection_bar, f, fills); });
+        expectInside(bar_texts, lay.connection_bar, "connection bar");
+        expectApart(bar_texts, "connection bar");
+        EXPECT_LE(widgetsReach("##connection").x, lay.connection_bar.x1)
+            << "the bar's widgets run past its right edge";
+        if (!picker) {
+          ConnectionBarModel placed = bar;
+          layoutConnectionBar(placed, lay.connection_bar, f);
+          int shown = 0;
+          for (const BarItem& it : placed.items) shown += it.x >= 0;
+          EXPECT_GE(shown, static_cast<int>(placed.items.size()) - 1)
+              << "at most the device line goes";
+          for (const DrawnText& t : bar_texts)
+            EXPECT_FALSE(overlap(t.box, placed.stop_button)) << t.s << " under the Stop button";
+        }
+        if (!picker) {
+          const HoldPanelModel hold = computeHoldPanel(snap, true, "", forceFormat(settings));
+          expectInside(logged([&] { drawHoldPanel(hold, lay.hold, f, fills); }), lay.hold,
+                       "hold panel");
+          ForcePlotModel plot =
+              computeForcePlot(store, snap, lay.plot, f, view, forceFormat(settings), true);
+          plot.note = "marked pain 4 at 0:55";
+          layoutPlotTitleRow(plot, lay.plot, f);
+          const auto plot_texts = logged([&] { drawForcePlot(plot, lay.plot, f, fills); });
+          expectInside(plot_texts, lay.plot, "force plot");
+          expectApart(plot_texts, "force plot");
+          EXPECT_TRUE(inside(plot.auto_button, lay.plot));
+          const PlateViewModel plate = computePlateView(store, snap, lay.plate, f);
+          const auto plate_texts = logged([&] { drawPlateView(plate, lay.plate, f, fills); });
+          expectInside(plate_texts, lay.plate, "plate view");
+          expectApart(plate_texts, "plate view");
+          for (const PlateViewModel::Cell& c : plate.cells)
+            EXPECT_GE(c.label_px, 0.9f * f.normal_px) << c.label << ": readable from the floor";
+          ProtocolPanelState pst;
+          const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
+          expectInside(
+              logged([&] { drawProtocolPanel(protocol, pst, settings, lay.protocol, f, fills); }),
+              lay.protocol, "protocol panel");
+          const ImVec2 reach = widgetsReach("##protocol");
+          EXPECT_LE(reach.x, lay.protocol.x1) << "the settings row runs past the panel";
+          EXPECT_LE(reach.y, lay.protocol.y1);
+        }
+        ImGui::EndFrame();
+      }
+    }
+  }
 }

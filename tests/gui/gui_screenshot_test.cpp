@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gui_run.h"
+#include "layout.h"
 #include "rollrig/store/session_store.h"
 #include "theme.h"
 
@@ -187,6 +188,88 @@ TEST(GuiScreenshot, ShowsAPortThatCannotBeOpenedInRedInTheWindow) {
   // The message, large and red in the hold panel: the solid red inside its strokes.
   EXPECT_GT(img.count(rollrig::gui::kError), 200u);
   EXPECT_EQ(img.count(rollrig::gui::kInWindowField), 0u);
+}
+
+namespace {
+// Pixels of `img` inside `r` within `tol` of colour c on every channel (antialiased thin lines
+// and text seldom hit a colour exactly).
+size_t countNear(const Image& img, const rollrig::gui::Rect& r, Rgb c, int tol = 24) {
+  size_t n = 0;
+  for (int y = std::max(0, static_cast<int>(r.y0)); y < std::min(img.h, static_cast<int>(r.y1));
+       ++y)
+    for (int x = std::max(0, static_cast<int>(r.x0)); x < std::min(img.w, static_cast<int>(r.x1));
+         ++x) {
+      const Rgb& p = img.px[static_cast<size_t>(y) * img.w + x];
+      n += std::abs(p.r - c.r) <= tol && std::abs(p.g - c.g) <= tol && std::abs(p.b - c.b) <= tol;
+    }
+  return n;
+}
+}  // namespace
+
+// The small window (1000 x 640) with the per-cell traces on (the plot_cells setting): each cell's
+// colour is in the plot (its trace and the legend) and in the plate view (its name), and the
+// plate's cell labels did not shrink to nothing.
+TEST(GuiScreenshot, AtTheSmallSizeEachCellsColourIsInThePlotAndOnThePlate) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path dir = tempDir() / "cells-config";
+  fs::create_directories(dir);
+  std::ofstream(dir / "gui.json") << R"({"plot_cells": true})";
+  const fs::path png = tempDir() / "small-cells.png";
+  const fs::path db = tempDir() / "small-cells.db";
+  const GuiRun r = runGui("--demo --fast --seed 1 --db " + db.string() + " --size 1000x640" +
+                              " --screenshot " + png.string() + " --screenshot-when-hold-s 35",
+                          true, "ROLLRIG_CONFIG_DIR=" + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  ASSERT_EQ(img.w, 1000);
+  ASSERT_EQ(img.h, 640);
+  const rollrig::gui::Layout lay = rollrig::gui::computeLayout(1000, 640, 1);
+  for (int c = 0; c < 4; ++c) {
+    const Rgb colour = rollrig::gui::kCellTrace[c];
+    // A trace across the plot is hundreds of pixels; a name on the plate a few dozen.
+    EXPECT_GT(countNear(img, lay.plot, colour), 300u) << "cell " << c << " in the plot";
+    // (RR's near-white is also the loads' colour there, so only the three others tell.)
+    if (c < 3)
+      EXPECT_GT(countNear(img, lay.plate, colour), 20u) << "cell " << c << "'s name on the plate";
+  }
+  // The hold panel still shows its green field (the layout did not squeeze it away).
+  EXPECT_GT(img.count(rollrig::gui::kInWindowField), img.px.size() / 10);
+}
+
+// HiDPI: with Xft.dpi 192 GLFW reports a content scale of 2; --size stays in logical px, so the
+// window is twice as large, and the fonts and panels are scaled with it. Skipped without xrdb
+// (x11-xserver-utils).
+TEST(GuiScreenshot, AtContentScale2TheWindowIsTwiceTheLogicalSizeWithTheSameLayout) {
+  SKIP_WITHOUT_XVFB();
+  if (std::system("command -v xrdb >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "xrdb is missing (apt-get install x11-xserver-utils)";
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
+  const fs::path png = tempDir() / "hidpi.png";
+  const fs::path db = tempDir() / "hidpi.db";
+  const fs::path res = tempDir() / "hidpi.Xresources";
+  std::ofstream(res) << "Xft.dpi: 192\n";
+  // -noreset: the resource must outlive xrdb, the server's only client until the app starts.
+  const std::string cmd = "xvfb-run -a -n " + std::to_string(2000 + getpid() % 1600) +
+                          " -s \"-screen 0 2600x1600x24 -noreset\" sh -c 'xrdb -nocpp -merge " +
+                          res.string() + " && " + gui + " --demo --fast --seed 1 --db " +
+                          db.string() + " --size 1000x640 --screenshot " + png.string() +
+                          " --screenshot-when-hold-s 35' >" + (tempDir() / "hidpi.out").string() +
+                          " 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << rollrig::testing::readText((tempDir() / "hidpi.out").string());
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  EXPECT_EQ(img.w, 2000);
+  EXPECT_EQ(img.h, 1280);
+  // The same layout, twice the size: the hold panel's green field covers about the same share,
+  // and the protocol panel's highlight too.
+  const rollrig::gui::Layout lay = rollrig::gui::computeLayout(2000, 1280, 2);
+  EXPECT_GT(countNear(img, lay.hold, rollrig::gui::kInWindowField, 0),
+            static_cast<size_t>(lay.hold.width() * lay.hold.height() * 0.3f));
+  EXPECT_GT(img.count(rollrig::gui::kProtocolCurrent), img.px.size() / 100);
 }
 
 TEST(GuiCommandLine, RefusesAMalformedSizeWithExitCode2) {
