@@ -194,7 +194,7 @@ void FrameRenderer::draw(ImDrawData* draw, const SolidFills& fills) {
     m_shown_fb.push_back({0, 0, static_cast<float>(fb_w), static_cast<float>(fb_h)});
   } else {
     for (const Rect& r : damage.rects) drawRect(draw, fills, r, fb_w, fb_h);
-    if (m_check && !damage.rects.empty()) {
+    if (m_check) {  // also when nothing was redrawn: then nothing may have changed
       const std::vector<unsigned char> partial_px = readPixels(fb_w, fb_h);
       drawWhole(draw, fills, fb_w, fb_h);
       const std::vector<unsigned char> whole_px = readPixels(fb_w, fb_h);

@@ -40,7 +40,8 @@ class FrameRenderer {
   FrameRenderer(GLFWwindow* window, Rgb background, bool allow_partial);
 
   bool partial() const { return m_copy_sub_buffer != nullptr; }
-  // The check: after every partial frame, read the back buffer, draw the frame whole, read again
+  // The check: after every frame not drawn whole (also one where nothing was redrawn), read the
+  // back buffer, draw the frame whole, read again
   // and count the pixels that differ (the stats). Costly; for tests.
   void setCheck(bool on) { m_check = on; }
 
