@@ -114,8 +114,8 @@ class GatedRigStream : public io::VirtualRigStream {
         m_ready -= n;
         return static_cast<long>(n);
       }
-      const bool whole_frame_held = std::find(m_held.begin(), m_held.end(), uint8_t{0}) !=
-                                    m_held.end();
+      const bool whole_frame_held =
+          std::find(m_held.begin(), m_held.end(), uint8_t{0}) != m_held.end();
       if (!whole_frame_held) {  // the rig makes more (it never waits in fast mode)
         uint8_t more[4096];
         const long n = io::VirtualRigStream::read(more, sizeof(more), 0, err);
@@ -282,7 +282,9 @@ Recorded recordSession(const std::string& db, const sim::DemoLibraryPlan& plan,
       if (!ok || snap.finished) break;
     }
     gate->allow(std::numeric_limits<uint64_t>::max());
-    if (ok) ok = waitFor(session, [](const engine::LiveSnapshot&) { return false; }, &snap);
+    if (ok)
+      ok = waitFor(
+          session, [](const engine::LiveSnapshot&) { return false; }, &snap);
     if (!ok) {
       session.stop(g_stop ? "interrupted" : "stopped");
       session.wait();
@@ -293,16 +295,15 @@ Recorded recordSession(const std::string& db, const sim::DemoLibraryPlan& plan,
       session.wait();
       snap = session.snapshot();
       if (snap.end_reason != engine::EndReason::kDuration) {
-        out.exit_code = snap.end_reason == engine::EndReason::kSinkFailed ? kExitOutput
-                                                                          : kExitFailure;
+        out.exit_code =
+            snap.end_reason == engine::EndReason::kSinkFailed ? kExitOutput : kExitFailure;
         out.message = snap.last_error.empty() ? snap.stop_reason : snap.last_error;
       }
     }
     out.id = library.sessionId();
     out.samples = library.samplesCommitted();
-    out.seconds = out.samples > 1
-                      ? (library.lastCommitted_us() - library.firstCommitted_us()) / 1e6
-                      : 0.0;
+    out.seconds =
+        out.samples > 1 ? (library.lastCommitted_us() - library.firstCommitted_us()) / 1e6 : 0.0;
     out.holds = snap.holds.size();
     for (const core::Hold& h : snap.holds) out.releases += h.release_s ? 1 : 0;
   }
@@ -415,8 +416,8 @@ int runDemoLibrary(const DemoLibraryOptions& opt) {
       char line[200];
       std::snprintf(line, sizeof(line),
                     "session %3lld  %s  week %d  %5.1f min  holds %zu (%zu released)\n",
-                    static_cast<long long>(r.id), s.started_utc.c_str(), s.week + 1,
-                    r.seconds / 60, r.holds, r.releases);
+                    static_cast<long long>(r.id), s.started_utc.c_str(), s.week + 1, r.seconds / 60,
+                    r.holds, r.releases);
       std::cout << line << std::flush;
     }
   }

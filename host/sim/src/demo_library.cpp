@@ -77,12 +77,9 @@ const char* const kBalls[] = {"lacrosse ball (6.4 cm)", "massage ball, firm (8 c
 
 // What a person jots down now and then, and when (which side it is about does not matter here).
 const char* const kNotes[] = {
-    "stiff after a long drive",
-    "slept badly; kept the pressure lower",
-    "sore from yesterday's run",
-    "easier today",
-    "the low spot took ages to let go",
-    "felt the hip flexor let go clearly",
+    "stiff after a long drive",         "slept badly; kept the pressure lower",
+    "sore from yesterday's run",        "easier today",
+    "the low spot took ages to let go", "felt the hip flexor let go clearly",
     "back much better this week",
 };
 
@@ -174,7 +171,7 @@ DemoLibraryPlan planDemoLibrary(const DemoLibraryOptions& o) {
     today.release_median_s = kFirstWeekMedian_s *
                              std::pow(kLastWeekMedian_s / kFirstWeekMedian_s, p) *
                              std::exp(0.08 * rng.normal());
-    today.release_spread = 0.3;
+    today.release_spread = 0.22;
     today.abandon_probability = 0.30 - 0.22 * p;
     today.hold_load_fraction = 0.27 + 0.08 * p + 0.015 * rng.normal();
     s.body.seed = o.seed * 1000 + static_cast<uint64_t>(i) + 1;
@@ -210,8 +207,8 @@ DemoLibraryPlan planDemoLibrary(const DemoLibraryOptions& o) {
         DemoMarker pain;
         pain.kind = DemoMarker::Kind::kPain;
         pain.t_s = std::min(h->end_s - 1, h->start_s + rng.uniform(4, 12));
-        pain.pain = static_cast<int>(std::clamp(std::lround(6.5 - 3 * p + 0.8 * rng.normal()),
-                                                1L, 10L));
+        pain.pain =
+            static_cast<int>(std::clamp(std::lround(6.5 - 3 * p + 0.8 * rng.normal()), 1L, 10L));
         add(pain);
       }
       if (h->release_s && rng.chance(kPressReleased)) {

@@ -25,8 +25,8 @@ namespace rollrig::sim {
 
 struct DemoLibraryOptions {
   uint64_t seed = 1;
-  int sessions = 12;   // 1..7 x weeks
-  int weeks = 6;       // 1..104
+  int sessions = 12;          // 1..7 x weeks
+  int weeks = 6;              // 1..104
   int64_t start_day = 20727;  // days since 1970-01-01 (UTC) of the first day: 2026-10-01
 };
 
@@ -40,12 +40,12 @@ struct DemoMarker {
 };
 
 struct DemoSession {
-  int index = 0;              // 0..sessions-1, in time order
-  int week = 0;               // 0..weeks-1
-  int64_t start_epoch_s = 0;  // UTC seconds since 1970-01-01
-  std::string started_utc;    // the same, ISO 8601 ("2026-10-01T18:40:00Z")
-  BodyModelConfig body;       // the session's seed and duration, with the Person for it
-  double record_s = 0;        // device time to record: the plan's last lift-off plus a few s
+  int index = 0;                    // 0..sessions-1, in time order
+  int week = 0;                     // 0..weeks-1
+  int64_t start_epoch_s = 0;        // UTC seconds since 1970-01-01
+  std::string started_utc;          // the same, ISO 8601 ("2026-10-01T18:40:00Z")
+  BodyModelConfig body;             // the session's seed and duration, with the Person for it
+  double record_s = 0;              // device time to record: the plan's last lift-off plus a few s
   std::vector<DemoMarker> markers;  // by time
   std::string notes;                // the session's notes (says it is simulated, and by what)
 };
