@@ -70,7 +70,7 @@ constexpr double kPlanBudget_s = 1200;     // room for both sides' holds; the pl
 constexpr double kTail_s = 4;              // recorded after the last lift-off
 // The share of releases the person also marks with the "released" key (the marker wins over the
 // detector; the others are left to the detector, which misses some: docs/ANALYSIS.md).
-constexpr double kPressReleased = 0.7;
+constexpr double kPressReleased = 0.85;
 
 const char* const kBalls[] = {"lacrosse ball (6.4 cm)", "massage ball, firm (8 cm)",
                               "spiky massage ball (9 cm)"};
