@@ -307,15 +307,20 @@ Recorded recordSession(const std::string& db, const sim::DemoLibraryPlan& plan,
     out.holds = snap.holds.size();
     for (const core::Hold& h : snap.holds) out.releases += h.release_s ? 1 : 0;
   }
-  // The sink ended it on the host's clock; end it again on the simulated one (start + duration).
-  if (out.id != 0) {
-    store::SessionStore st;
-    store::StoreError e = st.open(db);
-    store::SessionRecord r;
-    if (!e) e = st.loadSession(out.id, &r);
-    if (!e) e = st.endSession(out.id, r.end_reason, "");
-    if (e && out.exit_code == kExitOk) return {exitCodeFor(e.kind), e.message};
+  if (out.id == 0) return out;
+  store::SessionStore st;
+  store::StoreError e = st.open(db);
+  if (out.exit_code != kExitOk) {
+    // A session cut short has no place in the demo: the library keeps the complete ones.
+    if (!e) e = st.deleteSession(out.id);
+    out.id = 0;
+    return out;
   }
+  // The sink ended it on the host's clock; end it again on the simulated one (start + duration).
+  store::SessionRecord r;
+  if (!e) e = st.loadSession(out.id, &r);
+  if (!e) e = st.endSession(out.id, r.end_reason, "");
+  if (e) return {exitCodeFor(e.kind), e.message};
   return out;
 }
 
@@ -404,12 +409,17 @@ int runDemoLibrary(const DemoLibraryOptions& opt) {
   const auto t0 = Clock::now();
   size_t made = 0;
   for (const sim::DemoSession& s : plan.sessions) {
+    if (g_stop) {
+      std::cerr << me << ": interrupted; the " << made << " session" << (made == 1 ? "" : "s")
+                << " made so far are in " << db << ".\n";
+      return kExitInterrupted;
+    }
     const Recorded r = recordSession(db, plan, s);
     if (r.id != 0 && r.exit_code == kExitOk) ++made;
     if (r.exit_code != kExitOk) {
       std::cerr << me << ": session " << s.index + 1 << " of " << plan.sessions.size() << ": "
-                << r.message << " " << made << " session" << (made == 1 ? "" : "s")
-                << " made before it are in " << db << ".\n";
+                << r.message << " It was not kept; the " << made << " session"
+                << (made == 1 ? "" : "s") << " made before it are in " << db << ".\n";
       return r.exit_code;
     }
     if (!opt.quiet) {
