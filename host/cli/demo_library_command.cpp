@@ -419,7 +419,7 @@ int runDemoLibrary(const DemoLibraryOptions& opt) {
     if (r.exit_code != kExitOk) {
       std::cerr << me << ": session " << s.index + 1 << " of " << plan.sessions.size() << ": "
                 << r.message << " It was not kept; the " << made << " session"
-                << (made == 1 ? "" : "s") << " made before it are in " << db << ".\n";
+                << (made == 1 ? "" : "s") << " made so far are in " << db << ".\n";
       return r.exit_code;
     }
     if (!opt.quiet) {

@@ -237,3 +237,20 @@ TEST(DemoLibraryCliRuns, RefusesBadOptionsWithExit2AndAFileThatIsNoLibraryWithEx
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.output.find("Exit codes"), std::string::npos) << help.output;
 }
+
+TEST(DemoLibraryCliRuns, CtrlCStopsWithExit130AndKeepsOnlyTheCompleteSessions) {
+  TempDir dir;
+  const std::string db = dir.file("lib.db");
+  const std::string log = dir.file("log.txt");
+  const pid_t pid = rollrig::testing::spawnRollrig(
+      {"demo-library", "--sessions", "60", "--weeks", "10", "--db", db}, log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(rollrig::testing::waitForText(log, "week 1")) << readText(log);
+  kill(pid, SIGINT);
+  EXPECT_EQ(rollrig::testing::waitRollrig(pid), 130) << readText(log);
+  EXPECT_NE(readText(log).find("made so far are in"), std::string::npos) << readText(log);
+  const auto sessions = loadAll(db);
+  ASSERT_GE(sessions.size(), 1u);
+  EXPECT_LT(sessions.size(), 60u);
+  for (const auto& r : sessions) EXPECT_EQ(r.end_reason, rollrig::store::kEndSourceEnded);
+}
