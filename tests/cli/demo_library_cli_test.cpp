@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cli_run.h"
+#include "rollrig/sim/demo_library.h"
 #include "rollrig/store/session_store.h"
 
 namespace fs = std::filesystem;
@@ -148,6 +150,49 @@ TEST_F(DemoLibraryCli, HistoryFindsTheSpotsAndTheirTimeToReleaseFallingWeekByWee
   EXPECT_GE(spots_seen_often, 4);
   EXPECT_GE(falling, 4);
   EXPECT_EQ(rising, 0);
+}
+
+TEST_F(DemoLibraryCli, EveryMarkerLandsOnThePlannedSampleThroughTheEngine) {
+  // The plan the command followed (the same options: seed 1, 12 sessions, 6 weeks, 2026-10-01).
+  const rollrig::sim::DemoLibraryPlan plan = rollrig::sim::planDemoLibrary({});
+  const std::vector<rollrig::store::SessionRecord> sessions = loadAll(s_db);
+  ASSERT_EQ(sessions.size(), plan.sessions.size());
+  rollrig::store::SessionStore st;
+  ASSERT_FALSE(st.open(s_db));
+  size_t released = 0;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    const rollrig::sim::DemoSession& planned = plan.sessions[i];
+    EXPECT_EQ(sessions[i].info.started_utc, planned.started_utc);
+    EXPECT_EQ(sessions[i].info.ball, plan.ball);
+    EXPECT_EQ(sessions[i].sample_count, static_cast<uint64_t>(std::ceil(planned.record_s * 80)));
+    std::vector<rollrig::core::Marker> markers;
+    ASSERT_FALSE(st.loadMarkers(sessions[i].id, &markers));
+    ASSERT_EQ(markers.size(), planned.markers.size()) << "session " << i + 1;
+    std::vector<rollrig::core::Hold> holds;
+    ASSERT_FALSE(st.loadHolds(sessions[i].id, &holds));
+    for (size_t k = 0; k < markers.size(); ++k) {
+      const rollrig::sim::DemoMarker& m = planned.markers[k];
+      // The latest sample the engine had when the marker was given: the one at or before t_s.
+      const uint64_t sample = static_cast<uint64_t>(std::floor(m.t_s * 80));
+      EXPECT_EQ(markers[k].t_us - sessions[i].first_t_us.value_or(0), sample * 12500)
+          << "session " << i + 1 << " marker " << k;
+      if (m.kind == rollrig::sim::DemoMarker::Kind::kPain) EXPECT_EQ(markers[k].pain, m.pain);
+      if (m.kind == rollrig::sim::DemoMarker::Kind::kNote) EXPECT_EQ(markers[k].text, m.text);
+      if (m.kind == rollrig::sim::DemoMarker::Kind::kReleased) {
+        EXPECT_EQ(markers[k].kind, rollrig::core::MarkerKind::kReleased);
+        // The key wins for the hold it falls in.
+        const double t_s = sample / 80.0;
+        for (const rollrig::core::Hold& h : holds) {
+          if (t_s <= h.start_s || t_s >= h.end_s) continue;
+          ++released;
+          EXPECT_EQ(h.release_source, "marker");
+          ASSERT_TRUE(h.release_s.has_value());
+          EXPECT_NEAR(*h.release_s, t_s, 1e-6);
+        }
+      }
+    }
+  }
+  EXPECT_GT(released, 20u);
 }
 
 TEST(DemoLibraryCliRuns, TheSameSeedMakesTheSameLibraryAndAnotherSeedAnother) {
