@@ -94,6 +94,11 @@ TEST_F(DemoLibraryCli, MakesTwelveSessionsOverSixWeeksWithRisingDatesAndHoldsOnB
     EXPECT_EQ(r.frames_lost, 0u);
     EXPECT_GT(r.duration_s(), 120);
 
+    // The virtual rig's own calibration, as `record --demo` uses it.
+    std::vector<rollrig::store::StoredCalibration> cals;
+    ASSERT_FALSE(st.loadCalibrations(r.id, &cals));
+    ASSERT_EQ(cals.size(), 1u);
+    EXPECT_EQ(cals[0].record.calibration.source, "virtual rig nominal");
     std::vector<rollrig::core::Hold> holds;
     ASSERT_FALSE(st.loadHolds(r.id, &holds));
     int right = 0, left = 0;
