@@ -88,4 +88,17 @@ int runImport(const LibraryOptions& opt);
 int runReanalyze(const LibraryOptions& opt);
 int runHistory(const LibraryOptions& opt);
 
+// `rollrig demo-library` (demo_library_command.cpp): a library of simulated sessions.
+struct DemoLibraryOptions {
+  std::string db;  // "": rollrig-demo-library.db in the current directory (never the user's own)
+  int sessions = 12;
+  int weeks = 6;
+  uint64_t seed = 1;
+  std::string start_date = "2026-10-01";
+  bool append = false;  // add to a library that already has sessions
+  bool quiet = false;
+};
+void addDemoLibraryCommand(CLI::App& app, DemoLibraryOptions& opt);
+int runDemoLibrary(const DemoLibraryOptions& opt);
+
 }  // namespace rollrig::cli

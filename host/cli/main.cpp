@@ -133,6 +133,8 @@ int main(int argc, char** argv) {
   addCalibrateCommand(app, calibrate);
   LibraryOptions library;
   addLibraryCommands(app, library);
+  DemoLibraryOptions demo_library;
+  addDemoLibraryCommand(app, demo_library);
   addNeedsValueChecks(app);
   addNumericChecks(app);
 
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("import")) return runImport(library);
     if (app.got_subcommand("reanalyze")) return runReanalyze(library);
     if (app.got_subcommand("history")) return runHistory(library);
+    if (app.got_subcommand("demo-library")) return runDemoLibrary(demo_library);
   } catch (const std::exception& e) {
     std::cerr << "rollrig: unexpected error: " << e.what() << "\n";
     return kExitFailure;

@@ -816,3 +816,118 @@ TEST(BodyModel, CarriesAScriptedCalibrationMassAndNothingElseWhileItIsOn) {
   }
   EXPECT_EQ(scripted.truth().holds.size(), plain.truth().holds.size());
 }
+
+// [SECTION] A Person: the same tender spots, session after session
+
+namespace {
+
+Person twoSpotsPerSide() {
+  Person p;
+  p.build_seed = 77;
+  p.body_mass_kg = 70;
+  p.spots = {{Side::kRight, 70, 1.0},
+             {Side::kRight, 0, 1.0},
+             {Side::kLeft, 75, 1.0},
+             {Side::kLeft, -10, 1.0}};
+  p.spot_jitter_mm = 3;
+  p.first_side = Side::kRight;
+  return p;
+}
+
+BodyModelConfig personSession(uint64_t seed, const Person& p) {
+  BodyModelConfig c;
+  c.seed = seed;
+  c.duration_s = 1200;
+  c.person = p;
+  return c;
+}
+
+}  // namespace
+
+TEST(BodyModel, APersonHoldsAtTheSamePlacesOnThePlateInEverySession) {
+  const Person p = twoSpotsPerSide();
+  std::vector<TruthHold> holds;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    const Truth t = BodyModel(personSession(seed, p)).truth();
+    EXPECT_DOUBLE_EQ(t.body_mass_kg, 70);
+    holds.insert(holds.end(), t.holds.begin(), t.holds.end());
+  }
+  ASSERT_GE(holds.size(), 36u);  // 4 spots, 12 sessions, a hold at 85 % of the spots reached
+  // Every hold lies within a few mm of one of four places, the same for all sessions: its side's
+  // line crosses the spot's y there (the line is the person's, not the session's).
+  std::vector<const TruthHold*> firsts;  // one hold per place
+  for (const TruthHold& h : holds) {
+    bool near = false;
+    for (const TruthHold* f : firsts)
+      near = near || std::hypot(h.x_mm - f->x_mm, h.y_mm - f->y_mm) < 8;
+    if (!near) firsts.push_back(&h);
+  }
+  ASSERT_EQ(firsts.size(), 4u);
+  for (const TruthHold* f : firsts) {
+    const bool right = f->side == Side::kRight;
+    EXPECT_EQ(f->x_mm > 0, right);
+    const double y =
+        right ? (std::abs(f->y_mm - 70) < 8 ? 70 : 0) : (std::abs(f->y_mm - 75) < 8 ? 75 : -10);
+    EXPECT_NEAR(f->y_mm, y, 7) << "a hold at (" << f->x_mm << ", " << f->y_mm << ")";
+  }
+}
+
+TEST(BodyModel, APersonRollsTheFirstSideThenTheOtherOnceEach) {
+  Person p = twoSpotsPerSide();
+  for (Side first : {Side::kRight, Side::kLeft}) {
+    p.first_side = first;
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+      const Truth t = BodyModel(personSession(seed, p)).truth();
+      std::vector<Side> order;  // the sides on the plate, each change once
+      for (const TruthSegment& s : t.segments)
+        if (s.side != Side::kNone && (order.empty() || order.back() != s.side))
+          order.push_back(s.side);
+      ASSERT_EQ(order.size(), 2u) << "seed " << seed;
+      EXPECT_EQ(order[0], first);
+      // The plan ends after the second side: an empty plate for the rest of the budget.
+      EXPECT_EQ(t.segments.back().phase, Phase::kEmpty);
+      EXPECT_LT(t.segments.back().start_s, 900);
+    }
+  }
+}
+
+TEST(BodyModel, APersonsMedianTimeToReleaseAndLoadAreWhatTheSessionSays) {
+  const auto measure = [](double median_s, double load_fraction, double* median_out,
+                          double* load_out) {
+    Person p = twoSpotsPerSide();
+    p.release_median_s = median_s;
+    p.abandon_probability = 0;
+    p.hold_load_fraction = load_fraction;
+    std::vector<double> in, load;
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      const Truth t = BodyModel(personSession(seed, p)).truth();
+      for (const TruthHold& h : t.holds) {
+        ASSERT_TRUE(h.release_in_s.has_value());
+        in.push_back(*h.release_in_s);
+        load.push_back(h.level_n / (70 * 9.80665));
+      }
+    }
+    std::sort(in.begin(), in.end());
+    std::sort(load.begin(), load.end());
+    *median_out = in[in.size() / 2];
+    *load_out = load[load.size() / 2];
+  };
+  double early_s, late_s, early_load, late_load;
+  measure(70, 0.27, &early_s, &early_load);
+  measure(30, 0.35, &late_s, &late_load);
+  EXPECT_NEAR(early_s, 70, 10);
+  EXPECT_NEAR(late_s, 30, 5);
+  EXPECT_NEAR(early_load, 0.27, 0.03);
+  EXPECT_NEAR(late_load, 0.35, 0.03);
+}
+
+TEST(BodyModel, APersonWhoNeverGivesUpReleasesEveryHoldAndOneWhoAlwaysDoesNone) {
+  Person p = twoSpotsPerSide();
+  for (double abandon : {0.0, 1.0}) {
+    p.abandon_probability = abandon;
+    for (uint64_t seed = 1; seed <= 5; ++seed) {
+      for (const TruthHold& h : BodyModel(personSession(seed, p)).truth().holds)
+        EXPECT_EQ(h.release_s.has_value(), abandon == 0.0);
+    }
+  }
+}

@@ -24,6 +24,7 @@
 #include <limits>
 #include <ostream>
 #include <random>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -158,6 +159,17 @@ class LinePath {
 
   double length_mm() const { return m_length_mm; }
 
+  // The arc position where the line crosses plate y (y falls along the line); clamped to the
+  // line's ends.
+  double arcAtY(double y_mm) const {
+    if (y_mm >= m_y.front()) return 0;
+    if (y_mm <= m_y.back()) return m_length_mm;
+    size_t i = 0;
+    while (i + 2 < m_y.size() && m_y[i + 1] > y_mm) ++i;
+    const double f = (m_y[i] - y_mm) / (m_y[i] - m_y[i + 1]);
+    return (i + f) * m_step_mm;
+  }
+
   void at(double s_mm, double& x_mm, double& y_mm) const {
     const double u = std::clamp(s_mm / m_step_mm, 0.0, static_cast<double>(kTable - 1));
     const int i = std::min(static_cast<int>(u), kTable - 2);
@@ -243,6 +255,9 @@ struct BodyModel::Impl {
   // Plate and cells.
   std::array<LinePath, 2> lines;
   std::array<std::vector<double>, 2> spots_mm;  // tender spots (arc positions) per side
+  // A Person's spots' release factors, beside spots_mm (empty without a Person).
+  std::array<std::vector<double>, 2> spot_release_factor;
+  double hold_release_factor = 1;  // of the spot the next hold is at (a Person's)
   double drift_warm[core::kCellCount]{}, drift_tau_s[core::kCellCount]{};
   double drift_amp[core::kCellCount]{}, drift_w[core::kCellCount]{}, drift_p[core::kCellCount]{};
 
@@ -321,7 +336,9 @@ struct BodyModel::Impl {
 
   void drawPerson(Rng& r) {
     const double mass = r.uniform(55, 110);
-    truth.body_mass_kg = cfg.body_mass_kg > 0 ? cfg.body_mass_kg : mass;
+    truth.body_mass_kg = cfg.body_mass_kg > 0 ? cfg.body_mass_kg
+                         : cfg.person         ? cfg.person->body_mass_kg
+                                              : mass;
     truth.seed = cfg.seed;
     bw_n = truth.body_mass_kg * kGravity_mps2;
     roll_frac = r.uniform(0.22, 0.36);  // with the +-10 % variation: 20..40 % of body weight
@@ -386,6 +403,10 @@ struct BodyModel::Impl {
       drift_w[i] = kTwoPi / r.uniform(240, 900);
       drift_p[i] = r.uniform(0, kTwoPi);
     }
+    if (cfg.person) {
+      placePersonSpots(*cfg.person);
+      return;
+    }
     lines[0].build(-1.0, r);
     lines[1].build(+1.0, r);
     for (int side = 0; side < 2; ++side) {
@@ -395,6 +416,32 @@ struct BodyModel::Impl {
       for (int i = 0; i < n && s <= 0.9 * len; ++i) {
         spots_mm[side].push_back(s);
         s += r.uniform(50, 100);
+      }
+    }
+  }
+
+  // A Person's lines come from their build seed (the same every session), their spots from where
+  // those lines cross the spots' y, jittered by the session's own seed.
+  void placePersonSpots(const Person& p) {
+    Rng build(splitmix64(p.build_seed ^ 0x6275696cull));
+    lines[0].build(-1.0, build);
+    lines[1].build(+1.0, build);
+    Rng jitter(splitmix64(cfg.seed ^ 0x6a697474ull));
+    std::array<std::vector<std::pair<double, double>>, 2> placed;  // arc, release factor
+    for (const TenderSpot& spot : p.spots) {
+      if (spot.side == Side::kNone) continue;
+      const int side = sideIndex(spot.side);
+      const LinePath& line = lines[side];
+      const double s =
+          std::clamp(line.arcAtY(spot.y_mm) + jitter.uniform(-p.spot_jitter_mm, p.spot_jitter_mm),
+                     0.0, line.length_mm());
+      placed[side].emplace_back(s, spot.release_factor);
+    }
+    for (int side = 0; side < 2; ++side) {
+      std::sort(placed[side].begin(), placed[side].end());
+      for (const auto& [s, factor] : placed[side]) {
+        spots_mm[side].push_back(s);
+        spot_release_factor[side].push_back(factor);
       }
     }
   }
@@ -501,10 +548,17 @@ struct BodyModel::Impl {
   void planHold(Side side, double s) {
     Rng& r = plan_rng;
     const double room = remaining();
-    bool abandoned = r.chance(0.25);
-    // 8..90 s into the hold, denser early: about 28 % before 20 s, 26 % at 20-40 s.
+    const Person* person = cfg.person ? &*cfg.person : nullptr;
+    bool abandoned = r.chance(person ? person->abandon_probability : 0.25);
+    // 8..90 s into the hold, denser early: about 28 % before 20 s, 26 % at 20-40 s. A Person's:
+    // log-normal about the session's median for this spot.
     double release_in = kMinReleaseInHold_s +
                         (kMaxReleaseInHold_s - kMinReleaseInHold_s) * std::pow(r.uniform(), 1.5);
+    if (person) {
+      release_in = std::clamp(person->release_median_s * hold_release_factor *
+                                  std::exp(person->release_spread * r.normal()),
+                              kMinReleaseInHold_s, kMaxReleaseInHold_s);
+    }
     double after =
         r.uniform(kMinAfterRelease_s, std::min(kMaxAfterRelease_s, kMaxHold_s - release_in));
     after = std::max(after, kMinHold_s - release_in);  // an early release: the hold goes on
@@ -548,7 +602,10 @@ struct BodyModel::Impl {
     h.tremor_post = h.tremor_pre * (no_tremor_change ? 1.0 : tremor_ratio);
     // Level: 20..55 % of body weight (mean ~33 %), lowered if the transient, the load-up,
     // breathing and tremor together would push the instantaneous load past kMaxLoadFraction.
-    const double level_frac = std::clamp(0.33 + 0.07 * r.normal(), 0.20, 0.55);
+    const double level_z = r.normal();
+    const double level_frac =
+        person ? std::clamp(person->hold_load_fraction + 0.04 * level_z, 0.15, 0.55)
+               : std::clamp(0.33 + 0.07 * level_z, 0.20, 0.55);
     const double settle_left = h.settle * std::exp(-kMinReleaseInHold_s / h.tau_s);
     const double peak =
         std::max(1 + h.settle, 1 + h.step + settle_left) *
@@ -596,6 +653,8 @@ struct BodyModel::Impl {
           plan_t < hold_deadline_s && (block_holds == 0 || plan_rng.chance(0.85));
       if (!rollTo(side, s, spots[next], want_hold ? kMinHold_s + 0.5 : 0)) return;
       if (!want_hold || remaining() < kMinHold_s) continue;
+      const std::vector<double>& factors = spot_release_factor[sideIndex(side)];
+      hold_release_factor = next < factors.size() ? factors[next] : 1.0;
       planHold(side, s);
       const bool abandoned = !holds.back().released;
       if (plan_rng.chance(abandoned ? 0.3 : 0.1)) midSideLiftOff(side, s);
@@ -611,6 +670,7 @@ struct BodyModel::Impl {
     double empty0 = r.uniform(3, 8), mount = r.uniform(1.5, 3);
     double lift = r.uniform(0.5, 1.5), empty_end = r.uniform(3, 6);
     Side side = r.chance(0.5) ? Side::kLeft : Side::kRight;
+    if (cfg.person && cfg.person->first_side != Side::kNone) side = cfg.person->first_side;
     plan_t = t0;
     if (whole && duration < kMinPlannedSession_s) {
       addEmptyUntil(t1);
@@ -633,12 +693,14 @@ struct BodyModel::Impl {
     // Long sessions give the first side about half the time so both sides get holds.
     const bool share_sides = budget_end_s - active_start >= 240;
     bool first_visit = true;
+    int visits = 0;
     while (true) {
       const double deadline = first_visit && share_sides
                                   ? active_start + 0.5 * (budget_end_s - active_start)
                                   : std::numeric_limits<double>::infinity();
       visitSide(side, mount, deadline);
       first_visit = false;
+      if (cfg.person && ++visits == 2) break;  // the protocol: each side once
       // Switch sides: off, a pause on the empty plate, on again on the other side.
       const double off_lift = r.uniform(0.5, 1.5), gap = r.uniform(5, 15);
       mount = r.uniform(1.5, 3);

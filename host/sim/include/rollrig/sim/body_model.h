@@ -58,6 +58,47 @@ struct ScriptedLoad {
 };
 inline constexpr double kScriptedLoadRamp_s = 0.5;
 
+// [SECTION] The same person, session after session
+//
+// By default every seed is a different person: body, hip-flexor lines, tender spots and the way
+// their holds go are all drawn from it. A Person keeps who they are fixed across sessions (a
+// demo library, sim/demo_library.h) and says what changes from one session to the next (how soon
+// the spots release, how often a hold is given up, how hard they press); everything else (the
+// rolling, the holds' shapes, breathing, tremor, the sensors) is still drawn from the session's
+// seed. Unset in BodyModelConfig (the default) it changes nothing: the same seed gives the same
+// samples as it always did.
+
+// A tender spot: a fixed place on the plate, on one side's hip-flexor line.
+struct TenderSpot {
+  Side side = Side::kRight;
+  // How far down the line, as a plate y (mm; the lines run from y ~ +120 to ~ -150); x is where
+  // the person's line crosses that y.
+  double y_mm = 0;
+  // This spot's time to release relative to the session's median (a stubborn spot: > 1).
+  double release_factor = 1;
+};
+
+struct Person {
+  // The person's build: their two hip-flexor lines on the plate (the same every session).
+  uint64_t build_seed = 1;
+  double body_mass_kg = 72;  // used when BodyModelConfig::body_mass_kg is 0
+  // Up to 4 per side; a side without spots is rolled but not held. Held in the order the ball
+  // reaches them, each with the model's usual chance (85 %, the first hold of a session always).
+  std::vector<TenderSpot> spots;
+  // Where the ball comes to rest on a spot this session: +- this along the line (mm), drawn from
+  // the session's seed (the ball's wander during a hold, ~1.3 mm rms, comes on top).
+  double spot_jitter_mm = 3;
+  // The protocol's order: this side, then the other, each once (the plan ends after the second).
+  Side first_side = Side::kRight;
+  // This session: a released hold's time from its start to the release is
+  // release_median_s x the spot's factor x a log-normal scatter of sd release_spread, kept
+  // within the model's 8-90 s.
+  double release_median_s = 60;
+  double release_spread = 0.3;
+  double abandon_probability = 0.25;  // a hold ends without a release (the model's default)
+  double hold_load_fraction = 0.33;   // mean hold load, x body weight (sd 0.04 hold to hold)
+};
+
 struct BodyModelConfig {
   uint64_t seed = 1;
   // Length of the planned session. The plan fills it and ends with a lift-off and an empty plate;
@@ -80,6 +121,8 @@ struct BodyModelConfig {
   // unchanged). Use with a short duration_s (< 10 s plans an empty plate) for a calibration run.
   // Empty (the default): no effect.
   std::vector<ScriptedLoad> calibration_script;
+  // The same person every session (see Person). Unset (the default): drawn from the seed.
+  std::optional<Person> person;
 };
 
 // Per-cell transfer: raw_counts = offset_counts + counts_per_n * force_n (+ drift + noise).
