@@ -452,6 +452,9 @@ int runGui(const GuiOptions& opt) {
                  "rollrig-gui: %llu frames drawn in %.1f s (%.1f fps); %.1f s of device time\n",
                  static_cast<unsigned long long>(frames_drawn), wall_s,
                  wall_s > 0 ? frames_drawn / wall_s : 0.0, ctl.snapshot().elapsed_s);
+    std::fprintf(
+        stderr, "%s\n",
+        formatMemory(measureMemory(), ctl.samples().bytes(), ctl.samples().size()).c_str());
   }
   if (opt.bench_s > 0) {
     const BenchFigures b = measureBench(opt.bench_idle, glfwGetTime() - started, frames_drawn,
