@@ -26,6 +26,7 @@
 #include "layout.h"
 #include "plate_view.h"
 #include "protocol_panel.h"
+#include "resident_memory.h"
 #include "rollrig/core/protocol_guide.h"
 #include "rollrig/store/session_store.h"
 #include "screenshot.h"
@@ -156,6 +157,27 @@ void freeFontCpuCopies() {
   atlas->ClearInputData();
 }
 
+// Draws one frame's worth of what the frames draw (a scissored clear, as clearSolidFills does, and
+// ImGui's textured, blended triangles), without showing it, so that Mesa's llvmpipe compiles the
+// shader variants now rather than at the first real frame. The next frame clears it all.
+void compileShadersNow(const Fonts& fonts) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  ImDrawList* dl = ImGui::GetForegroundDrawList();
+  dl->AddRectFilled(ImVec2(0, 0), ImVec2(40, 40), IM_COL32(200, 100, 50, 255));
+  dl->AddRectFilled(ImVec2(10, 10), ImVec2(60, 60), IM_COL32(50, 100, 200, 128), 4.0f);
+  dl->AddLine(ImVec2(0, 0), ImVec2(80, 30), IM_COL32_WHITE, 2.0f);
+  dl->AddText(fonts.normal, fonts.normal_px, ImVec2(4, 4), IM_COL32_WHITE, "0:00 N");
+  ImGui::Render();
+  glEnable(GL_SCISSOR_TEST);
+  glScissor(0, 0, 8, 8);
+  glClear(GL_COLOR_BUFFER_BIT);
+  glDisable(GL_SCISSOR_TEST);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  glFinish();
+}
+
 void applyStyle(float scale) {
   ImGui::StyleColorsDark();
   ImGuiStyle& st = ImGui::GetStyle();
@@ -247,6 +269,12 @@ int runGui(const GuiOptions& opt) {
   // The font atlas goes to GL now (not at the first frame), so its CPU copies can go at once.
   ImGui_ImplOpenGL3_CreateDeviceObjects();
   freeFontCpuCopies();
+  // Under llvmpipe, libLLVM's code is most of the resident set, and only the shader compiler runs
+  // it: give back the pages its static initialisers touched, compile what the frames need now,
+  // and give back the compiler's pages too (resident_memory.h; docs/GUI.md "Measured").
+  releaseCleanLibraryPages("libLLVM");
+  compileShadersNow(fonts);
+  releaseCleanLibraryPages("libLLVM");
 
   const std::string db = opt.db.empty() ? store::defaultLibraryPath() : opt.db;
   SessionController ctl(db, [] { glfwPostEmptyEvent(); });
