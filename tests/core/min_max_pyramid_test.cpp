@@ -116,9 +116,10 @@ TEST(ChunkedVector, NeverMovesAnElementAndHoldsAtMostOneSpareChunk) {
     if (i == 1023) first = &v[0];
     if (i % 1024 == 0) chunk_starts.push_back(&v[i]);
     // Bytes held: the elements and at most one chunk beyond them, plus the small chunk table.
-    if (i % 997 == 0)
+    if (i % 997 == 0) {
       ASSERT_LE(v.bytes(), (v.size() + 1024) * sizeof(double) + 256 * sizeof(std::vector<double>))
           << i;
+    }
   }
   // Once past the first chunk, no element was ever moved (a std::vector would have moved them).
   for (size_t k = 0; k < chunk_starts.size(); ++k)
