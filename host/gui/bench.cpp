@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 namespace rollrig::gui {
 
@@ -27,6 +29,36 @@ BenchFigures measureBench(bool idle, double wall_s, uint64_t frames, double devi
     f.peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
   }
   return f;
+}
+
+MemoryFigures parseProcStatus(const std::string& status_text) {
+  MemoryFigures m;
+  std::istringstream in(status_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    double kb = 0;
+    if (std::sscanf(line.c_str(), "VmHWM: %lf kB", &kb) == 1) m.peak_rss_mb = kb / 1024.0;
+    if (std::sscanf(line.c_str(), "VmRSS: %lf kB", &kb) == 1) m.rss_mb = kb / 1024.0;
+  }
+  return m;
+}
+
+MemoryFigures measureMemory() {
+  std::ifstream in("/proc/self/status");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseProcStatus(text.str());
+}
+
+std::string formatMemory(const MemoryFigures& m, size_t store_bytes, size_t store_samples) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "rollrig-gui: memory: peak RSS %.1f MB (VmHWM), RSS now %.1f MB; session samples "
+                "%.1f MB (%zu samples, %.1f bytes a sample)",
+                m.peak_rss_mb, m.rss_mb, static_cast<double>(store_bytes) / (1024.0 * 1024.0),
+                store_samples,
+                store_samples ? static_cast<double>(store_bytes) / store_samples : 0.0);
+  return buf;
 }
 
 std::string formatBench(const BenchFigures& f, bool json) {

@@ -27,6 +27,22 @@ struct BenchFigures {
 // Reads getrusage(RUSAGE_SELF) now and fills the figures around the caller's counts.
 BenchFigures measureBench(bool idle, double wall_s, uint64_t frames, double device_s);
 
+// The process's resident memory now, from /proc/self/status (Linux): VmHWM is the peak resident
+// set since start (what issue 11's "under 100 MB after two hours" is measured by), VmRSS the
+// resident set now. Zero when /proc cannot be read.
+struct MemoryFigures {
+  double peak_rss_mb = 0;  // VmHWM in MiB
+  double rss_mb = 0;       // VmRSS in MiB
+};
+MemoryFigures measureMemory();
+// Parses the text of a /proc/<pid>/status file (split out to be testable).
+MemoryFigures parseProcStatus(const std::string& status_text);
+
+// The --print-stats memory line (no newline), e.g.
+//   rollrig-gui: memory: peak RSS 97.1 MB (VmHWM), RSS now 90.2 MB; session samples 19.7 MB
+//   (576000 samples, 34.2 bytes a sample)
+std::string formatMemory(const MemoryFigures& m, size_t store_bytes, size_t store_samples);
+
 // One line without a newline, e.g.
 //   rollrig-gui bench streaming: 60.0 s wall, 59.8 s device time, 3540 frames, 59.0 fps,
 //   11.42 CPU-s (user 9.80, sys 1.62), peak RSS 111.2 MB

@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <vector>
 
@@ -26,6 +27,7 @@
 #include "layout.h"
 #include "plate_view.h"
 #include "protocol_panel.h"
+#include "resident_memory.h"
 #include "rollrig/core/protocol_guide.h"
 #include "rollrig/store/session_store.h"
 #include "screenshot.h"
@@ -81,16 +83,38 @@ void onGlfwError(int code, const char* what) {
 
 // [SECTION] Fonts: DejaVu Sans at a normal, a large and a huge size (the timer, digits only), all
 // times the content scale; ImGui's default font (scaled) when the TTF is missing.
+//
+// Memory (docs/GUI.md "Measured"): the TTF is read once and shared by the three sizes (ImGui would
+// read it once per size, 0.74 MB each), the atlas is not rounded up to a power-of-two height, and
+// once the texture is in GL, freeFontCpuCopies() drops ImGui's CPU copies of it (alpha8, RGBA32)
+// and the TTF data.
+// The whole file in memory from IM_ALLOC (the atlas frees it), or nullptr.
+void* readFontFile(const char* path, size_t* bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const std::streamoff n = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+  if (n <= 0) return nullptr;
+  void* data = IM_ALLOC(static_cast<size_t>(n));
+  in.seekg(0);
+  if (!in.read(static_cast<char*>(data), n)) {
+    IM_FREE(data);
+    return nullptr;
+  }
+  *bytes = static_cast<size_t>(n);
+  return data;
+}
+
 Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
                 std::vector<ImWchar>* digit_ranges) {
   ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Flags |= ImFontAtlasFlags_NoPowerOfTwoHeight;
   Fonts f;
   f.scale = scale;
   f.normal_px = kFontNormal_px * scale;
   f.large_px = kFontLarge_px * scale;
   f.huge_px = kFontHuge_px * scale;
-  std::error_code ec;
-  if (std::filesystem::exists(kFontPath, ec)) {
+  size_t ttf_bytes = 0;
+  void* ttf = readFontFile(kFontPath, &ttf_bytes);
+  if (ttf) {
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesDefault());
     // General punctuation (dashes, quotes, the ellipsis: the engine's messages use them), arrows,
@@ -108,22 +132,57 @@ Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
     digit_ranges->assign(dr.begin(), dr.end());
     ImFontConfig cfg;
     cfg.OversampleH = 1;  // large sizes need no oversampling; keeps the atlas small
-    f.normal = io.Fonts->AddFontFromFileTTF(kFontPath, f.normal_px, &cfg, text_ranges->data());
-    f.large = io.Fonts->AddFontFromFileTTF(kFontPath, f.large_px, &cfg, text_ranges->data());
-    f.huge = io.Fonts->AddFontFromFileTTF(kFontPath, f.huge_px, &cfg, digit_ranges->data());
+    // The atlas owns the one copy of the TTF through the first font; the others share it.
+    const int n = static_cast<int>(ttf_bytes);
+    cfg.FontDataOwnedByAtlas = true;
+    f.normal = io.Fonts->AddFontFromMemoryTTF(ttf, n, f.normal_px, &cfg, text_ranges->data());
+    cfg.FontDataOwnedByAtlas = false;
+    f.large = io.Fonts->AddFontFromMemoryTTF(ttf, n, f.large_px, &cfg, text_ranges->data());
+    f.huge = io.Fonts->AddFontFromMemoryTTF(ttf, n, f.huge_px, &cfg, digit_ranges->data());
   }
   if (!f.normal || !f.large || !f.huge) {
     std::fprintf(stderr,
                  "rollrig-gui: warning: could not load %s (apt-get install %s); using ImGui's "
                  "small default font, which is hard to read from the floor.\n",
                  kFontPath, kFontPackage);
-    io.Fonts->Clear();
+    io.Fonts->Clear();  // frees the TTF if a font took it
+    if (ttf && !f.normal) IM_FREE(ttf);
     ImFont* d = io.Fonts->AddFontDefault();
     f.normal = f.large = f.huge = d;
     f.fallback = true;
   }
   io.FontDefault = f.normal;
   return f;
+}
+
+// Once the backend has uploaded the atlas to a GL texture (ImGui_ImplOpenGL3_CreateDeviceObjects),
+// ImGui's CPU copies of it and the TTF data are only dead weight: free them. The glyph tables the
+// fonts draw with stay.
+void freeFontCpuCopies() {
+  ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+  atlas->ClearTexData();
+  atlas->ClearInputData();
+}
+
+// Draws one frame's worth of what the frames draw (a scissored clear, as clearSolidFills does, and
+// ImGui's textured, blended triangles), without showing it, so that Mesa's llvmpipe compiles the
+// shader variants now rather than at the first real frame. The next frame clears it all.
+void compileShadersNow(const Fonts& fonts) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  ImDrawList* dl = ImGui::GetForegroundDrawList();
+  dl->AddRectFilled(ImVec2(0, 0), ImVec2(40, 40), IM_COL32(200, 100, 50, 255));
+  dl->AddRectFilled(ImVec2(10, 10), ImVec2(60, 60), IM_COL32(50, 100, 200, 128), 4.0f);
+  dl->AddLine(ImVec2(0, 0), ImVec2(80, 30), IM_COL32_WHITE, 2.0f);
+  dl->AddText(fonts.normal, fonts.normal_px, ImVec2(4, 4), IM_COL32_WHITE, "0:00 N");
+  ImGui::Render();
+  glEnable(GL_SCISSOR_TEST);
+  glScissor(0, 0, 8, 8);
+  glClear(GL_COLOR_BUFFER_BIT);
+  glDisable(GL_SCISSOR_TEST);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  glFinish();
 }
 
 void applyStyle(float scale) {
@@ -198,6 +257,15 @@ int runGui(const GuiOptions& opt) {
   applyStyle(scale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
+  // The font atlas goes to GL now (not at the first frame), so its CPU copies can go at once.
+  ImGui_ImplOpenGL3_CreateDeviceObjects();
+  freeFontCpuCopies();
+  // Under llvmpipe, libLLVM's code is most of the resident set, and only the shader compiler runs
+  // it: give back the pages its static initialisers touched, compile what the frames need now,
+  // and give back the compiler's pages too (resident_memory.h; docs/GUI.md "Measured").
+  releaseCleanLibraryPages("libLLVM");
+  compileShadersNow(fonts);
+  releaseCleanLibraryPages("libLLVM");
   FrameRenderer renderer(window, kBackground, !opt.full_redraw);
   renderer.setCheck(opt.check_redraw);
 
@@ -423,6 +491,9 @@ int runGui(const GuiOptions& opt) {
                    "%llu pixels differed\n",
                    static_cast<unsigned long long>(rs.checked_frames),
                    static_cast<unsigned long long>(rs.differing_px));
+    std::fprintf(
+        stderr, "%s\n",
+        formatMemory(measureMemory(), ctl.samples().bytes(), ctl.samples().size()).c_str());
   }
   if (opt.bench_s > 0) {
     const BenchFigures b = measureBench(opt.bench_idle, glfwGetTime() - started, frames_drawn,

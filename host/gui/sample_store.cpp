@@ -1,17 +1,38 @@
 #include "sample_store.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace rollrig::gui {
 
+namespace {
+// Session seconds to stored milliseconds, rounded up (never earlier than the sample), clamped to
+// what a uint32 holds.
+uint32_t encodeTime(double t_s) {
+  const double ms = std::ceil(t_s * 1000.0);
+  if (!(ms > 0)) return 0;  // negative or NaN
+  constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
+  if (ms >= kMax) return kMax;
+  auto v = static_cast<uint32_t>(ms);
+  if (SampleStore::decodeTime(v) < t_s) ++v;  // t_s * 1000 rounded down onto a whole ms
+  return v;
+}
+// mm to 0.1 mm, clamped to +-3276.7 mm (kNoCop stays free).
+int16_t encodeMm(double mm) {
+  const double v = std::round(mm * 10.0);
+  if (!(v == v)) return 0;
+  return static_cast<int16_t>(std::clamp(v, -32767.0, 32767.0));
+}
+}  // namespace
+
 void SampleStore::append(const engine::ProcessedSample& s) {
-  m_t_s.push_back(s.t_s);
+  m_t_ms.push_back(encodeTime(s.t_s));
   m_total_n.append(static_cast<float>(s.force.total_n));
   for (int i = 0; i < core::kCellCount; ++i)
     m_cell_n[i].append(static_cast<float>(s.force.force_n[i]));
-  m_x_mm.push_back(static_cast<float>(s.force.x_mm));
-  m_y_mm.push_back(static_cast<float>(s.force.y_mm));
-  m_has_cop.push_back(s.force.has_cop ? 1 : 0);
+  m_x.push_back(s.force.has_cop ? encodeMm(s.force.x_mm) : kNoCop);
+  m_y.push_back(s.force.has_cop ? encodeMm(s.force.y_mm) : 0);
 }
 
 void SampleStore::clear() {
@@ -19,18 +40,14 @@ void SampleStore::clear() {
 }
 
 size_t SampleStore::lowerBound(double t_s) const {
-  return static_cast<size_t>(std::lower_bound(m_t_s.begin(), m_t_s.end(), t_s) - m_t_s.begin());
+  const TimeView t = time_s();
+  return static_cast<size_t>(std::lower_bound(t.begin(), t.end(), t_s) - t.begin());
 }
-
-}  // namespace rollrig::gui
-
-namespace rollrig::gui {
 
 size_t SampleStore::bytes() const {
   size_t cells = 0;
   for (const core::MinMaxPyramid& c : m_cell_n) cells += c.bytes();
-  return m_t_s.capacity() * sizeof(double) + m_total_n.bytes() + cells +
-         (m_x_mm.capacity() + m_y_mm.capacity()) * sizeof(float) + m_has_cop.capacity();
+  return m_t_ms.bytes() + m_total_n.bytes() + cells + m_x.bytes() + m_y.bytes();
 }
 
 }  // namespace rollrig::gui

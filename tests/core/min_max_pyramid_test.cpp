@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+using rollrig::core::ChunkedVector;
 using rollrig::core::MinMax;
 using rollrig::core::MinMaxPyramid;
 
@@ -75,8 +76,55 @@ TEST(MinMaxPyramid, StaysConsistentWhileValuesAreAppended) {
 TEST(MinMaxPyramid, HoldsATwoHourSessionInAboutFiveBytesASample) {
   MinMaxPyramid p;
   const size_t n = 576000;
-  p.reserve(n);
   for (size_t i = 0; i < n; ++i) p.append(static_cast<float>(i % 977));
-  EXPECT_LE(p.bytes(), n * 5 + 4096);
-  EXPECT_GE(p.bytes(), n * 4);
+  // The values (4 bytes), the levels (8 bytes per 16 values, halving upwards: 1 byte), and at most
+  // one partly filled chunk per level and for the values: no vector's doubling slack.
+  const size_t levels = 16;  // log2(576000 / 16) + 1
+  const size_t slack = ChunkedVector<float>::kChunk * 4 + levels * ChunkedVector<float>::kChunk * 8;
+  EXPECT_LE(p.bytes(), n * 5 + slack);
+  EXPECT_GE(p.bytes(), n * 5);
+  EXPECT_EQ(p.range(0, n).max, 976.0f);
+}
+
+// [SECTION] ChunkedVector: the pyramid's and the GUI's sample store's storage.
+
+TEST(ChunkedVector, KeepsEveryElementInOrderAcrossChunks) {
+  ChunkedVector<int, 4> v;  // chunks of 16, so the test crosses many
+  for (int i = 0; i < 1000; ++i) v.push_back(i * 3);
+  ASSERT_EQ(v.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(v[i], i * 3) << i;
+  EXPECT_EQ(v.back(), 999 * 3);
+  // Random-access iterators: std::lower_bound finds every element.
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(std::lower_bound(v.begin(), v.end(), i * 3) - v.begin(), i);
+  EXPECT_EQ(std::lower_bound(v.begin(), v.end(), 1) - v.begin(), 1);
+  EXPECT_EQ(std::lower_bound(v.begin(), v.end(), 1e9) - v.begin(), 1000);
+  EXPECT_EQ(std::distance(v.begin(), v.end()), 1000);
+  v.clear();
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(v.begin(), v.end());
+}
+
+TEST(ChunkedVector, NeverMovesAnElementAndHoldsAtMostOneSpareChunk) {
+  ChunkedVector<double, 10> v;
+  v.push_back(1.5);
+  const double* first =
+      nullptr;  // once the first chunk is full (it grows like a vector until then)
+  std::vector<const double*> chunk_starts;
+  for (size_t i = 1; i < 100000; ++i) {
+    v.push_back(static_cast<double>(i));
+    if (i == 1023) first = &v[0];
+    if (i % 1024 == 0) chunk_starts.push_back(&v[i]);
+    // Bytes held: the elements and at most one chunk beyond them, plus the small chunk table.
+    if (i % 997 == 0) {
+      ASSERT_LE(v.bytes(), (v.size() + 1024) * sizeof(double) + 256 * sizeof(std::vector<double>))
+          << i;
+    }
+  }
+  // Once past the first chunk, no element was ever moved (a std::vector would have moved them).
+  for (size_t k = 0; k < chunk_starts.size(); ++k)
+    ASSERT_EQ(chunk_starts[k], &v[(k + 1) * 1024]) << k;
+  EXPECT_EQ(first, &v[0]);
+  EXPECT_EQ(*first, 1.5);
+  EXPECT_EQ(v[99999], 99999.0);
 }

@@ -16,21 +16,12 @@ void MinMaxPyramid::append(float v) {
   if (m_levels.empty()) m_levels.emplace_back();
   m_levels[0].push_back(p);
   for (size_t lv = 0; m_levels[lv].size() % 2 == 0; ++lv) {
-    const std::vector<Pair>& c = m_levels[lv];
+    const ChunkedVector<Pair>& c = m_levels[lv];
     const Pair& a = c[c.size() - 2];
     const Pair& b = c[c.size() - 1];
     const Pair parent{std::min(a.min, b.min), std::max(a.max, b.max)};
     if (m_levels.size() == lv + 1) m_levels.emplace_back();
     m_levels[lv + 1].push_back(parent);
-  }
-}
-
-void MinMaxPyramid::reserve(size_t n) {
-  m_values.reserve(n);
-  size_t blocks = n >> kBaseLevel;
-  for (size_t lv = 0; blocks > 0; ++lv, blocks /= 2) {
-    if (m_levels.size() == lv) m_levels.emplace_back();
-    m_levels[lv].reserve(blocks);
   }
 }
 
@@ -54,7 +45,7 @@ MinMax MinMaxPyramid::range(size_t i0, size_t i1) const {
   // Climb: at each level take the odd block at either end, then go up to the parents. Block b - 1
   // at level k is complete (b * 2^k <= i1 <= size()), so every block taken is stored.
   for (size_t lv = 0; a < b; ++lv) {
-    const std::vector<Pair>& L = m_levels[lv];
+    const ChunkedVector<Pair>& L = m_levels[lv];
     if (a & 1) r.add(MinMax{L[a].min, L[a].max, false}), ++a;
     if (b & 1) --b, r.add(MinMax{L[b].min, L[b].max, false});
     a /= 2, b /= 2;
@@ -63,9 +54,9 @@ MinMax MinMaxPyramid::range(size_t i0, size_t i1) const {
 }
 
 size_t MinMaxPyramid::bytes() const {
-  size_t n = m_values.capacity() * sizeof(float);
-  for (const auto& L : m_levels) n += L.capacity() * sizeof(Pair);
-  return n + m_levels.capacity() * sizeof(std::vector<Pair>);
+  size_t n = m_values.bytes();
+  for (const auto& L : m_levels) n += L.bytes();
+  return n + m_levels.capacity() * sizeof(ChunkedVector<Pair>);
 }
 
 }  // namespace rollrig::core

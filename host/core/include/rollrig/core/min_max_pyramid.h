@@ -12,11 +12,17 @@
 // append() is amortised O(1): a block is summarised once, when it completes (its 2^kBaseLevel
 // values scanned, or its two children merged), never updated again.
 //
+// Memory: the values and every level live in ChunkedVector (chunked_vector.h), so a pyramid that
+// grows for hours holds its data plus at most one partly filled chunk per level, and never holds
+// an old and a new copy at once (no vector regrowth): about 5 bytes a value.
+//
 // Pure (std only). Thread safety: none; one owner (the GUI's UI thread).
 #pragma once
 
 #include <cstddef>
 #include <vector>
+
+#include "rollrig/core/chunked_vector.h"
 
 namespace rollrig::core {
 
@@ -45,10 +51,9 @@ class MinMaxPyramid {
 
   void append(float v);
   void clear();
-  void reserve(size_t n);  // room for n values (and their levels) without reallocating
 
   size_t size() const { return m_values.size(); }
-  const std::vector<float>& values() const { return m_values; }
+  const ChunkedVector<float>& values() const { return m_values; }
 
   // The min and max of values [i0, i1) (clamped to [0, size())); empty when the range is.
   MinMax range(size_t i0, size_t i1) const;
@@ -60,8 +65,8 @@ class MinMaxPyramid {
   struct Pair {
     float min, max;
   };
-  std::vector<float> m_values;
-  std::vector<std::vector<Pair>> m_levels;  // m_levels[i] is level kBaseLevel + i
+  ChunkedVector<float> m_values;
+  std::vector<ChunkedVector<Pair>> m_levels;  // m_levels[i] is level kBaseLevel + i
 };
 
 }  // namespace rollrig::core
