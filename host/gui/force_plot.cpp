@@ -341,7 +341,7 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
 
   // Min/max per pixel column, from a pyramid: at most two points a column.
   const auto decimate = [&](const core::MinMaxPyramid& p, std::vector<ImVec2>& out) {
-    const std::vector<float>& v = p.values();
+    const auto& v = p.values();
     out.reserve(2 * static_cast<size_t>(cols));
     for (int c = 0; c < cols; ++c) {
       const size_t a = edge[static_cast<size_t>(c)], b = edge[static_cast<size_t>(c) + 1];
