@@ -585,8 +585,10 @@ TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
   const std::filesystem::path out = std::filesystem::temp_directory_path() /
                                     ("rollrig-twin-cli-" + std::to_string(getpid()) + ".csv");
   std::filesystem::remove(out);
-  const std::string cmd = binDir() + "/rollrig record --port " + twin.pty +
-                          " --duration 60 --out " + out.string() + " 2>&1";
+  // Its own library, never the developer's (the default path).
+  const std::string db = out.string() + ".db";
+  const std::string cmd = "ROLLRIG_DB=" + db + " " + binDir() + "/rollrig record --port " +
+                          twin.pty + " --duration 60 --out " + out.string() + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string output;
@@ -603,4 +605,6 @@ TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
   while (std::getline(in, line)) ++rows;
   EXPECT_NEAR(static_cast<double>(rows), 4800.0, 5.0);
   std::filesystem::remove(out);
+  for (const char* suffix : {"", "-wal", "-shm", "-recording"})
+    std::filesystem::remove(db + suffix);
 }
