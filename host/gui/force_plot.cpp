@@ -258,7 +258,8 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
     m.empty_text = "the force plot starts with the first sample";
     return m;
   }
-  plotWindow(view, samples.lastTime_s(), &m.t0_s, &m.t1_s);
+  const double edge_s = liveEdge_s(samples, snap);
+  plotWindow(view, edge_s, &m.t0_s, &m.t1_s);
   // Following live, the window moves in whole pixel columns and every column is a fixed slice of
   // session time, [k·dt, (k+1)·dt) with dt = span / columns: the envelope does not shimmer as the
   // window slides, and between two column steps only the newest column changes (so a redraw that
@@ -268,8 +269,8 @@ ForcePlotModel computeForcePlot(const SampleStore& samples, const engine::LiveSn
   const bool snapped = view.mode == PlotView::Mode::kFollowLive;
   const double dt_s = (m.t1_s - m.t0_s) / cols;
   if (snapped) {
-    const int64_t k1 = std::max<int64_t>(
-        cols, static_cast<int64_t>(std::ceil(samples.lastTime_s() / dt_s - 1e-9)));
+    const int64_t k1 =
+        std::max<int64_t>(cols, static_cast<int64_t>(std::ceil(edge_s / dt_s - 1e-9)));
     k0 = k1 - cols;
     m.t0_s = static_cast<double>(k0) * dt_s;
     m.t1_s = static_cast<double>(k1) * dt_s;

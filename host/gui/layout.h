@@ -1,11 +1,16 @@
 // The window's layout: where each panel goes, computed from the window size before anything is
 // drawn (pure: no ImGui, so the tests can check it).
 //
+//   +----------------------------- view tabs ------------------------------+
 //   +--------------------------- connection bar ---------------------------+
 //   | hold panel (big timer)                    | protocol panel (the steps) |
 //   +-------------------------------------------+----------------------------+
 //   | force plot (last 30 s)                    | plate view                 |
 //   +-------------------------------------------+----------------------------+
+//
+// The replay (computeReplayLayout) is the same with the replay bar in place of the connection bar
+// and the session's holds table in place of the protocol panel; the other views get `body`, all
+// below the tabs.
 #pragma once
 
 namespace rollrig::gui {
@@ -17,10 +22,17 @@ struct Rect {
 };
 
 struct Layout {
+  Rect tabs;  // the view tabs (view_tabs.h)
+  Rect body;  // everything below the tabs
   Rect connection_bar, hold, plot, plate, protocol;
 };
 
 // `scale`: the monitor's content scale (1 on a plain screen, 2 on HiDPI).
 Layout computeLayout(float width_px, float height_px, float scale);
+
+struct ReplayLayout {
+  Rect tabs, bar, hold, holds_table, plot, plate;
+};
+ReplayLayout computeReplayLayout(float width_px, float height_px, float scale);
 
 }  // namespace rollrig::gui

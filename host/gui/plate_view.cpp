@@ -61,8 +61,10 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
   if (live && fs.has_cop) {
     m.has_ball = true;
     m.ball = platePoint(m.plate, m.px_per_mm, fs.x_mm, fs.y_mm);
-    const size_t i0 = samples.lowerBound(samples.lastTime_s() - kBallTrail_s);
-    for (size_t i = i0; i < samples.size(); ++i)
+    const double edge_s = liveEdge_s(samples, snap);
+    const size_t i0 = samples.lowerBound(edge_s - kBallTrail_s);
+    const size_t i1 = samples.lowerBound(std::nextafter(edge_s, 1e300));
+    for (size_t i = i0; i < i1; ++i)
       if (samples.hasCop()[i])
         m.trail.push_back(platePoint(m.plate, m.px_per_mm, samples.x_mm()[i], samples.y_mm()[i]));
   }

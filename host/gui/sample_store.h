@@ -22,6 +22,7 @@
 // Thread safety: none; owned by the UI thread (filled from LiveSession::snapshot()).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include "rollrig/core/chunked_vector.h"
 #include "rollrig/core/min_max_pyramid.h"
 #include "rollrig/core/plate_geometry.h"
+#include "rollrig/engine/live_session.h"
 #include "rollrig/engine/session_sink.h"
 
 namespace rollrig::gui {
@@ -138,5 +140,12 @@ class SampleStore {
   std::array<core::MinMaxPyramid, core::kCellCount> m_cell_n;
   core::ChunkedVector<int16_t> m_x, m_y;  // 0.1 mm; m_x == kNoCop: no CoP
 };
+
+// "Now" in a panel's eyes, session seconds: the newest sample's time, or, in a replay, the cursor
+// (the snapshot's elapsed_s, to the microsecond; the store keeps times rounded up to the
+// millisecond, hence the 1 ms).
+inline double liveEdge_s(const SampleStore& samples, const engine::LiveSnapshot& snap) {
+  return snap.replay ? std::min(samples.lastTime_s(), snap.elapsed_s + 1e-3) : samples.lastTime_s();
+}
 
 }  // namespace rollrig::gui

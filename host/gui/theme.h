@@ -58,5 +58,7 @@ inline constexpr float kFontNormal_px = 22.0f;
 inline constexpr float kFontLarge_px = 40.0f;
 inline constexpr float kFontHuge_px = 190.0f;  // the hold timer
 inline constexpr float kConnectionBar_px = 64.0f;
+inline constexpr float kViewTabs_px = 44.0f;
+inline constexpr float kReplayBar_px = 96.0f;
 
 }  // namespace rollrig::gui

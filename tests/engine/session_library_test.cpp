@@ -666,6 +666,7 @@ TEST(SessionReplay, TheSnapshotShowsTheHoldOpenAtThatTimeAndItsReleaseOnlyOnceRe
   EXPECT_TRUE(s.markers.empty());  // the pain mark is at 30 s of session time
   EXPECT_EQ(s.state, ConnectionState::kStreaming);
   EXPECT_DOUBLE_EQ(s.elapsed_s, 25);
+  EXPECT_TRUE(s.replay);
 
   s = replaySnapshotAt(d, 45, 300, f, 3600);
   ASSERT_TRUE(s.open_hold);

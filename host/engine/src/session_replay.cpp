@@ -20,6 +20,7 @@ LiveSnapshot replaySnapshotAt(const SessionDetails& d, double t_s, double sessio
   s.elapsed_s = t;
   s.last_force = force_at;
   s.finished = ended;
+  s.replay = true;
   if (!d.calibrations.empty()) s.calibration = d.calibrations.front().record;
 
   for (const core::Hold& h : d.holds) {

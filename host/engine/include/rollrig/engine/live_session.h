@@ -166,6 +166,9 @@ struct LiveSnapshot {
   EndReason end_reason = EndReason::kNone;
   std::string stop_reason;  // in words, once ended ("duration reached", "interrupted", ...)
   bool finished = false;    // the engine thread is done and every sink has ended
+  // Made by replaySnapshotAt() (session_replay.h): a stored session seen at elapsed_s, with
+  // samples after it (a live snapshot's elapsed_s is always its newest sample's).
+  bool replay = false;
 };
 
 class LiveSession {
