@@ -23,16 +23,21 @@
 #include "force_plot.h"
 #include "frame_renderer.h"
 #include "hold_panel.h"
+#include "holds_table.h"
 #include "keys.h"
 #include "layout.h"
 #include "plate_view.h"
 #include "protocol_panel.h"
+#include "replay_bar.h"
+#include "replay_controller.h"
 #include "resident_memory.h"
 #include "rollrig/core/protocol_guide.h"
 #include "rollrig/store/session_store.h"
 #include "screenshot.h"
 #include "session_controller.h"
+#include "sessions_view.h"
 #include "settings.h"
+#include "view_tabs.h"
 
 namespace rollrig::gui {
 
@@ -306,10 +311,38 @@ int runGui(const GuiOptions& opt) {
   PlotView plot_view;  // follow-live, the whole session, or where the user zoomed / panned to
   if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
   if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
+  // The views (view_tabs.h): Live, and the library's Sessions with the replay of one.
+  const std::vector<View> views{View::kLive, View::kSessions};
+  View view = opt.view == "sessions" ? View::kSessions : View::kLive;
+  LibraryBrowser library(db);
+  SessionsViewState sessions_state;
+  ReplayController replay;
+  PlotView replay_plot;  // the replay's own plot view (follow the cursor, zoom, pan)
+  if (opt.replay_id > 0) {
+    if (replay.open(db, opt.replay_id)) {
+      view = View::kReplay;
+      replay.seek(opt.replay_at_s);
+      std::fprintf(stderr, "rollrig-gui: session %lld opened for replay in %.3f s\n",
+                   static_cast<long long>(opt.replay_id), replay.openSeconds());
+    } else {
+      std::fprintf(stderr, "rollrig-gui: cannot replay session %lld: %s\n",
+                   static_cast<long long>(opt.replay_id), replay.error().c_str());
+      if (shooting) return glfwDestroyWindow(window), glfwTerminate(), 1;
+      view = View::kSessions;
+    }
+  }
+  std::string replay_error;       // a session that could not be opened (shown in the list)
+  double loop_t = glfwGetTime();  // the replay advances by the loop's wall time
+  const auto switchTo = [&](View v) {
+    if (v == View::kSessions) sessions_state.refresh_asked = true;
+    if (v == View::kSessions && view == View::kReplay) replay.setPlaying(false);
+    view = v;
+  };
   const double started = glfwGetTime();
 
   while (!glfwWindowShouldClose(window)) {
-    const bool continuous = shooting || (ctl.source().fast && ctl.running());
+    const bool continuous = shooting || (ctl.source().fast && ctl.running()) ||
+                            (view == View::kReplay && replay.playing());
     const double now = glfwGetTime();
     const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
     if (shooting) {
@@ -328,7 +361,14 @@ int runGui(const GuiOptions& opt) {
     if (opt.bench_s > 0 && glfwGetTime() - started >= opt.bench_s) break;  // --bench: time's up
     if (g_input.exchange(false)) dirty = true, settle = 2;
     if (g_exposed.exchange(false)) renderer.invalidate();
-    if (!frozen && ctl.update()) dirty = true;
+    // The live session records on in every view; only the live view redraws for its samples.
+    if (!frozen && ctl.update() && view == View::kLive) dirty = true;
+    {
+      const double now_t = glfwGetTime();
+      // At most a quarter second a step: a stalled loop does not make the replay jump.
+      if (view == View::kReplay && replay.advance(std::min(0.25, now_t - loop_t))) dirty = true;
+      loop_t = now_t;
+    }
     // The protocol guide runs on the session's device time; its steps mark the side.
     if (!frozen && ctl.running() && ctl.snapshot().samples_recorded > 0) {
       const engine::LiveSnapshot& sn = ctl.snapshot();
@@ -363,7 +403,8 @@ int runGui(const GuiOptions& opt) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
-    if (ctl.running()) {
+    if (View picked; readViewKey(views, &picked)) switchTo(picked);
+    if (view == View::kLive && ctl.running()) {
       const double t_key_s = ctl.snapshot().elapsed_s;
       const GuideKeys gk = readGuideKeys();
       if (gk.next_step) {
@@ -392,43 +433,125 @@ int runGui(const GuiOptions& opt) {
     // Compute every panel's model, then draw.
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     const Layout lay = computeLayout(size.x, size.y, scale);
-    const engine::LiveSnapshot& snap = ctl.snapshot();
-    const ConnectionBarModel bar =
-        computeConnectionBar(snap, ctl.hasSession(), ctl.running(), ctl.errorText(), ctl.notice());
-    const HoldPanelModel hold =
-        computeHoldPanel(snap, ctl.hasSession(), bar.error, forceFormat(settings));
-    const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
-    const double last_s = ctl.samples().lastTime_s();
-    const ViewKeys vk = readViewKeys();
-    if (vk.follow_live) followLive(plot_view);
-    if (vk.toggle_pause) togglePause(plot_view, last_s);
-    if (vk.auto_force_axis) autoForceAxis(plot_view);
-    if (vk.toggle_cells)
-      settings.plot_cells = !settings.plot_cells, settings_changed = true, saveNow();
-    ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
-                                           forceFormat(settings), settings.plot_cells);
-    if (handlePlotMouse(plot_view, plot, last_s)) {
-      plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
-                              forceFormat(settings), settings.plot_cells);
-      settle = std::max(settle, 2);
-    }
-    plot.note = said;
-    layoutPlotTitleRow(plot, lay.plot, fonts);
-    const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
-
     SolidFills fills;
-    const ConnectionBarAction act =
-        drawConnectionBar(bar, bar_state, lay.connection_bar, fonts, fills);
-    drawHoldPanel(hold, lay.hold, fonts, fills);
-    drawForcePlot(plot, lay.plot, fonts, fills);
-    drawPlateView(plate, lay.plate, fonts, fills);
-    const ProtocolPanelAction pact =
-        drawProtocolPanel(protocol, protocol_state, settings, lay.protocol, fonts, fills);
-    if (pact.note_kept) {
-      ctl.addNote(pact.note);
-      said = "note kept at " + formatMinSec(ctl.snapshot().elapsed_s), said_at = t;
+    {
+      const double recording_s = ctl.running() ? ctl.snapshot().elapsed_s : -1.0;
+      View picked;
+      if (drawViewTabs(computeViewTabs(views, view, recording_s), lay.tabs, fonts, fills, &picked))
+        switchTo(picked), settle = std::max(settle, 2);
     }
-    if (pact.settings_changed) settings_changed = true, saveNow();
+    ConnectionBarAction act;
+    if (view == View::kLive) {
+      const engine::LiveSnapshot& snap = ctl.snapshot();
+      const ConnectionBarModel bar = computeConnectionBar(snap, ctl.hasSession(), ctl.running(),
+                                                          ctl.errorText(), ctl.notice());
+      const HoldPanelModel hold =
+          computeHoldPanel(snap, ctl.hasSession(), bar.error, forceFormat(settings));
+      const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
+      const double last_s = ctl.samples().lastTime_s();
+      const ViewKeys vk = readViewKeys();
+      if (vk.follow_live) followLive(plot_view);
+      if (vk.toggle_pause) togglePause(plot_view, last_s);
+      if (vk.auto_force_axis) autoForceAxis(plot_view);
+      if (vk.toggle_cells)
+        settings.plot_cells = !settings.plot_cells, settings_changed = true, saveNow();
+      ForcePlotModel plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
+                                             forceFormat(settings), settings.plot_cells);
+      if (handlePlotMouse(plot_view, plot, last_s)) {
+        plot = computeForcePlot(ctl.samples(), snap, lay.plot, fonts, plot_view,
+                                forceFormat(settings), settings.plot_cells);
+        settle = std::max(settle, 2);
+      }
+      plot.note = said;
+      layoutPlotTitleRow(plot, lay.plot, fonts);
+      const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
+
+      act = drawConnectionBar(bar, bar_state, lay.connection_bar, fonts, fills);
+      drawHoldPanel(hold, lay.hold, fonts, fills);
+      drawForcePlot(plot, lay.plot, fonts, fills);
+      drawPlateView(plate, lay.plate, fonts, fills);
+      const ProtocolPanelAction pact =
+          drawProtocolPanel(protocol, protocol_state, settings, lay.protocol, fonts, fills);
+      if (pact.note_kept) {
+        ctl.addNote(pact.note);
+        said = "note kept at " + formatMinSec(ctl.snapshot().elapsed_s), said_at = t;
+      }
+      if (pact.settings_changed) settings_changed = true, saveNow();
+    } else if (view == View::kSessions) {
+      if (sessions_state.refresh_asked) library.refresh(), sessions_state.refresh_asked = false;
+      SessionsFilter filter;
+      filter.date = sessions_state.date;
+      filter.side = static_cast<SessionsFilter::Side>(sessions_state.side);
+      const SessionsViewModel sm = computeSessionsView(
+          library.sessions(), filter, !replay_error.empty() ? replay_error : library.error());
+      SessionsViewAction sa = drawSessionsView(sm, sessions_state, lay.body, fonts, fills);
+      if (!sa.open_id && sessions_state.selected_id && !ImGui::GetIO().WantTextInput &&
+          ImGui::IsKeyPressed(GLFW_KEY_ENTER, false))
+        sa.open_id = sessions_state.selected_id;
+      if (sa.open_id) {
+        if (replay.open(db, sa.open_id)) {
+          replay_error.clear();
+          replay_plot = PlotView{};
+          view = View::kReplay;
+        } else {
+          replay_error = replay.error();
+        }
+        settle = std::max(settle, 2);
+      }
+    } else if (view == View::kReplay) {
+      const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale);
+      if (!ImGui::GetIO().WantTextInput) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) replay.setPlaying(!replay.playing());
+        if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) switchTo(View::kSessions);
+        if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) replay.seek(replay.cursor_s() - 5);
+        if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) replay.seek(replay.cursor_s() + 5);
+        for (int d = 0; d < 9; ++d)
+          if (ImGui::IsKeyPressed(GLFW_KEY_1 + d, false)) replay.jumpToHold(static_cast<size_t>(d));
+      }
+      const ViewKeys rvk = readViewKeys();
+      if (rvk.follow_live) followLive(replay_plot);
+      if (rvk.toggle_pause) togglePause(replay_plot, replay.cursor_s());
+      if (rvk.auto_force_axis) autoForceAxis(replay_plot);
+      if (rvk.toggle_cells)
+        settings.plot_cells = !settings.plot_cells, settings_changed = true, saveNow();
+      const engine::LiveSnapshot& rs = replay.snapshot();
+      const ReplayBarModel rb =
+          computeReplayBar(replay.details(), replay.duration_s(), replay.cursor_s(),
+                           replay.playing(), replay.speed(), rl.bar, scale);
+      const HoldPanelModel rh = computeHoldPanel(rs, true, "", forceFormat(settings));
+      ForcePlotModel rp = computeForcePlot(replay.samples(), rs, rl.plot, fonts, replay_plot,
+                                           forceFormat(settings), settings.plot_cells);
+      if (handlePlotMouse(replay_plot, rp, replay.duration_s())) {
+        rp = computeForcePlot(replay.samples(), rs, rl.plot, fonts, replay_plot,
+                              forceFormat(settings), settings.plot_cells);
+        settle = std::max(settle, 2);
+      }
+      layoutPlotTitleRow(rp, rl.plot, fonts);
+      const PlateViewModel rplate = computePlateView(replay.samples(), rs, rl.plate, fonts);
+      const HoldsTableModel rt =
+          computeHoldsTable(replay.details(), forceFormat(settings), replay.cursor_s());
+
+      const ReplayBarAction ra = drawReplayBar(rb, rl.bar, fonts, fills);
+      drawHoldPanel(rh, rl.hold, fonts, fills);
+      drawForcePlot(rp, rl.plot, fonts, fills);
+      drawPlateView(rplate, rl.plate, fonts, fills);
+      const int clicked_hold = drawHoldsTable(rt, rl.holds_table, fonts, fills);
+      if (ra.back) switchTo(View::kSessions);
+      if (ra.toggle_play) replay.setPlaying(!replay.playing());
+      if (ra.speed > 0) replay.setSpeed(ra.speed);
+      if (ra.seek_s >= 0) replay.seek(ra.seek_s);
+      if (ra.jump_to_hold >= 0) replay.jumpToHold(static_cast<size_t>(ra.jump_to_hold));
+      if (clicked_hold >= 0) {
+        // The cursor to the hold, the plot onto it (with a little before and after).
+        const core::Hold& h = replay.details().holds[static_cast<size_t>(clicked_hold)];
+        replay.jumpToHold(static_cast<size_t>(clicked_hold));
+        replay_plot.mode = PlotView::Mode::kFixed;
+        replay_plot.span_s = std::max(kPlotMinWindow_s, h.duration_s() + 10.0);
+        replay_plot.t1_s = std::min(replay.duration_s(), h.end_s + 5.0);
+      }
+      if (ra.back || ra.toggle_play || ra.speed > 0 || ra.seek_s >= 0 || clicked_hold >= 0)
+        settle = std::max(settle, 2);
+    }
     ImGui::Render();
 
     int fb_w = 0, fb_h = 0;

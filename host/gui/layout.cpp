@@ -30,17 +30,23 @@ Layout computeLayout(float w, float h, float scale) {
 }
 
 ReplayLayout computeReplayLayout(float w, float h, float scale) {
-  const Layout live = computeLayout(w, h, scale);
+  // As the live layout, with a taller bar and a wider right column: the holds table needs the
+  // room, and nobody reads a replay from the floor, so the hold panel can give some up.
   ReplayLayout r;
-  const float extra = (kReplayBar_px - kConnectionBar_px) * scale;  // the bar is taller
-  r.tabs = live.tabs;
-  r.bar = {live.connection_bar.x0, live.connection_bar.y0, live.connection_bar.x1,
-           live.connection_bar.y1 + extra};
-  r.hold = {live.hold.x0, live.hold.y0 + extra, live.hold.x1, live.hold.y1 + extra};
-  r.plot = {live.plot.x0, live.plot.y0 + extra, live.plot.x1, live.plot.y1};
-  r.holds_table = {live.protocol.x0, live.protocol.y0 + extra, live.protocol.x1,
-                   live.protocol.y1 + extra};
-  r.plate = {live.plate.x0, live.plate.y0 + extra, live.plate.x1, live.plate.y1};
+  const float tabs = kViewTabs_px * scale;
+  const float bar = kReplayBar_px * scale;
+  const float gap = 6.0f * scale;
+  r.tabs = {0, 0, w, tabs};
+  r.bar = {0, tabs, w, tabs + bar};
+  const float right_w = std::clamp(w * 0.42f, 300.0f * scale, w * 0.55f);
+  const float left_x1 = w - right_w - gap;
+  const float top = tabs + bar + gap;
+  const float hold_h = std::min((kFontHuge_px + 130.0f) * scale, (h - top) * 0.55f);
+  r.hold = {gap, top, left_x1, top + hold_h};
+  r.plot = {gap, top + hold_h + gap, left_x1, h - gap};
+  const float table_h = (h - top) * 0.5f;
+  r.holds_table = {left_x1 + gap, top, w - gap, top + table_h};
+  r.plate = {left_x1 + gap, top + table_h + gap, w - gap, h - gap};
   return r;
 }
 

@@ -41,6 +41,15 @@ int main(int argc, char** argv) {
   app.add_option("--plot-window", plot_window,
                  "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
                  "live (default 30)");
+  app.add_option("--view", opt.view, "The view shown first: live or sessions")
+      ->check(CLI::IsMember({"live", "sessions"}));
+  app.add_option("--replay", opt.replay_id,
+                 "Open this session of the library (its id, as `rollrig sessions` lists) in the "
+                 "replay")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--replay-at", opt.replay_at_s,
+                 "With --replay: the cursor's first position, in seconds of the session")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--full-redraw", opt.full_redraw,
                "Draw every frame whole and swap buffers, instead of redrawing only what changed");
   app.add_flag("--check-redraw", opt.check_redraw,
