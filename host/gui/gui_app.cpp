@@ -317,13 +317,15 @@ int runGui(const GuiOptions& opt) {
   LibraryBrowser library(db);
   SessionsViewState sessions_state;
   ReplayController replay;
-  PlotView replay_plot;  // the replay's own plot view (follow the cursor, zoom, pan)
+  PlotView replay_plot;      // the replay's own plot view (follow the cursor, zoom, pan)
+  std::string replay_error;  // a session that could not be opened (shown in the list)
+  // When the replay's open() began, until its first frame is shown (the time is printed then).
+  double replay_first_frame_from = -1;
   if (opt.replay_id > 0) {
     if (replay.open(db, opt.replay_id)) {
       view = View::kReplay;
       replay.seek(opt.replay_at_s);
-      std::fprintf(stderr, "rollrig-gui: session %lld opened for replay in %.3f s\n",
-                   static_cast<long long>(opt.replay_id), replay.openSeconds());
+      replay_first_frame_from = glfwGetTime() - replay.openSeconds();
     } else {
       std::fprintf(stderr, "rollrig-gui: cannot replay session %lld: %s\n",
                    static_cast<long long>(opt.replay_id), replay.error().c_str());
@@ -331,7 +333,6 @@ int runGui(const GuiOptions& opt) {
       view = View::kSessions;
     }
   }
-  std::string replay_error;       // a session that could not be opened (shown in the list)
   double loop_t = glfwGetTime();  // the replay advances by the loop's wall time
   const auto switchTo = [&](View v) {
     if (v == View::kSessions) sessions_state.refresh_asked = true;
@@ -490,6 +491,7 @@ int runGui(const GuiOptions& opt) {
         sa.open_id = sessions_state.selected_id;
       if (sa.open_id) {
         if (replay.open(db, sa.open_id)) {
+          replay_first_frame_from = glfwGetTime() - replay.openSeconds();
           replay_error.clear();
           replay_plot = PlotView{};
           view = View::kReplay;
@@ -574,6 +576,15 @@ int runGui(const GuiOptions& opt) {
     }
     renderer.present();
     ++frames_drawn;
+    if (view == View::kReplay && replay_first_frame_from >= 0) {
+      std::fprintf(stderr,
+                   "rollrig-gui: session %lld (%.0f s, %zu samples) opened for replay: read in "
+                   "%.3f s, first frame shown %.3f s after opening began\n",
+                   static_cast<long long>(replay.details().record.id), replay.duration_s(),
+                   replay.samples().size(), replay.openSeconds(),
+                   glfwGetTime() - replay_first_frame_from);
+      replay_first_frame_from = -1;
+    }
     if (!frozen) ctl.nextStep();
     last_draw = t;
     dirty = false;

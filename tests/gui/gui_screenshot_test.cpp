@@ -335,3 +335,99 @@ TEST(GuiScreenshot, FullRedrawDrawsEveryFrameWhole) {
   EXPECT_NE(r.err.find("redraws: whole frames"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("100.0 % of the pixels redrawn"), std::string::npos) << r.err;
 }
+
+namespace {
+
+// Light (text) pixels in the rows y0..y1 of an image.
+size_t lightPixels(const Image& img, int y0, int y1) {
+  size_t n = 0;
+  for (int y = std::max(0, y0); y < std::min(img.h, y1); ++y)
+    for (int x = 0; x < img.w; ++x) {
+      const Rgb& p = img.px[static_cast<size_t>(y) * img.w + x];
+      n += p.r > 200 && p.g > 200 && p.b > 200;
+    }
+  return n;
+}
+
+std::string rollrigCli() {
+  const char* bin = std::getenv("ROLLRIG_BIN");
+  return std::string(bin ? bin : "build/bin") + "/rollrig";
+}
+
+}  // namespace
+
+TEST(GuiScreenshot, TheSessionsViewListsTheLibrarysSessions) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "sessions-view.db";
+  const fs::path empty_db = tempDir() / "sessions-view-empty.db";
+  fs::remove(db);
+  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 6 --weeks 2 --db " +
+                         db.string() + " >/dev/null")
+                            .c_str()),
+            0);
+  const fs::path png = tempDir() / "sessions-view.png";
+  GuiRun r = runGui("--db " + db.string() + " --view sessions --screenshot " + png.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image full;
+  ASSERT_TRUE(loadPng(png, &full));
+  EXPECT_EQ(full.w, 1260);
+  EXPECT_GT(full.distinctColours(), 100u);
+  // The Sessions tab is the current one (teal) in the strip at the top.
+  size_t teal_top = 0;
+  for (int y = 0; y < 44; ++y)
+    for (int x = 0; x < full.w; ++x)
+      teal_top += full.px[static_cast<size_t>(y) * full.w + x] == rollrig::gui::kProtocolCurrent;
+  EXPECT_GT(teal_top, 1000u);
+
+  // The same view of a library without sessions: the six rows' text is what differs.
+  const fs::path png2 = tempDir() / "sessions-view-empty.png";
+  r = runGui("--db " + empty_db.string() + " --view sessions --screenshot " + png2.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image empty;
+  ASSERT_TRUE(loadPng(png2, &empty));
+  const size_t rows_full = lightPixels(full, 110, 720), rows_empty = lightPixels(empty, 110, 720);
+  EXPECT_GT(rows_full, rows_empty + 6 * 400) << rows_full << " vs " << rows_empty;
+}
+
+TEST(GuiScreenshot, TheReplayShowsAStoredHoldAsTheLiveViewShowedIt) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "replay.db";
+  fs::remove(db);
+  ASSERT_EQ(std::system((rollrigCli() + " record -q --demo --fast --seed 1 --duration 400 --db " +
+                         db.string() + " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  // A hold that lasted past 40 s, from the library itself.
+  rollrig::store::SessionStore st;
+  rollrig::store::OpenOptions ro;
+  ro.mode = rollrig::store::OpenMode::kReadOnly;
+  ASSERT_FALSE(st.open(db.string(), ro));
+  std::vector<rollrig::core::Hold> holds;
+  ASSERT_FALSE(st.loadHolds(1, &holds));
+  const rollrig::core::Hold* long_hold = nullptr;
+  for (const auto& h : holds)
+    if (!long_hold && h.duration_s() > 40) long_hold = &h;
+  ASSERT_NE(long_hold, nullptr) << holds.size() << " holds, none over 40 s";
+  const double at = long_hold->start_s + 35;
+
+  const fs::path png = tempDir() / "replay.png";
+  const GuiRun r = runGui("--db " + db.string() + " --replay 1 --replay-at " + std::to_string(at) +
+                          " --screenshot " + png.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("opened for replay: read in"), std::string::npos) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  // 35 s into the hold: the hold panel's field is the protocol window's green, as it was live.
+  EXPECT_GT(img.count(rollrig::gui::kInWindowField), img.px.size() / 12);
+  EXPECT_LT(img.count(rollrig::gui::kBeforeWindowField), img.px.size() / 200);
+  EXPECT_GT(img.distinctColours(), 300u);
+}
+
+TEST(GuiScreenshot, ASessionThatIsNotInTheLibraryCannotBeReplayed) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "no-such-session.db";
+  const GuiRun r = runGui("--db " + db.string() + " --replay 42 --screenshot " +
+                          (tempDir() / "none.png").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot replay session 42"), std::string::npos) << r.err;
+}
