@@ -183,7 +183,9 @@ Damage damageFromBoxes(const std::vector<Rect>& boxes, float w, float h,
 Damage diffFrames(std::vector<DrawnPrimitive>& before, std::vector<DrawnPrimitive>& now, float w,
                   float h, const DamageParams& params) {
   const auto byKey = [](const DrawnPrimitive& a, const DrawnPrimitive& b) { return a.key < b.key; };
-  std::sort(before.begin(), before.end(), byKey);
+  // `before` is usually the previous call's `now`, sorted already: checking is O(n).
+  if (!std::is_sorted(before.begin(), before.end(), byKey))
+    std::sort(before.begin(), before.end(), byKey);
   std::sort(now.begin(), now.end(), byKey);
   std::vector<Rect> boxes;
   size_t i = 0, j = 0;
