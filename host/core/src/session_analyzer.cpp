@@ -70,6 +70,10 @@ constexpr double kTremorDropRatio = 0.75;
 // waning tremor through as releases).
 constexpr double kQuietestShare = kTremorDropRatio * kTremorDropRatio;  // in power
 constexpr double kTremorHistory_s = 30;
+// Steadiness: the CoP low-pass is designed from the median of the first few steps, and a step
+// longer than this many nominal periods (a missing sample or more) breaks the path.
+constexpr size_t kCopDesignSteps = 8;
+constexpr double kCopBreakPeriods = 2.5;
 
 // RBJ biquads (Butterworth sections) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
@@ -144,6 +148,10 @@ struct HistEntry {
   double nb;   // noise-floor band (18-36 Hz) of the force
   bool valid;  // smoothed position valid (loaded, has x/y)
   double x, y;
+  // Steadiness (hold_steadiness.h): the CoP low-passed by CopLowPass, valid when loaded with x/y
+  // (never force only); joined: continues the filtered stretch of the sample before it.
+  bool cop, cop_joined;
+  double fx, fy;
 };
 
 struct Bucket {
@@ -185,6 +193,16 @@ struct SessionAnalyzer::Impl {
   double sx = 0, sy = 0;
 
   std::deque<HistEntry> hist;
+
+  // Steadiness: the CoP low-pass over the whole session, and the open hold's figures twice: live
+  // (every sample, for currentHold()) and final (fed as samples leave the history, then up to the
+  // back-dated end when the hold closes: min/max cannot be taken back, so the final figures are
+  // only ever fed samples known to be inside the hold).
+  CopLowPass cop_lp;
+  double cop_dt = 0;  // the nominal step the low-pass was designed for
+  bool cop_prev = false;
+  double cop_raw_x = 0, cop_raw_y = 0;
+  SteadinessAccumulator st_live, st_final;
 
   // stillness tracking
   bool still_cp_valid = false;
@@ -245,6 +263,7 @@ struct SessionAnalyzer::Impl {
         ++dt_n;
       }
       if (!bp_designed && early_dt.size() < 64 && !gap) early_dt.push_back(dt);
+      if (!cop_lp.designed() && early_dt.size() >= kCopDesignSteps) designCopFilter();
       if (!bp_designed && early_dt.size() == 64) designFilter();
     }
     ++n;
@@ -283,8 +302,13 @@ struct SessionAnalyzer::Impl {
     const double bpv = bp.step(s.force_n);
     const double nbv = nb.step(s.force_n);
 
-    hist.push_back({s.t_s, s.force_n, bpv, nbv, valid, px, py});
-    while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) hist.pop_front();
+    HistEntry e{s.t_s, s.force_n, bpv, nbv, valid, px, py, false, false, 0, 0};
+    filterCop(s, loaded, have_last ? dt : 0, gap, &e);
+    hist.push_back(e);
+    while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) {
+      if (in_hold && hist.front().t >= cur.start_s) addSteadiness(st_final, hist.front());
+      hist.pop_front();
+    }
 
     if (gap && in_hold) endHold(last_t, last_t);
     if (gap) min_start_t = s.t_s;
@@ -324,6 +348,35 @@ struct SessionAnalyzer::Impl {
       nb.design(fs, kFloorLow_hz, floor_hi);
       floor_to_tremor = bp.noise_gain / nb.noise_gain;
     }
+  }
+
+  // [SECTION] Steadiness (hold_steadiness.h; docs/ANALYSIS.md "Steadiness")
+  void designCopFilter() {
+    std::vector<double> d(early_dt.begin(), early_dt.begin() + kCopDesignSteps);
+    std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+    cop_dt = d[d.size() / 2];
+    cop_lp.design(1.0 / cop_dt);
+    // Continue the current stretch from the last raw point (the trace so far was unfiltered).
+    if (cop_prev) cop_lp.reset(cop_raw_x, cop_raw_y);
+  }
+
+  void filterCop(const AnalysisSample& s, bool loaded, double dt, bool gap, HistEntry* e) {
+    if (force_only || !loaded || !s.has_xy) {
+      cop_prev = false;
+      return;
+    }
+    const bool joined = cop_prev && !gap && (cop_dt == 0 || dt <= kCopBreakPeriods * cop_dt);
+    if (!joined) cop_lp.reset(s.x_mm, s.y_mm);
+    e->cop = true;
+    e->cop_joined = joined;
+    cop_lp.step(s.x_mm, s.y_mm, &e->fx, &e->fy);
+    cop_prev = true;
+    cop_raw_x = s.x_mm;
+    cop_raw_y = s.y_mm;
+  }
+
+  static void addSteadiness(SteadinessAccumulator& a, const HistEntry& e) {
+    if (e.cop) a.add(e.t, e.fx, e.fy, e.cop_joined);
   }
 
   void clearSmooth() {
@@ -454,6 +507,8 @@ struct SessionAnalyzer::Impl {
     last_checked_bucket = 0;
     fit_valid = false;
     fits.clear();
+    st_live = {};
+    st_final = {};
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
       if (hist[j].t < t) checkRelease(hist[j].t);
@@ -462,6 +517,7 @@ struct SessionAnalyzer::Impl {
 
   // [SECTION] Inside a hold
   void addToHold(const HistEntry& e) {
+    addSteadiness(st_live, e);
     level_sum += e.force;
     ++level_n;
     const double rel = e.t - cur.start_s;
@@ -1059,6 +1115,11 @@ struct SessionAnalyzer::Impl {
     }
     if (end <= cur.start_s) end = leave_t;
     cur.end_s = end;
+    // The final steadiness: what has not left the history yet, up to the end.
+    for (const HistEntry& e : hist) {
+      if (e.t > end) break;
+      if (e.t >= cur.start_s) addSteadiness(st_final, e);
+    }
     // The next hold starts after this one ends.
     min_start_t = std::max(min_start_t, std::nextafter(end, HUGE_VAL));
     if (!release_found) lateRelease();
@@ -1102,6 +1163,7 @@ struct SessionAnalyzer::Impl {
     cur.cv_after = cv(sa, sa2, ca);
     cur.x_mm = force_only ? 0 : cx;
     cur.y_mm = force_only ? 0 : cy;
+    cur.steadiness = force_only ? std::nullopt : st_final.result();
     assignSide(cur);
     if (cur.release_s && *cur.release_s >= cur.end_s) {
       cur.release_s.reset();
@@ -1271,6 +1333,7 @@ std::optional<Hold> SessionAnalyzer::currentHold() const {
   h.x_mm = m_impl->cx;
   h.y_mm = m_impl->cy;
   h.mean_force_n = m_impl->level();
+  if (!m_impl->force_only) h.steadiness = m_impl->st_live.result();
   m_impl->assignSide(h);
   return h;
 }
