@@ -74,6 +74,10 @@ constexpr double kTremorHistory_s = 30;
 // longer than this many nominal periods (a missing sample or more) breaks the path.
 constexpr size_t kCopDesignSteps = 8;
 constexpr double kCopBreakPeriods = 2.5;
+// The steady part of a hold: its start and end are back-dated to when the ball was within 8 and
+// 10 mm of the centre, so the first and last second hold the ball rolling in and out; the
+// figures leave them out (measured on the virtual rig: docs/ANALYSIS.md, "Steadiness").
+constexpr double kSteadyTrim_s = 1.0;
 
 // RBJ biquads (Butterworth sections) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
@@ -194,15 +198,21 @@ struct SessionAnalyzer::Impl {
 
   std::deque<HistEntry> hist;
 
-  // Steadiness: the CoP low-pass over the whole session, and the open hold's figures twice: live
-  // (every sample, for currentHold()) and final (fed as samples leave the history, then up to the
-  // back-dated end when the hold closes: min/max cannot be taken back, so the final figures are
-  // only ever fed samples known to be inside the hold).
+  // Steadiness: the CoP low-pass over the whole session, and the open hold's figures over its
+  // steady part [start + kSteadyTrim_s, end - kSteadyTrim_s] twice. Live (for currentHold(), the
+  // end being the latest sample): hist[live_pos] is the next entry to feed once it is
+  // kSteadyTrim_s old. Final: min/max cannot be taken back, so it is only ever fed samples known
+  // to lie inside the steady part: entries leaving the history wait in st_pending until they are
+  // kSteadyTrim_s older than the oldest entry kept (the end is back-dated no further than that),
+  // and the rest up to the end is fed when the hold closes. Memory: fixed, plus kSteadyTrim_s of
+  // samples.
   CopLowPass cop_lp;
   double cop_dt = 0;  // the nominal step the low-pass was designed for
   bool cop_prev = false;
   double cop_raw_x = 0, cop_raw_y = 0;
   SteadinessAccumulator st_live, st_final;
+  std::deque<HistEntry> st_pending;
+  size_t live_pos = 0;
 
   // stillness tracking
   bool still_cp_valid = false;
@@ -306,8 +316,14 @@ struct SessionAnalyzer::Impl {
     filterCop(s, loaded, have_last ? dt : 0, gap, &e);
     hist.push_back(e);
     while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) {
-      if (in_hold && hist.front().t >= cur.start_s) addSteadiness(st_final, hist.front());
+      if (in_hold && hist.front().t >= cur.start_s + kSteadyTrim_s)
+        st_pending.push_back(hist.front());
       hist.pop_front();
+      if (live_pos > 0) --live_pos;
+    }
+    while (!st_pending.empty() && st_pending.front().t <= hist.front().t - kSteadyTrim_s) {
+      addSteadiness(st_final, st_pending.front());
+      st_pending.pop_front();
     }
 
     if (gap && in_hold) endHold(last_t, last_t);
@@ -317,6 +333,7 @@ struct SessionAnalyzer::Impl {
     } else {
       trackStillness(s.t_s, valid, px, py, gap);
     }
+    if (in_hold) advanceLiveSteadiness(s.t_s);
     updateSpeed(s.t_s, valid && !in_hold && !force_only, px, py, gap);
 
     have_last = true;
@@ -377,6 +394,22 @@ struct SessionAnalyzer::Impl {
 
   static void addSteadiness(SteadinessAccumulator& a, const HistEntry& e) {
     if (e.cop) a.add(e.t, e.fx, e.fy, e.cop_joined);
+  }
+
+  void advanceLiveSteadiness(double now) {
+    for (; live_pos < hist.size() && hist[live_pos].t <= now - kSteadyTrim_s; ++live_pos)
+      if (hist[live_pos].t >= cur.start_s + kSteadyTrim_s) addSteadiness(st_live, hist[live_pos]);
+  }
+
+  void finishSteadiness(double end) {
+    const double from = cur.start_s + kSteadyTrim_s, to = end - kSteadyTrim_s;
+    for (const HistEntry& e : st_pending)
+      if (e.t <= to) addSteadiness(st_final, e);
+    st_pending.clear();
+    for (const HistEntry& e : hist) {
+      if (e.t > to) break;
+      if (e.t >= from) addSteadiness(st_final, e);
+    }
   }
 
   void clearSmooth() {
@@ -509,6 +542,8 @@ struct SessionAnalyzer::Impl {
     fits.clear();
     st_live = {};
     st_final = {};
+    st_pending.clear();
+    live_pos = start;
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
       if (hist[j].t < t) checkRelease(hist[j].t);
@@ -517,7 +552,6 @@ struct SessionAnalyzer::Impl {
 
   // [SECTION] Inside a hold
   void addToHold(const HistEntry& e) {
-    addSteadiness(st_live, e);
     level_sum += e.force;
     ++level_n;
     const double rel = e.t - cur.start_s;
@@ -1115,11 +1149,7 @@ struct SessionAnalyzer::Impl {
     }
     if (end <= cur.start_s) end = leave_t;
     cur.end_s = end;
-    // The final steadiness: what has not left the history yet, up to the end.
-    for (const HistEntry& e : hist) {
-      if (e.t > end) break;
-      if (e.t >= cur.start_s) addSteadiness(st_final, e);
-    }
+    finishSteadiness(end);
     // The next hold starts after this one ends.
     min_start_t = std::max(min_start_t, std::nextafter(end, HUGE_VAL));
     if (!release_found) lateRelease();
