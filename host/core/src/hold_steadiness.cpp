@@ -113,7 +113,6 @@ std::optional<HoldSteadiness> SteadinessAccumulator::result() const {
   s.ap_range_mm = m_max_y - m_min_y;
   s.rms_mm = std::sqrt(vxx + vyy);
   s.ellipse95_mm2 = M_PI * kChi2_95_2dof * std::sqrt(std::max(0.0, vxx * vyy - vxy * vxy));
-  s.samples = m_n;
   return s;
 }
 

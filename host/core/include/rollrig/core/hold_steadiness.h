@@ -29,9 +29,8 @@ struct HoldSteadiness {
   double rms_mm = 0;              // rms distance of the CoP from its mean over the hold
   double ellipse95_mm2 = 0;       // area of the 95 % confidence ellipse: pi * chi2(0.95, 2) *
                                   // sqrt(det of the x/y covariance); chi2(0.95, 2) = 5.991
-  double measured_s = 0;          // the time the path covers: the hold minus what was skipped
-                                  // (lifted ball, missing samples)
-  uint64_t samples = 0;           // CoP samples in the hold
+  double measured_s = 0;          // the time the path covers: the hold's steady part minus what
+                                  // was skipped (lifted ball, missing samples)
 };
 
 // -2 ln(0.05): the 95 % quantile of chi-square with 2 degrees of freedom.
