@@ -69,35 +69,6 @@ void CopLowPass::step(double x_mm, double y_mm, double* fx_mm, double* fy_mm) {
 
 // [SECTION] SteadinessAccumulator
 
-void SteadinessAccumulator::add(double t_s, double x_mm, double y_mm, bool joined) {
-  if (m_n == 0) {
-    m_ref_x = x_mm;
-    m_ref_y = y_mm;
-    m_min_x = m_max_x = x_mm;
-    m_min_y = m_max_y = y_mm;
-  }
-  if (joined && m_have_prev) {
-    const double dx = x_mm - m_prev_x, dy = y_mm - m_prev_y;
-    m_path += std::sqrt(dx * dx + dy * dy);
-    m_measured += t_s - m_prev_t;
-  }
-  m_have_prev = true;
-  m_prev_t = t_s;
-  m_prev_x = x_mm;
-  m_prev_y = y_mm;
-  ++m_n;
-  const double x = x_mm - m_ref_x, y = y_mm - m_ref_y;
-  m_sx += x;
-  m_sy += y;
-  m_sxx += x * x;
-  m_syy += y * y;
-  m_sxy += x * y;
-  m_min_x = std::min(m_min_x, x_mm);
-  m_max_x = std::max(m_max_x, x_mm);
-  m_min_y = std::min(m_min_y, y_mm);
-  m_max_y = std::max(m_max_y, y_mm);
-}
-
 std::optional<HoldSteadiness> SteadinessAccumulator::result() const {
   if (m_n < 2 || !(m_measured > 0)) return std::nullopt;
   const double n = static_cast<double>(m_n);

@@ -211,7 +211,11 @@ struct SessionAnalyzer::Impl {
   bool cop_prev = false;
   double cop_raw_x = 0, cop_raw_y = 0;
   SteadinessAccumulator st_live, st_final;
-  std::deque<HistEntry> st_pending;
+  struct CopPoint {
+    double t, x, y;
+    bool joined;
+  };
+  std::deque<CopPoint> st_pending;
   size_t live_pos = 0;
 
   // stillness tracking
@@ -316,13 +320,15 @@ struct SessionAnalyzer::Impl {
     filterCop(s, loaded, have_last ? dt : 0, gap, &e);
     hist.push_back(e);
     while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) {
-      if (in_hold && hist.front().t >= cur.start_s + kSteadyTrim_s)
-        st_pending.push_back(hist.front());
+      const HistEntry& old = hist.front();
+      if (in_hold && old.cop && old.t >= cur.start_s + kSteadyTrim_s)
+        st_pending.push_back({old.t, old.fx, old.fy, old.cop_joined});
       hist.pop_front();
       if (live_pos > 0) --live_pos;
     }
     while (!st_pending.empty() && st_pending.front().t <= hist.front().t - kSteadyTrim_s) {
-      addSteadiness(st_final, st_pending.front());
+      const CopPoint& c = st_pending.front();
+      st_final.add(c.t, c.x, c.y, c.joined);
       st_pending.pop_front();
     }
 
@@ -403,8 +409,8 @@ struct SessionAnalyzer::Impl {
 
   void finishSteadiness(double end) {
     const double from = cur.start_s + kSteadyTrim_s, to = end - kSteadyTrim_s;
-    for (const HistEntry& e : st_pending)
-      if (e.t <= to) addSteadiness(st_final, e);
+    for (const CopPoint& c : st_pending)
+      if (c.t <= to) st_final.add(c.t, c.x, c.y, c.joined);
     st_pending.clear();
     for (const HistEntry& e : hist) {
       if (e.t > to) break;

@@ -16,6 +16,8 @@
 // Units: seconds, millimetres. Plain values; not thread-safe (one owner each).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -74,7 +76,33 @@ class CopLowPass {
 // a point that is not joined starts a new piece of path without adding the jump to it.
 class SteadinessAccumulator {
  public:
-  void add(double t_s, double x_mm, double y_mm, bool joined);
+  // Inline: the analyser calls it for every sample of a hold, twice.
+  void add(double t_s, double x_mm, double y_mm, bool joined) {
+    if (m_n == 0) {
+      m_ref_x = m_min_x = m_max_x = x_mm;
+      m_ref_y = m_min_y = m_max_y = y_mm;
+    }
+    if (joined && m_have_prev) {
+      const double dx = x_mm - m_prev_x, dy = y_mm - m_prev_y;
+      m_path += std::sqrt(dx * dx + dy * dy);
+      m_measured += t_s - m_prev_t;
+    }
+    m_have_prev = true;
+    m_prev_t = t_s;
+    m_prev_x = x_mm;
+    m_prev_y = y_mm;
+    ++m_n;
+    const double x = x_mm - m_ref_x, y = y_mm - m_ref_y;
+    m_sx += x;
+    m_sy += y;
+    m_sxx += x * x;
+    m_syy += y * y;
+    m_sxy += x * y;
+    m_min_x = std::min(m_min_x, x_mm);
+    m_max_x = std::max(m_max_x, x_mm);
+    m_min_y = std::min(m_min_y, y_mm);
+    m_max_y = std::max(m_max_y, y_mm);
+  }
   // The figures so far; none before two points or when no path time was measured.
   std::optional<HoldSteadiness> result() const;
   uint64_t samples() const { return m_n; }
