@@ -158,6 +158,39 @@ struct HistEntry {
   double fx, fy;
 };
 
+// A CoP point of the steadiness trace (see HistEntry) and a FIFO of them: a power-of-two ring
+// that grows when full, so a steady stream costs a store and a load per point.
+struct CopPoint {
+  double t, x, y;
+  bool joined;
+};
+class CopRing {
+ public:
+  bool empty() const { return m_n == 0; }
+  const CopPoint& front() const { return m_buf[m_head]; }
+  const CopPoint& operator[](size_t i) const { return m_buf[(m_head + i) & (m_buf.size() - 1)]; }
+  size_t size() const { return m_n; }
+  void pop() {
+    m_head = (m_head + 1) & (m_buf.size() - 1);
+    --m_n;
+  }
+  void push(const CopPoint& c) {
+    if (m_n == m_buf.size()) {
+      std::vector<CopPoint> b(m_buf.size() * 2);
+      for (size_t i = 0; i < m_n; ++i) b[i] = (*this)[i];
+      m_buf.swap(b);
+      m_head = 0;
+    }
+    m_buf[(m_head + m_n) & (m_buf.size() - 1)] = c;
+    ++m_n;
+  }
+  void clear() { m_head = m_n = 0; }
+
+ private:
+  std::vector<CopPoint> m_buf = std::vector<CopPoint>(64);
+  size_t m_head = 0, m_n = 0;
+};
+
 struct Bucket {
   double t0 = 0;
   double sum = 0, sum2 = 0, bp2 = 0, nb2 = 0, peak = 0;
@@ -200,7 +233,7 @@ struct SessionAnalyzer::Impl {
 
   // Steadiness: the CoP low-pass over the whole session, and the open hold's figures over its
   // steady part [start + kSteadyTrim_s, end - kSteadyTrim_s] twice. Live (for currentHold(), the
-  // end being the latest sample): hist[live_pos] is the next entry to feed once it is
+  // end being the latest sample): live_lag holds the hold's points until they are
   // kSteadyTrim_s old. Final: min/max cannot be taken back, so it is only ever fed samples known
   // to lie inside the steady part: entries leaving the history wait in st_pending until they are
   // kSteadyTrim_s older than the oldest entry kept (the end is back-dated no further than that),
@@ -211,12 +244,7 @@ struct SessionAnalyzer::Impl {
   bool cop_prev = false;
   double cop_raw_x = 0, cop_raw_y = 0;
   SteadinessAccumulator st_live, st_final;
-  struct CopPoint {
-    double t, x, y;
-    bool joined;
-  };
-  std::deque<CopPoint> st_pending;
-  size_t live_pos = 0;
+  CopRing st_pending, live_lag;
 
   // stillness tracking
   bool still_cp_valid = false;
@@ -322,14 +350,13 @@ struct SessionAnalyzer::Impl {
     while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) {
       const HistEntry& old = hist.front();
       if (in_hold && old.cop && old.t >= cur.start_s + kSteadyTrim_s)
-        st_pending.push_back({old.t, old.fx, old.fy, old.cop_joined});
+        st_pending.push({old.t, old.fx, old.fy, old.cop_joined});
       hist.pop_front();
-      if (live_pos > 0) --live_pos;
     }
     while (!st_pending.empty() && st_pending.front().t <= hist.front().t - kSteadyTrim_s) {
       const CopPoint& c = st_pending.front();
       st_final.add(c.t, c.x, c.y, c.joined);
-      st_pending.pop_front();
+      st_pending.pop();
     }
 
     if (gap && in_hold) endHold(last_t, last_t);
@@ -339,7 +366,6 @@ struct SessionAnalyzer::Impl {
     } else {
       trackStillness(s.t_s, valid, px, py, gap);
     }
-    if (in_hold) advanceLiveSteadiness(s.t_s);
     updateSpeed(s.t_s, valid && !in_hold && !force_only, px, py, gap);
 
     have_last = true;
@@ -402,15 +428,22 @@ struct SessionAnalyzer::Impl {
     if (e.cop) a.add(e.t, e.fx, e.fy, e.cop_joined);
   }
 
-  void advanceLiveSteadiness(double now) {
-    for (; live_pos < hist.size() && hist[live_pos].t <= now - kSteadyTrim_s; ++live_pos)
-      if (hist[live_pos].t >= cur.start_s + kSteadyTrim_s) addSteadiness(st_live, hist[live_pos]);
+  // The open hold's live figures: e joins the points waiting their kSteadyTrim_s; those old
+  // enough are fed.
+  void liveSteadiness(const HistEntry& e, double now) {
+    if (e.cop && e.t >= cur.start_s + kSteadyTrim_s) live_lag.push({e.t, e.fx, e.fy, e.cop_joined});
+    while (!live_lag.empty() && live_lag.front().t <= now - kSteadyTrim_s) {
+      const CopPoint& c = live_lag.front();
+      st_live.add(c.t, c.x, c.y, c.joined);
+      live_lag.pop();
+    }
   }
 
   void finishSteadiness(double end) {
     const double from = cur.start_s + kSteadyTrim_s, to = end - kSteadyTrim_s;
-    for (const CopPoint& c : st_pending)
-      if (c.t <= to) st_final.add(c.t, c.x, c.y, c.joined);
+    for (size_t i = 0; i < st_pending.size(); ++i)
+      if (st_pending[i].t <= to)
+        st_final.add(st_pending[i].t, st_pending[i].x, st_pending[i].y, st_pending[i].joined);
     st_pending.clear();
     for (const HistEntry& e : hist) {
       if (e.t > to) break;
@@ -549,9 +582,10 @@ struct SessionAnalyzer::Impl {
     st_live = {};
     st_final = {};
     st_pending.clear();
-    live_pos = start;
+    live_lag.clear();
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
+      liveSteadiness(hist[j], t);
       if (hist[j].t < t) checkRelease(hist[j].t);
     }
   }
@@ -578,6 +612,7 @@ struct SessionAnalyzer::Impl {
 
   void updateHold(const AnalysisSample& s, bool valid, double px, double py, double bpv) {
     addToHold(hist.back());
+    liveSteadiness(hist.back(), s.t_s);
     (void)bpv;
     // Ball leaving the spot.
     if (valid && dist(px, py, cx, cy) > g.exit_radius) {
