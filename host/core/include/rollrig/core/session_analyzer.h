@@ -145,9 +145,10 @@ struct Hold {
   double duration_s() const { return end_s - start_s; }
   bool reached_protocol_min = false;   // lasted >= protocol_min_s, or released
   bool exceeded_protocol_max = false;  // lasted > protocol_max_s
-  // How steady the ball stayed over [start_s, end_s]: path, velocity, ranges, rms, 95 % ellipse
-  // of the low-passed CoP (hold_steadiness.h, docs/ANALYSIS.md "Steadiness"). None force only
-  // (no position, so no steadiness: never zeros).
+  // How steady the ball stayed over the hold's steady part, [start_s + 1 s, end_s - 1 s] (the
+  // back-dated ends hold the ball rolling in and out): path, velocity, ranges, rms, 95 % ellipse
+  // of the low-passed CoP (hold_steadiness.h, docs/ANALYSIS.md "Steadiness"). currentHold(): the
+  // same up to 1 s before the latest sample. None force only (no position: never zeros).
   std::optional<HoldSteadiness> steadiness;
 };
 
