@@ -13,6 +13,7 @@
 #include "input_file.h"
 #include "rollrig/core/analysis_csv.h"
 #include "rollrig/core/session_analyzer.h"
+#include "steadiness_output.h"
 
 namespace rollrig::cli {
 
@@ -33,6 +34,32 @@ void addRows(nlohmann::json& sum, const core::CsvRowCounts& c) {
     by[core::skippedRowKey(static_cast<core::SkippedRow>(r))] = c.skipped[r];
   sum["rows_skipped_by_reason"] = by;
 }
+
+}  // namespace
+
+nlohmann::json steadinessJson(const std::optional<core::HoldSteadiness>& st) {
+  if (!st) return nullptr;
+  return nlohmann::json{{"path_mm", round3(st->path_mm)},
+                        {"mean_velocity_mm_s", round3(st->mean_velocity_mm_s)},
+                        {"ml_range_mm", round3(st->ml_range_mm)},
+                        {"ap_range_mm", round3(st->ap_range_mm)},
+                        {"rms_mm", round3(st->rms_mm)},
+                        {"ellipse95_mm2", round3(st->ellipse95_mm2)},
+                        {"measured_s", round3(st->measured_s)}};
+}
+
+std::string steadinessLine(const std::optional<core::HoldSteadiness>& st) {
+  if (!st) return "steady: none (no position)";
+  char b[200];
+  std::snprintf(b, sizeof(b),
+                "steady: path %.1f mm / %.1f s = %.2f mm/s, ML %.1f AP %.1f mm, rms %.2f mm, "
+                "ellipse95 %.1f mm2",
+                st->path_mm, st->measured_s, st->mean_velocity_mm_s, st->ml_range_mm,
+                st->ap_range_mm, st->rms_mm, st->ellipse95_mm2);
+  return b;
+}
+
+namespace {
 
 nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
   nlohmann::json holds = nlohmann::json::array();
@@ -58,6 +85,7 @@ nlohmann::json toJson(const core::SessionAnalysis& a, bool has_xy) {
         h.tremor_ratio > 0 ? nlohmann::json(round3(h.tremor_ratio)) : nlohmann::json(nullptr);
     j["cv_before"] = round3(h.cv_before);
     j["cv_after"] = h.release_s ? nlohmann::json(round3(h.cv_after)) : nlohmann::json(nullptr);
+    j["steadiness"] = steadinessJson(h.steadiness);
     holds.push_back(j);
   }
   const core::SessionSummary& s = a.summary;
@@ -118,6 +146,7 @@ void printTable(const std::string& path, const core::SessionAnalysis& a, bool ha
                     h.side_source == core::SideSource::kPlateGuess ? "?" : "");
       std::printf("%3d  %-6s %8.1f %8.1f %6.1f %s %8.1f %7.1f %s  %s\n", ++i, side, h.start_s,
                   h.end_s, h.duration_s(), rel, h.mean_force_n, h.peak_force_n, xy, proto);
+      std::printf("     %s\n", steadinessLine(h.steadiness).c_str());
     }
     for (const core::Hold& h : a.holds) {
       if (h.side_source != core::SideSource::kPlateGuess) continue;

@@ -18,6 +18,7 @@
 #include "rollrig/engine/session_library.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/store/session_store.h"
+#include "steadiness_output.h"
 
 namespace rollrig::cli {
 
@@ -117,6 +118,7 @@ json holdJson(const core::Hold& h) {
   j["side_source"] = core::sideSourceName(h.side_source);
   j["reached_protocol_min"] = h.reached_protocol_min;
   j["exceeded_protocol_max"] = h.exceeded_protocol_max;
+  j["steadiness"] = steadinessJson(h.steadiness);
   return j;
 }
 
@@ -137,7 +139,7 @@ void printHoldsTable(std::ostream& out, const std::vector<core::Hold>& holds) {
                   h.has_xy ? fmt(h.x_mm, 1).c_str() : "-", h.has_xy ? fmt(h.y_mm, 1).c_str() : "-",
                   core::sideName(h.side),
                   h.side_source == core::SideSource::kPlateGuess ? " (plate guess)" : "");
-    out << b;
+    out << b << "        " << steadinessLine(h.steadiness) << "\n";
   }
 }
 

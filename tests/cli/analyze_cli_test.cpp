@@ -220,3 +220,48 @@ TEST(AnalyzeCli, SaysWhatIsWrongWithAFileItCannotAnalyse) {
     EXPECT_TRUE(contains(o.err, "permission denied")) << o.err;
   }
 }
+
+// Issue 12: each hold's steadiness in JSON and one line of text; none (null) force only.
+TEST(AnalyzeCli, ReportsEachHoldsSteadinessAndNoneForceOnly) {
+  rollrig::sim::Truth truth;
+  const fs::path f = writeFile("steady.csv", labelledCsv(&truth));
+  const Out o = runAnalyze(f.string() + " --json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  const nlohmann::json j = nlohmann::json::parse(o.out);
+  ASSERT_FALSE(j["holds"].empty());
+  for (const auto& h : j["holds"]) {
+    const auto& st = h["steadiness"];
+    ASSERT_TRUE(st.is_object()) << h.dump();
+    for (const char* k : {"path_mm", "mean_velocity_mm_s", "ml_range_mm", "ap_range_mm", "rms_mm",
+                          "ellipse95_mm2", "measured_s"})
+      ASSERT_TRUE(st.contains(k)) << k;
+    EXPECT_GT(st["path_mm"].get<double>(), 0);
+    EXPECT_NEAR(st["mean_velocity_mm_s"].get<double>(),
+                st["path_mm"].get<double>() / st["measured_s"].get<double>(), 0.002);
+    EXPECT_LE(st["measured_s"].get<double>(), h["duration_s"].get<double>());
+    // The virtual rig's person sways a few millimetres at a spot (docs/ANALYSIS.md).
+    EXPECT_GT(st["ml_range_mm"].get<double>(), 0.5);
+    EXPECT_LT(st["ml_range_mm"].get<double>(), 20);
+    EXPECT_LT(st["ap_range_mm"].get<double>(), 20);
+  }
+  const Out table = runAnalyze(f.string());
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_TRUE(contains(table.out, "     steady: path ")) << table.out;
+  EXPECT_TRUE(contains(table.out, " mm/s, ML ")) << table.out;
+
+  // The same session without x/y: holds from force alone, and no steadiness.
+  std::string force_only = "time_s,force_N\n";
+  const std::string csv = labelledCsv(&truth);
+  for (size_t a = csv.find('\n') + 1, b; (b = csv.find('\n', a)) != std::string::npos; a = b + 1) {
+    const std::string row = csv.substr(a, b - a);
+    force_only += row.substr(0, row.find(',', row.find(',') + 1)) + "\n";
+  }
+  const fs::path g = writeFile("steady_force.csv", force_only);
+  const Out fo = runAnalyze(g.string() + " --json");
+  ASSERT_EQ(fo.code, 0) << fo.err;
+  const nlohmann::json fj = nlohmann::json::parse(fo.out);
+  ASSERT_FALSE(fj["holds"].empty());
+  for (const auto& h : fj["holds"]) EXPECT_TRUE(h["steadiness"].is_null()) << h.dump();
+  const Out ft = runAnalyze(g.string());
+  EXPECT_TRUE(contains(ft.out, "steady: none (no position)")) << ft.out;
+}

@@ -97,6 +97,46 @@ TEST_F(LibraryCli, ShowSummarisesOneSessionWithItsHoldsTable) {
   EXPECT_TRUE(j["markers"].is_array());
 }
 
+// Issue 12: the holds' steadiness is stored, so show reads it without reanalysis; a session
+// stored before it (holds without steadiness) gets it from reanalyze.
+TEST_F(LibraryCli, ShowReadsEachHoldsSteadinessAndReanalyzeFillsItForOldSessions) {
+  const auto steadiness = [&] {
+    const CliRun js = runOut("show 1 --json" + db());
+    EXPECT_EQ(js.code, 0);
+    return nlohmann::json::parse(js.output)["holds"];
+  };
+  nlohmann::json holds = steadiness();
+  ASSERT_FALSE(holds.empty());
+  for (const auto& h : holds) {
+    ASSERT_TRUE(h["steadiness"].is_object()) << h.dump();
+    EXPECT_GT(h["steadiness"]["path_mm"].get<double>(), 0);
+    EXPECT_GT(h["steadiness"]["ml_range_mm"].get<double>(), 0);
+  }
+  const double path = holds[0]["steadiness"]["path_mm"].get<double>();
+  const CliRun text = rollrig::testing::runRollrig("show 1" + db());
+  EXPECT_NE(text.output.find("steady: path "), std::string::npos) << text.output;
+
+  {  // As a library written before version 3 holds them: no steadiness.
+    rollrig::store::SessionStore st;
+    ASSERT_FALSE(st.open(m_db));
+    std::vector<rollrig::core::Hold> stored;
+    ASSERT_FALSE(st.loadHolds(1, &stored));
+    for (auto& h : stored) h.steadiness.reset();
+    st.replaceHolds(1, stored);
+    ASSERT_FALSE(st.commit());
+  }
+  holds = steadiness();
+  for (const auto& h : holds) EXPECT_TRUE(h["steadiness"].is_null()) << h.dump();
+  EXPECT_NE(rollrig::testing::runRollrig("show 1" + db()).output.find("steady: none"),
+            std::string::npos);
+
+  ASSERT_EQ(runOut("reanalyze 1" + db()).code, 0);
+  holds = steadiness();
+  ASSERT_FALSE(holds.empty());
+  for (const auto& h : holds) EXPECT_TRUE(h["steadiness"].is_object()) << h.dump();
+  EXPECT_DOUBLE_EQ(holds[0]["steadiness"]["path_mm"].get<double>(), path);
+}
+
 TEST_F(LibraryCli, AnUnknownSessionIsExit13AndAMissingOrForeignLibraryExit12) {
   for (const std::string& cmd :
        {std::string("show 7"), "export 7 --out " + m_dir.file("x"), std::string("reanalyze 7")}) {

@@ -43,6 +43,15 @@ std::vector<Hold> awkwardHolds() {
   a.cv_before = 0.0301;
   a.cv_after = 0.02;
   a.reached_protocol_min = true;
+  HoldSteadiness st;
+  st.path_mm = 104.5049;  // rounds to 104.50
+  st.mean_velocity_mm_s = 2.59251;
+  st.ml_range_mm = 4.725;
+  st.ap_range_mm = 0.001;  // rounds to zero
+  st.rms_mm = 2.0914;
+  st.ellipse95_mm2 = 31.66666;
+  st.measured_s = 40.3125004;
+  a.steadiness = st;
   holds.push_back(a);
   Hold b;  // never released, no position (force only), side a plate guess
   b.start_s = 100;
@@ -178,7 +187,60 @@ TEST(SessionExport, HoldsWriteReadWriteIsByteIdentical) {
   EXPECT_EQ(first.substr(0, nl), holdsCsvHeader());
   EXPECT_EQ(first.substr(nl + 1, first.find('\n', nl + 1) - nl - 1),
             "1,12.345678,75.000001,62.654323,44.123457,31.777779,load-up+tremor,312.1235,"
-            "350.2500,-120.00,0.00,left,user,0.0512,0.6100,0.0301,0.0200,true,false");
+            "350.2500,-120.00,0.00,left,user,0.0512,0.6100,0.0301,0.0200,true,false,"
+            "104.50,2.593,4.72,0.00,2.091,31.67,40.312500");
+  // No steadiness (force only): empty, never zeros.
+  const size_t nl2 = first.find('\n', nl + 1);
+  const std::string row2 = first.substr(nl2 + 1, first.find('\n', nl2 + 1) - nl2 - 1);
+  EXPECT_EQ(row2.substr(row2.size() - 12), ",true,,,,,,,") << row2;
+  ASSERT_TRUE(a.steadiness.has_value());
+  EXPECT_DOUBLE_EQ(a.steadiness->path_mm, 104.50);
+  EXPECT_DOUBLE_EQ(a.steadiness->measured_s, 40.3125);
+  EXPECT_FALSE(back.holds[1].steadiness.has_value());
+}
+
+TEST(SessionExport, HoldsCsvWrittenBeforeTheSteadinessColumnsStillReads) {
+  const std::string old =
+      "hold,start_s,end_s,duration_s,release_s,time_to_release_s,release_source,mean_force_N,"
+      "peak_force_N,x_mm,y_mm,side,side_source,step_fraction,tremor_ratio,cv_before,cv_after,"
+      "reached_protocol_min,exceeded_protocol_max\n"
+      "1,10.000000,50.000000,40.000000,,,,300.0000,310.0000,-12.00,3.00,left,plate guess,0.0100,"
+      "0.0000,0.0200,0.0000,true,false\n";
+  std::istringstream in(old);
+  const HoldsCsv r = readHoldsCsv(in);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.holds.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.holds[0].x_mm, -12);
+  EXPECT_FALSE(r.holds[0].steadiness.has_value()) << "not measured: none, not zeros";
+  // Written again, the hold gets the new columns, empty.
+  const std::string again = written([&](std::ostream& o) { writeHoldsCsv(o, r.holds); });
+  EXPECT_TRUE(contains(again, ",true,false,,,,,,,\n")) << again;
+}
+
+TEST(SessionExport, SteadinessColumnsAreAllOrNone) {
+  const std::string h = holdsCsvHeader() + "\n";
+  const std::string base = "1,10.0,50.0,40,,,,300,300,1,1,left,user,0,0,0,0,true,false,";
+  struct Case {
+    std::string tail;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"100,2.5,4,5,2,30,\n", "the cop_* steadiness columns must all have a value or all be empty"},
+      {"100,2.5,4,-5,2,30,40\n", "cop_ap_range_mm '-5' is negative"},
+      {"100,fast,4,5,2,30,40\n", "cop_mean_velocity_mm_s 'fast' is not a number"},
+  };
+  for (const Case& c : cases) {
+    std::istringstream in(h + base + c.tail);
+    const HoldsCsv r = readHoldsCsv(in);
+    EXPECT_FALSE(r.ok()) << c.tail;
+    EXPECT_TRUE(contains(r.error, "line 2: " + c.says)) << r.error;
+  }
+  std::istringstream ok(h + base + "100,2.5,4,5,2,30,40\n");
+  const HoldsCsv r = readHoldsCsv(ok);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.holds.at(0).steadiness.has_value());
+  EXPECT_DOUBLE_EQ(r.holds[0].steadiness->ap_range_mm, 5);
+  EXPECT_DOUBLE_EQ(r.holds[0].steadiness->measured_s, 40);
 }
 
 TEST(SessionExport, HoldTimesOnTheDeviceClockAreWrittenSinceTheFirstSample) {
@@ -214,6 +276,17 @@ TEST(SessionExport, HoldsWriteReadWriteIsByteIdenticalForManyRandomHolds) {
     h.tremor_ratio = r(rng);
     h.cv_before = r(rng) / 20;
     h.cv_after = r(rng) / 20;
+    if (h.has_xy && k % 4) {
+      HoldSteadiness st;
+      st.path_mm = f(rng) / 3;
+      st.measured_s = h.end_s - h.start_s;
+      st.mean_velocity_mm_s = st.measured_s > 0 ? st.path_mm / st.measured_s : 0;
+      st.ml_range_mm = r(rng) * 10;
+      st.ap_range_mm = r(rng) * 10;
+      st.rms_mm = r(rng) * 3;
+      st.ellipse95_mm2 = f(rng) / 7;
+      h.steadiness = st;
+    }
     holds.push_back(h);
   }
   const std::string first = written([&](std::ostream& o) { writeHoldsCsv(o, holds); });
@@ -356,7 +429,8 @@ TEST(SessionExport, MalformedHoldsNameTheirLine) {
       {"1,10.0,50.0,40,,,,nan,300,1,1,left,user,0,0,0,0,true,false\n", "mean_force_N 'nan'"},
   };
   for (const Case& c : cases) {
-    std::istringstream in(h + row1 + c.row);
+    // The rows as written before the steadiness columns, with them appended empty.
+    std::istringstream in(h + row1 + c.row.substr(0, c.row.size() - 1) + ",,,,,,,\n");
     const HoldsCsv r = readHoldsCsv(in);
     EXPECT_FALSE(r.ok()) << c.row;
     EXPECT_EQ(r.error_line, 3u) << r.error;

@@ -96,7 +96,16 @@ std::vector<core::Hold> someHolds() {
   a.cv_before = 0.05;
   a.cv_after = 0.03;
   a.reached_protocol_min = true;
-  core::Hold b;
+  core::HoldSteadiness st;
+  st.path_mm = 104.25;
+  st.mean_velocity_mm_s = 2.5;
+  st.ml_range_mm = 4.75;
+  st.ap_range_mm = 7.5;
+  st.rms_mm = 2.125;
+  st.ellipse95_mm2 = 31.5;
+  st.measured_s = 41.7;
+  a.steadiness = st;
+  core::Hold b;  // no steadiness: none, stored as NULL
   b.start_s = 100;
   b.end_s = 200;
   b.mean_force_n = 250;
@@ -125,6 +134,16 @@ void expectSameHold(const core::Hold& a, const core::Hold& b) {
   EXPECT_EQ(a.cv_after, b.cv_after);
   EXPECT_EQ(a.reached_protocol_min, b.reached_protocol_min);
   EXPECT_EQ(a.exceeded_protocol_max, b.exceeded_protocol_max);
+  ASSERT_EQ(a.steadiness.has_value(), b.steadiness.has_value());
+  if (a.steadiness) {
+    EXPECT_EQ(a.steadiness->path_mm, b.steadiness->path_mm);
+    EXPECT_EQ(a.steadiness->mean_velocity_mm_s, b.steadiness->mean_velocity_mm_s);
+    EXPECT_EQ(a.steadiness->ml_range_mm, b.steadiness->ml_range_mm);
+    EXPECT_EQ(a.steadiness->ap_range_mm, b.steadiness->ap_range_mm);
+    EXPECT_EQ(a.steadiness->rms_mm, b.steadiness->rms_mm);
+    EXPECT_EQ(a.steadiness->ellipse95_mm2, b.steadiness->ellipse95_mm2);
+    EXPECT_EQ(a.steadiness->measured_s, b.steadiness->measured_s);
+  }
 }
 
 // Commits samples in 250 ms batches (20 samples at 80 Hz), as the engine does.
@@ -990,7 +1009,7 @@ TEST(StoreMigration, UpgradesAVersion1LibraryWithItsDataIntact) {
   SessionStore store;
   StoreError e = store.open(path);
   ASSERT_FALSE(e) << e.message;
-  EXPECT_EQ(store.schemaVersion(), 2);
+  EXPECT_EQ(store.schemaVersion(), kSchemaVersion);
 
   SessionRecord r;
   ASSERT_FALSE(store.loadSession(1, &r));
@@ -1056,6 +1075,83 @@ TEST(StoreMigration, UpgradesAVersion1LibraryWithItsDataIntact) {
   store.close();
 
   // An upgraded library has exactly the schema of a new one.
+  const std::string fresh = dir.file("new.db");
+  {
+    SessionStore s2;
+    ASSERT_FALSE(s2.open(fresh));
+  }
+  EXPECT_EQ(schemaOf(path), schemaOf(fresh));
+  RawDb raw(path);
+  EXPECT_EQ(raw.queryInt("PRAGMA user_version"), kSchemaVersion);
+}
+
+TEST(StoreMigration, UpgradesAVersion2LibraryKeepingItsHoldsAndMarkers) {
+  TempDir dir;
+  const std::string path = dir.file("v2.db");
+  {
+    RawDb raw(path);
+    ASSERT_TRUE(raw.exec(readText(fixture("schema_v2.sql"))));
+    ASSERT_EQ(raw.queryInt("PRAGMA user_version"), 2);
+  }
+  {
+    SessionStore ro;
+    const StoreError e = ro.open(path, {OpenMode::kReadOnly});
+    EXPECT_EQ(e.kind, StoreErrorKind::kReadOnly);
+  }
+  SessionStore store;
+  StoreError e = store.open(path);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(store.schemaVersion(), 3);
+
+  // Every version-2 row is there, as it was; the stored holds have no steadiness (none) until a
+  // reanalysis fills it.
+  SessionRecord r;
+  ASSERT_FALSE(store.loadSession(1, &r));
+  EXPECT_EQ(r.info.ball, "lacrosse ball");
+  EXPECT_EQ(r.sample_count, 6u);
+  std::vector<core::Sample> s;
+  ASSERT_FALSE(store.loadSamples(1, &s));
+  ASSERT_EQ(s.size(), 6u);
+  EXPECT_EQ(s[5].raw_counts[3], 99);
+  std::vector<core::Hold> holds;
+  ASSERT_FALSE(store.loadHolds(1, &holds));
+  ASSERT_EQ(holds.size(), 2u);
+  EXPECT_EQ(holds[0].start_s, 0.0125);
+  EXPECT_EQ(holds[0].end_s, 0.0625);
+  EXPECT_EQ(holds[0].release_s, std::optional<double>(0.05));
+  EXPECT_EQ(holds[0].release_source, "load-up+tremor");
+  EXPECT_EQ(holds[0].mean_force_n, 250.5);
+  EXPECT_TRUE(holds[0].has_xy);
+  EXPECT_EQ(holds[0].x_mm, -112.5);
+  EXPECT_EQ(holds[0].side, core::Side::kLeft);
+  EXPECT_EQ(holds[0].side_source, core::SideSource::kUser);
+  EXPECT_EQ(holds[0].cv_after, 0.015625);
+  EXPECT_TRUE(holds[0].reached_protocol_min);
+  EXPECT_FALSE(holds[0].steadiness.has_value());
+  EXPECT_FALSE(holds[1].release_s.has_value());
+  EXPECT_FALSE(holds[1].has_xy);
+  EXPECT_FALSE(holds[1].steadiness.has_value());
+  std::vector<core::Marker> markers;
+  ASSERT_FALSE(store.loadMarkers(1, &markers));
+  ASSERT_EQ(markers.size(), 3u);
+  EXPECT_EQ(markers[0].kind, core::MarkerKind::kSide);
+  EXPECT_EQ(markers[0].side, core::Side::kLeft);
+  EXPECT_EQ(markers[2].kind, core::MarkerKind::kPain);
+  EXPECT_EQ(markers[2].pain, 6);
+  EXPECT_EQ(markers[2].text, "sharp, then easing");
+
+  // The new columns take a hold's steadiness, and keep none as none.
+  store.replaceHolds(1, someHolds());
+  ASSERT_FALSE(store.commit());
+  ASSERT_FALSE(store.loadHolds(1, &holds));
+  ASSERT_EQ(holds.size(), 2u);
+  expectSameHold(holds[0], someHolds()[0]);
+  expectSameHold(holds[1], someHolds()[1]);
+  std::string report;
+  ASSERT_FALSE(store.integrityCheck(&report));
+  EXPECT_EQ(report, "ok");
+  store.close();
+
   const std::string fresh = dir.file("new.db");
   {
     SessionStore s2;

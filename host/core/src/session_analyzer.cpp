@@ -70,6 +70,14 @@ constexpr double kTremorDropRatio = 0.75;
 // waning tremor through as releases).
 constexpr double kQuietestShare = kTremorDropRatio * kTremorDropRatio;  // in power
 constexpr double kTremorHistory_s = 30;
+// Steadiness: the CoP low-pass is designed from the median of the first few steps, and a step
+// longer than this many nominal periods (a missing sample or more) breaks the path.
+constexpr size_t kCopDesignSteps = 8;
+constexpr double kCopBreakPeriods = 2.5;
+// The steady part of a hold: its start and end are back-dated to when the ball was within 8 and
+// 10 mm of the centre, so the first and last second hold the ball rolling in and out; the
+// figures leave them out (measured on the virtual rig: docs/ANALYSIS.md, "Steadiness").
+constexpr double kSteadyTrim_s = 1.0;
 
 // RBJ biquads (Butterworth sections) — a few lines, so hand-written rather than a DSP dependency.
 struct Biquad {
@@ -144,6 +152,43 @@ struct HistEntry {
   double nb;   // noise-floor band (18-36 Hz) of the force
   bool valid;  // smoothed position valid (loaded, has x/y)
   double x, y;
+  // Steadiness (hold_steadiness.h): the CoP low-passed by CopLowPass, valid when loaded with x/y
+  // (never force only); joined: continues the filtered stretch of the sample before it.
+  bool cop, cop_joined;
+  double fx, fy;
+};
+
+// A CoP point of the steadiness trace (see HistEntry) and a FIFO of them: a power-of-two ring
+// that grows when full, so a steady stream costs a store and a load per point.
+struct CopPoint {
+  double t, x, y;
+  bool joined;
+};
+class CopRing {
+ public:
+  bool empty() const { return m_n == 0; }
+  const CopPoint& front() const { return m_buf[m_head]; }
+  const CopPoint& operator[](size_t i) const { return m_buf[(m_head + i) & (m_buf.size() - 1)]; }
+  size_t size() const { return m_n; }
+  void pop() {
+    m_head = (m_head + 1) & (m_buf.size() - 1);
+    --m_n;
+  }
+  void push(const CopPoint& c) {
+    if (m_n == m_buf.size()) {
+      std::vector<CopPoint> b(m_buf.size() * 2);
+      for (size_t i = 0; i < m_n; ++i) b[i] = (*this)[i];
+      m_buf.swap(b);
+      m_head = 0;
+    }
+    m_buf[(m_head + m_n) & (m_buf.size() - 1)] = c;
+    ++m_n;
+  }
+  void clear() { m_head = m_n = 0; }
+
+ private:
+  std::vector<CopPoint> m_buf = std::vector<CopPoint>(64);
+  size_t m_head = 0, m_n = 0;
 };
 
 struct Bucket {
@@ -185,6 +230,21 @@ struct SessionAnalyzer::Impl {
   double sx = 0, sy = 0;
 
   std::deque<HistEntry> hist;
+
+  // Steadiness: the CoP low-pass over the whole session, and the open hold's figures over its
+  // steady part [start + kSteadyTrim_s, end - kSteadyTrim_s] twice. Live (for currentHold(), the
+  // end being the latest sample): live_lag holds the hold's points until they are
+  // kSteadyTrim_s old. Final: min/max cannot be taken back, so it is only ever fed samples known
+  // to lie inside the steady part: entries leaving the history wait in st_pending until they are
+  // kSteadyTrim_s older than the oldest entry kept (the end is back-dated no further than that),
+  // and the rest up to the end is fed when the hold closes. Memory: fixed, plus kSteadyTrim_s of
+  // samples.
+  CopLowPass cop_lp;
+  double cop_dt = 0;  // the nominal step the low-pass was designed for
+  bool cop_prev = false;
+  double cop_raw_x = 0, cop_raw_y = 0;
+  SteadinessAccumulator st_live, st_final;
+  CopRing st_pending, live_lag;
 
   // stillness tracking
   bool still_cp_valid = false;
@@ -245,6 +305,7 @@ struct SessionAnalyzer::Impl {
         ++dt_n;
       }
       if (!bp_designed && early_dt.size() < 64 && !gap) early_dt.push_back(dt);
+      if (!cop_lp.designed() && early_dt.size() >= kCopDesignSteps) designCopFilter();
       if (!bp_designed && early_dt.size() == 64) designFilter();
     }
     ++n;
@@ -283,8 +344,20 @@ struct SessionAnalyzer::Impl {
     const double bpv = bp.step(s.force_n);
     const double nbv = nb.step(s.force_n);
 
-    hist.push_back({s.t_s, s.force_n, bpv, nbv, valid, px, py});
-    while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) hist.pop_front();
+    HistEntry e{s.t_s, s.force_n, bpv, nbv, valid, px, py, false, false, 0, 0};
+    filterCop(s, loaded, have_last ? dt : 0, gap, &e);
+    hist.push_back(e);
+    while (!hist.empty() && s.t_s - hist.front().t > kHistory_s) {
+      const HistEntry& old = hist.front();
+      if (in_hold && old.cop && old.t >= cur.start_s + kSteadyTrim_s)
+        st_pending.push({old.t, old.fx, old.fy, old.cop_joined});
+      hist.pop_front();
+    }
+    while (!st_pending.empty() && st_pending.front().t <= hist.front().t - kSteadyTrim_s) {
+      const CopPoint& c = st_pending.front();
+      st_final.add(c.t, c.x, c.y, c.joined);
+      st_pending.pop();
+    }
 
     if (gap && in_hold) endHold(last_t, last_t);
     if (gap) min_start_t = s.t_s;
@@ -323,6 +396,58 @@ struct SessionAnalyzer::Impl {
       bp.design(fs, kTremorLow_hz, kTremorHigh_hz);
       nb.design(fs, kFloorLow_hz, floor_hi);
       floor_to_tremor = bp.noise_gain / nb.noise_gain;
+    }
+  }
+
+  // [SECTION] Steadiness (hold_steadiness.h; docs/ANALYSIS.md "Steadiness")
+  void designCopFilter() {
+    std::vector<double> d(early_dt.begin(), early_dt.begin() + kCopDesignSteps);
+    std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+    cop_dt = d[d.size() / 2];
+    cop_lp.design(1.0 / cop_dt);
+    // Continue the current stretch from the last raw point (the trace so far was unfiltered).
+    if (cop_prev) cop_lp.reset(cop_raw_x, cop_raw_y);
+  }
+
+  void filterCop(const AnalysisSample& s, bool loaded, double dt, bool gap, HistEntry* e) {
+    if (force_only || !loaded || !s.has_xy) {
+      cop_prev = false;
+      return;
+    }
+    const bool joined = cop_prev && !gap && (cop_dt == 0 || dt <= kCopBreakPeriods * cop_dt);
+    if (!joined) cop_lp.reset(s.x_mm, s.y_mm);
+    e->cop = true;
+    e->cop_joined = joined;
+    cop_lp.step(s.x_mm, s.y_mm, &e->fx, &e->fy);
+    cop_prev = true;
+    cop_raw_x = s.x_mm;
+    cop_raw_y = s.y_mm;
+  }
+
+  static void addSteadiness(SteadinessAccumulator& a, const HistEntry& e) {
+    if (e.cop) a.add(e.t, e.fx, e.fy, e.cop_joined);
+  }
+
+  // The open hold's live figures: e joins the points waiting their kSteadyTrim_s; those old
+  // enough are fed.
+  void liveSteadiness(const HistEntry& e, double now) {
+    if (e.cop && e.t >= cur.start_s + kSteadyTrim_s) live_lag.push({e.t, e.fx, e.fy, e.cop_joined});
+    while (!live_lag.empty() && live_lag.front().t <= now - kSteadyTrim_s) {
+      const CopPoint& c = live_lag.front();
+      st_live.add(c.t, c.x, c.y, c.joined);
+      live_lag.pop();
+    }
+  }
+
+  void finishSteadiness(double end) {
+    const double from = cur.start_s + kSteadyTrim_s, to = end - kSteadyTrim_s;
+    for (size_t i = 0; i < st_pending.size(); ++i)
+      if (st_pending[i].t <= to)
+        st_final.add(st_pending[i].t, st_pending[i].x, st_pending[i].y, st_pending[i].joined);
+    st_pending.clear();
+    for (const HistEntry& e : hist) {
+      if (e.t > to) break;
+      if (e.t >= from) addSteadiness(st_final, e);
     }
   }
 
@@ -454,8 +579,13 @@ struct SessionAnalyzer::Impl {
     last_checked_bucket = 0;
     fit_valid = false;
     fits.clear();
+    st_live = {};
+    st_final = {};
+    st_pending.clear();
+    live_lag.clear();
     for (size_t j = start; j < hist.size(); ++j) {
       addToHold(hist[j]);
+      liveSteadiness(hist[j], t);
       if (hist[j].t < t) checkRelease(hist[j].t);
     }
   }
@@ -482,6 +612,7 @@ struct SessionAnalyzer::Impl {
 
   void updateHold(const AnalysisSample& s, bool valid, double px, double py, double bpv) {
     addToHold(hist.back());
+    liveSteadiness(hist.back(), s.t_s);
     (void)bpv;
     // Ball leaving the spot.
     if (valid && dist(px, py, cx, cy) > g.exit_radius) {
@@ -1059,6 +1190,7 @@ struct SessionAnalyzer::Impl {
     }
     if (end <= cur.start_s) end = leave_t;
     cur.end_s = end;
+    finishSteadiness(end);
     // The next hold starts after this one ends.
     min_start_t = std::max(min_start_t, std::nextafter(end, HUGE_VAL));
     if (!release_found) lateRelease();
@@ -1102,6 +1234,7 @@ struct SessionAnalyzer::Impl {
     cur.cv_after = cv(sa, sa2, ca);
     cur.x_mm = force_only ? 0 : cx;
     cur.y_mm = force_only ? 0 : cy;
+    cur.steadiness = force_only ? std::nullopt : st_final.result();
     assignSide(cur);
     if (cur.release_s && *cur.release_s >= cur.end_s) {
       cur.release_s.reset();
@@ -1271,6 +1404,7 @@ std::optional<Hold> SessionAnalyzer::currentHold() const {
   h.x_mm = m_impl->cx;
   h.y_mm = m_impl->cy;
   h.mean_force_n = m_impl->level();
+  if (!m_impl->force_only) h.steadiness = m_impl->st_live.result();
   m_impl->assignSide(h);
   return h;
 }

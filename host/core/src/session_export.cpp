@@ -24,6 +24,9 @@ constexpr int kForceDecimals = 4;
 constexpr int kPositionDecimals = 2;
 constexpr int kRatioDecimals = 4;
 constexpr int kGapDecimals = 6;
+// Steadiness (hold_steadiness.h): lengths and areas to 0.01, velocity and rms to 0.001.
+constexpr int kSteadyDecimals = 2;
+constexpr int kSteadyFineDecimals = 3;
 
 void appendFixed(std::string& s, double v, int decimals) {
   if (std::abs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;  // never "-0.0000"
@@ -97,7 +100,9 @@ std::string csvField(const std::string& text) {
 std::string holdsCsvHeader() {
   return "hold,start_s,end_s,duration_s,release_s,time_to_release_s,release_source,"
          "mean_force_N,peak_force_N,x_mm,y_mm,side,side_source,step_fraction,tremor_ratio,"
-         "cv_before,cv_after,reached_protocol_min,exceeded_protocol_max";
+         "cv_before,cv_after,reached_protocol_min,exceeded_protocol_max,"
+         "cop_path_mm,cop_mean_velocity_mm_s,cop_ml_range_mm,cop_ap_range_mm,cop_rms_mm,"
+         "cop_ellipse95_mm2,cop_measured_s";
 }
 
 std::string markersCsvHeader() {
@@ -151,6 +156,20 @@ void writeHoldsCsv(std::ostream& out, const std::vector<Hold>& holds, uint64_t f
     s += boolName(h.reached_protocol_min);
     s += ',';
     s += boolName(h.exceeded_protocol_max);
+    // Steadiness: all empty when there is none (force only), never zeros.
+    const std::optional<HoldSteadiness>& st = h.steadiness;
+    const std::pair<double, int> steady[] = {{st ? st->path_mm : 0, kSteadyDecimals},
+                                             {st ? st->mean_velocity_mm_s : 0, kSteadyFineDecimals},
+                                             {st ? st->ml_range_mm : 0, kSteadyDecimals},
+                                             {st ? st->ap_range_mm : 0, kSteadyDecimals},
+                                             {st ? st->rms_mm : 0, kSteadyFineDecimals},
+                                             {st ? st->ellipse95_mm2 : 0, kSteadyDecimals}};
+    for (const auto& [v, decimals] : steady) {
+      s += ',';
+      if (st) appendFixed(s, v, decimals);
+    }
+    s += ',';
+    if (st) appendMicros(s, toMicros(st->measured_s));
     s += '\n';
   }
   put(out, s);
@@ -471,7 +490,14 @@ HoldsCsv readHoldsCsv(std::istream& in, uint64_t first_us) {
     kCvBefore,
     kCvAfter,
     kReachedMin,
-    kExceededMax
+    kExceededMax,
+    kCopPath,
+    kCopVelocity,
+    kCopMl,
+    kCopAp,
+    kCopRms,
+    kCopEllipse,
+    kCopMeasured
   };
   const std::vector<ColumnSpec> specs = {{"start_s", true},
                                          {"end_s", true},
@@ -488,7 +514,15 @@ HoldsCsv readHoldsCsv(std::istream& in, uint64_t first_us) {
                                          {"cv_before", false},
                                          {"cv_after", false},
                                          {"reached_protocol_min", false},
-                                         {"exceeded_protocol_max", false}};
+                                         {"exceeded_protocol_max", false},
+                                         // Steadiness: absent from files written before it.
+                                         {"cop_path_mm", false},
+                                         {"cop_mean_velocity_mm_s", false},
+                                         {"cop_ml_range_mm", false},
+                                         {"cop_ap_range_mm", false},
+                                         {"cop_rms_mm", false},
+                                         {"cop_ellipse95_mm2", false},
+                                         {"cop_measured_s", false}};
   HoldsCsv out;
   static_cast<ExportCsvError&>(out) =
       readRecords(in, specs, "holds.csv", [&](const std::vector<std::string>& v) -> std::string {
@@ -539,6 +573,26 @@ HoldsCsv readHoldsCsv(std::istream& in, uint64_t first_us) {
             !(p = parseBool("exceeded_protocol_max", v[kExceededMax], &h.exceeded_protocol_max))
                  .empty())
           return p;
+        size_t given = 0;
+        for (int c = kCopPath; c <= kCopMeasured; ++c) given += v[c].empty() ? 0 : 1;
+        if (given != 0 && given != kCopMeasured - kCopPath + 1)
+          return "the cop_* steadiness columns must all have a value or all be empty (none)";
+        if (given != 0) {
+          HoldSteadiness st;
+          const std::pair<int, double*> figures[] = {
+              {kCopPath, &st.path_mm},   {kCopVelocity, &st.mean_velocity_mm_s},
+              {kCopMl, &st.ml_range_mm}, {kCopAp, &st.ap_range_mm},
+              {kCopRms, &st.rms_mm},     {kCopEllipse, &st.ellipse95_mm2}};
+          for (const auto& [c, field] : figures) {
+            if (!(p = parseDouble(specs[c].name, v[c], field)).empty()) return p;
+            if (*field < 0) return std::string(specs[c].name) + " '" + v[c] + "' is negative";
+          }
+          int64_t measured_us;
+          if (!(p = parseTime("cop_measured_s", v[kCopMeasured], &measured_us)).empty()) return p;
+          if (measured_us < 0) return "cop_measured_s '" + v[kCopMeasured] + "' is negative";
+          st.measured_s = static_cast<double>(measured_us) / 1e6;
+          h.steadiness = st;
+        }
         out.holds.push_back(std::move(h));
         return "";
       });

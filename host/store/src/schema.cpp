@@ -111,7 +111,20 @@ CREATE TABLE markers (
 CREATE INDEX markers_by_session ON markers(session_id, t_us);
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}};
+// Version 3: each hold's steadiness (core::HoldSteadiness, docs/ANALYSIS.md "Steadiness"). NULL
+// in all of them: none (force only, or a hold stored before version 3 and not reanalysed).
+// tests/store/fixtures/schema_v2.sql is a frozen version-2 library that proves this step.
+constexpr char kV3[] = R"sql(
+ALTER TABLE holds ADD COLUMN cop_path_mm REAL;
+ALTER TABLE holds ADD COLUMN cop_mean_velocity_mm_s REAL;
+ALTER TABLE holds ADD COLUMN cop_ml_range_mm REAL;
+ALTER TABLE holds ADD COLUMN cop_ap_range_mm REAL;
+ALTER TABLE holds ADD COLUMN cop_rms_mm REAL;
+ALTER TABLE holds ADD COLUMN cop_ellipse95_mm2 REAL;
+ALTER TABLE holds ADD COLUMN cop_measured_s REAL;
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
 
 }  // namespace
 

@@ -911,8 +911,10 @@ StoreError SessionStore::Impl::writeSession(int64_t id, Pending& p, Tail* new_ta
     e = insertRows(
         "INSERT INTO holds (session_id, start_s, end_s, release_s, release_source, mean_force_n, "
         "peak_force_n, has_xy, x_mm, y_mm, side, side_source, step_fraction, tremor_ratio, "
-        "cv_before, cv_after, reached_protocol_min, exceeded_protocol_max) VALUES (?1, ?2, ?3, "
-        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        "cv_before, cv_after, reached_protocol_min, exceeded_protocol_max, cop_path_mm, "
+        "cop_mean_velocity_mm_s, cop_ml_range_mm, cop_ap_range_mm, cop_rms_mm, "
+        "cop_ellipse95_mm2, cop_measured_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
         id, *p.holds, doing, [](Stmt& s, const core::Hold& h) {
           s.bind(2, h.start_s);
           s.bind(3, h.end_s);
@@ -934,6 +936,18 @@ StoreError SessionStore::Impl::writeSession(int64_t id, Pending& p, Tail* new_ta
           s.bind(16, h.cv_after);
           s.bind(17, static_cast<int64_t>(h.reached_protocol_min));
           s.bind(18, static_cast<int64_t>(h.exceeded_protocol_max));
+          // Steadiness: all NULL when there is none (force only), never zeros.
+          const std::optional<core::HoldSteadiness>& st = h.steadiness;
+          const double figures[] = {st ? st->path_mm : 0,     st ? st->mean_velocity_mm_s : 0,
+                                    st ? st->ml_range_mm : 0, st ? st->ap_range_mm : 0,
+                                    st ? st->rms_mm : 0,      st ? st->ellipse95_mm2 : 0,
+                                    st ? st->measured_s : 0};
+          for (int k = 0; k < 7; ++k) {
+            if (st)
+              s.bind(19 + k, figures[k]);
+            else
+              s.bindNull(19 + k);
+          }
         });
     if (e) return e;
   }
@@ -1342,7 +1356,9 @@ StoreError SessionStore::loadHolds(int64_t session, std::vector<core::Hold>* out
       session,
       "SELECT start_s, end_s, release_s, release_source, mean_force_n, peak_force_n, has_xy, "
       "x_mm, y_mm, side, side_source, step_fraction, tremor_ratio, cv_before, cv_after, "
-      "reached_protocol_min, exceeded_protocol_max FROM holds WHERE session_id = ?1 "
+      "reached_protocol_min, exceeded_protocol_max, cop_path_mm, cop_mean_velocity_mm_s, "
+      "cop_ml_range_mm, cop_ap_range_mm, cop_rms_mm, cop_ellipse95_mm2, cop_measured_s "
+      "FROM holds WHERE session_id = ?1 "
       "ORDER BY start_s, id",
       "holds", [&](const Stmt& s) {
         core::Hold h;
@@ -1363,6 +1379,20 @@ StoreError SessionStore::loadHolds(int64_t session, std::vector<core::Hold>* out
         h.cv_after = s.f64(14);
         h.reached_protocol_min = s.i64(15) != 0;
         h.exceeded_protocol_max = s.i64(16) != 0;
+        // Steadiness only when every column has a value (version 3 writes all or none).
+        bool all = true;
+        for (int c = 17; c <= 23; ++c) all = all && !s.isNull(c);
+        if (all) {
+          core::HoldSteadiness st;
+          st.path_mm = s.f64(17);
+          st.mean_velocity_mm_s = s.f64(18);
+          st.ml_range_mm = s.f64(19);
+          st.ap_range_mm = s.f64(20);
+          st.rms_mm = s.f64(21);
+          st.ellipse95_mm2 = s.f64(22);
+          st.measured_s = s.f64(23);
+          h.steadiness = st;
+        }
         out->push_back(std::move(h));
       });
 }

@@ -39,6 +39,8 @@
 #include <utility>
 #include <vector>
 
+#include "rollrig/core/hold_steadiness.h"
+
 namespace rollrig::core {
 
 struct AnalysisSample {
@@ -143,6 +145,11 @@ struct Hold {
   double duration_s() const { return end_s - start_s; }
   bool reached_protocol_min = false;   // lasted >= protocol_min_s, or released
   bool exceeded_protocol_max = false;  // lasted > protocol_max_s
+  // How steady the ball stayed over the hold's steady part, [start_s + 1 s, end_s - 1 s] (the
+  // back-dated ends hold the ball rolling in and out): path, velocity, ranges, rms, 95 % ellipse
+  // of the low-passed CoP (hold_steadiness.h, docs/ANALYSIS.md "Steadiness"). currentHold(): the
+  // same up to 1 s before the latest sample. None force only (no position: never zeros).
+  std::optional<HoldSteadiness> steadiness;
 };
 
 struct SessionSummary {

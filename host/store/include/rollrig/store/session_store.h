@@ -48,7 +48,7 @@ namespace rollrig::store {
 
 // The newest schema this build knows (PRAGMA user_version); older libraries are migrated forward
 // on opening read-write, newer ones are refused (kNewerSchema) and left untouched.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 // PRAGMA application_id of a rollrig library ("RolR"): tells our file from another program's.
 inline constexpr int32_t kApplicationId = 0x526F6C52;
 
