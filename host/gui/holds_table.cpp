@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <cstdio>
+
 #include "hold_panel.h"  // formatMinSec
 #include "plate_view.h"  // holdSpotColour
 
@@ -50,6 +52,18 @@ HoldsTableModel computeHoldsTable(const engine::SessionDetails& d, const ForceFo
       if (mk.kind == core::MarkerKind::kNote && !mk.text.empty())
         row.notes += (row.notes.empty() ? "" : "; ") + mk.text;
     }
+    if (h.steadiness) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%.1f mm/s", h.steadiness->mean_velocity_mm_s);
+      row.velocity = b;
+      std::snprintf(b, sizeof b, "%.1f \u00d7 %.1f mm", h.steadiness->ml_range_mm,
+                    h.steadiness->ap_range_mm);
+      row.ranges = b;
+      std::snprintf(b, sizeof b, "%.0f mm", h.steadiness->path_mm);
+      row.path = b;
+    } else {
+      row.velocity = row.ranges = row.path = "none";
+    }
     row.current = cursor_s >= h.start_s && cursor_s <= h.end_s;
     m.rows.push_back(std::move(row));
   }
@@ -70,9 +84,10 @@ int drawHoldsTable(const HoldsTableModel& m, const Rect& r, const Fonts& f, Soli
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_ScrollX | ImGuiTableFlags_BordersInnerH |
                                 ImGuiTableFlags_SizingFixedFit;
-  if (ImGui::BeginTable("##holds", 8, flags)) {
+  if (ImGui::BeginTable("##holds", 11, flags)) {
     ImGui::TableSetupScrollFreeze(1, 1);
-    for (const char* name : {"#", "Start", "Length", "Side", "Level", "Release", "Pain", "Notes"})
+    for (const char* name : {"#", "Start", "Length", "Side", "Level", "Release", "Pain", "Sway",
+                             "ML \u00d7 AP", "Path", "Notes"})
       ImGui::TableSetupColumn(name);
     ImGui::TableHeadersRow();
     for (size_t i = 0; i < m.rows.size(); ++i) {
@@ -89,10 +104,11 @@ int drawHoldsTable(const HoldsTableModel& m, const Rect& r, const Fonts& f, Soli
       }
       ImGui::TableNextColumn();
       ImGui::TextColored(ImColor(col(row.release_colour)), "%s", row.release.c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(row.pain.c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(row.notes.c_str());
+      for (const std::string* cell :
+           {&row.pain, &row.velocity, &row.ranges, &row.path, &row.notes}) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(cell->c_str());
+      }
     }
     ImGui::EndTable();
   }

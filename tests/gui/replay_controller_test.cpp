@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "holds_table.h"
 #include "replay_bar.h"
 #include "session_controller.h"
 #include "sessions_view.h"
@@ -162,4 +163,42 @@ TEST(ReplayBar, PlacesTheHoldsAndTheCursorOnTheScrubberAndMapsClicksBackToTime) 
   EXPECT_NEAR(replayTimeAt(m, m.track.x0 + 0.5f * w), 500, 0.5);
   EXPECT_DOUBLE_EQ(replayTimeAt(m, -50), 0.0);      // clamped
   EXPECT_DOUBLE_EQ(replayTimeAt(m, 5000), 1000.0);  // clamped
+}
+
+TEST(HoldsTable, ListsEachHoldWithItsReleasePainAndSteadinessAndMarksTheOneAtTheCursor) {
+  engine::SessionDetails d;
+  d.record.first_t_us = 5'000'000;
+  core::Hold a;
+  a.start_s = 10, a.end_s = 60, a.mean_force_n = 305, a.release_s = 48,
+  a.release_source = "load-up";
+  a.side = core::Side::kRight;
+  core::HoldSteadiness st;
+  st.mean_velocity_mm_s = 2.38, st.ml_range_mm = 4.6, st.ap_range_mm = 7.4, st.path_mm = 104;
+  a.steadiness = st;
+  core::Hold b;
+  b.start_s = 100, b.end_s = 130, b.mean_force_n = 250, b.release_s = 120,
+  b.release_source = "marker";
+  d.holds = {a, b};
+  core::Marker pain;
+  pain.t_us = 5'000'000 + 20'000'000, pain.kind = core::MarkerKind::kPain, pain.pain = 6;
+  core::Marker note;
+  note.t_us = 5'000'000 + 110'000'000, note.kind = core::MarkerKind::kNote, note.text = "sharp";
+  d.markers = {pain, note};
+  const HoldsTableModel m = computeHoldsTable(d, ForceFormat{}, 115);
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.title, "2 holds · 2 released");
+  EXPECT_EQ(m.rows[0].start, "0:10");
+  EXPECT_EQ(m.rows[0].duration, "0:50");
+  EXPECT_EQ(m.rows[0].side, "right");
+  EXPECT_EQ(m.rows[0].level, "305 N");
+  EXPECT_EQ(m.rows[0].release, "0:38 load-up");
+  EXPECT_EQ(m.rows[0].pain, "6");
+  EXPECT_EQ(m.rows[0].velocity, "2.4 mm/s");
+  EXPECT_EQ(m.rows[0].ranges, "4.6 \u00d7 7.4 mm");
+  EXPECT_EQ(m.rows[0].path, "104 mm");
+  EXPECT_FALSE(m.rows[0].current);
+  EXPECT_EQ(m.rows[1].release, "0:20 you pressed");
+  EXPECT_EQ(m.rows[1].velocity, "none");  // no steadiness (e.g. force only): never 0
+  EXPECT_EQ(m.rows[1].notes, "sharp");
+  EXPECT_TRUE(m.rows[1].current);  // the cursor at 115 s is in it
 }
