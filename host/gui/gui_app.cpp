@@ -15,11 +15,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "bench.h"
 #include "connection_bar.h"
 #include "draw_util.h"
+#include "export_strip.h"
 #include "force_plot.h"
 #include "frame_renderer.h"
 #include "hold_panel.h"
@@ -32,6 +34,7 @@
 #include "replay_controller.h"
 #include "resident_memory.h"
 #include "rollrig/core/protocol_guide.h"
+#include "rollrig/engine/session_library.h"
 #include "rollrig/store/session_store.h"
 #include "screenshot.h"
 #include "session_controller.h"
@@ -334,6 +337,14 @@ int runGui(const GuiOptions& opt) {
     }
   }
   double loop_t = glfwGetTime();  // the replay advances by the loop's wall time
+  ExportStripState export_state;
+  // A PNG asked for in the export strip: written from the next drawn frame, before it is shown.
+  struct PngRequest {
+    Rect r;  // logical px
+    std::string path;
+  };
+  std::optional<PngRequest> png_request;
+  Rect shown_plot, shown_plate;  // this frame's force plot and plate view (for --screenshot-of)
   const auto switchTo = [&](View v) {
     if (v == View::kSessions) sessions_state.refresh_asked = true;
     if (v == View::kSessions && view == View::kReplay) replay.setPlaying(false);
@@ -501,7 +512,7 @@ int runGui(const GuiOptions& opt) {
         settle = std::max(settle, 2);
       }
     } else if (view == View::kReplay) {
-      const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale);
+      const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale, export_state.open);
       if (!ImGui::GetIO().WantTextInput) {
         if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) replay.setPlaying(!replay.playing());
         if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) switchTo(View::kSessions);
@@ -529,6 +540,7 @@ int runGui(const GuiOptions& opt) {
         settle = std::max(settle, 2);
       }
       layoutPlotTitleRow(rp, rl.plot, fonts);
+      shown_plot = rl.plot, shown_plate = rl.plate;
       const PlateViewModel rplate = computePlateView(replay.samples(), rs, rl.plate, fonts);
       const HoldsTableModel rt =
           computeHoldsTable(replay.details(), forceFormat(settings), replay.cursor_s());
@@ -538,6 +550,53 @@ int runGui(const GuiOptions& opt) {
       drawForcePlot(rp, rl.plot, fonts, fills);
       drawPlateView(rplate, rl.plate, fonts, fills);
       const int clicked_hold = drawHoldsTable(rt, rl.holds_table, fonts, fills);
+      if (export_state.open) {
+        const int64_t id = replay.details().record.id;
+        if (export_state.session_id != id) {
+          export_state.session_id = id;
+          std::snprintf(export_state.folder, sizeof export_state.folder, "%s",
+                        defaultExportDir(id).c_str());
+          export_state.message.clear();
+        }
+        const ExportStripAction ea = drawExportStrip(export_state, rl.export_strip, fonts, fills);
+        const std::string folder = export_state.folder;
+        const auto pngTo = [&](const Rect& r, const char* name) {
+          std::error_code ec;
+          std::filesystem::create_directories(folder, ec);
+          if (ec) {
+            export_state.message = "cannot make " + folder + ": " + ec.message();
+            export_state.message_is_error = true;
+            return;
+          }
+          png_request = PngRequest{r, folder + "/" + name};
+        };
+        if (ea.png_plot) pngTo(rl.plot, "force-plot.png");
+        if (ea.png_plate) pngTo(rl.plate, "plate.png");
+        if (ea.png_window) pngTo(Rect{0, 0, size.x, size.y}, "window.png");
+        if (ea.session_files) {
+          store::SessionStore st;
+          store::OpenOptions ro;
+          ro.mode = store::OpenMode::kReadOnly;
+          engine::ExportOptions eo;
+          eo.force = true;  // our own files in the folder are replaced, each renamed into place
+          engine::ExportResult res;
+          if (store::StoreError e = st.open(db, ro)) {
+            export_state.message = e.message;
+            export_state.message_is_error = true;
+          } else if (engine::LibraryError le = engine::exportSession(st, id, folder, eo, &res)) {
+            export_state.message = le.message;
+            export_state.message_is_error = true;
+          } else {
+            export_state.message = std::to_string(res.files.size()) + " files (" +
+                                   std::to_string(res.samples) + " samples) written to " + folder;
+            export_state.message_is_error = false;
+          }
+        }
+        if (ea.close) export_state.open = false;
+        if (ea.close || ea.session_files || ea.png_plot || ea.png_plate || ea.png_window)
+          settle = std::max(settle, 2);
+      }
+      if (ra.toggle_export) export_state.open = !export_state.open, settle = std::max(settle, 2);
       if (ra.back) switchTo(View::kSessions);
       if (ra.toggle_play) replay.setPlaying(!replay.playing());
       if (ra.speed > 0) replay.setSpeed(ra.speed);
@@ -559,6 +618,25 @@ int runGui(const GuiOptions& opt) {
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     renderer.draw(ImGui::GetDrawData(), fills);
+    if (png_request) {
+      // The region as drawn this frame (before it is shown), in framebuffer pixels.
+      const ImVec2 fs = ImGui::GetIO().DisplayFramebufferScale;
+      const PngRequest& q = *png_request;
+      const int x0 = static_cast<int>(q.r.x0 * fs.x), y0 = static_cast<int>(q.r.y0 * fs.y);
+      const int w = std::min(fb_w - x0, static_cast<int>(q.r.width() * fs.x));
+      const int h = std::min(fb_h - y0, static_cast<int>(q.r.height() * fs.y));
+      std::string why;
+      if (writeBackBufferRegionPng(x0, y0, w, h, fb_h, q.path, &why)) {
+        export_state.message =
+            "saved " + q.path + " (" + std::to_string(w) + " x " + std::to_string(h) + " px)";
+        export_state.message_is_error = false;
+      } else {
+        export_state.message = why;
+        export_state.message_is_error = true;
+      }
+      png_request.reset();
+      settle = std::max(settle, 2);  // show the message
+    }
 
     // Without a hold to wait for, frames count once the session has something to show: its first
     // sample, or its end (a port that could not be opened); at once with nothing connected.
@@ -568,7 +646,24 @@ int runGui(const GuiOptions& opt) {
                            : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
     if (shooting && ready && ++frames_after >= opt.frames) {
       std::string why;
-      if (!writeBackBufferPng(fb_w, fb_h, opt.screenshot, &why)) {
+      const Rect* part = opt.screenshot_of == "plot"    ? &shown_plot
+                         : opt.screenshot_of == "plate" ? &shown_plate
+                                                        : nullptr;
+      const ImVec2 fs = ImGui::GetIO().DisplayFramebufferScale;
+      if (part && part->width() > 0) {
+        const int x0 = static_cast<int>(part->x0 * fs.x), y0 = static_cast<int>(part->y0 * fs.y);
+        if (!writeBackBufferRegionPng(x0, y0,
+                                      std::min(fb_w - x0, static_cast<int>(part->width() * fs.x)),
+                                      std::min(fb_h - y0, static_cast<int>(part->height() * fs.y)),
+                                      fb_h, opt.screenshot, &why)) {
+          std::fprintf(stderr, "rollrig-gui: %s\n", why.c_str());
+          exit_code = 1;
+        }
+      } else if (part) {
+        std::fprintf(stderr, "rollrig-gui: this view has no %s to capture\n",
+                     opt.screenshot_of.c_str());
+        exit_code = 1;
+      } else if (!writeBackBufferPng(fb_w, fb_h, opt.screenshot, &why)) {
         std::fprintf(stderr, "rollrig-gui: %s\n", why.c_str());
         exit_code = 1;
       }

@@ -29,6 +29,7 @@ struct GuiOptions {
   // screenshot_when_hold_s > 0: first wait until the snapshot shows an open hold at least this long
   // (device time), then freeze the view on that snapshot.
   std::string screenshot;
+  std::string screenshot_of = "window";  // or "plot" / "plate": only that panel, as on screen
   int frames = 3;
   double screenshot_when_hold_s = 0;
   // Screenshot mode gives up (exit 1) when the session's device time passes this without the

@@ -29,7 +29,7 @@ Layout computeLayout(float w, float h, float scale) {
   return l;
 }
 
-ReplayLayout computeReplayLayout(float w, float h, float scale) {
+ReplayLayout computeReplayLayout(float w, float h, float scale, bool export_open) {
   // As the live layout, with a taller bar and a wider right column: the holds table needs the
   // room, and nobody reads a replay from the floor, so the hold panel can give some up.
   ReplayLayout r;
@@ -40,7 +40,12 @@ ReplayLayout computeReplayLayout(float w, float h, float scale) {
   r.bar = {0, tabs, w, tabs + bar};
   const float right_w = std::clamp(w * 0.42f, 300.0f * scale, w * 0.55f);
   const float left_x1 = w - right_w - gap;
-  const float top = tabs + bar + gap;
+  float top = tabs + bar + gap;
+  if (export_open) {
+    const float strip = kExportStrip_px * scale;
+    r.export_strip = {0, tabs + bar, w, tabs + bar + strip};
+    top += strip;
+  }
   const float hold_h = std::min((kFontHuge_px + 130.0f) * scale, (h - top) * 0.55f);
   r.hold = {gap, top, left_x1, top + hold_h};
   r.plot = {gap, top + hold_h + gap, left_x1, h - gap};

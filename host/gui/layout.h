@@ -31,8 +31,10 @@ struct Layout {
 Layout computeLayout(float width_px, float height_px, float scale);
 
 struct ReplayLayout {
-  Rect tabs, bar, hold, holds_table, plot, plate;
+  Rect tabs, bar, export_strip, hold, holds_table, plot, plate;  // export_strip: empty when closed
 };
-ReplayLayout computeReplayLayout(float width_px, float height_px, float scale);
+// `export_open`: the export strip sits under the bar and the panels below move down.
+ReplayLayout computeReplayLayout(float width_px, float height_px, float scale,
+                                 bool export_open = false);
 
 }  // namespace rollrig::gui

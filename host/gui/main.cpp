@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   app.add_option("--plot-window", plot_window,
                  "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
                  "live (default 30)");
+  app.add_option("--screenshot-of", opt.screenshot_of,
+                 "With --screenshot: the whole window, or only the force plot or the plate view")
+      ->check(CLI::IsMember({"window", "plot", "plate"}));
   app.add_option("--view", opt.view, "The view shown first: live or sessions")
       ->check(CLI::IsMember({"live", "sessions"}));
   app.add_option("--replay", opt.replay_id,

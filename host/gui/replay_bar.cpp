@@ -86,6 +86,8 @@ ReplayBarAction drawReplayBar(const ReplayBarModel& m, const Rect& r, const Font
     if (ImGui::Button(label.c_str())) act.speed = x;
     if (on) ImGui::PopStyleColor();
   }
+  ImGui::SameLine(0, 18 * s);
+  if (ImGui::Button("Export")) act.toggle_export = true;
   ImGui::SameLine(0, 24 * s);
   ImGui::TextUnformatted(m.title.c_str());
   const ImVec2 pos_size = ImGui::CalcTextSize(m.position.c_str());

@@ -44,9 +44,10 @@ double replayTimeAt(const ReplayBarModel& m, float x);
 struct ReplayBarAction {
   bool back = false;
   bool toggle_play = false;
-  double speed = 0;       // > 0: this speed
-  double seek_s = -1;     // >= 0: move the cursor here
-  int jump_to_hold = -1;  // >= 0: to this hold (0-based)
+  double speed = 0;            // > 0: this speed
+  double seek_s = -1;          // >= 0: move the cursor here
+  int jump_to_hold = -1;       // >= 0: to this hold (0-based)
+  bool toggle_export = false;  // open / close the export strip (export_strip.h)
 };
 
 ReplayBarAction drawReplayBar(const ReplayBarModel& m, const Rect& r, const Fonts& fonts,

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "rollrig/engine/session_replay.h"
+#include "sessions_view.h"
 
 namespace rollrig::gui {
 
@@ -11,9 +12,7 @@ bool ReplayController::open(const std::string& db_path, int64_t id) {
   const auto t0 = std::chrono::steady_clock::now();
   close();
   store::SessionStore st;
-  store::OpenOptions ro;
-  ro.mode = store::OpenMode::kReadOnly;
-  if (store::StoreError e = st.open(db_path, ro)) {
+  if (store::StoreError e = openLibraryForReading(st, db_path)) {
     m_error = e.message;
     return false;
   }

@@ -9,4 +9,10 @@ namespace rollrig::gui {
 
 bool writeBackBufferPng(int width_px, int height_px, const std::string& path, std::string* why);
 
+// The same for a part of it: x0, y0 (top-left, framebuffer px, y down), w x h, of a back buffer
+// fb_h pixels high. The PNG is written to a temporary name beside `path` and renamed over it once
+// complete, so an existing file is never left half-written.
+bool writeBackBufferRegionPng(int x0, int y0, int w, int h, int fb_h, const std::string& path,
+                              std::string* why);
+
 }  // namespace rollrig::gui

@@ -13,6 +13,18 @@ namespace rollrig::gui {
 
 // [SECTION] Reading the list
 
+store::StoreError openLibraryForReading(store::SessionStore& st, const std::string& path) {
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  store::StoreError e = st.open(path, ro);
+  if (e.kind != store::StoreErrorKind::kReadOnly) return e;
+  {
+    store::SessionStore upgrade;  // read-write: migrates an older schema, then closes
+    if (upgrade.open(path)) return e;
+  }
+  return st.open(path, ro);
+}
+
 void LibraryBrowser::refresh() {
   m_loaded = true;
   m_error.clear();
@@ -24,9 +36,7 @@ void LibraryBrowser::refresh() {
     return;
   }
   store::SessionStore st;
-  store::OpenOptions ro;
-  ro.mode = store::OpenMode::kReadOnly;
-  if (store::StoreError e = st.open(m_path, ro)) {
+  if (store::StoreError e = openLibraryForReading(st, m_path)) {
     m_error = e.message;
     return;  // the last list read stays on screen
   }

@@ -19,6 +19,11 @@
 
 namespace rollrig::gui {
 
+// Opens the library at `path` to read it: read-only, so a recording elsewhere keeps writing; a
+// library from an older rollrig (which a read-only connection cannot upgrade) is opened read-write
+// once to upgrade it, then read-only again. The store's error when it cannot be read.
+store::StoreError openLibraryForReading(store::SessionStore& st, const std::string& path);
+
 // The library's session list, read on demand. Each refresh() opens the library read-only and
 // closes it again, so a recording in this or another rollrig keeps writing undisturbed (SQLite's
 // WAL lets a reader in beside the writer).

@@ -3,6 +3,7 @@
 #include "sessions_view.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <ctime>
@@ -151,4 +152,30 @@ TEST(ViewTabs, MarkTheCurrentTabAndSayWhenALiveSessionRecordsBehindAnotherView) 
   EXPECT_EQ(m.recording, "recording 2:05");
   m = computeViewTabs(views, View::kSessions, -1);  // nothing recording
   EXPECT_TRUE(m.recording.empty());
+}
+
+// A library from an older rollrig: a read-only connection cannot upgrade it, so the list (and the
+// replay) open it read-write once, then read it read-only.
+TEST(LibraryBrowser, UpgradesALibraryFromAnOlderRollrigOnceAndListsItsSessions) {
+  rollrig::testing::TempDir dir;
+  const std::string path = dir.file("old.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        rollrig::testing::readText(std::string(ROLLRIG_STORE_FIXTURES) + "/schema_v2.sql");
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+  store::SessionStore plain;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  EXPECT_EQ(plain.open(path, ro).kind, store::StoreErrorKind::kReadOnly);  // the problem
+  LibraryBrowser b(path);
+  b.refresh();
+  EXPECT_TRUE(b.error().empty()) << b.error();
+  EXPECT_FALSE(b.sessions().empty());
 }
