@@ -22,6 +22,7 @@
 
 #include "gui_run.h"
 #include "layout.h"
+#include "layout.h"
 #include "rollrig/store/session_store.h"
 #include "theme.h"
 
@@ -430,4 +431,26 @@ TEST(GuiScreenshot, ASessionThatIsNotInTheLibraryCannotBeReplayed) {
                           (tempDir() / "none.png").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot replay session 42"), std::string::npos) << r.err;
+}
+
+TEST(GuiScreenshot, ScreenshotOfThePlotIsThePlotPanelAlone) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "plot-only.db";
+  fs::remove(db);
+  ASSERT_EQ(std::system((rollrigCli() + " record -q --demo --fast --seed 1 --duration 120 --db " +
+                         db.string() + " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  const fs::path png = tempDir() / "plot-only.png";
+  const GuiRun r = runGui("--db " + db.string() + " --replay 1 --replay-at 100 --screenshot " +
+                          png.string() + " --screenshot-of plot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  // The replay layout's plot: the left column's lower part (layout.cpp), not the whole window.
+  const rollrig::gui::ReplayLayout rl = rollrig::gui::computeReplayLayout(1260, 720, 1.0f);
+  EXPECT_EQ(img.w, static_cast<int>(rl.plot.width()));
+  EXPECT_EQ(img.h, static_cast<int>(rl.plot.height()));
+  EXPECT_GT(img.count(rollrig::gui::kForceTrace), 200u);  // the trace is in it
+  EXPECT_EQ(img.count(rollrig::gui::kProtocolCurrent), 0u);  // the tabs are not
 }
