@@ -221,9 +221,8 @@ void addEntries(const core::Spot& spot, std::vector<HistoryEntry>* out, double w
 
 // [SECTION] The chart
 
-void layoutChart(HistoryChartModel& c, const HistoryEntry& e, const core::History& h,
-                 const ForceFormat& force, const Fonts& f, double w_max,
-                 const std::optional<double>& origin) {
+void layoutChart(HistoryChartModel& c, const HistoryEntry& e, const ForceFormat& force,
+                 const Fonts& f, double w_max, const std::optional<double>& origin) {
   const core::SideHistory& sh = *e.history;
   const float s = f.scale, np = f.normal_px;
   const Rect& a = c.area;
@@ -393,7 +392,6 @@ void layoutChart(HistoryChartModel& c, const HistoryEntry& e, const core::Histor
   // Again with the final size (both rows share it).
   c.release_trend_at.x = x1 - textSize(f.normal, c.caption_px, c.release_trend).x;
   c.force_trend_at.x = x1 - textSize(f.normal, c.caption_px, c.force_trend).x;
-  (void)h;
 }
 
 // The entry `state` points at: the same side, the nearest centre within a spot's reach.
@@ -547,7 +545,7 @@ HistoryViewModel computeHistoryView(const core::History& h, const HistoryViewSta
 
   m.chart.area = m.chart_panel;
   if (m.selected >= 0) {
-    layoutChart(m.chart, m.entries[static_cast<size_t>(m.selected)], h, force, f, w_max,
+    layoutChart(m.chart, m.entries[static_cast<size_t>(m.selected)], force, f, w_max,
                 historyOrigin(h));
     // The keys at the bottom right, beside the time axis's caption (which they must not touch).
     const float room = m.chart_panel.x1 - 12 * s -

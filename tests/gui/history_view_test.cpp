@@ -394,11 +394,20 @@ TEST(HistoryLibrary, ReadsADemoLibraryReadOnlyWithTheSameFiguresAsRollrigHistory
       std::system((cli + " demo-library -q --sessions 6 --weeks 3 --db " + db + " >/dev/null 2>&1")
                       .c_str()),
       0);
+  // A recording holds the library open for writing, mid-session, while the view reads it.
+  store::SessionStore writer;
+  ASSERT_FALSE(writer.open(db));
+  store::SessionInfo info;
+  info.started_utc = "2026-12-01T18:00:00Z";
+  int64_t recording = 0;
+  ASSERT_FALSE(writer.beginSession(info, &recording));
   HistoryLibrary lib(db);
   lib.refresh();
   ASSERT_TRUE(lib.error().empty()) << lib.error();
   const core::History& h = lib.history(HistorySides::kBoth);
-  EXPECT_EQ(h.sessions, 6u);
+  EXPECT_EQ(h.sessions, 6u);  // the recording has no hold yet
+  // ... and the recording still writes: the reader has let go of the library.
+  ASSERT_FALSE(writer.endSession(recording, store::kEndStopped, "2026-12-01T18:30:00Z"));
   ASSERT_FALSE(h.spots.empty());
   // The same figures as core computes from the library's holds (what `rollrig history` prints).
   std::vector<core::HistoryHold> holds;
