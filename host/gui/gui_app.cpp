@@ -24,6 +24,7 @@
 #include "export_strip.h"
 #include "force_plot.h"
 #include "frame_renderer.h"
+#include "history_view.h"
 #include "hold_panel.h"
 #include "holds_table.h"
 #include "keys.h"
@@ -315,9 +316,13 @@ int runGui(const GuiOptions& opt) {
   if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
   if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
   // The views (view_tabs.h): Live, and the library's Sessions with the replay of one.
-  const std::vector<View> views{View::kLive, View::kSessions};
-  View view = opt.view == "sessions" ? View::kSessions : View::kLive;
+  const std::vector<View> views{View::kLive, View::kSessions, View::kHistory};
+  View view = opt.view == "sessions"  ? View::kSessions
+              : opt.view == "history" ? View::kHistory
+                                      : View::kLive;
   LibraryBrowser library(db);
+  HistoryLibrary history_library(db);  // read-only, again each time the view is entered
+  HistoryViewState history_state;
   SessionsViewState sessions_state;
   ReplayController replay;
   PlotView replay_plot;      // the replay's own plot view (follow the cursor, zoom, pan)
@@ -347,6 +352,7 @@ int runGui(const GuiOptions& opt) {
   Rect shown_plot, shown_plate;  // this frame's force plot and plate view (for --screenshot-of)
   const auto switchTo = [&](View v) {
     if (v == View::kSessions) sessions_state.refresh_asked = true;
+    if (v == View::kHistory) history_state.refresh_asked = true;
     if (v == View::kSessions && view == View::kReplay) replay.setPlaying(false);
     view = v;
   };
@@ -511,6 +517,18 @@ int runGui(const GuiOptions& opt) {
         }
         settle = std::max(settle, 2);
       }
+    } else if (view == View::kHistory) {
+      if (history_state.refresh_asked)
+        history_library.refresh(), history_state.refresh_asked = false;
+      const HistoryViewModel hm = computeHistoryView(
+          history_library.history(static_cast<HistorySides>(history_state.sides)), history_state,
+          forceFormat(settings), lay.body, fonts, history_library.error(),
+          history_library.missing() ? history_library.path() : "");
+      const HistoryViewAction ha = drawHistoryView(hm, history_state, fonts, fills);
+      const HistoryViewAction hk = historyKeyAction(hm, readHistoryKeys());
+      applyHistoryAction(hm, ha, history_state);
+      applyHistoryAction(hm, hk, history_state);
+      if (ha.any() || hk.any()) settle = std::max(settle, 2);
     } else if (view == View::kReplay) {
       const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale, export_state.open);
       if (!ImGui::GetIO().WantTextInput) {

@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
   app.add_option("--screenshot-of", opt.screenshot_of,
                  "With --screenshot: the whole window, or only the force plot or the plate view")
       ->check(CLI::IsMember({"window", "plot", "plate"}));
-  app.add_option("--view", opt.view, "The view shown first: live or sessions")
-      ->check(CLI::IsMember({"live", "sessions"}));
+  app.add_option("--view", opt.view, "The view shown first: live, sessions or history")
+      ->check(CLI::IsMember({"live", "sessions", "history"}));
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")

@@ -53,6 +53,15 @@ inline constexpr Rgb kOk{0x7E, 0xE0, 0x9A};
 inline constexpr Rgb kWarning{0xFF, 0xB7, 0x3D};
 inline constexpr Rgb kError{0xFF, 0x6B, 0x6B};
 
+// [SECTION] The history view (history_view.h): each side's line and points, and the protocol's
+// window on the time-to-release chart: a faint green band between a green 30 s line and a red
+// 90 s line (the hold field's colours, brightened to read as thin lines on the dark panel).
+inline constexpr Rgb kHistoryLeft{0x5C, 0xC8, 0xF0};
+inline constexpr Rgb kHistoryRight{0xF5, 0x9E, 0x4C};
+inline constexpr Rgb kHistory30sLine{0x3C, 0xB9, 0x5F};
+inline constexpr Rgb kHistory90sLine{0xE0, 0x55, 0x55};
+inline constexpr Rgb kHistoryWindowBand{0x1F, 0x31, 0x2D};  // kInWindowField at 14 % over kPanel
+
 // [SECTION] Font sizes (logical px) and the layout's fixed heights.
 inline constexpr float kFontNormal_px = 22.0f;
 inline constexpr float kFontLarge_px = 40.0f;

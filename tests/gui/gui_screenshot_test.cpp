@@ -454,3 +454,76 @@ TEST(GuiScreenshot, ScreenshotOfThePlotIsThePlotPanelAlone) {
   EXPECT_GT(img.count(rollrig::gui::kForceTrace), 200u);  // the trace is in it
   EXPECT_EQ(img.count(rollrig::gui::kProtocolCurrent), 0u);  // the tabs are not
 }
+
+namespace {
+
+// Pixels within `tol` of colour `c` in the rectangle [x0, x1) x [y0, y1) of an image.
+size_t nearPixels(const Image& img, Rgb c, int tol, int x0, int y0, int x1, int y1) {
+  size_t n = 0;
+  for (int y = std::max(0, y0); y < std::min(img.h, y1); ++y)
+    for (int x = std::max(0, x0); x < std::min(img.w, x1); ++x) {
+      const Rgb& p = img.px[static_cast<size_t>(y) * img.w + x];
+      n += std::abs(p.r - c.r) <= tol && std::abs(p.g - c.g) <= tol && std::abs(p.b - c.b) <= tol;
+    }
+  return n;
+}
+
+}  // namespace
+
+TEST(GuiScreenshot, TheHistoryViewDrawsTheProtocolLinesAndASparklineAtEachSpot) {
+  SKIP_WITHOUT_XVFB();
+  using namespace rollrig::gui;
+  const fs::path db = tempDir() / "history-view.db";
+  fs::remove(db);
+  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 6 --weeks 3 --db " +
+                         db.string() + " >/dev/null")
+                            .c_str()),
+            0);
+  const fs::path png = tempDir() / "history-view.png";
+  GuiRun r = runGui("--db " + db.string() + " --view history --screenshot " + png.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  ASSERT_EQ(img.w, 1260);
+  // The time-to-release chart (the right 60 % of the window): the 30 s line in green and the 90 s
+  // line in red, each 2 px across most of the chart's width, and the faint band between them.
+  EXPECT_GT(img.count(kHistory30sLine), 1000u);
+  EXPECT_GT(img.count(kHistory90sLine), 1000u);
+  EXPECT_GT(img.count(kHistoryWindowBand), img.px.size() / 50);
+  // The plate (top left, above the list): both sides' sparklines beside their spots (the demo
+  // person has tender spots on both sides), in the sides' colours.
+  const int plate_x1 = img.w * 2 / 5, plate_y0 = 120, plate_y1 = 440;
+  EXPECT_GT(nearPixels(img, kHistoryLeft, 40, 0, plate_y0, plate_x1, plate_y1), 60u);
+  EXPECT_GT(nearPixels(img, kHistoryRight, 40, 0, plate_y0, plate_x1, plate_y1), 60u);
+  // The selected spot is filled in the tab colour on the plate.
+  EXPECT_GT(nearPixels(img, kProtocolCurrent, 0, 0, plate_y0, plate_x1, plate_y1), 100u);
+
+  // A library of two sessions: the spot shown says plainly that it is too little for a trend (in
+  // amber, under the title), and draws no trend.
+  const fs::path db2 = tempDir() / "history-view-2.db";
+  fs::remove(db2);
+  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 2 --weeks 1 --db " +
+                         db2.string() + " >/dev/null")
+                            .c_str()),
+            0);
+  const fs::path png2 = tempDir() / "history-view-2.png";
+  r = runGui("--db " + db2.string() + " --view history --screenshot " + png2.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image two;
+  ASSERT_TRUE(loadPng(png2, &two));
+  const int chart_x0 = img.w * 2 / 5 + 10;
+  EXPECT_GT(nearPixels(two, kWarning, 30, chart_x0, 160, two.w, 210), 200u);
+  EXPECT_LT(nearPixels(img, kWarning, 30, chart_x0, 160, img.w, 172), 20u);
+
+  // No library at all: no chart, no lines; the view says what to do instead.
+  const fs::path png3 = tempDir() / "history-view-none.png";
+  r = runGui("--db " + (tempDir() / "history-none.db").string() + " --view history --screenshot " +
+             png3.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image none;
+  ASSERT_TRUE(loadPng(png3, &none));
+  EXPECT_EQ(none.count(kHistory30sLine), 0u);
+  EXPECT_EQ(none.count(kHistory90sLine), 0u);
+  EXPECT_GT(lightPixels(none, 150, 300), 2000u);            // the words
+  EXPECT_FALSE(fs::exists(tempDir() / "history-none.db"));  // nothing was created
+}
