@@ -90,9 +90,9 @@ TEST(GuiBench, PrintStatsReportsPeakResidentMemoryAndTheSessionStoresBytes) {
   SKIP_WITHOUT_XVFB();
   const std::string db = (rollrig::testing::guiTempDir() / "stats.db").string();
   const std::string png = (rollrig::testing::guiTempDir() / "stats.png").string();
-  // --fast: about a second of device time a frame, so 120 frames hold about 9,600 samples.
-  const GuiRun r =
-      runGui("--demo --fast --db " + db + " --screenshot " + png + " --frames 120 --print-stats");
+  // Waits on device time: seed 1's first hold reaches 35 s well after a minute of session.
+  const GuiRun r = runGui("--demo --fast --seed 1 --db " + db + " --screenshot " + png +
+                          " --screenshot-when-hold-s 35 --frames 2 --print-stats");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   static const std::regex kMemory(
       R"(memory: peak RSS ([0-9.]+) MB \(VmHWM\), RSS now ([0-9.]+) MB; session samples )"
@@ -103,8 +103,8 @@ TEST(GuiBench, PrintStatsReportsPeakResidentMemoryAndTheSessionStoresBytes) {
   const long long samples = std::stoll(m[4]);
   const double per_sample = std::stod(m[5]);
   EXPECT_GT(now_mb, 1.0);
-  EXPECT_GE(peak_mb, now_mb);   // the high-water mark is never below the resident set now
-  EXPECT_GT(samples, 80 * 30);  // --fast grants about a second a frame, not exactly
+  EXPECT_GE(peak_mb, now_mb);  // the high-water mark is never below the resident set now
+  EXPECT_GT(samples, 80 * 35);
   EXPECT_GT(store_mb, 0.0);
   EXPECT_LT(store_mb, now_mb);
   // About 33 bytes a sample in whole chunks of 4,096 (sample_store.h): at most the partly filled

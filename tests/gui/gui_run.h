@@ -58,10 +58,19 @@ inline GuiRun runGui(const std::string& args, bool under_xvfb = true, const std:
                           (under_xvfb ? xvfb : std::string()) + gui + " " + args + " >" + out_file +
                           " 2>" + err_file;
   GuiRun r;
-  const int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = readText(out_file);
-  r.err = readText(err_file);
+  // xvfb-run -a picks a free display by its lock file; two runs starting at the same moment can
+  // pick the same one, and one of them finds no X server. That is the test machine, not the app:
+  // try again (a few times) when the display never came up.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const int status = std::system(cmd.c_str());
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = readText(out_file);
+    r.err = readText(err_file);
+    const bool no_display = r.err.find("Xvfb failed to start") != std::string::npos ||
+                            r.err.find("cannot open a window: no display") != std::string::npos ||
+                            r.err.find("Failed to open display") != std::string::npos;
+    if (!under_xvfb || r.exit_code == 0 || !no_display) break;
+  }
   return r;
 }
 
