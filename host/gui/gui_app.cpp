@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "bench.h"
+#include "calibrate_view.h"
+#include "calibration_controller.h"
 #include "connection_bar.h"
 #include "draw_util.h"
 #include "force_plot.h"
@@ -312,9 +314,17 @@ int runGui(const GuiOptions& opt) {
   if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
   if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
   // The views (view_tabs.h): Live, and the library's Sessions with the replay of one.
-  const std::vector<View> views{View::kLive, View::kSessions};
-  View view = opt.view == "sessions" ? View::kSessions : View::kLive;
+  const std::vector<View> views{View::kLive, View::kSessions, View::kCalibrate};
+  View view = opt.view == "sessions"                          ? View::kSessions
+              : opt.view == "calibrate" || opt.calibrate_demo ? View::kCalibrate
+                                                              : View::kLive;
   LibraryBrowser library(db);
+  // The calibration wizard: its own connection and run (calibration_controller.h).
+  CalibrationController calib;
+  CalibrateViewState calib_state;
+  calib_state.picker.seed = static_cast<int>(opt.seed), calib_state.picker.fast = opt.fast;
+  if (opt.calibrate_demo) startCalibrateDemo(calib, opt.seed, opt.fast);
+  bool calib_frozen = false;  // --calibrate-demo-placement: the screenshot's moment came
   SessionsViewState sessions_state;
   ReplayController replay;
   PlotView replay_plot;      // the replay's own plot view (follow the cursor, zoom, pan)
@@ -342,7 +352,7 @@ int runGui(const GuiOptions& opt) {
   const double started = glfwGetTime();
 
   while (!glfwWindowShouldClose(window)) {
-    const bool continuous = shooting || (ctl.source().fast && ctl.running()) ||
+    const bool continuous = shooting || (ctl.source().fast && ctl.running()) || calib.active() ||
                             (view == View::kReplay && replay.playing());
     const double now = glfwGetTime();
     const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
@@ -364,6 +374,10 @@ int runGui(const GuiOptions& opt) {
     if (g_exposed.exchange(false)) renderer.invalidate();
     // The live session records on in every view; only the live view redraws for its samples.
     if (!frozen && ctl.update() && view == View::kLive) dirty = true;
+    if (!calib_frozen && calib.update() && view == View::kCalibrate) dirty = true;
+    calib_frozen =
+        calib_frozen || (shooting && opt.calibrate_demo &&
+                         calibrateDemoReached(calib.snapshot(), opt.calibrate_demo_placement));
     {
       const double now_t = glfwGetTime();
       // At most a quarter second a step: a stalled loop does not make the replay jump.
@@ -500,6 +514,11 @@ int runGui(const GuiOptions& opt) {
         }
         settle = std::max(settle, 2);
       }
+    } else if (view == View::kCalibrate) {
+      const CalibrateViewModel cm = computeCalibrateView(calib.snapshot(), lay.body, fonts);
+      const CalibrateViewAction ca = drawCalibrateView(cm, calib_state, fonts, fills);
+      applyCalibrateAction(ca, calib);
+      if (ca.kind != CalibrateViewAction::Kind::kNone) settle = std::max(settle, 2);
     } else if (view == View::kReplay) {
       const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale);
       if (!ImGui::GetIO().WantTextInput) {
@@ -563,7 +582,8 @@ int runGui(const GuiOptions& opt) {
     // Without a hold to wait for, frames count once the session has something to show: its first
     // sample, or its end (a port that could not be opened); at once with nothing connected.
     const engine::LiveSnapshot& shown = ctl.snapshot();
-    const bool ready = opt.screenshot_when_hold_s > 0
+    const bool ready = opt.calibrate_demo ? calib_frozen
+                       : opt.screenshot_when_hold_s > 0
                            ? frozen
                            : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
     if (shooting && ready && ++frames_after >= opt.frames) {
@@ -586,6 +606,7 @@ int runGui(const GuiOptions& opt) {
       replay_first_frame_from = -1;
     }
     if (!frozen) ctl.nextStep();
+    if (!calib_frozen) calib.nextStep();
     last_draw = t;
     dirty = false;
     if (settle > 0) --settle;

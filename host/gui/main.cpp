@@ -41,8 +41,15 @@ int main(int argc, char** argv) {
   app.add_option("--plot-window", plot_window,
                  "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
                  "live (default 30)");
-  app.add_option("--view", opt.view, "The view shown first: live or sessions")
-      ->check(CLI::IsMember({"live", "sessions"}));
+  app.add_option("--view", opt.view, "The view shown first: live, sessions or calibrate")
+      ->check(CLI::IsMember({"live", "sessions", "calibrate"}));
+  app.add_flag("--calibrate-demo", opt.calibrate_demo,
+               "Open the Calibrate view and run the virtual rig's calibration (10 kg, --seed, "
+               "--fast) by itself; with --screenshot, wait for its result");
+  app.add_option("--calibrate-demo-placement", opt.calibrate_demo_placement,
+                 "With --calibrate-demo --screenshot: wait for placement N's capture instead")
+      ->check(CLI::Range(1, 99))
+      ->needs("--calibrate-demo");
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")
@@ -126,8 +133,9 @@ int main(int argc, char** argv) {
     }
     opt.plot_window_s = v;
   }
-  if (!opt.demo && (opt.fast || app.count("--seed"))) {
-    std::fprintf(stderr, "rollrig-gui: --seed and --fast only apply to --demo.\n");
+  if (!opt.demo && !opt.calibrate_demo && (opt.fast || app.count("--seed"))) {
+    std::fprintf(stderr,
+                 "rollrig-gui: --seed and --fast only apply to --demo and --calibrate-demo.\n");
     return 2;
   }
   if (opt.screenshot.empty() && (app.count("--frames") || opt.screenshot_when_hold_s > 0)) {
