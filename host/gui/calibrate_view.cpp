@@ -272,7 +272,7 @@ CalibrateViewModel computeCalibrateView(const CalibrationSnapshot& snap, const R
       m.conditioning = "conditioning: condition number " + fmt("%.2f", r.condition_number) +
                        " (limit " + fmt("%.0f", r.max_condition) + ") \u00b7 rank " +
                        std::to_string(r.rank) + " of 4 \u00b7 spread " +
-                       fmt2("%.0f mm (at least %.0f)", r.spread_mm, r.min_spread_mm);
+                       fmt2("%.0f mm (\u2265 %.0f)", r.spread_mm, r.min_spread_mm);
     }
     m.show_save = m.accepted && !snap.saved;
     m.save_label = "Accept and save for device " + core::serialHex(snap.device_serial);
@@ -395,8 +395,8 @@ CalibrateViewModel computeCalibrateView(const CalibrationSnapshot& snap, const R
     y += gap;
     const core::SpanReport& r = snap.span->report;
     addLines("force error rms " + fmt("%.2f %%", r.rms_force_error_pct) + ", max " +
-                 fmt("%.2f %%", r.max_force_error_pct) + " \u00b7 CoP error rms " +
-                 fmt("%.1f mm", r.rms_cop_error_mm) + ", max " + fmt("%.1f mm", r.max_cop_error_mm),
+                 fmt("%.2f %%", r.max_force_error_pct) + " \u00b7 CoP rms " +
+                 fmt("%.1f", r.rms_cop_error_mm) + ", max " + fmt("%.1f mm", r.max_cop_error_mm),
              kLightText, false, f.normal_px);
   }
   if (m.show_result && !m.conditioning.empty())
@@ -448,9 +448,12 @@ CalibrateViewModel computeCalibrateView(const CalibrationSnapshot& snap, const R
     c.name_at = ImVec2(tx, ty);
     c.label_at = ImVec2(tx + nw, ty);
   }
-  for (size_t p = 0; p < plan.positions.size(); ++p) {
+  // Before a run: where the default marks go (hardware/README.md), so they can be drawn.
+  const std::vector<engine::MassPosition> marks =
+      snap.have_run ? plan.positions : engine::defaultMassPositions(g);
+  for (size_t p = 0; p < marks.size(); ++p) {
     CalibrateMarker mk;
-    mk.at = platePoint(m.plate, m.px_per_mm, plan.positions[p].x_mm, plan.positions[p].y_mm);
+    mk.at = platePoint(m.plate, m.px_per_mm, marks[p].x_mm, marks[p].y_mm);
     mk.label = std::to_string(p + 1);
     if (captured(snap, p)) {
       mk.state = CalibrateMarker::State::kDone;
@@ -571,14 +574,6 @@ CalibrateViewAction drawCalibrateView(const CalibrateViewModel& m, CalibrateView
                               : "No clicks: each step starts by itself once the plate is clear "
                                 "or the mass is set down (rollrig calibrate --yes).");
     }
-    if (m.show_setup) {
-      ImGui::SameLine(0, 20 * s);
-      ImGui::Checkbox("plate changed", &st.ignore_last_tare);
-      if (ImGui::IsItemHovered())
-        ImGui::SetTooltip(
-            "Do not compare the tare with the device's last one (after rebuilding "
-            "the plate or changing cells): --ignore-last-tare.");
-    }
     if (m.show_save) {
       if (m.show_setup || m.show_ready || m.show_cancel) ImGui::SameLine(0, 20 * s);
       ImGui::PushStyleColor(ImGuiCol_Button, col(kCalAcceptedField));
@@ -595,11 +590,16 @@ CalibrateViewAction drawCalibrateView(const CalibrateViewModel& m, CalibrateView
     };
     if (m.show_setup || m.show_again) {
       ImGui::BeginDisabled(!(st.mass_kg > 0));
-      if (ImGui::Button(m.show_again ? "Calibrate again" : "Calibrate: tare + 5 marks"))
-        request(false);
+      if (ImGui::Button(m.show_again ? "Calibrate again" : "Calibrate")) request(false);
       ImGui::EndDisabled();
       ImGui::SameLine();
       if (ImGui::Button("Re-tare only")) request(true);
+      ImGui::SameLine(0, 20 * s);
+      ImGui::Checkbox("plate changed", &st.ignore_last_tare);
+      if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "Do not compare the tare with the device's last one (after rebuilding "
+            "the plate or changing cells): --ignore-last-tare.");
     }
     if (m.show_ready) {
       if (ImGui::Button(m.ready_label.c_str())) act.kind = CalibrateViewAction::Kind::kProceed;
