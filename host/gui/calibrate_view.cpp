@@ -585,7 +585,8 @@ CalibrateViewAction drawCalibrateView(const CalibrateViewModel& m, CalibrateView
       act.kind = CalibrateViewAction::Kind::kCalibrate;
       act.request.mass_kg = st.mass_kg;
       act.request.tare_only = tare_only;
-      act.request.hands_free = st.hands_free;
+      // Re-tare is one click: the click says the plate is clear, so the tare starts at once.
+      act.request.hands_free = tare_only || st.hands_free;
       act.request.ignore_last_tare = st.ignore_last_tare;
     };
     if (m.show_setup || m.show_again) {
