@@ -49,19 +49,37 @@ bool captured(const CalibrationSnapshot& s, size_t p) {
   return false;
 }
 
-// `text` broken into lines no wider than max_w at `px` (a word longer than a line stays whole).
+// `text` broken into lines no wider than max_w at `px`, at spaces; a word longer than a line (a
+// path) is broken after a '/' where it can, else between characters.
 std::vector<std::string> wrap(ImFont* f, float px, const std::string& text, float max_w) {
   std::vector<std::string> lines;
   std::string line, word;
+  const auto fits = [&](const std::string& t) { return textSize(f, px, t).x <= max_w; };
   const auto flushWord = [&] {
     if (word.empty()) return;
     const std::string tryline = line.empty() ? word : line + " " + word;
-    if (!line.empty() && textSize(f, px, tryline).x > max_w) {
-      lines.push_back(line);
-      line = word;
-    } else {
+    if (fits(tryline)) {
       line = tryline;
+      word.clear();
+      return;
     }
+    if (!line.empty()) lines.push_back(line);
+    line.clear();
+    while (!fits(word)) {
+      // The longest head that fits, cut after a '/' if there is one, never inside a character.
+      size_t cut = 0, slash = 0;
+      for (size_t i = 1; i <= word.size(); ++i) {
+        if (i < word.size() && (static_cast<unsigned char>(word[i]) & 0xC0) == 0x80) continue;
+        if (!fits(word.substr(0, i))) break;
+        cut = i;
+        if (word[i - 1] == '/') slash = i;
+      }
+      if (slash > 0) cut = slash;
+      if (cut == 0) break;  // not even one character fits: leave it whole
+      lines.push_back(word.substr(0, cut));
+      word.erase(0, cut);
+    }
+    line = word;
     word.clear();
   };
   for (char c : text) {

@@ -4,6 +4,7 @@
 // wait for the procedure's state with a generous overall limit (a hang detector, not a speed test).
 #include <gtest/gtest.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // the left panel's window: how far its widgets reach
 
 #include <chrono>
 #include <cmath>
@@ -313,8 +314,8 @@ TEST_F(CalibrateView, AnAcceptedRunShowsTheResidualsPerPlacementTheConditioningA
   s.saved_path = "/home/u/.config/rollrig/calibrations/device-0000D3E0.json";
   m = compute(s);
   EXPECT_FALSE(m.show_save);
-  EXPECT_TRUE(shows(m, "saved to"));  // the lines wrap at spaces: the path is one word
-  EXPECT_TRUE(shows(m, "/home/u/.config/rollrig/calibrations/device-0000D3E0.json"));
+  EXPECT_TRUE(shows(m, "saved to"));  // the lines wrap at spaces (and a long path after a '/')
+  EXPECT_TRUE(shows(m, "device-0000D3E0.json"));
 }
 
 // [SECTION] The controller, end to end
@@ -526,4 +527,161 @@ TEST(CalibrationController, NoDeviceIsStateWithTheReason) {
   // Calibrating without a device does nothing.
   ctl.calibrate(CalibrationRequest{});
   EXPECT_EQ(ctl.procedure(), nullptr);
+}
+
+// [SECTION] Every size: with the app's font (DejaVu Sans) and style, at 1000 x 640 to 1920 x 1080
+// and content scale 1 and 2, every text of every step lies inside its panel, the left panel's
+// lines keep apart, and the widgets stay inside the left panel.
+
+namespace {
+
+constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+bool inside(const Rect& box, const Rect& panel) {
+  const float e = 1.0f;  // rounding
+  return box.x0 >= panel.x0 - e && box.x1 <= panel.x1 + e && box.y0 >= panel.y0 - e &&
+         box.y1 <= panel.y1 + e;
+}
+bool overlap(const Rect& a, const Rect& b) {
+  return a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1;
+}
+
+// A run at each step, with the longest words each shows.
+std::vector<CalibrationSnapshot> everyStep() {
+  std::vector<CalibrationSnapshot> out;
+  CalibrationSnapshot failed;
+  failed.link = CalibrationSnapshot::Link::kFailed;
+  failed.error =
+      "another program is using /dev/ttyACM0 (a serial monitor, another rollrig?) "
+      "\u2014 close it and try again";
+  out.push_back(failed);
+  CalibrationSnapshot ready = running(CalibrationStep::kTare, CalibrationWait::kUser, false);
+  ready.have_run = false;
+  ready.previous = "tare + span 20 kg at 5 placements (/dev/serial/by-id/usb-Arduino_Uno-if00)";
+  out.push_back(ready);
+  CalibrationSnapshot tare = running(CalibrationStep::kTare, CalibrationWait::kSteady);
+  tare.status.progress = 1;
+  tare.status.unsteady = {core::CalibrationErrorKind::kUnsteady,
+                          "The tare window is not steady: cell 3 fluctuates by 2.10 N rms (limit "
+                          "0.50 N) \u2014 someone is leaning on the plate or touching it; keep "
+                          "clear of the plate and hold still",
+                          3, -1};
+  tare.status.unsteady_for_s = 5;
+  tare.status.wait_limit_s = 30;
+  tare.status.waited_s = 12;
+  out.push_back(tare);
+  CalibrationSnapshot place = running(CalibrationStep::kPlacement, CalibrationWait::kUser, false);
+  place.tare_accepted = true;
+  place.status.placement = 3;
+  place.status.position = place.plan.positions[3];
+  place.have_cell_load = true;
+  place.cell_load_n = {-123.4, 256.7, -300.1, 45.6};
+  engine::CalibrationRefusal r;
+  r.step = CalibrationStep::kPlacement;
+  r.placement = 3;
+  r.reason = {core::CalibrationErrorKind::kDrifting, "", 2, 3};
+  r.message =
+      "placement 4 refused: Placement 4 is not steady: cell 2 is still drifting at 0.31 "
+      "N/s (limit 0.10 N/s) \u2014 the reading is still drifting (cells settle for a few "
+      "seconds after a load goes on or comes off); wait a moment and try again";
+  place.last_refusal = r;
+  out.push_back(place);
+  CalibrationSnapshot done = running(CalibrationStep::kAccepted, CalibrationWait::kNothing);
+  done.tare_accepted = true;
+  core::SpanResult span;
+  span.solved = true;
+  for (int k = 0; k < 5; ++k) {
+    core::PlacementResidual p;
+    p.x_mm = done.plan.positions[k].x_mm;
+    p.y_mm = done.plan.positions[k].y_mm;
+    p.force_error_pct = -10.25;
+    p.cop_error_mm = 123.4;
+    span.report.placements.push_back(p);
+  }
+  span.report.condition_number = 18.75;
+  span.report.max_condition = 20;
+  span.report.rank = 4;
+  done.span = span;
+  done.saved = true;
+  done.saved_path = "/home/someone/.config/rollrig/calibrations/device-0000D3E0.json";
+  out.push_back(done);
+  CalibrationSnapshot refused = done;
+  refused.status.step = CalibrationStep::kRefused;
+  refused.saved = false;
+  r.message =
+      "calibration refused: cell 2's gain is negative (-2.1e-04 N per count): its A+ and "
+      "A- wires are swapped";
+  refused.last_refusal = r;
+  out.push_back(refused);
+  return out;
+}
+
+}  // namespace
+
+TEST(CalibrateViewAtEverySize, EveryTextLiesInsideItsPanelAndTheWidgetsStayInTheLeftPanel) {
+  if (!fs::exists(kDejaVu)) GTEST_SKIP() << kDejaVu << " is missing (fonts-dejavu-core)";
+  struct Size {
+    float w, h;
+  };
+  for (float scale : {1.0f, 2.0f}) {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    Fonts f;
+    f.scale = scale;
+    f.normal_px = kFontNormal_px * scale;
+    f.large_px = kFontLarge_px * scale;
+    f.huge_px = kFontHuge_px * scale;
+    ImFontConfig cfg;
+    cfg.OversampleH = 1;
+    f.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, f.normal_px, &cfg);
+    f.large = io.Fonts->AddFontFromFileTTF(kDejaVu, f.large_px, &cfg);
+    f.huge = f.large;
+    io.FontDefault = f.normal;
+    unsigned char* px = nullptr;
+    int tw = 0, th = 0;
+    io.Fonts->GetTexDataAsAlpha8(&px, &tw, &th);
+    ImGui::StyleColorsDark();
+    ImGui::GetStyle().FramePadding = ImVec2(10, 6);
+    ImGui::GetStyle().ScaleAllSizes(scale);
+    for (const Size sz : {Size{1000, 640}, Size{1260, 720}, Size{1920, 1080}}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(sz.w)) + "x" +
+                   std::to_string(static_cast<int>(sz.h)) + " at scale " +
+                   std::to_string(static_cast<int>(scale)));
+      io.DisplaySize = ImVec2(sz.w * scale, sz.h * scale);
+      io.DeltaTime = 1.0f / 60;
+      const Layout lay = computeLayout(io.DisplaySize.x, io.DisplaySize.y, scale);
+      int k = 0;
+      for (const CalibrationSnapshot& snap : everyStep()) {
+        SCOPED_TRACE("step " + std::to_string(k++));
+        const CalibrateViewModel m = computeCalibrateView(snap, lay.body, f);
+        ImGui::NewFrame();
+        std::vector<DrawnText> log;
+        g_drawn_text = &log;
+        SolidFills fills;
+        CalibrateViewState state;
+        state.picker.listed = true;  // no port listing in a test
+        drawCalibrateView(m, state, f, fills);
+        g_drawn_text = nullptr;
+        EXPECT_FALSE(log.empty());
+        std::vector<DrawnText> left;
+        for (const DrawnText& t : log) {
+          const bool in = inside(t.box, m.bar) || inside(t.box, m.left) || inside(t.box, m.right);
+          EXPECT_TRUE(in) << "\"" << t.s << "\" leaves its panel";
+          if (inside(t.box, m.left)) left.push_back(t);
+        }
+        for (size_t i = 0; i < left.size(); ++i)
+          for (size_t j = i + 1; j < left.size(); ++j)
+            EXPECT_FALSE(overlap(left[i].box, left[j].box))
+                << "\"" << left[i].s << "\" and \"" << left[j].s << "\" overlap";
+        EXPECT_GE(m.cell_label_px, 0.8f * f.normal_px) << "the plate's labels: readable";
+        const ImGuiWindow* w = ImGui::FindWindowByName("##calibrate_steps");
+        ASSERT_NE(w, nullptr);
+        EXPECT_LE(w->DC.CursorMaxPos.x, m.left.x1) << "a widget runs past the left panel";
+        EXPECT_LE(w->DC.CursorMaxPos.y, m.left.y1) << "a widget runs below the left panel";
+        ImGui::EndFrame();
+      }
+    }
+    ImGui::DestroyContext();
+  }
 }
