@@ -336,14 +336,17 @@ void CalibrationController::refreshSnapshot() {
   }
 }
 
-void startCalibrateDemo(CalibrationController& ctl, uint64_t seed, bool fast) {
+void startCalibrateDemo(CalibrationController& ctl, uint64_t seed, bool fast, double said_mass_kg) {
   SourceChoice src;
   src.kind = SourceChoice::Kind::kVirtualRig;
   src.seed = seed;
   src.fast = fast;
   ctl.connect(src);
   CalibrationRequest req;
-  req.mass_kg = kDemoMass_kg;
+  req.mass_kg = said_mass_kg > 0 ? said_mass_kg : kDemoMass_kg;
+  if (req.mass_kg != kDemoMass_kg)
+    req.virtual_script = engine::demoCalibrationScript(
+        engine::defaultMassPositions(core::PlateGeometry{}), kDemoMass_kg);
   ctl.calibrate(req);
 }
 

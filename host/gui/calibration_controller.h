@@ -166,7 +166,10 @@ sim::VirtualDeviceConfig calibrationRigConfig(uint64_t seed, const CalibrationRe
 
 // `rollrig-gui --calibrate-demo`: connects the virtual rig (seed, fast) and runs a calibration
 // with kDemoMass_kg at the default marks, hands-free (as `rollrig calibrate --demo --mass 10`).
+// `said_mass_kg` > 0: the mass the user says it is (--calibrate-demo-mass), while the rig still
+// sets down kDemoMass_kg: a wrong mass typed in, which the procedure refuses.
 inline constexpr double kDemoMass_kg = 10;
-void startCalibrateDemo(CalibrationController& ctl, uint64_t seed, bool fast);
+void startCalibrateDemo(CalibrationController& ctl, uint64_t seed, bool fast,
+                        double said_mass_kg = 0);
 
 }  // namespace rollrig::gui

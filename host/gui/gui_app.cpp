@@ -323,7 +323,7 @@ int runGui(const GuiOptions& opt) {
   CalibrationController calib;
   CalibrateViewState calib_state;
   calib_state.picker.seed = static_cast<int>(opt.seed), calib_state.picker.fast = opt.fast;
-  if (opt.calibrate_demo) startCalibrateDemo(calib, opt.seed, opt.fast);
+  if (opt.calibrate_demo) startCalibrateDemo(calib, opt.seed, opt.fast, opt.calibrate_demo_mass_kg);
   bool calib_frozen = false;  // --calibrate-demo-placement: the screenshot's moment came
   SessionsViewState sessions_state;
   ReplayController replay;

@@ -47,6 +47,7 @@ struct GuiOptions {
   // capture window half full (calibrate_view.h, calibrateDemoReached()).
   bool calibrate_demo = false;
   int calibrate_demo_placement = 0;
+  double calibrate_demo_mass_kg = 0;  // > 0: the mass typed in (the rig still sets down 10 kg)
   // On exit, print to stderr how many frames were drawn in how long (render-on-demand check) and
   // how much of the window was redrawn (frame_renderer.h).
   bool print_stats = false;

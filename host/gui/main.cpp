@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
                  "With --calibrate-demo --screenshot: wait for placement N's capture instead")
       ->check(CLI::Range(1, 99))
       ->needs("--calibrate-demo");
+  app.add_option("--calibrate-demo-mass", opt.calibrate_demo_mass_kg,
+                 "With --calibrate-demo: the mass typed in, in kg (the rig still sets down 10 kg; "
+                 "e.g. 50 shows a refused run)")
+      ->check(CLI::Range(0.1, 1000.0))
+      ->needs("--calibrate-demo");
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")

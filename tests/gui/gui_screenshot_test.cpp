@@ -495,3 +495,28 @@ TEST(GuiScreenshot, TheCalibrateDemoEndsAcceptedInALargeGreenFieldAndRecordsNoSe
   // Nothing is saved until the user accepts it.
   EXPECT_FALSE(fs::exists(config / "calibrations"));
 }
+
+TEST(GuiScreenshot, AWrongMassTypedInEndsRefusedInALargeRedFieldWithTheReason) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "calibrate-refused.png";
+  const fs::path config = tempDir() / "calibrate-refused-config";
+  fs::remove_all(config);
+  fs::create_directories(config);
+  // 50 kg typed in, 10 kg set down: the mass never reaches 30 % of the weight said.
+  const GuiRun r =
+      runGui("--calibrate-demo --calibrate-demo-mass 50 --fast --db " +
+                 (tempDir() / "calibrate-refused.db").string() + " --screenshot " + png.string(),
+             true, "ROLLRIG_CONFIG_DIR=" + config.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  EXPECT_GT(img.count(rollrig::gui::kCalRefusedField), img.px.size() / 25);
+  EXPECT_EQ(img.count(rollrig::gui::kCalAcceptedField), 0u);
+  // The reason is written in the error red under the field.
+  size_t reddish = 0;
+  const Rgb e = rollrig::gui::kError;
+  for (const Rgb& p : img.px)
+    reddish += std::abs(p.r - e.r) < 24 && std::abs(p.g - e.g) < 24 && std::abs(p.b - e.b) < 24;
+  EXPECT_GT(reddish, 200u);
+  EXPECT_FALSE(fs::exists(config / "calibrations")) << "a refused run saves nothing";
+}
