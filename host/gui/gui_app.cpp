@@ -313,7 +313,7 @@ int runGui(const GuiOptions& opt) {
   PlotView plot_view;  // follow-live, the whole session, or where the user zoomed / panned to
   if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
   if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
-  // The views (view_tabs.h): Live, and the library's Sessions with the replay of one.
+  // The views (view_tabs.h): Live, the library's Sessions with the replay of one, Calibrate.
   const std::vector<View> views{View::kLive, View::kSessions, View::kCalibrate};
   View view = opt.view == "sessions"                          ? View::kSessions
               : opt.view == "calibrate" || opt.calibrate_demo ? View::kCalibrate
@@ -394,7 +394,8 @@ int runGui(const GuiOptions& opt) {
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
     if (!said.empty() && t - said_at > 4.0) said.clear(), dirty = true;
-    if (twinStarting(bar_state)) dirty = true;  // until the twin announced its pty (or failed)
+    if (twinStarting(bar_state) || twinStarting(calib_state.picker))
+      dirty = true;  // until the twin announced its pty (or failed)
     if (!shooting && ((!continuous && !(dirty || settle > 0)) || t - last_draw < min_frame_s))
       continue;
 
