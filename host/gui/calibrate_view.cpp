@@ -264,6 +264,11 @@ CalibrateViewModel computeCalibrateView(const CalibrationSnapshot& snap, const R
     m.problem = r->message;
     leaning = r->reason.cell;
   }
+  // The CLI's advice, in the window's words.
+  if (const size_t at = m.problem.find(engine::kIgnoreLastTareHint); at != std::string::npos)
+    m.problem.replace(at, std::string(engine::kIgnoreLastTareHint).size(),
+                      " (if the plate itself changed since the last calibration, tick \u201cplate "
+                      "changed\u201d and calibrate again)");
   if (m.problem.empty() && m.stage == CalibrateStage::kPlacement) m.problem = snap.skip_error;
   if (!m.error.empty()) m.problem = m.error;
 

@@ -163,6 +163,20 @@ TEST_F(CalibrateView, AnUnsteadyTareNamesTheCellThatLeansOnceItOutlastsSettling)
   EXPECT_TRUE(shows(m, "someone is leaning"));
 }
 
+TEST_F(CalibrateView, ALoadedTareSaysToTickPlateChangedInsteadOfTheCommandLineOption) {
+  CalibrationSnapshot s = running(CalibrationStep::kTare, CalibrationWait::kUser, false);
+  engine::CalibrationRefusal r;
+  r.step = CalibrationStep::kTare;
+  r.reason.kind = core::CalibrationErrorKind::kLoaded;
+  r.message = std::string("tare refused: the plate carries 14.2 N more than at the last tare") +
+              engine::kIgnoreLastTareHint;
+  s.last_refusal = r;
+  const CalibrateViewModel m = compute(s);
+  EXPECT_TRUE(contains(m.problem, "14.2 N more than at the last tare")) << m.problem;
+  EXPECT_TRUE(contains(m.problem, "tick \u201cplate changed\u201d")) << m.problem;
+  EXPECT_FALSE(contains(m.problem, "--ignore-last-tare")) << m.problem;
+}
+
 TEST_F(CalibrateView, APlacementMarksThePositionOnTheDrawingToScaleWithTheMassAndTheLoad) {
   CalibrationSnapshot s = running(CalibrationStep::kPlacement, CalibrationWait::kSteady);
   s.tare_accepted = true;
