@@ -333,7 +333,8 @@ CalibrateViewModel computeCalibrateView(const CalibrationSnapshot& snap, const R
     float cx = x0;
     const float ch = f.normal_px * 1.5f;
     for (const auto& [label, state] : chips) {
-      const float w = std::max(ch, textSize(f.normal, f.normal_px, label).x + 20 * s);
+      const std::string shown = state == CS::kDone ? label + " \u2713" : label;
+      const float w = std::max(ch, textSize(f.normal, f.normal_px, shown).x + 16 * s);
       CalibrateChip c;
       c.label = label;
       c.state = state;
