@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "bench.h"
+#include "calibrate_view.h"
+#include "calibration_controller.h"
 #include "connection_bar.h"
 #include "draw_util.h"
 #include "export_strip.h"
@@ -315,14 +317,22 @@ int runGui(const GuiOptions& opt) {
   PlotView plot_view;  // follow-live, the whole session, or where the user zoomed / panned to
   if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
   if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
-  // The views (view_tabs.h): Live, and the library's Sessions with the replay of one.
-  const std::vector<View> views{View::kLive, View::kSessions, View::kHistory};
-  View view = opt.view == "sessions"  ? View::kSessions
-              : opt.view == "history" ? View::kHistory
-                                      : View::kLive;
+  // The views (view_tabs.h): Live, the library's Sessions with the replay of one, History,
+  // Calibrate.
+  const std::vector<View> views{View::kLive, View::kSessions, View::kHistory, View::kCalibrate};
+  View view = opt.view == "sessions"                          ? View::kSessions
+              : opt.view == "history"                         ? View::kHistory
+              : opt.view == "calibrate" || opt.calibrate_demo ? View::kCalibrate
+                                                              : View::kLive;
   LibraryBrowser library(db);
   HistoryLibrary history_library(db);  // read-only, again each time the view is entered
   HistoryViewState history_state;
+  // The calibration wizard: its own connection and run (calibration_controller.h).
+  CalibrationController calib;
+  CalibrateViewState calib_state;
+  calib_state.picker.seed = static_cast<int>(opt.seed), calib_state.picker.fast = opt.fast;
+  if (opt.calibrate_demo) startCalibrateDemo(calib, opt.seed, opt.fast, opt.calibrate_demo_mass_kg);
+  bool calib_frozen = false;  // --calibrate-demo-placement: the screenshot's moment came
   SessionsViewState sessions_state;
   ReplayController replay;
   PlotView replay_plot;      // the replay's own plot view (follow the cursor, zoom, pan)
@@ -359,7 +369,7 @@ int runGui(const GuiOptions& opt) {
   const double started = glfwGetTime();
 
   while (!glfwWindowShouldClose(window)) {
-    const bool continuous = shooting || (ctl.source().fast && ctl.running()) ||
+    const bool continuous = shooting || (ctl.source().fast && ctl.running()) || calib.active() ||
                             (view == View::kReplay && replay.playing());
     const double now = glfwGetTime();
     const double until_slot = std::max(0.0, last_draw + min_frame_s - now);
@@ -381,6 +391,10 @@ int runGui(const GuiOptions& opt) {
     if (g_exposed.exchange(false)) renderer.invalidate();
     // The live session records on in every view; only the live view redraws for its samples.
     if (!frozen && ctl.update() && view == View::kLive) dirty = true;
+    if (!calib_frozen && calib.update() && view == View::kCalibrate) dirty = true;
+    calib_frozen =
+        calib_frozen || (shooting && opt.calibrate_demo &&
+                         calibrateDemoReached(calib.snapshot(), opt.calibrate_demo_placement));
     {
       const double now_t = glfwGetTime();
       // At most a quarter second a step: a stalled loop does not make the replay jump.
@@ -397,7 +411,8 @@ int runGui(const GuiOptions& opt) {
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
     if (!said.empty() && t - said_at > 4.0) said.clear(), dirty = true;
-    if (twinStarting(bar_state)) dirty = true;  // until the twin announced its pty (or failed)
+    if (twinStarting(bar_state) || twinStarting(calib_state.picker))
+      dirty = true;  // until the twin announced its pty (or failed)
     if (!shooting && ((!continuous && !(dirty || settle > 0)) || t - last_draw < min_frame_s))
       continue;
 
@@ -529,6 +544,11 @@ int runGui(const GuiOptions& opt) {
       applyHistoryAction(hm, ha, history_state);
       applyHistoryAction(hm, hk, history_state);
       if (ha.any() || hk.any()) settle = std::max(settle, 2);
+    } else if (view == View::kCalibrate) {
+      const CalibrateViewModel cm = computeCalibrateView(calib.snapshot(), lay.body, fonts);
+      const CalibrateViewAction ca = drawCalibrateView(cm, calib_state, fonts, fills);
+      applyCalibrateAction(ca, calib);
+      if (ca.kind != CalibrateViewAction::Kind::kNone) settle = std::max(settle, 2);
     } else if (view == View::kReplay) {
       const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale, export_state.open);
       if (!ImGui::GetIO().WantTextInput) {
@@ -659,7 +679,8 @@ int runGui(const GuiOptions& opt) {
     // Without a hold to wait for, frames count once the session has something to show: its first
     // sample, or its end (a port that could not be opened); at once with nothing connected.
     const engine::LiveSnapshot& shown = ctl.snapshot();
-    const bool ready = opt.screenshot_when_hold_s > 0
+    const bool ready = opt.calibrate_demo ? calib_frozen
+                       : opt.screenshot_when_hold_s > 0
                            ? frozen
                            : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
     if (shooting && ready && ++frames_after >= opt.frames) {
@@ -699,6 +720,7 @@ int runGui(const GuiOptions& opt) {
       replay_first_frame_from = -1;
     }
     if (!frozen) ctl.nextStep();
+    if (!calib_frozen) calib.nextStep();
     last_draw = t;
     dirty = false;
     if (settle > 0) --settle;

@@ -38,11 +38,17 @@ struct GuiOptions {
   // The force plot's first view: 0 follow-live over the last 30 s; > 0 follow-live over this many
   // seconds; < 0 the whole session (e.g. for a screenshot of a long session zoomed out).
   double plot_window_s = 0;
-  // The view shown first: "live" (default) or "sessions". replay_id > 0 opens that session of the
-  // library in the replay instead, its cursor at replay_at_s (session seconds).
+  // The view shown first: "live" (default), "sessions" or "calibrate". replay_id > 0 opens that
+  // session of the library in the replay instead, its cursor at replay_at_s (session seconds).
   std::string view = "live";
   int64_t replay_id = 0;
   double replay_at_s = 0;
+  // --calibrate-demo: the Calibrate view runs the virtual rig's calibration (seed, fast) by itself;
+  // a screenshot waits for its result, or with calibrate_demo_placement N > 0 for placement N's
+  // capture window half full (calibrate_view.h, calibrateDemoReached()).
+  bool calibrate_demo = false;
+  int calibrate_demo_placement = 0;
+  double calibrate_demo_mass_kg = 0;  // > 0: the mass typed in (the rig still sets down 10 kg)
   // On exit, print to stderr how many frames were drawn in how long (render-on-demand check) and
   // how much of the window was redrawn (frame_renderer.h).
   bool print_stats = false;

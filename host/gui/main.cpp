@@ -44,8 +44,21 @@ int main(int argc, char** argv) {
   app.add_option("--screenshot-of", opt.screenshot_of,
                  "With --screenshot: the whole window, or only the force plot or the plate view")
       ->check(CLI::IsMember({"window", "plot", "plate"}));
-  app.add_option("--view", opt.view, "The view shown first: live, sessions or history")
-      ->check(CLI::IsMember({"live", "sessions", "history"}));
+  app.add_option("--view", opt.view,
+                 "The view shown first: live, sessions, history or calibrate")
+      ->check(CLI::IsMember({"live", "sessions", "history", "calibrate"}));
+  app.add_flag("--calibrate-demo", opt.calibrate_demo,
+               "Open the Calibrate view and run the virtual rig's calibration (10 kg, --seed, "
+               "--fast) by itself; with --screenshot, wait for its result");
+  app.add_option("--calibrate-demo-placement", opt.calibrate_demo_placement,
+                 "With --calibrate-demo --screenshot: wait for placement N's capture instead")
+      ->check(CLI::Range(1, 99))
+      ->needs("--calibrate-demo");
+  app.add_option("--calibrate-demo-mass", opt.calibrate_demo_mass_kg,
+                 "With --calibrate-demo: the mass typed in, in kg (the rig still sets down 10 kg; "
+                 "e.g. 50 shows a refused run)")
+      ->check(CLI::Range(0.1, 1000.0))
+      ->needs("--calibrate-demo");
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")
@@ -129,8 +142,9 @@ int main(int argc, char** argv) {
     }
     opt.plot_window_s = v;
   }
-  if (!opt.demo && (opt.fast || app.count("--seed"))) {
-    std::fprintf(stderr, "rollrig-gui: --seed and --fast only apply to --demo.\n");
+  if (!opt.demo && !opt.calibrate_demo && (opt.fast || app.count("--seed"))) {
+    std::fprintf(stderr,
+                 "rollrig-gui: --seed and --fast only apply to --demo and --calibrate-demo.\n");
     return 2;
   }
   if (opt.screenshot.empty() && (app.count("--frames") || opt.screenshot_when_hold_s > 0)) {

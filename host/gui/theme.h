@@ -30,6 +30,12 @@ inline constexpr Rgb kProtocolCurrent{0x0E, 0x6E, 0x7E};
 inline constexpr Rgb kProtocolCue{0x7E, 0xE0, 0x9A};
 inline constexpr Rgb kProtocolDone{0x8A, 0x93, 0xA6};
 
+// [SECTION] The calibration wizard (calibrate_view.h): where the mass goes next, and the verdict's
+// field (white text on both).
+inline constexpr Rgb kCalNextMarker{0xFF, 0x4F, 0xE8};     // magenta: the next position
+inline constexpr Rgb kCalAcceptedField{0x1B, 0x7F, 0x3A};  // ACCEPTED
+inline constexpr Rgb kCalRefusedField{0xB3, 0x26, 0x26};   // REFUSED
+
 // [SECTION] Everything else.
 inline constexpr Rgb kBackground{0x16, 0x18, 0x1D};
 inline constexpr Rgb kPanel{0x20, 0x23, 0x2A};

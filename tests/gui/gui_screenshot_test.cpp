@@ -527,3 +527,92 @@ TEST(GuiScreenshot, TheHistoryViewDrawsTheProtocolLinesAndASparklineAtEachSpot) 
   EXPECT_GT(lightPixels(none, 150, 300), 2000u);            // the words
   EXPECT_FALSE(fs::exists(tempDir() / "history-none.db"));  // nothing was created
 }
+
+// [SECTION] The Calibrate view (calibrate_view.h): the virtual rig's calibration run by
+// --calibrate-demo; the app waits on the procedure's state (device time), never on wall time.
+
+TEST(GuiScreenshot, TheCalibrateViewMarksWhereTheMassGoesNextOnThePlate) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "calibrate-placement.png";
+  const fs::path db = tempDir() / "calibrate-placement.db";
+  const GuiRun r = runGui("--calibrate-demo --calibrate-demo-placement 2 --fast --db " +
+                          db.string() + " --screenshot " + png.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  // The next mark, a solid magenta disc, lies on the plate's drawing in the right-hand panel,
+  // front left (placement 2 is at (-200, +120) mm): left of the plate's middle and above it.
+  size_t marker = 0, marker_left = 0, sum_x = 0, sum_y = 0;
+  for (int y = 0; y < img.h; ++y)
+    for (int x = 0; x < img.w; ++x)
+      if (img.px[static_cast<size_t>(y) * img.w + x] == rollrig::gui::kCalNextMarker) {
+        ++marker, sum_x += x, sum_y += y;
+        marker_left += x < img.w / 2;
+      }
+  ASSERT_GT(marker, 800u) << "the next mark is missing";
+  EXPECT_EQ(marker_left, 0u) << "the plate is the right-hand panel";
+  const double mx = static_cast<double>(sum_x) / marker, my = static_cast<double>(sum_y) / marker;
+  const double plate_mid_x = img.w * 0.78;  // the right panel's middle (56 % split)
+  EXPECT_LT(mx, plate_mid_x) << "placement 2 is on the user's left";
+  EXPECT_LT(my, img.h * 0.6) << "placement 2 is toward the head";
+  // The capture window's bar (amber, partly filled) and no verdict yet.
+  EXPECT_EQ(img.count(rollrig::gui::kCalAcceptedField), 0u);
+  EXPECT_EQ(img.count(rollrig::gui::kCalRefusedField), 0u);
+}
+
+TEST(GuiScreenshot, TheCalibrateDemoEndsAcceptedInALargeGreenFieldAndRecordsNoSession) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "calibrate-result.png";
+  const fs::path db = tempDir() / "calibrate-result.db";
+  const fs::path config = tempDir() / "calibrate-config";
+  fs::remove(db);
+  fs::remove_all(config);
+  fs::create_directories(config);
+  const GuiRun r = runGui(
+      "--calibrate-demo --fast --seed 3 --db " + db.string() + " --screenshot " + png.string(),
+      true, "ROLLRIG_CONFIG_DIR=" + config.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  // ACCEPTED on a solid green field, large: at least 4 % of the window; nothing red.
+  EXPECT_GT(img.count(rollrig::gui::kCalAcceptedField), img.px.size() / 25);
+  EXPECT_EQ(img.count(rollrig::gui::kCalRefusedField), 0u);
+  EXPECT_EQ(img.count(rollrig::gui::kCalNextMarker), 0u) << "no mark is next once it is done";
+  // A calibration is not a rolling session: the library holds none (it is not even made).
+  if (fs::exists(db)) {
+    rollrig::store::SessionStore store;
+    rollrig::store::OpenOptions ro;
+    ro.mode = rollrig::store::OpenMode::kReadOnly;
+    ASSERT_FALSE(store.open(db.string(), ro)) << db;
+    std::vector<rollrig::store::SessionListEntry> sessions;
+    ASSERT_FALSE(store.listSessions(&sessions));
+    EXPECT_TRUE(sessions.empty());
+  }
+  // Nothing is saved until the user accepts it.
+  EXPECT_FALSE(fs::exists(config / "calibrations"));
+}
+
+TEST(GuiScreenshot, AWrongMassTypedInEndsRefusedInALargeRedFieldWithTheReason) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path png = tempDir() / "calibrate-refused.png";
+  const fs::path config = tempDir() / "calibrate-refused-config";
+  fs::remove_all(config);
+  fs::create_directories(config);
+  // 50 kg typed in, 10 kg set down: the mass never reaches 30 % of the weight said.
+  const GuiRun r =
+      runGui("--calibrate-demo --calibrate-demo-mass 50 --fast --db " +
+                 (tempDir() / "calibrate-refused.db").string() + " --screenshot " + png.string(),
+             true, "ROLLRIG_CONFIG_DIR=" + config.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  EXPECT_GT(img.count(rollrig::gui::kCalRefusedField), img.px.size() / 25);
+  EXPECT_EQ(img.count(rollrig::gui::kCalAcceptedField), 0u);
+  // The reason is written in the error red under the field.
+  size_t reddish = 0;
+  const Rgb e = rollrig::gui::kError;
+  for (const Rgb& p : img.px)
+    reddish += std::abs(p.r - e.r) < 24 && std::abs(p.g - e.g) < 24 && std::abs(p.b - e.b) < 24;
+  EXPECT_GT(reddish, 200u);
+  EXPECT_FALSE(fs::exists(config / "calibrations")) << "a refused run saves nothing";
+}
