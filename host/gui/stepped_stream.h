@@ -45,6 +45,9 @@ class SteppedStream : public io::ByteStream {
   void flushInput() override { m_inner->flushInput(); }
   std::string describe() const override { return m_inner->describe(); }
   bool waitsForTheReader() const override { return m_inner->waitsForTheReader(); }
+  std::optional<core::Calibration> nominalCalibration() const override {
+    return m_inner->nominalCalibration();
+  }
 
  private:
   std::unique_ptr<io::ByteStream> m_inner;

@@ -664,6 +664,10 @@ TEST(SessionController, RunsTheSteppedVirtualRigAndKeepsEverySampleItRecorded) {
     EXPECT_TRUE(snap.finished);
     EXPECT_EQ(snap.new_samples_dropped, 0u);
     EXPECT_EQ(ctl.samples().size(), snap.samples_recorded);
+    // The stepped rig is still the virtual rig: its own exact calibration, not a stored one or
+    // the uncalibrated default (SteppedStream passes nominalCalibration() through).
+    EXPECT_EQ(snap.calibration_from, "the virtual rig's own");
+    EXPECT_TRUE(snap.auto_zero);
     ASSERT_EQ(snap.markers.size(), 1u);
     EXPECT_EQ(snap.markers[0].pain, 4);
   }

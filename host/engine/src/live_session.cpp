@@ -119,7 +119,7 @@ class VirtualRigLink : public io::ByteStream {
     std::lock_guard<std::mutex> lock(m_shared->mutex);
     return m_shared->rig->describe();
   }
-  core::Calibration nominalCalibration() const {
+  std::optional<core::Calibration> nominalCalibration() const override {
     std::lock_guard<std::mutex> lock(m_shared->mutex);
     return m_shared->rig->nominalCalibration();
   }
@@ -350,11 +350,7 @@ void LiveSession::run() {
     finish(EndReason::kStopped, stopReason(), "", {});
     return;
   }
-  std::optional<core::Calibration> nominal;
-  if (auto* rig = dynamic_cast<io::VirtualRigStream*>(stream.get()))
-    nominal = rig->nominalCalibration();
-  if (auto* link = dynamic_cast<VirtualRigLink*>(stream.get()))
-    nominal = link->nominalCalibration();
+  const std::optional<core::Calibration> nominal = stream->nominalCalibration();
   e.source = stream->describe();
   e.acq = std::make_unique<io::Acquisition>(std::move(stream), m_opt.clock);
   io::HandshakeOptions handshake = m_opt.handshake;

@@ -7,8 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "rollrig/core/calibration.h"
 #include "rollrig/io/io_error.h"
 
 namespace rollrig::io {
@@ -34,6 +36,11 @@ class ByteStream {
 
   // A short human description, e.g. "/dev/ttyACM0" or "virtual rig (seed 7)".
   virtual std::string describe() const = 0;
+
+  // The virtual rig knows its own exact calibration (its simulated cells' offsets and gains);
+  // a real device does not (nullopt). A stream wrapping another one passes it through, so a
+  // wrapped virtual rig is still recognised as one.
+  virtual std::optional<core::Calibration> nominalCalibration() const { return std::nullopt; }
 };
 
 }  // namespace rollrig::io

@@ -30,7 +30,9 @@ class VirtualRigStream : public ByteStream {
   bool waitsForTheReader() const override { return true; }
 
   // Read-only views for the owner (same thread as read/write).
-  core::Calibration nominalCalibration() const { return m_device.nominalCalibration(); }
+  std::optional<core::Calibration> nominalCalibration() const override {
+    return m_device.nominalCalibration();
+  }
   const sim::VirtualDevice& device() const { return m_device; }
 
  private:
