@@ -41,8 +41,12 @@ int main(int argc, char** argv) {
   app.add_option("--plot-window", plot_window,
                  "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
                  "live (default 30)");
-  app.add_option("--view", opt.view, "The view shown first: live or sessions")
-      ->check(CLI::IsMember({"live", "sessions"}));
+  app.add_option("--view", opt.view, "The view shown first: live, sessions or settings")
+      ->check(CLI::IsMember({"live", "sessions", "settings"}));
+  app.add_option("--theme", opt.theme,
+                 "dark or light: the theme instead of the setting's (kept in the settings only "
+                 "when a setting is changed and saved)")
+      ->check(CLI::IsMember({"dark", "light"}));
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")
