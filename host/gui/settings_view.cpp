@@ -232,13 +232,11 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   heading("Protocol", m.protocol_note);
   ImGui::PushID("protocol");
   core::ProtocolGuideParams& p = d.protocol;
+  // Words between the fields, on the fields' text line (SameLine keeps the frames' baseline).
   const auto words = [&](const char* w) {
     ImGui::SameLine(0, in);
-    ImGui::SetCursorPosY(ImGui::GetCursorPosY() +
-                         (frame_h - ImGui::GetTextLineHeight()) * 0.5f);  // centred on the fields
     ImGui::TextUnformatted(w);
     ImGui::SameLine(0, in);
-    ImGui::SetCursorScreenPos(ImVec2(ImGui::GetCursorScreenPos().x, y));
   };
   label(c, y, "Rolling holds");
   edited |= seconds("##hold_min", &p.hold_min_s, 5, num_w);
