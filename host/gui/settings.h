@@ -26,7 +26,7 @@ enum class ForceUnit { kNewton, kBodyWeight };
 
 // The ranges a setting may take (validateSettings; the settings view's editors clamp to them).
 inline constexpr double kMinBodyMass_kg = 20.0, kMaxBodyMass_kg = 300.0;
-inline constexpr double kMinFontScale = 0.8, kMaxFontScale = 1.5;
+inline constexpr double kMinFontScale = 0.8, kMaxFontScale = 1.25;
 inline constexpr size_t kMaxBallChars = 60;                    // bytes of UTF-8
 inline constexpr double kMinHold_s = 5.0, kMaxHold_s = 600.0;  // a rolling hold's window ends
 inline constexpr double kMinStretchHold_s = 5.0, kMaxStretchHold_s = 300.0;

@@ -162,7 +162,7 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   const float s = f.scale;
   const float pad = 16 * s;
   const float frame_h = ImGui::GetFrameHeight();
-  const float row_h = frame_h + 10 * s;
+  const float row_h = frame_h + 6 * s;
   const float in = ImGui::GetStyle().ItemInnerSpacing.x;
   Columns c;
   c.x_label = r.x0 + pad;
@@ -182,10 +182,10 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   GuiSettings& d = st.draft;
 
   const auto heading = [&](const char* title, const std::string& note) {
-    const float hp = f.large_px * 0.8f;
+    const float hp = f.large_px * 0.75f;
     text(dl, f.large, hp, ImVec2(c.x_label, y), kLightText, title);
     const float nx = c.x_label + textSize(f.large, hp, title).x + pad;
-    const float np = std::max(f.normal_px * 0.7f, fitPx(f.normal, f.normal_px, note, c.x_end - nx));
+    const float np = fitPx(f.normal, f.normal_px, note, c.x_end - nx);
     text(dl, f.normal, np, ImVec2(nx, y + (hp - np) * 0.6f), kAxisText, note);
     y += hp * 1.35f;
   };
@@ -292,7 +292,7 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   y += row_h;
   label(c, y, "Font scale");
   ImGui::SetNextItemWidth(num_w);
-  if (ImGui::InputDouble("##font_scale", &d.font_scale, 0.1, 0.1, "%.1f")) {
+  if (ImGui::InputDouble("##font_scale", &d.font_scale, 0.05, 0.05, "%.2f")) {
     d.font_scale = std::round(d.font_scale * 20.0) / 20.0;  // no 1.4000000000000001
     edited = true;
   }

@@ -232,7 +232,7 @@ TEST(SettingsView, AValidEditIsAppliedAtOnceAndSaysWhatTheAppMustRedo) {
   EXPECT_FALSE(a.new_sessions);
   EXPECT_EQ(settings.theme, ThemeKind::kLight);
 
-  st.draft.font_scale = 1.3;
+  st.draft.font_scale = 1.25;
   a = applySettingsDraft(st, settings);
   EXPECT_TRUE(a.font_scale && !a.theme && !a.new_sessions);
 
@@ -295,7 +295,7 @@ TEST(SettingsView, ProblemsGoBesideTheirSettings) {
   EXPECT_NE(m.move_on_problem.find("holds before moving on"), std::string::npos);
   EXPECT_NE(m.stretch_problem.find("longest must be more than its shortest"), std::string::npos)
       << m.stretch_problem;
-  EXPECT_NE(m.font_problem.find("from 0.8 to 1.5"), std::string::npos);
+  EXPECT_NE(m.font_problem.find("from 0.8 to 1.25"), std::string::npos);
   EXPECT_NE(m.ball_problem.find("at most 60"), std::string::npos);
   EXPECT_EQ(m.mass_problem, "");
   EXPECT_FALSE(m.defaults_protocol);
