@@ -532,7 +532,7 @@ int runGui(const GuiOptions& opt) {
     } else if (view == View::kSettings) {
       syncSettingsDraft(settings_state, settings);
       const SettingsContext sc{settings_path, protocol_state.settings_error, ctl.running(),
-                               ctl.sessionSettings()};
+                               ctl.sessionSettings(), guide.params()};
       drawSettingsView(computeSettingsView(settings_state.draft, settings, sc), settings_state,
                        lay.body, fonts, fills);
       const SettingsApplied ap = applySettingsDraft(settings_state, settings);

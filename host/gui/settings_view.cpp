@@ -98,7 +98,7 @@ SettingsViewModel computeSettingsView(const GuiSettings& draft, const GuiSetting
     const NewSessionSettings next = newSessionSettings(settings);
     if (next.protocol_min_s != s.protocol_min_s || next.protocol_max_s != s.protocol_max_s ||
         next.ball != s.ball || next.body_mass_kg != s.body_mass_kg ||
-        !sameProtocol(settings.protocol, draft.protocol))
+        !sameProtocol(settings.protocol, ctx.guide))
       m.session_note += " Your changes apply from the next session.";
   }
 

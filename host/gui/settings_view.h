@@ -58,6 +58,7 @@ struct SettingsContext {
   std::string file_error;      // the file could not be read, is not valid, or could not be written
   bool recording = false;      // a live session is recording ...
   NewSessionSettings session;  // ... with these
+  core::ProtocolGuideParams guide;  // ... and its protocol guide's timings
 };
 
 struct SettingsViewModel {

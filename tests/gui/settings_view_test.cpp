@@ -319,10 +319,17 @@ TEST(SettingsView, SaysWhenEachGroupAppliesAndWhatTheRecordingSessionKeeps) {
   EXPECT_EQ(m.session_note,
             "The session recording now keeps what it started with: holds 30\u201390 s, ball not "
             "said, 70 kg.");
-  settings.protocol.hold_max_s = 120;
-  settings.ball = "foam roller";
-  m = computeSettingsView(settings, settings, ctx);
+  // A change of any of them waits for the next session, and the view says so.
+  GuiSettings changed = settings;
+  changed.protocol.stretch_total_s = 90;  // the guide's only
+  m = computeSettingsView(changed, changed, ctx);
   EXPECT_NE(m.session_note.find("Your changes apply from the next session."), std::string::npos);
+  changed = settings;
+  changed.ball = "foam roller";
+  m = computeSettingsView(changed, changed, ctx);
+  EXPECT_NE(m.session_note.find("Your changes apply from the next session."), std::string::npos);
+  m = computeSettingsView(settings, settings, ctx);
+  EXPECT_EQ(m.session_note.find("Your changes"), std::string::npos);
 
   ctx.file_error = "cannot replace the settings /x/gui.json: Permission denied";
   EXPECT_EQ(computeSettingsView(settings, settings, ctx).status, ctx.file_error);
