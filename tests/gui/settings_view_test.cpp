@@ -198,6 +198,9 @@ TEST(Theme, TheHoldFieldsKeepHighContrastTextInBothThemes) {
     for (Rgb field : {t.in_window_field, t.past_window_field, t.no_hold_field, t.released_band,
                       t.protocol_current})
       EXPECT_GE(contrastRatio(field, t.light_text), 4.5) << name;
+    // The replay bar's holds (coloured by time to release, plate_view.h) carry dark numbers.
+    for (Rgb hold : {t.release_mark, t.in_window_field, t.past_window_field, t.plate_edge})
+      EXPECT_GE(contrastRatio(hold, t.dark_text), 3.0) << name;
     // Text on the panels.
     for (Rgb text : {t.light_text, t.axis_text, t.warning, t.error, t.ok, t.protocol_cue})
       EXPECT_GE(contrastRatio(t.panel, text), 4.5) << name;
