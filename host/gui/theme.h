@@ -181,6 +181,13 @@ inline double contrastRatio(Rgb a, Rgb b) {
   return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
 }
 
+// The text colour that reads best on `fill`: the dark text or white (a chip of any colour).
+inline Rgb textOn(Rgb fill) {
+  const Rgb white{0xFF, 0xFF, 0xFF};
+  return contrastRatio(fill, g_theme.dark_text) >= contrastRatio(fill, white) ? g_theme.dark_text
+                                                                              : white;
+}
+
 // [SECTION] Font sizes (logical px) and the layout's fixed heights.
 inline constexpr float kFontNormal_px = 22.0f;
 inline constexpr float kFontLarge_px = 40.0f;

@@ -201,6 +201,11 @@ TEST(Theme, TheHoldFieldsKeepHighContrastTextInBothThemes) {
     // The replay bar's holds (coloured by time to release, plate_view.h) carry dark numbers.
     for (Rgb hold : {t.release_mark, t.in_window_field, t.past_window_field, t.plate_edge})
       EXPECT_GE(contrastRatio(hold, t.dark_text), 3.0) << name;
+    // The protocol panel's stretch timer: a chip of its window colour with textOn() text.
+    setTheme(t.kind);
+    for (Rgb chip : {t.before_window_field, t.protocol_cue, t.error})
+      EXPECT_GE(contrastRatio(chip, textOn(chip)), 4.5) << name;
+    setTheme(ThemeKind::kDark);
     // Text on the panels.
     for (Rgb text : {t.light_text, t.axis_text, t.warning, t.error, t.ok, t.protocol_cue})
       EXPECT_GE(contrastRatio(t.panel, text), 4.5) << name;
