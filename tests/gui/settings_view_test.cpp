@@ -4,6 +4,8 @@
 #include "settings_view.h"
 
 #include <gtest/gtest.h>
+#include <imgui.h>
+#include <imgui_internal.h>  // the view's window: how far its widgets reach
 #include <unistd.h>
 
 #include <chrono>
@@ -401,4 +403,92 @@ TEST(SessionController, ANewSessionIsStoredWithTheBallAndMassAndShowsTheSettings
   ASSERT_TRUE(rec.info.body_mass_kg.has_value());
   EXPECT_EQ(*rec.info.body_mass_kg, 82);
   fs::remove_all(dir);
+}
+
+// [SECTION] The view's layout: at every window size, content scale and font scale, it fits
+
+namespace {
+
+constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+// The app's fonts and style (gui_app.cpp) at a content scale and font scale, headless.
+class ScaledUi {
+ public:
+  ScaledUi(float scale, float font_scale) {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    fonts.scale = scale;
+    fonts.normal_px = kFontNormal_px * scale * font_scale;
+    fonts.large_px = kFontLarge_px * scale * font_scale;
+    fonts.huge_px = kFontHuge_px * scale * font_scale;
+    ImFontConfig cfg;
+    cfg.OversampleH = 1;
+    fonts.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.normal_px, &cfg);
+    fonts.large = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.large_px, &cfg);
+    fonts.huge = fonts.large;  // the view draws no timer
+    io.FontDefault = fonts.normal;
+    unsigned char* px = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsAlpha8(&px, &w, &h);
+    ImGui::StyleColorsDark();
+    ImGuiStyle& st = ImGui::GetStyle();
+    st.WindowBorderSize = 0;
+    st.FramePadding = ImVec2(10, 6);
+    st.ScaleAllSizes(scale);
+  }
+  ~ScaledUi() { ImGui::DestroyContext(); }
+  Fonts fonts;
+};
+
+}  // namespace
+
+TEST(SettingsView, FitsTheWindowAtEverySizeContentScaleAndFontScale) {
+  if (!fs::exists(kDejaVu)) GTEST_SKIP() << kDejaVu << " is missing (fonts-dejavu-core)";
+  // The longest texts: problems beside three groups, a session recording, a long path.
+  GuiSettings d;
+  d.body_mass_kg = 7;
+  d.protocol.hold_min_s = 95;
+  d.protocol.stretch_hold_max_s = 5;
+  d.ball = "a massage ball with spikes, blue";
+  SettingsContext ctx;
+  ctx.path = "/home/someone/.config/rollrig/gui.json";
+  ctx.recording = true;
+  ctx.session = newSessionSettings(GuiSettings{});
+  const SettingsViewModel m = computeSettingsView(d, GuiSettings{}, ctx);
+  for (float scale : {1.0f, 2.0f})
+    for (float font_scale : {1.0f, static_cast<float>(kMaxFontScale)}) {
+      ScaledUi ui(scale, font_scale);
+      for (const auto& [w, h] :
+           {std::pair{1000.0f, 640.0f}, std::pair{1260.0f, 720.0f}, std::pair{1920.0f, 1080.0f}}) {
+        SCOPED_TRACE(std::to_string(static_cast<int>(w)) + "x" +
+                     std::to_string(static_cast<int>(h)) + " at scale " + std::to_string(scale) +
+                     ", font scale " + std::to_string(font_scale));
+        ImGuiIO& io = ImGui::GetIO();
+        io.DisplaySize = ImVec2(w * scale, h * scale);
+        io.DeltaTime = 1.0f / 60;
+        const Layout lay = computeLayout(io.DisplaySize.x, io.DisplaySize.y, scale);
+        ImGui::NewFrame();
+        SolidFills fills;
+        SettingsViewState st;
+        st.draft = d;
+        std::vector<DrawnText> texts;
+        g_drawn_text = &texts;
+        drawSettingsView(m, st, lay.body, ui.fonts, fills);
+        g_drawn_text = nullptr;
+        const ImGuiWindow* win = ImGui::FindWindowByName("##settings");
+        ASSERT_NE(win, nullptr);
+        // Across: every widget and every text inside the view.
+        EXPECT_LE(win->DC.CursorMaxPos.x, lay.body.x1);
+        ASSERT_FALSE(texts.empty());
+        for (const DrawnText& t : texts) {
+          EXPECT_GE(t.box.x0, lay.body.x0 - 1) << t.s;
+          EXPECT_LE(t.box.x1, lay.body.x1 + 1) << t.s;
+        }
+        // Down: all of it on screen at the normal font scale from 720 logical px up (a smaller
+        // window or a larger font scrolls with the mouse wheel).
+        if (font_scale == 1.0f && h >= 720) EXPECT_LE(win->DC.CursorMaxPos.y, lay.body.y1);
+        ImGui::EndFrame();
+      }
+    }
 }
