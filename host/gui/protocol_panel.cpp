@@ -245,7 +245,7 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
                                                    ImGui::GetStyle().ItemInnerSpacing.x));
   double mass = settings.body_mass_kg;
   if (ImGui::InputDouble("kg", &mass, row.buttons ? 1.0 : 0.0, row.buttons ? 5.0 : 0.0, "%.0f")) {
-    mass = std::clamp(mass, 20.0, 300.0);
+    mass = std::clamp(mass, kMinBodyMass_kg, kMaxBodyMass_kg);
     changed |= mass != settings.body_mass_kg;
     settings.body_mass_kg = mass;
   }
