@@ -51,6 +51,8 @@ class FrameRenderer {
   void present();
   // The window's content was lost: the next frame is drawn and shown whole.
   void invalidate() { m_invalid = true; }
+  // The window's colour under the fills (the theme's, theme.h); the next frame is drawn whole.
+  void setBackground(Rgb c) { m_background = c, m_invalid = true; }
 
   const RedrawStats& stats() const { return m_stats; }
 

@@ -43,6 +43,7 @@
 #include "session_controller.h"
 #include "sessions_view.h"
 #include "settings.h"
+#include "settings_view.h"
 #include "view_tabs.h"
 
 namespace rollrig::gui {
@@ -114,15 +115,16 @@ void* readFontFile(const char* path, size_t* bytes) {
   return data;
 }
 
-Fonts loadFonts(float scale, std::vector<ImWchar>* text_ranges,
+// `font_scale`: the user's (settings.h), on top of the content scale `scale`.
+Fonts loadFonts(float scale, float font_scale, std::vector<ImWchar>* text_ranges,
                 std::vector<ImWchar>* digit_ranges) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Flags |= ImFontAtlasFlags_NoPowerOfTwoHeight;
   Fonts f;
   f.scale = scale;
-  f.normal_px = kFontNormal_px * scale;
-  f.large_px = kFontLarge_px * scale;
-  f.huge_px = kFontHuge_px * scale;
+  f.normal_px = kFontNormal_px * scale * font_scale;
+  f.large_px = kFontLarge_px * scale * font_scale;
+  f.huge_px = kFontHuge_px * scale * font_scale;
   size_t ttf_bytes = 0;
   void* ttf = readFontFile(kFontPath, &ttf_bytes);
   if (ttf) {
@@ -196,15 +198,22 @@ void compileShadersNow(const Fonts& fonts) {
   glFinish();
 }
 
+// ImGui's style for the current theme (theme.h), from scratch, so a theme switch can call it again.
 void applyStyle(float scale) {
-  ImGui::StyleColorsDark();
-  ImGuiStyle& st = ImGui::GetStyle();
+  ImGuiStyle st;
+  if (g_theme.kind == ThemeKind::kLight) {
+    ImGui::StyleColorsLight(&st);
+    st.Colors[ImGuiCol_FrameBg] = ImColor(col(kBackground));  // fields on the white panels
+  } else {
+    ImGui::StyleColorsDark(&st);
+  }
   st.WindowBorderSize = 0;
   st.WindowRounding = 0;
   st.FrameRounding = 4;
   st.FramePadding = ImVec2(10, 6);
   st.Colors[ImGuiCol_WindowBg] = ImColor(col(kBackground));
   st.ScaleAllSizes(scale);
+  ImGui::GetStyle() = st;
 }
 
 }  // namespace
@@ -228,6 +237,9 @@ int runGui(const GuiOptions& opt) {
   const std::string settings_path = defaultSettingsPath();
   const SettingsLoad loaded = loadSettings(settings_path);
   GuiSettings settings = loaded.settings;
+  if (!opt.theme.empty())
+    settings.theme = opt.theme == "light" ? ThemeKind::kLight : ThemeKind::kDark;
+  setTheme(settings.theme);
   const bool shooting_mode = !opt.screenshot.empty();
   const int width_px = opt.width_px > 0 ? opt.width_px
                        : shooting_mode  ? 1260
@@ -264,7 +276,8 @@ int runGui(const GuiOptions& opt) {
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed; settings persist later (issue 11)
   std::vector<ImWchar> text_ranges, digit_ranges;
-  const Fonts fonts = loadFonts(scale, &text_ranges, &digit_ranges);
+  Fonts fonts =
+      loadFonts(scale, static_cast<float>(settings.font_scale), &text_ranges, &digit_ranges);
   applyStyle(scale);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
@@ -285,6 +298,7 @@ int runGui(const GuiOptions& opt) {
   ConnectionBarState bar_state;
   bar_state.seed = static_cast<int>(opt.seed);
   bar_state.fast = opt.fast;
+  ctl.setNewSessionSettings(newSessionSettings(settings));  // ball, mass, protocol window
   if (opt.demo || !opt.port.empty()) {
     SourceChoice src;
     src.kind = opt.demo ? SourceChoice::Kind::kVirtualRig : SourceChoice::Kind::kPort;
@@ -296,7 +310,7 @@ int runGui(const GuiOptions& opt) {
   }
 
   const bool shooting = shooting_mode;
-  core::ProtocolGuide guide;
+  core::ProtocolGuide guide{settings.protocol};
   ProtocolPanelState protocol_state;
   protocol_state.settings_error = loaded.error;
   bool settings_changed = false;  // by the user: only then is the file written
@@ -318,11 +332,13 @@ int runGui(const GuiOptions& opt) {
   if (opt.plot_window_s < 0) plot_view.mode = PlotView::Mode::kWhole;
   if (opt.plot_window_s > 0) plot_view.span_s = std::max(kPlotMinWindow_s, opt.plot_window_s);
   // The views (view_tabs.h): Live, the library's Sessions with the replay of one, History,
-  // Calibrate.
-  const std::vector<View> views{View::kLive, View::kSessions, View::kHistory, View::kCalibrate};
+  // Calibrate, Settings.
+  const std::vector<View> views{View::kLive, View::kSessions, View::kHistory, View::kCalibrate,
+                                View::kSettings};
   View view = opt.view == "sessions"                          ? View::kSessions
               : opt.view == "history"                         ? View::kHistory
               : opt.view == "calibrate" || opt.calibrate_demo ? View::kCalibrate
+              : opt.view == "settings"                        ? View::kSettings
                                                               : View::kLive;
   LibraryBrowser library(db);
   HistoryLibrary history_library(db);  // read-only, again each time the view is entered
@@ -333,6 +349,9 @@ int runGui(const GuiOptions& opt) {
   calib_state.picker.seed = static_cast<int>(opt.seed), calib_state.picker.fast = opt.fast;
   if (opt.calibrate_demo) startCalibrateDemo(calib, opt.seed, opt.fast, opt.calibrate_demo_mass_kg);
   bool calib_frozen = false;  // --calibrate-demo-placement: the screenshot's moment came
+  SettingsViewState settings_state;
+  // A new font scale rebuilds the font atlas before the next frame (never inside one).
+  bool rebuild_fonts = false;
   SessionsViewState sessions_state;
   ReplayController replay;
   PlotView replay_plot;      // the replay's own plot view (follow the cursor, zoom, pan)
@@ -433,6 +452,16 @@ int runGui(const GuiOptions& opt) {
       }
     }
 
+    if (rebuild_fonts) {
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      ImGui::GetIO().Fonts->Clear();
+      fonts =
+          loadFonts(scale, static_cast<float>(settings.font_scale), &text_ranges, &digit_ranges);
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+      freeFontCpuCopies();
+      renderer.invalidate();
+      rebuild_fonts = false;
+    }
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
@@ -549,6 +578,17 @@ int runGui(const GuiOptions& opt) {
       const CalibrateViewAction ca = drawCalibrateView(cm, calib_state, fonts, fills);
       applyCalibrateAction(ca, calib);
       if (ca.kind != CalibrateViewAction::Kind::kNone) settle = std::max(settle, 2);
+    } else if (view == View::kSettings) {
+      syncSettingsDraft(settings_state, settings);
+      const SettingsContext sc{settings_path, protocol_state.settings_error, ctl.running(),
+                               ctl.sessionSettings(), guide.params()};
+      drawSettingsView(computeSettingsView(settings_state.draft, settings, sc), settings_state,
+                       lay.body, fonts, fills);
+      const SettingsApplied ap = applySettingsDraft(settings_state, settings);
+      if (ap.changed) settings_changed = true, saveNow(), settle = std::max(settle, 2);
+      if (ap.theme)
+        setTheme(settings.theme), applyStyle(scale), renderer.setBackground(kBackground);
+      if (ap.font_scale) rebuild_fonts = true;
     } else if (view == View::kReplay) {
       const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale, export_state.open);
       if (!ImGui::GetIO().WantTextInput) {
@@ -727,8 +767,9 @@ int runGui(const GuiOptions& opt) {
 
     switch (act.kind) {
       case ConnectionBarAction::Kind::kConnect:
+        ctl.setNewSessionSettings(newSessionSettings(settings));
         ctl.start(act.source);
-        guide = core::ProtocolGuide{};  // a new session starts the protocol again
+        guide = core::ProtocolGuide{settings.protocol};  // a new session starts the protocol again
         dirty = true;
         break;
       case ConnectionBarAction::Kind::kStop:

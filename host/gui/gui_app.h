@@ -38,9 +38,12 @@ struct GuiOptions {
   // The force plot's first view: 0 follow-live over the last 30 s; > 0 follow-live over this many
   // seconds; < 0 the whole session (e.g. for a screenshot of a long session zoomed out).
   double plot_window_s = 0;
-  // The view shown first: "live" (default), "sessions" or "calibrate". replay_id > 0 opens that
-  // session of the library in the replay instead, its cursor at replay_at_s (session seconds).
+  // The view shown first: "live" (default), "sessions", "history", "calibrate" or "settings".
+  // replay_id > 0 opens that session of the library in the replay instead, its cursor at
+  // replay_at_s (session seconds).
   std::string view = "live";
+  // "dark" or "light": the theme for this run instead of the setting's ("": the setting).
+  std::string theme;
   int64_t replay_id = 0;
   double replay_at_s = 0;
   // --calibrate-demo: the Calibrate view runs the virtual rig's calibration (seed, fast) by itself;

@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
                  "With --screenshot: the whole window, or only the force plot or the plate view")
       ->check(CLI::IsMember({"window", "plot", "plate"}));
   app.add_option("--view", opt.view,
-                 "The view shown first: live, sessions, history or calibrate")
-      ->check(CLI::IsMember({"live", "sessions", "history", "calibrate"}));
+                 "The view shown first: live, sessions, history, calibrate or settings")
+      ->check(CLI::IsMember({"live", "sessions", "history", "calibrate", "settings"}));
   app.add_flag("--calibrate-demo", opt.calibrate_demo,
                "Open the Calibrate view and run the virtual rig's calibration (10 kg, --seed, "
                "--fast) by itself; with --screenshot, wait for its result");
@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
                  "e.g. 50 shows a refused run)")
       ->check(CLI::Range(0.1, 1000.0))
       ->needs("--calibrate-demo");
+  app.add_option("--theme", opt.theme,
+                 "dark or light: the theme instead of the setting's (kept in the settings only "
+                 "when a setting is changed and saved)")
+      ->check(CLI::IsMember({"dark", "light"}));
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")

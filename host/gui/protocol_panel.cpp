@@ -130,8 +130,16 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
   text(dl, f.large, large, ImVec2(r.x0 + pad, y + 2 * s), kLightText, m.current);
   y += large * 1.25f;
   if (has_timer) {
-    text(dl, f.large, timer_px, ImVec2(r.x0 + pad, y),
-         m.stretch_hold.empty() ? kLightText : m.stretch_colour, m.step_timer);
+    // A running stretch hold's timer sits on a chip of its window colour, in whichever text reads
+    // best on it, so it stays high-contrast on the band in both themes (theme.h).
+    Rgb timer_text = kLightText;
+    if (!m.stretch_hold.empty()) {
+      const float chip_w = textSize(f.large, timer_px, m.step_timer).x;
+      fills.push_back({Rect{r.x0 + pad - 4 * s, y, r.x0 + pad + chip_w + 4 * s, y + timer_px},
+                       m.stretch_colour});
+      timer_text = textOn(m.stretch_colour);
+    }
+    text(dl, f.large, timer_px, ImVec2(r.x0 + pad, y), timer_text, m.step_timer);
     const float tx = r.x0 + pad + textSize(f.large, timer_px, m.step_timer).x + pad * 1.5f;
     const float tw = r.x1 - pad - tx;
     if (!m.stretch_hold.empty()) {
@@ -139,7 +147,7 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
           std::min(f.normal_px * 1.2f, fitPx(f.normal, f.normal_px * 1.2f, m.totals, tw));
       text(dl, f.normal, px, ImVec2(tx, y + 2 * s), kLightText, m.totals);
       const float hp = fitPx(f.normal, f.normal_px * 1.2f, m.stretch_hold, tw);
-      text(dl, f.normal, hp, ImVec2(tx, y + px * 1.2f), m.stretch_colour, m.stretch_hold);
+      text(dl, f.normal, hp, ImVec2(tx, y + px * 1.2f), kLightText, m.stretch_hold);
     } else {
       const float px = fitPx(f.normal, f.normal_px * 1.2f, m.totals, tw);
       text(dl, f.normal, px, ImVec2(tx, y + (timer_px - px) * 0.5f), kLightText, m.totals);
@@ -237,7 +245,7 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
                                                    ImGui::GetStyle().ItemInnerSpacing.x));
   double mass = settings.body_mass_kg;
   if (ImGui::InputDouble("kg", &mass, row.buttons ? 1.0 : 0.0, row.buttons ? 5.0 : 0.0, "%.0f")) {
-    mass = std::clamp(mass, 20.0, 300.0);
+    mass = std::clamp(mass, kMinBodyMass_kg, kMaxBodyMass_kg);
     changed |= mass != settings.body_mass_kg;
     settings.body_mass_kg = mass;
   }

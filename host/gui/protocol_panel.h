@@ -29,9 +29,9 @@ struct ProtocolPanelModel {
   std::string step_timer;    // "3:12": the step's time, or the running stretch hold's
   std::string totals;        // "2 holds · 1 worked through" / "stretch 0:25 of 1:00"
   std::string stretch_hold;  // "this hold (10–30 s) · step 2:10" while timing; "" otherwise
-  Rgb stretch_colour = kLightText;  // the timer while timing: amber under 10 s, green 10–30 s,
-                                    // red past 30 s
-  std::string cue;                  // the move-on cue ("" none)
+  Rgb stretch_colour = kLightText;  // the timer's chip while timing: amber under 10 s, green 10–30
+                                    // s, red past 30 s
+  std::string cue;  // the move-on cue ("" none)
   // The four steps as a row of chips, the current one highlighted.
   struct Row {
     std::string chip;  // "✓ R roll", "R stretch"

@@ -31,9 +31,13 @@ bool SessionController::start(const SourceChoice& source) {
   m_error.clear();
   m_notice.clear();
   m_source = source;
+  m_started_with = m_new;
 
   if (!m_db_path.empty()) {
-    auto lib = std::make_unique<engine::StoreSessionSink>(m_db_path);
+    store::SessionInfo user;
+    user.ball = m_new.ball;
+    user.body_mass_kg = m_new.body_mass_kg;
+    auto lib = std::make_unique<engine::StoreSessionSink>(m_db_path, user);
     std::string why;
     if (!lib->prepare(&why)) {
       m_error = why;
@@ -70,6 +74,8 @@ bool SessionController::start(const SourceChoice& source) {
   } else {
     so.open = engine::portOpener(source.port, source.baud);
   }
+  so.hold_params.protocol_min_s = m_new.protocol_min_s;
+  so.hold_params.protocol_max_s = m_new.protocol_max_s;
   so.on_update = m_wake;
   m_session = std::make_unique<engine::LiveSession>(std::move(so));
   if (m_library) m_session->addSink(m_library.get());

@@ -31,6 +31,15 @@ struct SourceChoice {
   int baud = 0;       // 0: the firmware's default
 };
 
+// What the user set (settings.h) that a new session takes when it starts: stored with it and given
+// to its live analysis. A session keeps what it started with; a change applies from the next one.
+struct NewSessionSettings {
+  std::string ball;                    // store::SessionInfo::ball ("" not said)
+  std::optional<double> body_mass_kg;  // store::SessionInfo::body_mass_kg
+  // The protocol window the open hold is shown against (core::HoldParams::protocol_min_s / _max_s).
+  double protocol_min_s = 30, protocol_max_s = 90;
+};
+
 class SessionController {
  public:
   // `db_path`: the session library ("" : do not record, e.g. never; the app passes the default).
@@ -42,6 +51,11 @@ class SessionController {
   // could not start at all (the library cannot be opened); a device that cannot be opened shows
   // up in the snapshot (state kFailed, device_error).
   bool start(const SourceChoice& source);
+  // For the sessions start() starts from now on (not the one running).
+  void setNewSessionSettings(const NewSessionSettings& s) { m_new = s; }
+  const NewSessionSettings& newSessionSettings() const { return m_new; }
+  // What the current (or last) session started with.
+  const NewSessionSettings& sessionSettings() const { return m_started_with; }
   // Ends the session (it stays on screen until the next start()).
   void stop();
   bool running() const { return m_session && !m_session->finished(); }
@@ -70,6 +84,7 @@ class SessionController {
   std::string m_db_path;
   std::function<void()> m_wake;
   SourceChoice m_source;
+  NewSessionSettings m_new, m_started_with;
   std::unique_ptr<engine::StoreSessionSink> m_library;
   std::unique_ptr<engine::LiveSession> m_session;
   std::shared_ptr<StepBudget> m_budget;  // --fast only

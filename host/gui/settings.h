@@ -1,35 +1,71 @@
-// The GUI's settings, persisted as JSON in `<config dir>/gui.json`: the user's body mass (for
-// force in % body weight), the force unit, the window's size, and whether the force plot shows
-// the per-cell traces. The config directory is found as
-// for calibrations (host/io calibration_store): $ROLLRIG_CONFIG_DIR, else
-// $XDG_CONFIG_HOME/rollrig, else ~/.config/rollrig.
+// The GUI's settings, persisted as JSON in `<config dir>/gui.json` (the schema: docs/GUI.md,
+// "Settings"): the user's body mass (for force in % body weight), the force unit, the ball,
+// the protocol's timings, the font scale, the theme, the window's size, and whether the force plot
+// shows the per-cell traces. The config directory is found as for calibrations (host/io
+// calibration_store): $ROLLRIG_CONFIG_DIR, else $XDG_CONFIG_HOME/rollrig, else ~/.config/rollrig.
 //
 // Loaded at start; saved when the user changes something and at exit (only if something changed).
-// A missing file means the defaults, silently; a malformed one means the defaults plus a message
-// the window shows as state, and the file is left alone until the user changes a setting (then it
-// is replaced, atomically: a temporary file renamed over it).
+// A missing file means the defaults, silently; a file without some keys (an older rollrig's)
+// takes the defaults for those; a malformed one, or one with a value out of range
+// (validateSettings), means the defaults plus a message the window shows as state, and the file
+// is left alone until the user changes a setting (then it is replaced, atomically: a temporary
+// file renamed over it).
 //
 // Pure I/O and formatting, no ImGui: the tests use it without a window. UI thread only.
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "rollrig/core/protocol_guide.h"
+#include "theme.h"
 
 namespace rollrig::gui {
 
 enum class ForceUnit { kNewton, kBodyWeight };
 
+// The ranges a setting may take (validateSettings; the settings view's editors clamp to them).
+inline constexpr double kMinBodyMass_kg = 20.0, kMaxBodyMass_kg = 300.0;
+inline constexpr double kMinFontScale = 0.8, kMaxFontScale = 1.25;
+inline constexpr size_t kMaxBallChars = 60;                    // bytes of UTF-8
+inline constexpr double kMinHold_s = 5.0, kMaxHold_s = 600.0;  // a rolling hold's window ends
+inline constexpr double kMinStretchHold_s = 5.0, kMaxStretchHold_s = 300.0;
+inline constexpr double kMinStretchTotal_s = 10.0, kMaxStretchTotal_s = 1200.0;
+inline constexpr int kMinHoldsToMoveOn = 1, kMaxHoldsToMoveOn = 20;
+inline constexpr double kMinTimeToMoveOn_s = 60.0, kMaxTimeToMoveOn_s = 3600.0;
+
 struct GuiSettings {
-  double body_mass_kg = 70.0;  // 20..300
+  double body_mass_kg = 70.0;  // kMinBodyMass_kg..kMaxBodyMass_kg
   ForceUnit force_unit = ForceUnit::kNewton;
+  // The ball (free text, e.g. "lacrosse ball"; "" not said): stored with each new session
+  // (store::SessionInfo::ball), as is the body mass.
+  std::string ball;
+  // The protocol's timings: the guide's (core::ProtocolGuideParams, defaults from the exercise:
+  // holds 30-90 s, stretch holds 10-30 s to 60 s a side, move on after 3 holds or 5 min); the
+  // rolling hold window (hold_min_s, hold_max_s) is also the live analysis's protocol window
+  // (core::HoldParams::protocol_min_s / protocol_max_s). Both apply from the next session.
+  core::ProtocolGuideParams protocol;
+  double font_scale = 1.0;  // kMinFontScale..kMaxFontScale, times the content scale
+  ThemeKind theme = ThemeKind::kDark;
   int window_w_px = 1260, window_h_px = 720;  // logical px (before the content scale)
   bool plot_cells = false;                    // the force plot's four per-cell traces (key C)
-  bool operator==(const GuiSettings& o) const {
-    return body_mass_kg == o.body_mass_kg && force_unit == o.force_unit &&
-           window_w_px == o.window_w_px && window_h_px == o.window_h_px &&
-           plot_cells == o.plot_cells;
-  }
+  bool operator==(const GuiSettings& o) const;
   bool operator!=(const GuiSettings& o) const { return !(*this == o); }
 };
+
+// A value out of its range, or two that contradict each other: the gui.json key ("body_mass_kg",
+// "protocol.hold_max_s", ...) and what is wrong in words for the user ("body mass must be from 20
+// to 300 kg (is 5)", "a hold's window must open before it closes (40 s, 30 s)").
+struct SettingsProblem {
+  std::string key;
+  std::string message;
+};
+// Every problem, in the schema's order (empty: the settings are valid).
+std::vector<SettingsProblem> settingsProblems(const GuiSettings& s);
+// "" when valid, else the first problem's message.
+std::string validateSettings(const GuiSettings& s);
+
+const char* themeName(ThemeKind k);  // "dark", "light"
 
 // "<dir>/gui.json" for the directory above ("" only when no directory can be found).
 std::string defaultSettingsPath();

@@ -468,6 +468,19 @@ size_t nearPixels(const Image& img, Rgb c, int tol, int x0, int y0, int x1, int 
   return n;
 }
 
+double meanBrightness(const Image& img) {
+  double sum = 0;
+  for (const Rgb& p : img.px) sum += (p.r + p.g + p.b) / 3.0;
+  return img.px.empty() ? 0 : sum / img.px.size();
+}
+
+fs::path configDirWith(const std::string& name, const std::string& json) {
+  const fs::path dir = tempDir() / name;
+  fs::create_directories(dir);
+  std::ofstream(dir / "gui.json") << json;
+  return dir;
+}
+
 }  // namespace
 
 TEST(GuiScreenshot, TheHistoryViewDrawsTheProtocolLinesAndASparklineAtEachSpot) {
@@ -615,4 +628,75 @@ TEST(GuiScreenshot, AWrongMassTypedInEndsRefusedInALargeRedFieldWithTheReason) {
     reddish += std::abs(p.r - e.r) < 24 && std::abs(p.g - e.g) < 24 && std::abs(p.b - e.b) < 24;
   EXPECT_GT(reddish, 200u);
   EXPECT_FALSE(fs::exists(config / "calibrations")) << "a refused run saves nothing";
+}
+
+TEST(GuiScreenshot, TheLightThemeOfTheSettingsRendersLightAndKeepsTheHoldFieldMidHold) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path dir = configDirWith("light-config", R"({"theme": "light"})");
+  const fs::path png = tempDir() / "light-mid-hold.png";
+  const fs::path db = tempDir() / "light-mid-hold.db";
+  const GuiRun r = runGui("--demo --fast --seed 1 --db " + db.string() + " --screenshot " +
+                              png.string() + " --frames 3 --screenshot-when-hold-s 40",
+                          true, "ROLLRIG_CONFIG_DIR=" + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img)) << png;
+  EXPECT_GT(meanBrightness(img), 170.0);
+  const rollrig::gui::Theme light = rollrig::gui::lightTheme();
+  // The hold field in the light theme's green, large; neither amber nor red.
+  EXPECT_GT(img.count(light.in_window_field), img.px.size() / 10);
+  EXPECT_LT(img.count(light.before_window_field), img.px.size() / 200);
+  EXPECT_LT(img.count(light.past_window_field), img.px.size() / 200);
+  EXPECT_GT(img.count(light.protocol_current), img.px.size() / 100);
+  // Nothing of the dark theme's panels is left.
+  EXPECT_LT(img.count(rollrig::gui::darkTheme().panel), img.px.size() / 1000);
+
+  // --theme overrides the setting for the run.
+  const fs::path dark_png = tempDir() / "light-config-dark.png";
+  const GuiRun d = runGui("--theme dark --view settings --screenshot " + dark_png.string(), true,
+                          "ROLLRIG_CONFIG_DIR=" + dir.string());
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  Image dark;
+  ASSERT_TRUE(loadPng(dark_png, &dark));
+  EXPECT_LT(meanBrightness(dark), 80.0);
+}
+
+TEST(GuiScreenshot, TheSettingsViewShowsAFileThatIsNotValidInRedAndKeepsIt) {
+  SKIP_WITHOUT_XVFB();
+  const std::string bad = R"({"protocol": {"hold_min_s": 90, "hold_max_s": 30}})";
+  const fs::path dir = configDirWith("bad-protocol", bad);
+  const fs::path png = tempDir() / "settings-bad.png";
+  const GuiRun r = runGui("--view settings --screenshot " + png.string(), true,
+                          "ROLLRIG_CONFIG_DIR=" + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Image img;
+  ASSERT_TRUE(loadPng(png, &img));
+  size_t reddish = 0;
+  const Rgb e = rollrig::gui::darkTheme().error;
+  for (const Rgb& p : img.px)
+    reddish += std::abs(p.r - e.r) < 24 && std::abs(p.g - e.g) < 24 && std::abs(p.b - e.b) < 24;
+  EXPECT_GT(reddish, 200u);
+  std::ifstream in(dir / "gui.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), bad);
+}
+
+TEST(GuiScreenshot, TheFontScaleOfTheSettingsMakesTheTextLarger) {
+  SKIP_WITHOUT_XVFB();
+  // The view tabs' labels: light text on the dark strip, more of it at a larger scale.
+  size_t text_px[2] = {0, 0};
+  const char* scales[2] = {"1.0", "1.25"};
+  for (int i = 0; i < 2; ++i) {
+    const fs::path dir = configDirWith(std::string("font-") + scales[i],
+                                       std::string(R"({"font_scale": )") + scales[i] + "}");
+    const fs::path png = tempDir() / (std::string("font-") + scales[i] + ".png");
+    const GuiRun r = runGui("--view settings --screenshot " + png.string(), true,
+                            "ROLLRIG_CONFIG_DIR=" + dir.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Image img;
+    ASSERT_TRUE(loadPng(png, &img));
+    text_px[i] = lightPixels(img, 0, 44);
+  }
+  EXPECT_GT(text_px[1], text_px[0] * 5 / 4) << text_px[0] << " " << text_px[1];
 }
