@@ -12,7 +12,7 @@ ROLLRIG_PACKAGES=(
   gcc-avr binutils-avr avr-libc arduino-core-avr avrdude
   simavr libsimavr-dev libelf-dev python3-pandas
   libglfw3-dev libimgui-dev libstb-dev libgl-dev fonts-dejavu-core
-  xvfb xauth libgl1-mesa-dri
+  xvfb xauth libgl1-mesa-dri x11-xserver-utils
 )
 
 rollrig_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
