@@ -194,7 +194,11 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
   // Bottom: the note field (when open) or the keys, then the settings row.
   const float frame_h = ImGui::GetFrameHeight();
   const float settings_y = r.y1 - pad * 0.5f - frame_h;
-  const float keys_y = std::max(y, settings_y - frame_h - pad * 0.5f);
+  // When the cue wrapped and the rows above reach down, there is no line left for the keys: they
+  // go (the plate view lists them too), and an open note field takes the settings row's place.
+  const bool keys_fit = y + frame_h <= settings_y - pad * 0.25f;
+  const float keys_y = keys_fit ? std::max(y, settings_y - frame_h - pad * 0.5f) : settings_y;
+  const bool settings_shown = keys_fit || !st.note_open;
   if (!st.settings_error.empty()) {
     // Shown as state, above the keys; hovering shows the whole message.
     const std::string what = st.settings_error.find("not valid") != std::string::npos
@@ -222,9 +226,13 @@ ProtocolPanelAction drawProtocolPanel(const ProtocolPanelModel& m, ProtocolPanel
       st.note_open = false;  // dropped
       st.note.fill('\0');
     }
-  } else {
+  } else if (keys_fit) {
     const float kp = fitPx(f.normal, f.normal_px, m.keys, w);
     text(dl, f.normal, kp, ImVec2(r.x0 + pad, keys_y + (frame_h - kp) * 0.5f), kWarning, m.keys);
+  }
+  if (!settings_shown) {
+    endPanel();
+    return act;
   }
 
   // The settings row: "force in", the unit, the mass with its -/+ buttons and "kg" when they fit;
