@@ -507,8 +507,10 @@ int runGui(const GuiOptions& opt) {
       const engine::LiveSnapshot& snap = ctl.snapshot();
       const ConnectionBarModel bar = computeConnectionBar(snap, ctl.hasSession(), ctl.running(),
                                                           ctl.errorText(), ctl.notice());
-      const HoldPanelModel hold =
-          computeHoldPanel(snap, ctl.hasSession(), bar.error, forceFormat(settings));
+      const std::optional<core::ForceSample> readout =
+          forceReadout(ctl.samples(), liveEdge_s(ctl.samples(), snap));
+      const HoldPanelModel hold = computeHoldPanel(
+          snap, ctl.hasSession(), bar.error, forceFormat(settings), readout ? &*readout : nullptr);
       const ProtocolPanelModel protocol = computeProtocolPanel(guide.view(), guide.params());
       const double last_s = ctl.samples().lastTime_s();
       const ViewKeys vk = readViewKeys();
@@ -609,7 +611,10 @@ int runGui(const GuiOptions& opt) {
       const ReplayBarModel rb =
           computeReplayBar(replay.details(), replay.duration_s(), replay.cursor_s(),
                            replay.playing(), replay.speed(), rl.bar, scale);
-      const HoldPanelModel rh = computeHoldPanel(rs, true, "", forceFormat(settings));
+      const std::optional<core::ForceSample> rread =
+          forceReadout(replay.samples(), liveEdge_s(replay.samples(), rs));
+      const HoldPanelModel rh =
+          computeHoldPanel(rs, true, "", forceFormat(settings), rread ? &*rread : nullptr);
       ForcePlotModel rp = computeForcePlot(replay.samples(), rs, rl.plot, fonts, replay_plot,
                                            forceFormat(settings), settings.plot_cells);
       if (handlePlotMouse(replay_plot, rp, replay.duration_s())) {

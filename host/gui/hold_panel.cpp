@@ -24,10 +24,12 @@ std::string seconds(double s) {
 }  // namespace
 
 HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session,
-                                const std::string& error, const ForceFormat& fmt) {
+                                const std::string& error, const ForceFormat& fmt,
+                                const core::ForceSample* readout) {
   HoldPanelModel m;
   const bool away = snap.state == engine::ConnectionState::kReconnecting;
-  const double force_now = std::abs(snap.last_force.total_n) < 0.05 ? 0.0 : snap.last_force.total_n;
+  const double shown_n = readout ? readout->total_n : snap.last_force.total_n;
+  const double force_now = std::abs(shown_n) < 0.05 ? 0.0 : shown_n;
   if (!snap.open_hold || away) {
     m.phase = HoldPanelModel::Phase::kNoHold;
     m.field = kNoHoldField;

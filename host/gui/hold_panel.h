@@ -38,9 +38,11 @@ std::string formatMinSec(double s);
 // `has_session`: false while nothing is connected (then the panel says how to start). `error`:
 // what went wrong, in words (ConnectionBarModel::error): with no hold it is the panel's message,
 // large, so that a busy port or a refused device is read from the floor too. `force`: N or % body
-// weight (the user's setting).
+// weight (the user's setting). `readout`: the force the "now" figure shows (forceReadout(), a
+// steadier mean a few times a second); null: the snapshot's latest sample.
 HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_session = true,
-                                const std::string& error = "", const ForceFormat& force = {});
+                                const std::string& error = "", const ForceFormat& force = {},
+                                const core::ForceSample* readout = nullptr);
 
 void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& fonts, SolidFills& fills);
 

@@ -41,21 +41,25 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
   const float cx = (panel.x0 + panel.x1) * 0.5f, cy = (top + bottom) * 0.5f;
   m.plate = {cx - pw * 0.5f, cy - ph * 0.5f, cx + pw * 0.5f, cy + ph * 0.5f};
 
+  // The ball is where the latest sample puts it; the figures (and the cells' fills) are the
+  // steadier readout, a mean updated four times a second (forceReadout()).
   const core::ForceSample& fs = snap.last_force;
+  const std::optional<core::ForceSample> readout = forceReadout(samples, liveEdge_s(samples, snap));
+  const core::ForceSample& shown = readout ? *readout : fs;
   const bool live =
       snap.samples_recorded > 0 && snap.state != engine::ConnectionState::kReconnecting;
   double total_abs = 0;
-  for (int i = 0; i < core::kCellCount; ++i) total_abs += std::abs(fs.force_n[i]);
+  for (int i = 0; i < core::kCellCount; ++i) total_abs += std::abs(shown.force_n[i]);
   for (int i = 0; i < core::kCellCount; ++i) {
     PlateViewModel::Cell& c = m.cells[i];
     c.centre = platePoint(m.plate, m.px_per_mm, g.cells[i].x_mm, g.cells[i].y_mm);
     c.name = kCellNames[i];
-    c.load_n = live ? static_cast<float>(fs.force_n[i]) : 0.0f;
+    c.load_n = live ? static_cast<float>(shown.force_n[i]) : 0.0f;
     c.share = live && total_abs > 1.0
-                  ? static_cast<float>(std::clamp(fs.force_n[i] / total_abs, 0.0, 1.0))
+                  ? static_cast<float>(std::clamp(shown.force_n[i] / total_abs, 0.0, 1.0))
                   : 0.0f;
     char b[32];
-    std::snprintf(b, sizeof(b), "%.0f N", live ? std::round(fs.force_n[i]) + 0.0 : 0.0);
+    std::snprintf(b, sizeof(b), "%.0f N", live ? std::round(shown.force_n[i]) + 0.0 : 0.0);
     c.label = live ? b : "\u2013";
   }
   if (live && fs.has_cop) {
@@ -73,7 +77,7 @@ PlateViewModel computePlateView(const SampleStore& samples, const engine::LiveSn
       m.hold_spots.push_back({platePoint(m.plate, m.px_per_mm, h.x_mm, h.y_mm), holdSpotColour(h),
                               h.release_s.has_value()});
   char b[48];
-  std::snprintf(b, sizeof(b), "total %.0f N", live ? fs.total_n : 0.0);
+  std::snprintf(b, sizeof(b), "total %.0f N", live ? shown.total_n : 0.0);
   m.total_text = b;
 
   // The cells' squares and labels: a label (name, then load) above the plate for a front cell,

@@ -50,4 +50,21 @@ size_t SampleStore::bytes() const {
   return m_t_ms.bytes() + m_total_n.bytes() + cells + m_x.bytes() + m_y.bytes();
 }
 
+std::optional<core::ForceSample> forceReadout(const SampleStore& samples, double edge_s,
+                                              double period_s) {
+  if (period_s <= 0 || samples.empty()) return std::nullopt;
+  const double q = std::floor(edge_s / period_s + 1e-9) * period_s;
+  const size_t i0 = samples.lowerBound(q - period_s), i1 = samples.lowerBound(q);
+  if (i1 <= i0) return std::nullopt;
+  core::ForceSample f;
+  for (size_t i = i0; i < i1; ++i) {
+    f.total_n += samples.total_n()[i];
+    for (int c = 0; c < core::kCellCount; ++c) f.force_n[c] += samples.cellPyramid(c).values()[i];
+  }
+  const double n = static_cast<double>(i1 - i0);
+  f.total_n /= n;
+  for (int c = 0; c < core::kCellCount; ++c) f.force_n[c] /= n;
+  return f;
+}
+
 }  // namespace rollrig::gui

@@ -26,8 +26,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "rollrig/core/chunked_vector.h"
+#include "rollrig/core/force_model.h"
 #include "rollrig/core/min_max_pyramid.h"
 #include "rollrig/core/plate_geometry.h"
 #include "rollrig/engine/live_session.h"
@@ -147,5 +149,13 @@ class SampleStore {
 inline double liveEdge_s(const SampleStore& samples, const engine::LiveSnapshot& snap) {
   return snap.replay ? std::min(samples.lastTime_s(), snap.elapsed_s + 1e-3) : samples.lastTime_s();
 }
+
+// The numbers a person reads on screen: the mean force, total and per cell, over the last whole
+// `period_s` before `edge_s` (the samples in [q - period, q), q = edge_s rounded down to a
+// multiple of the period). So the figures change a few times a second, steadier than any one
+// sample, and between two changes nothing in them moves (the window redraws only what changed:
+// frame_damage.h). nullopt when that stretch holds no sample. The ball itself is drawn live.
+std::optional<core::ForceSample> forceReadout(const SampleStore& samples, double edge_s,
+                                              double period_s = 0.25);
 
 }  // namespace rollrig::gui

@@ -473,7 +473,11 @@ TEST(PlotView, PFreezesTheWindowShownAndPAgainFollowsLive) {
 
 TEST_F(PanelTest, ThePlateIsToScaleWithTheBallWhereTheCentreOfPressureIs) {
   SampleStore store;
-  for (int i = 0; i <= 80 * 5; ++i) store.append(sample(i / 80.0, 500, 150, -100));
+  for (int i = 0; i <= 80 * 5; ++i) {
+    engine::ProcessedSample p = sample(i / 80.0, 500, 150, -100);
+    p.force.force_n = {50, 150, 100, 200};
+    store.append(p);
+  }
   engine::LiveSnapshot snap;
   snap.state = engine::ConnectionState::kStreaming;
   snap.samples_recorded = store.size();
@@ -498,6 +502,35 @@ TEST_F(PanelTest, ThePlateIsToScaleWithTheBallWhereTheCentreOfPressureIs) {
   EXPECT_EQ(m.total_text, "total 500 N");
   // The trail covers the last 3 s.
   EXPECT_NEAR(static_cast<double>(m.trail.size()), 3.0 * 80 + 1, 2);
+}
+
+// The figures are a steadier readout than the ball: the mean of the last whole quarter second,
+// so they change four times a second, not with every sample.
+TEST_F(PanelTest, ThePlatesFiguresAreTheMeanOfTheLastWholeQuarterSecond) {
+  SampleStore store;
+  for (int i = 0; i <= 80 * 2; ++i) {  // 0 .. 2 s; cell 3 alternates 180 / 220 N
+    engine::ProcessedSample p = sample(i / 80.0, 500, 10, 10);
+    p.force.force_n = {50, 150, 100, (i % 2) ? 220.0 : 180.0};
+    p.force.total_n = 300 + p.force.force_n[3];
+    store.append(p);
+  }
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kStreaming;
+  snap.samples_recorded = store.size();
+  snap.last_force.force_n = {50, 150, 100, 220};  // the latest sample alone
+  snap.last_force.total_n = 520;
+  snap.last_force.has_cop = true;
+  const PlateViewModel m = computePlateView(store, snap, Rect{0, 0, 500, 600}, m_fonts);
+  EXPECT_EQ(m.cells[3].label, "200 N");  // the mean of 180s and 220s, not the latest 220
+  EXPECT_EQ(m.total_text, "total 500 N");
+  // The readout is the window [1.75, 2.0) s: the same until the edge passes 2.25 s.
+  const auto a = forceReadout(store, 2.0), b = forceReadout(store, 2.2);
+  ASSERT_TRUE(a && b);
+  EXPECT_DOUBLE_EQ(a->force_n[3], b->force_n[3]);
+  EXPECT_FALSE(forceReadout(store, 30.0));  // no sample in [29.75, 30)
+  // The hold panel's "now" figure takes the same readout.
+  const HoldPanelModel h = computeHoldPanel(snap, true, "", ForceFormat{}, &*a);
+  EXPECT_EQ(h.force_text.rfind("500 N now", 0), 0u) << h.force_text;
 }
 
 TEST_F(PanelTest, ThePlateShowsNoBallWithoutACentreOfPressure) {
