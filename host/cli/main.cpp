@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
   addLibraryCommands(app, library);
   DemoLibraryOptions demo_library;
   addDemoLibraryCommand(app, demo_library);
+  EditOptions edit;
+  addEditCommands(app, edit);
   addNeedsValueChecks(app);
   addNumericChecks(app);
 
@@ -163,6 +165,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("reanalyze")) return runReanalyze(library);
     if (app.got_subcommand("history")) return runHistory(library);
     if (app.got_subcommand("demo-library")) return runDemoLibrary(demo_library);
+    if (app.got_subcommand("edit")) return runEdit(edit);
+    if (app.got_subcommand("mark")) return runMark(edit);
   } catch (const std::exception& e) {
     std::cerr << "rollrig: unexpected error: " << e.what() << "\n";
     return kExitFailure;
