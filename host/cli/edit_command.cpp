@@ -94,10 +94,9 @@ void addEditCommands(CLI::App& app, EditOptions& opt) {
       ->required()
       ->check(CLI::PositiveNumber);
   CLI::Option* c = ed->add_flag("--confirm", opt.confirm, "the detected release is right");
-  CLI::Option* r =
-      ed->add_option("--release-at", opt.release_at_s,
-                     "the release was at S seconds of the session (inside the hold)")
-          ->type_name("S");
+  CLI::Option* r = ed->add_option("--release-at", opt.release_at_s,
+                                  "the release was at S seconds of the session (inside the hold)")
+                       ->type_name("S");
   CLI::Option* n = ed->add_flag("--no-release", opt.no_release, "the hold did not release");
   CLI::Option* u =
       ed->add_flag("--undo", opt.undo, "back to the detector's release (earlier edits are kept)");
@@ -148,8 +147,7 @@ int runEdit(const EditOptions& opt) {
   store::SessionStore st;
   if (int code = openForEdit(me, opt.db, &st)) return code;
   engine::SessionDetails d;
-  if (engine::LibraryError e = engine::loadSessionDetails(st, opt.id, &d))
-    return reportEdit(me, e);
+  if (engine::LibraryError e = engine::loadSessionDetails(st, opt.id, &d)) return reportEdit(me, e);
   if (opt.hold < 1 || static_cast<size_t>(opt.hold) > d.holds.size()) {
     std::cerr << "rollrig edit: session " << opt.id << " has " << d.holds.size()
               << " holds; there is no hold " << opt.hold << " (`rollrig show " << opt.id
@@ -227,8 +225,7 @@ int runMark(const EditOptions& opt) {
     if (opt.pain) c.pain = *opt.pain;
     if (opt.note) c.text = *opt.note;
     if (!opt.side.empty()) c.side = m.side;
-    if (engine::LibraryError e =
-            engine::editMarker(st, opt.id, *opt.edit_marker, c, "", &new_id))
+    if (engine::LibraryError e = engine::editMarker(st, opt.id, *opt.edit_marker, c, "", &new_id))
       return reportEdit(me, e);
     std::cout << "Session " << opt.id << ": marker " << *opt.edit_marker << " changed (now marker "
               << new_id << "; the original is kept)\n";
@@ -301,29 +298,28 @@ std::string editsJsonText(const engine::SessionDetails& d) {
   }
   for (const store::ReleaseEdit& e : d.orphaned_edits) orphaned.push_back(e.id);
   for (const store::StoredMarker& r : d.marker_rows) {
-    markers.push_back({{"id", r.id},
-                       {"time_s", sessionSeconds(d, r.marker.t_us)},
-                       {"kind", core::markerKindName(r.marker.kind)},
-                       {"pain", r.marker.kind == core::MarkerKind::kPain ? json(r.marker.pain)
-                                                                         : json(nullptr)},
-                       {"side", r.marker.kind == core::MarkerKind::kSide
-                                    ? json(core::sideName(r.marker.side))
-                                    : json(nullptr)},
-                       {"note", r.marker.text},
-                       {"added_utc", r.added_utc.empty() ? json(nullptr) : json(r.added_utc)},
-                       {"replaces", r.replaces ? json(*r.replaces) : json(nullptr)},
-                       {"deleted_utc", r.deleted_utc.empty() ? json(nullptr) : json(r.deleted_utc)},
-                       {"in_effect", r.effective()}});
+    markers.push_back(
+        {{"id", r.id},
+         {"time_s", sessionSeconds(d, r.marker.t_us)},
+         {"kind", core::markerKindName(r.marker.kind)},
+         {"pain", r.marker.kind == core::MarkerKind::kPain ? json(r.marker.pain) : json(nullptr)},
+         {"side", r.marker.kind == core::MarkerKind::kSide ? json(core::sideName(r.marker.side))
+                                                           : json(nullptr)},
+         {"note", r.marker.text},
+         {"added_utc", r.added_utc.empty() ? json(nullptr) : json(r.added_utc)},
+         {"replaces", r.replaces ? json(*r.replaces) : json(nullptr)},
+         {"deleted_utc", r.deleted_utc.empty() ? json(nullptr) : json(r.deleted_utc)},
+         {"in_effect", r.effective()}});
   }
   json holds = json::array();
   for (size_t i = 0; i < d.detected_holds.size(); ++i) {
     const engine::HoldEditState& es = d.hold_edits[i];
-    holds.push_back({{"hold", i + 1},
-                     {"detected_release_s",
-                      es.detected_release_s ? json(*es.detected_release_s) : json(nullptr)},
-                     {"detected_source", es.detected_source},
-                     {"edit", es.edit ? json(store::releaseEditKindName(es.edit->kind))
-                                      : json(nullptr)}});
+    holds.push_back(
+        {{"hold", i + 1},
+         {"detected_release_s",
+          es.detected_release_s ? json(*es.detected_release_s) : json(nullptr)},
+         {"detected_source", es.detected_source},
+         {"edit", es.edit ? json(store::releaseEditKindName(es.edit->kind)) : json(nullptr)}});
   }
   return json{{"releases", releases},
               {"orphaned_release_edits", orphaned},
