@@ -148,23 +148,24 @@ HoldsTableAction drawHoldsTable(const HoldsTableModel& m, HoldsTableState& st, c
   } else if (m.actions.hold >= 0) {
     const HoldActions& a = m.actions;
     ImGui::TextUnformatted((a.label + ":").c_str());
-    ImGui::SameLine();
-    if (ImGui::SmallButton(a.has_release ? "confirm release" : "confirm: no release"))
+    // Buttons flow onto the next line when the panel is narrow.
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    const auto button = [&](const std::string& label, bool enabled) {
+      const ImGuiStyle& style = ImGui::GetStyle();
+      const float w = ImGui::CalcTextSize(label.c_str()).x + style.FramePadding.x * 2;
+      if (ImGui::GetItemRectMax().x + style.ItemSpacing.x + w <= right) ImGui::SameLine();
+      if (!enabled) ImGui::BeginDisabled();
+      const bool pressed = ImGui::SmallButton(label.c_str());
+      if (!enabled) ImGui::EndDisabled();
+      return pressed;
+    };
+    if (button(a.has_release ? "✓ confirm" : "✓ confirm: none", true))
       act.confirm = true;
-    ImGui::SameLine();
-    if (!a.can_move) ImGui::BeginDisabled();
-    if (ImGui::SmallButton(a.move_label.c_str())) act.move_to_cursor = true;
-    if (!a.can_move) ImGui::EndDisabled();
-    ImGui::SameLine();
-    if (!a.has_release) ImGui::BeginDisabled();
-    if (ImGui::SmallButton("no release")) act.no_release = true;
-    if (!a.has_release) ImGui::EndDisabled();
-    ImGui::SameLine();
-    if (!a.can_undo) ImGui::BeginDisabled();
-    if (ImGui::SmallButton("undo edit")) act.undo = true;
-    if (!a.can_undo) ImGui::EndDisabled();
+    if (button(a.move_label, a.can_move)) act.move_to_cursor = true;
     if (!a.hint.empty() && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
       ImGui::SetTooltip("%s", a.hint.c_str());
+    if (button("no release", a.has_release)) act.no_release = true;
+    if (button("undo edit", a.can_undo)) act.undo = true;
   } else {
     ImGui::TextColored(ImColor(col(kAxisText)), "%s",
                        "select a hold to confirm, move or delete its release; 0-9 pain, N note");
