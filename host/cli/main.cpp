@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
       "version, 8 output file error, 9 device disconnected while recording, 10 input file\n"
       "missing, unreadable or malformed, 11 calibration refused (plate not steady, placements\n"
       "ill-posed; or re-calibrating a force-only session), 12 session library missing,\n"
-      "unreadable or made by a newer rollrig, 13 no such session (history: no spot near --spot),\n"
+      "unreadable or made by a newer rollrig, 13 no such session, hold or marker (history: no\n"
+      "spot near --spot),\n"
       "130 interrupted before anything was recorded or saved.");
 
   RecordOptions record;
