@@ -235,6 +235,11 @@ int runMark(const EditOptions& opt) {
     return reportEdit(me, e);
   std::cout << "Session " << opt.id << ": marker " << new_id << " added at " << fmt1(*opt.at_s)
             << " s (" << markerText(m) << ")\n";
+  if (m.kind == core::MarkerKind::kReleased || m.kind == core::MarkerKind::kSide)
+    std::cerr << "rollrig mark: the holds take it into account once the session is analysed "
+                 "again (rollrig reanalyze "
+              << opt.id << "); to correct one hold's release now: rollrig edit " << opt.id
+              << " --hold N --release-at S\n";
   return kExitOk;
 }
 

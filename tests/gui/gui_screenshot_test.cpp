@@ -457,7 +457,7 @@ TEST(GuiScreenshot, TheReplaysHoldsTableShowsAnEditedReleaseInTheMarksColour) {
         << edit;
   shoot(tempDir() / "edited.png", &after);
   // Three rows' release text now in the marks' violet (the plot's mark dots are the same in both).
-  EXPECT_GT(after.count(rollrig::gui::kMarkerMark), before.count(rollrig::gui::kMarkerMark) + 100)
+  EXPECT_GT(after.count(rollrig::gui::kMarkerMark), before.count(rollrig::gui::kMarkerMark) + 60)
       << before.count(rollrig::gui::kMarkerMark) << " violet pixels before, "
       << after.count(rollrig::gui::kMarkerMark) << " after";
 }
