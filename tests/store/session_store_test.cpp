@@ -1276,6 +1276,24 @@ TEST(StoreEdits, ReleaseEditsRoundTripBesideTheDetectorsHoldsWhichStayAsTheyWere
   expectSameHold(holds[0], someHolds()[0]);
   expectSameHold(holds[1], someHolds()[1]);
 
+  // The listing counts the releases in effect: hold 0 released (confirmed), hold 1 deleted.
+  std::vector<SessionListEntry> list;
+  ASSERT_FALSE(reader.listSessions(&list));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].releases, 1);
+  ReleaseEdit moved_back{0, someHolds()[1].start_s + 0.5, ReleaseEditKind::kMoved, 80.0,
+                         "2026-11-03T09:03:00Z"};
+  ASSERT_FALSE(store.addReleaseEdit(id, moved_back));
+  ASSERT_FALSE(reader.listSessions(&list));
+  EXPECT_EQ(list[0].releases, 2);
+  ReleaseEdit del0{0, someHolds()[0].start_s, ReleaseEditKind::kDeleted, std::nullopt,
+                   "2026-11-03T09:04:00Z"};
+  ASSERT_FALSE(store.addReleaseEdit(id, del0));
+  ASSERT_FALSE(reader.listSessions(&list));
+  EXPECT_EQ(list[0].releases, 1);
+  ASSERT_FALSE(reader.loadReleaseEdits(id, &edits));
+  EXPECT_EQ(edits.size(), 5u);
+
   // Errors as values: a moved release without its time, a session that does not exist.
   ReleaseEdit bad = move;
   bad.release_s.reset();
@@ -1286,7 +1304,7 @@ TEST(StoreEdits, ReleaseEditsRoundTripBesideTheDetectorsHoldsWhichStayAsTheyWere
   store.replaceHolds(id, {someHolds()[0]});
   ASSERT_FALSE(store.commit());
   ASSERT_FALSE(store.loadReleaseEdits(id, &edits));
-  EXPECT_EQ(edits.size(), 3u);
+  EXPECT_EQ(edits.size(), 5u);
   // Deleting the session deletes its edits with it.
   ASSERT_FALSE(store.deleteSession(id));
   RawDb raw(dir.file("lib.db"));

@@ -1180,10 +1180,15 @@ StoreError SessionStore::listSessions(std::vector<SessionListEntry>* out) {
       "coalesce(a.last, s.last_t_us), s.device_serial, s.sides, coalesce(a.n, s.sample_count), "
       "coalesce(a.lost, s.frames_lost), "
       "(SELECT count(*) FROM holds h WHERE h.session_id = s.id), "
-      "(SELECT count(*) FROM holds h WHERE h.session_id = s.id AND h.release_s IS NOT NULL) "
+      // Releases in effect: the newest edit naming the hold decides (docs/STORE.md, version 4).
+      "(SELECT count(*) FROM holds h WHERE h.session_id = s.id AND coalesce((SELECT e.kind IN "
+      "('moved') OR (e.kind IN ('confirmed', 'reverted') AND h.release_s IS NOT NULL) FROM "
+      "release_edits e WHERE e.session_id = s.id AND abs(e.hold_start_s - h.start_s) <= ?1 "
+      "ORDER BY e.id DESC LIMIT 1), h.release_s IS NOT NULL)) "
       "FROM sessions s LEFT JOIN (" LIVE_COUNTERS_SQL
       " WHERE session_id IN (SELECT id FROM sessions WHERE end_reason = '') GROUP BY session_id) a "
       "ON a.session_id = s.id ORDER BY s.id");
+  if (rc == SQLITE_OK) s.bind(1, kReleaseEditMatch_s);
   while (rc == SQLITE_OK || rc == SQLITE_ROW) {
     rc = s.step();
     if (rc != SQLITE_ROW) break;

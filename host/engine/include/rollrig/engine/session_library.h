@@ -90,7 +90,7 @@ struct SessionKind {
 // An edit names the hold whose start lies nearest its hold_start_s, within this many seconds (a
 // reanalysis with another calibration may move a hold's start by a sample or two; holds start
 // further apart than the analyser's dwell, 5 s, so this never picks a neighbour).
-inline constexpr double kEditHoldMatch_s = 2.0;
+inline constexpr double kEditHoldMatch_s = store::kReleaseEditMatch_s;
 
 // What a hold's release looks like after its edits.
 struct HoldEditState {

@@ -126,7 +126,7 @@ struct SessionListEntry {
   uint64_t sample_count = 0;
   uint64_t frames_lost = 0;
   int holds = 0;
-  int releases = 0;        // holds with a release (detected or marked)
+  int releases = 0;  // holds with a release in effect (detected or marked, with the edits applied)
   bool recording = false;  // a live rollrig is recording it right now (see unfinishedSessions())
 };
 
@@ -151,6 +151,10 @@ enum class ReleaseEditKind {
 const char* releaseEditKindName(ReleaseEditKind k);  // "confirmed", "moved", "deleted", "reverted"
 // False for a name that is none of those.
 bool releaseEditKindFromName(const std::string& name, ReleaseEditKind* out);
+
+// An edit names the hold whose start lies nearest its hold_start_s, within this many seconds
+// (engine::applyReleaseEdits; listSessions() counts releases the same way).
+inline constexpr double kReleaseEditMatch_s = 2.0;
 
 // One edit of a hold's release. The hold is named by its start (session seconds, the stored
 // hold's start_s) rather than its number: reanalysis may renumber holds (engine::applyReleaseEdits
