@@ -4,8 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+namespace rollrig::engine {
+struct SessionDetails;
+}
 
 namespace rollrig::cli {
 
@@ -87,6 +93,29 @@ int runExport(const LibraryOptions& opt);
 int runImport(const LibraryOptions& opt);
 int runReanalyze(const LibraryOptions& opt);
 int runHistory(const LibraryOptions& opt);
+
+// `rollrig edit` and `rollrig mark` (edit_command.cpp): edits made after a session.
+struct EditOptions {
+  std::string db;
+  int64_t id = 0;
+  bool json = false;
+  int hold = 0;  // edit --hold N (1-based)
+  bool confirm = false, no_release = false, undo = false;
+  std::optional<double> release_at_s;  // edit --release-at S
+  std::optional<double> at_s;          // mark --at S
+  std::optional<int> pain;
+  std::optional<std::string> note;
+  bool released = false;
+  std::string side;
+  std::optional<int64_t> edit_marker, delete_marker;
+};
+void addEditCommands(CLI::App& app, EditOptions& opt);
+int runEdit(const EditOptions& opt);
+int runMark(const EditOptions& opt);
+// For `rollrig show`: the markers in effect with their ids, then the edits (text), or the edits as
+// one JSON object's text.
+void printMarkersAndEdits(std::ostream& out, const engine::SessionDetails& d);
+std::string editsJsonText(const engine::SessionDetails& d);
 
 // `rollrig demo-library` (demo_library_command.cpp): a library of simulated sessions.
 struct DemoLibraryOptions {

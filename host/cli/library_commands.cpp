@@ -299,6 +299,7 @@ int runShow(const LibraryOptions& opt) {
     j["holds"] = holds;
     j["markers"] = markers;
     j["events"] = events;
+    j["edits"] = json::parse(editsJsonText(d));  // edit_command.cpp
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -345,15 +346,7 @@ int runShow(const LibraryOptions& opt) {
   for (const core::Hold& h : d.holds) releases += h.release_s.has_value();
   o << "Holds (" << d.holds.size() << ", " << releases << " released)\n";
   printHoldsTable(o, d.holds);
-  o << "Markers\n";
-  if (d.markers.empty()) o << "  (none)\n";
-  for (const core::Marker& m : d.markers) {
-    o << "  " << fmt(rel(m.t_us), 3) << " s  " << core::markerKindName(m.kind);
-    if (m.kind == core::MarkerKind::kPain) o << " " << m.pain;
-    if (m.kind == core::MarkerKind::kSide) o << " " << core::sideName(m.side);
-    if (!m.text.empty()) o << "  \"" << m.text << "\"";
-    o << "\n";
-  }
+  printMarkersAndEdits(o, d);  // with their ids, and the edits (edit_command.cpp)
   return kExitOk;
 }
 
@@ -456,6 +449,10 @@ int runReanalyze(const LibraryOptions& opt) {
   if (res.kind.auto_zero) std::cout << ", " << res.rezeros << " re-zeroes";
   std::cout << "; " << res.holds.size() << " holds, " << releases << " released\n";
   printHoldsTable(std::cout, res.holds);
+  for (const store::ReleaseEdit& e : res.orphaned_edits)
+    std::cerr << "rollrig reanalyze: warning: the release edit of " << e.edited_utc
+              << " names a hold from " << fmt(e.hold_start_s, 1)
+              << " s that this analysis no longer finds; it is kept but applies to nothing\n";
   return kExitOk;
 }
 

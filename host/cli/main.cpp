@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
       "version, 8 output file error, 9 device disconnected while recording, 10 input file\n"
       "missing, unreadable or malformed, 11 calibration refused (plate not steady, placements\n"
       "ill-posed; or re-calibrating a force-only session), 12 session library missing,\n"
-      "unreadable or made by a newer rollrig, 13 no such session (history: no spot near --spot),\n"
+      "unreadable or made by a newer rollrig, 13 no such session, hold or marker (history: no\n"
+      "spot near --spot),\n"
       "130 interrupted before anything was recorded or saved.");
 
   RecordOptions record;
@@ -135,6 +136,8 @@ int main(int argc, char** argv) {
   addLibraryCommands(app, library);
   DemoLibraryOptions demo_library;
   addDemoLibraryCommand(app, demo_library);
+  EditOptions edit;
+  addEditCommands(app, edit);
   addNeedsValueChecks(app);
   addNumericChecks(app);
 
@@ -163,6 +166,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("reanalyze")) return runReanalyze(library);
     if (app.got_subcommand("history")) return runHistory(library);
     if (app.got_subcommand("demo-library")) return runDemoLibrary(demo_library);
+    if (app.got_subcommand("edit")) return runEdit(edit);
+    if (app.got_subcommand("mark")) return runMark(edit);
   } catch (const std::exception& e) {
     std::cerr << "rollrig: unexpected error: " << e.what() << "\n";
     return kExitFailure;

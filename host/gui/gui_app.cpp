@@ -354,8 +354,9 @@ int runGui(const GuiOptions& opt) {
   bool rebuild_fonts = false;
   SessionsViewState sessions_state;
   ReplayController replay;
-  PlotView replay_plot;      // the replay's own plot view (follow the cursor, zoom, pan)
-  std::string replay_error;  // a session that could not be opened (shown in the list)
+  HoldsTableState holds_state;  // the replay's selected hold, note field and last edit
+  PlotView replay_plot;         // the replay's own plot view (follow the cursor, zoom, pan)
+  std::string replay_error;     // a session that could not be opened (shown in the list)
   // When the replay's open() began, until its first frame is shown (the time is printed then).
   double replay_first_frame_from = -1;
   if (opt.replay_id > 0) {
@@ -557,6 +558,7 @@ int runGui(const GuiOptions& opt) {
           replay_first_frame_from = glfwGetTime() - replay.openSeconds();
           replay_error.clear();
           replay_plot = PlotView{};
+          holds_state = HoldsTableState{};
           view = View::kReplay;
         } else {
           replay_error = replay.error();
@@ -593,13 +595,33 @@ int runGui(const GuiOptions& opt) {
       if (ap.font_scale) rebuild_fonts = true;
     } else if (view == View::kReplay) {
       const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale, export_state.open);
-      if (!ImGui::GetIO().WantTextInput) {
+      // Edits through the replay (ReplayController, docs/GUI.md "Editing in the replay"); the
+      // status line of the holds table says what was saved or why not.
+      const auto edited = [&](bool ok) {
+        holds_state.status = ok ? replay.editMessage() : replay.editError();
+        holds_state.status_error = !ok;
+        settle = std::max(settle, 2);
+      };
+      if (!ImGui::GetIO().WantTextInput && !holds_state.note_open) {
         if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) replay.setPlaying(!replay.playing());
         if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) switchTo(View::kSessions);
         if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) replay.seek(replay.cursor_s() - 5);
         if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) replay.seek(replay.cursor_s() + 5);
-        for (int d = 0; d < 9; ++d)
-          if (ImGui::IsKeyPressed(GLFW_KEY_1 + d, false)) replay.jumpToHold(static_cast<size_t>(d));
+        const bool shift =
+            ImGui::IsKeyDown(GLFW_KEY_LEFT_SHIFT) || ImGui::IsKeyDown(GLFW_KEY_RIGHT_SHIFT);
+        // Shift + 1-9 jumps to a hold; 0-9 (and the keypad's) give a pain rating at the cursor,
+        // N a note, as in the live view.
+        for (int d = 0; d <= 9; ++d) {
+          const bool pressed = ImGui::IsKeyPressed(GLFW_KEY_0 + d, false) ||
+                               (!shift && ImGui::IsKeyPressed(GLFW_KEY_KP_0 + d, false));
+          if (!pressed) continue;
+          if (shift && d > 0)
+            replay.jumpToHold(static_cast<size_t>(d - 1));
+          else if (!shift)
+            edited(replay.addPainAtCursor(d));
+        }
+        if (ImGui::IsKeyPressed(GLFW_KEY_N, false))
+          holds_state.note_open = true, holds_state.note_focus = true;
       }
       const ViewKeys rvk = readViewKeys();
       if (rvk.follow_live) followLive(replay_plot);
@@ -625,14 +647,24 @@ int runGui(const GuiOptions& opt) {
       layoutPlotTitleRow(rp, rl.plot, fonts);
       shown_plot = rl.plot, shown_plate = rl.plate;
       const PlateViewModel rplate = computePlateView(replay.samples(), rs, rl.plate, fonts);
-      const HoldsTableModel rt =
-          computeHoldsTable(replay.details(), forceFormat(settings), replay.cursor_s());
+      HoldsTableModel rt = computeHoldsTable(replay.details(), forceFormat(settings),
+                                             replay.cursor_s(), holds_state.selected);
+      rt.status = holds_state.status, rt.status_error = holds_state.status_error;
 
       const ReplayBarAction ra = drawReplayBar(rb, rl.bar, fonts, fills);
       drawHoldPanel(rh, rl.hold, fonts, fills);
       drawForcePlot(rp, rl.plot, fonts, fills);
       drawPlateView(rplate, rl.plate, fonts, fills);
-      const int clicked_hold = drawHoldsTable(rt, rl.holds_table, fonts, fills);
+      const HoldsTableAction ta = drawHoldsTable(rt, holds_state, rl.holds_table, fonts, fills);
+      const int clicked_hold = ta.clicked;
+      if (rt.actions.hold >= 0) {
+        const size_t hold = static_cast<size_t>(rt.actions.hold);
+        if (ta.confirm) edited(replay.editRelease(hold, store::ReleaseEditKind::kConfirmed));
+        if (ta.move_to_cursor) edited(replay.moveReleaseToCursor(hold));
+        if (ta.no_release) edited(replay.editRelease(hold, store::ReleaseEditKind::kDeleted));
+        if (ta.undo) edited(replay.editRelease(hold, store::ReleaseEditKind::kReverted));
+      }
+      if (ta.note_kept) edited(replay.addNoteAtCursor(ta.note));
       if (export_state.open) {
         const int64_t id = replay.details().record.id;
         if (export_state.session_id != id) {

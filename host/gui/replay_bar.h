@@ -2,7 +2,7 @@
 // Back to the sessions, which session this is, play / pause, the speed (1x, 4x, 16x), and a
 // scrubber over the whole session with the holds marked on it (coloured by their time to release,
 // like the plate view's spots) and the cursor; click or drag it to move the cursor. The holds are
-// numbered under the scrubber: click one (or press its digit, 1-9) to jump to it.
+// numbered under the scrubber: click one (or press Shift + its digit, 1-9) to jump to it.
 //
 // computeReplayBar() is pure (the replay's details and cursor in, words and positions out);
 // drawReplayBar() draws it and returns what the user asked for.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "hold_panel.h"  // formatMinSec
+
 #include "rollrig/engine/session_replay.h"
 #include "sessions_view.h"
 
@@ -31,6 +33,7 @@ bool ReplayController::open(const std::string& db_path, int64_t id) {
     return false;
   }
   m_open = true;
+  m_db_path = db_path;
   m_open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return true;
 }
@@ -38,6 +41,8 @@ bool ReplayController::open(const std::string& db_path, int64_t id) {
 void ReplayController::close() {
   m_open = false;
   m_error.clear();
+  m_edit_message.clear();
+  m_edit_error.clear();
   m_details = {};
   m_samples.clear();
   m_cursor_s = 0;
@@ -92,6 +97,110 @@ const engine::LiveSnapshot& ReplayController::snapshot() {
   }
   m_snap = engine::replaySnapshotAt(m_details, m_cursor_s, duration_s(), f, until);
   return m_snap;
+}
+
+// [SECTION] Edits
+
+bool ReplayController::reloadDetails() {
+  if (!m_open) return false;
+  store::SessionStore st;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  engine::SessionDetails d;
+  store::StoreError e = st.open(m_db_path, ro);
+  if (e) {
+    m_edit_error = e.message;
+    return false;
+  }
+  if (engine::LibraryError le = engine::loadSessionDetails(st, m_details.record.id, &d)) {
+    m_edit_error = le.message;
+    return false;
+  }
+  m_details = std::move(d);
+  m_snap_valid = false;  // the holds and markers the snapshot shows changed
+  return true;
+}
+
+bool ReplayController::withEditableStore(
+    const std::string& what,
+    const std::function<engine::LibraryError(store::SessionStore&)>& edit) {
+  m_edit_message.clear();
+  m_edit_error.clear();
+  if (!m_open) {
+    m_edit_error = "no session is open";
+    return false;
+  }
+  {
+    // Its own connection, for this edit only: never held open beside a live recording.
+    store::SessionStore st;
+    store::OpenOptions rw;
+    rw.mode = store::OpenMode::kReadWrite;
+    rw.busy_timeout_ms = 3000;  // a recorder's commit holds the lock for milliseconds
+    if (store::StoreError e = st.open(m_db_path, rw)) {
+      m_edit_error = "could not save the edit: " + e.message;
+      return false;
+    }
+    if (engine::LibraryError e = edit(st)) {
+      m_edit_error = "could not save the edit: " + e.message;
+      return false;
+    }
+  }
+  m_edit_message = what + ", saved";
+  return reloadDetails();
+}
+
+bool ReplayController::editRelease(size_t hold, store::ReleaseEditKind kind,
+                                   const std::string& now_utc) {
+  if (hold >= m_details.detected_holds.size()) {
+    m_edit_error = "no such hold";
+    return false;
+  }
+  const double start = m_details.detected_holds[hold].start_s;
+  const char* done = kind == store::ReleaseEditKind::kConfirmed ? "release confirmed"
+                     : kind == store::ReleaseEditKind::kDeleted ? "release deleted"
+                     : kind == store::ReleaseEditKind::kReverted
+                         ? "edit undone (the detector's release again)"
+                         : "release moved";
+  return withEditableStore(
+      "hold " + std::to_string(hold + 1) + ": " + done, [&](store::SessionStore& st) {
+        return engine::editRelease(st, m_details.record.id, start, kind, 0, now_utc);
+      });
+}
+
+bool ReplayController::moveReleaseToCursor(size_t hold, const std::string& now_utc) {
+  if (hold >= m_details.detected_holds.size()) {
+    m_edit_error = "no such hold";
+    return false;
+  }
+  const double start = m_details.detected_holds[hold].start_s;
+  const double t = m_cursor_s;
+  return withEditableStore("hold " + std::to_string(hold + 1) + ": release moved to " +
+                               formatMinSec(t - start) + " into the hold",
+                           [&](store::SessionStore& st) {
+                             return engine::editRelease(st, m_details.record.id, start,
+                                                        store::ReleaseEditKind::kMoved, t, now_utc);
+                           });
+}
+
+bool ReplayController::addPainAtCursor(int pain, const std::string& now_utc) {
+  core::Marker m;
+  m.kind = core::MarkerKind::kPain;
+  m.pain = pain;
+  const double t = m_cursor_s;
+  return withEditableStore("pain " + std::to_string(pain) + " added at " + formatMinSec(t),
+                           [&](store::SessionStore& st) {
+                             return engine::addMarkerAfter(st, m_details.record.id, t, m, now_utc);
+                           });
+}
+
+bool ReplayController::addNoteAtCursor(const std::string& text, const std::string& now_utc) {
+  core::Marker m;
+  m.kind = core::MarkerKind::kNote;
+  m.text = text;
+  const double t = m_cursor_s;
+  return withEditableStore("note added at " + formatMinSec(t), [&](store::SessionStore& st) {
+    return engine::addMarkerAfter(st, m_details.record.id, t, m, now_utc);
+  });
 }
 
 }  // namespace rollrig::gui

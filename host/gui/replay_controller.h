@@ -6,11 +6,19 @@
 // snapshot would have been at the cursor (engine::replaySnapshotAt). No analysis here: the holds
 // and releases shown are the ones stored with the session.
 //
-// Errors are state (error()): a library that cannot be read, a session that is gone.
-// Thread safety: UI thread only.
+// Editing (issue 12): the replay reads the library read-only; an edit — a release confirmed, moved
+// to the cursor, deleted or undone, a pain rating or a note added at the cursor — opens its own
+// read-write connection for that edit alone (WAL, a busy timeout, one short transaction through
+// the engine's edit operations, engine/session_library.h), so a live recording into the same
+// library only ever waits a few milliseconds for it; then the details are read again (holds,
+// markers, edits; the samples stay) and everything shows the effective values.
+//
+// Errors are state (error(), editError()): a library that cannot be read, a session that is gone,
+// an edit the library refused. Thread safety: UI thread only.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "rollrig/engine/live_session.h"
@@ -52,9 +60,27 @@ class ReplayController {
   // What the live view would have shown at the cursor. Recomputed when the cursor moved.
   const engine::LiveSnapshot& snapshot();
 
+  // [SECTION] Edits. Each returns false with editError() when the library refused or could not
+  // be written; editMessage() says what was done ("hold 2: release moved to 0:42, saved").
+  // `now_utc` is the edit's wall time (ISO 8601 UTC); "" takes the host clock.
+  bool editRelease(size_t hold, store::ReleaseEditKind kind, const std::string& now_utc = "");
+  // Puts hold `hold`'s release at the cursor (which must lie inside it).
+  bool moveReleaseToCursor(size_t hold, const std::string& now_utc = "");
+  bool addPainAtCursor(int pain, const std::string& now_utc = "");
+  bool addNoteAtCursor(const std::string& text, const std::string& now_utc = "");
+  const std::string& editMessage() const { return m_edit_message; }
+  const std::string& editError() const { return m_edit_error; }
+  // Reads the session's details again (after an edit made here or elsewhere).
+  bool reloadDetails();
+
  private:
+  // Opens the library read-write for one edit and runs `edit`; then reloads the details.
+  bool withEditableStore(const std::string& what,
+                         const std::function<engine::LibraryError(store::SessionStore&)>& edit);
+
   bool m_open = false;
-  std::string m_error;
+  std::string m_db_path;
+  std::string m_error, m_edit_message, m_edit_error;
   double m_open_s = 0;
   engine::SessionDetails m_details;
   SampleStore m_samples;

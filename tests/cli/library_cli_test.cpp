@@ -281,8 +281,105 @@ TEST_F(LibraryCli, SessionsTellsARecordingFromAnInterruptedSession) {
   EXPECT_EQ(j["sessions"][2]["recording"], true);
 }
 
+TEST_F(LibraryCli, EditMovesConfirmsAndDeletesAReleaseShowListsBothAndHistoryUsesTheEdit) {
+  const nlohmann::json before = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  ASSERT_GE(before["holds"].size(), 1u);
+  const nlohmann::json& h = before["holds"][0];
+  const double start = h["start_s"], end = h["end_s"];
+  char at_text[32];
+  std::snprintf(at_text, sizeof at_text, "%.3f", start + 0.25 * (end - start));
+  const double at = std::strtod(at_text, nullptr);
+
+  const CliRun mv =
+      rollrig::testing::runRollrig("edit 1 --hold 1 --release-at " + std::string(at_text) + db());
+  ASSERT_EQ(mv.code, 0) << mv.output;
+  EXPECT_NE(mv.output.find("moved"), std::string::npos) << mv.output;
+  const nlohmann::json after = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  EXPECT_NEAR(after["holds"][0]["release_s"].get<double>(), at, 1e-9);
+  EXPECT_EQ(after["holds"][0]["release_source"], "edited");
+  EXPECT_EQ(after["edits"]["detected"][0]["detected_release_s"], h["release_s"]);
+  ASSERT_EQ(after["edits"]["releases"].size(), 1u);
+  EXPECT_EQ(after["edits"]["releases"][0]["kind"], "moved");
+  EXPECT_EQ(after["edits"]["releases"][0]["hold"], 1);
+  const CliRun text = rollrig::testing::runRollrig("show 1" + db());
+  EXPECT_NE(text.output.find("release moved to"), std::string::npos) << text.output;
+
+  // History takes the edited time to release.
+  const nlohmann::json hist = nlohmann::json::parse(runOut("history --json" + db()).output);
+  bool seen = false;
+  for (const auto& spot : hist["spots"])
+    for (const auto& side : spot["sides"])
+      for (const auto& ses : side["sessions"])
+        if (ses["holds"] == 1 && ses["released"] == 1 && !ses["median_release_s"].is_null() &&
+            std::abs(ses["median_release_s"].get<double>() - (at - start)) < 1e-6)
+          seen = true;
+  EXPECT_TRUE(seen) << hist.dump(1);
+
+  // Deleted, then undone: back to the detector's value; both edits stay listed.
+  ASSERT_EQ(rollrig::testing::runRollrig("edit 1 --hold 1 --no-release" + db()).code, 0);
+  nlohmann::json j = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  EXPECT_TRUE(j["holds"][0]["release_s"].is_null());
+  ASSERT_EQ(rollrig::testing::runRollrig("edit 1 --hold 1 --undo" + db()).code, 0);
+  j = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  EXPECT_EQ(j["holds"][0]["release_s"], h["release_s"]);
+  EXPECT_EQ(j["edits"]["releases"].size(), 3u);
+
+  // Exit codes: a time outside the hold 2, no such hold or session 13, no action 2.
+  EXPECT_EQ(rollrig::testing::runRollrig("edit 1 --hold 1 --release-at 0" + db()).code, 2);
+  EXPECT_EQ(rollrig::testing::runRollrig("edit 1 --hold 99 --confirm" + db()).code, 13);
+  EXPECT_EQ(rollrig::testing::runRollrig("edit 7 --hold 1 --confirm" + db()).code, 13);
+  EXPECT_EQ(rollrig::testing::runRollrig("edit 1 --hold 1" + db()).code, 2);
+  EXPECT_EQ(rollrig::testing::runRollrig("edit 1 --hold 1 --confirm --no-release" + db()).code, 2);
+}
+
+TEST_F(LibraryCli, MarkAddsChangesAndDeletesMarkersAfterwardsKeepingTheOriginals) {
+  const CliRun add = runOut("mark 1 --at 42.5 --pain 7" + db());
+  ASSERT_EQ(add.code, 0) << add.output;
+  EXPECT_NE(add.output.find("added at 42.5 s (pain 7)"), std::string::npos) << add.output;
+  nlohmann::json j = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  int64_t id = 0;
+  for (const auto& r : j["edits"]["marker_rows"])
+    if (r["kind"] == "pain" && r["pain"] == 7) id = r["id"];
+  ASSERT_GT(id, 0);
+  ASSERT_EQ(runOut("mark 1 --edit-marker " + std::to_string(id) + " --pain 3" + db()).code, 0);
+  const CliRun note = runOut("mark 1 --at 10 --note \"physio: left it\"" + db());
+  ASSERT_EQ(note.code, 0) << note.output;
+  j = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  int64_t note_id = 0;
+  for (const auto& r : j["edits"]["marker_rows"])
+    if (r["note"] == "physio: left it") note_id = r["id"];
+  ASSERT_GT(note_id, 0);
+  ASSERT_EQ(runOut("mark 1 --delete-marker " + std::to_string(note_id) + db()).code, 0);
+
+  j = nlohmann::json::parse(runOut("show 1 --json" + db()).output);
+  int pains = 0, notes = 0;
+  for (const auto& m : j["markers"]) {
+    if (m["kind"] == "pain" && std::abs(m["time_s"].get<double>() - 42.5) < 1e-6) {
+      ++pains;
+      EXPECT_EQ(m["pain"], 3);
+    }
+    if (m["note"] == "physio: left it") ++notes;
+  }
+  EXPECT_EQ(pains, 1);
+  EXPECT_EQ(notes, 0);
+  int kept = 0;
+  for (const auto& r : j["edits"]["marker_rows"])
+    if (!r["in_effect"].get<bool>() && (r["pain"] == 7 || r["note"] == "physio: left it")) ++kept;
+  EXPECT_EQ(kept, 2);
+  const CliRun text = rollrig::testing::runRollrig("show 1" + db());
+  EXPECT_NE(text.output.find("was marker " + std::to_string(id)), std::string::npos) << text.output;
+
+  // Usage 2 (no value, a pain of 11, a time past the end), 13 (no such marker or session).
+  EXPECT_EQ(rollrig::testing::runRollrig("mark 1 --at 5" + db()).code, 2);
+  EXPECT_EQ(rollrig::testing::runRollrig("mark 1 --at 5 --pain 11" + db()).code, 2);
+  EXPECT_EQ(rollrig::testing::runRollrig("mark 1 --at 99999 --released" + db()).code, 2);
+  EXPECT_EQ(rollrig::testing::runRollrig("mark 1 --delete-marker 9999" + db()).code, 13);
+  EXPECT_EQ(rollrig::testing::runRollrig("mark 5 --at 1 --released" + db()).code, 13);
+}
+
 TEST(LibraryCliHelp, EveryLibraryCommandHasHelpWithItsExitCodes) {
-  for (const char* cmd : {"sessions", "show", "export", "import", "reanalyze", "history"}) {
+  for (const char* cmd :
+       {"sessions", "show", "export", "import", "reanalyze", "history", "edit", "mark"}) {
     const CliRun r = rollrig::testing::runRollrig(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd << "\n" << r.output;
     EXPECT_NE(r.output.find("--db"), std::string::npos) << cmd;

@@ -550,6 +550,158 @@ TEST_F(SessionLibrary, HistoryHoldsGathersEveryStoredHoldWithItsSession) {
   EXPECT_EQ(h.holds, hh.size());
 }
 
+// [SECTION] Edits
+
+TEST(ReleaseEdits, TheNewestEditOfAHoldWinsAndAnEditWhoseHoldIsGoneIsReported) {
+  std::vector<core::Hold> detected(3);
+  for (int i = 0; i < 3; ++i) {
+    detected[i].start_s = 10.0 + 100.0 * i;
+    detected[i].end_s = detected[i].start_s + 40.0;
+  }
+  detected[0].release_s = 38.0, detected[0].release_source = "load-up";
+  detected[1].release_s = 140.0, detected[1].release_source = "tremor";
+  auto edit = [](int64_t id, double start, store::ReleaseEditKind k, std::optional<double> t) {
+    store::ReleaseEdit e;
+    e.id = id, e.hold_start_s = start, e.kind = k, e.release_s = t;
+    return e;
+  };
+  using K = store::ReleaseEditKind;
+  // Given out of order: ids say which is newest. Hold 0 moved, then moved again (start off by a
+  // sample, as after a reanalysis); hold 1 deleted then undone; hold 2 (no release) confirmed;
+  // one edit names a hold at 500 s that no longer exists.
+  const EffectiveHolds eff = applyReleaseEdits(
+      detected, {edit(4, 10.0125, K::kMoved, 42.0), edit(1, 10.0, K::kMoved, 30.0),
+                 edit(2, 110.0, K::kDeleted, {}), edit(5, 110.0, K::kReverted, {}),
+                 edit(3, 210.0, K::kConfirmed, {}), edit(6, 500.0, K::kDeleted, {})});
+  ASSERT_EQ(eff.holds.size(), 3u);
+  EXPECT_EQ(eff.holds[0].release_s, std::optional<double>(42.0));
+  EXPECT_EQ(eff.holds[0].release_source, kEditedSource);
+  EXPECT_EQ(eff.states[0].detected_release_s, std::optional<double>(38.0));
+  EXPECT_EQ(eff.states[0].detected_source, "load-up");
+  EXPECT_EQ(eff.states[0].edit->id, 4);
+  EXPECT_TRUE(eff.states[0].edited());
+  EXPECT_EQ(eff.holds[1].release_s, std::optional<double>(140.0));  // reverted: as detected
+  EXPECT_FALSE(eff.states[1].edited());
+  EXPECT_FALSE(eff.holds[2].release_s.has_value());
+  EXPECT_EQ(eff.states[2].edit->kind, K::kConfirmed);
+  ASSERT_EQ(eff.orphaned.size(), 1u);
+  EXPECT_EQ(eff.orphaned[0].id, 6);
+  // The detector's holds are untouched.
+  EXPECT_EQ(detected[0].release_s, std::optional<double>(38.0));
+  // A deleted release: the hold no longer counts as worked through unless it lasted 30 s.
+  detected[0].end_s = 25.0;
+  const EffectiveHolds del = applyReleaseEdits(detected, {edit(1, 10.0, K::kDeleted, {})});
+  EXPECT_FALSE(del.holds[0].release_s.has_value());
+  EXPECT_FALSE(del.holds[0].reached_protocol_min);
+}
+
+TEST_F(SessionLibrary, EditsAreStoredBesideTheDetectorsHoldsAndTheDetailsShowBoth) {
+  const RigSession r = makeRigSession(7, 300);
+  const LiveResult live = runLive(r);
+  ASSERT_GE(live.holds.size(), 2u);
+  const int64_t id = recordIntoStore(m_store, r, live);
+  const core::Hold h0 = live.holds[0], h1 = live.holds[1];
+  const double moved_to = h0.start_s + 0.5 * h0.duration_s();
+
+  ASSERT_FALSE(editRelease(m_store, id, h0.start_s + 0.3, store::ReleaseEditKind::kMoved, moved_to,
+                           "2026-11-30T08:00:00Z"));
+  ASSERT_FALSE(editRelease(m_store, id, h1.start_s, store::ReleaseEditKind::kDeleted, 0,
+                           "2026-11-30T08:01:00Z"));
+  // Refused: a release outside its hold, a hold that does not exist, a session that does not.
+  EXPECT_EQ(editRelease(m_store, id, h0.start_s, store::ReleaseEditKind::kMoved, h0.end_s + 5).kind,
+            LibraryErrorKind::kRefused);
+  EXPECT_EQ(editRelease(m_store, id, h0.start_s + 3.5, store::ReleaseEditKind::kConfirmed).kind,
+            LibraryErrorKind::kNotFound);
+  EXPECT_EQ(editRelease(m_store, id + 9, h0.start_s, store::ReleaseEditKind::kConfirmed).kind,
+            LibraryErrorKind::kNotFound);
+
+  SessionDetails d;
+  ASSERT_FALSE(loadSessionDetails(m_store, id, &d));
+  expectSameHolds(d.detected_holds, live.holds);
+  ASSERT_EQ(d.holds.size(), live.holds.size());
+  EXPECT_EQ(d.holds[0].release_s, std::optional<double>(moved_to));
+  EXPECT_EQ(d.hold_edits[0].detected_release_s, h0.release_s);
+  EXPECT_EQ(d.hold_edits[0].edit->hold_start_s, h0.start_s);  // the stored start, exactly
+  EXPECT_EQ(d.hold_edits[0].edit->edited_utc, "2026-11-30T08:00:00Z");
+  EXPECT_FALSE(d.holds[1].release_s.has_value());
+  EXPECT_EQ(d.release_edits.size(), 2u);
+  EXPECT_TRUE(d.orphaned_edits.empty());
+}
+
+TEST_F(SessionLibrary, MarkersAddedChangedAndDeletedAfterwardsAreInTheDetailsWithTheirOriginals) {
+  const RigSession r = makeRigSession(7, 120);
+  const int64_t id = recordIntoStore(m_store, r, runLive(r));
+  core::Marker pain;
+  pain.kind = core::MarkerKind::kPain;
+  pain.pain = 7;
+  int64_t added = 0, changed = 0;
+  ASSERT_FALSE(addMarkerAfter(m_store, id, 61.25, pain, "2026-11-30T08:00:00Z", &added));
+  MarkerChange c;
+  c.pain = 4;
+  ASSERT_FALSE(editMarker(m_store, id, added, c, "2026-11-30T08:01:00Z", &changed));
+  core::Marker note;
+  note.kind = core::MarkerKind::kNote;
+  note.text = "physio: tender spot";
+  int64_t note_id = 0;
+  ASSERT_FALSE(addMarkerAfter(m_store, id, 70, note, "2026-11-30T08:02:00Z", &note_id));
+  ASSERT_FALSE(deleteMarker(m_store, id, note_id, "2026-11-30T08:03:00Z"));
+  // Refused: a pain of 11, a time past the session's end, an unknown marker.
+  pain.pain = 11;
+  EXPECT_EQ(addMarkerAfter(m_store, id, 10, pain).kind, LibraryErrorKind::kRefused);
+  pain.pain = 2;
+  EXPECT_EQ(addMarkerAfter(m_store, id, 1e6, pain).kind, LibraryErrorKind::kRefused);
+  EXPECT_EQ(deleteMarker(m_store, id, 99999).kind, LibraryErrorKind::kNotFound);
+
+  SessionDetails d;
+  ASSERT_FALSE(loadSessionDetails(m_store, id, &d));
+  ASSERT_EQ(d.markers.size(), r.markers.size() + 1);
+  const uint64_t at_us = r.samples.front().t_us + 61'250'000;
+  bool found = false;
+  for (const core::Marker& m : d.markers) {
+    EXPECT_NE(m.text, "physio: tender spot");
+    if (m.t_us == at_us && m.kind == core::MarkerKind::kPain) {
+      found = true;
+      EXPECT_EQ(m.pain, 4);
+    }
+  }
+  EXPECT_TRUE(found);
+  ASSERT_EQ(d.marker_rows.size(), r.markers.size() + 3);  // originals kept
+}
+
+TEST_F(SessionLibrary, HistoryUsesTheEditedReleasesAndReanalysisKeepsTheEdits) {
+  const RigSession r = makeRigSession(7, 300);
+  const LiveResult live = runLive(r);
+  ASSERT_GE(live.holds.size(), 2u);
+  const int64_t id = recordIntoStore(m_store, r, live);
+  const core::Hold h0 = live.holds[0];
+  const double moved_to = h0.start_s + 12.0;
+  ASSERT_FALSE(editRelease(m_store, id, h0.start_s, store::ReleaseEditKind::kMoved, moved_to,
+                           "2026-11-30T08:00:00Z"));
+  std::vector<core::HistoryHold> hh;
+  ASSERT_FALSE(historyHolds(m_store, &hh));
+  ASSERT_EQ(hh.size(), live.holds.size());
+  EXPECT_EQ(hh[0].hold.release_s, std::optional<double>(moved_to));
+
+  // An edit naming a hold no analysis finds (a hold at 1 s that is not there) is kept and reported.
+  store::ReleaseEdit stray;
+  stray.hold_start_s = 1.0;
+  stray.kind = store::ReleaseEditKind::kDeleted;
+  stray.edited_utc = "2026-11-30T08:05:00Z";
+  ASSERT_FALSE(m_store.addReleaseEdit(id, stray));
+
+  ReanalyzeResult res;
+  ASSERT_FALSE(reanalyzeSession(m_store, id, {}, &res));
+  ASSERT_EQ(res.orphaned_edits.size(), 1u);
+  EXPECT_EQ(res.orphaned_edits[0].hold_start_s, 1.0);
+  SessionDetails d;
+  ASSERT_FALSE(loadSessionDetails(m_store, id, &d));
+  EXPECT_EQ(d.release_edits.size(), 2u);
+  EXPECT_EQ(d.orphaned_edits.size(), 1u);
+  EXPECT_EQ(d.holds[0].release_s, std::optional<double>(moved_to));
+  ASSERT_FALSE(historyHolds(m_store, &hh));
+  EXPECT_EQ(hh[0].hold.release_s, std::optional<double>(moved_to));
+}
+
 TEST_F(SessionLibrary, ExportsLoadInPandasAsTheyAreWithTheRightDtypes) {
   if (std::system("/usr/bin/python3 -c 'import pandas' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "/usr/bin/python3 cannot import pandas (apt-get install python3-pandas)";

@@ -700,3 +700,33 @@ TEST(GuiScreenshot, TheFontScaleOfTheSettingsMakesTheTextLarger) {
   }
   EXPECT_GT(text_px[1], text_px[0] * 5 / 4) << text_px[0] << " " << text_px[1];
 }
+
+TEST(GuiScreenshot, TheReplaysHoldsTableShowsAnEditedReleaseInTheMarksColour) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "edited.db";
+  fs::remove(db);
+  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 1 --db " + db.string() +
+                         " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  const auto shoot = [&](const fs::path& png, Image* img) {
+    const GuiRun r =
+        runGui("--db " + db.string() + " --replay 1 --replay-at 50 --screenshot " + png.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_TRUE(loadPng(png, img));
+  };
+  Image before, after;
+  shoot(tempDir() / "unedited.png", &before);
+  for (const char* edit :
+       {"--hold 1 --release-at 60", "--hold 2 --confirm", "--hold 3 --no-release"})
+    ASSERT_EQ(
+        std::system((rollrigCli() + " edit 1 " + edit + " --db " + db.string() + " >/dev/null 2>&1")
+                        .c_str()),
+        0)
+        << edit;
+  shoot(tempDir() / "edited.png", &after);
+  // Three rows' release text now in the marks' violet (the plot's mark dots are the same in both).
+  EXPECT_GT(after.count(rollrig::gui::kMarkerMark), before.count(rollrig::gui::kMarkerMark) + 60)
+      << before.count(rollrig::gui::kMarkerMark) << " violet pixels before, "
+      << after.count(rollrig::gui::kMarkerMark) << " after";
+}

@@ -202,3 +202,129 @@ TEST(HoldsTable, ListsEachHoldWithItsReleasePainAndSteadinessAndMarksTheOneAtThe
   EXPECT_EQ(m.rows[1].notes, "sharp");
   EXPECT_TRUE(m.rows[1].current);  // the cursor at 115 s is in it
 }
+
+// [SECTION] Editing in the replay
+
+TEST(HoldsTable, AnEditedReleaseShowsTheDetectorsValueBesideTheUsersAndTheActionsFollowTheCursor) {
+  engine::SessionDetails d;
+  d.record.first_t_us = 0;
+  core::Hold a;
+  a.start_s = 10, a.end_s = 60, a.release_s = 48, a.release_source = "load-up";
+  core::Hold b;
+  b.start_s = 100, b.end_s = 130;
+  d.detected_holds = {a, b};
+  store::ReleaseEdit moved;
+  moved.id = 1, moved.hold_start_s = 10, moved.kind = store::ReleaseEditKind::kMoved;
+  moved.release_s = 52;
+  store::ReleaseEdit confirmed;
+  confirmed.id = 2, confirmed.hold_start_s = 100,
+  confirmed.kind = store::ReleaseEditKind::kConfirmed;
+  d.release_edits = {moved, confirmed};
+  engine::EffectiveHolds eff = engine::applyReleaseEdits(d.detected_holds, d.release_edits);
+  d.holds = eff.holds;
+  d.hold_edits = eff.states;
+
+  HoldsTableModel m = computeHoldsTable(d, ForceFormat{}, 55);
+  ASSERT_EQ(m.rows.size(), 2u);
+  EXPECT_EQ(m.rows[0].release, "0:38 load-up \u2192 0:42 (you moved it)");
+  EXPECT_TRUE(m.rows[0].edited);
+  EXPECT_EQ(m.rows[0].release_colour.r, kMarkerMark.r);
+  EXPECT_EQ(m.rows[1].release, "not released \u2713 (you confirmed it)");
+  EXPECT_EQ(m.title, "2 holds · 1 released");
+  // The cursor (55 s) is in hold 1: its actions, with the release at the cursor and undo.
+  EXPECT_EQ(m.actions.hold, 0);
+  EXPECT_EQ(m.actions.label, "Hold 1");
+  EXPECT_TRUE(m.actions.can_move);
+  EXPECT_EQ(m.actions.move_label, "release at 0:45");
+  EXPECT_TRUE(m.actions.can_undo);
+  // Hold 2 selected with the cursor outside it: no move, and why.
+  m = computeHoldsTable(d, ForceFormat{}, 55, 1);
+  EXPECT_EQ(m.actions.hold, 1);
+  EXPECT_TRUE(m.rows[1].selected);
+  EXPECT_FALSE(m.actions.can_move);
+  EXPECT_FALSE(m.actions.hint.empty());
+  EXPECT_FALSE(m.actions.has_release);
+  // Deleted: the detector's value and "none".
+  store::ReleaseEdit del = moved;
+  del.id = 3, del.kind = store::ReleaseEditKind::kDeleted, del.release_s.reset();
+  d.release_edits.push_back(del);
+  eff = engine::applyReleaseEdits(d.detected_holds, d.release_edits);
+  d.holds = eff.holds, d.hold_edits = eff.states;
+  m = computeHoldsTable(d, ForceFormat{}, 0);
+  EXPECT_EQ(m.rows[0].release, "0:38 load-up \u2192 none (you deleted it)");
+  EXPECT_EQ(m.actions.hold, -1);  // the cursor in no hold, nothing selected
+  // Undone: as detected, not shown as edited.
+  store::ReleaseEdit undo = moved;
+  undo.id = 4, undo.kind = store::ReleaseEditKind::kReverted, undo.release_s.reset();
+  d.release_edits.push_back(undo);
+  eff = engine::applyReleaseEdits(d.detected_holds, d.release_edits);
+  d.holds = eff.holds, d.hold_edits = eff.states;
+  m = computeHoldsTable(d, ForceFormat{}, 20);
+  EXPECT_EQ(m.rows[0].release, "0:38 load-up");
+  EXPECT_FALSE(m.rows[0].edited);
+  EXPECT_FALSE(m.actions.can_undo);
+}
+
+TEST_F(Replay, AnEditMadeInTheReplayLandsInTheLibraryWithoutDisturbingALiveRecording) {
+  SampleStore live;
+  uint64_t recorded = 0;
+  recordDemo(m_db, 120, &live, &recorded);
+  ReplayController r;
+  ASSERT_TRUE(r.open(m_db, 1)) << r.error();
+  ASSERT_FALSE(r.details().holds.empty());
+  const core::Hold h = r.details().detected_holds[0];
+
+  // A second session records into the same library meanwhile.
+  SessionController rec(m_db, [] {});
+  SourceChoice src;
+  src.seed = 5;
+  src.fast = true;
+  ASSERT_TRUE(rec.start(src)) << rec.errorText();
+  const auto step = [&](double until_s) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (rec.samples().lastTime_s() < until_s && std::chrono::steady_clock::now() < give_up) {
+      rec.update();
+      rec.nextStep();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  step(10);
+
+  const double at = h.start_s + 0.4 * h.duration_s();
+  r.seek(at);
+  ASSERT_TRUE(r.moveReleaseToCursor(0, "2026-11-30T08:00:00Z")) << r.editError();
+  EXPECT_NE(r.editMessage().find("hold 1: release moved"), std::string::npos) << r.editMessage();
+  step(20);
+  ASSERT_TRUE(r.addPainAtCursor(3, "2026-11-30T08:01:00Z")) << r.editError();
+  ASSERT_TRUE(r.addNoteAtCursor("physio: good", "2026-11-30T08:02:00Z")) << r.editError();
+  step(30);
+  // The replay shows the effective values at once: the table and the snapshot.
+  EXPECT_EQ(r.details().holds[0].release_s, std::optional<double>(at));
+  const HoldsTableModel m = computeHoldsTable(r.details(), ForceFormat{}, r.cursor_s());
+  EXPECT_NE(m.rows[0].release.find("(you moved it)"), std::string::npos) << m.rows[0].release;
+  EXPECT_NE(m.rows[0].pain.find("3"), std::string::npos);
+  EXPECT_EQ(m.rows[0].notes, "physio: good");
+  r.seek(h.end_s - 0.01);
+  ASSERT_TRUE(r.snapshot().open_hold);
+  ASSERT_TRUE(r.snapshot().open_hold->hold.release_s);
+  EXPECT_DOUBLE_EQ(*r.snapshot().open_hold->hold.release_s, at);
+
+  // In the library, read by another connection; the detector's value kept beside it.
+  store::SessionStore st;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  ASSERT_FALSE(st.open(m_db, ro));
+  engine::SessionDetails d;
+  ASSERT_FALSE(engine::loadSessionDetails(st, 1, &d));
+  EXPECT_EQ(d.holds[0].release_s, std::optional<double>(at));
+  EXPECT_EQ(d.detected_holds[0].release_s, h.release_s);
+  EXPECT_EQ(d.markers.size(), 3u);  // the live pain 6, the 3 and the note added afterwards
+
+  // The live recording lost nothing.
+  rec.stop();
+  const uint64_t live_recorded = rec.snapshot().samples_recorded;
+  store::SessionRecord second;
+  ASSERT_FALSE(st.loadSession(2, &second));
+  EXPECT_EQ(second.sample_count, live_recorded);
+  EXPECT_EQ(second.end_reason.empty(), false);
+}

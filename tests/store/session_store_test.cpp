@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <map>
 
 #include "rollrig/core/calibration_json.h"
 #include "store_test_util.h"
@@ -1101,7 +1102,7 @@ TEST(StoreMigration, UpgradesAVersion2LibraryKeepingItsHoldsAndMarkers) {
   SessionStore store;
   StoreError e = store.open(path);
   ASSERT_FALSE(e) << e.message;
-  EXPECT_EQ(store.schemaVersion(), 3);
+  EXPECT_EQ(store.schemaVersion(), kSchemaVersion);
 
   // Every version-2 row is there, as it was; the stored holds have no steadiness (none) until a
   // reanalysis fills it.
@@ -1160,4 +1161,245 @@ TEST(StoreMigration, UpgradesAVersion2LibraryKeepingItsHoldsAndMarkers) {
   EXPECT_EQ(schemaOf(path), schemaOf(fresh));
   RawDb raw(path);
   EXPECT_EQ(raw.queryInt("PRAGMA user_version"), kSchemaVersion);
+}
+
+TEST(StoreMigration, UpgradesAVersion3LibraryKeepingItsSteadinessAndTakesEdits) {
+  TempDir dir;
+  const std::string path = dir.file("v3.db");
+  {
+    RawDb raw(path);
+    ASSERT_TRUE(raw.exec(readText(fixture("schema_v3.sql"))));
+    ASSERT_EQ(raw.queryInt("PRAGMA user_version"), 3);
+  }
+  {
+    SessionStore ro;
+    EXPECT_EQ(ro.open(path, {OpenMode::kReadOnly}).kind, StoreErrorKind::kReadOnly);
+  }
+  SessionStore store;
+  StoreError e = store.open(path);
+  ASSERT_FALSE(e) << e.message;
+  EXPECT_EQ(store.schemaVersion(), 4);
+
+  // Every version-3 row as it was: the holds with their steadiness, the markers said live.
+  std::vector<core::Hold> holds;
+  ASSERT_FALSE(store.loadHolds(1, &holds));
+  ASSERT_EQ(holds.size(), 2u);
+  ASSERT_TRUE(holds[0].steadiness.has_value());
+  EXPECT_EQ(holds[0].steadiness->path_mm, 104.5);
+  EXPECT_EQ(holds[0].steadiness->measured_s, 46.0);
+  EXPECT_FALSE(holds[1].steadiness.has_value());
+  EXPECT_EQ(holds[0].release_s, std::optional<double>(0.05));
+  std::vector<StoredMarker> rows;
+  ASSERT_FALSE(store.loadMarkerRows(1, &rows));
+  ASSERT_EQ(rows.size(), 3u);
+  for (const StoredMarker& r : rows) {
+    EXPECT_TRUE(r.effective());
+    EXPECT_EQ(r.added_utc, "");  // said during the session
+  }
+  std::vector<ReleaseEdit> edits;
+  ASSERT_FALSE(store.loadReleaseEdits(1, &edits));
+  EXPECT_TRUE(edits.empty());
+
+  // The new table and columns work on the upgraded file.
+  ReleaseEdit moved;
+  moved.hold_start_s = 0.0125;
+  moved.kind = ReleaseEditKind::kMoved;
+  moved.release_s = 0.055;
+  moved.edited_utc = "2026-03-05T10:00:00Z";
+  ASSERT_FALSE(store.addReleaseEdit(1, moved));
+  ASSERT_FALSE(store.loadReleaseEdits(1, &edits));
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].release_s, std::optional<double>(0.055));
+  ASSERT_FALSE(store.deleteMarker(1, 2, "2026-03-05T10:01:00Z"));
+  std::vector<core::Marker> markers;
+  ASSERT_FALSE(store.loadMarkers(1, &markers));
+  EXPECT_EQ(markers.size(), 2u);
+  std::string report;
+  ASSERT_FALSE(store.integrityCheck(&report));
+  EXPECT_EQ(report, "ok");
+  store.close();
+
+  const std::string fresh = dir.file("new.db");
+  {
+    SessionStore s2;
+    ASSERT_FALSE(s2.open(fresh));
+  }
+  EXPECT_EQ(schemaOf(path), schemaOf(fresh));
+}
+
+// [SECTION] Edits
+
+namespace {
+SessionInfo startedAt(const char* utc) {
+  SessionInfo info;
+  info.started_utc = utc;
+  return info;
+}
+}  // namespace
+
+TEST(StoreEdits, ReleaseEditsRoundTripBesideTheDetectorsHoldsWhichStayAsTheyWere) {
+  TempDir dir;
+  SessionStore store;
+  ASSERT_FALSE(store.open(dir.file("lib.db")));
+  int64_t id = 0;
+  ASSERT_FALSE(store.beginSession(startedAt("2026-11-02T18:00:00Z"), &id));
+  store.replaceHolds(id, someHolds());
+  ASSERT_FALSE(store.commit());
+
+  ReleaseEdit confirm{0, someHolds()[0].start_s, ReleaseEditKind::kConfirmed, std::nullopt,
+                      "2026-11-03T09:00:00Z"};
+  ReleaseEdit move{0, someHolds()[1].start_s, ReleaseEditKind::kMoved, 77.5,
+                   "2026-11-03T09:01:00Z"};
+  ReleaseEdit del{0, someHolds()[1].start_s, ReleaseEditKind::kDeleted, std::nullopt,
+                  "2026-11-03T09:02:00Z"};
+  int64_t a = 0, b = 0, c = 0;
+  ASSERT_FALSE(store.addReleaseEdit(id, confirm, &a));
+  ASSERT_FALSE(store.addReleaseEdit(id, move, &b));
+  ASSERT_FALSE(store.addReleaseEdit(id, del, &c));
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+
+  SessionStore reader;
+  ASSERT_FALSE(reader.open(dir.file("lib.db"), {OpenMode::kReadOnly}));
+  std::vector<ReleaseEdit> edits;
+  ASSERT_FALSE(reader.loadReleaseEdits(id, &edits));
+  ASSERT_EQ(edits.size(), 3u);
+  EXPECT_EQ(edits[0].kind, ReleaseEditKind::kConfirmed);
+  EXPECT_EQ(edits[0].hold_start_s, someHolds()[0].start_s);
+  EXPECT_FALSE(edits[0].release_s.has_value());
+  EXPECT_EQ(edits[0].edited_utc, "2026-11-03T09:00:00Z");
+  EXPECT_EQ(edits[1].kind, ReleaseEditKind::kMoved);
+  EXPECT_EQ(edits[1].release_s, std::optional<double>(77.5));
+  EXPECT_EQ(edits[2].kind, ReleaseEditKind::kDeleted);
+  std::vector<core::Hold> holds;
+  ASSERT_FALSE(reader.loadHolds(id, &holds));
+  expectSameHold(holds[0], someHolds()[0]);
+  expectSameHold(holds[1], someHolds()[1]);
+
+  // The listing counts the releases in effect: hold 0 released (confirmed), hold 1 deleted.
+  std::vector<SessionListEntry> list;
+  ASSERT_FALSE(reader.listSessions(&list));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].releases, 1);
+  ReleaseEdit moved_back{0, someHolds()[1].start_s + 0.5, ReleaseEditKind::kMoved, 80.0,
+                         "2026-11-03T09:03:00Z"};
+  ASSERT_FALSE(store.addReleaseEdit(id, moved_back));
+  ASSERT_FALSE(reader.listSessions(&list));
+  EXPECT_EQ(list[0].releases, 2);
+  ReleaseEdit del0{0, someHolds()[0].start_s, ReleaseEditKind::kDeleted, std::nullopt,
+                   "2026-11-03T09:04:00Z"};
+  ASSERT_FALSE(store.addReleaseEdit(id, del0));
+  ASSERT_FALSE(reader.listSessions(&list));
+  EXPECT_EQ(list[0].releases, 1);
+  ASSERT_FALSE(reader.loadReleaseEdits(id, &edits));
+  EXPECT_EQ(edits.size(), 5u);
+
+  // Errors as values: a moved release without its time, a session that does not exist.
+  ReleaseEdit bad = move;
+  bad.release_s.reset();
+  EXPECT_EQ(store.addReleaseEdit(id, bad).kind, StoreErrorKind::kBadInput);
+  EXPECT_EQ(store.addReleaseEdit(id + 7, confirm).kind, StoreErrorKind::kNotFound);
+  EXPECT_EQ(reader.addReleaseEdit(id, confirm).kind, StoreErrorKind::kReadOnly);
+  // Reanalysis replaces the holds; the edits stay (they name holds by their start).
+  store.replaceHolds(id, {someHolds()[0]});
+  ASSERT_FALSE(store.commit());
+  ASSERT_FALSE(store.loadReleaseEdits(id, &edits));
+  EXPECT_EQ(edits.size(), 5u);
+  // Deleting the session deletes its edits with it.
+  ASSERT_FALSE(store.deleteSession(id));
+  RawDb raw(dir.file("lib.db"));
+  EXPECT_EQ(raw.queryInt("SELECT count(*) FROM release_edits"), 0);
+}
+
+TEST(StoreEdits, MarkersAddedChangedAndDeletedAfterTheSessionKeepTheOriginals) {
+  TempDir dir;
+  SessionStore store;
+  ASSERT_FALSE(store.open(dir.file("lib.db")));
+  int64_t id = 0;
+  ASSERT_FALSE(store.beginSession(startedAt("2026-11-02T18:00:00Z"), &id));
+  core::Marker pain;
+  pain.t_us = 5'000'000;
+  pain.kind = core::MarkerKind::kPain;
+  pain.pain = 6;
+  core::Marker note;
+  note.t_us = 9'000'000;
+  note.kind = core::MarkerKind::kNote;
+  note.text = "tender";
+  store.addMarker(id, pain);
+  store.addMarker(id, note);
+  ASSERT_FALSE(store.commit());
+  std::vector<StoredMarker> rows;
+  ASSERT_FALSE(store.loadMarkerRows(id, &rows));
+  ASSERT_EQ(rows.size(), 2u);
+  const int64_t pain_id = rows[0].id, note_id = rows[1].id;
+
+  core::Marker later = pain;
+  later.t_us = 7'000'000;
+  later.pain = 3;
+  int64_t added = 0;
+  ASSERT_FALSE(store.addMarkerAfter(id, later, "2026-11-03T09:00:00Z", &added));
+  core::Marker changed = pain;
+  changed.pain = 4;
+  int64_t v2 = 0, v3 = 0;
+  ASSERT_FALSE(store.changeMarker(id, pain_id, changed, "2026-11-03T09:01:00Z", &v2));
+  changed.pain = 5;
+  // Changing the original again follows it to its newest version.
+  ASSERT_FALSE(store.changeMarker(id, pain_id, changed, "2026-11-03T09:02:00Z", &v3));
+  ASSERT_FALSE(store.deleteMarker(id, note_id, "2026-11-03T09:03:00Z"));
+
+  std::vector<core::Marker> effective;
+  ASSERT_FALSE(store.loadMarkers(id, &effective));
+  ASSERT_EQ(effective.size(), 2u);
+  EXPECT_EQ(effective[0].t_us, 5'000'000u);
+  EXPECT_EQ(effective[0].pain, 5);
+  EXPECT_EQ(effective[1].t_us, 7'000'000u);
+  EXPECT_EQ(effective[1].pain, 3);
+
+  ASSERT_FALSE(store.loadMarkerRows(id, &rows));
+  ASSERT_EQ(rows.size(), 5u);  // nothing was lost: the original 6, both changes, the note
+  std::map<int64_t, StoredMarker> by_id;
+  for (const StoredMarker& r : rows) by_id[r.id] = r;
+  EXPECT_EQ(by_id[pain_id].marker.pain, 6);
+  EXPECT_TRUE(by_id[pain_id].superseded);
+  EXPECT_FALSE(by_id[pain_id].effective());
+  EXPECT_EQ(by_id[v2].replaces, std::optional<int64_t>(pain_id));
+  EXPECT_EQ(by_id[v3].replaces, std::optional<int64_t>(v2));
+  EXPECT_TRUE(by_id[v3].effective());
+  EXPECT_EQ(by_id[added].added_utc, "2026-11-03T09:00:00Z");
+  EXPECT_EQ(by_id[note_id].deleted_utc, "2026-11-03T09:03:00Z");
+  EXPECT_EQ(by_id[note_id].marker.text, "tender");
+
+  // A deleted marker cannot be changed; unknown ids are kNotFound.
+  EXPECT_EQ(store.changeMarker(id, note_id, note, "2026-11-03T09:04:00Z").kind,
+            StoreErrorKind::kBadInput);
+  EXPECT_EQ(store.deleteMarker(id, 9999, "2026-11-03T09:04:00Z").kind, StoreErrorKind::kNotFound);
+  EXPECT_EQ(store.deleteMarker(id, pain_id, "").kind, StoreErrorKind::kBadInput);
+}
+
+TEST(StoreEdits, AnEditWaitsForALiveRecordersCommitAndNeverLosesItsSamples) {
+  TempDir dir;
+  SessionStore recorder;
+  ASSERT_FALSE(recorder.open(dir.file("lib.db")));
+  int64_t id = 0;
+  ASSERT_FALSE(recorder.beginSession(startedAt("2026-11-02T18:00:00Z"), &id));
+  recorder.appendSamples(id, makeSamples(100));
+  ASSERT_FALSE(recorder.commit());
+  recorder.appendSamples(id, makeSamples(50, 100 * 12500, 100));  // buffered, not committed
+
+  // The editor is another connection (the replay's), editing the same session while it records.
+  SessionStore editor;
+  ASSERT_FALSE(editor.open(dir.file("lib.db")));
+  core::Marker m;
+  m.t_us = 200'000;
+  m.kind = core::MarkerKind::kNote;
+  m.text = "after";
+  ASSERT_FALSE(editor.addMarkerAfter(id, m, "2026-11-03T09:00:00Z"));
+  ASSERT_FALSE(recorder.commit());
+  std::vector<core::Sample> s;
+  ASSERT_FALSE(editor.loadSamples(id, &s));
+  EXPECT_EQ(s.size(), 150u);
+  std::vector<core::Marker> markers;
+  ASSERT_FALSE(recorder.loadMarkers(id, &markers));
+  ASSERT_EQ(markers.size(), 1u);
+  EXPECT_EQ(markers[0].text, "after");
 }

@@ -1,5 +1,5 @@
 // The session library's operations (session_library.h). Navigate by [SECTION]: Helpers, Forces,
-// Reanalysis, Recovery, Details, Export, Import, History, Replay.
+// Details, Edits, Edit operations, Reanalysis, Recovery, Export, Import, History, Replay.
 #include "rollrig/engine/session_library.h"
 
 #include <unistd.h>
@@ -230,12 +230,202 @@ LibraryError loadSessionDetails(store::SessionStore& st, int64_t id, SessionDeta
   }
   store::StoreError e = st.loadCalibrations(id, &out->calibrations);
   if (!e) e = st.loadReZeros(id, &out->rezeros);
-  if (!e) e = st.loadHolds(id, &out->holds);
+  if (!e) e = st.loadHolds(id, &out->detected_holds);
+  if (!e) e = st.loadReleaseEdits(id, &out->release_edits);
   if (!e) e = st.loadMarkers(id, &out->markers);
+  if (!e) e = st.loadMarkerRows(id, &out->marker_rows);
   if (!e) e = st.loadConnectionEvents(id, &out->events);
   if (e) return fromStore(e);
   out->kind = kindOf(out->calibrations, out->rezeros, out->record);
+  EffectiveHolds eff = applyReleaseEdits(out->detected_holds, out->release_edits);
+  out->holds = std::move(eff.holds);
+  out->hold_edits = std::move(eff.states);
+  out->orphaned_edits = std::move(eff.orphaned);
   return {};
+}
+
+// [SECTION] Edits
+
+EffectiveHolds applyReleaseEdits(const std::vector<core::Hold>& detected,
+                                 const std::vector<store::ReleaseEdit>& edits,
+                                 const core::HoldParams& params) {
+  EffectiveHolds out;
+  out.holds = detected;
+  out.states.resize(detected.size());
+  for (size_t i = 0; i < detected.size(); ++i) {
+    out.states[i].detected_release_s = detected[i].release_s;
+    out.states[i].detected_source = detected[i].release_source;
+  }
+  std::vector<store::ReleaseEdit> sorted = edits;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.id < b.id; });
+  for (const store::ReleaseEdit& e : sorted) {
+    size_t best = detected.size();
+    double best_d = kEditHoldMatch_s;
+    for (size_t i = 0; i < detected.size(); ++i) {
+      const double dist = std::fabs(detected[i].start_s - e.hold_start_s);
+      if (dist <= best_d) best = i, best_d = dist;
+    }
+    if (best == detected.size()) {
+      out.orphaned.push_back(e);
+      continue;
+    }
+    out.states[best].edit = e;  // the newest wins: later ids overwrite
+  }
+  // An orphan whose hold has a newer edit anyway is still an orphan: it named a hold now gone.
+  for (size_t i = 0; i < detected.size(); ++i) {
+    const HoldEditState& st = out.states[i];
+    core::Hold& h = out.holds[i];
+    if (!st.edit) continue;
+    switch (st.edit->kind) {
+      case store::ReleaseEditKind::kConfirmed:
+      case store::ReleaseEditKind::kReverted:
+        break;  // the detector's release (or none) stands
+      case store::ReleaseEditKind::kMoved:
+        h.release_s = st.edit->release_s;
+        h.release_source = kEditedSource;
+        break;
+      case store::ReleaseEditKind::kDeleted:
+        h.release_s.reset();
+        h.release_source.clear();
+        break;
+    }
+    h.reached_protocol_min = h.duration_s() >= params.protocol_min_s || h.release_s.has_value();
+  }
+  return out;
+}
+
+// [SECTION] Edit operations
+
+namespace {
+
+std::string nowOr(const std::string& now_utc) {
+  return now_utc.empty() ? io::isoUtcNow() : now_utc;
+}
+
+// Store errors of an edit: a request the store refused (a deleted marker) is kRefused.
+LibraryError fromEditStore(const store::StoreError& e) {
+  LibraryError le = fromStore(e);
+  if (e.kind == store::StoreErrorKind::kBadInput) le.kind = LibraryErrorKind::kRefused;
+  return le;
+}
+
+std::string sessionWord(int64_t id) {
+  return "session " + std::to_string(id);
+}
+
+// The session's record (kNotFound with the library's words when there is none).
+LibraryError loadRecord(store::SessionStore& st, int64_t id, store::SessionRecord* rec) {
+  if (store::StoreError e = st.loadSession(id, rec)) {
+    LibraryError le = fromStore(e);
+    if (le.kind == LibraryErrorKind::kNotFound)
+      le.message = "no session " + std::to_string(id) + " in " + st.path() +
+                   "; `rollrig sessions` lists the ids";
+    return le;
+  }
+  return {};
+}
+
+LibraryError checkMarkerValues(const core::Marker& m) {
+  if (m.kind == core::MarkerKind::kPain && (m.pain < 0 || m.pain > 10))
+    return makeError(LibraryErrorKind::kRefused,
+                     "a pain rating is 0 (none) to 10 (worst); got " + std::to_string(m.pain));
+  if (m.kind == core::MarkerKind::kSide && m.side == core::Side::kUnknown)
+    return makeError(LibraryErrorKind::kRefused, "a side marker needs left or right");
+  return {};
+}
+
+LibraryError markerTime(const store::SessionRecord& rec, double t_s, uint64_t* t_us) {
+  const double dur = rec.duration_s();
+  if (!std::isfinite(t_s) || t_s < 0 || t_s > dur + 1e-6)
+    return makeError(LibraryErrorKind::kRefused,
+                     "session " + std::to_string(rec.id) + " runs from 0 to " + fixed(dur, 1) +
+                         " s; a marker at " + fixed(t_s, 1) + " s lies outside it");
+  *t_us = rec.first_t_us.value_or(0) + static_cast<uint64_t>(std::llround(t_s * 1e6));
+  return {};
+}
+
+}  // namespace
+
+LibraryError editRelease(store::SessionStore& st, int64_t id, double hold_start_s,
+                         store::ReleaseEditKind kind, double t_s, const std::string& now_utc) {
+  store::SessionRecord rec;
+  if (LibraryError e = loadRecord(st, id, &rec)) return e;
+  std::vector<core::Hold> holds;
+  if (store::StoreError e = st.loadHolds(id, &holds)) return fromStore(e);
+  const core::Hold* hold = nullptr;
+  double best = kEditHoldMatch_s;
+  for (const core::Hold& h : holds) {
+    const double dist = std::fabs(h.start_s - hold_start_s);
+    if (dist <= best) hold = &h, best = dist;
+  }
+  if (!hold)
+    return makeError(LibraryErrorKind::kNotFound,
+                     sessionWord(id) + " has no hold starting at " + fixed(hold_start_s, 1) +
+                         " s (" + std::to_string(holds.size()) + " holds; `rollrig show " +
+                         std::to_string(id) + "` lists them)");
+  store::ReleaseEdit edit;
+  edit.hold_start_s = hold->start_s;  // the stored start, exactly
+  edit.kind = kind;
+  edit.edited_utc = nowOr(now_utc);
+  if (kind == store::ReleaseEditKind::kMoved) {
+    if (!std::isfinite(t_s) || t_s < hold->start_s || t_s > hold->end_s)
+      return makeError(LibraryErrorKind::kRefused, "the hold at " + fixed(hold->start_s, 1) +
+                                                       " s runs to " + fixed(hold->end_s, 1) +
+                                                       " s; a release at " + fixed(t_s, 1) +
+                                                       " s lies outside it");
+    edit.release_s = t_s;
+  }
+  return fromEditStore(st.addReleaseEdit(id, edit));
+}
+
+LibraryError addMarkerAfter(store::SessionStore& st, int64_t id, double t_s, core::Marker marker,
+                            const std::string& now_utc, int64_t* new_id) {
+  store::SessionRecord rec;
+  if (LibraryError e = loadRecord(st, id, &rec)) return e;
+  if (LibraryError e = checkMarkerValues(marker)) return e;
+  if (LibraryError e = markerTime(rec, t_s, &marker.t_us)) return e;
+  return fromEditStore(st.addMarkerAfter(id, marker, nowOr(now_utc), new_id));
+}
+
+LibraryError editMarker(store::SessionStore& st, int64_t id, int64_t marker_id,
+                        const MarkerChange& change, const std::string& now_utc, int64_t* new_id) {
+  store::SessionRecord rec;
+  if (LibraryError e = loadRecord(st, id, &rec)) return e;
+  std::vector<store::StoredMarker> rows;
+  if (store::StoreError e = st.loadMarkerRows(id, &rows)) return fromStore(e);
+  // The newest version of the marker: follow the rows that replace it.
+  const store::StoredMarker* cur = nullptr;
+  for (const store::StoredMarker& r : rows)
+    if (r.id == marker_id) cur = &r;
+  for (size_t guard = 0; cur && cur->superseded && guard < rows.size(); ++guard) {
+    const store::StoredMarker* next = nullptr;
+    for (const store::StoredMarker& r : rows)
+      if (r.replaces == cur->id && (!next || r.id > next->id)) next = &r;
+    if (!next) break;
+    cur = next;
+  }
+  if (!cur)
+    return makeError(LibraryErrorKind::kNotFound,
+                     sessionWord(id) + " has no marker " + std::to_string(marker_id) +
+                         "; `rollrig show " + std::to_string(id) + "` lists its markers");
+  core::Marker m = cur->marker;
+  if (change.kind) m.kind = *change.kind;
+  if (change.pain) m.kind = core::MarkerKind::kPain, m.pain = *change.pain;
+  if (change.side) m.side = *change.side;
+  if (change.text) m.text = *change.text;
+  if (m.kind != core::MarkerKind::kPain) m.pain = -1;
+  if (LibraryError e = checkMarkerValues(m)) return e;
+  if (change.t_s)
+    if (LibraryError e = markerTime(rec, *change.t_s, &m.t_us)) return e;
+  return fromEditStore(st.changeMarker(id, marker_id, m, nowOr(now_utc), new_id));
+}
+
+LibraryError deleteMarker(store::SessionStore& st, int64_t id, int64_t marker_id,
+                          const std::string& now_utc) {
+  store::SessionRecord rec;
+  if (LibraryError e = loadRecord(st, id, &rec)) return e;
+  return fromEditStore(st.deleteMarker(id, marker_id, nowOr(now_utc)));
 }
 
 // [SECTION] Reanalysis
@@ -263,6 +453,7 @@ LibraryError reanalyzeSession(store::SessionStore& st, int64_t id, const Reanaly
   out->rezeros = run.rezeros;
   out->holds = run.analysis.holds;
   out->summary = run.analysis.summary;
+  out->orphaned_edits = applyReleaseEdits(out->holds, d.release_edits, options.params).orphaned;
   if (options.write) {
     st.replaceHolds(id, out->holds);
     if (store::StoreError e = st.commit()) return fromStore(e);
@@ -789,8 +980,12 @@ LibraryError historyHolds(store::SessionStore& st, std::vector<core::HistoryHold
   if (store::StoreError e = st.listSessions(&list)) return fromStore(e);
   for (const store::SessionListEntry& s : list) {
     std::vector<core::Hold> holds;
+    std::vector<store::ReleaseEdit> edits;
     if (store::StoreError e = st.loadHolds(s.id, &holds)) return fromStore(e);
-    for (core::Hold& h : holds) out->push_back({s.id, s.started_utc, std::move(h)});
+    if (store::StoreError e = st.loadReleaseEdits(s.id, &edits)) return fromStore(e);
+    // The confirmed values (docs/HISTORY.md): each hold with its newest edit applied.
+    for (core::Hold& h : applyReleaseEdits(holds, edits).holds)
+      out->push_back({s.id, s.started_utc, std::move(h)});
   }
   return {};
 }

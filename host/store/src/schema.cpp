@@ -124,7 +124,32 @@ ALTER TABLE holds ADD COLUMN cop_ellipse95_mm2 REAL;
 ALTER TABLE holds ADD COLUMN cop_measured_s REAL;
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
+// Version 4: edits made after the session (docs/STORE.md, "Version 4"). The detector's holds and
+// the markers said during the session stay as they were; an edit is a row beside them.
+//   release_edits: what the user (or their physio) said about a hold's release, the hold named by
+//     its start (session seconds, as stored in holds.start_s), since reanalysis may renumber holds.
+//     kind: 'confirmed', 'moved' (release_s: the new time), 'deleted', 'reverted' (back to the
+//     detector's). The newest edit of a hold (largest id) is in effect.
+//   markers: added_utc (wall time; '' = said during the session), replaces (the marker row this
+//     row changes: the original is kept), deleted_utc ('' = not deleted).
+// tests/store/fixtures/schema_v3.sql is a frozen version-3 library that proves this step.
+constexpr char kV4[] = R"sql(
+CREATE TABLE release_edits (
+  id           INTEGER PRIMARY KEY,
+  session_id   INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  hold_start_s REAL    NOT NULL,
+  kind         TEXT    NOT NULL,
+  release_s    REAL,
+  edited_utc   TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX release_edits_by_session ON release_edits(session_id, hold_start_s);
+ALTER TABLE markers ADD COLUMN added_utc TEXT NOT NULL DEFAULT '';
+ALTER TABLE markers ADD COLUMN replaces INTEGER;
+ALTER TABLE markers ADD COLUMN deleted_utc TEXT NOT NULL DEFAULT '';
+CREATE INDEX markers_by_replaced ON markers(replaces);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}};
 
 }  // namespace
 

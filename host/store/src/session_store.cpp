@@ -1,6 +1,6 @@
 // The session library (rollrig/store/session_store.h; schema and reasons: docs/STORE.md).
 //
-// Navigate by the [SECTION] markers: Helpers, Errors, Opening, Writing, Recovery, Reading.
+// Navigate by the [SECTION] markers: Helpers, Errors, Opening, Writing, Recovery, Reading, Edits.
 #include "rollrig/store/session_store.h"
 
 #include <sqlite3.h>
@@ -446,6 +446,13 @@ struct SessionStore::Impl {
   StoreError writeCounters(int64_t id);
   StoreError endInOneTransaction(int64_t id, const std::string& reason,
                                  const std::string& ended_utc);
+
+  // [SECTION] Edits
+
+  StoreError editTransaction(int64_t session, const std::string& doing,
+                             const std::function<StoreError()>& body);
+  StoreError markerHead(int64_t session, int64_t id, const std::string& doing, int64_t* head,
+                        bool* deleted);
 };
 
 StoreError SessionStore::Impl::checkAndMigrate() {
@@ -1173,10 +1180,15 @@ StoreError SessionStore::listSessions(std::vector<SessionListEntry>* out) {
       "coalesce(a.last, s.last_t_us), s.device_serial, s.sides, coalesce(a.n, s.sample_count), "
       "coalesce(a.lost, s.frames_lost), "
       "(SELECT count(*) FROM holds h WHERE h.session_id = s.id), "
-      "(SELECT count(*) FROM holds h WHERE h.session_id = s.id AND h.release_s IS NOT NULL) "
+      // Releases in effect: the newest edit naming the hold decides (docs/STORE.md, version 4).
+      "(SELECT count(*) FROM holds h WHERE h.session_id = s.id AND coalesce((SELECT e.kind IN "
+      "('moved') OR (e.kind IN ('confirmed', 'reverted') AND h.release_s IS NOT NULL) FROM "
+      "release_edits e WHERE e.session_id = s.id AND abs(e.hold_start_s - h.start_s) <= ?1 "
+      "ORDER BY e.id DESC LIMIT 1), h.release_s IS NOT NULL)) "
       "FROM sessions s LEFT JOIN (" LIVE_COUNTERS_SQL
       " WHERE session_id IN (SELECT id FROM sessions WHERE end_reason = '') GROUP BY session_id) a "
       "ON a.session_id = s.id ORDER BY s.id");
+  if (rc == SQLITE_OK) s.bind(1, kReleaseEditMatch_s);
   while (rc == SQLITE_OK || rc == SQLITE_ROW) {
     rc = s.step();
     if (rc != SQLITE_ROW) break;
@@ -1397,20 +1409,263 @@ StoreError SessionStore::loadHolds(int64_t session, std::vector<core::Hold>* out
       });
 }
 
+namespace {
+
+core::Marker markerFromRow(const Stmt& s, int c) {
+  core::Marker mk;
+  mk.t_us = s.u64(c);
+  mk.kind = markerKindFromName(s.text(c + 1));
+  mk.pain = s.isNull(c + 2) ? -1 : static_cast<int>(s.i64(c + 2));
+  mk.side = sideFromName(s.text(c + 3));
+  mk.text = s.text(c + 4);
+  return mk;
+}
+
+void bindMarker(Stmt& s, int first, const core::Marker& mk) {
+  s.bindU64(first, mk.t_us);
+  s.bind(first + 1, std::string(core::markerKindName(mk.kind)));
+  if (mk.pain >= 0)
+    s.bind(first + 2, static_cast<int64_t>(mk.pain));
+  else
+    s.bindNull(first + 2);
+  s.bind(first + 3, mk.side == core::Side::kUnknown ? std::string() : core::sideName(mk.side));
+  s.bind(first + 4, mk.text);
+}
+
+}  // namespace
+
 StoreError SessionStore::loadMarkers(int64_t session, std::vector<core::Marker>* out) {
   out->clear();
   return m_impl->selectRows(
       session,
-      "SELECT t_us, kind, pain, side, text FROM markers WHERE session_id = ?1 ORDER BY t_us, id",
+      "SELECT t_us, kind, pain, side, text FROM markers m WHERE session_id = ?1 AND "
+      "deleted_utc = '' AND NOT EXISTS (SELECT 1 FROM markers r WHERE r.replaces = m.id) "
+      "ORDER BY t_us, id",
+      "markers", [&](const Stmt& s) { out->push_back(markerFromRow(s, 0)); });
+}
+
+StoreError SessionStore::loadMarkerRows(int64_t session, std::vector<StoredMarker>* out) {
+  out->clear();
+  return m_impl->selectRows(
+      session,
+      "SELECT t_us, kind, pain, side, text, id, added_utc, replaces, deleted_utc, "
+      "EXISTS (SELECT 1 FROM markers r WHERE r.replaces = m.id) FROM markers m "
+      "WHERE session_id = ?1 ORDER BY t_us, id",
       "markers", [&](const Stmt& s) {
-        core::Marker mk;
-        mk.t_us = s.u64(0);
-        mk.kind = markerKindFromName(s.text(1));
-        mk.pain = s.isNull(2) ? -1 : static_cast<int>(s.i64(2));
-        mk.side = sideFromName(s.text(3));
-        mk.text = s.text(4);
-        out->push_back(std::move(mk));
+        StoredMarker sm;
+        sm.marker = markerFromRow(s, 0);
+        sm.id = s.i64(5);
+        sm.added_utc = s.text(6);
+        if (!s.isNull(7)) sm.replaces = s.i64(7);
+        sm.deleted_utc = s.text(8);
+        sm.superseded = s.i64(9) != 0;
+        out->push_back(std::move(sm));
       });
+}
+
+// [SECTION] Edits
+
+const char* releaseEditKindName(ReleaseEditKind k) {
+  switch (k) {
+    case ReleaseEditKind::kConfirmed:
+      return "confirmed";
+    case ReleaseEditKind::kMoved:
+      return "moved";
+    case ReleaseEditKind::kDeleted:
+      return "deleted";
+    case ReleaseEditKind::kReverted:
+      return "reverted";
+  }
+  return "confirmed";
+}
+
+bool releaseEditKindFromName(const std::string& name, ReleaseEditKind* out) {
+  for (ReleaseEditKind k : {ReleaseEditKind::kConfirmed, ReleaseEditKind::kMoved,
+                            ReleaseEditKind::kDeleted, ReleaseEditKind::kReverted}) {
+    if (name == releaseEditKindName(k)) {
+      *out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT after checking that `session` exists; rolls back
+// on any error. One short transaction: the write lock is held for a few statements only.
+StoreError SessionStore::Impl::editTransaction(int64_t session, const std::string& doing,
+                                               const std::function<StoreError()>& body) {
+  if (!db) return notOpen();
+  if (StoreError e = exec("BEGIN IMMEDIATE", doing)) return e;
+  StoreError err;
+  {
+    Stmt s;
+    int rc = s.prepare(db, "SELECT 1 FROM sessions WHERE id = ?1");
+    if (rc == SQLITE_OK) {
+      s.bind(1, session);
+      rc = s.step();
+    }
+    if (rc == SQLITE_DONE)
+      err = notFound(session);
+    else if (rc != SQLITE_ROW)
+      err = sqlError(rc, doing);
+  }
+  if (!err) err = body();
+  if (!err) err = exec("COMMIT", doing);
+  if (err) rollbackIfOpen();
+  return err;
+}
+
+// The newest version of marker `id` of `session` (following `replaces` forward), in *head.
+StoreError SessionStore::Impl::markerHead(int64_t session, int64_t id, const std::string& doing,
+                                          int64_t* head, bool* deleted) {
+  int64_t cur = id;
+  for (int guard = 0; guard < 100000; ++guard) {
+    Stmt s;
+    int rc =
+        s.prepare(db,
+                  "SELECT deleted_utc, (SELECT max(id) FROM markers r WHERE r.replaces = m.id) "
+                  "FROM markers m WHERE id = ?1 AND session_id = ?2");
+    if (rc == SQLITE_OK) {
+      s.bind(1, cur);
+      s.bind(2, session);
+      rc = s.step();
+    }
+    if (rc == SQLITE_DONE)
+      return makeError(StoreErrorKind::kNotFound, "Session " + std::to_string(session) +
+                                                      " has no marker " + std::to_string(id) +
+                                                      "; `rollrig show " + std::to_string(session) +
+                                                      "` lists its markers with their ids.");
+    if (rc != SQLITE_ROW) return sqlError(rc, doing);
+    if (s.isNull(1)) {
+      *head = cur;
+      *deleted = !s.text(0).empty();
+      return {};
+    }
+    cur = s.i64(1);
+  }
+  return makeError(StoreErrorKind::kNotALibrary, "The changes of marker " + std::to_string(id) +
+                                                     " in " + path + " form a loop (damaged).");
+}
+
+StoreError SessionStore::addReleaseEdit(int64_t session, const ReleaseEdit& edit, int64_t* id) {
+  Impl& m = *m_impl;
+  if (edit.kind == ReleaseEditKind::kMoved && !edit.release_s)
+    return makeError(StoreErrorKind::kBadInput, "A moved release needs its new time.");
+  const std::string doing = "saving an edit of a release in session " + std::to_string(session);
+  return m.editTransaction(session, doing, [&]() -> StoreError {
+    Stmt s;
+    int rc = s.prepare(m.db,
+                       "INSERT INTO release_edits (session_id, hold_start_s, kind, release_s, "
+                       "edited_utc) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (rc == SQLITE_OK) {
+      s.bind(1, session);
+      s.bind(2, edit.hold_start_s);
+      s.bind(3, std::string(releaseEditKindName(edit.kind)));
+      if (edit.kind == ReleaseEditKind::kMoved)
+        s.bind(4, *edit.release_s);
+      else
+        s.bindNull(4);
+      s.bind(5, edit.edited_utc);
+      rc = s.step();
+    }
+    if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
+    if (id) *id = sqlite3_last_insert_rowid(m.db);
+    return {};
+  });
+}
+
+StoreError SessionStore::loadReleaseEdits(int64_t session, std::vector<ReleaseEdit>* out) {
+  out->clear();
+  return m_impl->selectRows(
+      session,
+      "SELECT id, hold_start_s, kind, release_s, edited_utc FROM release_edits "
+      "WHERE session_id = ?1 ORDER BY id",
+      "release edits", [&](const Stmt& s) {
+        ReleaseEdit e;
+        e.id = s.i64(0);
+        e.hold_start_s = s.f64(1);
+        if (!releaseEditKindFromName(s.text(2), &e.kind)) return;  // a newer kind: not ours
+        if (!s.isNull(3)) e.release_s = s.f64(3);
+        e.edited_utc = s.text(4);
+        out->push_back(std::move(e));
+      });
+}
+
+StoreError SessionStore::addMarkerAfter(int64_t session, const core::Marker& marker,
+                                        const std::string& added_utc, int64_t* id) {
+  Impl& m = *m_impl;
+  const std::string doing = "adding a marker to session " + std::to_string(session);
+  return m.editTransaction(session, doing, [&]() -> StoreError {
+    Stmt s;
+    int rc = s.prepare(m.db,
+                       "INSERT INTO markers (session_id, t_us, kind, pain, side, text, added_utc) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (rc == SQLITE_OK) {
+      s.bind(1, session);
+      bindMarker(s, 2, marker);
+      s.bind(7, added_utc);
+      rc = s.step();
+    }
+    if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
+    if (id) *id = sqlite3_last_insert_rowid(m.db);
+    return {};
+  });
+}
+
+StoreError SessionStore::changeMarker(int64_t session, int64_t marker_id,
+                                      const core::Marker& marker, const std::string& edited_utc,
+                                      int64_t* new_id) {
+  Impl& m = *m_impl;
+  const std::string doing =
+      "changing marker " + std::to_string(marker_id) + " of session " + std::to_string(session);
+  return m.editTransaction(session, doing, [&]() -> StoreError {
+    int64_t head = 0;
+    bool deleted = false;
+    if (StoreError e = m.markerHead(session, marker_id, doing, &head, &deleted)) return e;
+    if (deleted)
+      return makeError(StoreErrorKind::kBadInput,
+                       "Marker " + std::to_string(marker_id) + " of session " +
+                           std::to_string(session) +
+                           " was deleted; add a new one instead (rollrig mark).");
+    Stmt s;
+    int rc = s.prepare(m.db,
+                       "INSERT INTO markers (session_id, t_us, kind, pain, side, text, added_utc, "
+                       "replaces) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (rc == SQLITE_OK) {
+      s.bind(1, session);
+      bindMarker(s, 2, marker);
+      s.bind(7, edited_utc);
+      s.bind(8, head);
+      rc = s.step();
+    }
+    if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
+    if (new_id) *new_id = sqlite3_last_insert_rowid(m.db);
+    return {};
+  });
+}
+
+StoreError SessionStore::deleteMarker(int64_t session, int64_t marker_id,
+                                      const std::string& deleted_utc) {
+  Impl& m = *m_impl;
+  if (deleted_utc.empty())
+    return makeError(StoreErrorKind::kBadInput, "A marker's deletion needs its time (UTC).");
+  const std::string doing =
+      "deleting marker " + std::to_string(marker_id) + " of session " + std::to_string(session);
+  return m.editTransaction(session, doing, [&]() -> StoreError {
+    int64_t head = 0;
+    bool deleted = false;
+    if (StoreError e = m.markerHead(session, marker_id, doing, &head, &deleted)) return e;
+    if (deleted) return {};  // already deleted: nothing to do
+    Stmt s;
+    int rc = s.prepare(m.db, "UPDATE markers SET deleted_utc = ?2 WHERE id = ?1");
+    if (rc == SQLITE_OK) {
+      s.bind(1, head);
+      s.bind(2, deleted_utc);
+      rc = s.step();
+    }
+    if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
+    return {};
+  });
 }
 
 StoreError SessionStore::loadConnectionEvents(int64_t session,

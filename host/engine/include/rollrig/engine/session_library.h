@@ -4,8 +4,8 @@
 // the store, call these and print. The user's version is README.md ("Session library"),
 // docs/STORE.md ("Reanalysis, export and import") and docs/CSV_FORMAT.md.
 //
-// Navigate by the [SECTION] markers: Errors, Forces, Reanalysis, Recovery, Details, Export,
-// Import, History, Replay.
+// Navigate by the [SECTION] markers: Errors, Forces, Edits, Reanalysis, Recovery, Details, Edit
+// operations, Export, Import, History, Replay.
 //
 // The pipeline (one for reanalysis, recovery and export, the same as a live recording's):
 //   - the session's stored calibrations, each from its from_t_us on (ties: the one added last);
@@ -80,6 +80,41 @@ struct SessionKind {
   bool auto_zero = false;    // re-zeroes were stored (see above)
 };
 
+// [SECTION] Edits (docs/STORE.md "Version 4", docs/HISTORY.md)
+//
+// What the user (or their physio) said about a session afterwards is stored beside the detector's
+// result, never over it: release edits name a hold by its start time, markers are changed by new
+// rows. The *effective* view is the detector's holds with the newest edit of each applied; it is
+// what `show`, the replay, the exports and the history use. SessionDetails carries both.
+
+// An edit names the hold whose start lies nearest its hold_start_s, within this many seconds (a
+// reanalysis with another calibration may move a hold's start by a sample or two; holds start
+// further apart than the analyser's dwell, 5 s, so this never picks a neighbour).
+inline constexpr double kEditHoldMatch_s = store::kReleaseEditMatch_s;
+
+// What a hold's release looks like after its edits.
+struct HoldEditState {
+  std::optional<store::ReleaseEdit> edit;    // the edit in effect (the newest); none: as detected
+  std::optional<double> detected_release_s;  // the detector's (session seconds)
+  std::string detected_source;               // the detector's release_source
+  bool edited() const { return edit && edit->kind != store::ReleaseEditKind::kReverted; }
+};
+
+struct EffectiveHolds {
+  std::vector<core::Hold> holds;             // the detector's, edits applied, same order
+  std::vector<HoldEditState> states;         // one per hold
+  std::vector<store::ReleaseEdit> orphaned;  // edits whose hold is gone (after a reanalysis)
+};
+
+// Applies `edits` (any order; the newest id wins per hold) to the detector's holds. A confirmed
+// release keeps the detector's time and source; a moved one gets release_s = the edit's time and
+// release_source kEditedSource; a deleted one none; reverted is as detected. reached_protocol_min
+// follows the effective release (lasted >= params.protocol_min_s, or released). Pure.
+inline constexpr char kEditedSource[] = "edited";
+EffectiveHolds applyReleaseEdits(const std::vector<core::Hold>& detected,
+                                 const std::vector<store::ReleaseEdit>& edits,
+                                 const core::HoldParams& params = {});
+
 // [SECTION] Reanalysis
 
 struct ReanalyzeOptions {
@@ -95,9 +130,12 @@ struct ReanalyzeResult {
   int64_t session_id = 0;
   SessionKind kind;
   uint64_t samples = 0;
-  size_t rezeros = 0;  // re-zeroes the DriftTracker made in this run
-  std::vector<core::Hold> holds;
+  size_t rezeros = 0;             // re-zeroes the DriftTracker made in this run
+  std::vector<core::Hold> holds;  // the detector's new holds (edits are kept apart, see Edits)
   core::SessionSummary summary;
+  // Edits that named a hold the new analysis no longer finds: kept in the library (a later
+  // reanalysis may find the hold again) but applied to nothing; front ends say so.
+  std::vector<store::ReleaseEdit> orphaned_edits;
 };
 
 // Re-runs the pipeline over the session's stored samples and (options.write) stores the holds.
@@ -127,13 +165,52 @@ struct SessionDetails {
   SessionKind kind;
   std::vector<store::StoredCalibration> calibrations;
   std::vector<core::ReZero> rezeros;
-  std::vector<core::Hold> holds;
-  std::vector<core::Marker> markers;
+  std::vector<core::Hold> holds;           // effective: the detector's with the edits applied
+  std::vector<core::Hold> detected_holds;  // as the detector stored them (same order)
+  std::vector<HoldEditState> hold_edits;   // per hold (same order): its edit and detected values
+  std::vector<store::ReleaseEdit> release_edits;   // every release edit, oldest first
+  std::vector<store::ReleaseEdit> orphaned_edits;  // edits whose hold is gone
+  std::vector<core::Marker> markers;               // effective (store::loadMarkers)
+  std::vector<store::StoredMarker> marker_rows;    // every marker row with its id and edits
   std::vector<core::ConnectionEvent> events;
 };
 
 LibraryError loadSessionDetails(store::SessionStore& store, int64_t session_id,
                                 SessionDetails* out);
+
+// [SECTION] Edit operations
+//
+// Each writes one short transaction through `store` (open read-write; another connection, e.g. a
+// live recording, only waits for it, within its busy timeout). `now_utc`: the edit's wall time
+// (ISO 8601 UTC); "" takes the host clock. Errors: kNotFound (no such session, hold or marker),
+// kRefused (a time outside the hold or the session, a pain outside 0-10, a deleted marker),
+// kStore.
+
+// Edits the release of the hold starting within kEditHoldMatch_s of hold_start_s (session
+// seconds). kMoved: the release is at t_s, which must lie inside the hold.
+LibraryError editRelease(store::SessionStore& store, int64_t session_id, double hold_start_s,
+                         store::ReleaseEditKind kind, double t_s = 0,
+                         const std::string& now_utc = "");
+
+// Adds a marker after the fact at session time t_s (0 .. the session's duration); `marker`'s t_us
+// is ignored. *id (optional): the new marker's id.
+LibraryError addMarkerAfter(store::SessionStore& store, int64_t session_id, double t_s,
+                            core::Marker marker, const std::string& now_utc = "",
+                            int64_t* id = nullptr);
+
+// What to change in a marker; unset fields stay as they are.
+struct MarkerChange {
+  std::optional<double> t_s;  // session seconds
+  std::optional<core::MarkerKind> kind;
+  std::optional<int> pain;  // 0-10 (sets kind pain)
+  std::optional<core::Side> side;
+  std::optional<std::string> text;
+};
+LibraryError editMarker(store::SessionStore& store, int64_t session_id, int64_t marker_id,
+                        const MarkerChange& change, const std::string& now_utc = "",
+                        int64_t* new_id = nullptr);
+LibraryError deleteMarker(store::SessionStore& store, int64_t session_id, int64_t marker_id,
+                          const std::string& now_utc = "");
 
 // session.json's text (docs/STORE.md, "session.json"): metadata, calibrations, re-zeroes, counts.
 // `summary` (optional) adds the analyser's summary of the samples. Pretty-printed, ends with \n.
@@ -191,7 +268,8 @@ LibraryError importSessionCsv(store::SessionStore& store, const std::string& pat
 
 // [SECTION] History
 
-// Every stored hold of every session, with its session's id and start (for core::buildHistory).
+// Every hold of every session, with its session's id and start (for core::buildHistory): the
+// effective holds, so a confirmed, moved or deleted release counts as the user said.
 LibraryError historyHolds(store::SessionStore& store, std::vector<core::HistoryHold>* out);
 
 // [SECTION] Replay

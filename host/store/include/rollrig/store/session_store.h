@@ -48,7 +48,7 @@ namespace rollrig::store {
 
 // The newest schema this build knows (PRAGMA user_version); older libraries are migrated forward
 // on opening read-write, newer ones are refused (kNewerSchema) and left untouched.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 // PRAGMA application_id of a rollrig library ("RolR"): tells our file from another program's.
 inline constexpr int32_t kApplicationId = 0x526F6C52;
 
@@ -126,7 +126,7 @@ struct SessionListEntry {
   uint64_t sample_count = 0;
   uint64_t frames_lost = 0;
   int holds = 0;
-  int releases = 0;        // holds with a release (detected or marked)
+  int releases = 0;  // holds with a release in effect (detected or marked, with the edits applied)
   bool recording = false;  // a live rollrig is recording it right now (see unfinishedSessions())
 };
 
@@ -135,6 +135,49 @@ struct SessionListEntry {
 struct StoredCalibration {
   uint64_t from_t_us = 0;
   core::CalibrationRecord record;
+};
+
+// [SECTION] Edits: what was said about a session afterwards (schema v4, docs/STORE.md)
+//
+// The detector's holds and the markers said during the session are never changed by an edit: an
+// edit is a row beside them, so both the original and the edited values can always be shown.
+
+enum class ReleaseEditKind {
+  kConfirmed,  // the detected release is right (or, with no detected release, that none came)
+  kMoved,      // the release was at release_s instead (session seconds)
+  kDeleted,    // there was no release in this hold
+  kReverted,   // back to the detector's value, unconfirmed (an earlier edit undone)
+};
+const char* releaseEditKindName(ReleaseEditKind k);  // "confirmed", "moved", "deleted", "reverted"
+// False for a name that is none of those.
+bool releaseEditKindFromName(const std::string& name, ReleaseEditKind* out);
+
+// An edit names the hold whose start lies nearest its hold_start_s, within this many seconds
+// (engine::applyReleaseEdits; listSessions() counts releases the same way).
+inline constexpr double kReleaseEditMatch_s = 2.0;
+
+// One edit of a hold's release. The hold is named by its start (session seconds, the stored
+// hold's start_s) rather than its number: reanalysis may renumber holds (engine::applyReleaseEdits
+// matches it to a hold). The newest edit of a hold (largest id) is the one in effect.
+struct ReleaseEdit {
+  int64_t id = 0;  // assigned by the store
+  double hold_start_s = 0;
+  ReleaseEditKind kind = ReleaseEditKind::kConfirmed;
+  std::optional<double> release_s;  // kMoved: the new release time, session seconds
+  std::string edited_utc;           // ISO 8601 UTC wall time of the edit, from the caller
+};
+
+// A marker row with its identity and its edit state. A marker said during the session has
+// added_utc ""; one added after the fact has its wall time. Changing a marker adds a row that
+// `replaces` the old one (the old row is kept); deleting one sets deleted_utc (the row is kept).
+struct StoredMarker {
+  int64_t id = 0;  // markers.id: what `rollrig mark --edit-marker / --delete-marker` name
+  core::Marker marker;
+  std::string added_utc;            // "" : said during the session
+  std::optional<int64_t> replaces;  // this row is a change of that marker row
+  std::string deleted_utc;          // "" : not deleted
+  bool superseded = false;          // a later row replaces this one (read-only, from the store)
+  bool effective() const { return deleted_utc.empty() && !superseded; }
 };
 
 // [SECTION] Opening
@@ -248,9 +291,32 @@ class SessionStore {
                                 const ChunkVisitor& visit);
   StoreError loadCalibrations(int64_t session, std::vector<StoredCalibration>* out);
   StoreError loadReZeros(int64_t session, std::vector<core::ReZero>* out);
-  StoreError loadHolds(int64_t session, std::vector<core::Hold>* out);      // by start time
-  StoreError loadMarkers(int64_t session, std::vector<core::Marker>* out);  // by time
+  StoreError loadHolds(int64_t session, std::vector<core::Hold>* out);  // by start time
+  // The session's markers in effect, by time: what was said during the session and added
+  // afterwards, with changes applied; deleted and replaced rows left out (schema v4 edits).
+  StoreError loadMarkers(int64_t session, std::vector<core::Marker>* out);
+  // Every marker row, originals, changes and deleted ones included, by time then id.
+  StoreError loadMarkerRows(int64_t session, std::vector<StoredMarker>* out);
   StoreError loadConnectionEvents(int64_t session, std::vector<core::ConnectionEvent>* out);
+
+  // [SECTION] Edits (each one short transaction of its own, committed at once: an edit made in
+  // the replay never holds the write lock a live recording needs for more than one statement or
+  // two; buffered data of this store is not touched)
+
+  // Records an edit of the release of the hold starting at edit.hold_start_s (kNotFound: no such
+  // session; kBadInput: kMoved without release_s). *id (optional): the new edit's id.
+  StoreError addReleaseEdit(int64_t session, const ReleaseEdit& edit, int64_t* id = nullptr);
+  StoreError loadReleaseEdits(int64_t session, std::vector<ReleaseEdit>* out);  // oldest first
+  // A marker added after the session (added_utc: the edit's wall time, not "").
+  StoreError addMarkerAfter(int64_t session, const core::Marker& marker,
+                            const std::string& added_utc, int64_t* id = nullptr);
+  // Replaces marker `marker_id` of the session by `marker`: a new row that replaces it (the old one
+  // is kept). A marker already changed is followed to its newest version. kNotFound: no such
+  // session or marker in it; kBadInput: the marker was deleted.
+  StoreError changeMarker(int64_t session, int64_t marker_id, const core::Marker& marker,
+                          const std::string& edited_utc, int64_t* new_id = nullptr);
+  // Marks marker `marker_id` (followed to its newest version) deleted; the row is kept.
+  StoreError deleteMarker(int64_t session, int64_t marker_id, const std::string& deleted_utc);
 
   // Deletes a session and every row that belongs to it, in one transaction (kNotFound). Its
   // buffered, uncommitted data is dropped too.
