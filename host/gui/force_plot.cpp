@@ -418,9 +418,11 @@ void drawForcePlot(const ForcePlotModel& m, const Rect& r, const Fonts& f, Solid
     return endPanel();
   }
   dl->PushClipRect(ImVec2(a.x0, a.y0 - 1), ImVec2(a.x1 + 1, a.y1 + 1), true);
+  // On whole pixels: the open hold's shading grows with the columns, not a fraction every frame
+  // (so the window redraws it only when it really changes; frame_damage.h).
   for (const auto& hs : m.holds)
-    fills.push_back(
-        {Rect{hs.x0, a.y0, hs.x1, a.y1}, mix(kHoldShade, kPanel, hs.open ? 0.8f : 0.5f)});
+    fills.push_back({Rect{std::round(hs.x0), a.y0, std::round(hs.x1), a.y1},
+                     mix(kHoldShade, kPanel, hs.open ? 0.8f : 0.5f)});
   for (const AxisTick& tk : m.time_ticks)
     dl->AddLine(ImVec2(tk.px, a.y0), ImVec2(tk.px, a.y1), col(kGrid), 1.0f);
   for (const AxisTick& tk : m.force_ticks)

@@ -180,20 +180,30 @@ Damage damageFromBoxes(const std::vector<Rect>& boxes, float w, float h,
   return d;
 }
 
-Damage diffFrames(std::vector<DrawnPrimitive>& before, std::vector<DrawnPrimitive>& now, float w,
-                  float h, const DamageParams& params) {
-  const auto byKey = [](const DrawnPrimitive& a, const DrawnPrimitive& b) { return a.key < b.key; };
-  // `before` is usually the previous call's `now`, sorted already: checking is O(n).
-  if (!std::is_sorted(before.begin(), before.end(), byKey))
-    std::sort(before.begin(), before.end(), byKey);
-  std::sort(now.begin(), now.end(), byKey);
+Damage diffFrames(const std::vector<DrawnPrimitive>& before, const std::vector<DrawnPrimitive>& now,
+                  float w, float h, const DamageParams& params) {
+  // Most of a frame is drawn in the same order as the last one: the primitives both frames have
+  // at the start and at the end, in the same places, cancel out in O(n) without sorting. Only
+  // what lies between is compared as multisets.
+  const size_t nb = before.size(), nn = now.size(), n = std::min(nb, nn);
+  size_t head = 0;
+  while (head < n && before[head].key == now[head].key) ++head;
+  size_t tail = 0;
+  while (tail < n - head && before[nb - 1 - tail].key == now[nn - 1 - tail].key) ++tail;
+  std::vector<DrawnPrimitive> a(before.begin() + static_cast<std::ptrdiff_t>(head),
+                                before.end() - static_cast<std::ptrdiff_t>(tail));
+  std::vector<DrawnPrimitive> b(now.begin() + static_cast<std::ptrdiff_t>(head),
+                                now.end() - static_cast<std::ptrdiff_t>(tail));
+  const auto byKey = [](const DrawnPrimitive& x, const DrawnPrimitive& y) { return x.key < y.key; };
+  std::sort(a.begin(), a.end(), byKey);
+  std::sort(b.begin(), b.end(), byKey);
   std::vector<Rect> boxes;
   size_t i = 0, j = 0;
-  while (i < before.size() || j < now.size()) {
-    if (j == now.size() || (i < before.size() && before[i].key < now[j].key)) {
-      boxes.push_back(before[i++].box);  // gone: erase it
-    } else if (i == before.size() || now[j].key < before[i].key) {
-      boxes.push_back(now[j++].box);  // new: draw it
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].key < b[j].key)) {
+      boxes.push_back(a[i++].box);  // gone: erase it
+    } else if (i == a.size() || b[j].key < a[i].key) {
+      boxes.push_back(b[j++].box);  // new: draw it
     } else {
       ++i, ++j;  // in both: the same pixels
     }

@@ -56,10 +56,10 @@ struct Damage {
   double area_px = 0;  // the logical pixels to redraw (w * h when full)
 };
 
-// What changed from `before` to `now` on a window of w x h logical pixels. Sorts both vectors by
-// key (they are the caller's scratch).
-Damage diffFrames(std::vector<DrawnPrimitive>& before, std::vector<DrawnPrimitive>& now, float w,
-                  float h, const DamageParams& params = {});
+// What changed from `before` to `now` (each in draw order, as collectPrimitives() gives them) on a
+// window of w x h logical pixels. Leaves both as they were.
+Damage diffFrames(const std::vector<DrawnPrimitive>& before, const std::vector<DrawnPrimitive>& now,
+                  float w, float h, const DamageParams& params = {});
 
 // Gathers boxes into tile-aligned rectangles (at most params.max_rects), as diffFrames does.
 // Exposed for tests.

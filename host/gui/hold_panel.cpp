@@ -138,8 +138,10 @@ void drawHoldPanel(const HoldPanelModel& m, const Rect& r, const Fonts& f, Solid
   fills.push_back({Rect{bx0, by0, bx1, by1}, track});
   fills.push_back(
       {Rect{bx(m.window_min_s), by0, bx(m.window_max_s), by1}, mix(kLightText, track, 0.35f)});
-  fills.push_back({Rect{bx0, by0 + bar_h * 0.3f, bx(m.elapsed_s), by1 - bar_h * 0.3f}, m.text});
-  const float nx = bx(m.elapsed_s);
+  // The time so far ends on a whole pixel: it grows a pixel at a time (several times a second),
+  // not a fraction every frame, so the window redraws it only then (frame_damage.h).
+  const float nx = std::round(bx(m.elapsed_s));
+  fills.push_back({Rect{bx0, by0 + bar_h * 0.3f, nx, by1 - bar_h * 0.3f}, m.text});
   fills.push_back({Rect{nx - 3 * s, by0 - 6 * s, nx + 3 * s, by1 + 6 * s}, m.text});
   for (double g : {m.window_min_s, m.window_max_s})
     textCentered(dl, f.normal, f.normal_px, bx(g) - 50 * s, bx(g) + 50 * s, by1 + 4 * s, m.text,
