@@ -159,8 +159,7 @@ HoldsTableAction drawHoldsTable(const HoldsTableModel& m, HoldsTableState& st, c
       if (!enabled) ImGui::EndDisabled();
       return pressed;
     };
-    if (button(a.has_release ? "✓ confirm" : "✓ confirm: none", true))
-      act.confirm = true;
+    if (button(a.has_release ? "✓ confirm" : "✓ confirm: none", true)) act.confirm = true;
     if (button(a.move_label, a.can_move)) act.move_to_cursor = true;
     if (!a.hint.empty() && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
       ImGui::SetTooltip("%s", a.hint.c_str());

@@ -195,7 +195,6 @@ inline constexpr Rgb kCalNextMarker{0xFF, 0x4F, 0xE8};     // magenta: the next 
 inline constexpr Rgb kCalAcceptedField{0x1B, 0x7F, 0x3A};  // ACCEPTED
 inline constexpr Rgb kCalRefusedField{0xB3, 0x26, 0x26};   // REFUSED
 
-
 // [SECTION] The history view (history_view.h): each side's line and points, and the protocol's
 // window on the time-to-release chart: a faint green band between a green 30 s line and a red
 // 90 s line (the hold field's colours, brightened to read as thin lines on the dark panel).

@@ -22,7 +22,6 @@
 
 #include "gui_run.h"
 #include "layout.h"
-#include "layout.h"
 #include "rollrig/store/session_store.h"
 #include "theme.h"
 
@@ -451,7 +450,7 @@ TEST(GuiScreenshot, ScreenshotOfThePlotIsThePlotPanelAlone) {
   const rollrig::gui::ReplayLayout rl = rollrig::gui::computeReplayLayout(1260, 720, 1.0f);
   EXPECT_EQ(img.w, static_cast<int>(rl.plot.width()));
   EXPECT_EQ(img.h, static_cast<int>(rl.plot.height()));
-  EXPECT_GT(img.count(rollrig::gui::kForceTrace), 200u);  // the trace is in it
+  EXPECT_GT(img.count(rollrig::gui::kForceTrace), 200u);     // the trace is in it
   EXPECT_EQ(img.count(rollrig::gui::kProtocolCurrent), 0u);  // the tabs are not
 }
 
