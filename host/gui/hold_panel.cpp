@@ -13,6 +13,14 @@ std::string formatMinSec(double s) {
   return b;
 }
 
+std::string formatDuration(double s) {
+  if (s < 3600) return formatMinSec(s);
+  const long t = static_cast<long>(s);
+  char b[32];
+  std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return b;
+}
+
 namespace {
 
 std::string seconds(double s) {

@@ -34,6 +34,8 @@ struct HoldPanelModel {
 
 // "m:ss" of whole seconds (negative counts as 0).
 std::string formatMinSec(double s);
+// "m:ss" under an hour, "h:mm:ss" from an hour on (a session's length or a replay's position).
+std::string formatDuration(double s);
 
 // `has_session`: false while nothing is connected (then the panel says how to start). `error`:
 // what went wrong, in words (ConnectionBarModel::error): with no hold it is the panel's message,

@@ -11,18 +11,6 @@
 
 namespace rollrig::gui {
 
-namespace {
-
-std::string clock(double s) {
-  if (s < 3600) return formatMinSec(s);
-  const long t = static_cast<long>(s);
-  char b[32];
-  std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return b;
-}
-
-}  // namespace
-
 ReplayBarModel computeReplayBar(const engine::SessionDetails& d, double duration_s, double cursor_s,
                                 bool playing, double speed, const Rect& r, float scale) {
   ReplayBarModel m;
@@ -35,7 +23,7 @@ ReplayBarModel computeReplayBar(const engine::SessionDetails& d, double duration
     std::replace(sides.begin(), sides.end(), ',', '/');
     m.title += " · " + sides;
   }
-  m.position = clock(cursor_s) + " / " + clock(duration_s);
+  m.position = formatDuration(cursor_s) + " / " + formatDuration(duration_s);
   m.playing = playing;
   m.speed = speed;
   m.duration_s = duration_s;

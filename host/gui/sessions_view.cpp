@@ -72,14 +72,6 @@ bool localDateTime(const std::string& utc, std::string* date, std::string* weekd
 
 namespace {
 
-std::string duration(double s) {
-  if (s < 3600) return formatMinSec(s);
-  const long t = static_cast<long>(s);
-  char b[32];
-  std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return b;
-}
-
 bool hasSide(const std::string& sides, const char* side) {
   return sides.find(side) != std::string::npos;
 }
@@ -104,7 +96,7 @@ SessionsViewModel computeSessionsView(const std::vector<store::SessionListEntry>
     if (!filter.date.empty() && date.compare(0, filter.date.size(), filter.date) != 0) continue;
     if (filter.side == SessionsFilter::Side::kLeft && !hasSide(e.sides, "left")) continue;
     if (filter.side == SessionsFilter::Side::kRight && !hasSide(e.sides, "right")) continue;
-    row.duration = duration(e.duration_s);
+    row.duration = formatDuration(e.duration_s);
     char serial[16];
     std::snprintf(serial, sizeof serial, "%08X", e.device_serial);
     row.device = e.device_serial ? serial : "—";

@@ -17,6 +17,7 @@
 #include "rollrig/engine/session_library.h"
 #include "rollrig/store/session_store.h"
 #include "test_files.h"
+#include "with_time_zone.h"
 
 namespace fs = std::filesystem;
 using namespace rollrig;
@@ -24,30 +25,9 @@ using namespace rollrig::gui;
 
 namespace {
 
+using rollrig::testing::WithTimeZone;
+
 constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-
-// The process's time zone for one test, restored after.
-class WithTimeZone {
- public:
-  explicit WithTimeZone(const char* tz) {
-    const char* old = std::getenv("TZ");
-    m_had = old != nullptr;
-    if (old) m_old = old;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~WithTimeZone() {
-    if (m_had)
-      setenv("TZ", m_old.c_str(), 1);
-    else
-      unsetenv("TZ");
-    tzset();
-  }
-
- private:
-  bool m_had = false;
-  std::string m_old;
-};
 
 // A headless ImGui context with the app's font (DejaVu Sans when installed) at a content scale.
 class Ui {

@@ -12,34 +12,14 @@
 
 #include "test_files.h"
 #include "view_tabs.h"
+#include "with_time_zone.h"
 
 using namespace rollrig;
 using namespace rollrig::gui;
 
 namespace {
 
-// The process's time zone for one test, restored after.
-class WithTimeZone {
- public:
-  explicit WithTimeZone(const char* tz) {
-    const char* old = std::getenv("TZ");
-    m_had = old != nullptr;
-    if (old) m_old = old;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~WithTimeZone() {
-    if (m_had)
-      setenv("TZ", m_old.c_str(), 1);
-    else
-      unsetenv("TZ");
-    tzset();
-  }
-
- private:
-  bool m_had = false;
-  std::string m_old;
-};
+using rollrig::testing::WithTimeZone;
 
 store::SessionListEntry entry(int64_t id, const std::string& utc, const std::string& sides,
                               double duration_s, int holds, int releases,
