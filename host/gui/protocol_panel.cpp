@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "hold_panel.h"  // formatMinSec
+#include "hold_panel.h"  // formatMinSec, formatDuration
 
 namespace rollrig::gui {
 
@@ -43,7 +43,7 @@ ProtocolPanelModel computeProtocolPanel(const core::ProtocolGuideView& v,
                (s.kind == core::ProtocolStepKind::kRolling ? "roll" : "stretch");
     row.text = s.name;
     if (s.started)
-      row.text += "  " + formatMinSec(s.time_s) + " \u00b7 " +
+      row.text += "  " + formatDuration(s.time_s) + " \u00b7 " +
                   (s.kind == core::ProtocolStepKind::kRolling
                        ? std::to_string(s.holds_worked) + "/" + std::to_string(s.holds) + " holds"
                        : formatMinSec(s.stretch_total_s) + " stretch");
@@ -55,7 +55,7 @@ ProtocolPanelModel computeProtocolPanel(const core::ProtocolGuideView& v,
     m.keys = "Tab next step \u00b7 N note";
     return m;
   }
-  m.total = "total " + formatMinSec(v.total_s);
+  m.total = "total " + formatDuration(v.total_s);
   if (v.finished) {
     m.current = "ALL FOUR STEPS DONE";
     m.totals = "well done";
@@ -64,7 +64,7 @@ ProtocolPanelModel computeProtocolPanel(const core::ProtocolGuideView& v,
   }
   const core::ProtocolStepView& s = v.steps[v.current];
   m.current = std::to_string(v.current + 1) + "/" + std::to_string(n) + "  " + upper(s.name);
-  m.step_timer = formatMinSec(s.time_s);
+  m.step_timer = formatDuration(s.time_s);
   m.cue = v.cue;
   if (s.kind == core::ProtocolStepKind::kRolling) {
     m.totals = rollingTotals(s);
@@ -77,7 +77,7 @@ ProtocolPanelModel computeProtocolPanel(const core::ProtocolGuideView& v,
       m.step_timer = formatMinSec(s.stretch_current_s);
       m.stretch_hold = "this hold (" + std::to_string(static_cast<int>(p.stretch_hold_min_s)) +
                        "\u2013" + std::to_string(static_cast<int>(p.stretch_hold_max_s)) +
-                       " s) \u00b7 step " + formatMinSec(s.time_s);
+                       " s) \u00b7 step " + formatDuration(s.time_s);
       m.stretch_colour = s.stretch_current_s < p.stretch_hold_min_s    ? kBeforeWindowField
                          : s.stretch_current_s <= p.stretch_hold_max_s ? kProtocolCue
                                                                        : kError;

@@ -885,6 +885,15 @@ TEST(ProtocolPanel, HighlightsTheCurrentStepWithItsTimerAndHoldTotals) {
   EXPECT_TRUE(m.cue.empty());
 }
 
+TEST(ProtocolPanel, AStepPastAnHourShowsHoursMinutesAndSeconds) {
+  core::ProtocolGuide g;
+  g.update(0.0, {}, nullptr);
+  g.update(8370.0, {}, nullptr);  // 2 h 19 min 30 s on the first side
+  const ProtocolPanelModel m = computeProtocolPanel(g.view(), g.params());
+  EXPECT_EQ(m.step_timer, "2:19:30");  // not "139:30"
+  EXPECT_EQ(m.total, "total 2:19:30");
+}
+
 TEST(ProtocolPanel, SaysSpaceTimesTheStretchHoldAndColoursItByThe10To30Window) {
   core::ProtocolGuide g;
   g.update(0.0, {}, nullptr);
