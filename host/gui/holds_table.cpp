@@ -73,7 +73,9 @@ HoldsTableModel computeHoldsTable(const engine::SessionDetails& d, const ForceFo
           break;
       }
     }
-    row.release_colour = row.edited ? kMarkerMark : holdSpotColour(h);
+    // The time-to-release colour (the edit's violet when edited), legible on the panel in both
+    // themes.
+    row.release_colour = readableOn(row.edited ? kMarkerMark : holdSpotColour(h), kPanel);
     for (const core::Marker& mk : d.markers) {
       const double t = markerTime_s(d, mk);
       if (t < h.start_s || t > h.end_s) continue;

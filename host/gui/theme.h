@@ -181,6 +181,23 @@ inline double contrastRatio(Rgb a, Rgb b) {
   return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
 }
 
+// `c` as text on `bg`: itself when it reads (contrast at least `min_ratio`), else moved toward the
+// theme's strong text colour (kLightText: white on dark, near-black on light) until it does, so a
+// colour that codes something (a hold's time to release) stays that colour's hue and stays legible
+// in either theme.
+inline Rgb readableOn(Rgb c, Rgb bg, double min_ratio = 4.5) {
+  const Rgb strong = g_theme.light_text;
+  Rgb out = c;
+  for (int step = 1; step <= 10 && contrastRatio(out, bg) < min_ratio; ++step) {
+    const float a = step / 10.0f;
+    const auto ch = [a](uint8_t x, uint8_t y) {
+      return static_cast<uint8_t>(x * (1.0f - a) + y * a + 0.5f);
+    };
+    out = Rgb{ch(c.r, strong.r), ch(c.g, strong.g), ch(c.b, strong.b)};
+  }
+  return out;
+}
+
 // The text colour that reads best on `fill`: the dark text or white (a chip of any colour).
 inline Rgb textOn(Rgb fill) {
   const Rgb white{0xFF, 0xFF, 0xFF};

@@ -2,6 +2,7 @@
 // settings view's model (settings_view.h) and what a new session takes from the settings
 // (SessionController), all without a window.
 #include "settings_view.h"
+#include "plate_view.h"
 
 #include <gtest/gtest.h>
 #include <imgui.h>
@@ -224,6 +225,29 @@ TEST(Theme, TheHoldFieldsKeepHighContrastTextInBothThemes) {
   // Light is light and dark is dark.
   EXPECT_GT(contrastRatio(lightTheme().panel, Rgb{0, 0, 0}), 15.0);
   EXPECT_GT(contrastRatio(darkTheme().panel, Rgb{0xFF, 0xFF, 0xFF}), 12.0);
+}
+
+// The replay's holds table writes each release in its hold's time-to-release colour (or the
+// edits' violet): readableOn() keeps that legible on the panel in both themes, without changing a
+// colour that already reads.
+TEST(Theme, TheHoldsTablesReleaseColoursReadOnThePanelInBothThemes) {
+  DarkAfter restore;
+  for (ThemeKind kind : {ThemeKind::kDark, ThemeKind::kLight}) {
+    setTheme(kind);
+    const char* name = kind == ThemeKind::kLight ? "light" : "dark";
+    core::Hold released_early, released_late, in_window, none;
+    released_early.start_s = 0, released_early.end_s = 60, released_early.release_s = 20;
+    in_window.start_s = 0, in_window.end_s = 80, in_window.release_s = 50;
+    released_late.start_s = 0, released_late.end_s = 120, released_late.release_s = 110;
+    none.start_s = 0, none.end_s = 60;
+    for (const core::Hold& h : {released_early, in_window, released_late, none}) {
+      const Rgb shown = readableOn(holdSpotColour(h), kPanel);
+      EXPECT_GE(contrastRatio(shown, kPanel), 4.5) << name;
+    }
+    EXPECT_GE(contrastRatio(readableOn(kMarkerMark, kPanel), kPanel), 4.5) << name;
+  }
+  setTheme(ThemeKind::kDark);
+  EXPECT_EQ(readableOn(kLightText, kPanel), kLightText);  // already legible: unchanged
 }
 
 // [SECTION] The settings view's model
