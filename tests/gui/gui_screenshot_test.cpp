@@ -354,6 +354,12 @@ std::string rollrigCli() {
   return std::string(bin ? bin : "build/bin") + "/rollrig";
 }
 
+// Runs `rollrig ARGS` (output discarded), e.g. to make a library for a view; its exit status.
+int runRollrig(const std::string& args) {
+  const int status = std::system((rollrigCli() + " " + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 }  // namespace
 
 TEST(GuiScreenshot, TheSessionsViewListsTheLibrarysSessions) {
@@ -361,10 +367,7 @@ TEST(GuiScreenshot, TheSessionsViewListsTheLibrarysSessions) {
   const fs::path db = tempDir() / "sessions-view.db";
   const fs::path empty_db = tempDir() / "sessions-view-empty.db";
   fs::remove(db);
-  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 6 --weeks 2 --db " +
-                         db.string() + " >/dev/null")
-                            .c_str()),
-            0);
+  ASSERT_EQ(runRollrig("demo-library -q --sessions 6 --weeks 2 --db " + db.string()), 0);
   const fs::path png = tempDir() / "sessions-view.png";
   GuiRun r = runGui("--db " + db.string() + " --view sessions --screenshot " + png.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -393,10 +396,7 @@ TEST(GuiScreenshot, TheReplayShowsAStoredHoldAsTheLiveViewShowedIt) {
   SKIP_WITHOUT_XVFB();
   const fs::path db = tempDir() / "replay.db";
   fs::remove(db);
-  ASSERT_EQ(std::system((rollrigCli() + " record -q --demo --fast --seed 1 --duration 400 --db " +
-                         db.string() + " >/dev/null 2>&1")
-                            .c_str()),
-            0);
+  ASSERT_EQ(runRollrig("record -q --demo --fast --seed 1 --duration 400 --db " + db.string()), 0);
   // A hold that lasted past 40 s, from the library itself.
   rollrig::store::SessionStore st;
   rollrig::store::OpenOptions ro;
@@ -436,10 +436,7 @@ TEST(GuiScreenshot, ScreenshotOfThePlotIsThePlotPanelAlone) {
   SKIP_WITHOUT_XVFB();
   const fs::path db = tempDir() / "plot-only.db";
   fs::remove(db);
-  ASSERT_EQ(std::system((rollrigCli() + " record -q --demo --fast --seed 1 --duration 120 --db " +
-                         db.string() + " >/dev/null 2>&1")
-                            .c_str()),
-            0);
+  ASSERT_EQ(runRollrig("record -q --demo --fast --seed 1 --duration 120 --db " + db.string()), 0);
   const fs::path png = tempDir() / "plot-only.png";
   const GuiRun r = runGui("--db " + db.string() + " --replay 1 --replay-at 100 --screenshot " +
                           png.string() + " --screenshot-of plot");
@@ -487,10 +484,7 @@ TEST(GuiScreenshot, TheHistoryViewDrawsTheProtocolLinesAndASparklineAtEachSpot) 
   using namespace rollrig::gui;
   const fs::path db = tempDir() / "history-view.db";
   fs::remove(db);
-  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 6 --weeks 3 --db " +
-                         db.string() + " >/dev/null")
-                            .c_str()),
-            0);
+  ASSERT_EQ(runRollrig("demo-library -q --sessions 6 --weeks 3 --db " + db.string()), 0);
   const fs::path png = tempDir() / "history-view.png";
   GuiRun r = runGui("--db " + db.string() + " --view history --screenshot " + png.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -514,10 +508,7 @@ TEST(GuiScreenshot, TheHistoryViewDrawsTheProtocolLinesAndASparklineAtEachSpot) 
   // amber, under the title), and draws no trend.
   const fs::path db2 = tempDir() / "history-view-2.db";
   fs::remove(db2);
-  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 2 --weeks 1 --db " +
-                         db2.string() + " >/dev/null")
-                            .c_str()),
-            0);
+  ASSERT_EQ(runRollrig("demo-library -q --sessions 2 --weeks 1 --db " + db2.string()), 0);
   const fs::path png2 = tempDir() / "history-view-2.png";
   r = runGui("--db " + db2.string() + " --view history --screenshot " + png2.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -704,10 +695,7 @@ TEST(GuiScreenshot, TheReplaysHoldsTableShowsAnEditedReleaseInTheMarksColour) {
   SKIP_WITHOUT_XVFB();
   const fs::path db = tempDir() / "edited.db";
   fs::remove(db);
-  ASSERT_EQ(std::system((rollrigCli() + " demo-library -q --sessions 1 --db " + db.string() +
-                         " >/dev/null 2>&1")
-                            .c_str()),
-            0);
+  ASSERT_EQ(runRollrig("demo-library -q --sessions 1 --db " + db.string()), 0);
   const auto shoot = [&](const fs::path& png, Image* img) {
     const GuiRun r =
         runGui("--db " + db.string() + " --replay 1 --replay-at 50 --screenshot " + png.string());
@@ -718,11 +706,7 @@ TEST(GuiScreenshot, TheReplaysHoldsTableShowsAnEditedReleaseInTheMarksColour) {
   shoot(tempDir() / "unedited.png", &before);
   for (const char* edit :
        {"--hold 1 --release-at 60", "--hold 2 --confirm", "--hold 3 --no-release"})
-    ASSERT_EQ(
-        std::system((rollrigCli() + " edit 1 " + edit + " --db " + db.string() + " >/dev/null 2>&1")
-                        .c_str()),
-        0)
-        << edit;
+    ASSERT_EQ(runRollrig(std::string("edit 1 ") + edit + " --db " + db.string()), 0) << edit;
   shoot(tempDir() / "edited.png", &after);
   // Three rows' release text now in the marks' violet (the plot's mark dots are the same in both).
   EXPECT_GT(after.count(rollrig::gui::kMarkerMark), before.count(rollrig::gui::kMarkerMark) + 60)
