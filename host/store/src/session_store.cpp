@@ -453,6 +453,11 @@ struct SessionStore::Impl {
                              const std::function<StoreError()>& body);
   StoreError markerHead(int64_t session, int64_t id, const std::string& doing, int64_t* head,
                         bool* deleted);
+  // Inserts a marker row written after the session (added_utc), replacing marker `replaces` (0:
+  // a new one); its id in *id when given. Inside an editTransaction.
+  StoreError insertLateMarker(int64_t session, const core::Marker& marker,
+                              const std::string& added_utc, int64_t replaces,
+                              const std::string& doing, int64_t* id);
 };
 
 StoreError SessionStore::Impl::checkAndMigrate() {
@@ -1515,6 +1520,25 @@ StoreError SessionStore::Impl::editTransaction(int64_t session, const std::strin
   return err;
 }
 
+StoreError SessionStore::Impl::insertLateMarker(int64_t session, const core::Marker& marker,
+                                                const std::string& added_utc, int64_t replaces,
+                                                const std::string& doing, int64_t* id) {
+  Stmt s;
+  int rc = s.prepare(db,
+                     "INSERT INTO markers (session_id, t_us, kind, pain, side, text, added_utc, "
+                     "replaces) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (rc == SQLITE_OK) {
+    s.bind(1, session);
+    bindMarker(s, 2, marker);
+    s.bind(7, added_utc);
+    if (replaces > 0) s.bind(8, replaces);
+    rc = s.step();
+  }
+  if (rc != SQLITE_DONE) return sqlError(rc, doing);
+  if (id) *id = sqlite3_last_insert_rowid(db);
+  return {};
+}
+
 // The newest version of marker `id` of `session` (following `replaces` forward), in *head.
 StoreError SessionStore::Impl::markerHead(int64_t session, int64_t id, const std::string& doing,
                                           int64_t* head, bool* deleted) {
@@ -1596,19 +1620,7 @@ StoreError SessionStore::addMarkerAfter(int64_t session, const core::Marker& mar
   Impl& m = *m_impl;
   const std::string doing = "adding a marker to session " + std::to_string(session);
   return m.editTransaction(session, doing, [&]() -> StoreError {
-    Stmt s;
-    int rc = s.prepare(m.db,
-                       "INSERT INTO markers (session_id, t_us, kind, pain, side, text, added_utc) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (rc == SQLITE_OK) {
-      s.bind(1, session);
-      bindMarker(s, 2, marker);
-      s.bind(7, added_utc);
-      rc = s.step();
-    }
-    if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
-    if (id) *id = sqlite3_last_insert_rowid(m.db);
-    return {};
+    return m.insertLateMarker(session, marker, added_utc, 0, doing, id);
   });
 }
 
@@ -1627,20 +1639,7 @@ StoreError SessionStore::changeMarker(int64_t session, int64_t marker_id,
                        "Marker " + std::to_string(marker_id) + " of session " +
                            std::to_string(session) +
                            " was deleted; add a new one instead (rollrig mark).");
-    Stmt s;
-    int rc = s.prepare(m.db,
-                       "INSERT INTO markers (session_id, t_us, kind, pain, side, text, added_utc, "
-                       "replaces) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (rc == SQLITE_OK) {
-      s.bind(1, session);
-      bindMarker(s, 2, marker);
-      s.bind(7, edited_utc);
-      s.bind(8, head);
-      rc = s.step();
-    }
-    if (rc != SQLITE_DONE) return m.sqlError(rc, doing);
-    if (new_id) *new_id = sqlite3_last_insert_rowid(m.db);
-    return {};
+    return m.insertLateMarker(session, marker, edited_utc, head, doing, new_id);
   });
 }
 
