@@ -690,12 +690,10 @@ int runGui(const GuiOptions& opt) {
         if (ea.png_window) pngTo(Rect{0, 0, size.x, size.y}, "window.png");
         if (ea.session_files) {
           store::SessionStore st;
-          store::OpenOptions ro;
-          ro.mode = store::OpenMode::kReadOnly;
           engine::ExportOptions eo;
           eo.force = true;  // our own files in the folder are replaced, each renamed into place
           engine::ExportResult res;
-          if (store::StoreError e = st.open(db, ro)) {
+          if (store::StoreError e = openLibraryForReading(st, db)) {
             export_state.message = e.message;
             export_state.message_is_error = true;
           } else if (engine::LibraryError le = engine::exportSession(st, id, folder, eo, &res)) {
