@@ -17,9 +17,11 @@ ROLLRIG_PACKAGES=(
 
 rollrig_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# Installs ROLLRIG_PACKAGES plus any packages named as arguments (scripts with needs of their
+# own, such as the sanitizer and fuzzing builds, pass theirs).
 rollrig_install_packages() {
   local missing=() pkg
-  for pkg in "${ROLLRIG_PACKAGES[@]}"; do
+  for pkg in "${ROLLRIG_PACKAGES[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$pkg")
     fi
