@@ -36,6 +36,8 @@ ExportStripAction drawExportStrip(ExportStripState& state, const Rect& r, const 
   ImGui::SameLine();
   if (ImGui::Button("Window PNG")) act.png_window = true;
   ImGui::SameLine();
+  ImGui::Checkbox("2\u00d7 for print", &state.print_2x);
+  ImGui::SameLine();
   if (ImGui::Button("Close")) act.close = true;
   if (!state.message.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImColor(col(state.message_is_error ? kError : kOk)).Value);

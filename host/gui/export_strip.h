@@ -2,8 +2,9 @@
 // replayed to a folder the user types — the same files as `rollrig export` (samples.csv,
 // holds.csv, markers.csv, events.csv, session.json; engine::exportSession) — and saves PNGs of the
 // force plot, the plate view or the whole window as they are on screen (at the window's
-// resolution). What happened (the files written, or what went wrong and what to do) is shown in
-// the strip; no dialog.
+// resolution), or drawn again at twice that for print ("2× for print": every font and size
+// doubled, not the screen's pixels blown up). What happened (the files written, or what went wrong
+// and what to do) is shown in the strip; no dialog.
 //
 // Thread safety: UI thread only.
 #pragma once
@@ -26,6 +27,7 @@ struct ExportStripState {
   char folder[512] = "";
   std::string message;  // the last result, in words
   bool message_is_error = false;
+  bool print_2x = false;  // PNGs at twice the window's pixels, drawn for print (name@2x.png)
 };
 
 struct ExportStripAction {

@@ -17,6 +17,7 @@ GLXWindow glfwGetGLXWindow(GLFWwindow* window);
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 
 namespace rollrig::gui {
 
@@ -207,6 +208,81 @@ void FrameRenderer::draw(ImDrawData* draw, const SolidFills& fills) {
   m_fb_w = fb_w, m_fb_h = fb_h;
   m_invalid = false;
   std::swap(m_before, m_now);
+}
+
+bool FrameRenderer::drawOffscreen(ImDrawData* draw, const SolidFills& fills,
+                                  std::vector<unsigned char>* rgb, int* w, int* h,
+                                  std::string* why) {
+  // Framebuffer objects are GL 3.0; <GL/gl.h> declares only GL 1.x, so they come through GLFW's
+  // loader (GL_ARB_framebuffer_object's names, core in 3.0).
+  using GenFn = void (*)(GLsizei, GLuint*);
+  using BindFn = void (*)(GLenum, GLuint);
+  using StorageFn = void (*)(GLenum, GLenum, GLsizei, GLsizei);
+  using AttachFn = void (*)(GLenum, GLenum, GLenum, GLuint);
+  using StatusFn = GLenum (*)(GLenum);
+  const auto gen_fb = reinterpret_cast<GenFn>(glfwGetProcAddress("glGenFramebuffers"));
+  const auto del_fb = reinterpret_cast<void (*)(GLsizei, const GLuint*)>(
+      glfwGetProcAddress("glDeleteFramebuffers"));
+  const auto bind_fb = reinterpret_cast<BindFn>(glfwGetProcAddress("glBindFramebuffer"));
+  const auto gen_rb = reinterpret_cast<GenFn>(glfwGetProcAddress("glGenRenderbuffers"));
+  const auto del_rb = reinterpret_cast<void (*)(GLsizei, const GLuint*)>(
+      glfwGetProcAddress("glDeleteRenderbuffers"));
+  const auto bind_rb = reinterpret_cast<BindFn>(glfwGetProcAddress("glBindRenderbuffer"));
+  const auto storage = reinterpret_cast<StorageFn>(glfwGetProcAddress("glRenderbufferStorage"));
+  const auto attach = reinterpret_cast<AttachFn>(glfwGetProcAddress("glFramebufferRenderbuffer"));
+  const auto status = reinterpret_cast<StatusFn>(glfwGetProcAddress("glCheckFramebufferStatus"));
+  if (!gen_fb || !del_fb || !bind_fb || !gen_rb || !del_rb || !bind_rb || !storage || !attach ||
+      !status) {
+    *why = "this OpenGL has no framebuffer objects, so a larger-than-window image cannot be drawn";
+    return false;
+  }
+  constexpr GLenum kFramebuffer = 0x8D40, kRenderbuffer = 0x8D41, kColor0 = 0x8CE0,
+                   kComplete = 0x8CD5, kRgba8 = 0x8058;
+  const int fb_w = static_cast<int>(draw->DisplaySize.x * draw->FramebufferScale.x + 0.5f);
+  const int fb_h = static_cast<int>(draw->DisplaySize.y * draw->FramebufferScale.y + 0.5f);
+  GLint max_rb = 0;
+  glGetIntegerv(0x84E8 /* GL_MAX_RENDERBUFFER_SIZE */, &max_rb);
+  if (fb_w <= 0 || fb_h <= 0 || fb_w > max_rb || fb_h > max_rb) {
+    *why = "an image of " + std::to_string(fb_w) + " x " + std::to_string(fb_h) +
+           " px is larger than this OpenGL draws (" + std::to_string(max_rb) +
+           " px); make the window smaller";
+    return false;
+  }
+  GLuint fb = 0, rb = 0;
+  gen_fb(1, &fb);
+  gen_rb(1, &rb);
+  bind_rb(kRenderbuffer, rb);
+  storage(kRenderbuffer, kRgba8, fb_w, fb_h);
+  bind_fb(kFramebuffer, fb);
+  attach(kFramebuffer, kColor0, kRenderbuffer, rb);
+  bool ok = status(kFramebuffer) == kComplete;
+  if (ok) {
+    const float saved_scale = m_scale;
+    m_scale = draw->FramebufferScale.x;
+    drawWhole(draw, fills, fb_w, fb_h);
+    m_scale = saved_scale;
+    std::vector<unsigned char> px(static_cast<size_t>(fb_w) * fb_h * 3);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(kColor0);
+    glReadPixels(0, 0, fb_w, fb_h, GL_RGB, GL_UNSIGNED_BYTE, px.data());
+    // GL's rows run bottom-up; a PNG's top-down.
+    const size_t row = static_cast<size_t>(fb_w) * 3;
+    rgb->resize(px.size());
+    for (int y = 0; y < fb_h; ++y)
+      std::memcpy(&(*rgb)[static_cast<size_t>(y) * row],
+                  &px[static_cast<size_t>(fb_h - 1 - y) * row], row);
+    *w = fb_w, *h = fb_h;
+  } else {
+    *why = "OpenGL could not make a framebuffer of " + std::to_string(fb_w) + " x " +
+           std::to_string(fb_h) + " px";
+  }
+  bind_fb(kFramebuffer, 0);
+  bind_rb(kRenderbuffer, 0);
+  del_fb(1, &fb);
+  del_rb(1, &rb);
+  glReadBuffer(GL_BACK);
+  m_invalid = true;  // the window's frame is drawn whole next time, at its own scale
+  return ok;
 }
 
 void FrameRenderer::present() {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "draw_util.h"
@@ -47,6 +48,12 @@ class FrameRenderer {
 
   // Draws the frame ImGui::Render() produced, with the panels' fills under it.
   void draw(ImDrawData* draw, const SolidFills& fills);
+  // Draws the frame whole into an offscreen framebuffer of its own size (DisplaySize times
+  // FramebufferScale: larger than the window for a print-size frame, see gui_app.cpp) and reads
+  // it back as RGB rows, top-down, into *rgb (w x h). The window's back buffer is not touched,
+  // but the next frame is drawn whole. False with *why when GL cannot make such a framebuffer.
+  bool drawOffscreen(ImDrawData* draw, const SolidFills& fills, std::vector<unsigned char>* rgb,
+                     int* w, int* h, std::string* why);
   // Shows what draw() drew (the changed rectangles, or the whole frame).
   void present();
   // The window's content was lost: the next frame is drawn and shown whole.

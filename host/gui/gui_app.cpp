@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cfloat>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -216,6 +217,37 @@ void applyStyle(float scale) {
   ImGui::GetStyle() = st;
 }
 
+// The print frame's own ImGui context (a PNG "2× for print"): fonts and every size at twice the
+// scale, window and table state of its own (so columns fit the larger text; the window's own keep
+// theirs), and no input. It lives for the few frames one print takes.
+struct PrintContext {
+  static constexpr int kFrames = 3;  // drawn in it; the last is the one written
+  ImGuiContext* ctx = nullptr;
+  Fonts fonts;
+  std::vector<ImWchar> text_ranges, digit_ranges;
+  int frames = 0;
+
+  void begin(float scale, float font_scale) {
+    ctx = ImGui::CreateContext();
+    ImGui::SetCurrentContext(ctx);
+    ImGui::GetIO().IniFilename = nullptr;
+    fonts = loadFonts(scale, font_scale, &text_ranges, &digit_ranges);
+    applyStyle(scale);
+    ImGui_ImplOpenGL3_Init("#version 130");
+    ImGui_ImplOpenGL3_CreateDeviceObjects();
+    freeFontCpuCopies();
+    frames = 0;
+  }
+  void end(ImGuiContext* main) {
+    ImGui::SetCurrentContext(ctx);
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui::DestroyContext(ctx);
+    ImGui::SetCurrentContext(main);
+    ctx = nullptr;
+    fonts = Fonts{};
+  }
+};
+
 }  // namespace
 
 int runGui(const GuiOptions& opt) {
@@ -373,13 +405,32 @@ int runGui(const GuiOptions& opt) {
   }
   double loop_t = glfwGetTime();  // the replay advances by the loop's wall time
   ExportStripState export_state;
-  // A PNG asked for in the export strip: written from the next drawn frame, before it is shown.
+  // A PNG asked for (the export strip's buttons; --screenshot with --screenshot-scale 2): written
+  // from the next drawn frame, before it is shown. At factor 2 that frame is drawn for print:
+  // twice the window's pixels, with the fonts and every size at twice the scale, as a screen at
+  // content scale 2 shows the same window; it is drawn offscreen (FrameRenderer::drawOffscreen),
+  // never shown, and the window's next frame is drawn whole at its own scale.
   struct PngRequest {
-    Rect r;  // logical px
+    std::string part;  // "window", "plot" or "plate"
     std::string path;
+    int factor = 1;
   };
   std::optional<PngRequest> png_request;
   Rect shown_plot, shown_plate;  // this frame's force plot and plate view (for --screenshot-of)
+  // The part of this frame a PngRequest names, in logical px; empty when the view has none.
+  const auto partRect = [&](const std::string& part, ImVec2 size) {
+    return part == "plot" ? shown_plot : part == "plate" ? shown_plate : Rect{0, 0, size.x, size.y};
+  };
+  ImGuiContext* const main_ctx = ImGui::GetCurrentContext();
+  PrintContext print;
+  const auto buildFonts = [&](float s) {
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui::GetIO().Fonts->Clear();
+    fonts = loadFonts(s, static_cast<float>(settings.font_scale), &text_ranges, &digit_ranges);
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    freeFontCpuCopies();
+    renderer.invalidate();
+  };
   const auto switchTo = [&](View v) {
     if (v == View::kSessions) sessions_state.refresh_asked = true;
     if (v == View::kHistory) history_state.refresh_asked = true;
@@ -453,19 +504,32 @@ int runGui(const GuiOptions& opt) {
       }
     }
 
-    if (rebuild_fonts) {
-      ImGui_ImplOpenGL3_DestroyFontsTexture();
-      ImGui::GetIO().Fonts->Clear();
-      fonts =
-          loadFonts(scale, static_cast<float>(settings.font_scale), &text_ranges, &digit_ranges);
-      ImGui_ImplOpenGL3_CreateFontsTexture();
-      freeFontCpuCopies();
-      renderer.invalidate();
-      rebuild_fonts = false;
+    if (rebuild_fonts) buildFonts(scale), rebuild_fonts = false;
+    // A print frame (PngRequest factor 2) is laid out at twice the scale and size, in its own
+    // ImGui context (PrintContext).
+    const int print_factor = png_request ? png_request->factor : 1;
+    const float frame_scale = scale * static_cast<float>(print_factor);
+    if (print_factor > 1) {
+      if (!print.ctx) print.begin(frame_scale, static_cast<float>(settings.font_scale));
+      ImGui::SetCurrentContext(print.ctx);
+      std::swap(fonts, print.fonts);  // the panels draw with the print context's fonts
+      ImGui_ImplOpenGL3_NewFrame();
+      int ww = 0, wh = 0, fw = 0, fh = 0;
+      glfwGetWindowSize(window, &ww, &wh);
+      glfwGetFramebufferSize(window, &fw, &fh);
+      ImGuiIO& io = ImGui::GetIO();
+      io.DisplaySize =
+          ImVec2(static_cast<float>(ww * print_factor), static_cast<float>(wh * print_factor));
+      io.DisplayFramebufferScale =
+          ww > 0 && wh > 0 ? ImVec2(static_cast<float>(fw) / ww, static_cast<float>(fh) / wh)
+                           : ImVec2(1, 1);
+      io.DeltaTime = 1.0f / 60;
+    } else {
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
     }
-    ImGui_ImplOpenGL3_NewFrame();
-    ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
+    shown_plot = shown_plate = Rect{};
     if (View picked; readViewKey(views, &picked)) switchTo(picked);
     if (view == View::kLive && ctl.running()) {
       const double t_key_s = ctl.snapshot().elapsed_s;
@@ -495,7 +559,7 @@ int runGui(const GuiOptions& opt) {
 
     // Compute every panel's model, then draw.
     const ImVec2 size = ImGui::GetIO().DisplaySize;
-    const Layout lay = computeLayout(size.x, size.y, scale);
+    const Layout lay = computeLayout(size.x, size.y, frame_scale);
     SolidFills fills;
     {
       const double recording_s = ctl.running() ? ctl.snapshot().elapsed_s : -1.0;
@@ -530,6 +594,7 @@ int runGui(const GuiOptions& opt) {
       plot.note = said;
       layoutPlotTitleRow(plot, lay.plot, fonts);
       const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
+      shown_plot = lay.plot, shown_plate = lay.plate;
 
       act = drawConnectionBar(bar, bar_state, lay.connection_bar, fonts, fills);
       drawHoldPanel(hold, lay.hold, fonts, fills);
@@ -591,10 +656,10 @@ int runGui(const GuiOptions& opt) {
       const SettingsApplied ap = applySettingsDraft(settings_state, settings);
       if (ap.changed) settings_changed = true, saveNow(), settle = std::max(settle, 2);
       if (ap.theme)
-        setTheme(settings.theme), applyStyle(scale), renderer.setBackground(kBackground);
+        setTheme(settings.theme), applyStyle(frame_scale), renderer.setBackground(kBackground);
       if (ap.font_scale) rebuild_fonts = true;
     } else if (view == View::kReplay) {
-      const ReplayLayout rl = computeReplayLayout(size.x, size.y, scale, export_state.open);
+      const ReplayLayout rl = computeReplayLayout(size.x, size.y, frame_scale, export_state.open);
       // Edits through the replay (ReplayController, docs/GUI.md "Editing in the replay"); the
       // status line of the holds table says what was saved or why not.
       const auto edited = [&](bool ok) {
@@ -632,7 +697,7 @@ int runGui(const GuiOptions& opt) {
       const engine::LiveSnapshot& rs = replay.snapshot();
       const ReplayBarModel rb =
           computeReplayBar(replay.details(), replay.duration_s(), replay.cursor_s(),
-                           replay.playing(), replay.speed(), rl.bar, scale);
+                           replay.playing(), replay.speed(), rl.bar, frame_scale);
       const std::optional<core::ForceSample> rread =
           forceReadout(replay.samples(), liveEdge_s(replay.samples(), rs));
       const HoldPanelModel rh =
@@ -675,7 +740,7 @@ int runGui(const GuiOptions& opt) {
         }
         const ExportStripAction ea = drawExportStrip(export_state, rl.export_strip, fonts, fills);
         const std::string folder = export_state.folder;
-        const auto pngTo = [&](const Rect& r, const char* name) {
+        const auto pngTo = [&](const char* part, const char* name) {
           std::error_code ec;
           std::filesystem::create_directories(folder, ec);
           if (ec) {
@@ -683,11 +748,13 @@ int runGui(const GuiOptions& opt) {
             export_state.message_is_error = true;
             return;
           }
-          png_request = PngRequest{r, folder + "/" + name};
+          const int factor = export_state.print_2x ? 2 : 1;
+          png_request =
+              PngRequest{part, folder + "/" + name + (factor > 1 ? "@2x.png" : ".png"), factor};
         };
-        if (ea.png_plot) pngTo(rl.plot, "force-plot.png");
-        if (ea.png_plate) pngTo(rl.plate, "plate.png");
-        if (ea.png_window) pngTo(Rect{0, 0, size.x, size.y}, "window.png");
+        if (ea.png_plot) pngTo("plot", "force-plot");
+        if (ea.png_plate) pngTo("plate", "plate");
+        if (ea.png_window) pngTo("window", "window");
         if (ea.session_files) {
           store::SessionStore st;
           engine::ExportOptions eo;
@@ -730,14 +797,51 @@ int runGui(const GuiOptions& opt) {
 
     int fb_w = 0, fb_h = 0;
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
+    if (print_factor > 1 && ++print.frames < PrintContext::kFrames) {
+      // A warm-up frame: window and table sizes settle on the larger text.
+      std::swap(fonts, print.fonts);
+      ImGui::SetCurrentContext(main_ctx);
+      dirty = true;
+      continue;
+    }
+    if (print_factor > 1) {
+      // The print frame: drawn offscreen, its part written, never shown.
+      const PngRequest q = *png_request;
+      png_request.reset();
+      const ImVec2 fs = ImGui::GetIO().DisplayFramebufferScale;
+      const Rect part = partRect(q.part, size);
+      std::vector<unsigned char> rgb;
+      int img_w = 0, img_h = 0;
+      std::string why;
+      bool ok = part.width() > 0;
+      if (!ok) why = "this view has no " + q.part + " to capture";
+      ok = ok && renderer.drawOffscreen(ImGui::GetDrawData(), fills, &rgb, &img_w, &img_h, &why);
+      const int x0 = static_cast<int>(part.x0 * fs.x), y0 = static_cast<int>(part.y0 * fs.y);
+      const int w = std::min(img_w - x0, static_cast<int>(part.width() * fs.x));
+      const int h = std::min(img_h - y0, static_cast<int>(part.height() * fs.y));
+      ok = ok && writeRgbRegionPng(rgb, img_w, img_h, x0, y0, w, h, q.path, &why);
+      std::swap(fonts, print.fonts);
+      print.end(main_ctx);
+      if (shooting) {
+        if (!ok) std::fprintf(stderr, "rollrig-gui: %s\n", why.c_str()), exit_code = 1;
+        break;
+      }
+      export_state.message = ok ? "saved " + q.path + " (" + std::to_string(w) + " x " +
+                                      std::to_string(h) + " px, twice the window's, for print)"
+                                : why;
+      export_state.message_is_error = !ok;
+      dirty = true, settle = std::max(settle, 2);  // the window's own frame, with the message
+      continue;
+    }
     renderer.draw(ImGui::GetDrawData(), fills);
     if (png_request) {
       // The region as drawn this frame (before it is shown), in framebuffer pixels.
       const ImVec2 fs = ImGui::GetIO().DisplayFramebufferScale;
       const PngRequest& q = *png_request;
-      const int x0 = static_cast<int>(q.r.x0 * fs.x), y0 = static_cast<int>(q.r.y0 * fs.y);
-      const int w = std::min(fb_w - x0, static_cast<int>(q.r.width() * fs.x));
-      const int h = std::min(fb_h - y0, static_cast<int>(q.r.height() * fs.y));
+      const Rect r = partRect(q.part, size);
+      const int x0 = static_cast<int>(r.x0 * fs.x), y0 = static_cast<int>(r.y0 * fs.y);
+      const int w = std::min(fb_w - x0, static_cast<int>(r.width() * fs.x));
+      const int h = std::min(fb_h - y0, static_cast<int>(r.height() * fs.y));
       std::string why;
       if (writeBackBufferRegionPng(x0, y0, w, h, fb_h, q.path, &why)) {
         export_state.message =
@@ -758,7 +862,10 @@ int runGui(const GuiOptions& opt) {
                        : opt.screenshot_when_hold_s > 0
                            ? frozen
                            : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
-    if (shooting && ready && ++frames_after >= opt.frames) {
+    if (shooting && ready && ++frames_after >= opt.frames && opt.screenshot_scale > 1) {
+      // Written from the next frame, drawn for print (PngRequest); that ends the run.
+      png_request = PngRequest{opt.screenshot_of, opt.screenshot, opt.screenshot_scale};
+    } else if (shooting && ready && frames_after >= opt.frames) {
       std::string why;
       const Rect* part = opt.screenshot_of == "plot"    ? &shown_plot
                          : opt.screenshot_of == "plate" ? &shown_plate

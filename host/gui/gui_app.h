@@ -30,6 +30,9 @@ struct GuiOptions {
   // (device time), then freeze the view on that snapshot.
   std::string screenshot;
   std::string screenshot_of = "window";  // or "plot" / "plate": only that panel, as on screen
+  // 2: the screenshot drawn for print, at twice the window's pixels (fonts and sizes at twice the
+  // content scale), as the export strip's "2× for print" does.
+  int screenshot_scale = 1;
   int frames = 3;
   double screenshot_when_hold_s = 0;
   // Screenshot mode gives up (exit 1) when the session's device time passes this without the

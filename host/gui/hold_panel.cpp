@@ -56,6 +56,9 @@ HoldPanelModel computeHoldPanel(const engine::LiveSnapshot& snap, bool has_sessi
       m.words = "NOT CONNECTED";
       m.detail = error.empty() ? "no sample arrived; pick a source above" : error;
       m.detail_colour = kError;
+    } else if (ended && snap.replay) {
+      m.words = "END OF THE SESSION";
+      m.detail = "space plays it again from the start; a row of the holds table goes to that hold";
     } else if (ended && has_session) {
       m.words = "SESSION ENDED";
       m.detail = error.empty() ? "it is in the session library (" + snap.stop_reason +

@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
   app.add_option("--screenshot-of", opt.screenshot_of,
                  "With --screenshot: the whole window, or only the force plot or the plate view")
       ->check(CLI::IsMember({"window", "plot", "plate"}));
+  app.add_option("--screenshot-scale", opt.screenshot_scale,
+                 "With --screenshot: 2 draws it for print, at twice the window's pixels with "
+                 "every font and size doubled (default 1: as on screen)")
+      ->check(CLI::IsMember({1, 2}));
   app.add_option("--view", opt.view,
                  "The view shown first: live, sessions, history, calibrate or settings")
       ->check(CLI::IsMember({"live", "sessions", "history", "calibrate", "settings"}));

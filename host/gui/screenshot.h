@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace rollrig::gui {
 
@@ -14,5 +15,10 @@ bool writeBackBufferPng(int width_px, int height_px, const std::string& path, st
 // complete, so an existing file is never left half-written.
 bool writeBackBufferRegionPng(int x0, int y0, int w, int h, int fb_h, const std::string& path,
                               std::string* why);
+
+// A region (x0, y0 top-left, w x h) of an image already in memory: `rgb`, img_w x img_h RGB
+// pixels, rows top-down. Written to a temporary name and renamed over `path`, as above.
+bool writeRgbRegionPng(const std::vector<unsigned char>& rgb, int img_w, int img_h, int x0, int y0,
+                       int w, int h, const std::string& path, std::string* why);
 
 }  // namespace rollrig::gui

@@ -752,6 +752,19 @@ TEST(HoldPanel, SaysTheRigIsAwayWhileReconnecting) {
   EXPECT_TRUE(m.force_text.empty());  // no stale force while the rig is away
 }
 
+TEST(HoldPanel, SaysAReplayIsAtItsEndNotThatASessionWasJustRecorded) {
+  // A replay at its last sample once read "SESSION ENDED — it is in the session library (); pick a
+  // source above", the live view's words, with no source to pick in the replay.
+  engine::LiveSnapshot snap;
+  snap.replay = true;
+  snap.finished = true;
+  snap.samples_recorded = 13703;
+  const HoldPanelModel m = computeHoldPanel(snap, true);
+  EXPECT_EQ(m.words, "END OF THE SESSION");
+  EXPECT_NE(m.detail.find("space plays it again"), std::string::npos) << m.detail;
+  EXPECT_EQ(m.detail.find("pick a source"), std::string::npos) << m.detail;
+}
+
 TEST(HoldPanel, SaysALibraryThatCannotBeWrittenLarge) {
   const HoldPanelModel m =
       computeHoldPanel(engine::LiveSnapshot{}, false, "cannot create the library: read-only");

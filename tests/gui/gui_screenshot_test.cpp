@@ -451,6 +451,55 @@ TEST(GuiScreenshot, ScreenshotOfThePlotIsThePlotPanelAlone) {
   EXPECT_EQ(img.count(rollrig::gui::kProtocolCurrent), 0u);  // the tabs are not
 }
 
+TEST(GuiScreenshot, APrintScreenshotIsDrawnAgainAtTwiceTheSizeNotBlownUp) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "print.db";
+  fs::remove(db);
+  ASSERT_EQ(runRollrig("record -q --demo --fast --seed 1 --duration 120 --db " + db.string()), 0);
+  Image one, two, plot;
+  for (const auto& [name, args] :
+       {std::pair<const char*, const char*>{"print-1x.png", ""},
+        {"print-2x.png", " --screenshot-scale 2"},
+        {"print-plot-2x.png", " --screenshot-scale 2 --screenshot-of plot"}}) {
+    const fs::path png = tempDir() / name;
+    fs::remove(png);
+    const GuiRun r = runGui("--db " + db.string() + " --replay 1 --replay-at 100 --screenshot " +
+                            png.string() + args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Image& img = std::string(name) == "print-1x.png"   ? one
+                 : std::string(name) == "print-2x.png" ? two
+                                                       : plot;
+    ASSERT_TRUE(loadPng(png, &img)) << png;
+  }
+  EXPECT_EQ(two.w, 2 * one.w);
+  EXPECT_EQ(two.h, 2 * one.h);
+  // Drawn, not blown up: a window's pixels doubled would make every aligned 2 x 2 block one
+  // colour. Text and traces drawn at twice the size have edges inside many of them.
+  size_t mixed = 0, blocks = 0;
+  for (int y = 0; y + 1 < two.h; y += 2)
+    for (int x = 0; x + 1 < two.w; x += 2, ++blocks) {
+      const auto at = [&](int xx, int yy) { return two.px[static_cast<size_t>(yy) * two.w + xx]; };
+      mixed +=
+          !(at(x, y) == at(x + 1, y) && at(x, y) == at(x, y + 1) && at(x, y) == at(x + 1, y + 1));
+    }
+  EXPECT_GT(mixed, blocks / 100) << mixed << " of " << blocks << " blocks hold an edge";
+  // The same picture: the force trace and the tabs are there, and the trace covers about four
+  // times the pixels it covers at 1x (a line twice as long and twice as thick).
+  const size_t trace_1x = one.count(rollrig::gui::kForceTrace);
+  const size_t trace_2x = two.count(rollrig::gui::kForceTrace);
+  EXPECT_GT(trace_1x, 200u);
+  EXPECT_GT(trace_2x, 3 * trace_1x);
+  EXPECT_LT(trace_2x, 6 * trace_1x);
+  EXPECT_GT(two.count(rollrig::gui::kProtocolCurrent),
+            3 * one.count(rollrig::gui::kProtocolCurrent));
+  // Only the plot, at twice its size on screen.
+  const rollrig::gui::ReplayLayout rl = rollrig::gui::computeReplayLayout(2520, 1440, 2.0f);
+  EXPECT_EQ(plot.w, static_cast<int>(rl.plot.width()));
+  EXPECT_EQ(plot.h, static_cast<int>(rl.plot.height()));
+  EXPECT_GT(plot.count(rollrig::gui::kForceTrace), 3 * trace_1x / 2);
+  EXPECT_EQ(plot.count(rollrig::gui::kProtocolCurrent), 0u);
+}
+
 namespace {
 
 // Pixels within `tol` of colour `c` in the rectangle [x0, x1) x [y0, y1) of an image.
