@@ -32,6 +32,7 @@
 #include "holds_table.h"
 #include "keys.h"
 #include "layout.h"
+#include "marks_table.h"
 #include "plate_view.h"
 #include "protocol_panel.h"
 #include "replay_bar.h"
@@ -386,9 +387,11 @@ int runGui(const GuiOptions& opt) {
   bool rebuild_fonts = false;
   SessionsViewState sessions_state;
   ReplayController replay;
-  HoldsTableState holds_state;  // the replay's selected hold, note field and last edit
-  PlotView replay_plot;         // the replay's own plot view (follow the cursor, zoom, pan)
-  std::string replay_error;     // a session that could not be opened (shown in the list)
+  HoldsTableState holds_state;         // the replay's selected hold, note field and last edit
+  MarksTableState marks_state;         // the replay's selected mark and its fields
+  bool show_marks = opt.replay_marks;  // the replay's table shows the marks (M), not the holds
+  PlotView replay_plot;                // the replay's own plot view (follow the cursor, zoom, pan)
+  std::string replay_error;            // a session that could not be opened (shown in the list)
   // When the replay's open() began, until its first frame is shown (the time is printed then).
   double replay_first_frame_from = -1;
   if (opt.replay_id > 0) {
@@ -624,6 +627,7 @@ int runGui(const GuiOptions& opt) {
           replay_error.clear();
           replay_plot = PlotView{};
           holds_state = HoldsTableState{};
+          marks_state = MarksTableState{};
           view = View::kReplay;
         } else {
           replay_error = replay.error();
@@ -665,7 +669,9 @@ int runGui(const GuiOptions& opt) {
       const auto edited = [&](bool ok) {
         holds_state.status = ok ? replay.editMessage() : replay.editError();
         holds_state.status_error = !ok;
+        marks_state.status = holds_state.status, marks_state.status_error = !ok;
         settle = std::max(settle, 2);
+        return ok;
       };
       if (!ImGui::GetIO().WantTextInput && !holds_state.note_open) {
         if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) replay.setPlaying(!replay.playing());
@@ -685,8 +691,9 @@ int runGui(const GuiOptions& opt) {
           else if (!shift)
             edited(replay.addPainAtCursor(d));
         }
-        if (ImGui::IsKeyPressed(GLFW_KEY_N, false))
-          holds_state.note_open = true, holds_state.note_focus = true;
+        if (ImGui::IsKeyPressed(GLFW_KEY_N, false))  // the note field is the holds table's
+          holds_state.note_open = true, holds_state.note_focus = true, show_marks = false;
+        if (ImGui::IsKeyPressed(GLFW_KEY_M, false)) show_marks = !show_marks;
       }
       const ViewKeys rvk = readViewKeys();
       if (rvk.follow_live) followLive(replay_plot);
@@ -720,7 +727,30 @@ int runGui(const GuiOptions& opt) {
       drawHoldPanel(rh, rl.hold, fonts, fills);
       drawForcePlot(rp, rl.plot, fonts, fills);
       drawPlateView(rplate, rl.plate, fonts, fills);
-      const HoldsTableAction ta = drawHoldsTable(rt, holds_state, rl.holds_table, fonts, fills);
+      HoldsTableAction ta;
+      if (show_marks) {
+        MarksTableModel mt =
+            computeMarksTable(replay.details(), replay.cursor_s(), marks_state.selected_id);
+        mt.status = marks_state.status, mt.status_error = marks_state.status_error;
+        const MarksTableAction ma = drawMarksTable(mt, marks_state, rl.holds_table, fonts, fills);
+        if (ma.show_holds) show_marks = false;
+        if (ma.clicked) replay.seek(ma.clicked_t_s);
+        if (const int64_t id = mt.actions.id) {
+          engine::MarkerChange change;
+          if (ma.pain) change.pain = *ma.pain;
+          if (ma.text) change.text = *ma.text;
+          if (ma.side) change.side = *ma.side;
+          bool changed = false;
+          if (ma.pain || ma.text || ma.side) changed = edited(replay.changeMarker(id, change));
+          if (ma.move_to_cursor) changed = edited(replay.moveMarkerToCursor(id));
+          if (ma.remove) changed = edited(replay.deleteMarker(id));
+          if (changed) marks_state.selected_id = replay.changedMarkerId();  // 0 once deleted
+        }
+        if (ma.clicked || ma.show_holds) settle = std::max(settle, 2);
+      } else {
+        ta = drawHoldsTable(rt, holds_state, rl.holds_table, fonts, fills);
+        if (ta.show_marks) show_marks = true, settle = std::max(settle, 2);
+      }
       const int clicked_hold = ta.clicked;
       if (rt.actions.hold >= 0) {
         const size_t hold = static_cast<size_t>(rt.actions.hold);

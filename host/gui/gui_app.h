@@ -49,6 +49,7 @@ struct GuiOptions {
   std::string theme;
   int64_t replay_id = 0;
   double replay_at_s = 0;
+  bool replay_marks = false;  // the replay's table panel shows the marks, not the holds
   // --calibrate-demo: the Calibrate view runs the virtual rig's calibration (seed, fast) by itself;
   // a screenshot waits for its result, or with calibrate_demo_placement N > 0 for placement N's
   // capture window half full (calibrate_view.h, calibrateDemoReached()).

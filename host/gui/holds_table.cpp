@@ -5,19 +5,13 @@
 
 #include <cstdio>
 
-#include "hold_panel.h"  // formatMinSec
-#include "plate_view.h"  // holdSpotColour
+#include "hold_panel.h"   // formatMinSec
+#include "marks_table.h"  // markerTime_s, the switch
+#include "plate_view.h"   // holdSpotColour
 
 namespace rollrig::gui {
 
 namespace {
-
-// Session seconds of a marker (device time since the session's first sample).
-double markerTime_s(const engine::SessionDetails& d, const core::Marker& m) {
-  const uint64_t first = d.record.first_t_us.value_or(0);
-  return m.t_us >= first ? static_cast<double>(m.t_us - first) / 1e6
-                         : -static_cast<double>(first - m.t_us) / 1e6;
-}
 
 std::string releaseWords(const std::string& source) {
   if (source == "marker") return "you pressed";
@@ -100,6 +94,7 @@ HoldsTableModel computeHoldsTable(const engine::SessionDetails& d, const ForceFo
     row.selected = static_cast<int>(i) == selected;
     m.rows.push_back(std::move(row));
   }
+  m.marks = d.markers.size();
   m.title = std::to_string(d.holds.size()) + (d.holds.size() == 1 ? " hold" : " holds") + " · " +
             std::to_string(released) + " released";
   if (selected >= 0) {
@@ -130,7 +125,8 @@ HoldsTableAction drawHoldsTable(const HoldsTableModel& m, HoldsTableState& st, c
     return act;
   }
   ImGui::PushFont(f.normal);
-  ImGui::TextUnformatted(("Holds: " + m.title + " (click one to go to it)").c_str());
+  act.show_marks = drawHoldsMarksSwitch(false, m.rows.size(), m.marks);
+  ImGui::TextUnformatted(m.title.c_str());
   // The selected hold's actions, or the note field while N is open.
   if (st.note_open) {
     ImGui::TextUnformatted("note at the cursor:");

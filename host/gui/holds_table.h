@@ -65,6 +65,7 @@ struct HoldsTableModel {
   std::string status;  // the last edit ("hold 3: release moved to 1:42, saved") or ""
   bool status_error = false;
   std::string orphans;  // "1 edit names a hold the analysis no longer finds" or ""
+  size_t marks = 0;     // the session's marks, for the switch's "Marks (N)" (marks_table.h)
 };
 
 // `cursor_s`: the replay's cursor (session seconds), to mark the hold it is in. `selected`: the
@@ -88,6 +89,7 @@ struct HoldsTableAction {
        undo = false;       // on actions.hold
   bool note_kept = false;  // Enter in the note field: `note` is the text
   std::string note;
+  bool show_marks = false;  // the switch: the marks table instead (marks_table.h)
 };
 
 HoldsTableAction drawHoldsTable(const HoldsTableModel& m, HoldsTableState& st, const Rect& r,

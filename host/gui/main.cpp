@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
   app.add_option("--replay-at", opt.replay_at_s,
                  "With --replay: the cursor's first position, in seconds of the session")
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--replay-marks", opt.replay_marks,
+               "With --replay: show the session's marks (pain, notes, ...) instead of its holds");
   app.add_flag("--full-redraw", opt.full_redraw,
                "Draw every frame whole and swap buffers, instead of redrawing only what changed");
   app.add_flag("--check-redraw", opt.check_redraw,

@@ -203,4 +203,67 @@ bool ReplayController::addNoteAtCursor(const std::string& text, const std::strin
   });
 }
 
+namespace {
+
+// "pain 6", "note", "release mark", "side mark": what a marker is, in a status line.
+std::string markerWords(const core::Marker& m) {
+  switch (m.kind) {
+    case core::MarkerKind::kPain:
+      return "pain " + std::to_string(m.pain);
+    case core::MarkerKind::kNote:
+      return "note";
+    case core::MarkerKind::kReleased:
+      return "release mark";
+    case core::MarkerKind::kSide:
+      return "side mark";
+  }
+  return "mark";
+}
+
+}  // namespace
+
+const store::StoredMarker* ReplayController::markerRow(int64_t marker_id) const {
+  for (const store::StoredMarker& r : m_details.marker_rows)
+    if (r.id == marker_id) return &r;
+  return nullptr;
+}
+
+bool ReplayController::changeMarker(int64_t marker_id, const engine::MarkerChange& change,
+                                    const std::string& now_utc) {
+  const store::StoredMarker* row = markerRow(marker_id);
+  const std::string what = row ? markerWords(row->marker) : "mark";
+  int64_t new_id = 0;
+  const bool ok = withEditableStore(what + " changed", [&](store::SessionStore& st) {
+    return engine::editMarker(st, m_details.record.id, marker_id, change, now_utc, &new_id);
+  });
+  if (ok) m_changed_marker_id = new_id;
+  return ok;
+}
+
+bool ReplayController::moveMarkerToCursor(int64_t marker_id, const std::string& now_utc) {
+  const store::StoredMarker* row = markerRow(marker_id);
+  const double t = m_cursor_s;
+  engine::MarkerChange change;
+  change.t_s = t;
+  int64_t new_id = 0;
+  const bool ok = withEditableStore(
+      (row ? markerWords(row->marker) : "mark") + " moved to " + formatMinSec(t),
+      [&](store::SessionStore& st) {
+        return engine::editMarker(st, m_details.record.id, marker_id, change, now_utc, &new_id);
+      });
+  if (ok) m_changed_marker_id = new_id;
+  return ok;
+}
+
+bool ReplayController::deleteMarker(int64_t marker_id, const std::string& now_utc) {
+  const store::StoredMarker* row = markerRow(marker_id);
+  const bool ok = withEditableStore(
+      (row ? markerWords(row->marker) : "mark") + " deleted (kept in the library as deleted)",
+      [&](store::SessionStore& st) {
+        return engine::deleteMarker(st, m_details.record.id, marker_id, now_utc);
+      });
+  if (ok) m_changed_marker_id = 0;
+  return ok;
+}
+
 }  // namespace rollrig::gui

@@ -7,7 +7,8 @@
 // and releases shown are the ones stored with the session.
 //
 // Editing (issue 12): the replay reads the library read-only; an edit — a release confirmed, moved
-// to the cursor, deleted or undone, a pain rating or a note added at the cursor — opens its own
+// to the cursor, deleted or undone, a pain rating or a note added at the cursor, a marker changed,
+// moved to the cursor or deleted — opens its own
 // read-write connection for that edit alone (WAL, a busy timeout, one short transaction through
 // the engine's edit operations, engine/session_library.h), so a live recording into the same
 // library only ever waits a few milliseconds for it; then the details are read again (holds,
@@ -68,12 +69,21 @@ class ReplayController {
   bool moveReleaseToCursor(size_t hold, const std::string& now_utc = "");
   bool addPainAtCursor(int pain, const std::string& now_utc = "");
   bool addNoteAtCursor(const std::string& text, const std::string& now_utc = "");
+  // A marker (by its row id, store::StoredMarker::id): changed, put at the cursor, or deleted. A
+  // change is stored as a new row that replaces the old one (the original stays in the library),
+  // so after it changedMarkerId() is the id the marker has now.
+  bool changeMarker(int64_t marker_id, const engine::MarkerChange& change,
+                    const std::string& now_utc = "");
+  bool moveMarkerToCursor(int64_t marker_id, const std::string& now_utc = "");
+  bool deleteMarker(int64_t marker_id, const std::string& now_utc = "");
+  int64_t changedMarkerId() const { return m_changed_marker_id; }
   const std::string& editMessage() const { return m_edit_message; }
   const std::string& editError() const { return m_edit_error; }
   // Reads the session's details again (after an edit made here or elsewhere).
   bool reloadDetails();
 
  private:
+  const store::StoredMarker* markerRow(int64_t marker_id) const;
   // Opens the library read-write for one edit and runs `edit`; then reloads the details.
   bool withEditableStore(const std::string& what,
                          const std::function<engine::LibraryError(store::SessionStore&)>& edit);
@@ -85,6 +95,7 @@ class ReplayController {
   engine::SessionDetails m_details;
   SampleStore m_samples;
   double m_cursor_s = 0;
+  int64_t m_changed_marker_id = 0;
   bool m_playing = false;
   double m_speed = 1;
   bool m_snap_valid = false;

@@ -762,3 +762,33 @@ TEST(GuiScreenshot, TheReplaysHoldsTableShowsAnEditedReleaseInTheMarksColour) {
       << before.count(rollrig::gui::kMarkerMark) << " violet pixels before, "
       << after.count(rollrig::gui::kMarkerMark) << " after";
 }
+
+TEST(GuiScreenshot, TheReplaysMarksTableListsTheMarksAddedLaterInTheEditColour) {
+  SKIP_WITHOUT_XVFB();
+  const fs::path db = tempDir() / "marks.db";
+  fs::remove(db);
+  ASSERT_EQ(runRollrig("record -q --demo --fast --seed 1 --duration 120 --db " + db.string()), 0);
+  ASSERT_EQ(runRollrig("mark 1 --at 30 --pain 6 --db " + db.string()), 0);
+  ASSERT_EQ(runRollrig("mark 1 --at 50 --note \"calf tight\" --db " + db.string()), 0);
+  Image holds, marks;
+  for (const bool with_marks : {false, true}) {
+    const fs::path png = tempDir() / (with_marks ? "replay-marks.png" : "replay-holds.png");
+    fs::remove(png);
+    const GuiRun r = runGui("--db " + db.string() + " --replay 1 --replay-at 60 --screenshot " +
+                            png.string() + (with_marks ? " --replay-marks" : ""));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_TRUE(loadPng(png, with_marks ? &marks : &holds));
+  }
+  // The table's panel (layout.cpp): "added later" is written in the edit colour there, twice.
+  const rollrig::gui::ReplayLayout rl = rollrig::gui::computeReplayLayout(1260, 720, 1.0f);
+  const Rgb edit = rollrig::gui::readableOn(rollrig::gui::kMarkerMark, rollrig::gui::kPanel);
+  const auto inTable = [&](const Image& img) {
+    return nearPixels(img, edit, 12, static_cast<int>(rl.holds_table.x0),
+                      static_cast<int>(rl.holds_table.y0), static_cast<int>(rl.holds_table.x1),
+                      static_cast<int>(rl.holds_table.y1));
+  };
+  EXPECT_GT(inTable(marks), 150u);
+  EXPECT_LT(inTable(holds), inTable(marks) / 4);  // the holds table shows no such column
+  // The rest of the replay is the same picture.
+  EXPECT_GT(marks.count(rollrig::gui::kForceTrace), 200u);
+}

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "holds_table.h"
+#include "marks_table.h"
 #include "replay_bar.h"
 #include "session_controller.h"
 #include "sessions_view.h"
@@ -327,4 +328,133 @@ TEST_F(Replay, AnEditMadeInTheReplayLandsInTheLibraryWithoutDisturbingALiveRecor
   ASSERT_FALSE(st.loadSession(2, &second));
   EXPECT_EQ(second.sample_count, live_recorded);
   EXPECT_EQ(second.end_reason.empty(), false);
+}
+
+// [SECTION] Marks: changed, moved and deleted from the replay
+
+TEST(MarksTable, ListsEveryEffectiveMarkInTimeOrderWithItsHoldAndWhereItCameFrom) {
+  engine::SessionDetails d;
+  d.record.first_t_us = 1'000'000;
+  core::Hold h;
+  h.start_s = 10, h.end_s = 60;
+  d.holds = {h};
+  const auto row = [](int64_t id, double t_s, core::MarkerKind kind) {
+    store::StoredMarker r;
+    r.id = id;
+    r.marker.t_us = 1'000'000 + static_cast<uint64_t>(t_s * 1e6);
+    r.marker.kind = kind;
+    return r;
+  };
+  store::StoredMarker side = row(1, 0, core::MarkerKind::kSide);
+  side.marker.side = core::Side::kRight;
+  store::StoredMarker pain = row(2, 20, core::MarkerKind::kPain);
+  pain.marker.pain = 6;
+  store::StoredMarker old_note = row(3, 30, core::MarkerKind::kNote);
+  old_note.marker.text = "tight";
+  old_note.superseded = true;  // replaced by row 5
+  store::StoredMarker gone = row(4, 40, core::MarkerKind::kReleased);
+  gone.added_utc = "2026-11-29T10:00:00Z", gone.deleted_utc = "2026-11-29T10:05:00Z";
+  store::StoredMarker new_note = row(5, 32, core::MarkerKind::kNote);
+  new_note.marker.text = "tight, breathed out";
+  new_note.added_utc = "2026-11-29T10:01:00Z", new_note.replaces = 3;
+  store::StoredMarker added = row(6, 70, core::MarkerKind::kReleased);
+  added.added_utc = "2026-11-29T10:02:00Z";
+  // Stored out of time order (a change is a new row): the table sorts by time.
+  d.marker_rows = {side, pain, old_note, gone, added, new_note};
+
+  MarksTableModel m = computeMarksTable(d, 35, 0);
+  ASSERT_EQ(m.rows.size(), 4u);  // the superseded and the deleted rows are not shown
+  EXPECT_EQ(m.rows[0].what, "side: right");
+  EXPECT_EQ(m.rows[0].origin, "said live");
+  EXPECT_EQ(m.rows[0].hold, "");
+  EXPECT_EQ(m.rows[1].time, "0:20");
+  EXPECT_EQ(m.rows[1].what, "pain 6");
+  EXPECT_EQ(m.rows[1].hold, "1");
+  EXPECT_EQ(m.rows[2].what, "note: tight, breathed out");
+  EXPECT_EQ(m.rows[2].origin, "changed later");
+  EXPECT_TRUE(m.rows[2].current);  // the latest at or before the cursor (35 s)
+  EXPECT_FALSE(m.rows[1].current);
+  EXPECT_EQ(m.rows[3].what, "released (you pressed)");
+  EXPECT_EQ(m.rows[3].origin, "added later");
+  EXPECT_EQ(m.title, "2 added or changed later");
+  EXPECT_EQ(m.holds, 1u);
+  EXPECT_EQ(m.actions.id, 0);  // nothing selected: no actions
+
+  // The note selected: its text, and a move to the cursor (35 s) as it lies at 32 s.
+  m = computeMarksTable(d, 35, 5);
+  EXPECT_TRUE(m.rows[2].selected);
+  EXPECT_EQ(m.actions.id, 5);
+  EXPECT_EQ(m.actions.label, "Note at 0:32");
+  EXPECT_EQ(m.actions.text, "tight, breathed out");
+  EXPECT_TRUE(m.actions.can_move);
+  EXPECT_EQ(m.actions.move_label, "move to 0:35");
+  // With the cursor on it, there is nowhere to move it.
+  EXPECT_FALSE(computeMarksTable(d, 32, 5).actions.can_move);
+  // A row that is no longer effective (changed or deleted meanwhile) selects nothing.
+  EXPECT_EQ(computeMarksTable(d, 35, 3).actions.id, 0);
+  EXPECT_EQ(computeMarksTable(d, 35, 4).actions.id, 0);
+}
+
+TEST_F(Replay, AMarkChangedMovedOrDeletedInTheReplayIsStoredAsAnEditAndTheOriginalKept) {
+  SampleStore live;
+  uint64_t recorded = 0;
+  recordDemo(m_db, 60, &live, &recorded);  // ends with a pain 6 said live
+  ReplayController r;
+  ASSERT_TRUE(r.open(m_db, 1)) << r.error();
+  ASSERT_EQ(r.details().marker_rows.size(), 1u);
+  const int64_t live_id = r.details().marker_rows[0].id;
+  const double said_at = markerTime_s(r.details(), r.details().markers[0]);
+
+  // The pain rating changed: a new row replaces the one said live.
+  engine::MarkerChange to4;
+  to4.pain = 4;
+  ASSERT_TRUE(r.changeMarker(live_id, to4, "2026-11-30T09:00:00Z")) << r.editError();
+  EXPECT_EQ(r.editMessage(), "pain 6 changed, saved");
+  const int64_t changed_id = r.changedMarkerId();
+  EXPECT_NE(changed_id, live_id);
+  ASSERT_EQ(r.details().markers.size(), 1u);
+  EXPECT_EQ(r.details().markers[0].pain, 4);
+  MarksTableModel m = computeMarksTable(r.details(), r.cursor_s(), changed_id);
+  ASSERT_EQ(m.rows.size(), 1u);
+  EXPECT_EQ(m.rows[0].what, "pain 4");
+  EXPECT_EQ(m.rows[0].origin, "changed later");
+  EXPECT_EQ(m.actions.id, changed_id);
+
+  // Moved to the cursor.
+  r.seek(12.5);
+  ASSERT_TRUE(r.moveMarkerToCursor(changed_id, "2026-11-30T09:01:00Z")) << r.editError();
+  EXPECT_EQ(r.editMessage(), "pain 4 moved to 0:12, saved");
+  const int64_t moved_id = r.changedMarkerId();
+  ASSERT_EQ(r.details().markers.size(), 1u);
+  EXPECT_NEAR(markerTime_s(r.details(), r.details().markers[0]), 12.5, 1e-3);
+  EXPECT_EQ(r.details().markers[0].pain, 4);
+
+  // Deleted: nothing effective is left, and the history of the mark stays in the library.
+  ASSERT_TRUE(r.deleteMarker(moved_id, "2026-11-30T09:02:00Z")) << r.editError();
+  EXPECT_EQ(r.changedMarkerId(), 0);
+  EXPECT_TRUE(r.details().markers.empty());
+  EXPECT_TRUE(computeMarksTable(r.details(), r.cursor_s(), moved_id).rows.empty());
+  store::SessionStore st;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  ASSERT_FALSE(st.open(m_db, ro));
+  std::vector<store::StoredMarker> rows;
+  ASSERT_FALSE(st.loadMarkerRows(1, &rows));
+  ASSERT_EQ(rows.size(), 3u);  // as said, as changed, as moved (deleted)
+  bool found_live = false;
+  for (const store::StoredMarker& row : rows)
+    if (row.id == live_id) {
+      found_live = true;
+      EXPECT_EQ(row.marker.pain, 6);
+      EXPECT_NEAR(markerTime_s(r.details(), row.marker), said_at, 1e-6);
+    }
+  EXPECT_TRUE(found_live);
+
+  // Deleting it again (a double click) changes nothing; a mark that is not there is an error in
+  // words, and nothing is written.
+  EXPECT_TRUE(r.deleteMarker(moved_id)) << r.editError();
+  EXPECT_FALSE(r.changeMarker(moved_id, to4));
+  EXPECT_FALSE(r.editError().empty());
+  EXPECT_FALSE(r.changeMarker(9999, to4));
+  EXPECT_NE(r.editError().find("could not save the edit"), std::string::npos) << r.editError();
 }
