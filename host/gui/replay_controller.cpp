@@ -231,9 +231,11 @@ const store::StoredMarker* ReplayController::markerRow(int64_t marker_id) const 
 bool ReplayController::changeMarker(int64_t marker_id, const engine::MarkerChange& change,
                                     const std::string& now_utc) {
   const store::StoredMarker* row = markerRow(marker_id);
-  const std::string what = row ? markerWords(row->marker) : "mark";
+  std::string what = (row ? markerWords(row->marker) : "mark") + " changed";
+  if (change.pain) what += " to " + std::to_string(*change.pain);
+  if (change.side) what += std::string(" to ") + core::sideName(*change.side);
   int64_t new_id = 0;
-  const bool ok = withEditableStore(what + " changed", [&](store::SessionStore& st) {
+  const bool ok = withEditableStore(what, [&](store::SessionStore& st) {
     return engine::editMarker(st, m_details.record.id, marker_id, change, now_utc, &new_id);
   });
   if (ok) m_changed_marker_id = new_id;

@@ -409,7 +409,7 @@ TEST_F(Replay, AMarkChangedMovedOrDeletedInTheReplayIsStoredAsAnEditAndTheOrigin
   engine::MarkerChange to4;
   to4.pain = 4;
   ASSERT_TRUE(r.changeMarker(live_id, to4, "2026-11-30T09:00:00Z")) << r.editError();
-  EXPECT_EQ(r.editMessage(), "pain 6 changed, saved");
+  EXPECT_EQ(r.editMessage(), "pain 6 changed to 4, saved");
   const int64_t changed_id = r.changedMarkerId();
   EXPECT_NE(changed_id, live_id);
   ASSERT_EQ(r.details().markers.size(), 1u);
