@@ -23,12 +23,20 @@ ExportStripAction drawExportStrip(ExportStripState& state, const Rect& r, const 
   }
   const float s = f.scale;
   ImGui::PushFont(f.normal);
+  // Line 1: the folder, as wide as the strip allows, and the session's files.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float files_w =
+      ImGui::CalcTextSize("Session files").x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+  ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted("Export to");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(200.0f * s, r.width() * 0.34f));
+  ImGui::SetNextItemWidth(std::max(200.0f * s, ImGui::GetContentRegionAvail().x - files_w));
   ImGui::InputText("##folder", state.folder, sizeof state.folder);
   ImGui::SameLine();
   if (ImGui::Button("Session files")) act.session_files = true;
+  // Line 2: the pictures.
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("Pictures");
   ImGui::SameLine();
   if (ImGui::Button("Plot PNG")) act.png_plot = true;
   ImGui::SameLine();
@@ -37,6 +45,8 @@ ExportStripAction drawExportStrip(ExportStripState& state, const Rect& r, const 
   if (ImGui::Button("Window PNG")) act.png_window = true;
   ImGui::SameLine();
   ImGui::Checkbox("2\u00d7 for print", &state.print_2x);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("drawn again at twice the window's pixels, every font and line doubled");
   ImGui::SameLine();
   if (ImGui::Button("Close")) act.close = true;
   if (!state.message.empty()) {

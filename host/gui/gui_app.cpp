@@ -864,7 +864,7 @@ int runGui(const GuiOptions& opt) {
       continue;
     }
     renderer.draw(ImGui::GetDrawData(), fills);
-    if (png_request) {
+    if (png_request && png_request->factor == 1) {  // a print waits for its own frame
       // The region as drawn this frame (before it is shown), in framebuffer pixels.
       const ImVec2 fs = ImGui::GetIO().DisplayFramebufferScale;
       const PngRequest& q = *png_request;

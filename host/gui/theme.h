@@ -228,6 +228,6 @@ inline constexpr float kFontHuge_px = 190.0f;  // the hold timer
 inline constexpr float kConnectionBar_px = 64.0f;
 inline constexpr float kViewTabs_px = 44.0f;
 inline constexpr float kReplayBar_px = 96.0f;
-inline constexpr float kExportStrip_px = 80.0f;
+inline constexpr float kExportStrip_px = 118.0f;  // the folder, the pictures, the result
 
 }  // namespace rollrig::gui
