@@ -95,7 +95,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 86400.0))
       ->excludes("--bench");
   app.add_flag("--json", opt.bench_json, "With --bench or --bench-idle: print the figures as JSON");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints what was wrong
+    return 2;     // a bad command line, as rollrig's own exit code 2 (CLI11's own codes vary)
+  }
   if (bench_idle_s > 0) opt.bench_s = bench_idle_s, opt.bench_idle = true;
   std::filesystem::path bench_dir;  // the bench's throwaway library, when --db is not given
   if (opt.bench_s > 0) {
