@@ -73,6 +73,25 @@ int runCalibrate(const CalibrateOptions& opt);
 void addPortsCommand(CLI::App& app, bool& json);
 int runPorts(bool json);
 
+// `rollrig flash` (flash_command.cpp): the bundled firmware to the rig with avrdude, then a
+// handshake to check it.
+struct FlashOptions {
+  std::string port;           // "": /dev/rollrig, else the one Arduino-like USB port
+  std::string board = "uno";  // uno, nano, nano-old
+  std::string hex;            // "": the bundled rollrig.hex
+  bool no_verify = false;
+};
+void addFlashCommand(CLI::App& app, FlashOptions& opt);
+int runFlash(const FlashOptions& opt);
+// Where the bundled rollrig.hex may be, in order: installed (<prefix>/share/rollrig/firmware/),
+// then a build tree (build/firmware/), both relative to the running executable.
+std::vector<std::string> bundledFirmwareCandidates();
+// The first executable `program` in $PATH's directories, or "".
+std::string findOnPath(const std::string& program);
+// avrdude's arguments for an upload of `hex` (an absolute path) to `port`.
+std::vector<std::string> avrdudeArguments(const std::string& port, const std::string& board,
+                                          const std::string& hex);
+
 // The session library's commands (library_commands.cpp): sessions, show, export, import,
 // reanalyze, history. One struct for all of them: each uses the fields it registers.
 struct LibraryOptions {

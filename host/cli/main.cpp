@@ -128,6 +128,8 @@ int main(int argc, char** argv) {
   addRecordCommand(app, record);
   bool ports_json = false;
   addPortsCommand(app, ports_json);
+  FlashOptions flash;
+  addFlashCommand(app, flash);
   AnalyzeOptions analyze;
   addAnalyzeCommand(app, analyze);
   CalibrateOptions calibrate;
@@ -157,6 +159,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("record")) return runRecord(record);
     if (app.got_subcommand("ports")) return runPorts(ports_json);
+    if (app.got_subcommand("flash")) return runFlash(flash);
     if (app.got_subcommand("analyze")) return runAnalyze(analyze);
     if (app.got_subcommand("calibrate")) return runCalibrate(calibrate);
     if (app.got_subcommand("sessions")) return runSessions(library);

@@ -37,6 +37,10 @@ ConnectionBarModel computeConnectionBar(const engine::LiveSnapshot& snap, bool h
                                         const std::string& notice) {
   ConnectionBarModel m;
   m.notice = notice;
+  // The session's own warnings (a calibration made for another device or unreadable, firmware
+  // older than the bundled one), as `rollrig record` prints them.
+  if (has_session)
+    for (const std::string& w : snap.warnings) m.notice += (m.notice.empty() ? "" : " \u00b7 ") + w;
   m.error = controller_error;
   m.picker = !running;
   if (!has_session) return m;

@@ -20,6 +20,7 @@
 
 #include "rollrig/core/calibration_json.h"
 #include "rollrig/core/session_analyzer.h"
+#include "rollrig/engine/firmware_version.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/sim/virtual_device.h"
 
@@ -794,4 +795,36 @@ TEST(LiveSession, RecordsADeviceResetAndEachGapAsOneEvent) {
   EXPECT_GE(gaps + 1, samples_with_loss);
   EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kDisconnected), 0u)
       << "a reboot the acquisition rides out is not a disconnect";
+}
+
+// [SECTION] Firmware older than the bundled one (issue 14)
+
+TEST(FirmwareVersion, AnOlderRigIsToldToUpdateWithFlashAndAnEqualOrNewerOneIsNot) {
+  const engine::FirmwareVersion bundled = engine::bundledFirmwareVersion();
+  proto::InfoFrame info{};
+  info.fw_major = static_cast<uint8_t>(bundled.major);
+  info.fw_minor = static_cast<uint8_t>(bundled.minor);
+  info.fw_patch = static_cast<uint8_t>(bundled.patch);
+  EXPECT_EQ(engine::firmwareUpdateAdvice(info), "");
+  info.fw_patch = static_cast<uint8_t>(bundled.patch + 1);
+  EXPECT_EQ(engine::firmwareUpdateAdvice(info), "");  // newer: nothing to say
+  info.fw_patch = static_cast<uint8_t>(bundled.patch);
+  info.fw_major = static_cast<uint8_t>(bundled.major + 1);
+  info.fw_minor = 0;
+  EXPECT_EQ(engine::firmwareUpdateAdvice(info), "");
+  // One minor version behind (0.0.x for a 0.1.0 bundle).
+  info = proto::InfoFrame{};
+  info.fw_major = static_cast<uint8_t>(bundled.major);
+  info.fw_minor = static_cast<uint8_t>(bundled.minor > 0 ? bundled.minor - 1 : 0);
+  info.fw_patch = 9;
+  if (engine::firmwareVersionOf(info) < bundled) {
+    const std::string advice = engine::firmwareUpdateAdvice(info);
+    EXPECT_NE(advice.find("firmware " + engine::formatVersion(engine::firmwareVersionOf(info))),
+              std::string::npos)
+        << advice;
+    EXPECT_NE(advice.find(engine::formatVersion(bundled)), std::string::npos) << advice;
+    EXPECT_NE(advice.find("rollrig flash"), std::string::npos) << advice;
+  }
+  EXPECT_EQ(engine::formatVersion({1, 2, 3}), "1.2.3");
+  EXPECT_TRUE((engine::FirmwareVersion{0, 9, 9} < engine::FirmwareVersion{1, 0, 0}));
 }

@@ -567,6 +567,20 @@ TEST(ConnectionBar, WarnsWhenTheMeasuredRateIsNotAbout80Hz) {
   EXPECT_FALSE(slow.picker);
 }
 
+TEST(ConnectionBar, ShowsTheSessionsWarningsBesideTheControllersNotice) {
+  // A malformed stored calibration or old firmware was printed by `rollrig record` but never
+  // shown in the window.
+  engine::LiveSnapshot snap;
+  snap.state = engine::ConnectionState::kStreaming;
+  snap.warnings = {
+      "the rig runs firmware 0.0.9, older than the 0.1.0 this rollrig comes with; "
+      "update it with `rollrig flash`"};
+  const ConnectionBarModel m = computeConnectionBar(snap, true, true, "", "1 session recovered");
+  EXPECT_NE(m.notice.find("1 session recovered"), std::string::npos) << m.notice;
+  EXPECT_NE(m.notice.find("rollrig flash"), std::string::npos) << m.notice;
+  EXPECT_TRUE(computeConnectionBar(snap, false, false, "", "").notice.empty());
+}
+
 TEST(ConnectionBar, ShowsLostFramesCrcErrorsAndReconnecting) {
   engine::LiveSnapshot snap;
   snap.state = engine::ConnectionState::kReconnecting;

@@ -6,6 +6,7 @@
 #include "rollrig/core/calibration_json.h"
 #include "rollrig/core/force_model.h"
 #include "rollrig/core/rate_meter.h"
+#include "rollrig/engine/firmware_version.h"
 #include "rollrig/io/acquisition.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/io/serial_port.h"
@@ -365,6 +366,10 @@ void LiveSession::run() {
   }
   e.info = e.acq->info();
   chooseCalibration(nominal);
+  if (const std::string advice = firmwareUpdateAdvice(e.info); !advice.empty()) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_pub.warnings.push_back(advice);
+  }
 
   SessionStart start;
   start.info = e.info;
