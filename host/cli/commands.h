@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rollrig/io/serial_port.h"
+
 namespace rollrig::engine {
 struct SessionDetails;
 }
@@ -72,6 +74,21 @@ int runCalibrate(const CalibrateOptions& opt);
 
 void addPortsCommand(CLI::App& app, bool& json);
 int runPorts(bool json);
+
+// The ports that may be the rig: /dev/rollrig (the udev rule's name) when it exists, else the USB
+// serial ports with an Arduino's (2341, 2a03) or a Nano clone's (CH340 1a86:7523, FTDI 0403:6001)
+// USB IDs, in `ports`' order.
+std::vector<std::string> rigPortCandidates(const std::vector<io::PortInfo>& ports);
+
+// `rollrig doctor` (doctor_command.cpp): checks this machine for the rig (engine/doctor.h).
+struct DoctorOptions {
+  std::string port;  // "": rigPortCandidates()
+  std::string db;
+  bool no_probe = false;
+  bool json = false;
+};
+void addDoctorCommand(CLI::App& app, DoctorOptions& opt);
+int runDoctor(const DoctorOptions& opt);
 
 // `rollrig flash` (flash_command.cpp): the bundled firmware to the rig with avrdude, then a
 // handshake to check it.

@@ -54,6 +54,19 @@ std::vector<std::string> bundledFirmwareCandidates() {
           (dir / "../firmware/rollrig.hex").lexically_normal().string()};
 }
 
+std::vector<std::string> rigPortCandidates(const std::vector<io::PortInfo>& ports) {
+  std::error_code ec;
+  if (fs::exists("/dev/rollrig", ec)) return {"/dev/rollrig"};
+  std::vector<std::string> rigs;
+  for (const io::PortInfo& p : ports) {
+    const bool arduino = p.usb_vid == 0x2341 || p.usb_vid == 0x2a03;
+    const bool clone = (p.usb_vid == 0x1a86 && p.usb_pid == 0x7523) ||
+                       (p.usb_vid == 0x0403 && p.usb_pid == 0x6001);
+    if (arduino || clone) rigs.push_back(p.path);
+  }
+  return rigs;
+}
+
 std::string findOnPath(const std::string& program) {
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
@@ -111,10 +124,6 @@ static bool choosePort(const FlashOptions& opt, std::string* port, int* code) {
     *port = opt.port;
     return true;
   }
-  if (fs::exists("/dev/rollrig")) {
-    *port = "/dev/rollrig";
-    return true;
-  }
   std::vector<io::PortInfo> ports;
   io::IoError err;
   if (!io::listPorts(&ports, &err)) {
@@ -122,16 +131,11 @@ static bool choosePort(const FlashOptions& opt, std::string* port, int* code) {
     *code = exitCodeFor(err.kind);
     return false;
   }
-  std::vector<std::string> rigs;
-  for (const io::PortInfo& p : ports) {
-    const bool arduino = p.usb_vid == 0x2341 || p.usb_vid == 0x2a03;
-    const bool clone = (p.usb_vid == 0x1a86 && p.usb_pid == 0x7523) ||
-                       (p.usb_vid == 0x0403 && p.usb_pid == 0x6001);
-    if (arduino || clone) rigs.push_back(p.path);
-  }
+  const std::vector<std::string> rigs = rigPortCandidates(ports);
   if (rigs.size() == 1) {
     *port = rigs[0];
-    std::cerr << kWho << "using " << *port << " (the one Arduino-like USB serial port)\n";
+    if (*port != "/dev/rollrig")
+      std::cerr << kWho << "using " << *port << " (the one Arduino-like USB serial port)\n";
     return true;
   }
   if (rigs.empty()) {

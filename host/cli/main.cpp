@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
   addPortsCommand(app, ports_json);
   FlashOptions flash;
   addFlashCommand(app, flash);
+  DoctorOptions doctor;
+  addDoctorCommand(app, doctor);
   AnalyzeOptions analyze;
   addAnalyzeCommand(app, analyze);
   CalibrateOptions calibrate;
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("record")) return runRecord(record);
     if (app.got_subcommand("ports")) return runPorts(ports_json);
     if (app.got_subcommand("flash")) return runFlash(flash);
+    if (app.got_subcommand("doctor")) return runDoctor(doctor);
     if (app.got_subcommand("analyze")) return runAnalyze(analyze);
     if (app.got_subcommand("calibrate")) return runCalibrate(calibrate);
     if (app.got_subcommand("sessions")) return runSessions(library);
