@@ -14,6 +14,7 @@ ROLLRIG_PACKAGES=(
   libglfw3-dev libimgui-dev libstb-dev libgl-dev fonts-dejavu-core
   xvfb xauth libgl1-mesa-dri x11-xserver-utils
   help2man desktop-file-utils appstream dpkg-dev
+  portaudio19-dev libespeak-ng-dev
 )
 
 rollrig_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -37,6 +37,7 @@ struct RecordOptions {
   std::string notes;          // free text stored with the session
   std::string unplug;         // demo only: "AT,FOR" seconds: unplug the virtual rig for a while
   bool json = false;          // the summary as one JSON object on stdout (README.md)
+  std::string cues = "off";   // off, tones or voice: cues for the person on the ball
 };
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt);

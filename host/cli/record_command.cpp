@@ -23,7 +23,11 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "marker_input.h"
+#ifdef ROLLRIG_HAVE_AUDIO
+#include "rollrig/audio/cue_player.h"
+#endif
 #include "rollrig/core/calibration.h"
+#include "rollrig/core/cue_planner.h"
 #include "rollrig/engine/live_session.h"
 #include "rollrig/engine/output_file.h"
 #include "rollrig/engine/session_sink.h"
@@ -229,6 +233,11 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   rec->add_option("--ball", opt.ball, "The ball used (free text, kept with the session)");
   rec->add_option("--body-mass", opt.body_mass_kg, "Your body mass in kg (kept with the session)");
   rec->add_option("--notes", opt.notes, "Notes kept with the session (free text)");
+  rec->add_option("--cues", opt.cues,
+                  "Cues for the person on the ball: off (default), tones, or voice (spoken "
+                  "prompts): the hold confirmed, 30 s, released, 90 s, and with --body-mass the "
+                  "load outside 20-50 % of body weight")
+      ->check(CLI::IsMember({"off", "tones", "voice"}));
   rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
   rec->add_option(
       "--truth", opt.truth,
@@ -406,6 +415,8 @@ int runRecord(const RecordOptions& opt) {
   so.calibration_path = opt.calibration;
   so.auto_zero = !opt.no_auto_zero;
   so.duration_s = duration_s;
+  if (opt.cues != "off") so.cues = core::CueSettings{};
+  so.body_mass_kg = opt.body_mass_kg;
   engine::LiveSession session(so);
   if (library) session.addSink(&*library);
   if (csv) session.addSink(&*csv);
@@ -419,6 +430,20 @@ int runRecord(const RecordOptions& opt) {
     std::cerr << "keys: space released · 0-9, x pain 0-10 · l / r side · n note · Ctrl-C stop\n";
   bool said_recording = false, stop_sent = false, line_open = false;
   size_t warnings_shown = 0;
+  // Cues: planned by the engine on every sample (LiveSessionOptions::cues), sounded here by the
+  // player (host/audio). Without an audio device the player says so once; the recording goes on.
+  const bool cues_on = opt.cues != "off";
+#ifdef ROLLRIG_HAVE_AUDIO
+  audio::CueSound sound = audio::CueSound::kOff;
+  audio::parseCueSound(opt.cues, &sound);
+  audio::CuePlayer player(sound);
+  if (cues_on && !player.status().empty())
+    std::cerr << "rollrig record: " << player.status() << "\n";
+#else
+  if (cues_on)
+    std::cerr << "rollrig record: the cues are silent: this rollrig was built without sound "
+                 "(PortAudio and espeak-ng)\n";
+#endif
   std::string last_message;
   engine::LiveSnapshot snap;
   auto next_status = std::chrono::steady_clock::now();
@@ -479,6 +504,17 @@ int runRecord(const RecordOptions& opt) {
       if (!opt.quiet && !live)
         std::cerr << "recording from " << snap.source << " to "
                   << (to_csv ? opt.out : "the session library " + db_path) << "\n";
+    }
+    for (const core::Cue& cue : snap.new_cues) {
+#ifdef ROLLRIG_HAVE_AUDIO
+      player.play(cue);
+#endif
+      if (!opt.quiet) {
+        char at[32];
+        std::snprintf(at, sizeof(at), "%.1f", cue.t_s);
+        std::cerr << (line_open ? "\n" : "") << "cue: " << cue.words << " (" << at << " s)\n";
+        line_open = false;
+      }
     }
     const auto now = std::chrono::steady_clock::now();
     if (live && snap.info && (now >= next_status || done)) {

@@ -165,3 +165,18 @@ TEST(CuePlanner, AKindSwitchedOffIsNeverRaised) {
   EXPECT_EQ(cues[0].kind, CueKind::kWindowReached);
   EXPECT_STREQ(cueKindName(CueKind::kOutOfBand), "out of band");
 }
+
+TEST(RollSpeedMeter, MeasuresTheDistanceRolledOverTheLastSecond) {
+  RollSpeedMeter m;
+  // 40 mm/s along x, then still, then no position.
+  for (int i = 0; i <= 160; ++i) m.add(at(i), true, 40.0 * at(i), 5.0);
+  ASSERT_TRUE(m.speed_mm_s());
+  EXPECT_NEAR(*m.speed_mm_s(), 40.0, 1e-6);
+  for (int i = 161; i <= 400; ++i) m.add(at(i), true, 40.0 * at(160), 5.0);
+  EXPECT_NEAR(*m.speed_mm_s(), 0.0, 1e-9);
+  m.add(at(401), false, 0, 0);
+  EXPECT_FALSE(m.speed_mm_s());
+  // A second of positions is needed again.
+  m.add(at(402), true, 0, 0);
+  EXPECT_FALSE(m.speed_mm_s());
+}

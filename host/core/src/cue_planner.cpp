@@ -1,6 +1,7 @@
 #include "rollrig/core/cue_planner.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace rollrig::core {
 
@@ -54,6 +55,23 @@ std::string secondsInWords(double s) {
 }
 
 }  // namespace
+
+void RollSpeedMeter::add(double t_s, bool has_cop, double x_mm, double y_mm) {
+  if (!has_cop) {
+    m_points.clear();
+    m_speed.reset();
+    return;
+  }
+  m_points.push_back({t_s, x_mm, y_mm});
+  // Keep one point at least a second old as the reference, nothing older.
+  while (m_points.size() >= 2 && t_s - m_points[1].t >= 1.0) m_points.pop_front();
+  const Point& a = m_points.front();
+  const double dt = t_s - a.t;
+  if (dt >= 1.0 - 1e-9)
+    m_speed = std::hypot(x_mm - a.x, y_mm - a.y) / dt;
+  else
+    m_speed.reset();
+}
 
 CuePlanner::CuePlanner(CueSettings settings) : m_settings(settings) {}
 

@@ -177,6 +177,10 @@ struct LiveSession::Engine {
   core::ForceModel model;
 
   core::SessionAnalyzer analyzer;
+  // Cues (LiveSessionOptions::cues): planned per sample, published with the next snapshot.
+  std::optional<core::CuePlanner> planner;
+  core::RollSpeedMeter roll_speed;
+  std::vector<core::Cue> cues;  // raised since the last publish
   core::RateMeter rate;
 
   // Session time. offset_us is added to the current connection's device times (0 for the first).
@@ -215,6 +219,7 @@ LiveSession::LiveSession(LiveSessionOptions options)
     : m_opt(std::move(options)), m_engine(std::make_unique<Engine>()) {
   m_engine->analyzer =
       core::SessionAnalyzer(m_opt.hold_params, core::AnalyzerInput::kForceAndPosition);
+  if (m_opt.cues) m_engine->planner.emplace(*m_opt.cues);
 }
 
 LiveSession::~LiveSession() {
@@ -301,6 +306,7 @@ LiveSnapshot LiveSession::snapshot() {
   fresh.swap(m_pub.new_samples);
   out = m_pub;  // the rest is small: holds, markers and events so far
   out.new_samples = std::move(fresh);
+  m_pub.new_cues.clear();
   m_pub.new_samples_dropped = 0;
   return out;
 }
@@ -459,6 +465,8 @@ void LiveSession::run() {
       e.last_force = f;
       const double t_s = (s.t_us - e.t0_us) / 1e6;
       e.analyzer.push({t_s, f.total_n, f.has_cop, f.x_mm, f.y_mm});
+      e.roll_speed.add(t_s, f.has_cop, f.x_mm, f.y_mm);
+      if (e.planner) planCues(t_s, f);
       batch.push_back({s, f, t_s});
       // A re-zero applies from the next sample on.
       if (e.drift && e.drift->add(s)) {
@@ -643,6 +651,27 @@ std::string LiveSession::stopReason() {
   return m_stop_reason.empty() ? "stopped" : m_stop_reason;
 }
 
+void LiveSession::planCues(double t_s, const core::ForceSample& f) {
+  Engine& e = *m_engine;
+  core::CueInput in;
+  in.t_s = t_s;
+  if (const std::optional<core::Hold> cur = e.analyzer.currentHold()) {
+    in.in_hold = true;
+    in.hold_start_s = cur->start_s;
+    in.hold_elapsed_s = cur->end_s - cur->start_s;
+    in.window_min_s = m_opt.hold_params.protocol_min_s;
+    in.window_max_s = m_opt.hold_params.protocol_max_s;
+    in.hold_released = cur->release_s.has_value();
+    // A "released" marker inside the hold counts too (as the snapshot's open hold shows it).
+    for (const core::Marker& m : e.markers)
+      if (m.kind == core::MarkerKind::kReleased && e.t_s(m.t_us) >= cur->start_s)
+        in.hold_released = true;
+  }
+  in.roll_speed_mm_s = e.roll_speed.speed_mm_s();
+  if (m_opt.body_mass_kg > 0) in.load_fraction = f.total_n / (m_opt.body_mass_kg * 9.80665);
+  for (core::Cue& c : e.planner->update(in)) e.cues.push_back(std::move(c));
+}
+
 void LiveSession::publish(const std::vector<ProcessedSample>& batch, bool final_state) {
   Engine& e = *m_engine;
   // Everything computed before the lock; under it only copies of small things and the batch.
@@ -692,6 +721,9 @@ void LiveSession::publish(const std::vector<ProcessedSample>& batch, bool final_
   m_pub.last_t_us = e.last_t_us;
   m_pub.elapsed_s = e.have_t0 ? (e.last_t_us - e.t0_us) / 1e6 : 0.0;
   m_pub.last_force = e.last_force;
+  m_pub.roll_speed_mm_s = e.roll_speed.speed_mm_s();
+  m_pub.new_cues.insert(m_pub.new_cues.end(), e.cues.begin(), e.cues.end());
+  e.cues.clear();
   if (e.drift && m_pub.rezeros.size() != e.drift->reZeros().size())
     m_pub.rezeros = e.drift->reZeros();
   m_pub.open_hold = std::move(view);

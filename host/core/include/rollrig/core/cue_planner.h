@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,23 @@ struct CueInput {
   // The protocol guide's view (nullptr: no guide, no side or stretch cues).
   const ProtocolGuideView* guide = nullptr;
   double stretch_hold_max_s = 30, stretch_total_s = 60;  // the guide's (ProtocolGuideParams)
+};
+
+// The ball's rolling speed now: the distance its position (CoP) moved over the last second,
+// divided by the time, from the samples with a position. Nothing until a second of positions came,
+// or after a sample without one (force only, or the ball lifted off). Memory: one second of
+// samples.
+class RollSpeedMeter {
+ public:
+  void add(double t_s, bool has_cop, double x_mm, double y_mm);
+  std::optional<double> speed_mm_s() const { return m_speed; }
+
+ private:
+  struct Point {
+    double t, x, y;
+  };
+  std::deque<Point> m_points;  // the last second, and the newest point at least a second old
+  std::optional<double> m_speed;
 };
 
 class CuePlanner {

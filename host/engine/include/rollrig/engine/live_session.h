@@ -45,6 +45,7 @@
 
 #include "protocol/protocol.h"
 #include "rollrig/core/calibration.h"
+#include "rollrig/core/cue_planner.h"
 #include "rollrig/core/frame_decoder.h"
 #include "rollrig/core/session_analyzer.h"
 #include "rollrig/core/session_events.h"
@@ -99,6 +100,12 @@ struct LiveSessionOptions {
   int reconnect_interval_ms = 1000;
   io::HandshakeOptions handshake;  // its `cancel` is the session's own (stop() cancels it)
   core::HoldParams hold_params;
+  // Cues for the person on the ball (core::CuePlanner), planned on every sample so their times are
+  // exact whatever the UI's frame rate; published in LiveSnapshot::new_cues. Unset: no cues. The
+  // hold, speed and load-band cues only: the protocol guide's own (switch sides, the stretch) are
+  // the front end's, which owns the guide.
+  std::optional<core::CueSettings> cues;
+  double body_mass_kg = 0;  // > 0: the load band is judged against this (the load-band cue)
   SteadyClock clock = &std::chrono::steady_clock::now;
   // Samples a snapshot keeps for a UI that has not taken them; older ones are dropped from the
   // snapshot only (never from the record) and counted in LiveSnapshot::new_samples_dropped.
@@ -131,6 +138,10 @@ struct LiveSnapshot {
   // Processed samples published since the previous snapshot() (t_s, raw counts, forces, CoP).
   std::vector<ProcessedSample> new_samples;
   uint64_t new_samples_dropped = 0;  // since the previous snapshot (see max_snapshot_samples)
+  // Cues raised since the previous snapshot (LiveSessionOptions::cues), oldest first.
+  std::vector<core::Cue> new_cues;
+  // The ball's rolling speed now (core::RollSpeedMeter); nothing without a position.
+  std::optional<double> roll_speed_mm_s;
 
   // The device and the stream.
   std::string source;                    // ByteStream::describe() of the current connection
@@ -217,6 +228,8 @@ class LiveSession {
                 double gap_s = 0);
   void sendHolds(bool final_holds);
   bool commitAll();
+  // Feeds the cue planner one processed sample (engine thread).
+  void planCues(double t_s, const core::ForceSample& f);
   void publish(const std::vector<ProcessedSample>& batch, bool final_state);
   bool reconnect(const io::IoError& lost);
   void finish(EndReason reason, std::string stop_reason, std::string error,
