@@ -30,6 +30,9 @@
 #include "history_view.h"
 #include "hold_panel.h"
 #include "holds_table.h"
+#ifdef ROLLRIG_HAVE_AUDIO
+#include "rollrig/audio/cue_player.h"
+#endif
 #include "keys.h"
 #include "layout.h"
 #include "marks_table.h"
@@ -38,6 +41,7 @@
 #include "replay_bar.h"
 #include "replay_controller.h"
 #include "resident_memory.h"
+#include "rollrig/core/cue_planner.h"
 #include "rollrig/core/protocol_guide.h"
 #include "rollrig/engine/session_library.h"
 #include "rollrig/store/session_store.h"
@@ -218,6 +222,17 @@ void applyStyle(float scale) {
   ImGui::GetStyle() = st;
 }
 
+// The planner of the guide's cues (switch sides, the stretch's 30 s and 60 s): the engine plans
+// the others.
+core::CuePlanner guideCuePlanner() {
+  core::CueSettings s;
+  for (const core::CueKind k :
+       {core::CueKind::kHoldConfirmed, core::CueKind::kWindowReached, core::CueKind::kReleased,
+        core::CueKind::kMoveOn, core::CueKind::kTooFast, core::CueKind::kOutOfBand})
+    s.enabled[static_cast<size_t>(k)] = false;
+  return core::CuePlanner(s);
+}
+
 // The print frame's own ImGui context (a PNG "2× for print"): fonts and every size at twice the
 // scale, window and table state of its own (so columns fit the larger text; the window's own keep
 // theirs), and no input. It lives for the few frames one print takes.
@@ -344,6 +359,29 @@ int runGui(const GuiOptions& opt) {
 
   const bool shooting = shooting_mode;
   core::ProtocolGuide guide{settings.protocol};
+  // Cues (settings "cues"): the engine plans the hold, speed and load-band ones (SessionController
+  // takeCues()); the guide's own (switch sides, the stretch) are planned here, where the guide is.
+  core::CuePlanner guide_cues = guideCuePlanner();
+  std::string cue_status;  // the player's one line (e.g. no audio device), shown in the bar
+#ifdef ROLLRIG_HAVE_AUDIO
+  std::unique_ptr<audio::CuePlayer> cue_player;
+  CueMode player_mode = CueMode::kOff;
+  const auto sound = [&](const core::Cue& cue) {
+    if (settings.cues == CueMode::kOff || shooting) return;
+    if (!cue_player || player_mode != settings.cues) {
+      player_mode = settings.cues;
+      cue_player = std::make_unique<audio::CuePlayer>(
+          settings.cues == CueMode::kVoice ? audio::CueSound::kVoice : audio::CueSound::kTones);
+      cue_status = cue_player->status();
+    }
+    cue_player->play(cue);
+  };
+#else
+  const auto sound = [&](const core::Cue&) {
+    if (settings.cues != CueMode::kOff)
+      cue_status = "the cues are silent: this rollrig-gui was built without sound";
+  };
+#endif
   ProtocolPanelState protocol_state;
   protocol_state.settings_error = loaded.error;
   bool settings_changed = false;  // by the user: only then is the file written
@@ -480,7 +518,14 @@ int runGui(const GuiOptions& opt) {
       const engine::LiveSnapshot& sn = ctl.snapshot();
       guide.update(sn.elapsed_s, sn.holds, sn.open_hold ? &sn.open_hold->hold : nullptr);
       if (const auto side = guide.takeSideMark()) ctl.markSide(*side);
+      core::CueInput gi;
+      gi.t_s = sn.elapsed_s;
+      gi.guide = &guide.view();
+      gi.stretch_hold_max_s = guide.params().stretch_hold_max_s;
+      gi.stretch_total_s = guide.params().stretch_total_s;
+      for (const core::Cue& c : guide_cues.update(gi)) sound(c);
     }
+    for (const core::Cue& c : ctl.takeCues()) sound(c);
     const double t = glfwGetTime();
     // The numbers in the bar (rate, "no data for N s") move even without samples.
     if (ctl.running() && t - last_draw > 0.5) dirty = true;
@@ -573,8 +618,10 @@ int runGui(const GuiOptions& opt) {
     ConnectionBarAction act;
     if (view == View::kLive) {
       const engine::LiveSnapshot& snap = ctl.snapshot();
-      const ConnectionBarModel bar = computeConnectionBar(snap, ctl.hasSession(), ctl.running(),
-                                                          ctl.errorText(), ctl.notice());
+      const ConnectionBarModel bar = computeConnectionBar(
+          snap, ctl.hasSession(), ctl.running(), ctl.errorText(),
+          ctl.notice() + (ctl.notice().empty() || cue_status.empty() ? "" : " \u00b7 ") +
+              cue_status);
       const std::optional<core::ForceSample> readout =
           forceReadout(ctl.samples(), liveEdge_s(ctl.samples(), snap));
       const HoldPanelModel hold = computeHoldPanel(
@@ -942,6 +989,7 @@ int runGui(const GuiOptions& opt) {
         ctl.setNewSessionSettings(newSessionSettings(settings));
         ctl.start(act.source);
         guide = core::ProtocolGuide{settings.protocol};  // a new session starts the protocol again
+        guide_cues = guideCuePlanner();
         dirty = true;
         break;
       case ConnectionBarAction::Kind::kStop:

@@ -76,6 +76,8 @@ bool SessionController::start(const SourceChoice& source) {
   }
   so.hold_params.protocol_min_s = m_new.protocol_min_s;
   so.hold_params.protocol_max_s = m_new.protocol_max_s;
+  if (m_new.cues) so.cues = core::CueSettings{};
+  so.body_mass_kg = m_new.body_mass_kg.value_or(0);
   so.on_update = m_wake;
   m_session = std::make_unique<engine::LiveSession>(std::move(so));
   if (m_library) m_session->addSink(m_library.get());
@@ -99,6 +101,8 @@ bool SessionController::update() {
       snap.markers.size() != m_snap.markers.size() || snap.holds.size() != m_snap.holds.size() ||
       snap.info.has_value() != m_snap.info.has_value();
   for (const engine::ProcessedSample& s : snap.new_samples) m_samples.append(s);
+  m_cues.insert(m_cues.end(), snap.new_cues.begin(), snap.new_cues.end());
+  changed = changed || !snap.new_cues.empty();
   snap.new_samples.clear();
   snap.new_samples.shrink_to_fit();
   m_snap = std::move(snap);

@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "rollrig/engine/live_session.h"
 #include "rollrig/engine/store_sink.h"
@@ -38,6 +40,7 @@ struct NewSessionSettings {
   std::optional<double> body_mass_kg;  // store::SessionInfo::body_mass_kg
   // The protocol window the open hold is shown against (core::HoldParams::protocol_min_s / _max_s).
   double protocol_min_s = 30, protocol_max_s = 90;
+  bool cues = false;  // the engine plans the cues (LiveSessionOptions::cues); takeCues() has them
 };
 
 class SessionController {
@@ -65,6 +68,8 @@ class SessionController {
   // Takes the engine's snapshot (once per frame): new samples go to samples(), the rest replaces
   // snapshot(). True when anything new arrived (a redraw is due).
   bool update();
+  // The cues the engine raised since the last call (oldest first), for the app to sound.
+  std::vector<core::Cue> takeCues() { return std::exchange(m_cues, {}); }
   // --fast: lets the virtual rig advance its next step (about a second of device time). Call once
   // per drawn frame, so the session advances with what is shown. No-op otherwise.
   void nextStep();
@@ -85,6 +90,7 @@ class SessionController {
   std::function<void()> m_wake;
   SourceChoice m_source;
   NewSessionSettings m_new, m_started_with;
+  std::vector<core::Cue> m_cues;
   std::unique_ptr<engine::StoreSessionSink> m_library;
   std::unique_ptr<engine::LiveSession> m_session;
   std::shared_ptr<StepBudget> m_budget;  // --fast only

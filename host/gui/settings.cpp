@@ -37,8 +37,8 @@ bool GuiSettings::operator==(const GuiSettings& o) const {
          p.rolling_time_to_move_on_s == q.rolling_time_to_move_on_s &&
          p.stretch_hold_min_s == q.stretch_hold_min_s &&
          p.stretch_hold_max_s == q.stretch_hold_max_s && p.stretch_total_s == q.stretch_total_s &&
-         font_scale == o.font_scale && theme == o.theme && window_w_px == o.window_w_px &&
-         window_h_px == o.window_h_px && plot_cells == o.plot_cells;
+         font_scale == o.font_scale && theme == o.theme && cues == o.cues &&
+         window_w_px == o.window_w_px && window_h_px == o.window_h_px && plot_cells == o.plot_cells;
 }
 
 std::vector<SettingsProblem> settingsProblems(const GuiSettings& s) {
@@ -100,6 +100,10 @@ std::vector<SettingsProblem> settingsProblems(const GuiSettings& s) {
 std::string validateSettings(const GuiSettings& s) {
   const std::vector<SettingsProblem> p = settingsProblems(s);
   return p.empty() ? "" : p.front().message;
+}
+
+const char* cueModeName(CueMode m) {
+  return m == CueMode::kTones ? "tones" : m == CueMode::kVoice ? "voice" : "off";
 }
 
 const char* themeName(ThemeKind k) {
@@ -196,6 +200,17 @@ SettingsLoad loadSettings(const std::string& path) {
     else
       return bad("theme is neither \"dark\" nor \"light\"");
   }
+  if (j.contains("cues")) {
+    const nlohmann::json& c = j["cues"];
+    if (c == "off")
+      s.cues = CueMode::kOff;
+    else if (c == "tones")
+      s.cues = CueMode::kTones;
+    else if (c == "voice")
+      s.cues = CueMode::kVoice;
+    else
+      return bad("cues is none of \"off\", \"tones\", \"voice\"");
+  }
   if (j.contains("plot_cells")) {
     if (!j["plot_cells"].is_boolean()) return bad("plot_cells is neither true nor false");
     s.plot_cells = j["plot_cells"].get<bool>();
@@ -236,6 +251,7 @@ std::string saveSettings(const std::string& path, const GuiSettings& s) {
       {"window_w_px", s.window_w_px},
       {"window_h_px", s.window_h_px},
       {"plot_cells", s.plot_cells},
+      {"cues", cueModeName(s.cues)},
   };
   const std::string tmp = path + ".tmp";
   {

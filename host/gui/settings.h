@@ -34,6 +34,9 @@ inline constexpr double kMinStretchTotal_s = 10.0, kMaxStretchTotal_s = 1200.0;
 inline constexpr int kMinHoldsToMoveOn = 1, kMaxHoldsToMoveOn = 20;
 inline constexpr double kMinTimeToMoveOn_s = 60.0, kMaxTimeToMoveOn_s = 3600.0;
 
+enum class CueMode { kOff, kTones, kVoice };
+const char* cueModeName(CueMode m);  // "off", "tones", "voice" (gui.json's words)
+
 struct GuiSettings {
   double body_mass_kg = 70.0;  // kMinBodyMass_kg..kMaxBodyMass_kg
   ForceUnit force_unit = ForceUnit::kNewton;
@@ -49,6 +52,8 @@ struct GuiSettings {
   ThemeKind theme = ThemeKind::kDark;
   int window_w_px = 1260, window_h_px = 720;  // logical px (before the content scale)
   bool plot_cells = false;                    // the force plot's four per-cell traces (key C)
+  // Cues for the person on the ball (core::CuePlanner, host/audio): off, tones or a voice.
+  CueMode cues = CueMode::kOff;
   bool operator==(const GuiSettings& o) const;
   bool operator!=(const GuiSettings& o) const { return !(*this == o); }
 };

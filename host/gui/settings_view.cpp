@@ -37,6 +37,7 @@ NewSessionSettings newSessionSettings(const GuiSettings& s) {
   n.body_mass_kg = s.body_mass_kg;
   n.protocol_min_s = s.protocol.hold_min_s;
   n.protocol_max_s = s.protocol.hold_max_s;
+  n.cues = s.cues != CueMode::kOff;
   return n;
 }
 
@@ -60,7 +61,7 @@ SettingsApplied applySettingsDraft(SettingsViewState& st, GuiSettings& settings)
   a.font_scale = st.draft.font_scale != settings.font_scale;
   const NewSessionSettings was = newSessionSettings(settings), now = newSessionSettings(st.draft);
   a.new_sessions = was.ball != now.ball || was.body_mass_kg != now.body_mass_kg ||
-                   !sameProtocol(settings.protocol, st.draft.protocol);
+                   was.cues != now.cues || !sameProtocol(settings.protocol, st.draft.protocol);
   settings = st.draft;
   st.base = settings;
   return a;
@@ -287,6 +288,18 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   theme_changed |= ImGui::RadioButton("light", &theme, 1);
   if (theme_changed) {
     d.theme = theme == 1 ? ThemeKind::kLight : ThemeKind::kDark;
+    edited = true;
+  }
+  y += row_h;
+  label(c, y, "Cues");
+  int cue_mode = static_cast<int>(d.cues);
+  bool cues_changed = ImGui::RadioButton("off##cues", &cue_mode, 0);
+  ImGui::SameLine();
+  cues_changed |= ImGui::RadioButton("tones", &cue_mode, 1);
+  ImGui::SameLine();
+  cues_changed |= ImGui::RadioButton("voice", &cue_mode, 2);
+  if (cues_changed) {
+    d.cues = static_cast<CueMode>(cue_mode);
     edited = true;
   }
   y += row_h;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -565,6 +566,39 @@ TEST(ConnectionBar, WarnsWhenTheMeasuredRateIsNotAbout80Hz) {
   EXPECT_EQ(rateItem(slow).colour, kWarning);
   EXPECT_EQ(rateItem(slow).text, "61.0 Hz (not 80 Hz)");
   EXPECT_FALSE(slow.picker);
+}
+
+TEST(SessionController, WithCuesOnItHandsTheEnginesCuesToTheAppOnce) {
+  // The engine plans the cues on every sample; the controller keeps them for the app, which
+  // sounds them (gui_app.cpp), each once.
+  const std::string db = (std::filesystem::temp_directory_path() /
+                          ("rollrig-gui-cues-" + std::to_string(::getpid()) + ".db"))
+                             .string();
+  std::filesystem::remove(db);
+  SessionController ctl(db, [] {});
+  NewSessionSettings ns;
+  ns.cues = true;
+  ctl.setNewSessionSettings(ns);
+  SourceChoice src;
+  src.seed = 1;
+  src.fast = true;
+  ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+  std::vector<core::Cue> cues;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (ctl.samples().lastTime_s() < 60 && std::chrono::steady_clock::now() < give_up) {
+    ctl.update();
+    for (core::Cue& c : ctl.takeCues()) cues.push_back(c);
+    ctl.nextStep();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ctl.stop();
+  ASSERT_FALSE(cues.empty()) << "the virtual rig (seed 1) holds from about 16 s";
+  EXPECT_EQ(cues.front().kind, core::CueKind::kHoldConfirmed);
+  EXPECT_EQ(cues.front().words, "hold");
+  // On a sample: a multiple of the 12.5 ms sample period.
+  EXPECT_NEAR(std::remainder(cues.front().t_s, 0.0125), 0.0, 1e-6);
+  EXPECT_TRUE(ctl.takeCues().empty());  // taken once
+  std::filesystem::remove(db);
 }
 
 TEST(ConnectionBar, ShowsTheSessionsWarningsBesideTheControllersNotice) {

@@ -65,6 +65,7 @@ GuiSettings everythingChanged() {
   s.window_w_px = 1400;
   s.window_h_px = 900;
   s.plot_cells = true;
+  s.cues = CueMode::kVoice;
   return s;
 }
 
@@ -88,6 +89,7 @@ TEST(Settings, EveryKeyIsSavedAndLoadedBackInTheDocumentedSchema) {
   const nlohmann::json j = nlohmann::json::parse(readText(f));
   EXPECT_EQ(j["ball"], "peanut ball \u00e9");
   EXPECT_EQ(j["theme"], "light");
+  EXPECT_EQ(j["cues"], "voice");
   EXPECT_DOUBLE_EQ(j["font_scale"].get<double>(), 1.2);
   EXPECT_DOUBLE_EQ(j["protocol"]["hold_min_s"].get<double>(), 40);
   EXPECT_DOUBLE_EQ(j["protocol"]["hold_max_s"].get<double>(), 120);
@@ -109,6 +111,7 @@ TEST(Settings, AnOlderFileWithoutTheNewKeysStillLoadsWithTheirDefaults) {
   EXPECT_TRUE(l.settings.plot_cells);
   EXPECT_EQ(l.settings.ball, "");
   EXPECT_EQ(l.settings.theme, ThemeKind::kDark);
+  EXPECT_EQ(l.settings.cues, CueMode::kOff);
   EXPECT_EQ(l.settings.font_scale, 1.0);
   EXPECT_EQ(l.settings.protocol.hold_min_s, 30);
   EXPECT_EQ(l.settings.protocol.hold_max_s, 90);
@@ -136,6 +139,7 @@ TEST(Settings, AWrongOrOutOfRangeValueKeepsTheDefaultsAndNamesTheKey) {
       {R"({"font_scale": 3})", "font_scale"},
       {R"({"font_scale": "big"})", "font_scale"},
       {R"({"theme": "blue"})", "theme"},
+      {R"({"cues": "loud"})", "cues"},
       {R"({"ball": 5})", "ball"},
       {R"({"ball": ")" + std::string(61, 'x') + R"("})", "ball"},
       {R"({"body_mass_kg": 301})", "body_mass_kg"},
