@@ -1,0 +1,282 @@
+// One kill -9 trial of `rollrig record`, with a ground truth (docs/RELIABILITY.md, "Killed
+// recorder"): the test process is the rig. It plays a sim::VirtualDevice on the far side of a
+// pseudo-terminal, paced in real time once streaming (80 samples a second of the steady clock),
+// so `rollrig record --port PTY --db DB` takes the real path (termios transport, handshake,
+// decoder, engine, StoreSessionSink). Every byte the rig manages to write to the pty is also fed
+// to a core::FrameDecoder here: that decoder's samples are what was sent. At a chosen moment the
+// rig thread itself sends SIGKILL, so "what was sent before the kill" is exact. The trial then
+// opens the library read-only and checks it: integrity_check ok, the session's stored samples are
+// exactly the first N samples sent (same time, seq, flags and counts), and how far the library
+// lagged the rig: samples sent but not committed, and the device time between the last sample
+// sent and the last one committed.
+//
+// Shared by RecordLibraryCli's kill test (a short run) and rollrig-kill-trials (the long run for
+// the docs). Linux only (openpty, SIGKILL). Not thread-safe: one trial at a time per library.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rollrig/core/frame_decoder.h"
+#include "rollrig/sim/virtual_device.h"
+#include "rollrig/store/session_store.h"
+
+namespace rollrig::testing::kill {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct TrialPlan {
+  std::string rollrig;  // the binary
+  std::string db;       // the library (shared by the trials, as a user's is)
+  std::string log;      // rollrig's stdout and stderr
+  uint64_t seed = 1;    // the virtual device's body model
+  // When to kill: `streaming` true: this much device time after the first sample was sent (the
+  // rig's clock, which runs with the steady clock); false: this much host time after rollrig was
+  // started (library open, recovery of the previous trial's session, handshake).
+  bool streaming = true;
+  double kill_after_s = 1.0;
+  double give_up_s = 60;  // a hang detector only (rollrig never streamed)
+};
+
+struct TrialResult {
+  std::string failure;          // "" when every check held
+  bool killed_streaming = false;  // the kill came after the first sample was sent
+  int64_t session_id = 0;       // the trial's session (0: rollrig was killed before begin())
+  uint64_t sent = 0;            // samples fully written to the pty before the kill
+  uint64_t committed = 0;       // samples of the session in the library after the kill
+  double lag_ms = 0;            // device time: last sample sent - last committed (sent-all if none)
+  std::string integrity;        // PRAGMA integrity_check's answer
+};
+
+inline std::string readTextFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The rig's side of the pty, on its own thread; kills `pid` when the plan says.
+class PacedRig : public core::FrameSink {
+ public:
+  explicit PacedRig(uint64_t seed) : m_device(config(seed)), m_decoder(*this) {
+    char name[256];
+    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
+    m_path = name;
+    termios tio{};
+    tcgetattr(m_slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(m_slave, TCSANOW, &tio);
+    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+  }
+  ~PacedRig() {
+    if (m_master >= 0) close(m_master);
+    if (m_slave >= 0) close(m_slave);
+  }
+  PacedRig(const PacedRig&) = delete;
+  PacedRig& operator=(const PacedRig&) = delete;
+
+  const std::string& path() const { return m_path; }
+  const std::vector<core::Sample>& sent() const { return m_sent; }
+
+  // Runs until it killed `pid` (true) or `plan.give_up_s` passed or rollrig ended by itself.
+  bool runAndKill(pid_t pid, const TrialPlan& plan, bool* streaming_at_kill) {
+    const SteadyClock::time_point spawned = SteadyClock::now();
+    SteadyClock::time_point stream_host{};
+    uint64_t stream_dev_us = 0;
+    bool streaming = false;
+    std::vector<uint8_t> out;
+    size_t written = 0;
+    uint8_t buf[512];
+    const auto kill_after = std::chrono::duration_cast<SteadyClock::duration>(
+        std::chrono::duration<double>(plan.kill_after_s));
+    for (;;) {
+      const SteadyClock::time_point now = SteadyClock::now();
+      const bool due = plan.streaming ? (!m_sent.empty() && now - m_first_sent >= kill_after)
+                                      : now - spawned >= kill_after;
+      if (due) {
+        ::kill(pid, SIGKILL);
+        *streaming_at_kill = !m_sent.empty();
+        return true;
+      }
+      if (now - spawned > std::chrono::duration<double>(plan.give_up_s)) return false;
+      int st = 0;
+      if (waitpid(pid, &st, WNOHANG) == pid) return false;  // ended by itself: a failure
+      pollfd p{m_master, static_cast<short>(POLLIN | (written < out.size() ? POLLOUT : 0)), 0};
+      poll(&p, 1, 1);
+      if (p.revents & POLLIN) {
+        const ssize_t n = read(m_master, buf, sizeof buf);
+        if (n > 0) m_device.receive(buf, static_cast<size_t>(n));
+      }
+      if (written < out.size() && (p.revents & POLLOUT)) {
+        const ssize_t n = write(m_master, out.data() + written, out.size() - written);
+        if (n > 0) {
+          m_decoder.feed(out.data() + written, static_cast<size_t>(n));
+          written += static_cast<size_t>(n);
+        }
+      }
+      if (written == out.size()) {
+        out.clear();
+        written = 0;
+      }
+      // Device time: small steps until START (the handshake), then the steady clock.
+      if (!streaming && m_device.streaming()) {
+        streaming = true;
+        stream_host = SteadyClock::now();
+        stream_dev_us = m_device.now_us();
+      }
+      if (!streaming) {
+        if (out.empty()) m_device.advanceTo(m_device.now_us() + 10000, out);
+      } else {
+        const uint64_t target =
+            stream_dev_us + static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                      SteadyClock::now() - stream_host)
+                                                      .count());
+        if (target > m_device.now_us()) m_device.advanceTo(target, out);
+      }
+    }
+  }
+
+  void onSample(const core::Sample& s) override {
+    if (m_sent.empty()) m_first_sent = SteadyClock::now();
+    m_sent.push_back(s);
+  }
+
+ private:
+  static sim::VirtualDeviceConfig config(uint64_t seed) {
+    sim::VirtualDeviceConfig c;
+    c.body.seed = seed;
+    return c;
+  }
+
+  sim::VirtualDevice m_device;
+  core::FrameDecoder m_decoder;
+  std::vector<core::Sample> m_sent;
+  SteadyClock::time_point m_first_sent{};
+  int m_master = -1, m_slave = -1;
+  std::string m_path;
+};
+
+inline pid_t spawn(const std::string& bin, const std::vector<std::string>& args,
+                   const std::string& log_path) {
+  std::vector<std::string> argv_text{bin};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  const int in = open("/dev/null", O_RDONLY);
+  const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (in < 0 || out < 0) _exit(127);
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(out, 2);
+  execv(bin.c_str(), argv.data());
+  _exit(127);
+}
+
+inline int64_t newestSessionId(store::SessionStore& s) {
+  std::vector<store::SessionListEntry> list;
+  if (s.listSessions(&list) || list.empty()) return 0;
+  return list.back().id;
+}
+
+// Runs one trial: starts rollrig, kills it, checks the library. `previous_newest`: the newest
+// session id before this trial (0: none), so the trial's own session is told apart.
+inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
+  TrialResult r;
+  PacedRig rig(plan.seed);
+  if (rig.path().empty()) {
+    r.failure = "openpty failed";
+    return r;
+  }
+  const pid_t pid = spawn(plan.rollrig,
+                          {"record", "--port", rig.path(), "--db", plan.db, "-q", "--duration",
+                           "3600"},
+                          plan.log);
+  if (pid <= 0) {
+    r.failure = "could not start rollrig";
+    return r;
+  }
+  const bool killed = rig.runAndKill(pid, plan, &r.killed_streaming);
+  int st = 0;
+  if (!killed) ::kill(pid, SIGKILL);
+  waitpid(pid, &st, 0);
+  if (!killed) {
+    r.failure = "rollrig ended by itself or never streamed: " + readTextFile(plan.log);
+    return r;
+  }
+  if (!WIFSIGNALED(st)) {
+    r.failure = "rollrig was not killed: status " + std::to_string(st);
+    return r;
+  }
+  const std::vector<core::Sample>& sent = rig.sent();
+  r.sent = sent.size();
+
+  store::SessionStore s;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  if (const store::StoreError e = s.open(plan.db, ro)) {
+    // A kill before the library was first created leaves no library: nothing to check.
+    if (previous_newest == 0 && r.sent == 0) return r;
+    r.failure = "the library cannot be opened after the kill: " + e.message;
+    return r;
+  }
+  if (s.integrityCheck(&r.integrity) || r.integrity != "ok") {
+    r.failure = "integrity_check: " + r.integrity;
+    return r;
+  }
+  const int64_t newest = newestSessionId(s);
+  if (newest > previous_newest) r.session_id = newest;
+  std::vector<core::Sample> back;
+  if (r.session_id != 0) {
+    if (const store::StoreError e = s.loadSamples(r.session_id, &back)) {
+      r.failure = "loadSamples: " + e.message;
+      return r;
+    }
+    store::SessionRecord rec;
+    if (s.loadSession(r.session_id, &rec) || rec.ended()) {
+      r.failure = "the killed session is not an open one";
+      return r;
+    }
+  }
+  r.committed = back.size();
+  if (back.size() > sent.size()) {
+    r.failure = "the library holds " + std::to_string(back.size()) + " samples, the rig sent " +
+                std::to_string(sent.size());
+    return r;
+  }
+  for (size_t i = 0; i < back.size(); ++i) {
+    const core::Sample &a = back[i], &b = sent[i];
+    if (a.t_us != b.t_us || a.seq != b.seq || a.flags != b.flags ||
+        a.channel_count != b.channel_count || a.raw_counts != b.raw_counts ||
+        a.lost_before != b.lost_before) {
+      r.failure = "stored sample #" + std::to_string(i) + " differs from the one sent";
+      return r;
+    }
+  }
+  if (!sent.empty()) {
+    const uint64_t last_committed_us = back.empty()
+                                           ? sent.front().t_us - sim::VirtualDevice::kSamplePeriod_us
+                                           : back.back().t_us;
+    r.lag_ms = static_cast<double>(sent.back().t_us - last_committed_us) / 1000.0;
+  }
+  return r;
+}
+
+}  // namespace rollrig::testing::kill
