@@ -22,11 +22,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -47,20 +52,21 @@ struct TrialPlan {
   uint64_t seed = 1;    // the virtual device's body model
   // When to kill: `streaming` true: this much device time after the first sample was sent (the
   // rig's clock, which runs with the steady clock); false: this much host time after rollrig was
-  // started (library open, recovery of the previous trial's session, handshake).
+  // started (library open, recovery of the previous trial's session, handshake), or when START
+  // arrives if that comes first.
   bool streaming = true;
   double kill_after_s = 1.0;
   double give_up_s = 60;  // a hang detector only (rollrig never streamed)
 };
 
 struct TrialResult {
-  std::string failure;          // "" when every check held
+  std::string failure;            // "" when every check held
   bool killed_streaming = false;  // the kill came after the first sample was sent
-  int64_t session_id = 0;       // the trial's session (0: rollrig was killed before begin())
-  uint64_t sent = 0;            // samples fully written to the pty before the kill
-  uint64_t committed = 0;       // samples of the session in the library after the kill
-  double lag_ms = 0;            // device time: last sample sent - last committed (sent-all if none)
-  std::string integrity;        // PRAGMA integrity_check's answer
+  int64_t session_id = 0;         // the trial's session (0: rollrig was killed before begin())
+  uint64_t sent = 0;              // samples fully written to the pty before the kill
+  uint64_t committed = 0;         // samples of the session in the library after the kill
+  double lag_ms = 0;      // device time: last sample sent - last committed (sent-all if none)
+  std::string integrity;  // PRAGMA integrity_check's answer
 };
 
 inline std::string readTextFile(const std::string& path) {
@@ -106,8 +112,10 @@ class PacedRig : public core::FrameSink {
         std::chrono::duration<double>(plan.kill_after_s));
     for (;;) {
       const SteadyClock::time_point now = SteadyClock::now();
+      // A start-up kill comes at its moment or, at the latest, when START arrived (before any
+      // sample is sent).
       const bool due = plan.streaming ? (!m_sent.empty() && now - m_first_sent >= kill_after)
-                                      : now - spawned >= kill_after;
+                                      : (now - spawned >= kill_after || m_device.streaming());
       if (due) {
         ::kill(pid, SIGKILL);
         *streaming_at_kill = !m_sent.empty();
@@ -143,9 +151,10 @@ class PacedRig : public core::FrameSink {
         if (out.empty()) m_device.advanceTo(m_device.now_us() + 10000, out);
       } else {
         const uint64_t target =
-            stream_dev_us + static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                      SteadyClock::now() - stream_host)
-                                                      .count());
+            stream_dev_us +
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      SteadyClock::now() - stream_host)
+                                      .count());
         if (target > m_device.now_us()) m_device.advanceTo(target, out);
       }
     }
@@ -205,10 +214,9 @@ inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
     r.failure = "openpty failed";
     return r;
   }
-  const pid_t pid = spawn(plan.rollrig,
-                          {"record", "--port", rig.path(), "--db", plan.db, "-q", "--duration",
-                           "3600"},
-                          plan.log);
+  const pid_t pid = spawn(
+      plan.rollrig, {"record", "--port", rig.path(), "--db", plan.db, "-q", "--duration", "3600"},
+      plan.log);
   if (pid <= 0) {
     r.failure = "could not start rollrig";
     return r;
@@ -271,12 +279,117 @@ inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
     }
   }
   if (!sent.empty()) {
-    const uint64_t last_committed_us = back.empty()
-                                           ? sent.front().t_us - sim::VirtualDevice::kSamplePeriod_us
-                                           : back.back().t_us;
+    const uint64_t last_committed_us =
+        back.empty() ? sent.front().t_us - sim::VirtualDevice::kSamplePeriod_us : back.back().t_us;
     r.lag_ms = static_cast<double>(sent.back().t_us - last_committed_us) / 1000.0;
   }
   return r;
+}
+
+// [SECTION] A series of trials into one library, then the recovery
+
+struct SeriesPlan {
+  std::string rollrig;  // the binary
+  std::string dir;      // a directory of its own: the library and the logs
+  int trials = 20;
+  uint32_t seed = 20261129;
+  // Every startup_every-th trial is killed during start-up (a random host moment in [0, 0.6 s]
+  // after the start: opening the library, recovering, the handshake); the rest at a random device
+  // time in [0, max_kill_s] after the first sample was sent. 0: none during start-up.
+  int startup_every = 10;
+  double max_kill_s = 2.0;
+  // Called after each trial (progress, a test's per-trial report); may be empty.
+  std::function<void(int trial, const TrialPlan&, const TrialResult&)> on_trial;
+};
+
+struct SeriesResult {
+  std::vector<TrialResult> trials;
+  std::vector<std::string> failures;  // one sentence per failed check
+  int startup_kills = 0;              // trials killed before the first sample was sent
+  std::vector<double> lost_samples;   // per trial killed while streaming: sent - committed
+  std::vector<double> lag_ms;         // ... and the device time the library lagged the rig
+  size_t sessions_recovered = 0;      // killed sessions found `interrupted (recovered)` after
+  std::string recover_output;         // what the recovering run printed
+};
+
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double rank = std::ceil(p / 100.0 * static_cast<double>(v.size()));
+  const size_t i = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+// Runs the trials one after the other into `dir`/sessions.db (each start recovers the session the
+// previous kill left open), then one ordinary `rollrig record --demo --fast --duration 1`, after
+// which every killed session must read `interrupted (recovered)` with exactly the samples it had
+// when it was killed, and the library must pass integrity_check.
+inline SeriesResult runSeries(const SeriesPlan& series) {
+  SeriesResult out;
+  const std::string db = series.dir + "/sessions.db";
+  std::mt19937 rng(series.seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::map<int64_t, uint64_t> committed_by_session;
+  int64_t newest = 0;
+  for (int t = 0; t < series.trials; ++t) {
+    TrialPlan plan;
+    plan.rollrig = series.rollrig;
+    plan.db = db;
+    plan.log = series.dir + "/trial.log";
+    plan.seed = 1 + rng() % 1000;
+    plan.streaming = series.startup_every <= 0 || (t + 1) % series.startup_every != 0;
+    plan.kill_after_s = plan.streaming ? unit(rng) * series.max_kill_s : unit(rng) * 0.6;
+    TrialResult r = runTrial(plan, newest);
+    if (!r.failure.empty()) {
+      out.failures.push_back("trial " + std::to_string(t) + ": " + r.failure);
+    } else {
+      if (r.session_id != 0) {
+        newest = r.session_id;
+        committed_by_session[r.session_id] = r.committed;
+      }
+      if (r.killed_streaming) {
+        out.lost_samples.push_back(static_cast<double>(r.sent - r.committed));
+        out.lag_ms.push_back(r.lag_ms);
+      } else {
+        ++out.startup_kills;
+      }
+    }
+    if (series.on_trial) series.on_trial(t, plan, r);
+    out.trials.push_back(std::move(r));
+  }
+
+  const std::string log = series.dir + "/recover.log";
+  const pid_t pid =
+      spawn(series.rollrig, {"record", "--demo", "--fast", "--duration", "1", "--db", db}, log);
+  int st = 0;
+  if (pid > 0) waitpid(pid, &st, 0);
+  out.recover_output = readTextFile(log);
+  if (pid <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    out.failures.push_back("the recovering run failed: " + out.recover_output);
+  store::SessionStore s;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  std::vector<store::SessionListEntry> list;
+  std::string integrity;
+  if (s.open(db, ro) || s.listSessions(&list) || s.integrityCheck(&integrity) ||
+      integrity != "ok") {
+    out.failures.push_back("after the recovery the library cannot be read or is not sound (" +
+                           integrity + ")");
+  }
+  for (const store::SessionListEntry& e : list) {
+    const auto it = committed_by_session.find(e.id);
+    if (it == committed_by_session.end()) continue;  // the recovering run's own session
+    if (e.end_reason != store::kEndRecovered || e.sample_count != it->second) {
+      out.failures.push_back("session " + std::to_string(e.id) + ": end reason '" + e.end_reason +
+                             "', " + std::to_string(e.sample_count) + " samples (had " +
+                             std::to_string(it->second) + ")");
+    } else {
+      ++out.sessions_recovered;
+    }
+  }
+  if (out.sessions_recovered + 0 < committed_by_session.size() && out.failures.empty())
+    out.failures.push_back("a killed session is missing from the library");
+  return out;
 }
 
 }  // namespace rollrig::testing::kill
