@@ -5,7 +5,7 @@
 //
 // The engine run (tests/engine/soak_run.h): the virtual rig flat out through LiveSession into a
 // new SQLite library, commits paced by device time; prints resident memory at the start, after a
-// 10-minute warm-up and at the end, and each sample's latency from the rig's read to its commit.
+// 1-hour warm-up and at the end, and each sample's latency from the rig's read to its commit.
 // The GUI run (tests/gui/gui_soak_run.h): rollrig-gui's SessionController on its --fast virtual
 // rig, stepped one grant per "frame" without a window, recording into a library as the app does;
 // prints memory against the SampleStore's own bytes, and each step's latency from the grant to the
@@ -27,25 +27,35 @@ namespace fs = std::filesystem;
 using namespace rollrig::testing::soak;
 
 namespace {
-double mb(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
-double smb(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+double mb(uint64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
+double smb(int64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   double hours = 0, gui_hours = 0;
   uint64_t seed = 1;
-  std::string dir = (fs::temp_directory_path() / ("rollrig-soak-" + std::to_string(getpid()))).string();
+  std::string dir =
+      (fs::temp_directory_path() / ("rollrig-soak-" + std::to_string(getpid()))).string();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) {
-      std::fprintf(stderr, "usage: rollrig-soak [--hours H] [--gui-hours H] [--seed S] [--dir DIR]\n");
+      std::fprintf(stderr,
+                   "usage: rollrig-soak [--hours H] [--gui-hours H] [--seed S] [--dir DIR]\n");
       return 2;
     }
     const std::string v = argv[++i];
-    if (a == "--hours") hours = std::atof(v.c_str());
-    else if (a == "--gui-hours") gui_hours = std::atof(v.c_str());
-    else if (a == "--seed") seed = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--dir") dir = v;
+    if (a == "--hours")
+      hours = std::atof(v.c_str());
+    else if (a == "--gui-hours")
+      gui_hours = std::atof(v.c_str());
+    else if (a == "--seed")
+      seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--dir")
+      dir = v;
     else {
       std::fprintf(stderr, "rollrig-soak: unknown option %s\n", a.c_str());
       return 2;
@@ -79,6 +89,8 @@ int main(int argc, char** argv) {
         "the warm-up %+.2f MB\n",
         mb(r.rss_start), mb(r.rss_warm), mb(r.rss_end),
         smb(static_cast<int64_t>(r.rss_end) - static_cast<int64_t>(r.rss_warm)));
+    std::printf("  SQLite's heap: after the warm-up %.2f MB, at the end %.2f MB\n",
+                smb(r.sqlite_warm), smb(r.sqlite_end));
     std::printf(
         "  latency, rig read -> committed: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n",
         r.p50_us / 1000, r.p99_us / 1000, r.p999_us / 1000, r.max_us / 1000);

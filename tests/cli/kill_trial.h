@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -57,6 +59,10 @@ struct TrialPlan {
   bool streaming = true;
   double kill_after_s = 1.0;
   double give_up_s = 60;  // a hang detector only (rollrig never streamed)
+  // The recorder's nice value (setpriority; lowering it needs root), kInherit: the runner's. A
+  // runner under `nice` may still run the recorder as a user's would run.
+  static constexpr int kInherit = -100;
+  int recorder_nice = kInherit;
 };
 
 struct TrialResult {
@@ -67,7 +73,28 @@ struct TrialResult {
   uint64_t committed = 0;         // samples of the session in the library after the kill
   double lag_ms = 0;      // device time: last sample sent - last committed (sent-all if none)
   std::string integrity;  // PRAGMA integrity_check's answer
+  // How long the recorder's threads waited for a CPU (run queue, /proc/PID/task/*/schedstat)
+  // between the first sample sent and the kill: a lag beyond the bound with a large wait here is
+  // the machine's load, not the recorder's cadence. -1: unknown.
+  double waited_ms = -1;
 };
+
+// Sum of the run-queue wait (ns) of every thread of `pid` (-1 when /proc cannot say).
+inline double runQueueWait_ns(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  double sum = 0;
+  bool any = false;
+  for (const auto& t : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream in(t.path() / "schedstat");
+    double on_cpu = 0, waited = 0;
+    if (in >> on_cpu >> waited) {
+      sum += waited;
+      any = true;
+    }
+  }
+  return any ? sum : -1;
+}
 
 inline std::string readTextFile(const std::string& path) {
   std::ifstream in(path);
@@ -98,6 +125,7 @@ class PacedRig : public core::FrameSink {
 
   const std::string& path() const { return m_path; }
   const std::vector<core::Sample>& sent() const { return m_sent; }
+  double waited_ms() const { return m_waited_ms; }
 
   // Runs until it killed `pid` (true) or `plan.give_up_s` passed or rollrig ended by itself.
   bool runAndKill(pid_t pid, const TrialPlan& plan, bool* streaming_at_kill) {
@@ -116,8 +144,12 @@ class PacedRig : public core::FrameSink {
       // sample is sent).
       const bool due = plan.streaming ? (!m_sent.empty() && now - m_first_sent >= kill_after)
                                       : (now - spawned >= kill_after || m_device.streaming());
+      if (!m_sent.empty() && m_wait_at_first_ns < 0) m_wait_at_first_ns = runQueueWait_ns(pid);
       if (due) {
+        const double wait_now = runQueueWait_ns(pid);
         ::kill(pid, SIGKILL);
+        if (m_wait_at_first_ns >= 0 && wait_now >= 0)
+          m_waited_ms = (wait_now - m_wait_at_first_ns) / 1e6;
         *streaming_at_kill = !m_sent.empty();
         return true;
       }
@@ -176,12 +208,13 @@ class PacedRig : public core::FrameSink {
   core::FrameDecoder m_decoder;
   std::vector<core::Sample> m_sent;
   SteadyClock::time_point m_first_sent{};
+  double m_wait_at_first_ns = -1, m_waited_ms = -1;
   int m_master = -1, m_slave = -1;
   std::string m_path;
 };
 
 inline pid_t spawn(const std::string& bin, const std::vector<std::string>& args,
-                   const std::string& log_path) {
+                   const std::string& log_path, int nice_value = TrialPlan::kInherit) {
   std::vector<std::string> argv_text{bin};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -189,6 +222,7 @@ inline pid_t spawn(const std::string& bin, const std::vector<std::string>& args,
   argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid != 0) return pid;
+  if (nice_value != TrialPlan::kInherit) setpriority(PRIO_PROCESS, 0, nice_value);
   const int in = open("/dev/null", O_RDONLY);
   const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (in < 0 || out < 0) _exit(127);
@@ -216,7 +250,7 @@ inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
   }
   const pid_t pid = spawn(
       plan.rollrig, {"record", "--port", rig.path(), "--db", plan.db, "-q", "--duration", "3600"},
-      plan.log);
+      plan.log, plan.recorder_nice);
   if (pid <= 0) {
     r.failure = "could not start rollrig";
     return r;
@@ -235,6 +269,7 @@ inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
   }
   const std::vector<core::Sample>& sent = rig.sent();
   r.sent = sent.size();
+  r.waited_ms = rig.waited_ms();
 
   store::SessionStore s;
   store::OpenOptions ro;
@@ -298,6 +333,7 @@ struct SeriesPlan {
   // time in [0, max_kill_s] after the first sample was sent. 0: none during start-up.
   int startup_every = 10;
   double max_kill_s = 2.0;
+  int recorder_nice = TrialPlan::kInherit;
   // Called after each trial (progress, a test's per-trial report); may be empty.
   std::function<void(int trial, const TrialPlan&, const TrialResult&)> on_trial;
 };
@@ -337,6 +373,7 @@ inline SeriesResult runSeries(const SeriesPlan& series) {
     plan.db = db;
     plan.log = series.dir + "/trial.log";
     plan.seed = 1 + rng() % 1000;
+    plan.recorder_nice = series.recorder_nice;
     plan.streaming = series.startup_every <= 0 || (t + 1) % series.startup_every != 0;
     plan.kill_after_s = plan.streaming ? unit(rng) * series.max_kill_s : unit(rng) * 0.6;
     TrialResult r = runTrial(plan, newest);

@@ -18,6 +18,7 @@
 
 #include <unistd.h>
 
+#include "engine/soak_run.h"
 #include "rollrig/core/calibration_json.h"
 #include "rollrig/core/session_analyzer.h"
 #include "rollrig/io/calibration_store.h"
@@ -824,4 +825,34 @@ TEST(LiveSession, RecordsADeviceResetAndEachGapAsOneEvent) {
   EXPECT_GE(gaps + 1, samples_with_loss);
   EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kDisconnected), 0u)
       << "a reboot the acquisition rides out is not a disconnect";
+}
+
+// [SECTION] Soak (the short run; rollrig-soak --hours 8 is the long one, docs/RELIABILITY.md)
+
+// Ten minutes of device time at full speed through the engine into a new library, commits paced
+// by device time as in a real session: every sample the engine recorded is in the library, none
+// lost, each one committed once, and the commits are the real cadence's (every 200 ms of device
+// time, not one per 16,384 samples).
+TEST(LiveSession, TenSimulatedMinutesAtFullSpeedReachTheLibraryWhole) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("rollrig-engine-soak-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  rollrig::testing::soak::EnginePlan plan;
+  plan.db = (dir / "soak.db").string();
+  plan.hours = 10.0 / 60.0;
+  plan.seed = 5;
+  plan.warm_up_s = 300;
+  const rollrig::testing::soak::EngineResult r = rollrig::testing::soak::runEngineSoak(plan);
+  EXPECT_EQ(r.failure, "");
+  EXPECT_EQ(r.expected_samples, 48000u);
+  EXPECT_EQ(r.recorded, r.expected_samples);
+  EXPECT_EQ(r.in_library, r.recorded);
+  EXPECT_EQ(r.frames_lost, 0u);
+  EXPECT_GE(r.device_sent, r.recorded);
+  EXPECT_EQ(r.timed, r.recorded) << "every sample went through exactly one commit";
+  EXPECT_GE(r.commits, 600u / 0.3) << "commits every 200 ms of device time (a pass may add some)";
+  EXPECT_LE(r.commits, 600u / 0.2 + 1);
+  EXPECT_GT(r.holds, 0u);
+  std::filesystem::remove_all(dir);
 }

@@ -5,28 +5,29 @@
 //
 // The rig: the virtual rig's device (body model + firmware behaviour) in a TimedStream that makes
 // one frame at a time, as fast as it is read but at most 100 ms of device time ahead of the engine
-// (a device at the rate the host keeps up with), noting the host time at which each frame was made. The engine's clock (which
-// paces commits only; LiveSessionOptions::clock) is the rig's device time, so the library gets the
-// commits of a real session (every 200 ms of device time, ~16 samples each) while device time runs
-// as fast as the host can go. A "UI" takes a snapshot every 2 ms of host time, as a window would
-// every frame), so the engine's published samples never pile up.
+// (a device at the rate the host keeps up with), noting the host time at which each frame was made.
+// The engine's clock (which paces commits only; LiveSessionOptions::clock) is the rig's device
+// time, so the library gets the commits of a real session (every 200 ms of device time, ~16 samples
+// each) while device time runs as fast as the host can go. A "UI" takes a snapshot every 2 ms of
+// host time, as a window would every frame), so the engine's published samples never pile up.
 //
 // Latency of a sample (host time, steady clock): from the moment the device made its frame (the
-// frame is handed to the host by that same read()), to the return of the StoreSessionSink::commit() that made it durable and visible to readers.
-// It covers the acquisition thread, the decoder, the engine's pass (forces, analysis), the queue
-// to the commit and the SQLite transaction; it does not include the wait for the commit timer,
-// which in real time adds up to the commit interval (200 ms): at full speed 200 ms of device time
-// pass in well under a millisecond.
+// frame is handed to the host by that same read()), to the return of the StoreSessionSink::commit()
+// that made it durable and visible to readers. It covers the acquisition thread, the decoder, the
+// engine's pass (forces, analysis), the queue to the commit and the SQLite transaction; it does not
+// include the wait for the commit timer, which in real time adds up to the commit interval (200
+// ms): at full speed 200 ms of device time pass in well under a millisecond.
 //
 // Memory: VmRSS of the process (/proc/self/status) at the start, after a warm-up (the first
 // `warm_up_s` of device time: SQLite's page cache, the analyser's windows and the snapshot buffers
-// reach their working size), and at the end. The library's data are on disk, not in memory; what
-// the engine keeps that grows with the session (closed holds, markers, connection events, in the
-// analyser, the snapshot and the sink) is counted in `kept_records` and allowed for in the verdict.
+// reach their working size), and at the end; SQLite's own heap beside it. The library's data are on
+// disk, not in memory; what the engine keeps that grows with the session (closed holds, markers,
+// connection events, in the analyser, the snapshot and the sink) is counted in `kept_records` and
+// allowed for in the verdict.
 #pragma once
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -34,14 +35,16 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "rollrig/engine/live_session.h"
 #include "rollrig/engine/store_sink.h"
@@ -121,7 +124,6 @@ struct Timeline {
 // up with, so the engine takes a few samples a pass as it would in real time (not thousands) and
 // the commits carry what real ones do.
 inline constexpr uint64_t kMaxLead_us = 100000;
-
 
 // The virtual rig's device, run one frame at a time: each frame is made when the last one was
 // read (so its bytes are never older than the read that takes them), its birth noted in the
@@ -264,13 +266,15 @@ struct EnginePlan {
   std::string db;  // a new library
   double hours = 8;
   uint64_t seed = 1;
-  double warm_up_s = 600;  // device time before the "start" memory figure
+  // Device time before the "start" memory figure: SQLite's page cache fills (to 2 MB) as the
+  // library grows past that, at 3.2 MB an hour about 40 minutes in.
+  double warm_up_s = 3600;
   // Called with progress (device seconds done); may be empty.
   std::function<void(double device_s, uint64_t rss)> progress;
 };
 
 struct EngineResult {
-  std::string failure;  // "" when the session ran to its end and the library agrees
+  std::string failure;            // "" when the session ran to its end and the library agrees
   uint64_t expected_samples = 0;  // hours x 80 Hz
   uint64_t device_sent = 0;       // SAMPLE frames the device sent (a few beyond the end)
   uint64_t recorded = 0;          // samples the engine handed to the sinks
@@ -278,10 +282,14 @@ struct EngineResult {
   uint64_t frames_lost = 0;       // as the library records them
   uint64_t commits = 0, holds = 0;
   uint64_t rss_start = 0, rss_warm = 0, rss_end = 0;
+  // SQLite's own heap (sqlite3_memory_used(): its page cache, at most cache_size = 2 MB by
+  // default, and its statements) at the same moments.
+  int64_t sqlite_warm = 0, sqlite_end = 0;
   uint64_t library_bytes = 0;
   double wall_s = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
   std::vector<double> hourly_p99_us;  // p99 of each hour of device time
+  uint64_t timed = 0;                 // samples whose latency was measured (all committed)
 };
 
 inline EngineResult runEngineSoak(const EnginePlan& plan) {
@@ -327,6 +335,7 @@ inline EngineResult runEngineSoak(const EnginePlan& plan) {
       if (!warm && snap.samples_recorded > 0 && snap.elapsed_s >= warm_s) {
         warm = true;
         r.rss_warm = residentBytes();
+        r.sqlite_warm = sqlite3_memory_used();
       }
       const uint64_t dev = timeline->device_us.load();
       if (plan.progress && dev >= next_progress_us) {
@@ -342,7 +351,11 @@ inline EngineResult runEngineSoak(const EnginePlan& plan) {
     if (last.end_reason != engine::EndReason::kDuration && r.failure.empty())
       r.failure = std::string("the session ended early: ") + engine::endReasonName(last.end_reason);
     r.rss_end = residentBytes();
-    if (!warm) r.rss_warm = r.rss_end;
+    r.sqlite_end = sqlite3_memory_used();
+    if (!warm) {
+      r.rss_warm = r.rss_end;
+      r.sqlite_warm = r.sqlite_end;
+    }
   }
   r.wall_s = std::chrono::duration<double>(HostClock::now() - t0).count();
   r.device_sent = TimedStream::m_streamed.load();
@@ -353,6 +366,7 @@ inline EngineResult runEngineSoak(const EnginePlan& plan) {
   r.p999_us = histogram->percentile_us(99.9);
   r.max_us = histogram->max_us();
   r.hourly_p99_us = timed.hourly_p99_us;
+  r.timed = histogram->count();
   r.expected_samples = static_cast<uint64_t>(plan.hours * 3600.0 * 80.0 + 0.5);
 
   store::SessionStore s;
