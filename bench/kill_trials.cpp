@@ -6,6 +6,7 @@
 //
 //   rollrig-kill-trials --trials 1000 [--seed S] [--rollrig build/bin/rollrig] [--dir DIR]
 //                       [--startup-every 10] [--max-kill-s 2.0] [--recorder-nice N]
+//                       [--gui build/bin/rollrig-gui]   (under xvfb-run: the GUI as the recorder)
 //
 // Every --startup-every-th trial is killed during start-up (opening the library,
 // recovering the previous trial's session, the handshake) at a random host moment in [0, 0.6 s];
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   int startup_every = 10;
   double max_kill_s = 2.0;
   int recorder_nice = TrialPlan::kInherit;
+  std::string gui;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto next = [&]() -> std::string {
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
       dir = next();
     else if (a == "--startup-every")
       startup_every = std::atoi(next().c_str());
+    else if (a == "--gui")
+      gui = next();
     else if (a == "--recorder-nice")
       recorder_nice = std::atoi(next().c_str());
     else if (a == "--max-kill-s")
@@ -64,7 +68,7 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: rollrig-kill-trials [--trials N] [--seed S] [--rollrig PATH] [--dir DIR]"
-                   " [--startup-every N] [--max-kill-s S] [--recorder-nice N]\n");
+                   " [--startup-every N] [--max-kill-s S] [--recorder-nice N] [--gui PATH]\n");
       return 2;
     }
   }
@@ -78,6 +82,7 @@ int main(int argc, char** argv) {
   plan.startup_every = startup_every;
   plan.max_kill_s = max_kill_s;
   plan.recorder_nice = recorder_nice;
+  plan.gui = gui;
   int over_bound = 0;
   plan.on_trial = [&](int t, const TrialPlan&, const TrialResult& r) {
     if (!r.failure.empty()) std::printf("trial %d FAILED: %s\n", t, r.failure.c_str());

@@ -49,9 +49,12 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct TrialPlan {
   std::string rollrig;  // the binary
-  std::string db;       // the library (shared by the trials, as a user's is)
-  std::string log;      // rollrig's stdout and stderr
-  uint64_t seed = 1;    // the virtual device's body model
+  // When set: the recorder is this rollrig-gui, started as `GUI --port PTY --db DB` (it needs a
+  // display: run under xvfb-run), instead of `rollrig record`.
+  std::string gui;
+  std::string db;     // the library (shared by the trials, as a user's is)
+  std::string log;    // rollrig's stdout and stderr
+  uint64_t seed = 1;  // the virtual device's body model
   // When to kill: `streaming` true: this much device time after the first sample was sent (the
   // rig's clock, which runs with the steady clock); false: this much host time after rollrig was
   // started (library open, recovery of the previous trial's session, handshake), or when START
@@ -248,9 +251,12 @@ inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
     r.failure = "openpty failed";
     return r;
   }
-  const pid_t pid = spawn(
-      plan.rollrig, {"record", "--port", rig.path(), "--db", plan.db, "-q", "--duration", "3600"},
-      plan.log, plan.recorder_nice);
+  const std::vector<std::string> args =
+      plan.gui.empty() ? std::vector<std::string>{"record", "--port", rig.path(),   "--db",
+                                                  plan.db,  "-q",     "--duration", "3600"}
+                       : std::vector<std::string>{"--port", rig.path(), "--db", plan.db};
+  const pid_t pid =
+      spawn(plan.gui.empty() ? plan.rollrig : plan.gui, args, plan.log, plan.recorder_nice);
   if (pid <= 0) {
     r.failure = "could not start rollrig";
     return r;
@@ -324,7 +330,8 @@ inline TrialResult runTrial(const TrialPlan& plan, int64_t previous_newest) {
 // [SECTION] A series of trials into one library, then the recovery
 
 struct SeriesPlan {
-  std::string rollrig;  // the binary
+  std::string rollrig;  // the binary (also for the recovering run)
+  std::string gui;      // see TrialPlan::gui
   std::string dir;      // a directory of its own: the library and the logs
   int trials = 20;
   uint32_t seed = 20261129;
@@ -374,6 +381,7 @@ inline SeriesResult runSeries(const SeriesPlan& series) {
     plan.log = series.dir + "/trial.log";
     plan.seed = 1 + rng() % 1000;
     plan.recorder_nice = series.recorder_nice;
+    plan.gui = series.gui;
     plan.streaming = series.startup_every <= 0 || (t + 1) % series.startup_every != 0;
     plan.kill_after_s = plan.streaming ? unit(rng) * series.max_kill_s : unit(rng) * 0.6;
     TrialResult r = runTrial(plan, newest);
