@@ -11,9 +11,11 @@
 //
 // Memory: VmRSS at the start, after a warm-up (10 minutes of device time) and at the end, against
 // SampleStore::bytes() at the same moments: the samples the window keeps for the whole session on
-// purpose (about 33 bytes a sample). Growth beyond the stored data = RSS growth - SampleStore
-// growth, after the warm-up.
+// purpose (about 33 bytes a sample), and SQLite's heap (the library's page cache, bounded). Growth
+// beyond the stored data = RSS growth - SampleStore growth - SQLite heap growth, after the warm-up.
 #pragma once
+
+#include <sqlite3.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -49,6 +51,9 @@ struct GuiResult {
   uint64_t frames_lost = 0;
   uint64_t rss_start = 0, rss_warm = 0, rss_end = 0;
   uint64_t store_warm = 0, store_end = 0;  // SampleStore::bytes()
+  // SQLite's heap (sqlite3_memory_used()): the library's page cache, at most 2 MB by default,
+  // which fills as the library passes that size (about 40 minutes of recording).
+  int64_t sqlite_warm = 0, sqlite_end = 0;
   double wall_s = 0, device_s = 0;
   double p50_us = 0, p99_us = 0, max_us = 0;
 };
@@ -117,13 +122,16 @@ inline GuiResult runGuiSoak(const GuiPlan& plan) {
         warm = true;
         r.rss_warm = residentBytes();
         r.store_warm = c.samples().bytes();
+        r.sqlite_warm = sqlite3_memory_used();
       }
     }
     r.rss_end = residentBytes();
     r.store_end = c.samples().bytes();
+    r.sqlite_end = sqlite3_memory_used();
     if (!warm) {
       r.rss_warm = r.rss_end;
       r.store_warm = r.store_end;
+      r.sqlite_warm = r.sqlite_end;
     }
     c.stop();
     const HostClock::time_point stop_at = HostClock::now();
@@ -170,6 +178,7 @@ inline bool runAndPrintGuiSoak(const std::string& db, double hours, uint64_t see
   const int64_t rss_growth = static_cast<int64_t>(r.rss_end) - static_cast<int64_t>(r.rss_warm);
   const int64_t store_growth =
       static_cast<int64_t>(r.store_end) - static_cast<int64_t>(r.store_warm);
+  const int64_t sqlite_growth = r.sqlite_end - r.sqlite_warm;
   std::printf(
       "rollrig-soak gui: %.2f h of device time in %.0f s wall, %llu frames; samples shown %llu, "
       "recorded %llu, in the library %llu, frames lost %llu\n",
@@ -179,10 +188,11 @@ inline bool runAndPrintGuiSoak(const std::string& db, double hours, uint64_t see
       static_cast<unsigned long long>(r.frames_lost));
   std::printf(
       "  RSS: at the start %.2f MB, after the warm-up %.2f MB, at the end %.2f MB; SampleStore "
-      "%.2f -> %.2f MB; growth after the warm-up %+.2f MB, of which the SampleStore %+.2f MB: "
-      "beyond the stored data %+.2f MB\n",
+      "%.2f -> %.2f MB; SQLite's heap %.2f -> %.2f MB; growth after the warm-up %+.2f MB, of "
+      "which the SampleStore %+.2f MB and SQLite's cache %+.2f MB: beyond them %+.2f MB\n",
       mb(r.rss_start), mb(r.rss_warm), mb(r.rss_end), mb(r.store_warm), mb(r.store_end),
-      smb(rss_growth), smb(store_growth), smb(rss_growth - store_growth));
+      smb(r.sqlite_warm), smb(r.sqlite_end), smb(rss_growth), smb(store_growth), smb(sqlite_growth),
+      smb(rss_growth - store_growth - sqlite_growth));
   std::printf(
       "  latency, frame's grant -> in the SampleStore: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
       r.p50_us / 1000, r.p99_us / 1000, r.max_us / 1000);
