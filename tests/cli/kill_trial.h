@@ -141,12 +141,22 @@ class PacedRig : public core::FrameSink {
     uint8_t buf[512];
     const auto kill_after = std::chrono::duration_cast<SteadyClock::duration>(
         std::chrono::duration<double>(plan.kill_after_s));
+    // A real device sends each sample on time. This one is a thread of a (niced) process: when
+    // the machine holds it off the CPU it then sends the samples it owes in one burst, and a kill
+    // right after would count them as "sent" although the recorder never had a chance to read
+    // them. So a streaming kill waits until the rig has run on time (no loop pass later than
+    // 5 ms) for the last 300 ms.
+    SteadyClock::time_point previous_pass = spawned, on_time_since = spawned;
     for (;;) {
       const SteadyClock::time_point now = SteadyClock::now();
+      if (now - previous_pass > std::chrono::milliseconds(5)) on_time_since = now;
+      previous_pass = now;
+      const bool on_time = now - on_time_since >= std::chrono::milliseconds(300);
       // A start-up kill comes at its moment or, at the latest, when START arrived (before any
       // sample is sent).
-      const bool due = plan.streaming ? (!m_sent.empty() && now - m_first_sent >= kill_after)
-                                      : (now - spawned >= kill_after || m_device.streaming());
+      const bool due = plan.streaming
+                           ? (!m_sent.empty() && now - m_first_sent >= kill_after && on_time)
+                           : (now - spawned >= kill_after || m_device.streaming());
       if (!m_sent.empty() && m_wait_at_first_ns < 0) m_wait_at_first_ns = runQueueWait_ns(pid);
       if (due) {
         const double wait_now = runQueueWait_ns(pid);
