@@ -57,6 +57,7 @@ TEST(RecordLibraryCli, KillNineAtRandomMomentsLosesOnlyTheLastCommitOfWhatTheRig
   plan.trials = 20;
   plan.seed = 20261129;
   plan.max_kill_s = 2.0;
+  plan.recorder_nice = 0;  // as a user's recorder runs, when the test may set it (root)
   const k::SeriesResult r = k::runSeries(plan);
   for (const std::string& f : r.failures) ADD_FAILURE() << f;
   EXPECT_EQ(r.startup_kills, 2);
