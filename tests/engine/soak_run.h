@@ -137,13 +137,19 @@ class TimedStream : public io::ByteStream {
     if (m_pos == m_out.size()) {
       m_out.clear();
       m_pos = 0;
-      const uint64_t engine = m_timeline->engine_us.load();
-      if (engine > 0 && m_device.now_us() > engine + kMaxLead_us) {
+      // Before the engine has a sample, the lead counts from the first sample's time: else the
+      // rig could run minutes ahead before the engine's first pass.
+      if (m_device.streaming() && m_stream_start_us == 0) m_stream_start_us = m_device.now_us() + 1;
+      const auto ahead = [&] {
+        const uint64_t engine = m_timeline->engine_us.load();
+        return m_stream_start_us != 0 &&
+               m_device.now_us() > (engine > 0 ? engine : m_stream_start_us) + kMaxLead_us;
+      };
+      if (ahead()) {
         std::unique_lock<std::mutex> lock(m_timeline->mutex);
-        m_timeline->engine_moved.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-          return m_device.now_us() <= m_timeline->engine_us.load() + kMaxLead_us;
-        });
-        if (m_device.now_us() > m_timeline->engine_us.load() + kMaxLead_us) return 0;
+        m_timeline->engine_moved.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                          [&] { return !ahead(); });
+        if (ahead()) return 0;
       }
       // The next frame the device sends (before START: the handshake's answers, in 10 ms steps).
       const uint64_t next = m_device.streaming()
@@ -187,6 +193,7 @@ class TimedStream : public io::ByteStream {
   std::shared_ptr<Timeline> m_timeline;
   std::vector<uint8_t> m_out;
   size_t m_pos = 0;
+  uint64_t m_stream_start_us = 0;  // device time when streaming began (+1; 0: not yet)
 };
 inline std::atomic<uint64_t> TimedStream::m_streamed{0};
 
