@@ -8,7 +8,7 @@
 //                       [--startup-every 10] [--max-kill-s 2.0] [--recorder-nice N]
 //                       [--gui build/bin/rollrig-gui]   (under xvfb-run: the GUI as the recorder)
 //
-// Every --startup-every-th trial is killed during start-up (opening the library,
+// One trial in --startup-every is killed during start-up (opening the library,
 // recovering the previous trial's session, the handshake) at a random host moment in [0, 0.6 s];
 // the rest at a random device time in [0, --max-kill-s] after the rig sent its first sample. After
 // the last trial one more `rollrig record --demo --fast --duration 1` recovers what is left, and

@@ -345,9 +345,11 @@ struct SeriesPlan {
   std::string dir;      // a directory of its own: the library and the logs
   int trials = 20;
   uint32_t seed = 20261129;
-  // Every startup_every-th trial is killed during start-up (a random host moment in [0, 0.6 s]
-  // after the start: opening the library, recovering, the handshake); the rest at a random device
-  // time in [0, max_kill_s] after the first sample was sent. 0: none during start-up.
+  // One trial in startup_every (the middle one of each run of them: the last trial streams, so
+  // its session is left open for the recovering run) is killed during start-up (a random host
+  // moment in [0, 0.6 s] after the start: opening the library, recovering, the handshake); the rest
+  // at a random device time in [0, max_kill_s] after the first sample was sent. 0: none during
+  // start-up.
   int startup_every = 10;
   double max_kill_s = 2.0;
   int recorder_nice = TrialPlan::kInherit;
@@ -392,7 +394,8 @@ inline SeriesResult runSeries(const SeriesPlan& series) {
     plan.seed = 1 + rng() % 1000;
     plan.recorder_nice = series.recorder_nice;
     plan.gui = series.gui;
-    plan.streaming = series.startup_every <= 0 || (t + 1) % series.startup_every != 0;
+    plan.streaming =
+        series.startup_every <= 0 || t % series.startup_every != series.startup_every / 2;
     plan.kill_after_s = plan.streaming ? unit(rng) * series.max_kill_s : unit(rng) * 0.6;
     TrialResult r = runTrial(plan, newest);
     if (!r.failure.empty()) {
