@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli_run.h"
+#include "kill_trial.h"
 #include "rollrig/store/session_store.h"
 
 namespace fs = std::filesystem;
@@ -36,123 +37,46 @@ fs::path freshDir(const std::string& name) {
   return d;
 }
 
-// The sessions in the library at `db` (empty when it cannot be read yet).
-std::vector<store::SessionListEntry> sessionsIn(const std::string& db) {
-  store::SessionStore s;
-  store::OpenOptions ro;
-  ro.mode = store::OpenMode::kReadOnly;
-  std::vector<store::SessionListEntry> list;
-  if (!fs::exists(db) || s.open(db, ro)) return list;
-  s.listSessions(&list);
-  return list;
-}
-
 }  // namespace
 
-// The issue's bound: a recording killed with SIGKILL loses at most the samples of its last
-// commit interval (250 ms), leaves a sound file, and keeps every committed sample in order with
-// none missing in between. 50 trials at random moments, each a new session in the same library
-// (as a user's library collects them). Hard checks every trial: integrity_check ok, samples
-// contiguous from the first (the rig loses none). The bound itself is measured against the host's
-// clock (how long the recording had run when it was killed vs the device time committed), so it
-// is reported as figures: a busy machine may hold the recorder back, which is not data loss.
-TEST(RecordLibraryCli, KillNineAtRandomMomentsKeepsEverySessionSoundAndLosesOnlyTheLastCommit) {
-  const fs::path dir = freshDir("kill");
-  const std::string db = (dir / "sessions.db").string();
-  std::mt19937 rng(20261129);
-  std::uniform_real_distribution<double> after_s(0.3, 1.6);
-  std::vector<double> unsaved_s;
-  int trials_with_samples = 0;
-  constexpr int kTrials = 50;
-  for (int trial = 0; trial < kTrials; ++trial) {
-    const std::string log = (dir / ("trial" + std::to_string(trial) + ".log")).string();
-    const pid_t pid =
-        rollrig::testing::spawnRollrig({"record", "--demo", "--duration", "3600", "-q", "--db", db,
-                                        "--seed", std::to_string(trial + 1)},
-                                       log);
-    ASSERT_GT(pid, 0);
-    // The session exists (begin() commits it at once): from here on the rig streams.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (sessionsIn(db).size() < static_cast<size_t>(trial + 1) &&
-           std::chrono::steady_clock::now() < give_up)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    const auto began = std::chrono::steady_clock::now();
-    ASSERT_EQ(sessionsIn(db).size(), static_cast<size_t>(trial + 1)) << readText(log);
-    std::this_thread::sleep_for(std::chrono::duration<double>(after_s(rng)));
-    kill(pid, SIGKILL);
-    const double ran_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    int st = 0;
-    waitpid(pid, &st, 0);
-    ASSERT_TRUE(WIFSIGNALED(st)) << "trial " << trial << ": " << readText(log);
-
-    store::SessionStore s;
-    store::OpenOptions ro;
-    ro.mode = store::OpenMode::kReadOnly;
-    ASSERT_FALSE(s.open(db, ro)) << "trial " << trial;
-    std::string report;
-    ASSERT_FALSE(s.integrityCheck(&report));
-    ASSERT_EQ(report, "ok") << "trial " << trial;
-    std::vector<store::SessionListEntry> list;
-    ASSERT_FALSE(s.listSessions(&list));
-    ASSERT_EQ(list.size(), static_cast<size_t>(trial + 1));
-    const store::SessionListEntry& e = list.back();
-    EXPECT_TRUE(e.end_reason.empty()) << "a killed recording cannot have ended";
-    std::vector<rollrig::core::Sample> samples;
-    ASSERT_FALSE(s.loadSamples(e.id, &samples));
-    EXPECT_EQ(samples.size(), e.sample_count);
-    for (size_t i = 1; i < samples.size(); ++i) {
-      ASSERT_EQ(samples[i].t_us - samples[i - 1].t_us, kPeriod_us)
-          << "trial " << trial << " #" << i;
-      ASSERT_EQ(samples[i].seq, static_cast<uint16_t>(samples[i - 1].seq + 1));
-      ASSERT_EQ(samples[i].lost_before, 0u);
-    }
-    const double kept_s =
-        samples.empty() ? 0.0 : (samples.back().t_us - samples.front().t_us) / 1e6 + 0.0125;
-    if (!samples.empty()) ++trials_with_samples;
-    unsaved_s.push_back(ran_s - kept_s);
-  }
-  std::vector<double> sorted = unsaved_s;
-  std::sort(sorted.begin(), sorted.end());
-  const double median = sorted[sorted.size() / 2], worst = sorted.back();
+// The issue's bound, against a ground truth: the test is the rig (tests/cli/kill_trial.h), a
+// virtual device on a pty paced in real time, and knows every sample it sent before it killed
+// `rollrig record --port` with SIGKILL at a random moment (every tenth during start-up: library,
+// recovery, handshake; the rest at a random device time in [0, 2 s] of streaming). Every trial:
+// integrity_check ok, the session still open, its stored samples exactly the first ones sent.
+// Then one ordinary start recovers the last; every killed session reads `interrupted
+// (recovered)` with the samples it had. How far the library lagged the rig at the kill is held to
+// the 250 ms bound in rollrig-kill-trials (docs/RELIABILITY.md); here, where a shared CI machine
+// may hold the recorder off the CPU, to 4 times that (a recorder that stopped committing on its
+// cadence lags by everything since its last commit: seconds).
+TEST(RecordLibraryCli, KillNineAtRandomMomentsLosesOnlyTheLastCommitOfWhatTheRigSent) {
+  namespace k = rollrig::testing::kill;
+  k::SeriesPlan plan;
+  plan.rollrig = rollrig::testing::rollrigBinary();
+  plan.dir = freshDir("kill").string();
+  plan.trials = 20;
+  plan.seed = 20261129;
+  plan.max_kill_s = 2.0;
+  plan.recorder_nice = 0;  // as a user's recorder runs, when the test may set it (root)
+  const k::SeriesResult r = k::runSeries(plan);
+  for (const std::string& f : r.failures) ADD_FAILURE() << f;
+  EXPECT_EQ(r.startup_kills, 2);
+  EXPECT_EQ(r.lag_ms.size(), 18u);
+  for (size_t i = 0; i < r.lag_ms.size(); ++i) EXPECT_LE(r.lag_ms[i], 1000.0) << "trial " << i;
+  EXPECT_EQ(r.sessions_recovered + 0,
+            r.trials.size() - static_cast<size_t>(std::count_if(
+                                  r.trials.begin(), r.trials.end(),
+                                  [](const k::TrialResult& t) { return t.session_id == 0; })));
+  // The recovering run says so, once per session it closed (the trials' own starts recovered the
+  // others and said so in their logs, which each trial overwrites).
+  EXPECT_NE(r.recover_output.find("was interrupted; recovered"), std::string::npos)
+      << r.recover_output;
   std::printf(
-      "kill -9 x%d: device time not committed at the kill: median %.3f s, 90th %.3f s, "
-      "worst %.3f s; %d trials had samples\n",
-      kTrials, median, sorted[sorted.size() * 9 / 10], worst, trials_with_samples);
-  // The session row appears after the handshake, before the first sample, so ran_s slightly
-  // overstates what the rig had sent: the figures are upper bounds. They are host-clock figures,
-  // so a busy machine inflates them without any data being lost: they are reported, not held to
-  // the 250 ms (the engine's commit cadence itself is tested on a fake clock,
-  // LiveSession.SinksAreCommittedWhenTheHostClockSaysSoAndAtTheEnd). Only a recorder that never
-  // commits at all would show here: a generous limit catches that.
-  EXPECT_LE(median, 10.0);
-  (void)worst;
-  (void)trials_with_samples;
-
-  // Each start recovers what the killed recording before it left (holds re-derived, marked as
-  // interrupted, nothing lost that was committed); one more start recovers the last.
-  std::vector<store::SessionListEntry> before = sessionsIn(db);
-  const CliRun next = rollrig::testing::runRollrig("record --demo --fast --duration 2 --db " + db);
-  EXPECT_EQ(next.code, 0) << next.output;
-  const auto count = [](const std::string& text) {
-    size_t n = 0;
-    for (size_t pos = 0; (pos = text.find("was interrupted; recovered", pos)) != std::string::npos;
-         ++pos)
-      ++n;
-    return n;
-  };
-  size_t said = count(next.output);
-  EXPECT_EQ(said, 1u) << next.output;
-  for (int trial = 0; trial < kTrials; ++trial)
-    said += count(readText((dir / ("trial" + std::to_string(trial) + ".log")).string()));
-  EXPECT_EQ(said, static_cast<size_t>(kTrials));
-  const std::vector<store::SessionListEntry> after = sessionsIn(db);
-  ASSERT_EQ(after.size(), before.size() + 1);
-  for (size_t i = 0; i < before.size(); ++i) {
-    EXPECT_EQ(after[i].end_reason, store::kEndRecovered) << "session " << after[i].id;
-    EXPECT_EQ(after[i].sample_count, before[i].sample_count) << "session " << after[i].id;
-  }
-  EXPECT_EQ(after.back().end_reason, store::kEndSourceEnded);
+      "kill -9 x%zu: samples lost: median %.0f, max %.0f; library behind the rig: median %.1f ms, "
+      "max %.1f ms; %d killed during start-up; %zu sessions recovered\n",
+      r.trials.size(), k::percentile(r.lost_samples, 50), k::percentile(r.lost_samples, 100),
+      k::percentile(r.lag_ms, 50), k::percentile(r.lag_ms, 100), r.startup_kills,
+      r.sessions_recovered);
 }
 
 // A library on a full disk (here: a file-size limit, which fails writes exactly like ENOSPC):

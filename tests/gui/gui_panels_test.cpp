@@ -26,6 +26,7 @@
 
 #include "connection_bar.h"
 #include "force_plot.h"
+#include "gui/gui_soak_run.h"
 #include "hold_panel.h"
 #include "keys.h"
 #include "layout.h"
@@ -761,6 +762,31 @@ TEST(SessionController, ALibraryThatCannotBeOpenedIsStateNotAnException) {
   EXPECT_FALSE(ctl.start(src));
   EXPECT_FALSE(ctl.errorText().empty());
   EXPECT_FALSE(ctl.running());
+}
+
+// The GUI's soak, short (rollrig-soak --gui-hours 2 is the long one, docs/RELIABILITY.md): ten
+// minutes of the --fast virtual rig, frame by frame through the controller's snapshot path, with
+// the library recording: every sample the engine recorded is in the SampleStore and in the
+// library, none lost on the wire, about a second of device time a frame.
+TEST(SessionController, TenFastMinutesFrameByFrameReachTheSampleStoreAndTheLibraryWhole) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("rollrig-gui-soak-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  rollrig::testing::soak::GuiPlan plan;
+  plan.db = (dir / "sessions.db").string();
+  plan.hours = 10.0 / 60.0;
+  plan.seed = 9;
+  plan.warm_up_s = 300;
+  const rollrig::testing::soak::GuiResult r = rollrig::testing::soak::runGuiSoak(plan);
+  EXPECT_EQ(r.failure, "");
+  EXPECT_GE(r.device_s, 600.0);
+  EXPECT_GE(r.shown, 600u * 80u);
+  EXPECT_EQ(r.shown, r.recorded);
+  EXPECT_EQ(r.in_library, r.recorded);
+  EXPECT_EQ(r.frames_lost, 0u);
+  EXPECT_GE(static_cast<double>(r.frames), r.device_s / 1.5) << "about a second a frame";
+  fs::remove_all(dir);
 }
 
 TEST(HoldPanel, SaysHowToStartWhenNothingIsConnected) {

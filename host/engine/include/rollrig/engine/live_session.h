@@ -92,7 +92,12 @@ struct LiveSessionOptions {
   bool auto_zero = true;  // false: keep the offsets fixed (--no-auto-zero)
   double duration_s = 0;  // session device time to record; 0: until stop()
   bool reconnect = true;  // false: a disconnect ends the session (kDeviceLost)
-  int commit_interval_ms = 250;
+  // The library's promise (docs/STORE.md): a killed recorder's library lags the rig by at most
+  // 250 ms of device time. A commit covers what was taken before it, so the lag at a kill can
+  // reach the interval + the engine's idle wait (5 ms) + how long the newest samples waited to be
+  // read + one sample period (12.5 ms at 80 Hz) + the commit itself: 200 ms leaves that margin
+  // (at 250 ms, 1 kill in 100 found the library 262.5 ms behind; docs/RELIABILITY.md).
+  int commit_interval_ms = 200;
   // ... and also whenever this many samples wait (a source running flat out, e.g. a --fast demo,
   // would otherwise hand a sink minutes of data per commit: memory, and all of it at risk).
   // At 80 Hz this never comes first.

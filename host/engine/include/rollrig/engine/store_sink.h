@@ -5,7 +5,7 @@
 // program) is reported before anything starts. begin() starts a session row with the device's
 // INFO and the calibration chosen, and commits it at once; samples, re-zeroes, markers and
 // connection events are buffered and written by commit() in one transaction (the engine calls it
-// at least every 250 ms, so a killed process loses at most the last 250 ms); closed holds are
+// every 200 ms, so a killed process loses at most the last 250 ms of device time); closed holds are
 // written with the next commit. end() writes how the session ended. A session that never got a
 // sample is removed again, so a failed start leaves the library as it was.
 //

@@ -8,7 +8,8 @@
 // Who uses it how:
 //   - One writer: the engine's recording thread opens the library read-write, begins a session,
 //     appends samples and events as they come (buffered in memory, no SQL), and calls commit() on
-//     its own timer at least every 250 ms; each commit is one transaction. The store has no clock:
+//     its own timer (every 200 ms: a killed recorder's library then lags the rig by at most
+//     250 ms of device time); each commit is one transaction. The store has no clock:
 //     times arrive in the data (device time, t_us) or from the caller (ISO 8601 UTC strings).
 //   - Readers: other threads or processes (`rollrig sessions` while a recording runs) open their
 //     own SessionStore, usually OpenMode::kReadOnly. SQLite's WAL lets them read everything
