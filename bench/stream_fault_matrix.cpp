@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       "worst resync frames (bytes) | s |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   sim::StreamCheckReport tot;
-  uint64_t bytes = 0, faults = 0;
+  uint64_t bytes = 0, faults = 0, dropped_after_crc = 0;
   bool ok = true;
   for (const Cell& c : cells) {
     const auto& r = c.result.check;
@@ -93,15 +93,18 @@ int main(int argc, char** argv) {
         r.missed - std::min(r.missed, r.missed_counted) + r.accounting_errors;
     std::printf(
         "| %s | %.0e | %llu | %llu | %llu | %llu | %llu | %llu | %llu (%llu) | %llu | %llu "
-        "| %llu (%llu) | %.1f |\n",
+        "| %llu | %llu (%llu) | %.1f |\n",
         sim::byteFaultKindName(c.kind), c.rate, (unsigned long long)f.bytes_in,
         (unsigned long long)f.faults, (unsigned long long)f.frames_touched,
         (unsigned long long)r.sent, (unsigned long long)r.accepted,
         (unsigned long long)r.accepted_corrupt, (unsigned long long)r.missed,
         (unsigned long long)r.missed_counted, (unsigned long long)uncounted,
-        (unsigned long long)r.time_shifts, (unsigned long long)r.worst_resync_frames,
-        (unsigned long long)r.worst_resync_bytes, c.wall_s);
+        (unsigned long long)r.time_shifts,
+        (unsigned long long)(c.result.decoder.implausible + c.result.decoder.wrong_channel_count),
+        (unsigned long long)r.worst_resync_frames, (unsigned long long)r.worst_resync_bytes,
+        c.wall_s);
     bytes += f.bytes_in;
+    dropped_after_crc += c.result.decoder.implausible + c.result.decoder.wrong_channel_count;
     faults += f.faults;
     tot.sent += r.sent;
     tot.accepted += r.accepted;
@@ -116,23 +119,26 @@ int main(int argc, char** argv) {
     if (r.accepted_corrupt || r.accounting_errors || r.time_shifts) ok = false;
     const auto& d = c.result.decoder;
     if (d.device_resets || d.duplicates || d.out_of_order || d.wrong_channel_count ||
-        r.accounting_errors) {
+        d.implausible || r.accounting_errors) {
       std::printf(
           "  (%s %.0e: decoder saw %llu device resets, %llu duplicates, %llu late, "
           "%llu wrong cell counts, %llu unknown types; none of these was sent)\n",
           sim::byteFaultKindName(c.kind), c.rate, (unsigned long long)d.device_resets,
           (unsigned long long)d.duplicates, (unsigned long long)d.out_of_order,
-          (unsigned long long)d.wrong_channel_count, (unsigned long long)d.unknown_types);
+          (unsigned long long)d.wrong_channel_count, (unsigned long long)d.unknown_types,
+          (unsigned long long)d.implausible);
     }
   }
   std::printf(
       "\nTotal: %llu clean bytes, %llu faults, %llu samples sent, %llu accepted, "
       "%llu accepted corrupt, %llu lost of which %llu counted, %llu accounting errors, "
-      "%llu time shifts, worst resync %llu frames (%llu bytes)\n",
+      "%llu time shifts, %llu damaged frames passed the CRC and were dropped by the sequence "
+      "check or the cell count, worst resync %llu frames (%llu bytes)\n",
       (unsigned long long)bytes, (unsigned long long)faults, (unsigned long long)tot.sent,
       (unsigned long long)tot.accepted, (unsigned long long)tot.accepted_corrupt,
       (unsigned long long)tot.missed, (unsigned long long)tot.missed_counted,
       (unsigned long long)tot.accounting_errors, (unsigned long long)tot.time_shifts,
-      (unsigned long long)tot.worst_resync_frames, (unsigned long long)tot.worst_resync_bytes);
+      (unsigned long long)dropped_after_crc, (unsigned long long)tot.worst_resync_frames,
+      (unsigned long long)tot.worst_resync_bytes);
   return ok ? 0 : 1;
 }

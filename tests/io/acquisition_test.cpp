@@ -444,7 +444,7 @@ sim::StreamCheckReport recordThroughFaults(sim::ByteFaultKind kind, double rate,
   faults.kind = kind;
   faults.rate_per_byte = rate;
   faults.seed = seed;
-  faults.clean_prefix_bytes = 4096;  // the handshake (boot INFO, ACKs, INFO) is ~100 bytes
+  faults.clean_prefix_bytes = 256;  // the handshake (boot INFO, ACKs, INFO) is ~100 bytes
   sim::StreamTruthChecker truth;
   auto stream = std::make_unique<io::FaultInjectingStream>(
       std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast), faults);
