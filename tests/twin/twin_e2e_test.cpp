@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "protocol/protocol.h"
+#include "rollrig/engine/live_session.h"
+#include "rollrig/engine/session_sink.h"
 #include "rollrig/io/acquisition.h"
 #include "rollrig/io/fault_injecting_stream.h"
 #include "rollrig/io/serial_port.h"
@@ -700,4 +702,84 @@ TEST(Twin, TheStreamFaultMatrixHoldsThroughTheRealFirmware) {
       static_cast<unsigned long long>(total.missed),
       static_cast<unsigned long long>(total.missed_counted),
       static_cast<unsigned long long>(total.worst_resync_frames), rep.simulated_s, rep.speedup);
+}
+
+// [SECTION] The disconnect matrix through the real firmware (docs/RELIABILITY.md)
+
+// Unplug and replug, as the twin: the session's port (a symlink, as a udev name would be) goes
+// away with the first twin and comes back with a second, a freshly powered board with the same
+// serial. The session records the disconnect, reconnects by itself, and goes on: nothing lost
+// while either board was connected, session time running on across the gap.
+TEST(Twin, ASessionGoesOnWhenTheBoardIsUnpluggedAndPluggedInAgain) {
+  const std::string link = (std::filesystem::temp_directory_path() /
+                            ("rollrig-twin-replug-" + std::to_string(::getpid())))
+                               .string();
+  auto first_opt = fastTwin(31);
+  first_opt.pty_link = link;
+  auto first = std::make_unique<RunningTwin>(first_opt);
+  ASSERT_TRUE(first->ok()) << first->error();
+
+  engine::LiveSessionOptions o;
+  o.open = engine::portOpener(link, 0);
+  o.handshake.identify_timeout_ms = 120000;
+  o.handshake.start_ack_timeout_ms = 60000;
+  o.reconnect_interval_ms = 50;
+  o.calibration_dir = (std::filesystem::temp_directory_path() / "rollrig-twin-no-cal").string();
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  const auto hung = std::chrono::steady_clock::now() + kPatience;
+  auto waitFor = [&](const std::function<bool(const engine::LiveSnapshot&)>& done) {
+    engine::LiveSnapshot s = session.snapshot();
+    while (!done(s) && std::chrono::steady_clock::now() < hung) {
+      std::this_thread::sleep_for(5ms);
+      s = session.snapshot();
+    }
+    return s;
+  };
+  // 5 s of the first board's time, then it is unplugged.
+  waitFor([](const engine::LiveSnapshot& s) { return s.elapsed_s >= 5; });
+  const twin::TwinReport first_rep = first->finish();
+  first.reset();
+  engine::LiveSnapshot snap = waitFor([](const engine::LiveSnapshot& s) {
+    return s.state == engine::ConnectionState::kReconnecting;
+  });
+  ASSERT_EQ(snap.state, engine::ConnectionState::kReconnecting);
+  const uint64_t before = snap.samples_recorded;
+  // Plugged in again: a new board (power-on), the same serial, the same port name.
+  auto second_opt = fastTwin(32);
+  second_opt.pty_link = link;
+  RunningTwin second(second_opt);
+  ASSERT_TRUE(second.ok()) << second.error();
+  snap = waitFor([&](const engine::LiveSnapshot& s) {
+    return s.state == engine::ConnectionState::kStreaming && s.elapsed_s >= 10 &&
+           s.samples_recorded > before + 240;
+  });
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const twin::TwinReport second_rep = second.finish();
+  const auto rec = sink.record();
+  snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kStopped);
+  // Every sample the first board sent reached the session but those still in the pty when it
+  // vanished (a real unplug loses what the USB adapter held, too).
+  EXPECT_LE(before, first_rep.samples_sent);
+  EXPECT_GE(before + 8, first_rep.samples_sent);
+  EXPECT_GT(rec.samples.size(), before + 240);
+  EXPECT_LE(rec.samples.size() - before, second_rep.samples_sent);
+  EXPECT_EQ(snap.stats.frames_lost, 0u) << "nothing lost while a board was connected";
+  for (size_t i = 1; i < rec.samples.size(); ++i)
+    ASSERT_GT(rec.samples[i].sample.t_us, rec.samples[i - 1].sample.t_us)
+        << "time runs on at " << i;
+  std::vector<core::ConnectionEventKind> kinds;
+  for (const auto& e : rec.events) kinds.push_back(e.kind);
+  EXPECT_EQ(kinds,
+            (std::vector<core::ConnectionEventKind>{core::ConnectionEventKind::kConnected,
+                                                    core::ConnectionEventKind::kDisconnected,
+                                                    core::ConnectionEventKind::kReconnected}));
+  std::printf("twin unplugged after %llu samples, %llu of %llu sent by the second board recorded\n",
+              static_cast<unsigned long long>(before),
+              static_cast<unsigned long long>(rec.samples.size() - before),
+              static_cast<unsigned long long>(second_rep.samples_sent));
 }
