@@ -4,8 +4,9 @@
 // what the device sent (rollrig::sim::StreamTruthChecker).
 //
 // Run: nice -n 10 build/bin/rollrig-stream-fault-matrix --bytes 1000000000 [--seed S] [--jobs 2]
-// --bytes is the total of clean bytes over the 20 cells (split evenly). Prints one row per cell
-// and a total; exits 1 if any sample was accepted corrupt or any lost frame went uncounted.
+// --bytes is the total of clean bytes over the cells (4 kinds x --rates, split evenly). Prints one
+// row per cell and a total; exits 1 if any sample was accepted corrupt or any lost frame went
+// uncounted.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -29,11 +30,13 @@ struct Cell {
 };
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: rollrig-stream-fault-matrix [--bytes N] [--seed S] [--jobs J]\n"
-               "  --bytes N  clean bytes in all, split over the 20 cells (default 20000000)\n"
-               "  --seed S   fault and body-model seed (default 1)\n"
-               "  --jobs J   cells run in parallel (default 1)\n");
+  std::fprintf(
+      stderr,
+      "usage: rollrig-stream-fault-matrix [--bytes N] [--rates R,...] [--seed S] [--jobs J]\n"
+      "  --bytes N  clean bytes in all, split over the cells (default 20000000)\n"
+      "  --rates R,R,...  fault rates per byte (default 1e-6,1e-5,1e-4,1e-3,1e-2)\n"
+      "  --seed S   fault and body-model seed (default 1)\n"
+      "  --jobs J   cells run in parallel (default 1)\n");
   return 2;
 }
 
@@ -43,12 +46,22 @@ int main(int argc, char** argv) {
   uint64_t total_bytes = 20000000;
   uint64_t seed = 1;
   unsigned jobs = 1;
+  std::vector<double> rates{1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--bytes" && i + 1 < argc) {
       total_bytes = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--seed" && i + 1 < argc) {
       seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--rates" && i + 1 < argc) {
+      rates.clear();
+      for (char* p = argv[++i]; *p;) {
+        char* end = nullptr;
+        const double r = std::strtod(p, &end);
+        if (end == p || r <= 0 || r > 1) return usage();
+        rates.push_back(r);
+        p = *end == ',' ? end + 1 : end;
+      }
     } else if (a == "--jobs" && i + 1 < argc) {
       jobs = static_cast<unsigned>(std::max(1L, std::strtol(argv[++i], nullptr, 10)));
     } else {
@@ -58,7 +71,7 @@ int main(int argc, char** argv) {
   std::vector<Cell> cells;
   for (auto kind : {sim::ByteFaultKind::kCorrupt, sim::ByteFaultKind::kDrop,
                     sim::ByteFaultKind::kInsert, sim::ByteFaultKind::kBurst})
-    for (double rate : {1e-6, 1e-5, 1e-4, 1e-3, 1e-2}) cells.push_back({kind, rate, {}, 0});
+    for (double rate : rates) cells.push_back({kind, rate, {}, 0});
   const uint64_t per_cell = total_bytes / cells.size();
 
   std::atomic<size_t> next{0};
