@@ -853,6 +853,9 @@ TEST(LiveSession, ShowsTheRateTheDeviceSendsWhenItIsTwiceOrHalfWhatItClaims) {
                 src.cfg.sample_period_us);
     }
     EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kGap), 0u);
+    std::printf(
+        "device at x%.1f: INFO says %u Hz, the session shows %.2f Hz, %zu samples in 20 s\n",
+        factor, snap.info->rate_hz, snap.rate_hz, rec.samples.size());
   }
 }
 
@@ -909,9 +912,10 @@ TEST(LiveSession, AReaderAwayForFiveToThirtySecondsLosesOnlyWhatTheOsBufferDropp
     }
     EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kDisconnected), 0u);
     EXPECT_EQ(snap.state, engine::ConnectionState::kStreaming) << "the session went on";
-    std::printf("reader away %.0f s: %llu samples recorded, %llu lost in one gap (%.2f s of "
-                "device time)\n",
-                away_s, static_cast<unsigned long long>(rec.samples.size()),
-                static_cast<unsigned long long>(r.missed), r.missed * kPeriod_us / 1e6);
+    std::printf(
+        "reader away %.0f s: %llu samples recorded, %llu lost in one gap (%.2f s of "
+        "device time)\n",
+        away_s, static_cast<unsigned long long>(rec.samples.size()),
+        static_cast<unsigned long long>(r.missed), r.missed * kPeriod_us / 1e6);
   }
 }
