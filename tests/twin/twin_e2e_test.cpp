@@ -618,15 +618,27 @@ TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
 // clean handshake), `seconds` of device time recorded, every accepted sample checked against the
 // frames the firmware sent (the pty carries the UART loss-free, so what arrives clean is the
 // truth). In ctest: every kind at 1e-3 and 1e-2 for 3 s each. The long version, for the docs:
-//   ROLLRIG_TWIN_FAULT_SECONDS=60 ROLLRIG_TWIN_FAULT_RATES=all build/tests/twin_tests \
+//   ROLLRIG_TWIN_FAULT_SECONDS=60 ROLLRIG_TWIN_FAULT_RATES=all (or 1e-4,1e-3)
+//   build/tests/twin_tests \
 //     --gtest_filter='Twin.TheStreamFaultMatrix*'
 TEST(Twin, TheStreamFaultMatrixHoldsThroughTheRealFirmware) {
   const char* secs_env = std::getenv("ROLLRIG_TWIN_FAULT_SECONDS");
   const double seconds = secs_env ? std::atof(secs_env) : 3.0;
-  const char* rates_env = std::getenv("ROLLRIG_TWIN_FAULT_RATES");
-  const std::vector<double> rates = rates_env && std::string(rates_env) == "all"
-                                        ? std::vector<double>{1e-6, 1e-5, 1e-4, 1e-3, 1e-2}
-                                        : std::vector<double>{1e-3, 1e-2};
+  // "all" (1e-6 .. 1e-2) or a comma-separated list.
+  std::vector<double> rates{1e-3, 1e-2};
+  if (const char* env = std::getenv("ROLLRIG_TWIN_FAULT_RATES")) {
+    rates.clear();
+    if (std::string(env) == "all") {
+      rates = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
+    } else {
+      for (const char* p = env; *p;) {
+        char* end = nullptr;
+        rates.push_back(std::strtod(p, &end));
+        if (end == p) break;
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
+  }
   auto opt = fastTwin(23, 3600);
   RunningTwin t(opt);
   ASSERT_TRUE(t.ok()) << t.error();
