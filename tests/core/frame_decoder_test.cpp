@@ -517,18 +517,21 @@ TEST(FrameDecoder, DropsASampleWithAGoodCrcThatTheNextSampleDisowns) {
     const char* what;
     uint16_t seq;
     uint32_t t_us;
+    uint8_t flags = 0;
   };
   for (const Case& c :
        {Case{"time far ahead", 40000, 3000000000u}, Case{"time behind (a reboot?)", 17, 5000},
         Case{"the next seq, seconds too late", 300, 9000000},
-        Case{"seq far ahead, time a little", 9000, 3800000}}) {
+        Case{"seq far ahead, time a little", 9000, 3800000},
+        Case{"random flags saying RESET_SEEN", 9000, 2000, proto::kFlagResetSeen},
+        Case{"RESET_SEEN, time ahead", 23, 4000000000u, proto::kFlagResetSeen}}) {
     SCOPED_TRACE(c.what);
     std::vector<uint8_t> bytes;
     std::vector<proto::SampleFrame> real;
     for (uint16_t i = 0; i < 600; ++i) {
       const auto f = makeSample(i, 1000u + i * 12500u);
       if (i == 300) {  // this frame arrives damaged, its CRC matching by chance
-        auto g = makeSample(c.seq, c.t_us);
+        auto g = makeSample(c.seq, c.t_us, c.flags);
         g.raw_counts[1] = 1234567;
         append(bytes, g);
         continue;

@@ -185,8 +185,10 @@ bool FrameDecoder::follows(uint16_t seq_a, uint32_t t_a, const proto::SampleFram
 
 bool FrameDecoder::needsConfirmation(const proto::SampleFrame& f) const {
   if (!m_clock.started() || !m_have_seq) return false;
-  // An announced reboot is expected to break the sequence.
-  if ((f.flags & proto::kFlagResetSeen) != 0 || m_restart_expected) return false;
+  // A reboot the owner or a STATUS announced is expected to break the sequence. RESET_SEEN is
+  // not enough on its own: a damaged frame's random flags carry it half the time.
+  if (m_restart_expected) return false;
+  if ((f.flags & proto::kFlagResetSeen) != 0) return true;
   switch (classify(f)) {
     case Verdict::kRestart:
       return true;

@@ -31,7 +31,8 @@
 // Confirmation (a damaged frame whose 16-bit CRC matches by chance, about 1 in 65,536 of frames
 // hit by more than one damaged byte: docs/RELIABILITY.md, "Stream fault matrix"): a sample that
 // breaks the story without an announcement — it skips many frames, or much more time than its
-// frames take, or looks like an unannounced reboot — is held back until the next sample arrives.
+// frames take, or looks like a reboot (RESET_SEEN included: a damaged frame's random flags carry
+// it half the time) that no boot INFO or STATUS announced — is held back until the next sample.
 // If that one goes on from the held sample, both are delivered (a real gap, a real reboot: one
 // frame later than otherwise). If it goes on from the sample before, the held one is dropped and
 // counted in `implausible`. So a collision costs the frame it replaced, never a wrong sample, a
