@@ -617,13 +617,13 @@ TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
 // Each cell: a fresh connection to the running twin, its bytes damaged on the way in (after a
 // clean handshake), `seconds` of device time recorded, every accepted sample checked against the
 // frames the firmware sent (the pty carries the UART loss-free, so what arrives clean is the
-// truth). In ctest: every kind at 1e-3 and 1e-2 for 3 s each. The long version, for the docs:
+// truth). In ctest: every kind at 1e-3 and 1e-2 for 2 s each. The long version, for the docs:
 //   ROLLRIG_TWIN_FAULT_SECONDS=60 ROLLRIG_TWIN_FAULT_RATES=all (or 1e-4,1e-3)
 //   build/tests/twin_tests \
 //     --gtest_filter='Twin.TheStreamFaultMatrix*'
 TEST(Twin, TheStreamFaultMatrixHoldsThroughTheRealFirmware) {
   const char* secs_env = std::getenv("ROLLRIG_TWIN_FAULT_SECONDS");
-  const double seconds = secs_env ? std::atof(secs_env) : 3.0;
+  const double seconds = secs_env ? std::atof(secs_env) : 2.0;
   // "all" (1e-6 .. 1e-2) or a comma-separated list.
   std::vector<double> rates{1e-3, 1e-2};
   if (const char* env = std::getenv("ROLLRIG_TWIN_FAULT_RATES")) {
