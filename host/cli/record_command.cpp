@@ -181,7 +181,8 @@ nlohmann::json decoderJson(const core::DecoderStats& st) {
                         {"out_of_order", st.out_of_order},
                         {"time_wraps", st.time_wraps},
                         {"device_resets", st.device_resets},
-                        {"wrong_channel_count", st.wrong_channel_count}};
+                        {"wrong_channel_count", st.wrong_channel_count},
+                        {"implausible", st.implausible}};
 }
 
 // One hold, with the keys `rollrig analyze --json` gives the same fields (session seconds).

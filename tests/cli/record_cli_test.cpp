@@ -829,9 +829,9 @@ TEST(RecordCli, JsonSummaryIsOneObjectOnStdoutWhoseCountsMatchTheLibraryAndTheCs
 
   // Every decoder counter, as a number.
   const std::vector<std::string> counters = {
-      "bytes",        "frames_ok",     "samples",       "crc_errors",         "malformed",
-      "oversized",    "unknown_types", "seq_gaps",      "frames_lost",        "duplicates",
-      "out_of_order", "time_wraps",    "device_resets", "wrong_channel_count"};
+      "bytes",        "frames_ok",     "samples",       "crc_errors",          "malformed",
+      "oversized",    "unknown_types", "seq_gaps",      "frames_lost",         "duplicates",
+      "out_of_order", "time_wraps",    "device_resets", "wrong_channel_count", "implausible"};
   ASSERT_TRUE(j["decoder"].is_object());
   EXPECT_EQ(j["decoder"].size(), counters.size()) << j["decoder"].dump();
   for (const std::string& c : counters)

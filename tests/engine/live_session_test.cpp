@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -23,6 +24,8 @@
 #include "rollrig/core/session_analyzer.h"
 #include "rollrig/engine/firmware_version.h"
 #include "rollrig/io/calibration_store.h"
+#include "rollrig/io/fault_injecting_stream.h"
+#include "rollrig/sim/stream_faults.h"
 #include "rollrig/sim/virtual_device.h"
 
 using namespace rollrig;
@@ -888,4 +891,125 @@ TEST(LiveSession, TenSimulatedMinutesAtFullSpeedReachTheLibraryWhole) {
   EXPECT_LE(r.commits, 600u / 0.2 + 1);
   EXPECT_GT(r.holds, 0u);
   std::filesystem::remove_all(dir);
+}
+
+// [SECTION] The disconnect matrix (docs/RELIABILITY.md, "Disconnect matrix")
+
+namespace {
+
+// The host clock frozen: the rate is measured over device time alone, whatever the machine.
+void freezeHostClock(engine::LiveSessionOptions& o) {
+  o.clock = [] { return std::chrono::steady_clock::time_point(); };
+}
+
+// Waits until the device has sent everything up to `gate_us` (its last sample is less than a
+// period before it) and the engine has processed that last sample.
+engine::LiveSnapshot waitForAllSent(engine::LiveSession& s, Wire& wire, uint64_t gate_us,
+                                    uint64_t period_us) {
+  return waitUntil(s, [&](const engine::LiveSnapshot& snap) {
+    const auto sent = wire.copy();
+    return !sent.empty() && sent.back().t_us + period_us > gate_us && snap.samples_recorded > 0 &&
+           snap.last_t_us == sent.back().t_us;
+  });
+}
+
+}  // namespace
+
+TEST(LiveSession, ShowsTheRateTheDeviceSendsWhenItIsTwiceOrHalfWhatItClaims) {
+  for (double factor : {2.0, 0.5}) {
+    SCOPED_TRACE("x" + std::to_string(factor));
+    GatedSource src;
+    src.cfg = rigConfig(12, 60);
+    src.cfg.sample_period_us = static_cast<uint32_t>(kPeriod_us / factor);
+    engine::LiveSessionOptions o = optionsFor(src.opener());
+    freezeHostClock(o);
+    engine::LiveSession session(o);
+    engine::MemorySessionSink sink;
+    session.addSink(&sink);
+    session.start();
+    src.gate->store(20000000);
+    const engine::LiveSnapshot snap =
+        waitForAllSent(session, *src.wire, 20000000, src.cfg.sample_period_us);
+    session.stop();
+    ASSERT_TRUE(session.wait(kPatience));
+    ASSERT_TRUE(snap.info.has_value());
+    EXPECT_EQ(snap.info->rate_hz, 80) << "the device claims its nominal rate";
+    EXPECT_NEAR(snap.rate_hz, 80.0 * factor, 0.5) << "the host shows what arrives";
+    EXPECT_EQ(snap.stats.frames_lost, 0u);
+    EXPECT_EQ(snap.stats.device_resets, 0u);
+    const auto rec = sink.record();
+    const auto sent = src.wire->copy();
+    ASSERT_EQ(rec.samples.size(), sent.size()) << "nothing lost";
+    EXPECT_NEAR(static_cast<double>(rec.samples.size()), 20 * 80 * factor, 2 * factor + 2);
+    for (size_t i = 1; i < rec.samples.size(); ++i) {
+      ASSERT_EQ(rec.samples[i].sample.seq, sent[i].seq);
+      ASSERT_EQ(rec.samples[i].sample.t_us - rec.samples[i - 1].sample.t_us,
+                src.cfg.sample_period_us);
+    }
+    EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kGap), 0u);
+    std::printf(
+        "device at x%.1f: INFO says %u Hz, the session shows %.2f Hz, %zu samples in 20 s\n",
+        factor, snap.info->rate_hz, snap.rate_hz, rec.samples.size());
+  }
+}
+
+// A laptop suspended for 5 to 30 s while the rig keeps sending: the OS buffer (4 KiB) keeps the
+// oldest bytes and drops the rest. The session goes on, with one gap where the bytes were lost,
+// every sample before and after it recorded exactly as sent, and session time running on across
+// the gap by the device's own clock.
+TEST(LiveSession, AReaderAwayForFiveToThirtySecondsLosesOnlyWhatTheOsBufferDropped) {
+  for (double away_s : {5.0, 30.0}) {
+    SCOPED_TRACE(std::to_string(away_s) + " s away");
+    auto gate = std::make_shared<std::atomic<uint64_t>>(0);
+    auto wire = std::make_shared<Wire>();
+    sim::StreamTruthChecker truth;
+    sim::ByteFaultConfig faults;
+    // The rig sends ~2,020 bytes a second (80 SAMPLEs of 25 bytes and a STATUS): away from ~10 s.
+    faults.outages.push_back({20000, static_cast<uint64_t>(away_s * 2020), 4095});
+    const sim::VirtualDeviceConfig cfg = rigConfig(14, 120);
+    engine::LiveSessionOptions o = optionsFor([&](io::IoError*) -> std::unique_ptr<io::ByteStream> {
+      auto s = std::make_unique<io::FaultInjectingStream>(
+          std::make_unique<FakeRig>(cfg, gate, wire), faults);
+      s->checkWith(&truth);
+      return s;
+    });
+    freezeHostClock(o);
+    engine::LiveSession session(o);
+    engine::MemorySessionSink sink;
+    session.addSink(&sink);
+    session.start();
+    const auto until_us = static_cast<uint64_t>((away_s + 20) * 1e6);
+    gate->store(until_us);
+    const engine::LiveSnapshot snap = waitForAllSent(session, *wire, until_us, kPeriod_us);
+    session.stop();
+    ASSERT_TRUE(session.wait(kPatience));
+    const auto rec = sink.record();
+    for (const auto& p : rec.samples) truth.onAccepted(p.sample);
+    const sim::StreamCheckReport r = truth.report();
+    SCOPED_TRACE(sim::describe(r));
+    EXPECT_EQ(r.accepted_corrupt, 0u);
+    EXPECT_EQ(r.accounting_errors, 0u);
+    EXPECT_EQ(r.missed, r.missed_counted);
+    EXPECT_EQ(r.time_shifts, 0u) << "session time is the device's, across the gap";
+    EXPECT_LE(r.worst_resync_frames, 1u);
+    EXPECT_EQ(r.head + r.pending, 0u);
+    // What the OS buffer could not hold: (away - 4 KiB) of ~25.25-byte frames.
+    const double dropped_frames = (away_s * 2020 - 4095) / 25.25;
+    EXPECT_NEAR(static_cast<double>(r.missed), dropped_frames, 3);
+    EXPECT_EQ(snap.stats.frames_lost, r.missed);
+    EXPECT_EQ(snap.stats.device_resets, 0u);
+    ASSERT_EQ(countEvents(rec.events, core::ConnectionEventKind::kGap), 1u) << "one gap";
+    for (const auto& e : rec.events) {
+      if (e.kind == core::ConnectionEventKind::kGap) {
+        EXPECT_EQ(e.frames_lost, r.missed);
+      }
+    }
+    EXPECT_EQ(countEvents(rec.events, core::ConnectionEventKind::kDisconnected), 0u);
+    EXPECT_EQ(snap.state, engine::ConnectionState::kStreaming) << "the session went on";
+    std::printf(
+        "reader away %.0f s: %llu samples recorded, %llu lost in one gap (%.2f s of "
+        "device time)\n",
+        away_s, static_cast<unsigned long long>(rec.samples.size()),
+        static_cast<unsigned long long>(r.missed), r.missed * kPeriod_us / 1e6);
+  }
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "rollrig/io/fault_injecting_stream.h"
 #include "rollrig/io/virtual_rig_stream.h"
 
 using namespace rollrig;
@@ -427,4 +428,61 @@ TEST(Acquisition, PausesAVirtualRigRunningFlatOutWhileTheConsumerIsBehindAndLose
     ASSERT_GT(got[i].t_us, got[i - 1].t_us) << i;
   }
   EXPECT_EQ(snap.stats.frames_lost, 0u);
+}
+
+// [SECTION] The stream fault matrix, end to end (docs/RELIABILITY.md, "Stream fault matrix")
+
+namespace {
+
+// The virtual rig's bytes damaged on their way to the acquisition (after a clean handshake), with
+// every frame the rig sent known to `truth`; records until `samples` have been accepted.
+sim::StreamCheckReport recordThroughFaults(sim::ByteFaultKind kind, double rate, uint64_t seed,
+                                           size_t samples, io::AcquisitionSnapshot* snap_out) {
+  sim::VirtualDeviceConfig cfg;
+  cfg.body.seed = seed;
+  sim::ByteFaultConfig faults;
+  faults.kind = kind;
+  faults.rate_per_byte = rate;
+  faults.seed = seed;
+  faults.clean_prefix_bytes = 256;  // the handshake (boot INFO, ACKs, INFO) is ~100 bytes
+  sim::StreamTruthChecker truth;
+  auto stream = std::make_unique<io::FaultInjectingStream>(
+      std::make_unique<io::VirtualRigStream>(cfg, io::VirtualRigStream::Pacing::kFast), faults);
+  stream->checkWith(&truth);
+  io::Acquisition acq(std::move(stream));
+  io::IoError err;
+  EXPECT_TRUE(acq.start(&err, patient())) << err.message;
+  std::vector<core::Sample> got;
+  io::AcquisitionSnapshot snap;
+  takeUntil(acq, got, snap, [&] { return got.size() >= samples; });
+  acq.stop();
+  acq.take(got, &snap);
+  for (const auto& s : got) truth.onAccepted(s);
+  *snap_out = snap;
+  return truth.report();
+}
+
+}  // namespace
+
+TEST(Acquisition, DamagedBytesFromTheVirtualRigNeverYieldAWrongSampleAndEveryLossIsCounted) {
+  uint64_t seed = 40;
+  for (auto kind : {sim::ByteFaultKind::kCorrupt, sim::ByteFaultKind::kDrop,
+                    sim::ByteFaultKind::kInsert, sim::ByteFaultKind::kBurst}) {
+    for (double rate : {1e-4, 1e-3, 1e-2}) {
+      SCOPED_TRACE(std::string(sim::byteFaultKindName(kind)) + " at " + std::to_string(rate));
+      io::AcquisitionSnapshot snap;
+      const sim::StreamCheckReport r = recordThroughFaults(kind, rate, ++seed, 8000, &snap);
+      SCOPED_TRACE(sim::describe(r));
+      EXPECT_GE(r.accepted, 8000u);
+      EXPECT_EQ(r.accepted_corrupt, 0u);
+      EXPECT_EQ(r.accounting_errors, 0u);
+      EXPECT_EQ(r.missed, r.missed_counted);
+      EXPECT_EQ(snap.stats.frames_lost, r.missed_counted) << "the acquisition's statistics agree";
+      EXPECT_EQ(r.time_shifts, 0u);
+      EXPECT_LE(r.worst_resync_frames, 1u);
+      EXPECT_EQ(snap.stats.device_resets, 0u);
+      if (rate >= 1e-3) EXPECT_GT(r.missed, 0u) << "the faults reached the decoder";
+      EXPECT_FALSE(snap.error);
+    }
+  }
 }

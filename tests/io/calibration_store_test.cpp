@@ -329,6 +329,7 @@ TEST(SessionMeta, WritesEveryDecoderStatisticIncludingSamplesWithTheWrongCellCou
       {"time_wraps", &S::time_wraps},
       {"device_resets", &S::device_resets},
       {"wrong_channel_count", &S::wrong_channel_count},
+      {"implausible", &S::implausible},
   };
   ASSERT_EQ(fields.size() * sizeof(uint64_t), sizeof(S))
       << "a DecoderStats counter this test does not know: add it here and to the sidecar";

@@ -14,7 +14,10 @@
 #include <thread>
 
 #include "protocol/protocol.h"
+#include "rollrig/engine/live_session.h"
+#include "rollrig/engine/session_sink.h"
 #include "rollrig/io/acquisition.h"
+#include "rollrig/io/fault_injecting_stream.h"
 #include "rollrig/io/serial_port.h"
 #include "rollrig/twin/twin.h"
 
@@ -607,4 +610,188 @@ TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
   std::filesystem::remove(out);
   for (const char* suffix : {"", "-wal", "-shm", "-recording"})
     std::filesystem::remove(db + suffix);
+}
+
+// [SECTION] The stream fault matrix through the real firmware (docs/RELIABILITY.md)
+
+// Each cell: a fresh connection to the running twin, its bytes damaged on the way in (after a
+// clean handshake), `seconds` of device time recorded, every accepted sample checked against the
+// frames the firmware sent (the pty carries the UART loss-free, so what arrives clean is the
+// truth). In ctest: every kind at 1e-3 and 1e-2 for 2 s each. The long version, for the docs:
+//   ROLLRIG_TWIN_FAULT_SECONDS=60 ROLLRIG_TWIN_FAULT_RATES=all (or 1e-4,1e-3)
+//   build/tests/twin_tests \
+//     --gtest_filter='Twin.TheStreamFaultMatrix*'
+TEST(Twin, TheStreamFaultMatrixHoldsThroughTheRealFirmware) {
+  const char* secs_env = std::getenv("ROLLRIG_TWIN_FAULT_SECONDS");
+  const double seconds = secs_env ? std::atof(secs_env) : 2.0;
+  // "all" (1e-6 .. 1e-2) or a comma-separated list.
+  std::vector<double> rates{1e-3, 1e-2};
+  if (const char* env = std::getenv("ROLLRIG_TWIN_FAULT_RATES")) {
+    rates.clear();
+    if (std::string(env) == "all") {
+      rates = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
+    } else {
+      for (const char* p = env; *p;) {
+        char* end = nullptr;
+        rates.push_back(std::strtod(p, &end));
+        if (end == p) break;
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
+  }
+  auto opt = fastTwin(23, 3600);
+  RunningTwin t(opt);
+  ASSERT_TRUE(t.ok()) << t.error();
+  uint64_t cell = 0;
+  sim::StreamCheckReport total;
+  uint64_t total_bytes = 0, total_faults = 0;
+  for (auto kind : {sim::ByteFaultKind::kCorrupt, sim::ByteFaultKind::kDrop,
+                    sim::ByteFaultKind::kInsert, sim::ByteFaultKind::kBurst}) {
+    for (double rate : rates) {
+      SCOPED_TRACE(std::string(sim::byteFaultKindName(kind)) + " at " + std::to_string(rate));
+      sim::ByteFaultConfig faults;
+      faults.kind = kind;
+      faults.rate_per_byte = rate;
+      faults.seed = 500 + ++cell;
+      faults.clean_prefix_bytes = 256;  // the handshake's INFO and ACKs: ~60 bytes
+      sim::StreamTruthChecker truth;
+      io::IoError err;
+      auto port = io::openPort(t.pty(), io::kDefaultBaud, &err);
+      ASSERT_TRUE(port) << err.message;
+      auto damaged = std::make_unique<io::FaultInjectingStream>(std::move(port), faults);
+      damaged->checkWith(&truth);
+      const io::FaultInjectingStream* view = damaged.get();
+      io::Acquisition acq(std::move(damaged));
+      io::HandshakeOptions patient;
+      patient.identify_timeout_ms = 120000;
+      patient.start_ack_timeout_ms = 60000;
+      ASSERT_TRUE(acq.start(&err, patient)) << err.message;
+      std::vector<core::Sample> got;
+      io::AcquisitionSnapshot snap;
+      const double give_up_s = t.deviceTimeS() + seconds + 30;
+      const auto hung = std::chrono::steady_clock::now() + kPatience;
+      while (t.deviceTimeS() < give_up_s && std::chrono::steady_clock::now() < hung) {
+        acq.take(got, &snap);
+        if (!got.empty() && got.back().t_us - got.front().t_us >= seconds * 1e6) break;
+        std::this_thread::sleep_for(5ms);
+      }
+      acq.stop();
+      acq.take(got, &snap);
+      for (const auto& s : got) truth.onAccepted(s);
+      const sim::StreamCheckReport r = truth.report();
+      const sim::ByteFaultCounts fc = view->counts();
+      SCOPED_TRACE(sim::describe(r));
+      std::printf("twin %s %.0e: %llu bytes, %llu faults: %s\n", sim::byteFaultKindName(kind), rate,
+                  static_cast<unsigned long long>(fc.bytes_in),
+                  static_cast<unsigned long long>(fc.faults), sim::describe(r).c_str());
+      EXPECT_GE(r.accepted, static_cast<uint64_t>(seconds * 80 * (rate >= 1e-2 ? 0.5 : 0.9)));
+      EXPECT_EQ(r.accepted_corrupt, 0u);
+      EXPECT_EQ(r.accounting_errors, 0u);
+      EXPECT_EQ(r.missed, r.missed_counted) << "every lost frame is counted";
+      EXPECT_EQ(snap.stats.frames_lost, r.missed_counted);
+      EXPECT_EQ(r.time_shifts, 0u);
+      EXPECT_LE(r.worst_resync_frames, 1u);
+      EXPECT_EQ(snap.stats.device_resets, 0u);
+      if (rate >= 1e-2) EXPECT_GT(r.missed, 0u) << "the faults reached the decoder";
+      total_bytes += fc.bytes_in;
+      total_faults += fc.faults;
+      total.sent += r.sent;
+      total.accepted += r.accepted;
+      total.accepted_corrupt += r.accepted_corrupt;
+      total.missed += r.missed;
+      total.missed_counted += r.missed_counted;
+      total.worst_resync_frames = std::max(total.worst_resync_frames, r.worst_resync_frames);
+    }
+  }
+  const twin::TwinReport rep = t.finish();
+  std::printf(
+      "twin total: %llu bytes, %llu faults, %llu samples sent, %llu accepted, %llu "
+      "accepted corrupt, %llu lost (%llu counted), worst resync %llu frames; %.0f s "
+      "simulated at %.2fx\n",
+      static_cast<unsigned long long>(total_bytes), static_cast<unsigned long long>(total_faults),
+      static_cast<unsigned long long>(total.sent), static_cast<unsigned long long>(total.accepted),
+      static_cast<unsigned long long>(total.accepted_corrupt),
+      static_cast<unsigned long long>(total.missed),
+      static_cast<unsigned long long>(total.missed_counted),
+      static_cast<unsigned long long>(total.worst_resync_frames), rep.simulated_s, rep.speedup);
+}
+
+// [SECTION] The disconnect matrix through the real firmware (docs/RELIABILITY.md)
+
+// Unplug and replug, as the twin: the session's port (a symlink, as a udev name would be) goes
+// away with the first twin and comes back with a second, a freshly powered board with the same
+// serial. The session records the disconnect, reconnects by itself, and goes on: nothing lost
+// while either board was connected, session time running on across the gap.
+TEST(Twin, ASessionGoesOnWhenTheBoardIsUnpluggedAndPluggedInAgain) {
+  const std::string link = (std::filesystem::temp_directory_path() /
+                            ("rollrig-twin-replug-" + std::to_string(::getpid())))
+                               .string();
+  auto first_opt = fastTwin(31);
+  first_opt.pty_link = link;
+  auto first = std::make_unique<RunningTwin>(first_opt);
+  ASSERT_TRUE(first->ok()) << first->error();
+
+  engine::LiveSessionOptions o;
+  o.open = engine::portOpener(link, 0);
+  o.handshake.identify_timeout_ms = 120000;
+  o.handshake.start_ack_timeout_ms = 60000;
+  o.reconnect_interval_ms = 50;
+  o.calibration_dir = (std::filesystem::temp_directory_path() / "rollrig-twin-no-cal").string();
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  const auto hung = std::chrono::steady_clock::now() + kPatience;
+  auto waitFor = [&](const std::function<bool(const engine::LiveSnapshot&)>& done) {
+    engine::LiveSnapshot s = session.snapshot();
+    while (!done(s) && std::chrono::steady_clock::now() < hung) {
+      std::this_thread::sleep_for(5ms);
+      s = session.snapshot();
+    }
+    return s;
+  };
+  // 5 s of the first board's time, then it is unplugged.
+  waitFor([](const engine::LiveSnapshot& s) { return s.elapsed_s >= 5; });
+  const twin::TwinReport first_rep = first->finish();
+  first.reset();
+  engine::LiveSnapshot snap = waitFor([](const engine::LiveSnapshot& s) {
+    return s.state == engine::ConnectionState::kReconnecting;
+  });
+  ASSERT_EQ(snap.state, engine::ConnectionState::kReconnecting);
+  const uint64_t before = snap.samples_recorded;
+  // Plugged in again: a new board (power-on), the same serial, the same port name.
+  auto second_opt = fastTwin(32);
+  second_opt.pty_link = link;
+  RunningTwin second(second_opt);
+  ASSERT_TRUE(second.ok()) << second.error();
+  snap = waitFor([&](const engine::LiveSnapshot& s) {
+    return s.state == engine::ConnectionState::kStreaming && s.elapsed_s >= 10 &&
+           s.samples_recorded > before + 240;
+  });
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  const twin::TwinReport second_rep = second.finish();
+  const auto rec = sink.record();
+  snap = session.snapshot();
+  EXPECT_EQ(snap.end_reason, engine::EndReason::kStopped);
+  // Every sample the first board sent reached the session but those still in the pty when it
+  // vanished (a real unplug loses what the USB adapter held, too).
+  EXPECT_LE(before, first_rep.samples_sent);
+  EXPECT_GE(before + 8, first_rep.samples_sent);
+  EXPECT_GT(rec.samples.size(), before + 240);
+  EXPECT_LE(rec.samples.size() - before, second_rep.samples_sent);
+  EXPECT_EQ(snap.stats.frames_lost, 0u) << "nothing lost while a board was connected";
+  for (size_t i = 1; i < rec.samples.size(); ++i)
+    ASSERT_GT(rec.samples[i].sample.t_us, rec.samples[i - 1].sample.t_us)
+        << "time runs on at " << i;
+  std::vector<core::ConnectionEventKind> kinds;
+  for (const auto& e : rec.events) kinds.push_back(e.kind);
+  EXPECT_EQ(kinds,
+            (std::vector<core::ConnectionEventKind>{core::ConnectionEventKind::kConnected,
+                                                    core::ConnectionEventKind::kDisconnected,
+                                                    core::ConnectionEventKind::kReconnected}));
+  std::printf("twin unplugged after %llu samples, %llu of %llu sent by the second board recorded\n",
+              static_cast<unsigned long long>(before),
+              static_cast<unsigned long long>(rec.samples.size() - before),
+              static_cast<unsigned long long>(second_rep.samples_sent));
 }

@@ -35,6 +35,10 @@ void FrameDecoder::feed(const uint8_t* data, size_t len) {
 }
 
 void FrameDecoder::resync() {
+  if (m_has_held) {
+    m_has_held = false;
+    commitSample(m_held);
+  }
   m_len = 0;
   m_discarding = false;
   m_have_seq = false;
@@ -171,6 +175,31 @@ FrameDecoder::Verdict FrameDecoder::classify(const proto::SampleFrame& f) const 
   return Verdict::kRestart;
 }
 
+bool FrameDecoder::follows(uint16_t seq_a, uint32_t t_a, const proto::SampleFrame& b) {
+  if ((b.flags & proto::kFlagResetSeen) != 0) return false;
+  const uint16_t d = static_cast<uint16_t>(b.seq - seq_a);
+  const uint32_t dt = b.t_us - t_a;
+  return d >= 1 && d <= kConfirmGap && uint64_t{d - 1u} * kMinFramePeriod_us <= dt &&
+         uint64_t{dt} <= uint64_t{d} * kMaxFramePeriod_us;
+}
+
+bool FrameDecoder::needsConfirmation(const proto::SampleFrame& f) const {
+  if (!m_clock.started() || !m_have_seq) return false;
+  // A reboot the owner or a STATUS announced is expected to break the sequence. RESET_SEEN is
+  // not enough on its own: a damaged frame's random flags carry it half the time.
+  if (m_restart_expected) return false;
+  if ((f.flags & proto::kFlagResetSeen) != 0) return true;
+  switch (classify(f)) {
+    case Verdict::kRestart:
+      return true;
+    case Verdict::kNext:
+    case Verdict::kWrapped:
+      return !follows(m_last_seq, m_clock.lastRaw(), f);
+    default:
+      return false;  // dropped anyway
+  }
+}
+
 void FrameDecoder::deliverSample(const proto::SampleFrame& f) {
   if (m_expected_channels != 0 && f.channel_count != m_expected_channels) {
     // Never deliver a sample with cells missing (they would read as 0 N). Dropped before the
@@ -178,6 +207,26 @@ void FrameDecoder::deliverSample(const proto::SampleFrame& f) {
     ++m_stats.wrong_channel_count;
     return;
   }
+  if (m_has_held) {
+    // The sample after a surprising one decides: it goes on from the held sample (a real gap or
+    // an unannounced reboot), or from the last sample delivered (the held one was a damaged frame
+    // whose CRC happened to match), or neither (then the held one is taken as it came).
+    m_has_held = false;
+    if (follows(m_held.seq, m_held.t_us, f) || !follows(m_last_seq, m_clock.lastRaw(), f)) {
+      commitSample(m_held);
+    } else {
+      ++m_stats.implausible;
+    }
+  }
+  if (needsConfirmation(f)) {
+    m_held = f;
+    m_has_held = true;
+    return;
+  }
+  commitSample(f);
+}
+
+void FrameDecoder::commitSample(const proto::SampleFrame& f) {
   Sample s;
   const Verdict verdict = classify(f);
   const uint16_t d = static_cast<uint16_t>(f.seq - m_last_seq);

@@ -37,8 +37,9 @@ void addStats(core::DecoderStats& into, const core::DecoderStats& s) {
   into.time_wraps += s.time_wraps;
   into.device_resets += s.device_resets;
   into.wrong_channel_count += s.wrong_channel_count;
+  into.implausible += s.implausible;
 }
-static_assert(sizeof(core::DecoderStats) == 14 * sizeof(uint64_t),
+static_assert(sizeof(core::DecoderStats) == 15 * sizeof(uint64_t),
               "a DecoderStats counter was added: sum it in addStats()");
 
 // A message as a sentence that another may follow.

@@ -57,6 +57,7 @@ constexpr std::pair<const char*, DecoderCounter> kDecoderCounters[] = {
     {"time_wraps", &core::DecoderStats::time_wraps},
     {"device_resets", &core::DecoderStats::device_resets},
     {"wrong_channel_count", &core::DecoderStats::wrong_channel_count},
+    {"implausible", &core::DecoderStats::implausible},
 };
 static_assert(sizeof(kDecoderCounters) / sizeof(kDecoderCounters[0]) * sizeof(uint64_t) ==
                   sizeof(core::DecoderStats),

@@ -95,7 +95,7 @@ void VirtualDevice::advanceTo(uint64_t t_since_boot_us, std::vector<uint8_t>& ou
       reboot(out);
     } else if (next == next_sample) {
       sendSample(out);
-      m_next_sample_us += kSamplePeriod_us;
+      m_next_sample_us += samplePeriod_us();
     } else {
       sendStatus(out);
       m_next_status_us += kStatusPeriod_us;
@@ -126,7 +126,7 @@ void VirtualDevice::handleCommand(const proto::CommandFrame& c, std::vector<uint
       if (!m_streaming) {
         m_streaming = true;
         // The HX711s free-run at 80 SPS; the next conversion is ready within one period.
-        m_next_sample_us = (m_now_us / kSamplePeriod_us + 1) * kSamplePeriod_us;
+        m_next_sample_us = (m_now_us / samplePeriod_us() + 1) * samplePeriod_us();
       }
       break;
     case proto::kCmdStop:

@@ -28,6 +28,17 @@
 // Unavoidable ambiguity without the owner's hint: a boot whose first samples are all lost and
 // whose new (seq, t_us) happens to look like a continuation is taken as one.
 //
+// Confirmation (a damaged frame whose 16-bit CRC matches by chance, about 1 in 65,536 of frames
+// hit by more than one damaged byte: docs/RELIABILITY.md, "Stream fault matrix"): a sample that
+// breaks the story without an announcement — it skips many frames, or much more time than its
+// frames take, or looks like a reboot (RESET_SEEN included: a damaged frame's random flags carry
+// it half the time) that no boot INFO or STATUS announced — is held back until the next sample.
+// If that one goes on from the held sample, both are delivered (a real gap, a real reboot: one
+// frame later than otherwise). If it goes on from the sample before, the held one is dropped and
+// counted in `implausible`. So a collision costs the frame it replaced, never a wrong sample, a
+// phantom gap or a session clock thrown hours forward. A held sample is delivered at resync();
+// one still held when the stream ends is not delivered.
+//
 // Thread safety: none; one owner (the acquisition thread or a test). No allocation after
 // construction.
 #pragma once
@@ -66,6 +77,10 @@ struct DecoderStats {
   uint64_t time_wraps = 0;     // device u32 microsecond counter wrapped
   uint64_t device_resets = 0;  // device restarted mid-stream (see "Telling a reset ..." above)
   uint64_t wrong_channel_count = 0;  // SAMPLE whose cell count differs from INFO's (dropped)
+  // SAMPLE with a good CRC that broke the sequence, unannounced, and that the next sample
+  // disowned by going on from the one before it: a damaged frame whose 16-bit CRC matched by
+  // chance (see "Confirmation" above). Dropped; the frame it replaced counts as lost.
+  uint64_t implausible = 0;
 
   uint64_t badFrames() const { return crc_errors + malformed + oversized; }
 };
@@ -109,6 +124,11 @@ class FrameDecoder {
   void parseThen(proto::ParseResult (*parse)(const uint8_t*, size_t, Frame*),
                  const uint8_t* payload, size_t n, Deliver&& deliver);
   void deliverSample(const proto::SampleFrame& f);
+  void commitSample(const proto::SampleFrame& f);
+  bool needsConfirmation(const proto::SampleFrame& f) const;
+  // b is the next frame after (seq_a, t_a) of the same boot, at most kConfirmGap frames on, with
+  // a time that fits the frames between.
+  static bool follows(uint16_t seq_a, uint32_t t_a, const proto::SampleFrame& b);
   enum class Verdict { kNext, kWrapped, kDuplicate, kLate, kRestart };
   Verdict classify(const proto::SampleFrame& f) const;
   bool fitsHistory(uint16_t seq, uint32_t t_us, bool* duplicate) const;
@@ -118,6 +138,11 @@ class FrameDecoder {
   // No rollrig device sends frames faster than this (the rig sends 80 per second, 12,500 us):
   // a sequence gap of d frames needs at least (d - 1) * this much device time.
   static constexpr uint32_t kMinFramePeriod_us = 5000;
+  // Confirmation: a sample is "surprising" when it skips more than kConfirmGap frames or more
+  // time than kMaxFramePeriod_us per frame (a rollrig sends 80 or 10 a second), or is an
+  // unannounced reboot. It is held until the next sample says which story is true.
+  static constexpr uint16_t kConfirmGap = 8;
+  static constexpr uint32_t kMaxFramePeriod_us = 200000;
   // How far a STATUS's uptime may lie before the last sample's time without meaning a reboot.
   static constexpr uint32_t kStatusSlack_us = 100000;
   // A backward step of t_us is a wrap of the u32 counter only if the time that passed across
@@ -135,6 +160,8 @@ class FrameDecoder {
   bool m_have_seq = false;
   uint16_t m_last_seq = 0;
   bool m_restart_expected = false;
+  bool m_has_held = false;
+  proto::SampleFrame m_held{};  // a surprising sample waiting for the next one to confirm it
   uint8_t m_expected_channels = 0;
   struct Seen {
     uint16_t seq;

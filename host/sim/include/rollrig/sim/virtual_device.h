@@ -42,6 +42,10 @@ struct VirtualDeviceConfig {
   // same). A mismatch is a broken firmware build the host must not record as zeros.
   uint8_t cell_count = 4;
   uint8_t sample_cell_count = 0;
+  // The period the device actually streams at (0: the nominal 12,500 us, 80 SPS). INFO always
+  // claims the nominal 80 Hz: a board whose HX711s run at another rate (a RATE pin wired to the
+  // other speed, a crystal off) says 80 and sends more or fewer; the host must show what comes.
+  uint32_t sample_period_us = 0;
 };
 
 class VirtualDevice {
@@ -80,6 +84,9 @@ class VirtualDevice {
   void sendStatus(std::vector<uint8_t>& out);
   void sendSample(std::vector<uint8_t>& out);
   void reboot(std::vector<uint8_t>& out);
+  uint64_t samplePeriod_us() const {
+    return m_cfg.sample_period_us ? m_cfg.sample_period_us : kSamplePeriod_us;
+  }
   // micros() as the firmware would read it: the first boot starts at boot_t_us, a reboot at 0.
   uint32_t deviceMicros(uint64_t t_since_first_boot_us) const {
     if (m_reset_done) return static_cast<uint32_t>(t_since_first_boot_us - m_cfg.reset_at_us);
