@@ -148,7 +148,11 @@ int64_t recordIntoStore(store::SessionStore& st, const RigSession& r, const Live
   }
   for (const core::Marker& m : r.markers) st.addMarker(id, m);
   for (const core::ReZero& z : live.rezeros) st.addReZero(id, z);
-  st.addConnectionEvent(id, {r.samples[5000].t_us, core::ConnectionEventKind::kGap, 1, 0, "", ""});
+  // Sample 5000 (62.5 s in), or the middle of a shorter session: indexing past the end was a
+  // heap overflow AddressSanitizer found in the 30 s sessions.
+  const size_t gap_at = std::min<size_t>(5000, r.samples.size() / 2);
+  st.addConnectionEvent(id,
+                        {r.samples[gap_at].t_us, core::ConnectionEventKind::kGap, 1, 0, "", ""});
   st.replaceHolds(id, live.holds);
   EXPECT_FALSE(st.endSession(id, store::kEndStopped, "2026-11-29T09:55:00Z"));
   return id;

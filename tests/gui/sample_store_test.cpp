@@ -39,6 +39,29 @@ void* operator new(size_t n) {
 void* operator new[](size_t n) {
   return trackedNew(n);
 }
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): without them the
+// runtime's own nothrow new allocated what the delete above freed with std::free, a mismatch
+// AddressSanitizer reports, and those bytes were missing from the accounting.
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return trackedNew(n);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return trackedNew(n);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  trackedDelete(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  trackedDelete(p);
+}
 void operator delete(void* p) noexcept {
   trackedDelete(p);
 }

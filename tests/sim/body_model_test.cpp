@@ -926,7 +926,11 @@ TEST(BodyModel, APersonWhoNeverGivesUpReleasesEveryHoldAndOneWhoAlwaysDoesNone) 
   for (double abandon : {0.0, 1.0}) {
     p.abandon_probability = abandon;
     for (uint64_t seed = 1; seed <= 5; ++seed) {
-      for (const TruthHold& h : BodyModel(personSession(seed, p)).truth().holds)
+      // The model is named: a range-for over BodyModel(...).truth().holds read the holds of a
+      // model already destroyed (heap-use-after-free, found by AddressSanitizer).
+      const BodyModel model(personSession(seed, p));
+      ASSERT_FALSE(model.truth().holds.empty());
+      for (const TruthHold& h : model.truth().holds)
         EXPECT_EQ(h.release_s.has_value(), abandon == 0.0);
     }
   }

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <random>
@@ -551,6 +552,23 @@ struct Twin::Impl {
     if (master >= 0) ::close(master);
     if (slave >= 0) ::close(slave);
     if (avr) avr_terminate(avr);
+    freeFirmware(&fw);
+  }
+
+  // elf_read_firmware() mallocs the flash image, the EEPROM, fuse and lock sections and the
+  // symbol table into `fw` and simavr 1.6 has no call that frees them: they are ours. Freed after
+  // avr_terminate(), since a tracing simavr keeps pointers to the symbols until then. (A leak
+  // LeakSanitizer found: scripts/test-sanitizers.)
+  static void freeFirmware(elf_firmware_t* f) {
+    std::free(f->flash);
+    std::free(f->eeprom);
+    std::free(f->fuse);
+    std::free(f->lockbits);
+#if ELF_SYMBOLS
+    for (uint32_t i = 0; i < f->symbolcount; ++i) std::free(f->symbol[i]);
+    std::free(f->symbol);
+#endif
+    *f = elf_firmware_t{};
   }
 };
 
