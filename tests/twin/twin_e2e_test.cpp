@@ -583,7 +583,9 @@ struct TwinProcess {
 }  // namespace
 
 TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
-  TwinProcess twin({"--fast", "--seed", "7", "--duration", "200"});
+  // Device time runs from the twin's start, handshake or not: a long --duration, so a slow start (a
+  // loaded machine, a sanitizer build) never leaves fewer than the 60 s the test records.
+  TwinProcess twin({"--fast", "--seed", "7", "--duration", "3600"});
   ASSERT_FALSE(twin.pty.empty()) << "rollrig-twin printed no pty path";
   const std::filesystem::path out = std::filesystem::temp_directory_path() /
                                     ("rollrig-twin-cli-" + std::to_string(getpid()) + ".csv");
