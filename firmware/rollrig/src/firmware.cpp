@@ -90,8 +90,14 @@ void Firmware::poll() {
   if (m_set_open &&
       static_cast<int32_t>(now - m_set_start_us) >= static_cast<int32_t>(config::kSetTimeout_us))
     emitSet(now);
-  if (!m_reboot_pending && static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0) {
+  // A STATUS tells the uptime when it leaves, so it is built only when it can go at once: queued
+  // behind the samples (which go first), a stale uptime would read to the host as a reboot. While
+  // TX is full it stays due; if it fell a whole period behind, the cadence starts again from now.
+  if (!m_reboot_pending && static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0 &&
+      m_pending_len == 0 && controlRoom() >= proto::kStatusPayloadSize + 2) {
     m_next_status_ms += config::kStatusPeriod_us / 1000UL;
+    if (static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0)
+      m_next_status_ms = m_uptime_ms + config::kStatusPeriod_us / 1000UL;
     sendStatus();
   }
   // Signed, as above: REBOOT arrives in pollRx(), after `now` was read, so right after the
