@@ -23,6 +23,8 @@
 //    than there were reboots.
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -250,6 +252,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pass();
   }
 
+  if (const char* dump = std::getenv("FUZZ_DUMP_TX")) {  // to study a failure: the bytes sent
+    if (FILE* f = std::fopen(dump, "wb")) {
+      std::fwrite(g.tx.data(), 1, g.tx.size(), f);
+      std::fclose(f);
+    }
+    std::fprintf(stderr, "%llu reboots, dropped %llu + %u\n", (unsigned long long)reboots,
+                 (unsigned long long)dropped_before, fw->framesDropped());
+  }
   Counter sink;
   rollrig::core::FrameDecoder dec(sink);
   dec.feed(g.tx.data(), g.tx.size());
