@@ -1,17 +1,21 @@
 // Fuzz target: the host's incremental frame decoder (host/core frame_decoder.h) on arbitrary wire
-// bytes, fed whole, in fuzzer-chosen chunks and byte by byte.
+// bytes, fed whole, in fuzzer-chosen chunks, one frame at a time and (every other input) byte by
+// byte.
 //
 // Input: byte 0 seeds the chunk sizes (odd: also byte by byte); byte 1 bit 0 set gives the decoder
-// an expected cell count (bits 1..3 + 1) as after an INFO; the rest is the stream. Invariants,
-// beyond "no crash, no sanitizer report":
-//  - the split does not matter: the feeds deliver the same frames and the same statistics;
+// an expected cell count (bits 1..3, plus 1) as after an INFO; the rest is the stream.
+// Invariants, beyond "no crash, no sanitizer report":
+//  - the split does not matter: every feed delivers the same frames and the same statistics;
 //  - a reference reading of the bytes written here (own COBS, own CRC-16/CCITT-FALSE) agrees on
 //    every count: frames_ok, crc_errors, malformed, oversized, unknown_types;
-//  - every delivered SAMPLE is one of the stream's frames with a good CRC, in stream order, with
-//    its fields intact; session time never runs back and moves as the device's clock does except
-//    at a counted device reset; losses add up (frames_lost, seq_gaps);
-//  - every good frame is accounted for: delivered, or counted as a duplicate, late or wrong cell
-//    count.
+//  - every delivered SAMPLE comes from a frame of the stream with a good CRC (the frame-by-frame
+//    feed tells which), in stream order, with its fields intact;
+//  - session time never runs back, starts at the device's time and moves as the device's clock
+//    does, except at a counted device reset (a new epoch 1 us + the new boot's time later);
+//  - losses add up (frames_lost, seq_gaps), and every good SAMPLE is accounted for: delivered, or
+//    counted as a duplicate, late or with the wrong cell count.
+// FUZZ_DEBUG=1 prints each delivered sample.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -73,6 +77,7 @@ struct RefSample {
   uint32_t t_us;
   uint8_t fresh, flags, channels;
   int32_t counts[proto::kMaxChannels];
+  size_t end;  // offset of the frame's delimiter in the stream
 };
 
 struct Reference {
@@ -80,7 +85,7 @@ struct Reference {
   std::vector<RefSample> samples;  // every good SAMPLE, in stream order
 };
 
-void refFrame(const uint8_t* wire, size_t n, Reference* r) {
+void refFrame(const uint8_t* wire, size_t n, size_t end, Reference* r) {
   std::vector<uint8_t> p;
   if (!refCobs(wire, n, &p) || p.size() < 3) {
     ++r->malformed;
@@ -102,6 +107,7 @@ void refFrame(const uint8_t* wire, size_t n, Reference* r) {
         return;
       }
       RefSample s{};
+      s.end = end;
       s.seq = static_cast<uint16_t>(p[1] | (p[2] << 8));
       s.t_us = static_cast<uint32_t>(p[3]) | (static_cast<uint32_t>(p[4]) << 8) |
                (static_cast<uint32_t>(p[5]) << 16) | (static_cast<uint32_t>(p[6]) << 24);
@@ -150,7 +156,7 @@ Reference refRead(const uint8_t* d, size_t n) {
     if (run > proto::kMaxWireFrame)
       ++r.oversized;  // counted as soon as it is too long, delimiter or not
     else if (run > 0 && i < n)
-      refFrame(d + start, run, &r);
+      refFrame(d + start, run, i, &r);
     start = i + 1;
   }
   return r;
@@ -194,6 +200,24 @@ void feedBytes(const uint8_t* d, size_t n, int expect, Run* out) {
   out->stats = dec.stats();
 }
 
+// Fed one frame at a time (each chunk ends at a delimiter), so each delivered sample is known to
+// come from the frame just fed: ends[i] is the offset of sample i's delimiter.
+void feedFrames(const uint8_t* d, size_t n, int expect, Run* out, std::vector<size_t>* ends) {
+  FrameDecoder dec(out->rec);
+  if (expect) dec.setExpectedChannelCount(static_cast<uint8_t>(expect));
+  size_t start = 0;
+  for (size_t i = 0; i <= n; ++i) {
+    if (i < n && d[i] != 0) continue;
+    const size_t before = out->rec.samples.size();
+    dec.feed(d + start, std::min(i + 1, n) - start);
+    FUZZ_CHECK(out->rec.samples.size() - before <= 1, "one frame delivered %zu samples",
+               out->rec.samples.size() - before);
+    if (out->rec.samples.size() > before) ends->push_back(i);
+    start = i + 1;
+  }
+  out->stats = dec.stats();
+}
+
 bool sameSample(const Sample& a, const Sample& b) {
   return a.t_us == b.t_us && a.seq == b.seq && a.fresh_mask == b.fresh_mask && a.flags == b.flags &&
          a.channel_count == b.channel_count && a.raw_counts == b.raw_counts &&
@@ -232,6 +256,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   feedAll(d, n, expect, &whole);
   feedChunks(d, n, expect, seed, &chunks);
   checkSame(whole, chunks, "in chunks");
+  Run frames;
+  std::vector<size_t> ends;
+  feedFrames(d, n, expect, &frames, &ends);
+  checkSame(whole, frames, "frame by frame");
   if (seed & 1) {  // byte by byte is slow: every other input
     feedBytes(d, n, expect, &bytes);
     checkSame(whole, bytes, "byte by byte");
@@ -264,40 +292,42 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(s.frames_ok == ref.samples.size() + rec.infos + rec.statuses + rec.acks + rec.settings,
              "frames_ok %llu does not add up", (unsigned long long)s.frames_ok);
 
-  // Delivered samples: a subsequence of the good ones, intact, time never back, losses add up.
+  // Delivered samples: each one a good SAMPLE of the stream (the frame it came from is known from
+  // the frame-by-frame feed), in stream order, intact; time never back; losses add up.
   size_t j = 0;
   uint64_t lost = 0, gaps = 0, epochs = 0;
-  uint32_t prev_device_t = 0;
-  const auto sameContent = [&](const RefSample& r, const Sample& x) {
-    return r.seq == x.seq && r.flags == x.flags && r.fresh == x.fresh_mask &&
-           r.channels == x.channel_count &&
-           std::memcmp(r.counts, x.raw_counts.data(), sizeof(int32_t) * x.channel_count) == 0;
-  };
+  size_t prev_index = 0;
   for (size_t i = 0; i < rec.samples.size(); ++i) {
     const Sample& x = rec.samples[i];
-    while (j < ref.samples.size() && !sameContent(ref.samples[j], x)) ++j;
-    FUZZ_CHECK(j < ref.samples.size(),
-               "delivered sample %zu (seq %u) is not a good frame of the stream in order", i,
-               x.seq);
-    // Session time moves as the device's clock does (mod 2^32), except where a new boot starts a
-    // new epoch. (Frames with the same content but other times can follow: the delivered one is
-    // any of them whose time fits.)
-    size_t k = j;
-    if (i > 0) {
-      const uint32_t moved = static_cast<uint32_t>(x.t_us - rec.samples[i - 1].t_us);
-      while (k < ref.samples.size() &&
-             !(sameContent(ref.samples[k], x) &&
-               static_cast<uint32_t>(ref.samples[k].t_us - prev_device_t) == moved))
-        ++k;
-      if (k == ref.samples.size()) {
+    while (j < ref.samples.size() && ref.samples[j].end < ends[i]) ++j;
+    FUZZ_CHECK(j < ref.samples.size() && ref.samples[j].end == ends[i],
+               "delivered sample %zu (seq %u) did not come from a good SAMPLE frame", i, x.seq);
+    const RefSample& r = ref.samples[j];
+    FUZZ_CHECK(
+        r.seq == x.seq && r.flags == x.flags && r.fresh == x.fresh_mask &&
+            r.channels == x.channel_count &&
+            std::memcmp(r.counts, x.raw_counts.data(), sizeof(int32_t) * x.channel_count) == 0,
+        "delivered sample %zu (seq %u) differs from its frame", i, x.seq);
+    // Session time: the first sample is the device's time; then it moves as the device's clock
+    // does (mod 2^32), or, at a new boot, starts a new epoch 1 us + the new boot's t_us after the
+    // last (DeviceClock::unwrapAfterRestart).
+    if (i == 0) {
+      FUZZ_CHECK(x.t_us == r.t_us, "the first sample at %llu us, the device said %u",
+                 (unsigned long long)x.t_us, r.t_us);
+    } else {
+      const uint64_t moved = x.t_us - rec.samples[i - 1].t_us;
+      const RefSample& prev = ref.samples[prev_index];
+      if (static_cast<uint32_t>(moved) != static_cast<uint32_t>(r.t_us - prev.t_us)) {
+        FUZZ_CHECK(moved == uint64_t{r.t_us} + 1,
+                   "sample %zu (seq %u): session time moved %llu us, the device's %u us", i, x.seq,
+                   (unsigned long long)moved, static_cast<uint32_t>(r.t_us - prev.t_us));
         ++epochs;
-        k = j;
       }
     }
     if (std::getenv("FUZZ_DEBUG"))
       std::fprintf(stderr, "delivered seq %u t_us %llu (device %u) lost_before %u flags %u\n",
-                   x.seq, (unsigned long long)x.t_us, ref.samples[k].t_us, x.lost_before, x.flags);
-    prev_device_t = ref.samples[k].t_us;
+                   x.seq, (unsigned long long)x.t_us, r.t_us, x.lost_before, x.flags);
+    prev_index = j;
     ++j;
     FUZZ_CHECK(x.channel_count >= 1 && x.channel_count <= proto::kMaxChannels, "cell count %u",
                x.channel_count);
