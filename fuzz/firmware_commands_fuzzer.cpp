@@ -43,7 +43,8 @@ constexpr size_t kRingBytes = 63;  // HardwareSerial's 64-byte TX ring, one slot
 constexpr size_t kHwBytes = 2;     // UDR0 + the shift register
 
 struct Board {
-  uint64_t now_us = 0;
+  uint64_t now_us = 0;   // board time, across reboots (the UART and the chips run on it)
+  uint64_t boot_us = 0;  // board time of the last boot: micros() counts from there
   uint32_t baud = 0;
   std::vector<uint8_t> rx;
   size_t rx_pos = 0;
@@ -95,7 +96,7 @@ void begin(uint32_t baud) {
   g.baud = baud;
 }
 uint32_t micros() {
-  return static_cast<uint32_t>(g.now_us);
+  return static_cast<uint32_t>(g.now_us - g.boot_us);
 }
 size_t txRoom() {
   update();
@@ -202,6 +203,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (g.reboot_requested) {
       // The watchdog restarts the chip: a new Firmware runs setup() from what the EEPROM holds.
       g.reboot_requested = false;
+      g.boot_us = g.now_us;
       ++reboots;
       dropped_before += fw->framesDropped();
       fw = std::make_unique<rollrig::Firmware>();
