@@ -175,6 +175,34 @@ TEST_F(FirmwareTest, FlagsSettlingOnlyDuringTheFirstFiftyMilliseconds) {
   }
 }
 
+// Found by fuzzing (fuzz/firmware_commands; the input is fuzz/corpus/firmware_commands/
+// crash-set-stamped-before-the-last): with a chip unplugged and a slow pass of the main loop
+// (several chips ready at once), a chip that converted twice sent its set stamped with that read's
+// time, and the next set, completed in the same pass, was stamped with the pass's start, 95 us
+// earlier. Time running back reads to the host as a reboot: a reset counted, frames counted lost, a
+// jump in session time. Every pass length from 0.1 to 6 ms, on the real chips' 80 SPS.
+TEST_F(FirmwareTest, SetTimesNeverRunBackWhenAChipIsUnpluggedAndTheLoopIsSlow) {
+  for (uint32_t step_us = 100; step_us <= 6000; step_us += 100) {
+    SCOPED_TRACE("a pass every " + std::to_string(step_us) + " us");
+    SetUp();
+    HostSink host;
+    core::FrameDecoder dec(host);
+    Firmware f;
+    f.setup();
+    board().hx[2].present = false;
+    command(proto::kCmdStart, 1);
+    while (board().now_us < 2000000) {
+      fakeboard::advance(step_us);
+      f.poll();
+    }
+    dec.feed(board().tx.data(), board().tx.size());
+    ASSERT_GT(host.samples.size(), 100u);
+    EXPECT_EQ(dec.stats().device_resets, 0u) << "time ran back: read as a reboot";
+    EXPECT_EQ(dec.stats().frames_lost, f.framesDropped());
+    if (HasFailure()) break;
+  }
+}
+
 TEST_F(FirmwareTest, KeepsStreamingTheOtherCellsWhenAChipStopsAnswering) {
   boot();
   command(proto::kCmdStart, 1);
