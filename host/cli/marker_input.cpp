@@ -77,7 +77,9 @@ std::vector<MarkerCommand> MarkerInput::poll() {
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) break;
     if (n <= 0) {
       m_eof = true;  // end of the script (or /dev/null): nothing more will come
-      if (!m_tty && !trim(m_line).empty()) out.push_back(parseMarkerLine(m_line));
+      // The last line may lack its newline; it is read by the same rule as the others.
+      const std::string t = trim(m_line);
+      if (!m_tty && !t.empty() && t[0] != '#') out.push_back(parseMarkerLine(m_line));
       m_line.clear();
       break;
     }

@@ -138,16 +138,23 @@ SettingsLoad loadSettings(const std::string& path) {
     }
     return out;
   }
-  out.found = true;
   std::stringstream text;
   text << in.rdbuf();
+  out = settingsFromJson(text.str(), path);
+  out.found = true;
+  return out;
+}
+
+SettingsLoad settingsFromJson(const std::string& text, const std::string& path) {
+  SettingsLoad out;
+  out.found = true;
   const auto bad = [&](const std::string& why) {
     out.settings = GuiSettings{};
     out.error = "the settings " + path + " are not valid (" + why +
                 "); using the defaults — the file is kept until you change a setting";
     return out;
   };
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
   GuiSettings& s = out.settings;
   // Types first (a key of the wrong type is named), then the ranges (validateSettings). A key
@@ -227,13 +234,7 @@ SettingsLoad loadSettings(const std::string& path) {
   return out;
 }
 
-std::string saveSettings(const std::string& path, const GuiSettings& s) {
-  if (path.empty()) return "no config directory (set HOME or ROLLRIG_CONFIG_DIR)";
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path p(path);
-  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-  if (ec) return "cannot create " + p.parent_path().string() + ": " + ec.message();
+std::string settingsToJson(const GuiSettings& s) {
   const nlohmann::json j = {
       {"body_mass_kg", s.body_mass_kg},
       {"force_unit", s.force_unit == ForceUnit::kBodyWeight ? "%BW" : "N"},
@@ -253,10 +254,21 @@ std::string saveSettings(const std::string& path, const GuiSettings& s) {
       {"plot_cells", s.plot_cells},
       {"cues", cueModeName(s.cues)},
   };
+  return j.dump(2) + "\n";
+}
+
+std::string saveSettings(const std::string& path, const GuiSettings& s) {
+  if (path.empty()) return "no config directory (set HOME or ROLLRIG_CONFIG_DIR)";
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  if (ec) return "cannot create " + p.parent_path().string() + ": " + ec.message();
+  const std::string text = settingsToJson(s);
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
+    out << text;
     out.flush();
     if (!out) {
       fs::remove(tmp, ec);

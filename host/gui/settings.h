@@ -81,6 +81,11 @@ struct SettingsLoad {
   std::string error;     // "" or what is wrong with the file, and that the defaults are used
 };
 SettingsLoad loadSettings(const std::string& path);
+// What loadSettings() makes of a file's text, without the file (pure; `path` names it in the
+// message). The fuzzer and the tests use it directly.
+SettingsLoad settingsFromJson(const std::string& text, const std::string& path);
+// The text saveSettings() writes (pretty-printed JSON ending with a newline).
+std::string settingsToJson(const GuiSettings& s);
 // Writes `s` to `path` (creating its directory); "" on success, else what went wrong.
 std::string saveSettings(const std::string& path, const GuiSettings& s);
 

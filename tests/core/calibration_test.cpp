@@ -570,3 +570,44 @@ TEST(CalibrationJson, WritesTheSpanReportAsTheCalibrationFileHoldsIt) {
   EXPECT_EQ(report.at("placements").at(0).at("force_N"), 98.1);
   EXPECT_TRUE(report.at("condition_number").is_null());  // JSON has no infinity
 }
+
+// Found by fuzzing (fuzz/calibration_json; the input is fuzz/corpus/calibration_json/
+// crash-negative-tare-samples.json): a sample count of -240 was converted to an unsigned integer
+// (undefined behaviour) and read as a huge count. Counts must be whole numbers from 0.
+TEST(CalibrationJson, RefusesASampleCountThatIsNotAWholeNumberFromZero) {
+  CalibrationRecord r = spanRecord();
+  TareRecord tare;
+  tare.samples = 240;
+  r.tare = tare;
+  SpanPlacement place;
+  place.samples = 200;
+  r.span->placements = {place};
+  const std::string good = calibrationToJson(r);
+  CalibrationRecord back;
+  std::string why;
+  ASSERT_TRUE(calibrationFromJson(good, "cal.json", &back, &why)) << why;
+  EXPECT_EQ(back.tare->samples, 240u);
+  EXPECT_EQ(back.span->placements.at(0).samples, 200u);
+  for (const char* bad : {"-240", "2.5", "1e300"}) {
+    SCOPED_TRACE(bad);
+    std::string text = good;
+    text.replace(text.find("\"samples\": 240"), 14, std::string("\"samples\": ") + bad);
+    EXPECT_FALSE(calibrationFromJson(text, "cal.json", &back, &why));
+    EXPECT_NE(why.find("\"samples\" in tare must be a whole number from 0"), std::string::npos)
+        << why;
+    text = good;
+    text.replace(text.find("\"samples\": 200"), 14, std::string("\"samples\": ") + bad);
+    EXPECT_FALSE(calibrationFromJson(text, "cal.json", &back, &why));
+    EXPECT_NE(why.find("in span.placements[0] must be a whole number"), std::string::npos) << why;
+  }
+}
+
+TEST(CalibrationJson, NamesAHugeFormatVersionAsNewerWithoutConvertingIt) {
+  std::string text = calibrationToJson(spanRecord());
+  text.replace(text.find("\"version\": 1"), 12, "\"version\": 1e300");
+  CalibrationRecord back;
+  std::string why;
+  EXPECT_FALSE(calibrationFromJson(text, "cal.json", &back, &why));
+  EXPECT_NE(why.find("written by a newer rollrig (format version 1e+300"), std::string::npos)
+      << why;
+}

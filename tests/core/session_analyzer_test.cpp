@@ -307,6 +307,23 @@ TEST(SessionAnalyzer, ReportsRollingSpeedAndTimeUnderLoadPerSide) {
   EXPECT_NEAR(s.roll_fast_share, 5.0 / 15.0, 0.15);
 }
 
+// Found by fuzzing (fuzz/session_csv, docs/RELIABILITY.md "Fuzzing"): a position glitch of
+// 1e60 mm made a rolling speed far beyond any integer, and the speed histogram converted it to an
+// index (undefined behaviour; the sanitizer build stops on it). It counts in the top bin.
+TEST(SessionAnalyzer, AWildPositionGlitchCountsAsTheFastestRollingSpeed) {
+  Script sc;
+  sc.add(2, -120, 100, 0, 200);
+  sc.add(10, -120, -100, 200, 200);  // 20 mm/s
+  sc.s[sc.s.size() / 2].x_mm = 1e60;
+  sc.s[sc.s.size() / 2 + 1].x_mm = -1e60;
+  sc.add(1, -120, -100, 200, 0);
+  const SessionSummary s = analyzeSession(sc.s).summary;
+  EXPECT_TRUE(std::isfinite(s.roll_speed_p90_mm_s));
+  EXPECT_LE(s.roll_speed_p90_mm_s, 500.5);
+  EXPECT_GT(s.roll_fast_share, 0.0);
+  EXPECT_LT(s.roll_fast_share, 0.5);  // the glitch's second or two, not the whole roll
+}
+
 // [SECTION] Dropouts (issue 9, item 3)
 
 namespace {

@@ -5,6 +5,8 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <random>
 
 #include "fake_board.h"
@@ -173,6 +175,34 @@ TEST_F(FirmwareTest, FlagsSettlingOnlyDuringTheFirstFiftyMilliseconds) {
   }
 }
 
+// Found by fuzzing (fuzz/firmware_commands; the input is fuzz/corpus/firmware_commands/
+// crash-set-stamped-before-the-last): with a chip unplugged and a slow pass of the main loop
+// (several chips ready at once), a chip that converted twice sent its set stamped with that read's
+// time, and the next set, completed in the same pass, was stamped with the pass's start, 95 us
+// earlier. Time running back reads to the host as a reboot: a reset counted, frames counted lost, a
+// jump in session time. Every pass length from 0.1 to 6 ms, on the real chips' 80 SPS.
+TEST_F(FirmwareTest, SetTimesNeverRunBackWhenAChipIsUnpluggedAndTheLoopIsSlow) {
+  for (uint32_t step_us = 100; step_us <= 6000; step_us += 100) {
+    SCOPED_TRACE("a pass every " + std::to_string(step_us) + " us");
+    SetUp();
+    HostSink host;
+    core::FrameDecoder dec(host);
+    Firmware f;
+    f.setup();
+    board().hx[2].present = false;
+    command(proto::kCmdStart, 1);
+    while (board().now_us < 2000000) {
+      fakeboard::advance(step_us);
+      f.poll();
+    }
+    dec.feed(board().tx.data(), board().tx.size());
+    ASSERT_GT(host.samples.size(), 100u);
+    EXPECT_EQ(dec.stats().device_resets, 0u) << "time ran back: read as a reboot";
+    EXPECT_EQ(dec.stats().frames_lost, f.framesDropped());
+    if (HasFailure()) break;
+  }
+}
+
 TEST_F(FirmwareTest, KeepsStreamingTheOtherCellsWhenAChipStopsAnswering) {
   boot();
   command(proto::kCmdStart, 1);
@@ -287,6 +317,46 @@ TEST_F(FirmwareTest, AnswersIdentifyPingAndStop) {
   EXPECT_EQ(sink.samples.size(), n);
   EXPECT_FALSE(fw->streaming());
   EXPECT_FALSE(board().led);
+}
+
+// Found by fuzzing (fuzz/firmware_commands; docs/RELIABILITY.md "Fuzzing"): a STATUS that came
+// due while nothing could leave the UART waited in the answer queue, and samples, which go first,
+// left before it. It then told an uptime older than those samples' times, which the host reads as
+// a reboot: a bogus reset, a hundred frames counted lost and a jump in session time.
+TEST_F(FirmwareTest, AStatusHeldUpByAFullUartStillStatesTheUptimeWhenItLeaves) {
+  // The UART stops draining at 0.9 s and starts again at some moment within a sample period after
+  // 1.5 s: at some of those moments a sample set completes while the ring has room for a sample
+  // and not yet for an answer.
+  for (uint32_t offset_us = 0; offset_us < 12500; offset_us += 100) {
+    SCOPED_TRACE("TX back at 1.5 s + " + std::to_string(offset_us) + " us");
+    SetUp();
+    HostSink host;
+    core::FrameDecoder dec(host);
+    Firmware f;
+    f.setup();
+    command(proto::kCmdStart, 1);
+    const auto runTo = [&](uint64_t t_us) {
+      while (board().now_us < t_us) {
+        fakeboard::advance(50);
+        f.poll();
+      }
+    };
+    runTo(900000);
+    board().tx_stalled = true;
+    runTo(1500000 + offset_us);  // the STATUS due at 1 s cannot leave
+    board().tx_stalled = false;
+    runTo(3000000);
+    dec.feed(board().tx.data(), board().tx.size());
+    ASSERT_GE(host.statuses.size(), 2u);
+    EXPECT_EQ(dec.stats().device_resets, 0u) << "a late STATUS read as a reboot";
+    EXPECT_EQ(dec.stats().frames_lost, f.framesDropped());
+    double longest_gap_s = 0;
+    for (size_t i = 1; i < host.samples.size(); ++i)
+      longest_gap_s =
+          std::max(longest_gap_s, (host.samples[i].t_us - host.samples[i - 1].t_us) / 1e6);
+    EXPECT_LT(longest_gap_s, 0.7) << "session time jumped";
+    if (HasFailure()) break;
+  }
 }
 
 TEST_F(FirmwareTest, SendsStatusOncePerSecondWithUptime) {

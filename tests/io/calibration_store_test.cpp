@@ -355,3 +355,46 @@ TEST(SessionMeta, WritesEveryDecoderStatisticIncludingSamplesWithTheWrongCellCou
   }
   fs::remove_all(dir);
 }
+
+// Found by fuzzing (fuzz/session_meta; the input is fuzz/corpus/session_meta/
+// crash-number-overflow.csv.meta.json): a number too large for a double (1e6829957382) made the
+// JSON reader throw an exception the sidecar reader did not catch, and `rollrig calibrate --from`
+// or the library's import died on it. It is a malformed file, reported as one.
+TEST(SessionMeta, AFileWithANumberBeyondADoubleIsMalformedNotACrash) {
+  const fs::path dir = freshDir("meta-overflow");
+  fs::create_directories(dir);
+  const std::string path = (dir / "s.csv.meta.json").string();
+  std::ofstream(path) << R"({"format": "rollrig session metadata", "version": 1,
+    "recording": {"rows": 10, "duration_s": 2.6e6829957382}})";
+  io::SessionMeta back;
+  io::IoError err;
+  EXPECT_FALSE(io::readSessionMeta(path, &back, &err));
+  EXPECT_EQ(err.kind, io::IoErrorKind::kMalformed);
+  EXPECT_NE(err.message.find(path + " is not valid JSON"), std::string::npos) << err.message;
+  fs::remove_all(dir);
+}
+
+// Found by fuzzing, as above: a count or a byte-sized field given as -1 or 1e300 was converted to
+// an integer (undefined behaviour). Such a value is not one rollrig wrote: it reads as missing.
+TEST(SessionMeta, ReadsACountOutOfItsRangeAsMissing) {
+  const fs::path dir = freshDir("meta-range");
+  fs::create_directories(dir);
+  const std::string path = (dir / "s.csv.meta.json").string();
+  std::ofstream(path) << R"({"format": "rollrig session metadata", "version": 1,
+    "device": {"channels": 1e300, "rate_hz": -1},
+    "auto_zero": {"enabled": true, "rezeros": [{"time_s": 1, "samples": -5}]},
+    "decoder": {"samples": 2.5, "crc_errors": 3},
+    "recording": {"rows": 18446744073709551616, "duration_s": 2}})";
+  io::SessionMeta back;
+  io::IoError err;
+  ASSERT_TRUE(io::readSessionMeta(path, &back, &err)) << err.message;
+  EXPECT_EQ(back.info.channel_count, 0);
+  EXPECT_EQ(back.info.rate_hz, 0);
+  ASSERT_EQ(back.rezeros.size(), 1u);
+  EXPECT_EQ(back.rezeros[0].samples, 0u);
+  EXPECT_EQ(back.stats.samples, 0u);
+  EXPECT_EQ(back.stats.crc_errors, 3u);
+  EXPECT_EQ(back.rows, 0u);
+  EXPECT_EQ(back.duration_s, 2.0);
+  fs::remove_all(dir);
+}

@@ -90,8 +90,14 @@ void Firmware::poll() {
   if (m_set_open &&
       static_cast<int32_t>(now - m_set_start_us) >= static_cast<int32_t>(config::kSetTimeout_us))
     emitSet(now);
-  if (!m_reboot_pending && static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0) {
+  // A STATUS tells the uptime when it leaves, so it is built only when it can go at once: queued
+  // behind the samples (which go first), a stale uptime would read to the host as a reboot. While
+  // TX is full it stays due; if it fell a whole period behind, the cadence starts again from now.
+  if (!m_reboot_pending && static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0 &&
+      m_pending_len == 0 && controlRoom() >= proto::kStatusPayloadSize + 2) {
     m_next_status_ms += config::kStatusPeriod_us / 1000UL;
+    if (static_cast<int32_t>(m_uptime_ms - m_next_status_ms) >= 0)
+      m_next_status_ms = m_uptime_ms + config::kStatusPeriod_us / 1000UL;
     sendStatus();
   }
   // Signed, as above: REBOOT arrives in pollRx(), after `now` was read, so right after the
@@ -208,12 +214,17 @@ void Firmware::handleCommand(const proto::CommandFrame& c) {
 
 // [SECTION] HX711 and sample sets
 void Firmware::pollHx711(uint32_t now) {
+  // A set completed in this pass is stamped with the time of its last read, not with `now`: a set
+  // sent earlier in the pass (a chip converted twice) carries a read's time, later than `now`, and
+  // set times must never run back (the host would take that for a reboot).
+  uint32_t last_read = now;
   for (uint8_t ch = 0; ch < m_settings.cell_count; ++ch) {
     Hx711Monitor& m = m_hx[ch];
     if (m.checkTimeout(now)) ++m_hx711_timeouts;
     if (!m.shouldPoll(now) || !hal::hx711Ready(ch)) continue;
     const uint32_t raw = hal::hx711Shift(ch, config::kHx711Pulses);
     const uint32_t t = hal::micros();
+    last_read = t;
     if (!m.onRead(t, hal::hx711Ready(ch))) continue;
     addToSet(ch, hx711ToCounts(raw), hx711Saturated(raw), t);
   }
@@ -222,7 +233,7 @@ void Firmware::pollHx711(uint32_t now) {
   for (uint8_t ch = 0; ch < m_settings.cell_count; ++ch) {
     if (!m_hx[ch].timedOut()) live |= static_cast<uint8_t>(1u << ch);
   }
-  if (m_set_open && live != 0 && (m_fresh & live) == live) emitSet(now);
+  if (m_set_open && live != 0 && (m_fresh & live) == live) emitSet(last_read);
 }
 
 void Firmware::addToSet(uint8_t ch, int32_t counts, bool saturated, uint32_t now) {

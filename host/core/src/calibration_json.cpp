@@ -13,6 +13,9 @@ namespace {
 
 using json = nlohmann::ordered_json;  // keeps the documented key order
 
+// The largest count a file may give: every whole number up to 2^53 is exact in a double.
+constexpr double kMaxCount = 9007199254740992.0;
+
 constexpr char kFormatName[] = "rollrig calibration";
 
 // JSON has no infinity; an unbounded condition number is written as null.
@@ -50,6 +53,17 @@ double getNumber(const json& j, const char* key, const std::string& where) {
 double getNumberOr(const json& j, const char* key, double fallback) {
   if (!j.is_object() || !j.contains(key) || !j.at(key).is_number()) return fallback;
   return j.at(key).get<double>();
+}
+
+// A count (samples, a rank): a whole number from 0 to `max` when present, else 0. Converting any
+// other number to an integer would be undefined (found by fuzzing: "samples": -240).
+size_t getCountOr(const json& j, const char* key, const std::string& where, double max) {
+  const double v = getNumberOr(j, key, 0);
+  if (!(v >= 0 && v <= max && v == std::floor(v)))
+    throw FieldError{"\"" + std::string(key) + "\"" + (where.empty() ? "" : " in " + where) +
+                     " must be a whole number from 0 to " + json(max).dump() + " (is " +
+                     j.at(key).dump() + ")"};
+  return static_cast<size_t>(v);
 }
 
 std::string getStringOr(const json& j, const char* key, const std::string& fallback) {
@@ -143,7 +157,7 @@ SpanReport reportFrom(const json& j) {
   }
   r.condition_number = getNumberOr(j, "condition_number", std::numeric_limits<double>::infinity());
   r.max_condition = getNumberOr(j, "max_condition", 0);
-  r.rank = static_cast<int>(getNumberOr(j, "rank", 0));
+  r.rank = static_cast<int>(getCountOr(j, "rank", "span.report", 1000));
   r.spread_mm = getNumberOr(j, "spread_mm", 0);
   r.min_spread_mm = getNumberOr(j, "min_spread_mm", 0);
   return r;
@@ -228,9 +242,9 @@ bool calibrationFromJson(const std::string& text, const std::string& what, Calib
                        "\")"};
     const double version = getNumber(j, "version", "");
     if (version > kCalibrationFormatVersion) {
-      throw FieldError{"written by a newer rollrig (format version " +
-                       std::to_string(static_cast<int>(version)) + "; this one reads up to " +
-                       std::to_string(kCalibrationFormatVersion) + ") — update rollrig"};
+      throw FieldError{"written by a newer rollrig (format version " + j.at("version").dump() +
+                       "; this one reads up to " + std::to_string(kCalibrationFormatVersion) +
+                       ") — update rollrig"};
     }
     CalibrationRecord rec;
     rec.calibration.device_serial = serialFrom(j);
@@ -251,7 +265,7 @@ bool calibrationFromJson(const std::string& text, const std::string& what, Calib
     if (j.contains("tare") && j.at("tare").is_object()) {
       const json& t = j.at("tare");
       TareRecord tr;
-      tr.samples = static_cast<size_t>(getNumberOr(t, "samples", 0));
+      tr.samples = getCountOr(t, "samples", "tare", kMaxCount);
       tr.duration_s = getNumberOr(t, "duration_s", 0);
       if (t.contains("sd_counts")) tr.sd_counts = getNumbers<kCellCount>(t, "sd_counts", "tare");
       rec.tare = tr;
@@ -268,7 +282,7 @@ bool calibrationFromJson(const std::string& text, const std::string& what, Calib
           SpanPlacement sp;
           sp.x_mm = getNumber(p, "x_mm", where);
           sp.y_mm = getNumber(p, "y_mm", where);
-          sp.samples = static_cast<size_t>(getNumberOr(p, "samples", 0));
+          sp.samples = getCountOr(p, "samples", where, kMaxCount);
           sp.mean_counts = getNumbers<kCellCount>(p, "mean_counts", where);
           sr.placements.push_back(sp);
         }

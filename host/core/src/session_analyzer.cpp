@@ -1311,8 +1311,9 @@ struct SessionAnalyzer::Impl {
       const auto& e = pending_speed.front();
       // Below 3 mm/s the ball is paused, not rolling: counted as rolling time, not as a speed.
       sum.rolling_s += e[1];
-      if (e[2] >= kStillSpeed_mm_s)
-        speed_hist[std::min<size_t>(500, static_cast<size_t>(e[2]))] += e[1];
+      // Clamped as a double: a wild position (a glitch, a foreign CSV) can make the speed
+      // 1e56 mm/s or inf, and converting that to an integer is undefined (found by fuzzing).
+      if (e[2] >= kStillSpeed_mm_s) speed_hist[static_cast<size_t>(std::min(500.0, e[2]))] += e[1];
       pending_speed.pop_front();
     }
   }

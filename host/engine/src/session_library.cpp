@@ -704,7 +704,7 @@ bool readSessionJson(const fs::path& p, ExportMeta* m, std::string* why) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number overflow
     *why = p.string() + " is not valid JSON: " + e.what();
     return false;
   }

@@ -9,8 +9,10 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 
 #include "rollrig/core/calibration_json.h"
@@ -31,7 +33,28 @@ std::string hex(uint32_t v) {
 template <typename T>
 T numberOr(const json& j, const char* key, T fallback) {
   if (!j.is_object() || !j.contains(key) || !j.at(key).is_number()) return fallback;
-  return j.at(key).get<T>();
+  const json& v = j.at(key);
+  if constexpr (std::is_floating_point_v<T>) {
+    return v.get<T>();
+  } else {
+    // A whole number in T's range, else the fallback, as for a missing key: converting anything
+    // else (-1 or 1e300 for a count) would be undefined (found by fuzzing). The bounds are exact
+    // in a double: T's lowest and max + 1 are powers of two or small.
+    const double lo = static_cast<double>(std::numeric_limits<T>::lowest());
+    const double hi = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
+    if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      return u <= static_cast<uint64_t>(std::numeric_limits<T>::max()) ? static_cast<T>(u)
+                                                                       : fallback;
+    }
+    if (v.is_number_integer()) {
+      const int64_t i = v.get<int64_t>();
+      return static_cast<double>(i) >= lo && static_cast<double>(i) < hi ? static_cast<T>(i)
+                                                                         : fallback;
+    }
+    const double d = v.get<double>();
+    return d >= lo && d < hi && d == std::floor(d) ? static_cast<T>(d) : fallback;
+  }
 }
 
 std::string stringOr(const json& j, const char* key, const std::string& fallback) {
@@ -198,7 +221,7 @@ bool readSessionMeta(const std::string& path, SessionMeta* out, IoError* err) {
   json j;
   try {
     j = json::parse(text.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number overflow
     *err = makeError(IoErrorKind::kMalformed, path + " is not valid JSON: " + e.what());
     return false;
   }
