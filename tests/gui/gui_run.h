@@ -45,9 +45,19 @@ inline bool haveXvfbRun() {
 
 // Runs build/bin/rollrig-gui with `args` under a fresh Xvfb screen (or without one: plain).
 // `env`: "NAME=value ..." set for the app only.
-inline GuiRun runGui(const std::string& args, bool under_xvfb = true, const std::string& env = "") {
+// The command that starts the built rollrig-gui. Under scripts/test-sanitizers,
+// ROLLRIG_GUI_LD_PRELOAD names Mesa's driver, preloaded into rollrig-gui alone (so LeakSanitizer
+// still sees the driver's globals at exit; see that script): never into xvfb-run and the tools it
+// runs, whose clean-up it upsets.
+inline std::string guiCommand() {
   const char* bin = std::getenv("ROLLRIG_BIN");
   const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
+  const char* preload = std::getenv("ROLLRIG_GUI_LD_PRELOAD");
+  return preload && *preload ? "env LD_PRELOAD='" + std::string(preload) + "' " + gui : gui;
+}
+
+inline GuiRun runGui(const std::string& args, bool under_xvfb = true, const std::string& env = "") {
+  const std::string gui = guiCommand();
   const std::string out_file = (guiTempDir() / "stdout.txt").string();
   const std::string err_file = (guiTempDir() / "stderr.txt").string();
   // -a finds a free display; starting the search at a number of our own keeps two tests that run

@@ -244,8 +244,7 @@ TEST(GuiScreenshot, AtContentScale2TheWindowIsTwiceTheLogicalSizeWithTheSameLayo
   SKIP_WITHOUT_XVFB();
   if (std::system("command -v xrdb >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "xrdb is missing (apt-get install x11-xserver-utils)";
-  const char* bin = std::getenv("ROLLRIG_BIN");
-  const std::string gui = std::string(bin ? bin : "build/bin") + "/rollrig-gui";
+  const std::string gui = rollrig::testing::guiCommand();
   const fs::path png = tempDir() / "hidpi.png";
   const fs::path db = tempDir() / "hidpi.db";
   const fs::path res = tempDir() / "hidpi.Xresources";
