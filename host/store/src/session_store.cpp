@@ -637,7 +637,8 @@ StoreError SessionStore::open(const std::string& path, const OpenOptions& option
       err = makeError(StoreErrorKind::kReadOnly,
                       "The session library " + path + " cannot be written: its directory " +
                           dir.string() + " is not writable (" + std::strerror(errno) +
-                          "). It can still be read (e.g. `rollrig sessions`, `show`, `export`); to record or edit, " +
+                          "). It can still be read (e.g. `rollrig sessions`, `show`, `export`); to "
+                          "record or edit, " +
                           kChooseAnother + ".");
     }
   }

@@ -40,8 +40,8 @@ struct DoctorFacts {
   bool library_exists = false;
   bool library_writable = false;  // the file (or, when new, its directory) may be written
   uint64_t library_bytes = 0;
-  int64_t library_sessions = -1;  // -1: unknown
-  std::string library_error;      // could not be opened or read
+  int64_t library_sessions = -1;       // -1: unknown
+  std::string library_error;           // could not be opened or read
   bool library_needs_upgrade = false;  // made by an older rollrig: the next writer upgrades it
   // The connected rig's stored calibration (by its serial), when a rig answered.
   std::string calibration_path;
