@@ -299,6 +299,19 @@ struct EngineResult {
   uint64_t timed = 0;                 // samples whose latency was measured (all committed)
 };
 
+// The last session of the library at `db`, read-only: its sample count and frames lost as the
+// library recorded them. False when the library cannot be read or holds no session.
+inline bool lastSessionCounts(const std::string& db, uint64_t* samples, uint64_t* frames_lost) {
+  store::SessionStore s;
+  store::OpenOptions ro;
+  ro.mode = store::OpenMode::kReadOnly;
+  std::vector<store::SessionListEntry> list;
+  if (s.open(db, ro) || s.listSessions(&list) || list.empty()) return false;
+  *samples = list.back().sample_count;
+  *frames_lost = list.back().frames_lost;
+  return true;
+}
+
 inline EngineResult runEngineSoak(const EnginePlan& plan) {
   EngineResult r;
   r.rss_start = residentBytes();
@@ -376,16 +389,10 @@ inline EngineResult runEngineSoak(const EnginePlan& plan) {
   r.timed = histogram->count();
   r.expected_samples = static_cast<uint64_t>(plan.hours * 3600.0 * 80.0 + 0.5);
 
-  store::SessionStore s;
-  store::OpenOptions ro;
-  ro.mode = store::OpenMode::kReadOnly;
-  std::vector<store::SessionListEntry> list;
-  if (s.open(plan.db, ro) || s.listSessions(&list) || list.empty()) {
+  if (!lastSessionCounts(plan.db, &r.in_library, &r.frames_lost)) {
     if (r.failure.empty()) r.failure = "the library cannot be read after the session";
     return r;
   }
-  r.in_library = list.back().sample_count;
-  r.frames_lost = list.back().frames_lost;
   std::error_code ec;
   r.library_bytes = std::filesystem::file_size(plan.db, ec);
   if (r.failure.empty() && (r.in_library != r.recorded || r.recorded != r.expected_samples))

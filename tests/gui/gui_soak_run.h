@@ -149,16 +149,10 @@ inline GuiResult runGuiSoak(const GuiPlan& plan) {
   r.p99_us = histogram->percentile_us(99);
   r.max_us = histogram->max_us();
 
-  store::SessionStore s;
-  store::OpenOptions ro;
-  ro.mode = store::OpenMode::kReadOnly;
-  std::vector<store::SessionListEntry> list;
-  if (s.open(plan.db, ro) || s.listSessions(&list) || list.empty()) {
+  if (!lastSessionCounts(plan.db, &r.in_library, &r.frames_lost)) {
     if (r.failure.empty()) r.failure = "the library cannot be read after the session";
     return r;
   }
-  r.in_library = list.back().sample_count;
-  r.frames_lost = list.back().frames_lost;
   if (r.failure.empty() && (r.shown != r.recorded || r.in_library != r.recorded))
     r.failure = "samples: shown " + std::to_string(r.shown) + ", recorded " +
                 std::to_string(r.recorded) + ", in the library " + std::to_string(r.in_library);
