@@ -172,6 +172,7 @@ void feedAll(const uint8_t* d, size_t n, int expect, Run* out) {
   FrameDecoder dec(out->rec);
   if (expect) dec.setExpectedChannelCount(static_cast<uint8_t>(expect));
   dec.feed(d, n);
+  dec.resync();  // a sample held for confirmation is delivered (see finish())
   out->stats = dec.stats();
 }
 
@@ -190,6 +191,7 @@ void feedChunks(const uint8_t* d, size_t n, int expect, uint32_t seed, Run* out)
     dec.feed(d + i, k);
     i += k;
   }
+  dec.resync();
   out->stats = dec.stats();
 }
 
@@ -197,12 +199,14 @@ void feedBytes(const uint8_t* d, size_t n, int expect, Run* out) {
   FrameDecoder dec(out->rec);
   if (expect) dec.setExpectedChannelCount(static_cast<uint8_t>(expect));
   for (size_t i = 0; i < n; ++i) dec.feed(d + i, 1);
+  dec.resync();
   out->stats = dec.stats();
 }
 
-// Fed one frame at a time (each chunk ends at a delimiter), so each delivered sample is known to
-// come from the frame just fed: ends[i] is the offset of sample i's delimiter.
-void feedFrames(const uint8_t* d, size_t n, int expect, Run* out, std::vector<size_t>* ends) {
+// Fed one frame at a time (each chunk ends at a delimiter). A frame delivers its own sample, or
+// none (dropped, or held until the next one confirms it: FrameDecoder's "Confirmation"), and the
+// frame after a held one may deliver both: never more than two.
+void feedFrames(const uint8_t* d, size_t n, int expect, Run* out) {
   FrameDecoder dec(out->rec);
   if (expect) dec.setExpectedChannelCount(static_cast<uint8_t>(expect));
   size_t start = 0;
@@ -210,11 +214,11 @@ void feedFrames(const uint8_t* d, size_t n, int expect, Run* out, std::vector<si
     if (i < n && d[i] != 0) continue;
     const size_t before = out->rec.samples.size();
     dec.feed(d + start, std::min(i + 1, n) - start);
-    FUZZ_CHECK(out->rec.samples.size() - before <= 1, "one frame delivered %zu samples",
+    FUZZ_CHECK(out->rec.samples.size() - before <= 2, "one frame delivered %zu samples",
                out->rec.samples.size() - before);
-    if (out->rec.samples.size() > before) ends->push_back(i);
     start = i + 1;
   }
+  dec.resync();
   out->stats = dec.stats();
 }
 
@@ -232,7 +236,7 @@ void checkSame(const Run& a, const Run& b, const char* how) {
                  s.seq_gaps == t.seq_gaps && s.frames_lost == t.frames_lost &&
                  s.duplicates == t.duplicates && s.out_of_order == t.out_of_order &&
                  s.time_wraps == t.time_wraps && s.device_resets == t.device_resets &&
-                 s.wrong_channel_count == t.wrong_channel_count,
+                 s.wrong_channel_count == t.wrong_channel_count && s.implausible == t.implausible,
              "statistics differ when the stream is fed %s", how);
   FUZZ_CHECK(a.rec.samples.size() == b.rec.samples.size(), "%zu samples whole, %zu fed %s",
              a.rec.samples.size(), b.rec.samples.size(), how);
@@ -257,8 +261,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   feedChunks(d, n, expect, seed, &chunks);
   checkSame(whole, chunks, "in chunks");
   Run frames;
-  std::vector<size_t> ends;
-  feedFrames(d, n, expect, &frames, &ends);
+  feedFrames(d, n, expect, &frames);
   checkSame(whole, frames, "frame by frame");
   if (seed & 1) {  // byte by byte is slow: every other input
     feedBytes(d, n, expect, &bytes);
@@ -283,25 +286,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Every good frame went somewhere.
   FUZZ_CHECK(s.samples == rec.samples.size(), "samples %llu, delivered %zu",
              (unsigned long long)s.samples, rec.samples.size());
-  FUZZ_CHECK(
-      s.samples + s.duplicates + s.out_of_order + s.wrong_channel_count == ref.samples.size(),
-      "%zu good SAMPLE frames, %llu delivered + %llu duplicates + %llu late + %llu wrong "
-      "cell count",
-      ref.samples.size(), (unsigned long long)s.samples, (unsigned long long)s.duplicates,
-      (unsigned long long)s.out_of_order, (unsigned long long)s.wrong_channel_count);
+  FUZZ_CHECK(s.samples + s.duplicates + s.out_of_order + s.wrong_channel_count + s.implausible ==
+                 ref.samples.size(),
+             "%zu good SAMPLE frames, %llu delivered + %llu duplicates + %llu late + %llu wrong "
+             "cell count + %llu disowned by the next",
+             ref.samples.size(), (unsigned long long)s.samples, (unsigned long long)s.duplicates,
+             (unsigned long long)s.out_of_order, (unsigned long long)s.wrong_channel_count,
+             (unsigned long long)s.implausible);
   FUZZ_CHECK(s.frames_ok == ref.samples.size() + rec.infos + rec.statuses + rec.acks + rec.settings,
              "frames_ok %llu does not add up", (unsigned long long)s.frames_ok);
 
-  // Delivered samples: each one a good SAMPLE of the stream (the frame it came from is known from
-  // the frame-by-frame feed), in stream order, intact; time never back; losses add up.
+  // Delivered samples: each one a good SAMPLE of the stream, in stream order, intact (found by its
+  // content: sequence, flags, cells and counts); time never back; losses add up.
   size_t j = 0;
   uint64_t lost = 0, gaps = 0, epochs = 0;
   size_t prev_index = 0;
   for (size_t i = 0; i < rec.samples.size(); ++i) {
     const Sample& x = rec.samples[i];
-    while (j < ref.samples.size() && ref.samples[j].end < ends[i]) ++j;
-    FUZZ_CHECK(j < ref.samples.size() && ref.samples[j].end == ends[i],
-               "delivered sample %zu (seq %u) did not come from a good SAMPLE frame", i, x.seq);
+    const auto sameAs = [&](const RefSample& r) {
+      return r.seq == x.seq && r.flags == x.flags && r.fresh == x.fresh_mask &&
+             r.channels == x.channel_count &&
+             std::memcmp(r.counts, x.raw_counts.data(), sizeof(int32_t) * x.channel_count) == 0;
+    };
+    while (j < ref.samples.size() && !sameAs(ref.samples[j])) ++j;
+    FUZZ_CHECK(j < ref.samples.size(),
+               "delivered sample %zu (seq %u) is no good SAMPLE frame of the stream, in order", i,
+               x.seq);
     const RefSample& r = ref.samples[j];
     FUZZ_CHECK(
         r.seq == x.seq && r.flags == x.flags && r.fresh == x.fresh_mask &&
