@@ -19,6 +19,7 @@
 #include "rollrig/engine/live_session.h"
 #include "rollrig/io/calibration_store.h"
 #include "rollrig/sim/body_model.h"
+#include "scaled_ui.h"
 #include "test_files.h"
 
 using namespace rollrig;
@@ -549,7 +550,8 @@ TEST(CalibrationController, NoDeviceIsStateWithTheReason) {
 
 namespace {
 
-constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+using rollrig::testing::kDejaVu;
+using rollrig::testing::ScaledUi;
 
 bool inside(const Rect& box, const Rect& panel) {
   const float e = 1.0f;  // rounding
@@ -638,26 +640,9 @@ TEST(CalibrateViewAtEverySize, EveryTextLiesInsideItsPanelAndTheWidgetsStayInThe
     float w, h;
   };
   for (float scale : {1.0f, 2.0f}) {
-    ImGui::CreateContext();
+    ScaledUi ui(scale);
+    const Fonts& f = ui.fonts;
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    Fonts f;
-    f.scale = scale;
-    f.normal_px = kFontNormal_px * scale;
-    f.large_px = kFontLarge_px * scale;
-    f.huge_px = kFontHuge_px * scale;
-    ImFontConfig cfg;
-    cfg.OversampleH = 1;
-    f.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, f.normal_px, &cfg);
-    f.large = io.Fonts->AddFontFromFileTTF(kDejaVu, f.large_px, &cfg);
-    f.huge = f.large;
-    io.FontDefault = f.normal;
-    unsigned char* px = nullptr;
-    int tw = 0, th = 0;
-    io.Fonts->GetTexDataAsAlpha8(&px, &tw, &th);
-    ImGui::StyleColorsDark();
-    ImGui::GetStyle().FramePadding = ImVec2(10, 6);
-    ImGui::GetStyle().ScaleAllSizes(scale);
     for (const Size sz : {Size{1000, 640}, Size{1260, 720}, Size{1920, 1080}}) {
       SCOPED_TRACE(std::to_string(static_cast<int>(sz.w)) + "x" +
                    std::to_string(static_cast<int>(sz.h)) + " at scale " +
@@ -696,6 +681,5 @@ TEST(CalibrateViewAtEverySize, EveryTextLiesInsideItsPanelAndTheWidgetsStayInThe
         ImGui::EndFrame();
       }
     }
-    ImGui::DestroyContext();
   }
 }

@@ -33,6 +33,7 @@
 #include "plate_view.h"
 #include "protocol_panel.h"
 #include "sample_store.h"
+#include "scaled_ui.h"
 #include "session_controller.h"
 #include "settings.h"
 #include "stepped_stream.h"
@@ -1429,7 +1430,8 @@ TEST(TwinEntry, TheRealTwinStreamsIntoTheSessionThroughItsPty) {
 
 namespace {
 
-constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+using rollrig::testing::kDejaVu;
+using rollrig::testing::ScaledUi;
 
 bool inside(const Rect& box, const Rect& panel) {
   constexpr float kSlack = 1.0f;  // rounding
@@ -1444,37 +1446,6 @@ std::string str(const Rect& r) {
   o << "[" << r.x0 << "," << r.y0 << " - " << r.x1 << "," << r.y1 << "]";
   return o.str();
 }
-
-// The app's fonts and style (gui_app.cpp) at a content scale, in a headless ImGui context.
-class ScaledUi {
- public:
-  explicit ScaledUi(float scale) {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    fonts.scale = scale;
-    fonts.normal_px = kFontNormal_px * scale;
-    fonts.large_px = kFontLarge_px * scale;
-    fonts.huge_px = kFontHuge_px * scale;
-    ImFontConfig cfg;
-    cfg.OversampleH = 1;
-    fonts.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.normal_px, &cfg);
-    fonts.large = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.large_px, &cfg);
-    static const ImWchar kDigits[] = {0x30, 0x3A, 0};
-    fonts.huge = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.huge_px, &cfg, kDigits);
-    io.FontDefault = fonts.normal;
-    unsigned char* px = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsAlpha8(&px, &w, &h);
-    ImGui::StyleColorsDark();
-    ImGuiStyle& st = ImGui::GetStyle();
-    st.WindowBorderSize = 0;
-    st.FramePadding = ImVec2(10, 6);
-    st.ScaleAllSizes(scale);
-  }
-  ~ScaledUi() { ImGui::DestroyContext(); }
-  Fonts fonts;
-};
 
 // Draws one panel with the text log on; returns what it drew.
 template <typename Draw>

@@ -3,6 +3,7 @@
 // (SessionController), all without a window.
 #include "settings_view.h"
 #include "plate_view.h"
+#include "scaled_ui.h"
 
 #include <gtest/gtest.h>
 #include <imgui.h>
@@ -437,37 +438,8 @@ TEST(SessionController, ANewSessionIsStoredWithTheBallAndMassAndShowsTheSettings
 
 namespace {
 
-constexpr const char* kDejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-
-// The app's fonts and style (gui_app.cpp) at a content scale and font scale, headless.
-class ScaledUi {
- public:
-  ScaledUi(float scale, float font_scale) {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    fonts.scale = scale;
-    fonts.normal_px = kFontNormal_px * scale * font_scale;
-    fonts.large_px = kFontLarge_px * scale * font_scale;
-    fonts.huge_px = kFontHuge_px * scale * font_scale;
-    ImFontConfig cfg;
-    cfg.OversampleH = 1;
-    fonts.normal = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.normal_px, &cfg);
-    fonts.large = io.Fonts->AddFontFromFileTTF(kDejaVu, fonts.large_px, &cfg);
-    fonts.huge = fonts.large;  // the view draws no timer
-    io.FontDefault = fonts.normal;
-    unsigned char* px = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsAlpha8(&px, &w, &h);
-    ImGui::StyleColorsDark();
-    ImGuiStyle& st = ImGui::GetStyle();
-    st.WindowBorderSize = 0;
-    st.FramePadding = ImVec2(10, 6);
-    st.ScaleAllSizes(scale);
-  }
-  ~ScaledUi() { ImGui::DestroyContext(); }
-  Fonts fonts;
-};
+using rollrig::testing::kDejaVu;
+using rollrig::testing::ScaledUi;
 
 }  // namespace
 
