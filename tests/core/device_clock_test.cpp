@@ -36,6 +36,20 @@ TEST(DeviceClock, NeverRunsBackwardsWhenTheDeviceRestarts) {
   EXPECT_GT(c.unwrapAfterRestart(20000000), t + 12500);
 }
 
+// Found by the frame_decoder fuzz target: `1 + t_us` was added in 32 bits, so a new boot whose
+// first time read 2^32 - 1 added nothing and session time stood still.
+TEST(DeviceClock, ARestartWhoseTimeIsTheCountersLastValueStillMovesTimeOn) {
+  DeviceClock c;
+  c.unwrap(300000);
+  EXPECT_EQ(c.unwrapAfterRestart(0xFFFFFFFFu), 300000u + 0x100000000u);
+  DeviceClock d;
+  d.unwrap(0xFFFFFFF0u);
+  d.unwrap(0x10);  // a wrap
+  DeviceClock::Step step;
+  EXPECT_EQ(d.unwrap(0xFFFFFFFFu, &step), 0x100000010u + 0x100000000u);
+  EXPECT_EQ(step, DeviceClock::Step::kRestarted);
+}
+
 // RateMeter lives beside DeviceClock: both measure in device time.
 
 #include "rollrig/core/rate_meter.h"

@@ -438,6 +438,65 @@ TEST(FrameDecoder, AStallOfTheLinkIsElapsedTimeNotAReset) {
   ASSERT_EQ(sink.samples.size(), 20u);
   EXPECT_EQ(d.stats().device_resets, 0u);
   EXPECT_EQ(sink.samples[10].t_us - sink.samples[9].t_us, 1200000000u);
+  // 96,000 frames later: 95,999 lost, not the 30,463 the 16-bit sequence's step alone shows.
+  EXPECT_EQ(sink.samples[10].lost_before, 95999u);
+  EXPECT_EQ(d.stats().frames_lost, 95999u);
+  EXPECT_EQ(d.stats().seq_gaps, 1u);
+}
+
+TEST(FrameDecoder, AStallOfExactlyOneSequenceTurnCountsTheTurnThoughTheSequenceStepsByOne) {
+  auto bytes = stream(500, 10, 1000000);
+  // 65,537 frames on: the sequence steps by 1 as if nothing were lost; 65,536 were.
+  append(bytes, makeSample(static_cast<uint16_t>(509 + 65537), 1000000 + (9 + 65537) * 12500u));
+  append(bytes, makeSample(static_cast<uint16_t>(509 + 65538), 1000000 + (9 + 65538) * 12500u));
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 12u);
+  EXPECT_EQ(sink.samples[10].lost_before, 65536u);
+  EXPECT_EQ(sink.samples[11].lost_before, 0u);
+  EXPECT_EQ(d.stats().frames_lost, 65536u);
+}
+
+TEST(FrameDecoder, AShortGapIsNotMistakenForWholeSequenceTurns) {
+  // 40 frames missing at a jittery rate: the history's rate estimate changes nothing.
+  std::vector<uint8_t> bytes;
+  uint32_t t = 2000000;
+  for (uint16_t seq = 0; seq < 20; ++seq) {
+    t += 12500 + (seq % 3) * 400 - 400;
+    append(bytes, makeSample(seq, t));
+  }
+  append(bytes, makeSample(60, t + 41 * 12500));
+  append(bytes, makeSample(61, t + 42 * 12500));
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 22u);
+  EXPECT_EQ(sink.samples[20].lost_before, 40u);
+  EXPECT_EQ(d.stats().frames_lost, 40u);
+}
+
+// Found by the frame_decoder fuzz target's corpus: a stream that replays an old boot's frames. A
+// frame equal in content to one dropped as a duplicate, but stamped 71.6 min later, is a link
+// that stalled (the sequence turned over meanwhile): delivered at its own time, its losses
+// counted by the time that passed, and the session clock never thrown back.
+TEST(FrameDecoder, AFrameLikeADroppedDuplicateButMuchLaterIsDeliveredAtItsOwnTime) {
+  auto bytes = stream(0, 26, 25000);                // seq 0..25, up to 337,500 us
+  auto replay = stream(10, 3, 25000 + 10 * 12500);  // seq 10..12 again, as they were: duplicates
+  bytes.insert(bytes.end(), replay.begin(), replay.end());
+  const uint32_t later = 25000 + 10 * 12500 + 4294667295u;  // seq 10's time + 71.6 min
+  auto stalled = stream(10, 3, later);
+  bytes.insert(bytes.end(), stalled.begin(), stalled.end());
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 29u);
+  EXPECT_EQ(d.stats().duplicates, 3u);
+  EXPECT_EQ(d.stats().device_resets, 0u);
+  EXPECT_EQ(sink.samples[26].seq, 10u);
+  EXPECT_EQ(sink.samples[26].t_us, uint64_t{later});
+  // 71.6 min at 80 frames/s: 343,574 frames of time for a step of 65,521 in the sequence.
+  EXPECT_EQ(sink.samples[26].lost_before, 65520u + 4u * 65536u);
 }
 
 // Issue 9, item 2: a SAMPLE whose cell count differs from the device's INFO is dropped and
@@ -503,6 +562,24 @@ TEST(FrameDecoder, AStatusAfterTheNewBootsFirstSampleDoesNotCountTheRebootTwice)
   ASSERT_EQ(sink.samples.size(), 40u);
   EXPECT_EQ(d.stats().device_resets, 1u);
   EXPECT_EQ(d.stats().frames_lost, 80u) << "the new boot's frames before seq 80, counted once";
+}
+
+// A STATUS is 1 frame in 81; damaged with a CRC that matched by chance, it carries a random
+// uptime, half the time before the last sample's. Taken at its word, it made the next sample a new
+// boot and threw the session clock forward by that sample's own time (up to 71 min).
+TEST(FrameDecoder, AStatusClaimingARebootIsOverruledByASampleThatGoesOnFromTheLast) {
+  auto bytes = stream(300, 20, 900000000u);  // 15 min up
+  appendStatus(bytes, 1200);                 // "up 1.2 s": damaged
+  auto more = stream(320, 20, 900000000u + 20 * 12500u);
+  bytes.insert(bytes.end(), more.begin(), more.end());
+  CollectingSink sink;
+  FrameDecoder d(sink);
+  d.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(sink.samples.size(), 40u);
+  EXPECT_EQ(d.stats().device_resets, 0u);
+  EXPECT_EQ(d.stats().frames_lost, 0u);
+  for (size_t i = 1; i < sink.samples.size(); ++i)
+    ASSERT_EQ(sink.samples[i].t_us - sink.samples[i - 1].t_us, 12500u) << "sample " << i;
 }
 
 // [SECTION] Confirmation: a damaged frame whose CRC matched (issue 13, stream fault matrix)

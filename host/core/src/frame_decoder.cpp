@@ -1,5 +1,7 @@
 #include "rollrig/core/frame_decoder.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace rollrig::core {
@@ -142,7 +144,47 @@ void FrameDecoder::noteStatusUptime(uint32_t uptime_ms) {
   // with slack for the millisecond truncation and for a sample stamped just before its STATUS.
   const uint32_t uptime_us = static_cast<uint32_t>(uint64_t{uptime_ms} * 1000u);
   const int32_t status_minus_last = static_cast<int32_t>(uptime_us - m_clock.lastRaw());
-  if (status_minus_last < -static_cast<int32_t>(kStatusSlack_us)) m_restart_expected = true;
+  if (status_minus_last < -static_cast<int32_t>(kStatusSlack_us)) m_status_says_restart = true;
+}
+
+double FrameDecoder::recentPeriod_us() const {
+  // The time over the frames between consecutive deliveries without a long gap (a stall's own
+  // step would skew it).
+  const size_t first = (m_history_next + kHistory - m_history_len) % kHistory;
+  uint64_t span_us = 0, frames = 0;
+  for (size_t k = 0; k + 1 < m_history_len; ++k) {
+    const Seen& a = m_history[(first + k) % kHistory];
+    const Seen& b = m_history[(first + k + 1) % kHistory];
+    const uint16_t n = static_cast<uint16_t>(b.seq - a.seq);
+    const uint32_t dt = b.t_us - a.t_us;
+    if (n == 0 || n > kConfirmGap || dt > uint64_t{n} * kMaxFramePeriod_us) continue;
+    span_us += dt;
+    frames += n;
+  }
+  if (frames < 2) return 0;  // too little to know the rate
+  // No rollrig sends faster than one frame per kMinFramePeriod_us (a history of damaged times
+  // must not make a stall hold millions of frames).
+  return std::max(double(span_us) / double(frames), double(kMinFramePeriod_us));
+}
+
+uint64_t FrameDecoder::seqTurnsIn(uint32_t forward_us, uint16_t d) const {
+  const double period_us = recentPeriod_us();
+  if (period_us <= 0) return 0;  // the step alone
+  // Frames the elapsed time holds at that rate, against the step d the sequence shows: the
+  // whole turns of 65,536 between them, to the nearest (the rate would have to be off by half a
+  // turn's worth, over 30 % on a 20-min stall, to miscount).
+  const double turns = (double(forward_us) / period_us - double(d)) / 65536.0;
+  return turns < 0.5 ? 0 : static_cast<uint64_t>(turns + 0.5);
+}
+
+bool FrameDecoder::continuesSteadily(const proto::SampleFrame& f) const {
+  if (!follows(m_last_seq, m_clock.lastRaw(), f)) return false;
+  const double period_us = recentPeriod_us();
+  if (period_us <= 0) return true;  // too little history: follows() is all there is to go on
+  // On the recent rate to within a quarter of a frame.
+  const uint16_t d = static_cast<uint16_t>(f.seq - m_last_seq);
+  const double off_us = double(f.t_us - m_clock.lastRaw()) - double(d) * period_us;
+  return off_us <= period_us / 4 && off_us >= -period_us / 4;
 }
 
 void FrameDecoder::remember(uint16_t seq, uint32_t t_us) {
@@ -154,6 +196,10 @@ void FrameDecoder::remember(uint16_t seq, uint32_t t_us) {
 FrameDecoder::Verdict FrameDecoder::classify(const proto::SampleFrame& f) const {
   if (!m_clock.started()) return Verdict::kNext;
   if ((f.flags & proto::kFlagResetSeen) != 0 || m_restart_expected) return Verdict::kRestart;
+  // A STATUS said the device restarted. A real restart's next sample does not go on from the
+  // last one at the device's steady rate (a new boot counts from seq 0 and time 0); one that does
+  // says the STATUS was a damaged frame whose CRC matched by chance, and is taken as it came.
+  if (m_status_says_restart && (!m_have_seq || !continuesSteadily(f))) return Verdict::kRestart;
   const uint32_t last_t = m_clock.lastRaw();
   const uint32_t forward_us = f.t_us - last_t;  // the time that passed, if the clock ran forward
   const bool wrapped = f.t_us < last_t;
@@ -187,7 +233,7 @@ bool FrameDecoder::needsConfirmation(const proto::SampleFrame& f) const {
   if (!m_clock.started() || !m_have_seq) return false;
   // A reboot the owner or a STATUS announced is expected to break the sequence. RESET_SEEN is
   // not enough on its own: a damaged frame's random flags carry it half the time.
-  if (m_restart_expected) return false;
+  if (m_restart_expected || m_status_says_restart) return false;
   if ((f.flags & proto::kFlagResetSeen) != 0) return true;
   switch (classify(f)) {
     case Verdict::kRestart:
@@ -250,10 +296,17 @@ void FrameDecoder::commitSample(const proto::SampleFrame& f) {
       break;
     case Verdict::kNext:
     case Verdict::kWrapped:
-      if (m_have_seq && m_clock.started() && d > 1) {
-        ++m_stats.seq_gaps;
-        m_stats.frames_lost += d - 1u;
-        s.lost_before = d - 1u;
+      if (m_have_seq && m_clock.started()) {
+        // Frames missing: the sequence's step, plus whole turns of the 16-bit sequence that the
+        // elapsed time holds (a link that stalled for more than 65,536 frames, 13.7 min at 80/s).
+        const uint64_t missing =
+            uint64_t{static_cast<uint16_t>(d - 1u)} +
+            65536u * seqTurnsIn(static_cast<uint32_t>(f.t_us - m_clock.lastRaw()), d);
+        if (d != 0 && missing > 0) {
+          ++m_stats.seq_gaps;
+          s.lost_before = static_cast<uint32_t>(missing);  // < 2^32 us / kMinFramePeriod_us
+          m_stats.frames_lost += s.lost_before;
+        }
       }
       if (!m_clock.started()) {
         s.t_us = m_clock.unwrap(f.t_us);
@@ -264,6 +317,7 @@ void FrameDecoder::commitSample(const proto::SampleFrame& f) {
       break;
   }
   m_restart_expected = false;
+  m_status_says_restart = false;
   m_have_seq = true;
   m_last_seq = f.seq;
   remember(f.seq, f.t_us);

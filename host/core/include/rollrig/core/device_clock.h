@@ -36,7 +36,7 @@ class DeviceClock {
         s = Step::kRestarted;
         // The device rebooted: its counter restarted at 0, so t_us is the time since that boot,
         // the best (lower-bound) estimate of the gap. +1 keeps time strictly increasing.
-        m_t64 += 1 + t_us;
+        m_t64 += uint64_t{t_us} + 1;  // in 64 bits: t_us may be 2^32 - 1
       }
     }
     m_last = t_us;
@@ -58,7 +58,8 @@ class DeviceClock {
   uint64_t unwrapAfterRestart(uint32_t t_us) {
     if (!m_started) return unwrap(t_us);
     m_last = t_us;
-    m_t64 += 1 + t_us;  // t_us = time since the new boot: the gap, as far as the device knows
+    m_t64 += uint64_t{t_us} + 1;  // the time since the new boot (the gap, as far as the device
+                                  // knows), in 64 bits: t_us may be 2^32 - 1
     return m_t64;
   }
 

@@ -19,7 +19,9 @@
 //   - Time that moved forward (or across 2^32, but only when the last time was within
 //     kMaxWrapGap_us of 2^32) continues the session when the sequence advanced by no more frames
 //     than that time can hold (one per kMinFramePeriod_us). A sequence that jumped further than
-//     the time allows, or moved back while time moved forward, is a new boot.
+//     the time allows, or moved back while time moved forward, is a new boot. Across a long
+//     stall the frames lost are the sequence's step plus the whole turns of 65,536 the elapsed
+//     time holds at the rate of the recent history (seqTurnsIn).
 //   - Time that moved back is a late or repeated frame only if it fits the recent history
 //     exactly: the same (seq, t_us) as a sample already delivered (a duplicate), or a seq inside
 //     a counted gap with a time between its neighbours' (late). Anything else is a new boot.
@@ -133,6 +135,13 @@ class FrameDecoder {
   Verdict classify(const proto::SampleFrame& f) const;
   bool fitsHistory(uint16_t seq, uint32_t t_us, bool* duplicate) const;
   void remember(uint16_t seq, uint32_t t_us);
+  // Whole turns of the 16-bit sequence inside forward_us of elapsed time when the sequence moved
+  // d frames on, at the frame rate the recent history shows (0 when it shows too little).
+  uint64_t seqTurnsIn(uint32_t forward_us, uint16_t d) const;
+  // The device's frame period from the recent history, us (0: too little history).
+  double recentPeriod_us() const;
+  // f goes on from the last sample delivered at the recent rate, within a quarter of a frame.
+  bool continuesSteadily(const proto::SampleFrame& f) const;
   void noteStatusUptime(uint32_t uptime_ms);
 
   // No rollrig device sends frames faster than this (the rig sends 80 per second, 12,500 us):
@@ -159,7 +168,8 @@ class FrameDecoder {
   bool m_discarding = false;  // inside an oversized run, waiting for the next delimiter
   bool m_have_seq = false;
   uint16_t m_last_seq = 0;
-  bool m_restart_expected = false;
+  bool m_restart_expected = false;     // the owner said so (expectRestart): certain
+  bool m_status_says_restart = false;  // a STATUS's uptime did, unless the next sample disagrees
   bool m_has_held = false;
   proto::SampleFrame m_held{};  // a surprising sample waiting for the next one to confirm it
   uint8_t m_expected_channels = 0;
