@@ -228,7 +228,7 @@ void drawGauge(const GaugeModel& m, const Rect& r, const Fonts& f, SolidFills& f
     const auto yOf = [&](double v) {
       return cy1 - static_cast<float>(std::clamp(v / m.scale_max, 0.0, 1.0)) * (cy1 - cy0);
     };
-    const Rgb band = mix(kOk, kBackground, 0.22f);
+    const Rgb band = gaugeBandColour();
     fills.push_back({Rect{cx0, cy0, x1, cy1}, kBackground});
     if (m.has_band) {
       const float by0 = std::round(yOf(m.band_hi)), by1 = std::round(yOf(m.band_lo));

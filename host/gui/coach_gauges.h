@@ -65,6 +65,12 @@ CoachGaugesModel computeCoachGauges(const engine::LiveSnapshot& snap, const core
                                     double body_mass_kg,
                                     std::optional<double> load_now_n = std::nullopt);
 
+// The shade of the "slowly" region and of the load band (a solid fill: the screenshot test finds
+// it by its exact colour).
+inline Rgb gaugeBandColour() {
+  return mix(kOk, kBackground, 0.22f);
+}
+
 // Draws the two gauges stacked in `r` (the layout's `gauges`), speed on top.
 void drawCoachGauges(const CoachGaugesModel& m, const Rect& r, const Fonts& fonts,
                      SolidFills& fills);
