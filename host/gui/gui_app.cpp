@@ -538,12 +538,13 @@ int runGui(const GuiOptions& opt) {
 
     if (shooting && !frozen) {
       const engine::LiveSnapshot& sn = ctl.snapshot();
-      // Rolling: no hold, and a rolling speed in each tenth of the last 5 s (a trace to show).
+      // Rolling: no hold, a rolling speed in each tenth of the last 5 s (a trace to show), and the
+      // ball moving now (not paused at a spot).
       size_t rolled = 0;
       for (const engine::RecentPoint& p : sn.recent)
         rolled += p.t_s >= sn.elapsed_s - 5 && p.roll_speed_mm_s.has_value();
-      const bool rolling_now =
-          sn.elapsed_s >= opt.screenshot_when_rolling_s && !sn.open_hold && rolled >= 48;
+      const bool rolling_now = sn.elapsed_s >= opt.screenshot_when_rolling_s && !sn.open_hold &&
+                               rolled >= 48 && sn.roll_speed_mm_s && *sn.roll_speed_mm_s > 8;
       if (opt.screenshot_when_hold_s <= 0 && opt.screenshot_when_rolling_s <= 0) {
         // no hold to wait for
       } else if (opt.screenshot_when_hold_s > 0 && sn.open_hold &&
