@@ -272,8 +272,9 @@ TEST(GuiScreenshot, AtTheSmallSizeEachCellsColourIsInThePlotAndOnThePlate) {
   const rollrig::gui::Layout lay = rollrig::gui::computeLayout(1000, 640, 1);
   for (int c = 0; c < 4; ++c) {
     const Rgb colour = rollrig::gui::kCellTrace[c];
-    // A trace across the plot is hundreds of pixels; a name on the plate a few dozen.
-    EXPECT_GT(countNear(img, lay.plot, colour), 300u) << "cell " << c << " in the plot";
+    // A trace across the plot is a pixel or more in most columns; a name on the plate a few dozen.
+    EXPECT_GT(countNear(img, lay.plot, colour), static_cast<size_t>(lay.plot.width() / 2))
+        << "cell " << c << " in the plot";
     // (RR's near-white is also the loads' colour there, so only the three others tell.)
     if (c < 3)
       EXPECT_GT(countNear(img, lay.plate, colour), 20u) << "cell " << c << "'s name on the plate";
