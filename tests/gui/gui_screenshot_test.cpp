@@ -330,6 +330,12 @@ TEST(GuiCommandLine, RefusesFramesWithoutAScreenshot) {
   EXPECT_NE(r.err.find("--screenshot"), std::string::npos) << r.err;
 }
 
+TEST(GuiCommandLine, RefusesTheRollingWaitWithoutAScreenshot) {
+  const GuiRun r = runGui("--demo --screenshot-when-rolling-s 20", false);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--screenshot-when-rolling-s"), std::string::npos) << r.err;
+}
+
 TEST(GuiCommandLine, RefusesFastWithoutTheDemo) {
   const GuiRun r = runGui("--port /dev/null --fast", false);
   EXPECT_EQ(r.exit_code, 2);
