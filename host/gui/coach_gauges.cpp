@@ -58,6 +58,15 @@ double runsMax(const std::vector<std::vector<GaugeModel::Point>>& runs) {
   return m;
 }
 
+// The speed the number shows: the newest tenth of a second's (LiveSnapshot::recent), so it
+// changes ten times a second, not every frame (the window redraws only what changed); the
+// snapshot's own when there is no history (a snapshot made by hand).
+std::optional<double> rollingSpeedNow(const engine::LiveSnapshot& snap) {
+  if (snap.recent.empty()) return snap.roll_speed_mm_s;
+  if (snap.elapsed_s - snap.recent.back().t_s > 2 * engine::kRecentStep_s) return std::nullopt;
+  return snap.recent.back().roll_speed_mm_s;
+}
+
 }  // namespace
 
 CoachGaugesModel computeCoachGauges(const engine::LiveSnapshot& snap, const core::CueSettings& cues,
@@ -82,8 +91,8 @@ CoachGaugesModel computeCoachGauges(const engine::LiveSnapshot& snap, const core
   } else if (snap.open_hold) {
     s.state = GaugeModel::State::kIdle;
     s.words = "holding";
-  } else if (snap.roll_speed_mm_s) {
-    const double v = *snap.roll_speed_mm_s;
+  } else if (const std::optional<double> speed = rollingSpeedNow(snap)) {
+    const double v = *speed;
     s.now = v;
     s.value = whole(v);
     // As the cue judges it (core::CuePlanner): faster than the limit is too fast.

@@ -5,7 +5,9 @@
 // band shaded and a level meter at its right edge ("now").
 //
 //   rolling speed: the ball's speed while rolling (mm/s) against the "slowly" limit, the share of
-//                  the session's rolling that was too fast so far; "holding" in a hold.
+//                  the session's rolling that was too fast so far; "holding" in a hold. The
+//                  number is the newest tenth of a second's (LiveSnapshot::recent), so it changes
+//                  ten times a second rather than every frame.
 //   pressure:      the load now in % of body weight against the band (20-50 % by default); with
 //                  no body mass it shows newtons and asks for the body mass instead of inventing
 //                  a percentage.

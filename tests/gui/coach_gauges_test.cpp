@@ -82,6 +82,17 @@ TEST(CoachGauges, TheSpeedLimitIsTheOneTheCallerPasses) {
   EXPECT_EQ(m.speed.band_hi, 45);
 }
 
+TEST(CoachGauges, TheSpeedShownIsTheNewestTenthOfASecondsSoItChangesTenTimesASecond) {
+  engine::LiveSnapshot s = rolling(60, 22, 300);
+  s.roll_speed_mm_s = 23.7;  // the engine's latest sample: changes every frame
+  EXPECT_EQ(computeCoachGauges(s, {}, 70).speed.value, "22");
+  // A history that stopped (the rig away) shows no speed rather than an old one.
+  s.elapsed_s += 1.0;
+  const CoachGaugesModel away = computeCoachGauges(s, {}, 70);
+  EXPECT_EQ(away.speed.value, "");
+  EXPECT_EQ(away.speed.words, "not rolling");
+}
+
 TEST(CoachGauges, InAHoldTheSpeedGaugeSaysHoldingAndShowsNoSpeed) {
   const CoachGaugesModel m = computeCoachGauges(holding(60, 300), core::CueSettings{}, 70);
   EXPECT_EQ(m.speed.words, "holding");
