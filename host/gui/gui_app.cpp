@@ -22,6 +22,7 @@
 #include "bench.h"
 #include "calibrate_view.h"
 #include "calibration_controller.h"
+#include "coach_gauges.h"
 #include "connection_bar.h"
 #include "draw_util.h"
 #include "export_strip.h"
@@ -537,16 +538,30 @@ int runGui(const GuiOptions& opt) {
 
     if (shooting && !frozen) {
       const engine::LiveSnapshot& sn = ctl.snapshot();
-      if (opt.screenshot_when_hold_s <= 0) {
+      // Rolling: no hold, a rolling speed in each tenth of the last 5 s (a trace to show), and the
+      // ball moving now (not paused at a spot).
+      size_t rolled = 0;
+      for (const engine::RecentPoint& p : sn.recent)
+        rolled += p.t_s >= sn.elapsed_s - 5 && p.roll_speed_mm_s.has_value();
+      const bool rolling_now = sn.elapsed_s >= opt.screenshot_when_rolling_s && !sn.open_hold &&
+                               rolled >= 48 && sn.roll_speed_mm_s && *sn.roll_speed_mm_s > 8;
+      if (opt.screenshot_when_hold_s <= 0 && opt.screenshot_when_rolling_s <= 0) {
         // no hold to wait for
-      } else if (sn.open_hold && sn.open_hold->elapsed_s >= opt.screenshot_when_hold_s) {
+      } else if (opt.screenshot_when_hold_s > 0 && sn.open_hold &&
+                 sn.open_hold->elapsed_s >= opt.screenshot_when_hold_s) {
+        frozen = true;
+      } else if (opt.screenshot_when_rolling_s > 0 && rolling_now) {
         frozen = true;
       } else if (sn.finished || sn.elapsed_s > opt.screenshot_give_up_s) {
+        const std::string wanted =
+            opt.screenshot_when_hold_s > 0
+                ? "no hold of " + std::to_string(static_cast<int>(opt.screenshot_when_hold_s)) +
+                      " s came"
+                : "the ball was not rolling after " +
+                      std::to_string(static_cast<int>(opt.screenshot_when_rolling_s)) + " s";
         std::fprintf(stderr,
-                     "rollrig-gui: no hold of %.0f s came in %.0f s of device time (%s); no "
-                     "screenshot was written.\n",
-                     opt.screenshot_when_hold_s, sn.elapsed_s,
-                     sn.finished ? "the session ended" : "gave up");
+                     "rollrig-gui: %s in %.0f s of device time (%s); no screenshot was written.\n",
+                     wanted.c_str(), sn.elapsed_s, sn.finished ? "the session ended" : "gave up");
         exit_code = 1;
         break;
       }
@@ -644,12 +659,20 @@ int runGui(const GuiOptions& opt) {
       plot.note = said;
       layoutPlotTitleRow(plot, lay.plot, fonts);
       const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
+      // The gauges' limits: the cues' band (the user's settings, once wired) and the "slowly" the
+      // engine counts the share and the too-fast cue against (LiveSnapshot::rolling).
+      core::CueSettings gauge_limits{};
+      gauge_limits.too_fast_mm_s = snap.rolling.slow_roll_mm_s;
+      const CoachGaugesModel gauges =
+          computeCoachGauges(snap, gauge_limits, settings.body_mass_kg,
+                             readout ? std::optional<double>(readout->total_n) : std::nullopt);
       shown_plot = lay.plot, shown_plate = lay.plate;
 
       act = drawConnectionBar(bar, bar_state, lay.connection_bar, fonts, fills);
       drawHoldPanel(hold, lay.hold, fonts, fills);
       drawForcePlot(plot, lay.plot, fonts, fills);
       drawPlateView(plate, lay.plate, fonts, fills);
+      drawCoachGauges(gauges, lay.gauges, fonts, fills);
       const ProtocolPanelAction pact =
           drawProtocolPanel(protocol, protocol_state, settings, lay.protocol, fonts, fills);
       if (pact.note_kept) {
@@ -936,7 +959,7 @@ int runGui(const GuiOptions& opt) {
     // sample, or its end (a port that could not be opened); at once with nothing connected.
     const engine::LiveSnapshot& shown = ctl.snapshot();
     const bool ready = opt.calibrate_demo ? calib_frozen
-                       : opt.screenshot_when_hold_s > 0
+                       : opt.screenshot_when_hold_s > 0 || opt.screenshot_when_rolling_s > 0
                            ? frozen
                            : !ctl.hasSession() || shown.samples_recorded > 0 || shown.finished;
     if (shooting && ready && ++frames_after >= opt.frames && opt.screenshot_scale > 1) {

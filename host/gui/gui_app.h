@@ -35,8 +35,12 @@ struct GuiOptions {
   int screenshot_scale = 1;
   int frames = 3;
   double screenshot_when_hold_s = 0;
+  // screenshot_when_rolling_s > 0: first wait until the session has run this long (device time)
+  // and the ball is rolling (no open hold, a rolling speed), then freeze the view on that snapshot
+  // (the coaching gauges mid-roll).
+  double screenshot_when_rolling_s = 0;
   // Screenshot mode gives up (exit 1) when the session's device time passes this without the
-  // hold condition.
+  // hold (or rolling) condition.
   double screenshot_give_up_s = 4 * 3600.0;
   // The force plot's first view: 0 follow-live over the last 30 s; > 0 follow-live over this many
   // seconds; < 0 the whole session (e.g. for a screenshot of a long session zoomed out).

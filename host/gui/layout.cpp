@@ -21,7 +21,13 @@ Layout computeLayout(float w, float h, float scale) {
   // The hold panel gets what the huge timer needs, the plot the rest (at least a third).
   const float hold_h = std::min((kFontHuge_px + 130.0f) * scale, (h - top) * 0.6f);
   l.hold = {gap, top, left_x1, top + hold_h};
-  l.plot = {gap, top + hold_h + gap, left_x1, h - gap};
+  // The plot's row gives its right part to the gauges: about two fifths, within what the gauges'
+  // numbers need and what the plot can spare.
+  const float row_w = left_x1 - gap;
+  const float gauges_w =
+      std::clamp(row_w * 0.42f, std::min(270.0f * scale, row_w * 0.45f), 460.0f * scale);
+  l.plot = {gap, top + hold_h + gap, left_x1 - gauges_w - gap, h - gap};
+  l.gauges = {left_x1 - gauges_w, top + hold_h + gap, left_x1, h - gap};
   // The right column: the protocol guide on top (what its rows need), the plate below.
   const float protocol_h = std::min(290.0f * scale, (h - top) * 0.5f);
   l.protocol = {left_x1 + gap, top, w - gap, top + protocol_h};

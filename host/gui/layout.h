@@ -5,8 +5,12 @@
 //   +--------------------------- connection bar ---------------------------+
 //   | hold panel (big timer)                    | protocol panel (the steps) |
 //   +-------------------------------------------+----------------------------+
-//   | force plot (last 30 s)                    | plate view                 |
+//   | force plot (last 30 s)     | speed gauge  | plate view                 |
+//   |                            | pressure g.  |                            |
 //   +-------------------------------------------+----------------------------+
+//
+// The coaching gauges (coach_gauges.h) take the right part of the plot's row: the hold timer and
+// the plate keep their room, and the plot, read up close, gives some.
 //
 // The replay (computeReplayLayout) is the same with the replay bar in place of the connection bar
 // and the session's holds table in place of the protocol panel; the other views get `body`, all
@@ -25,6 +29,7 @@ struct Layout {
   Rect tabs;  // the view tabs (view_tabs.h)
   Rect body;  // everything below the tabs
   Rect connection_bar, hold, plot, plate, protocol;
+  Rect gauges;  // the speed and pressure gauges, stacked (coach_gauges.h)
 };
 
 // `scale`: the monitor's content scale (1 on a plain screen, 2 on HiDPI).

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
                  "With --screenshot: first wait (on device time) for an open hold at least this "
                  "many seconds long, then render --frames frames of that moment")
       ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--screenshot-when-rolling-s", opt.screenshot_when_rolling_s,
+                 "With --screenshot: first wait (on device time) until the session has run this "
+                 "many seconds and the ball is rolling, not held, then render --frames frames")
+      ->check(CLI::Range(0.0, 3600.0));
   std::string plot_window;
   app.add_option("--plot-window", plot_window,
                  "The force plot's first view: 'whole' (the whole session) or SECONDS to follow "
@@ -164,10 +168,11 @@ int main(int argc, char** argv) {
                  "rollrig-gui: --seed and --fast only apply to --demo and --calibrate-demo.\n");
     return 2;
   }
-  if (opt.screenshot.empty() && (app.count("--frames") || opt.screenshot_when_hold_s > 0)) {
-    std::fprintf(
-        stderr,
-        "rollrig-gui: --frames and --screenshot-when-hold-s go with --screenshot FILE.png.\n");
+  if (opt.screenshot.empty() && (app.count("--frames") || opt.screenshot_when_hold_s > 0 ||
+                                 opt.screenshot_when_rolling_s > 0)) {
+    std::fprintf(stderr,
+                 "rollrig-gui: --frames, --screenshot-when-hold-s and --screenshot-when-rolling-s "
+                 "go with --screenshot FILE.png.\n");
     return 2;
   }
   const int rc = rollrig::gui::runGui(opt);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -252,6 +253,145 @@ TEST(LiveSession, LiveAnalysisEqualsTheOfflineAnalysisOfTheSameSamplesAndMarkers
   EXPECT_TRUE(std::any_of(offline.holds.begin(), offline.holds.end(), [](const core::Hold& h) {
     return h.side_source == core::SideSource::kUser;
   })) << "the side marks reached the analysis";
+}
+
+// [SECTION] The coaching gauges: the share of rolling too fast, and the last 10 s
+
+// Runs seed 7's first `duration_s` through a session with `o`'s analysis and returns the last
+// snapshot and everything recorded.
+struct GaugeRun {
+  engine::LiveSnapshot snap;
+  engine::MemorySessionSink::Record rec;
+};
+GaugeRun runWhole(engine::LiveSessionOptions o, GatedSource& src, double duration_s) {
+  o.duration_s = duration_s;
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  src.gate->store(std::numeric_limits<uint64_t>::max());
+  EXPECT_TRUE(session.wait(kPatience));
+  return {session.snapshot(), sink.record()};
+}
+
+TEST(LiveSession, TheLiveShareOfRollingTooFastIsTheAnalysisOfTheSameSamplesAtTheEnd) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 300);
+  const engine::LiveSessionOptions o = optionsFor(src.opener());
+  const GaugeRun run = runWhole(o, src, 300);
+  ASSERT_EQ(run.rec.samples.size(), 24000u);
+  const core::SessionSummary offline =
+      core::analyzeSession(analysisSamples(run.rec.samples), {}, o.hold_params).summary;
+  ASSERT_TRUE(run.snap.rolling.fast_share.has_value());
+  // Not a trivial figure: this seed rolls both slower and faster than 30 mm/s.
+  EXPECT_GT(offline.roll_fast_share, 0.02);
+  EXPECT_LT(offline.roll_fast_share, 0.98);
+  EXPECT_GT(offline.rolling_s, 20.0);
+  EXPECT_DOUBLE_EQ(*run.snap.rolling.fast_share, offline.roll_fast_share);
+  EXPECT_DOUBLE_EQ(run.snap.rolling.rolling_s, offline.rolling_s);
+  EXPECT_EQ(run.snap.rolling.slow_roll_mm_s, core::kSlowRoll_mm_s);
+}
+
+TEST(LiveSession, TheShareAndTheTooFastCueCountAgainstTheAnalysisSlowRollNotTheCueSettings) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 200);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  o.hold_params.slow_roll_mm_s = 12;  // a strict "slowly": most of the rolling is too fast
+  core::CueSettings cues;
+  cues.too_fast_mm_s = 1000;  // would never fire: the session's own "slowly" wins
+  o.cues = cues;
+  const GaugeRun run = runWhole(o, src, 200);
+  const core::SessionSummary offline =
+      core::analyzeSession(analysisSamples(run.rec.samples), {}, o.hold_params).summary;
+  const core::SessionSummary at_default =
+      core::analyzeSession(analysisSamples(run.rec.samples)).summary;
+  ASSERT_TRUE(run.snap.rolling.fast_share.has_value());
+  EXPECT_DOUBLE_EQ(*run.snap.rolling.fast_share, offline.roll_fast_share);
+  EXPECT_GT(offline.roll_fast_share, at_default.roll_fast_share) << "12 mm/s counts more";
+  EXPECT_EQ(run.snap.rolling.slow_roll_mm_s, 12);
+  // The snapshot's new_cues were taken by no one, so the last snapshot holds them all.
+  EXPECT_TRUE(std::any_of(run.snap.new_cues.begin(), run.snap.new_cues.end(),
+                          [](const core::Cue& c) { return c.kind == core::CueKind::kTooFast; }))
+      << "the too-fast cue fired at 12 mm/s";
+}
+
+TEST(LiveSession, TheShareSoFarGrowsDuringTheSessionAndNeverCountsTheLatestSecondsYet) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 300);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  engine::LiveSnapshot snap = advanceTo(session, src, 1000000);
+  EXPECT_FALSE(snap.rolling.fast_share.has_value()) << "nothing has rolled after a second";
+  EXPECT_EQ(snap.rolling.rolling_s, 0.0);
+  double last_rolling_s = 0;
+  int grew = 0;
+  for (uint64_t gate = 20000000; gate <= 200000000; gate += 20000000) {
+    snap = advanceTo(session, src, gate);
+    EXPECT_GE(snap.rolling.rolling_s, last_rolling_s) << "at " << gate / 1e6 << " s";
+    grew += snap.rolling.rolling_s > last_rolling_s;
+    last_rolling_s = snap.rolling.rolling_s;
+    // A speed is counted once it can no longer be a hold's back-dated start: the live figure
+    // never runs ahead of the latest sample minus the dwell.
+    EXPECT_LE(snap.rolling.rolling_s, snap.elapsed_s - o.hold_params.dwell_s + 1e-9);
+    if (snap.rolling.fast_share) {
+      EXPECT_GE(*snap.rolling.fast_share, 0.0);
+      EXPECT_LE(*snap.rolling.fast_share, 1.0);
+    }
+  }
+  EXPECT_GE(grew, 3) << "the rolling time grows as the session rolls";
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+}
+
+TEST(LiveSession, TheGaugesHistoryIsTheLastTenSecondsOfDeviceTimeInTenthsOfASecond) {
+  GatedSource src;
+  src.cfg = rigConfig(7, 300);
+  engine::LiveSessionOptions o = optionsFor(src.opener());
+  engine::LiveSession session(o);
+  engine::MemorySessionSink sink;
+  session.addSink(&sink);
+  session.start();
+  engine::LiveSnapshot snap = advanceTo(session, src, 3000000);
+  EXPECT_GE(snap.recent.size(), 28u) << "3 s: about 30 points";
+  EXPECT_LE(snap.recent.size(), 30u);
+  bool saw_rolling = false, saw_hold = false;
+  for (uint64_t gate = 15000000; gate <= 150000000; gate += 5000000) {
+    snap = advanceTo(session, src, gate);
+    ASSERT_FALSE(snap.recent.empty());
+    // Bounded to 10 s of device time, however long the session has run.
+    EXPECT_GE(snap.recent.front().t_s, snap.elapsed_s - engine::kRecent_s);
+    EXPECT_LE(snap.recent.size(), 101u);
+    EXPECT_GE(snap.recent.size(), 98u) << "at " << gate / 1e6 << " s";
+    for (size_t i = 1; i < snap.recent.size(); ++i) {
+      const double step = snap.recent[i].t_s - snap.recent[i - 1].t_s;
+      EXPECT_NEAR(step, engine::kRecentStep_s, 0.0126) << "one point per 0.1 s";
+    }
+    // A point in the open hold has no rolling speed.
+    if (snap.open_hold && snap.open_hold->elapsed_s > 12) {
+      saw_hold = true;
+      EXPECT_FALSE(snap.recent.back().roll_speed_mm_s.has_value());
+    }
+    if (!snap.open_hold && snap.roll_speed_mm_s && snap.recent.back().roll_speed_mm_s)
+      saw_rolling = true;
+  }
+  EXPECT_TRUE(saw_hold) << "the seed holds within 150 s";
+  EXPECT_TRUE(saw_rolling) << "and rolls";
+  session.stop();
+  ASSERT_TRUE(session.wait(kPatience));
+  // Each point's load is the mean force of its tenth of a second's samples.
+  const auto rec = sink.record();
+  const engine::RecentPoint& p = snap.recent[snap.recent.size() / 2];
+  const auto step = static_cast<int64_t>(std::floor(p.t_s / engine::kRecentStep_s));
+  double sum = 0;
+  int n = 0;
+  for (const auto& s : rec.samples)
+    if (static_cast<int64_t>(std::floor(s.t_s / engine::kRecentStep_s)) == step)
+      sum += s.force.total_n, ++n;
+  ASSERT_EQ(n, 8) << "80 Hz: eight samples a tenth";
+  EXPECT_NEAR(p.load_n, sum / n, 1e-9);
 }
 
 TEST(LiveSession, MarkersLandAtTheLatestSampleTimeAndAReleasedMarkerWins) {

@@ -182,6 +182,11 @@ struct LiveSession::Engine {
   std::optional<core::CuePlanner> planner;
   core::RollSpeedMeter roll_speed;
   std::vector<core::Cue> cues;  // raised since the last publish
+  // The gauges' last 10 s (LiveSnapshot::recent): closed steps, and the step being filled.
+  std::deque<RecentPoint> recent;
+  int64_t step_index = -1;
+  double step_sum_n = 0, step_last_s = 0;
+  int step_samples = 0;
   core::RateMeter rate;
 
   // Session time. offset_us is added to the current connection's device times (0 for the first).
@@ -220,7 +225,12 @@ LiveSession::LiveSession(LiveSessionOptions options)
     : m_opt(std::move(options)), m_engine(std::make_unique<Engine>()) {
   m_engine->analyzer =
       core::SessionAnalyzer(m_opt.hold_params, core::AnalyzerInput::kForceAndPosition);
-  if (m_opt.cues) m_engine->planner.emplace(*m_opt.cues);
+  if (m_opt.cues) {
+    // One "slowly" for the session: the cue's is the analysis's (LiveSessionOptions::hold_params).
+    core::CueSettings cues = *m_opt.cues;
+    cues.too_fast_mm_s = m_opt.hold_params.slow_roll_mm_s;
+    m_engine->planner.emplace(cues);
+  }
 }
 
 LiveSession::~LiveSession() {
@@ -468,6 +478,7 @@ void LiveSession::run() {
       e.analyzer.push({t_s, f.total_n, f.has_cop, f.x_mm, f.y_mm});
       e.roll_speed.add(t_s, f.has_cop, f.x_mm, f.y_mm);
       if (e.planner) planCues(t_s, f);
+      addRecent(t_s, f);
       batch.push_back({s, f, t_s});
       // A re-zero applies from the next sample on.
       if (e.drift && e.drift->add(s)) {
@@ -673,6 +684,26 @@ void LiveSession::planCues(double t_s, const core::ForceSample& f) {
   for (core::Cue& c : e.planner->update(in)) e.cues.push_back(std::move(c));
 }
 
+void LiveSession::addRecent(double t_s, const core::ForceSample& f) {
+  Engine& e = *m_engine;
+  const auto index = static_cast<int64_t>(std::floor(t_s / kRecentStep_s));
+  if (index != e.step_index && e.step_samples > 0) {
+    RecentPoint p;
+    p.t_s = e.step_last_s;
+    p.load_n = e.step_sum_n / e.step_samples;
+    // Rolling only: a held ball's creep is no rolling speed (the analysis is at the step's end).
+    if (!e.analyzer.currentHold()) p.roll_speed_mm_s = e.roll_speed.speed_mm_s();
+    e.recent.push_back(p);
+    e.step_sum_n = 0;
+    e.step_samples = 0;
+  }
+  e.step_index = index;
+  e.step_sum_n += f.total_n;
+  e.step_last_s = t_s;
+  ++e.step_samples;
+  while (!e.recent.empty() && e.recent.front().t_s < t_s - kRecent_s) e.recent.pop_front();
+}
+
 void LiveSession::publish(const std::vector<ProcessedSample>& batch, bool final_state) {
   Engine& e = *m_engine;
   // Everything computed before the lock; under it only copies of small things and the batch.
@@ -707,6 +738,12 @@ void LiveSession::publish(const std::vector<ProcessedSample>& batch, bool final_
     }
   }
   const auto& holds = e.analyzer.holds();
+  const core::SessionSummary summary = e.analyzer.summary();
+  RollingSoFar rolling;
+  rolling.rolling_s = summary.rolling_s;
+  // The median is at least half a mm/s once any moving time was counted (1 mm/s bins).
+  if (summary.roll_speed_median_mm_s > 0) rolling.fast_share = summary.roll_fast_share;
+  rolling.slow_roll_mm_s = m_opt.hold_params.slow_roll_mm_s;
   const core::DecoderStats stats = e.totalStats();
   const double idle_s = e.asnap.since_last_sample_s;
   const double rate_hz =
@@ -723,6 +760,8 @@ void LiveSession::publish(const std::vector<ProcessedSample>& batch, bool final_
   m_pub.elapsed_s = e.have_t0 ? (e.last_t_us - e.t0_us) / 1e6 : 0.0;
   m_pub.last_force = e.last_force;
   m_pub.roll_speed_mm_s = e.roll_speed.speed_mm_s();
+  m_pub.recent.assign(e.recent.begin(), e.recent.end());
+  m_pub.rolling = rolling;
   m_pub.new_cues.insert(m_pub.new_cues.end(), e.cues.begin(), e.cues.end());
   e.cues.clear();
   if (e.drift && m_pub.rezeros.size() != e.drift->reZeros().size())

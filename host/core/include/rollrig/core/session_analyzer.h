@@ -52,6 +52,12 @@ struct AnalysisSample {
 };
 
 // Every threshold in one place; where each comes from is in docs/ANALYSIS.md.
+// Rolling "slowly", as the exercise asks: faster than this (mm/s, the ball's speed between holds)
+// is too fast. The one default for the session figure (HoldParams::slow_roll_mm_s), the live
+// share and the too-fast cue (engine::LiveSession plans it against the session's
+// slow_roll_mm_s).
+inline constexpr double kSlowRoll_mm_s = 30;
+
 struct HoldParams {
   double min_load_n = 30;           // meaningful load on the ball
   double smoothing_s = 0.25;        // CoP moving average (at least 5 samples at low rates)
@@ -106,7 +112,7 @@ struct HoldParams {
 
   double protocol_min_s = 30;  // the protocol's hold: 30-90 s or until release
   double protocol_max_s = 90;
-  double slow_roll_mm_s = 30;  // rolling faster than this is not "slowly"
+  double slow_roll_mm_s = kSlowRoll_mm_s;  // rolling faster than this is not "slowly"
 };
 
 // The side being treated (the user's left or right hip). It is the user's: told by the user or

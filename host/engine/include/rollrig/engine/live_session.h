@@ -35,6 +35,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -104,6 +105,10 @@ struct LiveSessionOptions {
   uint64_t commit_max_samples = 16384;
   int reconnect_interval_ms = 1000;
   io::HandshakeOptions handshake;  // its `cancel` is the session's own (stop() cancels it)
+  // The live analysis's parameters. Its slow_roll_mm_s is the session's one "slowly": the live
+  // share of rolling too fast (LiveSnapshot::rolling) and, when cues are planned, the too-fast cue
+  // (the planner gets it as CueSettings::too_fast_mm_s, whatever `cues` says), so the cue and the
+  // share never disagree.
   core::HoldParams hold_params;
   // Cues for the person on the ball (core::CuePlanner), planned on every sample so their times are
   // exact whatever the UI's frame rate; published in LiveSnapshot::new_cues. Unset: no cues. The
@@ -136,6 +141,32 @@ struct OpenHoldView {
   std::string release_source;  // "load-up", "tremor", ..., or "marker" (a marker wins)
 };
 
+// The last kRecent_s of device time for the coaching gauges (LiveSnapshot::recent): one point per
+// kRecentStep_s of session time (a fixed grid: 0.0-0.1 s, 0.1-0.2 s, ...), made by the engine from
+// every sample, so a UI that skips frames still gets every tenth of a second; bounded (about 100
+// points, a few kB), so a snapshot copies it cheaply.
+inline constexpr double kRecent_s = 10.0;
+inline constexpr double kRecentStep_s = 0.1;
+struct RecentPoint {
+  double t_s = 0;     // session time of the step's last sample
+  double load_n = 0;  // the mean total force over the step's samples
+  // The ball's rolling speed (core::RollSpeedMeter) at the step's end; nothing in a hold (the ball
+  // is held, not rolled) or without a position.
+  std::optional<double> roll_speed_mm_s;
+};
+
+// Rolling so far this session (LiveSnapshot::rolling): the live analysis's own figures
+// (core::SessionAnalyzer::summary()), so the live share IS the analysed one: equal at the end, and
+// while live it runs behind the latest sample by the hold dwell plus about a second (a speed is
+// counted once it can no longer turn out to be the back-dated start of a hold).
+struct RollingSoFar {
+  double rolling_s = 0;  // SessionSummary::rolling_s: loaded, not in a hold (pauses included)
+  // SessionSummary::roll_fast_share: the share (0-1) of the moving time faster than
+  // slow_roll_mm_s; nothing before the ball has moved.
+  std::optional<double> fast_share;
+  double slow_roll_mm_s = core::kSlowRoll_mm_s;  // the "slowly" it counts against
+};
+
 // Everything a UI needs for one frame, taken under one short lock (LiveSession::snapshot()).
 struct LiveSnapshot {
   ConnectionState state = ConnectionState::kConnecting;
@@ -147,6 +178,9 @@ struct LiveSnapshot {
   std::vector<core::Cue> new_cues;
   // The ball's rolling speed now (core::RollSpeedMeter); nothing without a position.
   std::optional<double> roll_speed_mm_s;
+  // The coaching gauges: the last 10 s (oldest first) and the session's rolling so far.
+  std::vector<RecentPoint> recent;
+  RollingSoFar rolling;
 
   // The device and the stream.
   std::string source;                    // ByteStream::describe() of the current connection
@@ -235,6 +269,8 @@ class LiveSession {
   bool commitAll();
   // Feeds the cue planner one processed sample (engine thread).
   void planCues(double t_s, const core::ForceSample& f);
+  // Adds one processed sample to the gauges' recent history (engine thread).
+  void addRecent(double t_s, const core::ForceSample& f);
   void publish(const std::vector<ProcessedSample>& batch, bool final_state);
   bool reconnect(const io::IoError& lost);
   void finish(EndReason reason, std::string stop_reason, std::string error,
