@@ -128,7 +128,7 @@ std::vector<SettingsProblem> settingsProblems(const GuiSettings& s) {
     out.push_back({"band_high_pct", "the load band's low end must be below its high end (" +
                                         num(s.band_low_pct) + " % to " + num(s.band_high_pct) +
                                         " %)"});
-  range("slow_limit_mm_s", "rolling slowly", s.slow_limit_mm_s, kMinSlowLimit_mm_s,
+  range("slow_limit_mm_s", "the \"slowly\" limit", s.slow_limit_mm_s, kMinSlowLimit_mm_s,
         kMaxSlowLimit_mm_s, " mm/s");
   range("font_scale", "the font scale", s.font_scale, kMinFontScale, kMaxFontScale, "");
   for (const auto& [key, v] :

@@ -115,12 +115,8 @@ SettingsViewModel computeSettingsView(const GuiSettings& draft, const GuiSetting
                                                                    : &m.other_problem;
     if (slot->empty()) *slot = p.message;
   }
-  m.you_note =
-      "The force unit and body mass change every panel at once; the body mass and the ball are "
-      "stored with each new session.";
-  m.protocol_note =
-      "From the next session: the guide's steps and move-on cue, the hold "
-      "panel's protocol window, and what the cues watch for.";
+  m.you_note = "At once; the body mass and the ball are stored with each new session.";
+  m.protocol_note = "From the next session: the guide, the hold window and the cues.";
   m.cues_note = "From the next session.";
   m.window_note = "At once (the fonts are rebuilt).";
   m.defaults_protocol = sameProtocol(draft.protocol, core::ProtocolGuideParams{});
