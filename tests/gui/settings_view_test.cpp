@@ -723,12 +723,15 @@ using rollrig::testing::ScaledUi;
 
 TEST(SettingsView, FitsTheWindowAtEverySizeContentScaleAndFontScale) {
   if (!fs::exists(kDejaVu)) GTEST_SKIP() << kDejaVu << " is missing (fonts-dejavu-core)";
-  // The longest texts: problems beside three groups, a session recording, a long path.
+  // The longest texts: problems beside four groups, a session recording, a long path.
   GuiSettings d;
   d.body_mass_kg = 7;
   d.protocol.hold_min_s = 95;
   d.protocol.stretch_hold_max_s = 5;
   d.ball = "a massage ball with spikes, blue";
+  d.band_low_pct = 60;  // above the band's high end
+  d.cues = CueMode::kVoice;
+  d.cue_kinds[kindIndex(core::CueKind::kTooFast)] = false;
   SettingsContext ctx;
   ctx.path = "/home/someone/.config/rollrig/gui.json";
   ctx.recording = true;
