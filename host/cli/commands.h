@@ -38,6 +38,12 @@ struct RecordOptions {
   std::string unplug;         // demo only: "AT,FOR" seconds: unplug the virtual rig for a while
   bool json = false;          // the summary as one JSON object on stdout (README.md)
   std::string cues = "off";   // off, tones or voice: cues for the person on the ball
+
+  // With --cues: the load band ("LOW-HIGH" % body weight; "": 20-50), the "slowly" limit (mm/s;
+  // 0: 60) and the cue kinds switched off (by record_command.cpp's names).
+  std::string band;
+  double slow_limit_mm_s = 0;
+  std::vector<std::string> no_cues;
 };
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt);

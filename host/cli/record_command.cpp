@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "marker_input.h"
+#include "numeric_options.h"
 #ifdef ROLLRIG_HAVE_AUDIO
 #include "rollrig/audio/cue_player.h"
 #endif
@@ -205,6 +206,64 @@ nlohmann::json holdJson(const core::Hold& h) {
       {"side_source", core::sideSourceName(h.side_source)}};
 }
 
+// [SECTION] The cues' settings: --band, --slow-limit, --no-cue
+
+// The load band's range and the "slowly" limit's, as the GUI's settings take them (docs/GUI.md).
+constexpr double kMinBand_pct = 5, kMaxBand_pct = 100;
+constexpr double kMinSlowLimit_mm_s = 10, kMaxSlowLimit_mm_s = 300;
+
+// A cue kind's name on the command line (and in gui.json): core::cueKindName with hyphens.
+std::string cueKindKey(core::CueKind k) {
+  std::string key = core::cueKindName(k);
+  std::replace(key.begin(), key.end(), ' ', '-');
+  return key;
+}
+
+std::string cueKindKeys() {
+  std::string all;
+  for (int i = 0; i < core::kCueKinds; ++i)
+    all += (i ? ", " : "") + cueKindKey(static_cast<core::CueKind>(i));
+  return all;
+}
+
+std::optional<core::CueKind> cueKindFromKey(const std::string& key) {
+  for (int i = 0; i < core::kCueKinds; ++i)
+    if (cueKindKey(static_cast<core::CueKind>(i)) == key) return static_cast<core::CueKind>(i);
+  return std::nullopt;
+}
+
+// "20-50" as percentages of body weight; false when it is not LOW-HIGH in range with LOW < HIGH.
+bool parseBand(const std::string& text, double* low_pct, double* high_pct) {
+  const size_t dash = text.find('-', 1);  // not a leading minus
+  if (dash == std::string::npos) return false;
+  const std::string a = text.substr(0, dash), b = text.substr(dash + 1);
+  char* end = nullptr;
+  const double lo = std::strtod(a.c_str(), &end);
+  if (a.empty() || *end != '\0') return false;
+  const double hi = std::strtod(b.c_str(), &end);
+  if (b.empty() || *end != '\0') return false;
+  if (!std::isfinite(lo) || !std::isfinite(hi) || lo < kMinBand_pct || hi > kMaxBand_pct ||
+      !(lo < hi))
+    return false;
+  *low_pct = lo;
+  *high_pct = hi;
+  return true;
+}
+
+// The planner's settings from the options (checked by their validators already).
+core::CueSettings cueSettingsFor(const RecordOptions& opt) {
+  core::CueSettings c;
+  double lo = 0, hi = 0;
+  if (!opt.band.empty() && parseBand(opt.band, &lo, &hi)) {
+    c.band_low = lo / 100.0;
+    c.band_high = hi / 100.0;
+  }
+  if (opt.slow_limit_mm_s > 0) c.too_fast_mm_s = opt.slow_limit_mm_s;
+  for (const std::string& name : opt.no_cues)
+    if (const auto k = cueKindFromKey(name)) c.enabled[static_cast<size_t>(*k)] = false;
+  return c;
+}
+
 }  // namespace
 
 void addRecordCommand(CLI::App& app, RecordOptions& opt) {
@@ -236,9 +295,35 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
   rec->add_option("--notes", opt.notes, "Notes kept with the session (free text)");
   rec->add_option("--cues", opt.cues,
                   "Cues for the person on the ball: off (default), tones, or voice (spoken "
-                  "prompts): the hold confirmed, 30 s, released, 90 s, and with --body-mass the "
-                  "load outside 20-50 % of body weight")
+                  "prompts): the hold confirmed, 30 s, released, 90 s, rolling too fast, with "
+                  "--body-mass the load outside the band (--band), and no more than --no-cue "
+                  "leaves")
       ->check(CLI::IsMember({"off", "tones", "voice"}));
+  rec->add_option("--band", opt.band,
+                  "With --cues: the load band during a hold, LOW-HIGH in % of body weight "
+                  "(default 20-50; each from 5 to 100; needs --body-mass)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double lo = 0, hi = 0;
+            if (parseBand(text, &lo, &hi)) return std::string();
+            return "must be LOW-HIGH in % of body weight, each from 5 to 100 and LOW below HIGH, "
+                   "e.g. 20-50, not '" +
+                   text + "'";
+          },
+          "LOW-HIGH", "BAND"));
+  rec->add_option("--slow-limit", opt.slow_limit_mm_s,
+                  "With --cues: rolling faster than this many mm/s between holds is \"rolling too "
+                  "fast\" (default 60; 10 to 300)")
+      ->check(realRange(kMinSlowLimit_mm_s, kMaxSlowLimit_mm_s, "mm/s", "10 to 300"));
+  rec->add_option("--no-cue", opt.no_cues,
+                  "With --cues: switch one kind of cue off (repeat it for more): " + cueKindKeys())
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (cueKindFromKey(text)) return std::string();
+            return "there is no cue '" + text + "'; the cues are " + cueKindKeys();
+          },
+          "KIND", "CUE_KIND"));
   rec->add_flag("--force", opt.force, "Overwrite --out if it exists");
   rec->add_option(
       "--truth", opt.truth,
@@ -267,6 +352,17 @@ int runRecord(const RecordOptions& opt) {
   }
   if (!opt.demo && (opt.fast || !opt.truth.empty() || !opt.unplug.empty())) {
     std::cerr << "rollrig record: --fast, --truth and --unplug only apply to --demo.\n";
+    return kExitUsage;
+  }
+  const bool cues_on = opt.cues != "off";
+  if (!cues_on && (!opt.band.empty() || opt.slow_limit_mm_s > 0 || !opt.no_cues.empty())) {
+    std::cerr << "rollrig record: --band, --slow-limit and --no-cue choose what the cues say, and "
+                 "the cues are off; add --cues tones or --cues voice.\n";
+    return kExitUsage;
+  }
+  if (!opt.band.empty() && opt.body_mass_kg <= 0) {
+    std::cerr << "rollrig record: --band is in % of body weight: give your --body-mass KG too, or "
+                 "the load band cannot be told.\n";
     return kExitUsage;
   }
   engine::VirtualRigUnplug unplug;
@@ -416,7 +512,7 @@ int runRecord(const RecordOptions& opt) {
   so.calibration_path = opt.calibration;
   so.auto_zero = !opt.no_auto_zero;
   so.duration_s = duration_s;
-  if (opt.cues != "off") so.cues = core::CueSettings{};
+  if (cues_on) so.cues = cueSettingsFor(opt);
   so.body_mass_kg = opt.body_mass_kg;
   engine::LiveSession session(so);
   if (library) session.addSink(&*library);
@@ -433,7 +529,6 @@ int runRecord(const RecordOptions& opt) {
   size_t warnings_shown = 0;
   // Cues: planned by the engine on every sample (LiveSessionOptions::cues), sounded here by the
   // player (host/audio). Without an audio device the player says so once; the recording goes on.
-  const bool cues_on = opt.cues != "off";
 #ifdef ROLLRIG_HAVE_AUDIO
   audio::CueSound sound = audio::CueSound::kOff;
   audio::parseCueSound(opt.cues, &sound);

@@ -223,15 +223,10 @@ void applyStyle(float scale) {
   ImGui::GetStyle() = st;
 }
 
-// The planner of the guide's cues (switch sides, the stretch's 30 s and 60 s): the engine plans
-// the others.
-core::CuePlanner guideCuePlanner() {
-  core::CueSettings s;
-  for (const core::CueKind k :
-       {core::CueKind::kHoldConfirmed, core::CueKind::kWindowReached, core::CueKind::kReleased,
-        core::CueKind::kMoveOn, core::CueKind::kTooFast, core::CueKind::kOutOfBand})
-    s.enabled[static_cast<size_t>(k)] = false;
-  return core::CuePlanner(s);
+// The planner of the guide's cues (switch sides, the stretch's 30 s and 60 s), as the user
+// switched them (settings.h guideCueSettings()); the engine plans the others.
+core::CuePlanner guideCuePlanner(const GuiSettings& settings) {
+  return core::CuePlanner(guideCueSettings(settings));
 }
 
 // The print frame's own ImGui context (a PNG "2× for print"): fonts and every size at twice the
@@ -362,7 +357,7 @@ int runGui(const GuiOptions& opt) {
   core::ProtocolGuide guide{settings.protocol};
   // Cues (settings "cues"): the engine plans the hold, speed and load-band ones (SessionController
   // takeCues()); the guide's own (switch sides, the stretch) are planned here, where the guide is.
-  core::CuePlanner guide_cues = guideCuePlanner();
+  core::CuePlanner guide_cues = guideCuePlanner(settings);
   std::string cue_status;  // the player's one line (e.g. no audio device), shown in the bar
 #ifdef ROLLRIG_HAVE_AUDIO
   std::unique_ptr<audio::CuePlayer> cue_player;
@@ -1012,7 +1007,7 @@ int runGui(const GuiOptions& opt) {
         ctl.setNewSessionSettings(newSessionSettings(settings));
         ctl.start(act.source);
         guide = core::ProtocolGuide{settings.protocol};  // a new session starts the protocol again
-        guide_cues = guideCuePlanner();
+        guide_cues = guideCuePlanner(settings);
         dirty = true;
         break;
       case ConnectionBarAction::Kind::kStop:

@@ -76,7 +76,7 @@ bool SessionController::start(const SourceChoice& source) {
   }
   so.hold_params.protocol_min_s = m_new.protocol_min_s;
   so.hold_params.protocol_max_s = m_new.protocol_max_s;
-  if (m_new.cues) so.cues = core::CueSettings{};
+  so.cues = m_new.cues;
   so.body_mass_kg = m_new.body_mass_kg.value_or(0);
   so.on_update = m_wake;
   m_session = std::make_unique<engine::LiveSession>(std::move(so));

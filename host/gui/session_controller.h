@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "rollrig/core/cue_planner.h"
 #include "rollrig/engine/live_session.h"
 #include "rollrig/engine/store_sink.h"
 #include "sample_store.h"
@@ -40,7 +41,10 @@ struct NewSessionSettings {
   std::optional<double> body_mass_kg;  // store::SessionInfo::body_mass_kg
   // The protocol window the open hold is shown against (core::HoldParams::protocol_min_s / _max_s).
   double protocol_min_s = 30, protocol_max_s = 90;
-  bool cues = false;  // the engine plans the cues (LiveSessionOptions::cues); takeCues() has them
+  // With these, the engine plans the cues (LiveSessionOptions::cues) and takeCues() has them: the
+  // kinds switched on, the load band and the "slowly" limit (settings.h cueSettings()). Nothing:
+  // no cues.
+  std::optional<core::CueSettings> cues;
 };
 
 class SessionController {

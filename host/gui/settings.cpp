@@ -38,7 +38,38 @@ bool GuiSettings::operator==(const GuiSettings& o) const {
          p.stretch_hold_min_s == q.stretch_hold_min_s &&
          p.stretch_hold_max_s == q.stretch_hold_max_s && p.stretch_total_s == q.stretch_total_s &&
          font_scale == o.font_scale && theme == o.theme && cues == o.cues &&
-         window_w_px == o.window_w_px && window_h_px == o.window_h_px && plot_cells == o.plot_cells;
+         window_w_px == o.window_w_px && window_h_px == o.window_h_px &&
+         plot_cells == o.plot_cells && cue_kinds == o.cue_kinds && band_low_pct == o.band_low_pct &&
+         band_high_pct == o.band_high_pct && slow_limit_mm_s == o.slow_limit_mm_s;
+}
+
+core::CueSettings cueSettings(const GuiSettings& s) {
+  core::CueSettings c;
+  c.enabled = s.cue_kinds;
+  c.band_low = s.band_low_pct / 100.0;
+  c.band_high = s.band_high_pct / 100.0;
+  c.too_fast_mm_s = s.slow_limit_mm_s;
+  return c;
+}
+
+core::CueSettings guideCueSettings(const GuiSettings& s) {
+  core::CueSettings c = cueSettings(s);
+  for (const core::CueKind k :
+       {core::CueKind::kHoldConfirmed, core::CueKind::kWindowReached, core::CueKind::kReleased,
+        core::CueKind::kMoveOn, core::CueKind::kTooFast, core::CueKind::kOutOfBand})
+    c.enabled[static_cast<size_t>(k)] = false;
+  return c;
+}
+
+bool sameCueSettings(const core::CueSettings& a, const core::CueSettings& b) {
+  return a.enabled == b.enabled && a.too_fast_mm_s == b.too_fast_mm_s && a.band_low == b.band_low &&
+         a.band_high == b.band_high && a.band_grace_s == b.band_grace_s && a.repeat_s == b.repeat_s;
+}
+
+std::string cueKindKey(core::CueKind k) {
+  std::string key = core::cueKindName(k);
+  std::replace(key.begin(), key.end(), ' ', '-');
+  return key;
 }
 
 std::vector<SettingsProblem> settingsProblems(const GuiSettings& s) {
@@ -88,6 +119,17 @@ std::vector<SettingsProblem> settingsProblems(const GuiSettings& s) {
     out.push_back({"protocol.stretch_total_s",
                    "the stretch time a side must be at least one stretch hold (" +
                        num(p.stretch_hold_min_s) + " s; is " + num(p.stretch_total_s) + " s)"});
+  range("band_low_pct", "the load band's low end", s.band_low_pct, kMinBand_pct, kMaxBand_pct,
+        " % of body weight");
+  range("band_high_pct", "the load band's high end", s.band_high_pct, kMinBand_pct, kMaxBand_pct,
+        " % of body weight");
+  if (inRange(s.band_low_pct, kMinBand_pct, kMaxBand_pct) &&
+      inRange(s.band_high_pct, kMinBand_pct, kMaxBand_pct) && !(s.band_low_pct < s.band_high_pct))
+    out.push_back({"band_high_pct", "the load band's low end must be below its high end (" +
+                                        num(s.band_low_pct) + " % to " + num(s.band_high_pct) +
+                                        " %)"});
+  range("slow_limit_mm_s", "the \"slowly\" limit", s.slow_limit_mm_s, kMinSlowLimit_mm_s,
+        kMaxSlowLimit_mm_s, " mm/s");
   range("font_scale", "the font scale", s.font_scale, kMinFontScale, kMaxFontScale, "");
   for (const auto& [key, v] :
        {std::pair{"window_w_px", s.window_w_px}, std::pair{"window_h_px", s.window_h_px}})
@@ -218,6 +260,21 @@ SettingsLoad settingsFromJson(const std::string& text, const std::string& path) 
     else
       return bad("cues is none of \"off\", \"tones\", \"voice\"");
   }
+  if (j.contains("cue_kinds")) {
+    const nlohmann::json& k = j["cue_kinds"];
+    if (!k.is_object()) return bad("cue_kinds is not a JSON object");
+    // A kind this rollrig does not know (a newer file's) is ignored; a missing one stays on.
+    for (int i = 0; i < core::kCueKinds; ++i) {
+      const std::string key = cueKindKey(static_cast<core::CueKind>(i));
+      if (!k.contains(key)) continue;
+      if (!k[key].is_boolean()) return bad("cue_kinds." + key + " is neither true nor false");
+      s.cue_kinds[static_cast<size_t>(i)] = k[key].get<bool>();
+    }
+  }
+  for (const auto& [key, field] :
+       {std::pair{"band_low_pct", &s.band_low_pct}, std::pair{"band_high_pct", &s.band_high_pct},
+        std::pair{"slow_limit_mm_s", &s.slow_limit_mm_s}})
+    if (!number(j, key, field)) return bad(std::string(key) + " is not a number");
   if (j.contains("plot_cells")) {
     if (!j["plot_cells"].is_boolean()) return bad("plot_cells is neither true nor false");
     s.plot_cells = j["plot_cells"].get<bool>();
@@ -235,7 +292,7 @@ SettingsLoad settingsFromJson(const std::string& text, const std::string& path) 
 }
 
 std::string settingsToJson(const GuiSettings& s) {
-  const nlohmann::json j = {
+  nlohmann::json j = {
       {"body_mass_kg", s.body_mass_kg},
       {"force_unit", s.force_unit == ForceUnit::kBodyWeight ? "%BW" : "N"},
       {"ball", s.ball},
@@ -254,6 +311,13 @@ std::string settingsToJson(const GuiSettings& s) {
       {"plot_cells", s.plot_cells},
       {"cues", cueModeName(s.cues)},
   };
+  nlohmann::json kinds = nlohmann::json::object();
+  for (int i = 0; i < core::kCueKinds; ++i)
+    kinds[cueKindKey(static_cast<core::CueKind>(i))] = s.cue_kinds[static_cast<size_t>(i)];
+  j["cue_kinds"] = kinds;
+  j["band_low_pct"] = s.band_low_pct;
+  j["band_high_pct"] = s.band_high_pct;
+  j["slow_limit_mm_s"] = s.slow_limit_mm_s;
   return j.dump(2) + "\n";
 }
 

@@ -1,7 +1,8 @@
 // The GUI's settings, persisted as JSON in `<config dir>/gui.json` (the schema: docs/GUI.md,
 // "Settings"): the user's body mass (for force in % body weight), the force unit, the ball,
-// the protocol's timings, the font scale, the theme, the window's size, and whether the force plot
-// shows the per-cell traces. The config directory is found as for calibrations (host/io
+// the protocol's timings, the font scale, the theme, the window's size, whether the force plot
+// shows the per-cell traces, and the cues (tones or voice, which kinds, the load band and the
+// "slowly" limit). The config directory is found as for calibrations (host/io
 // calibration_store): $ROLLRIG_CONFIG_DIR, else $XDG_CONFIG_HOME/rollrig, else ~/.config/rollrig.
 //
 // Loaded at start; saved when the user changes something and at exit (only if something changed).
@@ -14,9 +15,11 @@
 // Pure I/O and formatting, no ImGui: the tests use it without a window. UI thread only.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
+#include "rollrig/core/cue_planner.h"
 #include "rollrig/core/protocol_guide.h"
 #include "theme.h"
 
@@ -33,6 +36,9 @@ inline constexpr double kMinStretchHold_s = 5.0, kMaxStretchHold_s = 300.0;
 inline constexpr double kMinStretchTotal_s = 10.0, kMaxStretchTotal_s = 1200.0;
 inline constexpr int kMinHoldsToMoveOn = 1, kMaxHoldsToMoveOn = 20;
 inline constexpr double kMinTimeToMoveOn_s = 60.0, kMaxTimeToMoveOn_s = 3600.0;
+// The coaching: the load band in % body weight (low below high) and the "slowly" limit.
+inline constexpr double kMinBand_pct = 5.0, kMaxBand_pct = 100.0;
+inline constexpr double kMinSlowLimit_mm_s = 10.0, kMaxSlowLimit_mm_s = 300.0;
 
 enum class CueMode { kOff, kTones, kVoice };
 const char* cueModeName(CueMode m);  // "off", "tones", "voice" (gui.json's words)
@@ -52,8 +58,16 @@ struct GuiSettings {
   ThemeKind theme = ThemeKind::kDark;
   int window_w_px = 1260, window_h_px = 720;  // logical px (before the content scale)
   bool plot_cells = false;                    // the force plot's four per-cell traces (key C)
-  // Cues for the person on the ball (core::CuePlanner, host/audio): off, tones or a voice.
+  // Cues for the person on the ball (core::CuePlanner, host/audio): off, tones or a voice ...
   CueMode cues = CueMode::kOff;
+  // ... which of them sound (by core::CueKind; all by default) ...
+  std::array<bool, core::kCueKinds> cue_kinds{true, true, true, true, true, true, true, true, true};
+  // ... the load band the "load outside the band" cue watches, in % body weight (force-plate
+  // studies of roller use: about a third of body weight on average, up to about a half) ...
+  double band_low_pct = 20.0, band_high_pct = 50.0;  // kMinBand_pct..kMaxBand_pct, low < high
+  // ... and "slowly": rolling faster than this is "rolling too fast" (the ball's speed between
+  // holds).
+  double slow_limit_mm_s = 60.0;  // kMinSlowLimit_mm_s..kMaxSlowLimit_mm_s
   bool operator==(const GuiSettings& o) const;
   bool operator!=(const GuiSettings& o) const { return !(*this == o); }
 };
@@ -71,6 +85,18 @@ std::vector<SettingsProblem> settingsProblems(const GuiSettings& s);
 std::string validateSettings(const GuiSettings& s);
 
 const char* themeName(ThemeKind k);  // "dark", "light"
+
+// The one mapping from the settings to the cue planner's (core::CueSettings): the kinds switched
+// on, the band as fractions of body weight, the "slowly" limit; the rest (grace, repeat) are the
+// planner's defaults. The engine's planner and the window's guide planner both take it.
+core::CueSettings cueSettings(const GuiSettings& s);
+// The same for the window's own planner of the protocol guide's cues (switch sides, the stretch's
+// hold and side done): the hold, speed and load kinds off, as the engine plans those.
+core::CueSettings guideCueSettings(const GuiSettings& s);
+bool sameCueSettings(const core::CueSettings& a, const core::CueSettings& b);
+// A cue kind's key in gui.json's "cue_kinds" and for `rollrig record --no-cue`: its name
+// (core::cueKindName) with hyphens, e.g. "hold-confirmed", "too-fast".
+std::string cueKindKey(core::CueKind k);
 
 // "<dir>/gui.json" for the directory above ("" only when no directory can be found).
 std::string defaultSettingsPath();

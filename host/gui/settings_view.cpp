@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace rollrig::gui {
 
@@ -25,6 +26,12 @@ bool sameProtocol(const core::ProtocolGuideParams& a, const core::ProtocolGuideP
   return x == y;
 }
 
+bool sameCues(const std::optional<core::CueSettings>& a,
+              const std::optional<core::CueSettings>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || sameCueSettings(*a, *b);
+}
+
 std::string windowWords(double min_s, double max_s) {
   return num(min_s) + "\u2013" + num(max_s) + " s";
 }
@@ -37,8 +44,32 @@ NewSessionSettings newSessionSettings(const GuiSettings& s) {
   n.body_mass_kg = s.body_mass_kg;
   n.protocol_min_s = s.protocol.hold_min_s;
   n.protocol_max_s = s.protocol.hold_max_s;
-  n.cues = s.cues != CueMode::kOff;
+  if (s.cues != CueMode::kOff) n.cues = cueSettings(s);
   return n;
+}
+
+const char* cueKindWords(core::CueKind k) {
+  switch (k) {
+    case core::CueKind::kHoldConfirmed:
+      return "hold confirmed";
+    case core::CueKind::kWindowReached:
+      return "30 s reached";
+    case core::CueKind::kReleased:
+      return "released";
+    case core::CueKind::kMoveOn:
+      return "90 s: time to move on";
+    case core::CueKind::kTooFast:
+      return "rolling too fast";
+    case core::CueKind::kOutOfBand:
+      return "load outside the band";
+    case core::CueKind::kSwitchSides:
+      return "switch sides";
+    case core::CueKind::kStretchHoldDone:
+      return "stretch hold done";
+    case core::CueKind::kStretchTotalReached:
+      return "stretch side done";
+  }
+  return "?";
 }
 
 void syncSettingsDraft(SettingsViewState& st, const GuiSettings& settings) {
@@ -61,7 +92,8 @@ SettingsApplied applySettingsDraft(SettingsViewState& st, GuiSettings& settings)
   a.font_scale = st.draft.font_scale != settings.font_scale;
   const NewSessionSettings was = newSessionSettings(settings), now = newSessionSettings(st.draft);
   a.new_sessions = was.ball != now.ball || was.body_mass_kg != now.body_mass_kg ||
-                   was.cues != now.cues || !sameProtocol(settings.protocol, st.draft.protocol);
+                   !sameCues(was.cues, now.cues) ||
+                   !sameProtocol(settings.protocol, st.draft.protocol);
   settings = st.draft;
   st.base = settings;
   return a;
@@ -77,16 +109,15 @@ SettingsViewModel computeSettingsView(const GuiSettings& draft, const GuiSetting
                         : p.key.rfind("protocol.hold_", 0) == 0    ? &m.hold_problem
                         : p.key.rfind("protocol.rolling_", 0) == 0 ? &m.move_on_problem
                         : p.key.rfind("protocol.stretch_", 0) == 0 ? &m.stretch_problem
+                        : p.key.rfind("band_", 0) == 0             ? &m.band_problem
+                        : p.key == "slow_limit_mm_s"               ? &m.slow_problem
                         : p.key == "font_scale"                    ? &m.font_problem
                                                                    : &m.other_problem;
     if (slot->empty()) *slot = p.message;
   }
-  m.you_note =
-      "The force unit and body mass change every panel at once; the body mass and the ball are "
-      "stored with each new session.";
-  m.protocol_note =
-      "From the next session: the guide's steps and move-on cue, and the hold "
-      "panel's protocol window.";
+  m.you_note = "At once; the body mass and the ball are stored with each new session.";
+  m.protocol_note = "From the next session: the guide, the hold window and the cues.";
+  m.cues_note = "From the next session.";
   m.window_note = "At once (the fonts are rebuilt).";
   m.defaults_protocol = sameProtocol(draft.protocol, core::ProtocolGuideParams{});
 
@@ -99,7 +130,7 @@ SettingsViewModel computeSettingsView(const GuiSettings& draft, const GuiSetting
     const NewSessionSettings next = newSessionSettings(settings);
     if (next.protocol_min_s != s.protocol_min_s || next.protocol_max_s != s.protocol_max_s ||
         next.ball != s.ball || next.body_mass_kg != s.body_mass_kg ||
-        !sameProtocol(settings.protocol, ctx.guide))
+        !sameCues(next.cues, s.cues) || !sameProtocol(settings.protocol, ctx.guide))
       m.session_note += " Your changes apply from the next session.";
   }
 
@@ -125,19 +156,27 @@ SettingsViewModel computeSettingsView(const GuiSettings& draft, const GuiSetting
 
 namespace {
 
+// One column of settings: labels, editors, and the problems beside the editors (or, when the
+// column is too narrow for them, on a line of their own under the row).
 struct Columns {
   float x_label, x_edit, x_note, x_end;
+  bool notes_below = false;
 };
 
-void problemOrNote(const Columns& c, float y, const std::string& problem, const Fonts& f) {
-  if (problem.empty()) return;
+// Draws a setting's problem; returns the height it took below the row (0 when beside it).
+float problemOrNote(const Columns& c, float y, const std::string& problem, const Fonts& f) {
+  if (problem.empty()) return 0;
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const float w = c.x_end - c.x_note;
+  const float frame_h = ImGui::GetFrameHeight();
+  const float x = c.notes_below ? c.x_edit : c.x_note;
+  const float w = c.x_end - x;
   const float px = std::max(f.normal_px * 0.75f, fitPx(f.normal, f.normal_px, problem, w));
-  dl->AddText(f.normal, px, ImVec2(c.x_note, y + (ImGui::GetFrameHeight() - px) * 0.5f),
-              col(kError), problem.c_str(), nullptr, w);
-  if (ImGui::IsMouseHoveringRect(ImVec2(c.x_note, y), ImVec2(c.x_end, y + ImGui::GetFrameHeight())))
+  const float top = c.notes_below ? y + frame_h + 2 * f.scale : y + (frame_h - px) * 0.5f;
+  dl->AddText(f.normal, px, ImVec2(x, top), col(kError), problem.c_str(), nullptr, w);
+  const float h = f.normal->CalcTextSizeA(px, 1e9f, w, problem.c_str()).y;
+  if (ImGui::IsMouseHoveringRect(ImVec2(x, top), ImVec2(c.x_end, top + std::max(h, frame_h))))
     ImGui::SetTooltip("%s", problem.c_str());
+  return c.notes_below ? h + 4 * f.scale : 0;
 }
 
 void label(const Columns& c, float y, const char* s) {
@@ -153,6 +192,14 @@ bool seconds(const char* id, double* v, double step, float w) {
   return ImGui::InputDouble(id, v, step, step * 5, "%.0f");
 }
 
+// A whole number with -/+, kept inside [lo, hi]. True when edited.
+bool clamped(const char* id, double* v, double step, double lo, double hi, float w) {
+  ImGui::SetNextItemWidth(w);
+  if (!ImGui::InputDouble(id, v, step, step * 5, "%.0f")) return false;
+  *v = std::clamp(std::round(*v), lo, hi);  // NaN cannot come from the field's parser
+  return true;
+}
+
 }  // namespace
 
 void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const Rect& r,
@@ -165,39 +212,86 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   const float frame_h = ImGui::GetFrameHeight();
   const float row_h = frame_h + 6 * s;
   const float in = ImGui::GetStyle().ItemInnerSpacing.x;
-  Columns c;
-  c.x_label = r.x0 + pad;
-  c.x_end = r.x1 - pad;
-  c.x_edit =
-      c.x_label +
-      std::max(ImGui::CalcTextSize("Rolling holds").x, ImGui::CalcTextSize("Move on after").x) +
-      2 * pad;
-  // The editors take what they need; the problems get the rest (at least a third).
-  const float edit_w =
-      std::min(560 * s * (f.normal_px / (kFontNormal_px * s)), (c.x_end - c.x_edit) * 0.62f);
-  c.x_note = c.x_edit + edit_w + pad;
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const auto tw = [](const char* t) { return ImGui::CalcTextSize(t).x; };
   const float num_w =
       ImGui::CalcTextSize("0000").x + 2 * (frame_h + in) + 2 * ImGui::GetStyle().FramePadding.x;
-  float y = r.y0 + pad * 0.5f - ImGui::GetScrollY();
+  const float check_w = frame_h + ImGui::GetStyle().ItemInnerSpacing.x;
+  const float radio_w = frame_h + in + spacing;  // a radio button without its text
+
+  // The main column: You and Protocol (and, in a narrow window, everything).
+  Columns c;
+  c.x_label = r.x0 + pad;
+  c.x_edit = c.x_label + std::max(tw("Rolling holds"), tw("Move on after")) + 2 * pad;
+  // The widest row of editors: the stretch holds.
+  const float stretch_row_w = 3 * num_w + tw("to") + tw("s,") + tw("s a side") + 6 * in;
+  // The cues' and window's column: its labels, and its widest row (the sound's three radios).
+  float cues_words_w = 0;
+  for (int k = 0; k < core::kCueKinds; ++k)
+    cues_words_w = std::max(cues_words_w, tw(cueKindWords(static_cast<core::CueKind>(k))));
+  const float side_label_w = std::max({tw("Sound"), tw("Say"), tw("Theme"), tw("Font scale")});
+  const float side_rows_w =
+      std::max(3 * radio_w + tw("off") + tw("tones") + tw("voice"), check_w + cues_words_w);
+  const float side_w = side_label_w + 2 * pad + side_rows_w + pad;
+  const bool two_columns = (c.x_edit - r.x0) + stretch_row_w + pad + side_w <= r.width();
+  Columns side;
+  if (two_columns) {
+    c.x_end = r.x1 - side_w;
+    side.x_label = c.x_end + pad;
+    side.x_edit = side.x_label + side_label_w + pad;
+    side.x_end = r.x1 - pad;
+  } else {
+    c.x_end = r.x1 - pad;
+    side.x_label = c.x_label;
+    side.x_edit = c.x_edit;
+    side.x_end = c.x_end;
+  }
+  // The editors take what they need; the problems get the rest (at least a third), or go under
+  // their row when that is too little to read.
+  const float edit_w = two_columns ? stretch_row_w
+                                   : std::min(560 * s * (f.normal_px / (kFontNormal_px * s)),
+                                              (c.x_end - c.x_edit) * 0.62f);
+  c.x_note = c.x_edit + edit_w + pad;
+  c.notes_below = c.x_end - c.x_note < 240 * s;
+  side.x_note = side.x_edit + side_rows_w + pad;
+  side.notes_below = side.x_end - side.x_note < 240 * s;
+
+  const float top = r.y0 + pad * 0.5f - ImGui::GetScrollY();
+  float y = top;
   bool edited = false;
   GuiSettings& d = st.draft;
 
-  const auto heading = [&](const char* title, const std::string& note) {
+  const auto heading = [&](const Columns& cols, const char* title, const std::string& note) {
     const float hp = f.large_px * 0.75f;
-    text(dl, f.large, hp, ImVec2(c.x_label, y), kLightText, title);
-    const float nx = c.x_label + textSize(f.large, hp, title).x + pad;
-    const float np = fitPx(f.normal, f.normal_px, note, c.x_end - nx);
-    text(dl, f.normal, np, ImVec2(nx, y + (hp - np) * 0.6f), kAxisText, note);
-    y += hp * 1.35f;
+    text(dl, f.large, hp, ImVec2(cols.x_label, y), kLightText, title);
+    const float nx = cols.x_label + textSize(f.large, hp, title).x + pad;
+    const float np = fitPx(f.normal, f.normal_px, note, cols.x_end - nx);
+    if (np >= f.normal_px * 0.9f) {
+      text(dl, f.normal, np, ImVec2(nx, y + (hp - np) * 0.6f), kAxisText, note);
+      y += hp * 1.35f;
+      return;
+    }
+    // Too long beside the title to read: under it, on as many lines as it takes.
+    y += hp * 1.25f;
+    const float w = cols.x_end - cols.x_label;
+    dl->AddText(f.normal, f.normal_px, ImVec2(cols.x_label, y), col(kAxisText), note.c_str(),
+                nullptr, w);
+    y += f.normal->CalcTextSizeA(f.normal_px, 1e9f, w, note.c_str()).y + 6 * s;
+  };
+  // Words between the fields, on the fields' text line (SameLine keeps the frames' baseline).
+  const auto words = [&](const char* w) {
+    ImGui::SameLine(0, in);
+    ImGui::TextUnformatted(w);
+    ImGui::SameLine(0, in);
   };
 
   // [SECTION] You
-  heading("You", m.you_note);
+  heading(c, "You", m.you_note);
   ImGui::PushID("you");
   label(c, y, "Body mass");
   ImGui::SetNextItemWidth(num_w);
   edited |= ImGui::InputDouble("kg##mass", &d.body_mass_kg, 1.0, 5.0, "%.0f");
-  problemOrNote(c, y, m.mass_problem, f);
+  y += problemOrNote(c, y, m.mass_problem, f);
   y += row_h;
   label(c, y, "Force in");
   int unit = d.force_unit == ForceUnit::kBodyWeight ? 1 : 0;
@@ -225,26 +319,20 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
       if (ImGui::Selectable(preset, d.ball == preset)) d.ball = preset, edited = true;
     ImGui::EndCombo();
   }
-  problemOrNote(c, y, m.ball_problem, f);
+  y += problemOrNote(c, y, m.ball_problem, f);
   y += row_h + pad * 0.5f;
   ImGui::PopID();
 
   // [SECTION] Protocol
-  heading("Protocol", m.protocol_note);
+  heading(c, "Protocol", m.protocol_note);
   ImGui::PushID("protocol");
   core::ProtocolGuideParams& p = d.protocol;
-  // Words between the fields, on the fields' text line (SameLine keeps the frames' baseline).
-  const auto words = [&](const char* w) {
-    ImGui::SameLine(0, in);
-    ImGui::TextUnformatted(w);
-    ImGui::SameLine(0, in);
-  };
   label(c, y, "Rolling holds");
   edited |= seconds("##hold_min", &p.hold_min_s, 5, num_w);
   words("to");
   edited |= seconds("##hold_max", &p.hold_max_s, 5, num_w);
   words("s");
-  problemOrNote(c, y, m.hold_problem, f);
+  y += problemOrNote(c, y, m.hold_problem, f);
   y += row_h;
   label(c, y, "Move on after");
   ImGui::SetNextItemWidth(num_w);
@@ -257,7 +345,7 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
     edited = true;
   }
   words("min a side");
-  problemOrNote(c, y, m.move_on_problem, f);
+  y += problemOrNote(c, y, m.move_on_problem, f);
   y += row_h;
   label(c, y, "Stretch holds");
   edited |= seconds("##stretch_min", &p.stretch_hold_min_s, 5, num_w);
@@ -266,7 +354,24 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   words("s,");
   edited |= seconds("##stretch_total", &p.stretch_total_s, 10, num_w);
   words("s a side");
-  problemOrNote(c, y, m.stretch_problem, f);
+  y += problemOrNote(c, y, m.stretch_problem, f);
+  y += row_h;
+  // What the cues watch for: the load band (during a hold) and rolling slowly (between holds).
+  label(c, y, "Load band");
+  edited |= clamped("##band_low", &d.band_low_pct, 5, kMinBand_pct, kMaxBand_pct, num_w);
+  words("to");
+  edited |= clamped("##band_high", &d.band_high_pct, 5, kMinBand_pct, kMaxBand_pct, num_w);
+  words("% body weight");
+  y += problemOrNote(c, y, m.band_problem, f);
+  y += row_h;
+  label(c, y, "Roll slowly");
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("up to");
+  ImGui::SameLine(0, in);
+  edited |= clamped("##slow_limit", &d.slow_limit_mm_s, 10, kMinSlowLimit_mm_s, kMaxSlowLimit_mm_s,
+                    num_w);
+  words("mm/s");
+  y += problemOrNote(c, y, m.slow_problem, f);
   y += row_h;
   ImGui::SetCursorScreenPos(ImVec2(c.x_edit, y));
   if (m.defaults_protocol) ImGui::BeginDisabled();
@@ -277,23 +382,15 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   if (m.defaults_protocol) ImGui::EndDisabled();
   y += row_h + pad * 0.5f;
   ImGui::PopID();
+  const float main_bottom = y;
 
-  // [SECTION] Window
-  heading("Window", m.window_note);
-  ImGui::PushID("window");
-  label(c, y, "Theme");
-  int theme = d.theme == ThemeKind::kLight ? 1 : 0;
-  bool theme_changed = ImGui::RadioButton("dark", &theme, 0);
-  ImGui::SameLine();
-  theme_changed |= ImGui::RadioButton("light", &theme, 1);
-  if (theme_changed) {
-    d.theme = theme == 1 ? ThemeKind::kLight : ThemeKind::kDark;
-    edited = true;
-  }
-  y += row_h;
-  label(c, y, "Cues");
+  // [SECTION] Cues (the right-hand column in a wide window)
+  if (two_columns) y = top;
+  heading(side, "Cues", m.cues_note);
+  ImGui::PushID("cues");
+  label(side, y, "Sound");
   int cue_mode = static_cast<int>(d.cues);
-  bool cues_changed = ImGui::RadioButton("off##cues", &cue_mode, 0);
+  bool cues_changed = ImGui::RadioButton("off", &cue_mode, 0);
   ImGui::SameLine();
   cues_changed |= ImGui::RadioButton("tones", &cue_mode, 1);
   ImGui::SameLine();
@@ -303,19 +400,53 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
     edited = true;
   }
   y += row_h;
-  label(c, y, "Font scale");
+  // One switch a kind, in as many columns as fit (one in the right-hand column).
+  label(side, y, "Say");
+  const float kind_w = check_w + cues_words_w + 2 * pad;
+  const int per_row =
+      std::clamp(static_cast<int>((side.x_end - side.x_edit + 2 * pad) / kind_w), 1, 3);
+  const float check_h = frame_h + 2 * s;
+  for (int k = 0; k < core::kCueKinds; ++k) {
+    const int col_i = k % per_row, row_i = k / per_row;
+    ImGui::SetCursorScreenPos(ImVec2(side.x_edit + col_i * kind_w, y + row_i * check_h));
+    bool on = d.cue_kinds[static_cast<size_t>(k)];
+    ImGui::PushID(k);
+    if (ImGui::Checkbox(cueKindWords(static_cast<core::CueKind>(k)), &on)) {
+      d.cue_kinds[static_cast<size_t>(k)] = on;
+      edited = true;
+    }
+    ImGui::PopID();
+  }
+  y += ((core::kCueKinds + per_row - 1) / per_row) * check_h + (row_h - check_h) + pad * 0.5f;
+  ImGui::PopID();
+
+  // [SECTION] Window
+  heading(side, "Window", m.window_note);
+  ImGui::PushID("window");
+  label(side, y, "Theme");
+  int theme = d.theme == ThemeKind::kLight ? 1 : 0;
+  bool theme_changed = ImGui::RadioButton("dark", &theme, 0);
+  ImGui::SameLine();
+  theme_changed |= ImGui::RadioButton("light", &theme, 1);
+  if (theme_changed) {
+    d.theme = theme == 1 ? ThemeKind::kLight : ThemeKind::kDark;
+    edited = true;
+  }
+  y += row_h;
+  label(side, y, "Font scale");
   ImGui::SetNextItemWidth(num_w);
   if (ImGui::InputDouble("##font_scale", &d.font_scale, 0.05, 0.05, "%.2f")) {
     d.font_scale = std::round(d.font_scale * 20.0) / 20.0;  // no 1.4000000000000001
     edited = true;
   }
   words("\u00d7");
-  problemOrNote(c, y, m.font_problem, f);
+  y += problemOrNote(side, y, m.font_problem, f);
   y += row_h + pad * 0.5f;
   ImGui::PopID();
+  y = std::max(y, main_bottom);
 
   // [SECTION] The running session and the file
-  const float w = c.x_end - c.x_label;
+  const float w = r.x1 - pad - c.x_label;
   if (!m.session_note.empty()) {
     dl->AddText(f.normal, f.normal_px, ImVec2(c.x_label, y), col(kWarning), m.session_note.c_str(),
                 nullptr, w);
@@ -328,7 +459,7 @@ void drawSettingsView(const SettingsViewModel& m, SettingsViewState& st, const R
   }
   const float sp = std::max(f.normal_px * 0.7f, fitPx(f.normal, f.normal_px, m.status, w));
   text(dl, f.normal, sp, ImVec2(c.x_label, y), m.status_colour, m.status);
-  if (ImGui::IsMouseHoveringRect(ImVec2(c.x_label, y), ImVec2(c.x_end, y + sp * 1.3f)))
+  if (ImGui::IsMouseHoveringRect(ImVec2(c.x_label, y), ImVec2(c.x_label + w, y + sp * 1.3f)))
     ImGui::SetTooltip("%s", m.status.c_str());
   y += sp * 1.4f;
   // Room to scroll to the bottom in a short window (the mouse wheel scrolls the view).

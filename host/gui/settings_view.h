@@ -1,7 +1,10 @@
 // Settings view: every setting of gui.json (settings.h) in one place, each with what it does and
 // when it applies — body mass and force unit (at once), the ball (stored with each new session,
-// as is the body mass), the protocol's timings (from the next session: the guide's steps and cue,
-// and the hold panel's protocol window), the theme and the font scale (at once).
+// as is the body mass), the protocol's timings, the load band and the "slowly" limit (from the
+// next session: the guide's steps and cue, the hold panel's protocol window, what the cues watch
+// for), the cues (tones or voice, and each kind on or off: from the next session), the theme and
+// the font scale (at once). In a wide window the cues and the window's settings take a column of
+// their own on the right; in a narrow one everything is one column that scrolls.
 //
 // One source of truth: the app's GuiSettings. The view edits a draft of it; a draft that is valid
 // (validateSettings) and differs is applied to the settings at once (applySettingsDraft), and the
@@ -28,8 +31,12 @@ namespace rollrig::gui {
 inline constexpr const char* kBallPresets[] = {"lacrosse ball", "massage ball", "tennis ball",
                                                "spiky ball",    "peanut ball",  "foam roller"};
 
-// What a new session takes from the settings (the ball, the body mass, the protocol window).
+// What a new session takes from the settings (the ball, the body mass, the protocol window, and
+// the cues' settings when cues are on).
 NewSessionSettings newSessionSettings(const GuiSettings& s);
+
+// Each cue kind in the user's words, for its switch ("hold confirmed", "30 s reached", ...).
+const char* cueKindWords(core::CueKind k);
 
 struct SettingsViewState {
   GuiSettings draft;     // what the editors show
@@ -64,9 +71,9 @@ struct SettingsContext {
 struct SettingsViewModel {
   // The problem beside each group of settings ("" none), from settingsProblems() of the draft.
   std::string mass_problem, ball_problem, hold_problem, move_on_problem, stretch_problem,
-      font_problem, other_problem;
+      band_problem, slow_problem, font_problem, other_problem;
   // When each group applies.
-  std::string you_note, protocol_note, window_note;
+  std::string you_note, protocol_note, cues_note, window_note;
   // The running session's own values while one records, and that changes wait for the next one.
   std::string session_note;
   // The bottom line: "saved in PATH", "not saved: fix …" or the file's problem.

@@ -86,6 +86,10 @@ const BadInput kCatalogue[] = {
    2, "--demo excludes --port"},
   {"option-pain-range", "a pain rating outside 0-10", "mark 1 --at 1 --pain 11 --db {D}/lib.db",
    2, "--pain"},
+  {"option-band", "a load band that is not LOW-HIGH in 5-100 % of body weight",
+   "record --demo --cues tones --body-mass 70 --band 50-20", 2, "--band"},
+  {"option-cue-unknown", "switching off a cue rollrig does not have",
+   "record --demo --cues tones --no-cue loud", 2, "no cue 'loud'"},
   {"option-no-subcommand", "no command at all", "", 2, "subcommand is required"},
   // Input files
   {"file-missing", "a CSV that is not there", "analyze {D}/nope.csv", 10, "does not exist"},

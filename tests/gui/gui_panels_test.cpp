@@ -579,7 +579,7 @@ TEST(SessionController, WithCuesOnItHandsTheEnginesCuesToTheAppOnce) {
   std::filesystem::remove(db);
   SessionController ctl(db, [] {});
   NewSessionSettings ns;
-  ns.cues = true;
+  ns.cues = core::CueSettings{};
   ctl.setNewSessionSettings(ns);
   SourceChoice src;
   src.seed = 1;

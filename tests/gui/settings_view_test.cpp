@@ -10,14 +10,19 @@
 #include <imgui_internal.h>  // the view's window: how far its widgets reach
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "rollrig/core/cue_planner.h"
+#include "rollrig/core/protocol_guide.h"
 #include "rollrig/store/session_store.h"
 #include "session_controller.h"
 #include "settings.h"
@@ -67,7 +72,16 @@ GuiSettings everythingChanged() {
   s.window_h_px = 900;
   s.plot_cells = true;
   s.cues = CueMode::kVoice;
+  s.cue_kinds[static_cast<size_t>(core::CueKind::kTooFast)] = false;
+  s.cue_kinds[static_cast<size_t>(core::CueKind::kSwitchSides)] = false;
+  s.band_low_pct = 25;
+  s.band_high_pct = 55;
+  s.slow_limit_mm_s = 80;
   return s;
+}
+
+size_t kindIndex(core::CueKind k) {
+  return static_cast<size_t>(k);
 }
 
 // Restores the dark theme (the process default) after a test that switched it.
@@ -99,6 +113,36 @@ TEST(Settings, EveryKeyIsSavedAndLoadedBackInTheDocumentedSchema) {
   EXPECT_DOUBLE_EQ(j["protocol"]["stretch_hold_min_s"].get<double>(), 15);
   EXPECT_DOUBLE_EQ(j["protocol"]["stretch_hold_max_s"].get<double>(), 45);
   EXPECT_DOUBLE_EQ(j["protocol"]["stretch_total_s"].get<double>(), 90);
+  EXPECT_DOUBLE_EQ(j["band_low_pct"].get<double>(), 25);
+  EXPECT_DOUBLE_EQ(j["band_high_pct"].get<double>(), 55);
+  EXPECT_DOUBLE_EQ(j["slow_limit_mm_s"].get<double>(), 80);
+  // Every kind by its key, in the documented words.
+  ASSERT_TRUE(j["cue_kinds"].is_object());
+  EXPECT_EQ(j["cue_kinds"].size(), static_cast<size_t>(core::kCueKinds));
+  EXPECT_EQ(j["cue_kinds"]["too-fast"], false);
+  EXPECT_EQ(j["cue_kinds"]["switch-sides"], false);
+  for (const char* on : {"hold-confirmed", "window-reached", "released", "move-on", "out-of-band",
+                         "stretch-hold-done", "stretch-total-reached"})
+    EXPECT_EQ(j["cue_kinds"][on], true) << on;
+}
+
+TEST(Settings, EachCueKindCanBeSwitchedOffAloneAndComesBackOff) {
+  const fs::path f = freshDir("kinds") / "gui.json";
+  for (int k = 0; k < core::kCueKinds; ++k) {
+    GuiSettings s;
+    s.cue_kinds[static_cast<size_t>(k)] = false;
+    ASSERT_EQ(saveSettings(f.string(), s), "");
+    const SettingsLoad l = loadSettings(f.string());
+    EXPECT_EQ(l.error, "");
+    EXPECT_TRUE(l.settings == s) << cueKindKey(static_cast<core::CueKind>(k));
+    EXPECT_FALSE(l.settings == GuiSettings{});
+  }
+  // A file with some kinds only: the others stay on; a kind from a newer rollrig is ignored.
+  writeText(f, R"({"cue_kinds": {"released": false, "some-newer-kind": false}})");
+  const SettingsLoad l = loadSettings(f.string());
+  EXPECT_EQ(l.error, "");
+  EXPECT_FALSE(l.settings.cue_kinds[kindIndex(core::CueKind::kReleased)]);
+  EXPECT_TRUE(l.settings.cue_kinds[kindIndex(core::CueKind::kHoldConfirmed)]);
 }
 
 TEST(Settings, AnOlderFileWithoutTheNewKeysStillLoadsWithTheirDefaults) {
@@ -117,6 +161,10 @@ TEST(Settings, AnOlderFileWithoutTheNewKeysStillLoadsWithTheirDefaults) {
   EXPECT_EQ(l.settings.protocol.hold_min_s, 30);
   EXPECT_EQ(l.settings.protocol.hold_max_s, 90);
   EXPECT_EQ(l.settings.protocol.stretch_total_s, 60);
+  EXPECT_EQ(l.settings.band_low_pct, 20);
+  EXPECT_EQ(l.settings.band_high_pct, 50);
+  EXPECT_EQ(l.settings.slow_limit_mm_s, 60);
+  for (const bool on : l.settings.cue_kinds) EXPECT_TRUE(on);
   // ... and so does a file with only part of the protocol.
   writeText(f, R"({"protocol": {"hold_max_s": 120}})");
   const SettingsLoad part = loadSettings(f.string());
@@ -144,6 +192,14 @@ TEST(Settings, AWrongOrOutOfRangeValueKeepsTheDefaultsAndNamesTheKey) {
       {R"({"ball": 5})", "ball"},
       {R"({"ball": ")" + std::string(61, 'x') + R"("})", "ball"},
       {R"({"body_mass_kg": 301})", "body_mass_kg"},
+      {R"({"band_low_pct": 2})", "band_low_pct"},
+      {R"({"band_high_pct": 101})", "band_high_pct"},
+      {R"({"band_low_pct": 50, "band_high_pct": 40})", "band_high_pct"},
+      {R"({"band_low_pct": "20 %"})", "band_low_pct"},
+      {R"({"slow_limit_mm_s": 5})", "slow_limit_mm_s"},
+      {R"({"slow_limit_mm_s": null})", "slow_limit_mm_s"},
+      {R"({"cue_kinds": ["released"]})", "cue_kinds"},
+      {R"({"cue_kinds": {"too-fast": "no"}})", "cue_kinds.too-fast"},
   };
   for (const auto& [bad, key] : cases) {
     writeText(f, bad);
@@ -177,6 +233,20 @@ TEST(Settings, ValidationSaysWhatIsWrongInWords) {
   s = GuiSettings{};
   s.font_scale = 0.5;
   EXPECT_EQ(settingsProblems(s).at(0).key, "font_scale");
+  s = GuiSettings{};
+  s.band_low_pct = 50;
+  s.band_high_pct = 50;
+  EXPECT_EQ(validateSettings(s),
+            "the load band's low end must be below its high end (50 % to 50 %)");
+  s = GuiSettings{};
+  s.band_low_pct = 3;
+  EXPECT_EQ(validateSettings(s),
+            "the load band's low end must be from 5 to 100 % of body weight (is 3)");
+  s = GuiSettings{};
+  s.slow_limit_mm_s = 400;
+  EXPECT_EQ(validateSettings(s), "the \"slowly\" limit must be from 10 to 300 mm/s (is 400)");
+  s = GuiSettings{};
+  s.font_scale = 0.5;
   // Every problem is listed, in the schema's order.
   s.body_mass_kg = 400;
   ASSERT_EQ(settingsProblems(s).size(), 2u);
@@ -388,6 +458,181 @@ TEST(SettingsView, ANewSessionTakesTheBallTheBodyMassAndTheHoldWindow) {
   EXPECT_EQ(n.protocol_max_s, 120);
 }
 
+TEST(SettingsView, ANewSessionTakesTheCueSettingsOnlyWhenCuesAreOn) {
+  GuiSettings s = everythingChanged();
+  NewSessionSettings n = newSessionSettings(s);
+  ASSERT_TRUE(n.cues.has_value());
+  EXPECT_TRUE(sameCueSettings(*n.cues, cueSettings(s)));
+  s.cues = CueMode::kOff;
+  EXPECT_FALSE(newSessionSettings(s).cues.has_value());
+  // A kind switched, the band or the limit changed: what new sessions take changed.
+  for (const auto& edit : std::vector<std::function<void(GuiSettings&)>>{
+           [](GuiSettings& g) { g.cue_kinds[kindIndex(core::CueKind::kReleased)] = false; },
+           [](GuiSettings& g) { g.band_high_pct = 60; },
+           [](GuiSettings& g) { g.slow_limit_mm_s = 90; },
+           [](GuiSettings& g) { g.cues = CueMode::kOff; }}) {
+    GuiSettings settings;
+    settings.cues = CueMode::kVoice;
+    SettingsViewState st;
+    syncSettingsDraft(st, settings);
+    edit(st.draft);
+    const SettingsApplied a = applySettingsDraft(st, settings);
+    EXPECT_TRUE(a.changed && a.new_sessions && !a.theme && !a.font_scale);
+  }
+}
+
+TEST(SettingsView, ACueSettingChangedWhileRecordingWaitsForTheNextSession) {
+  GuiSettings settings;
+  settings.cues = CueMode::kTones;
+  SettingsContext ctx;
+  ctx.recording = true;
+  ctx.session = newSessionSettings(settings);
+  EXPECT_EQ(computeSettingsView(settings, settings, ctx).session_note.find("Your changes"),
+            std::string::npos);
+  GuiSettings changed = settings;
+  changed.cue_kinds[kindIndex(core::CueKind::kOutOfBand)] = false;
+  EXPECT_NE(computeSettingsView(changed, changed, ctx)
+                .session_note.find("Your changes apply from the next session."),
+            std::string::npos);
+  EXPECT_EQ(computeSettingsView(changed, changed, ctx).cues_note, "From the next session.");
+}
+
+TEST(SettingsView, TheBandAndTheSlowlyLimitProblemsGoBesideTheirRows) {
+  GuiSettings d;
+  d.band_low_pct = 60;
+  d.band_high_pct = 40;
+  d.slow_limit_mm_s = 2;
+  const SettingsViewModel m = computeSettingsView(d, GuiSettings{}, {});
+  EXPECT_EQ(m.band_problem, "the load band's low end must be below its high end (60 % to 40 %)");
+  EXPECT_EQ(m.slow_problem, "the \"slowly\" limit must be from 10 to 300 mm/s (is 2)");
+  EXPECT_EQ(m.other_problem, "");
+}
+
+TEST(SettingsView, EveryCueKindHasItsOwnWordsForItsSwitch) {
+  std::set<std::string> seen;
+  for (int k = 0; k < core::kCueKinds; ++k) {
+    const std::string w = cueKindWords(static_cast<core::CueKind>(k));
+    EXPECT_NE(w, "?");
+    EXPECT_TRUE(seen.insert(w).second) << w;
+  }
+  EXPECT_STREQ(cueKindWords(core::CueKind::kMoveOn), "90 s: time to move on");
+  EXPECT_STREQ(cueKindWords(core::CueKind::kStretchTotalReached), "stretch side done");
+}
+
+// [SECTION] From the settings to the cue planner (settings.h cueSettings(): one mapping)
+
+namespace {
+
+constexpr double kDt = 0.0125;  // 80 Hz
+
+// A hold from 10 s to 45 s at `load` of body weight; rolling at `speed_mm_s` outside it. Fed
+// sample by sample through a planner with `cs`; the cues it raised.
+std::vector<core::Cue> scriptedHold(const core::CueSettings& cs, double speed_mm_s, double load) {
+  core::CuePlanner p(cs);
+  std::vector<core::Cue> out;
+  for (int i = 0; i < static_cast<int>(50 / kDt); ++i) {
+    core::CueInput in;
+    in.t_s = i * kDt;
+    if (in.t_s >= 10 && in.t_s < 45) {
+      in.in_hold = true;
+      in.hold_start_s = 10;
+      in.hold_elapsed_s = in.t_s - 10;
+      in.load_fraction = load;
+    } else {
+      in.roll_speed_mm_s = speed_mm_s;
+    }
+    for (core::Cue& c : p.update(in)) out.push_back(c);
+  }
+  return out;
+}
+
+size_t count(const std::vector<core::Cue>& cues, core::CueKind k) {
+  return static_cast<size_t>(
+      std::count_if(cues.begin(), cues.end(), [k](const core::Cue& c) { return c.kind == k; }));
+}
+
+}  // namespace
+
+TEST(CueSettingsFromTheSettings, CarryTheBandAsFractionsTheSlowlyLimitAndTheSwitches) {
+  const GuiSettings s = everythingChanged();
+  const core::CueSettings c = cueSettings(s);
+  EXPECT_DOUBLE_EQ(c.band_low, 0.25);
+  EXPECT_DOUBLE_EQ(c.band_high, 0.55);
+  EXPECT_DOUBLE_EQ(c.too_fast_mm_s, 80);
+  EXPECT_FALSE(c.isOn(core::CueKind::kTooFast));
+  EXPECT_FALSE(c.isOn(core::CueKind::kSwitchSides));
+  EXPECT_TRUE(c.isOn(core::CueKind::kReleased));
+  // The defaults are the planner's own.
+  EXPECT_TRUE(sameCueSettings(cueSettings(GuiSettings{}), core::CueSettings{}));
+  EXPECT_FALSE(sameCueSettings(c, core::CueSettings{}));
+  // The guide's planner: only the guide's kinds, as switched.
+  const core::CueSettings g = guideCueSettings(s);
+  EXPECT_FALSE(g.isOn(core::CueKind::kSwitchSides));
+  EXPECT_TRUE(g.isOn(core::CueKind::kStretchHoldDone));
+  EXPECT_TRUE(g.isOn(core::CueKind::kStretchTotalReached));
+  for (const core::CueKind k :
+       {core::CueKind::kHoldConfirmed, core::CueKind::kWindowReached, core::CueKind::kReleased,
+        core::CueKind::kMoveOn, core::CueKind::kTooFast, core::CueKind::kOutOfBand})
+    EXPECT_FALSE(g.isOn(k)) << core::cueKindName(k);
+  EXPECT_TRUE(guideCueSettings(GuiSettings{}).isOn(core::CueKind::kSwitchSides));
+}
+
+TEST(CueSettingsFromTheSettings, AKindSwitchedOffInTheSettingsNeverSounds) {
+  // Rolling at 90 mm/s with the load at 60 % of body weight in the hold: with everything on, the
+  // hold, 30 s, too fast and outside the band all come.
+  GuiSettings s;
+  const std::vector<core::Cue> all = scriptedHold(cueSettings(s), 90, 0.60);
+  for (const core::CueKind k : {core::CueKind::kHoldConfirmed, core::CueKind::kWindowReached,
+                                core::CueKind::kTooFast, core::CueKind::kOutOfBand})
+    EXPECT_GE(count(all, k), 1u) << core::cueKindName(k);
+  // Each one switched off alone is gone, and only it.
+  for (const core::CueKind off : {core::CueKind::kHoldConfirmed, core::CueKind::kWindowReached,
+                                  core::CueKind::kTooFast, core::CueKind::kOutOfBand}) {
+    GuiSettings o;
+    o.cue_kinds[kindIndex(off)] = false;
+    const std::vector<core::Cue> cues = scriptedHold(cueSettings(o), 90, 0.60);
+    EXPECT_EQ(count(cues, off), 0u) << core::cueKindName(off);
+    EXPECT_EQ(cues.size(), all.size() - count(all, off)) << core::cueKindName(off);
+  }
+}
+
+TEST(CueSettingsFromTheSettings, TheUsersBandAndSlowlyLimitDecideTheCues) {
+  GuiSettings s;
+  // 90 mm/s is too fast against 60 mm/s, not against 100; 60 % of body weight is outside 20-50 %,
+  // inside 20-70 %.
+  EXPECT_GE(count(scriptedHold(cueSettings(s), 90, 0.60), core::CueKind::kTooFast), 1u);
+  EXPECT_GE(count(scriptedHold(cueSettings(s), 90, 0.60), core::CueKind::kOutOfBand), 1u);
+  s.slow_limit_mm_s = 100;
+  s.band_high_pct = 70;
+  EXPECT_EQ(count(scriptedHold(cueSettings(s), 90, 0.60), core::CueKind::kTooFast), 0u);
+  EXPECT_EQ(count(scriptedHold(cueSettings(s), 90, 0.60), core::CueKind::kOutOfBand), 0u);
+  // ... and 15 % is below a band from 20 %, not below one from 10 %.
+  EXPECT_GE(count(scriptedHold(cueSettings(s), 20, 0.15), core::CueKind::kOutOfBand), 1u);
+  s.band_low_pct = 10;
+  EXPECT_EQ(count(scriptedHold(cueSettings(s), 20, 0.15), core::CueKind::kOutOfBand), 0u);
+}
+
+TEST(CueSettingsFromTheSettings, TheGuidesSwitchSidesCueIsSilentWhenSwitchedOff) {
+  // Five minutes rolling on the right: the guide says "switch to the left side", unless the user
+  // switched that kind off.
+  for (const bool on : {true, false}) {
+    GuiSettings s;
+    s.cue_kinds[kindIndex(core::CueKind::kSwitchSides)] = on;
+    core::ProtocolGuide guide{s.protocol};
+    core::CuePlanner p(guideCueSettings(s));
+    std::vector<core::Cue> cues;
+    for (int i = 0; i * kDt <= 301.0; ++i) {
+      guide.update(i * kDt, {}, nullptr);
+      core::CueInput in;
+      in.t_s = i * kDt;
+      in.guide = &guide.view();
+      for (core::Cue& c : p.update(in)) cues.push_back(c);
+    }
+    EXPECT_EQ(count(cues, core::CueKind::kSwitchSides), on ? 1u : 0u);
+    EXPECT_EQ(cues.size(), on ? 1u : 0u);
+  }
+}
+
 // [SECTION] The session controller: a new session is stored with them and analysed with them.
 
 TEST(SessionController, ANewSessionIsStoredWithTheBallAndMassAndShowsTheSettingsHoldWindow) {
@@ -434,6 +679,39 @@ TEST(SessionController, ANewSessionIsStoredWithTheBallAndMassAndShowsTheSettings
   fs::remove_all(dir);
 }
 
+TEST(SessionController, TheEngineTakesTheUsersCueSettingsAndASwitchedOffKindNeverComes) {
+  const fs::path dir = freshDir("controller-cues");
+  SessionController ctl((dir / "sessions.db").string(), [] {});
+  GuiSettings s;
+  s.cues = CueMode::kTones;
+  s.cue_kinds[kindIndex(core::CueKind::kHoldConfirmed)] = false;
+  ctl.setNewSessionSettings(newSessionSettings(s));
+  SourceChoice src;
+  src.seed = 1;
+  src.fast = true;
+  ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+  ASSERT_TRUE(ctl.sessionSettings().cues.has_value());
+  std::vector<core::Cue> cues;
+  // On device time: the virtual rig (seed 1) holds from about 16 s and reaches 30 s in its hold
+  // before 60 s; a generous overall limit.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (ctl.samples().lastTime_s() < 60 && std::chrono::steady_clock::now() < give_up) {
+    ctl.update();
+    for (core::Cue& c : ctl.takeCues()) cues.push_back(c);
+    ctl.nextStep();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ctl.stop();
+  for (core::Cue& c : ctl.takeCues()) cues.push_back(c);
+  ASSERT_FALSE(cues.empty()) << "the hold's 30 s comes before 60 s of device time";
+  for (const core::Cue& c : cues)
+    EXPECT_NE(c.kind, core::CueKind::kHoldConfirmed) << "at " << c.t_s << " s: " << c.words;
+  EXPECT_TRUE(std::any_of(cues.begin(), cues.end(), [](const core::Cue& c) {
+    return c.kind == core::CueKind::kWindowReached;
+  }));
+  fs::remove_all(dir);
+}
+
 // [SECTION] The view's layout: at every window size, content scale and font scale, it fits
 
 namespace {
@@ -445,12 +723,15 @@ using rollrig::testing::ScaledUi;
 
 TEST(SettingsView, FitsTheWindowAtEverySizeContentScaleAndFontScale) {
   if (!fs::exists(kDejaVu)) GTEST_SKIP() << kDejaVu << " is missing (fonts-dejavu-core)";
-  // The longest texts: problems beside three groups, a session recording, a long path.
+  // The longest texts: problems beside four groups, a session recording, a long path.
   GuiSettings d;
   d.body_mass_kg = 7;
   d.protocol.hold_min_s = 95;
   d.protocol.stretch_hold_max_s = 5;
   d.ball = "a massage ball with spikes, blue";
+  d.band_low_pct = 60;  // above the band's high end
+  d.cues = CueMode::kVoice;
+  d.cue_kinds[kindIndex(core::CueKind::kTooFast)] = false;
   SettingsContext ctx;
   ctx.path = "/home/someone/.config/rollrig/gui.json";
   ctx.recording = true;
