@@ -312,8 +312,8 @@ void addRecordCommand(CLI::App& app, RecordOptions& opt) {
           },
           "LOW-HIGH", "BAND"));
   rec->add_option("--slow-limit", opt.slow_limit_mm_s,
-                  "With --cues: rolling faster than this many mm/s between holds is \"rolling too "
-                  "fast\" (default 60; 10 to 300)")
+                  "Rolling faster than this many mm/s between holds is \"rolling too fast\": for "
+                  "the share of rolling too fast and the too-fast cue (default 30; 10 to 300)")
       ->check(realRange(kMinSlowLimit_mm_s, kMaxSlowLimit_mm_s, "mm/s", "10 to 300"));
   rec->add_option("--no-cue", opt.no_cues,
                   "With --cues: switch one kind of cue off (repeat it for more): " + cueKindKeys())
@@ -355,9 +355,9 @@ int runRecord(const RecordOptions& opt) {
     return kExitUsage;
   }
   const bool cues_on = opt.cues != "off";
-  if (!cues_on && (!opt.band.empty() || opt.slow_limit_mm_s > 0 || !opt.no_cues.empty())) {
-    std::cerr << "rollrig record: --band, --slow-limit and --no-cue choose what the cues say, and "
-                 "the cues are off; add --cues tones or --cues voice.\n";
+  if (!cues_on && (!opt.band.empty() || !opt.no_cues.empty())) {
+    std::cerr << "rollrig record: --band and --no-cue choose what the cues say, and the cues are "
+                 "off; add --cues tones or --cues voice.\n";
     return kExitUsage;
   }
   if (!opt.band.empty() && opt.body_mass_kg <= 0) {
@@ -513,6 +513,8 @@ int runRecord(const RecordOptions& opt) {
   so.auto_zero = !opt.no_auto_zero;
   so.duration_s = duration_s;
   if (cues_on) so.cues = cueSettingsFor(opt);
+  // The session's one "slowly": the share of rolling too fast and the too-fast cue.
+  if (opt.slow_limit_mm_s > 0) so.hold_params.slow_roll_mm_s = opt.slow_limit_mm_s;
   so.body_mass_kg = opt.body_mass_kg;
   engine::LiveSession session(so);
   if (library) session.addSink(&*library);

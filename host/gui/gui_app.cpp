@@ -654,9 +654,9 @@ int runGui(const GuiOptions& opt) {
       plot.note = said;
       layoutPlotTitleRow(plot, lay.plot, fonts);
       const PlateViewModel plate = computePlateView(ctl.samples(), snap, lay.plate, fonts);
-      // The gauges' limits: the cues' band (the user's settings, once wired) and the "slowly" the
-      // engine counts the share and the too-fast cue against (LiveSnapshot::rolling).
-      core::CueSettings gauge_limits{};
+      // The gauges' limits: the user's load band (settings, at once, cues on or off) and the
+      // "slowly" the engine counts the share and the too-fast cue against (LiveSnapshot::rolling).
+      core::CueSettings gauge_limits = cueSettings(settings);
       gauge_limits.too_fast_mm_s = snap.rolling.slow_roll_mm_s;
       const CoachGaugesModel gauges =
           computeCoachGauges(snap, gauge_limits, settings.body_mass_kg,

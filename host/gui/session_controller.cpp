@@ -76,6 +76,7 @@ bool SessionController::start(const SourceChoice& source) {
   }
   so.hold_params.protocol_min_s = m_new.protocol_min_s;
   so.hold_params.protocol_max_s = m_new.protocol_max_s;
+  so.hold_params.slow_roll_mm_s = m_new.slow_roll_mm_s;
   so.cues = m_new.cues;
   so.body_mass_kg = m_new.body_mass_kg.value_or(0);
   so.on_update = m_wake;

@@ -41,6 +41,9 @@ struct NewSessionSettings {
   std::optional<double> body_mass_kg;  // store::SessionInfo::body_mass_kg
   // The protocol window the open hold is shown against (core::HoldParams::protocol_min_s / _max_s).
   double protocol_min_s = 30, protocol_max_s = 90;
+  // The session's "slowly" (core::HoldParams::slow_roll_mm_s): the live share of rolling too
+  // fast, the speed gauge and the too-fast cue all count against it, cues on or off.
+  double slow_roll_mm_s = core::kSlowRoll_mm_s;
   // With these, the engine plans the cues (LiveSessionOptions::cues) and takeCues() has them: the
   // kinds switched on, the load band and the "slowly" limit (settings.h cueSettings()). Nothing:
   // no cues.

@@ -67,7 +67,7 @@ struct GuiSettings {
   double band_low_pct = 20.0, band_high_pct = 50.0;  // kMinBand_pct..kMaxBand_pct, low < high
   // ... and "slowly": rolling faster than this is "rolling too fast" (the ball's speed between
   // holds).
-  double slow_limit_mm_s = 60.0;  // kMinSlowLimit_mm_s..kMaxSlowLimit_mm_s
+  double slow_limit_mm_s = core::kSlowRoll_mm_s;  // kMinSlowLimit_mm_s..kMaxSlowLimit_mm_s
   bool operator==(const GuiSettings& o) const;
   bool operator!=(const GuiSettings& o) const { return !(*this == o); }
 };

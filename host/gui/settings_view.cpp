@@ -44,6 +44,7 @@ NewSessionSettings newSessionSettings(const GuiSettings& s) {
   n.body_mass_kg = s.body_mass_kg;
   n.protocol_min_s = s.protocol.hold_min_s;
   n.protocol_max_s = s.protocol.hold_max_s;
+  n.slow_roll_mm_s = s.slow_limit_mm_s;
   if (s.cues != CueMode::kOff) n.cues = cueSettings(s);
   return n;
 }
@@ -92,7 +93,7 @@ SettingsApplied applySettingsDraft(SettingsViewState& st, GuiSettings& settings)
   a.font_scale = st.draft.font_scale != settings.font_scale;
   const NewSessionSettings was = newSessionSettings(settings), now = newSessionSettings(st.draft);
   a.new_sessions = was.ball != now.ball || was.body_mass_kg != now.body_mass_kg ||
-                   !sameCues(was.cues, now.cues) ||
+                   was.slow_roll_mm_s != now.slow_roll_mm_s || !sameCues(was.cues, now.cues) ||
                    !sameProtocol(settings.protocol, st.draft.protocol);
   settings = st.draft;
   st.base = settings;
@@ -130,7 +131,8 @@ SettingsViewModel computeSettingsView(const GuiSettings& draft, const GuiSetting
     const NewSessionSettings next = newSessionSettings(settings);
     if (next.protocol_min_s != s.protocol_min_s || next.protocol_max_s != s.protocol_max_s ||
         next.ball != s.ball || next.body_mass_kg != s.body_mass_kg ||
-        !sameCues(next.cues, s.cues) || !sameProtocol(settings.protocol, ctx.guide))
+        next.slow_roll_mm_s != s.slow_roll_mm_s || !sameCues(next.cues, s.cues) ||
+        !sameProtocol(settings.protocol, ctx.guide))
       m.session_note += " Your changes apply from the next session.";
   }
 

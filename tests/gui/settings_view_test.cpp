@@ -163,7 +163,7 @@ TEST(Settings, AnOlderFileWithoutTheNewKeysStillLoadsWithTheirDefaults) {
   EXPECT_EQ(l.settings.protocol.stretch_total_s, 60);
   EXPECT_EQ(l.settings.band_low_pct, 20);
   EXPECT_EQ(l.settings.band_high_pct, 50);
-  EXPECT_EQ(l.settings.slow_limit_mm_s, 60);
+  EXPECT_EQ(l.settings.slow_limit_mm_s, core::kSlowRoll_mm_s);
   for (const bool on : l.settings.cue_kinds) EXPECT_TRUE(on);
   // ... and so does a file with only part of the protocol.
   writeText(f, R"({"protocol": {"hold_max_s": 120}})");
@@ -709,6 +709,33 @@ TEST(SessionController, TheEngineTakesTheUsersCueSettingsAndASwitchedOffKindNeve
   EXPECT_TRUE(std::any_of(cues.begin(), cues.end(), [](const core::Cue& c) {
     return c.kind == core::CueKind::kWindowReached;
   }));
+  fs::remove_all(dir);
+}
+
+// The "slowly" limit is the session's one: the live share, the speed gauge and the too-fast cue
+// count against it, with the cues on or off (before, the engine counted against its own 30 mm/s
+// while the setting only moved the cue).
+TEST(SessionController, TheUsersSlowlyLimitIsWhatTheSessionCountsRollingTooFastAgainst) {
+  const fs::path dir = freshDir("controller-slowly");
+  SessionController ctl((dir / "sessions.db").string(), [] {});
+  GuiSettings s;
+  s.cues = CueMode::kOff;
+  s.slow_limit_mm_s = 75;
+  ctl.setNewSessionSettings(newSessionSettings(s));
+  SourceChoice src;
+  src.seed = 1;
+  src.fast = true;
+  ASSERT_TRUE(ctl.start(src)) << ctl.errorText();
+  EXPECT_EQ(ctl.sessionSettings().slow_roll_mm_s, 75);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (ctl.samples().lastTime_s() < 2 && std::chrono::steady_clock::now() < give_up) {
+    ctl.update();
+    ctl.nextStep();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ctl.update();
+  EXPECT_EQ(ctl.snapshot().rolling.slow_roll_mm_s, 75);
+  ctl.stop();
   fs::remove_all(dir);
 }
 

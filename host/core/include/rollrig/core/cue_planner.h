@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "rollrig/core/protocol_guide.h"
+#include "rollrig/core/session_analyzer.h"
 
 namespace rollrig::core {
 
@@ -48,7 +49,8 @@ struct Cue {
 struct CueSettings {
   std::array<bool, kCueKinds> enabled{true, true, true, true, true, true, true, true, true};
   // Rolling "slowly": faster than this (the ball's speed between holds, mm/s) is too fast.
-  double too_fast_mm_s = 60;
+  // The engine sets it to the session's one "slowly" (HoldParams::slow_roll_mm_s).
+  double too_fast_mm_s = kSlowRoll_mm_s;
   // The load band, as a fraction of body weight (force-plate studies of roller use: about a third
   // of body weight on average, up to about a half).
   double band_low = 0.20, band_high = 0.50;
