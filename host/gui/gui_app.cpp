@@ -283,6 +283,10 @@ int runGui(const GuiOptions& opt) {
   GuiSettings settings = loaded.settings;
   if (!opt.theme.empty())
     settings.theme = opt.theme == "light" ? ThemeKind::kLight : ThemeKind::kDark;
+  if (!opt.cues.empty())
+    settings.cues = opt.cues == "voice"   ? CueMode::kVoice
+                    : opt.cues == "tones" ? CueMode::kTones
+                                          : CueMode::kOff;
   setTheme(settings.theme);
   const bool shooting_mode = !opt.screenshot.empty();
   const int width_px = opt.width_px > 0 ? opt.width_px
@@ -358,7 +362,13 @@ int runGui(const GuiOptions& opt) {
   // Cues (settings "cues"): the engine plans the hold, speed and load-band ones (SessionController
   // takeCues()); the guide's own (switch sides, the stretch) are planned here, where the guide is.
   core::CuePlanner guide_cues = guideCuePlanner(settings);
-  std::string cue_status;  // the player's one line (e.g. no audio device), shown in the bar
+  std::string cue_status;       // the player's one line (e.g. no audio device), shown in the bar
+  std::string cue_status_said;  // ... and printed once, for a terminal (scripts/demo)
+  const auto sayCueStatus = [&] {
+    if (cue_status.empty() || cue_status == cue_status_said) return;
+    cue_status_said = cue_status;
+    std::fprintf(stderr, "rollrig-gui: %s\n", cue_status.c_str());
+  };
 #ifdef ROLLRIG_HAVE_AUDIO
   std::unique_ptr<audio::CuePlayer> cue_player;
   CueMode player_mode = CueMode::kOff;
@@ -369,6 +379,7 @@ int runGui(const GuiOptions& opt) {
       cue_player = std::make_unique<audio::CuePlayer>(
           settings.cues == CueMode::kVoice ? audio::CueSound::kVoice : audio::CueSound::kTones);
       cue_status = cue_player->status();
+      sayCueStatus();
     }
     cue_player->play(cue);
   };
@@ -376,6 +387,7 @@ int runGui(const GuiOptions& opt) {
   const auto sound = [&](const core::Cue&) {
     if (settings.cues != CueMode::kOff)
       cue_status = "the cues are silent: this rollrig-gui was built without sound";
+    sayCueStatus();
   };
 #endif
   ProtocolPanelState protocol_state;

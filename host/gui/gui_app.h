@@ -51,6 +51,8 @@ struct GuiOptions {
   std::string view = "live";
   // "dark" or "light": the theme for this run instead of the setting's ("": the setting).
   std::string theme;
+  // "off", "tones" or "voice": the cues for this run instead of the setting's ("": the setting).
+  std::string cues;
   int64_t replay_id = 0;
   double replay_at_s = 0;
   bool replay_marks = false;  // the replay's table panel shows the marks, not the holds

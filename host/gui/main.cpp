@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
                  "dark or light: the theme instead of the setting's (kept in the settings only "
                  "when a setting is changed and saved)")
       ->check(CLI::IsMember({"dark", "light"}));
+  app.add_option("--cues", opt.cues,
+                 "off, tones or voice: the cues for the person on the ball instead of the "
+                 "setting's (kept in the settings only when a setting is changed and saved)")
+      ->check(CLI::IsMember({"off", "tones", "voice"}));
   app.add_option("--replay", opt.replay_id,
                  "Open this session of the library (its id, as `rollrig sessions` lists) in the "
                  "replay")

@@ -336,6 +336,12 @@ TEST(GuiCommandLine, RefusesTheRollingWaitWithoutAScreenshot) {
   EXPECT_NE(r.err.find("--screenshot-when-rolling-s"), std::string::npos) << r.err;
 }
 
+TEST(GuiCommandLine, RefusesACueModeItDoesNotKnow) {
+  const GuiRun r = runGui("--demo --cues loud", false);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--cues"), std::string::npos) << r.err;
+}
+
 TEST(GuiCommandLine, RefusesFastWithoutTheDemo) {
   const GuiRun r = runGui("--port /dev/null --fast", false);
   EXPECT_EQ(r.exit_code, 2);
