@@ -766,6 +766,12 @@ int runRecord(const RecordOptions& opt) {
     j["hold_count"] = snap.holds.size();
     j["releases"] = released;
     j["holds"] = holds;
+    // The live analysis's figure (the same as `rollrig analyze` makes of the recording).
+    j["rolling"] = {
+        {"rolling_s", round3(snap.rolling.rolling_s)},
+        {"slow_roll_mm_s", snap.rolling.slow_roll_mm_s},
+        {"fast_share", snap.rolling.fast_share ? nlohmann::json(round3(*snap.rolling.fast_share))
+                                               : nlohmann::json(nullptr)}};
     j["warnings"] = snap.warnings;
     std::cout << j.dump(2) << "\n" << std::flush;
   } else if (!opt.quiet) {
@@ -805,6 +811,10 @@ int runRecord(const RecordOptions& opt) {
                   snap.rezeros.size() == 1 ? "" : "s", largest_rezero_n);
     std::printf("%s%s\n", sidecar ? "; metadata in " : "", sidecar ? meta_path.c_str() : "");
     std::printf("  holds %zu (%zu released)\n", snap.holds.size(), released);
+    if (snap.rolling.fast_share)
+      std::printf("  rolling %.0f s, %.0f %% of it faster than %.0f mm/s (\"rolling slowly\")\n",
+                  snap.rolling.rolling_s, 100 * *snap.rolling.fast_share,
+                  snap.rolling.slow_roll_mm_s);
   }
   return exit_code;
 }

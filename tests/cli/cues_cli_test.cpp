@@ -2,6 +2,7 @@
 // without audio gets one clear line and a normal recording.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -136,4 +137,37 @@ TEST(CuesCli, ABadCueOptionSaysWhatIsWrongAndRecordsNothing) {
   EXPECT_NE(help.output.find("stretch-total-reached"), std::string::npos) << help.output;
   EXPECT_NE(help.output.find("--band"), std::string::npos);
   EXPECT_NE(help.output.find("--slow-limit"), std::string::npos);
+}
+
+// The session's share of rolling too fast, live from the engine, in the summary: the same figure
+// `rollrig analyze` makes of the recording, against the same "slowly"; --slow-limit moves it.
+TEST(CuesCli, TheSummarySaysTheShareOfRollingTooFastAsAnalyzeDoesAndTheSlowLimitMovesIt) {
+  TempDir dir;
+  struct Share {
+    int rolling_s = -1, pct = -1, limit = -1;
+  };
+  const auto record = [&](const std::string& name, const std::string& more) {
+    const CliRun r = rollrig::testing::runRollrig(
+        "record --demo --fast --duration 200 --no-library --out " + dir.file(name) + " " + more);
+    EXPECT_EQ(r.code, 0) << r.output;
+    Share s;
+    const size_t at = r.output.find("  rolling ");
+    EXPECT_NE(at, std::string::npos) << r.output;
+    if (at != std::string::npos)
+      std::sscanf(r.output.c_str() + at, "  rolling %d s, %d %% of it faster than %d mm/s",
+                  &s.rolling_s, &s.pct, &s.limit);
+    return s;
+  };
+  const Share plain = record("plain.csv", "");
+  EXPECT_EQ(plain.limit, 30);
+  EXPECT_GT(plain.rolling_s, 0);
+  const CliRun an = rollrig::testing::runRollrig("analyze " + dir.file("plain.csv"));
+  ASSERT_EQ(an.code, 0) << an.output;
+  EXPECT_NE(an.output.find(std::to_string(plain.pct) + " % faster than 30 mm/s"), std::string::npos)
+      << "live " << plain.pct << " %\n"
+      << an.output;
+  const Share slow = record("slow.csv", "--slow-limit 10");
+  EXPECT_EQ(slow.limit, 10);
+  EXPECT_EQ(slow.rolling_s, plain.rolling_s);
+  EXPECT_GT(slow.pct, plain.pct);
 }
