@@ -208,29 +208,12 @@ nlohmann::json holdJson(const core::Hold& h) {
 
 // [SECTION] The cues' settings: --band, --slow-limit, --no-cue
 
-// The load band's range and the "slowly" limit's, as the GUI's settings take them (docs/GUI.md).
-constexpr double kMinBand_pct = 5, kMaxBand_pct = 100;
-constexpr double kMinSlowLimit_mm_s = 10, kMaxSlowLimit_mm_s = 300;
-
-// A cue kind's name on the command line (and in gui.json): core::cueKindName with hyphens.
-std::string cueKindKey(core::CueKind k) {
-  std::string key = core::cueKindName(k);
-  std::replace(key.begin(), key.end(), ' ', '-');
-  return key;
-}
-
-std::string cueKindKeys() {
-  std::string all;
-  for (int i = 0; i < core::kCueKinds; ++i)
-    all += (i ? ", " : "") + cueKindKey(static_cast<core::CueKind>(i));
-  return all;
-}
-
-std::optional<core::CueKind> cueKindFromKey(const std::string& key) {
-  for (int i = 0; i < core::kCueKinds; ++i)
-    if (cueKindKey(static_cast<core::CueKind>(i)) == key) return static_cast<core::CueKind>(i);
-  return std::nullopt;
-}
+using core::cueKindFromKey;
+using core::cueKindKeys;
+using core::kMaxBand_pct;
+using core::kMaxSlowLimit_mm_s;
+using core::kMinBand_pct;
+using core::kMinSlowLimit_mm_s;
 
 // "20-50" as percentages of body weight; false when it is not LOW-HIGH in range with LOW < HIGH.
 bool parseBand(const std::string& text, double* low_pct, double* high_pct) {

@@ -66,12 +66,6 @@ bool sameCueSettings(const core::CueSettings& a, const core::CueSettings& b) {
          a.band_high == b.band_high && a.band_grace_s == b.band_grace_s && a.repeat_s == b.repeat_s;
 }
 
-std::string cueKindKey(core::CueKind k) {
-  std::string key = core::cueKindName(k);
-  std::replace(key.begin(), key.end(), ' ', '-');
-  return key;
-}
-
 std::vector<SettingsProblem> settingsProblems(const GuiSettings& s) {
   std::vector<SettingsProblem> out;
   const auto range = [&](const char* key, const char* what, double v, double lo, double hi,

@@ -37,8 +37,10 @@ inline constexpr double kMinStretchTotal_s = 10.0, kMaxStretchTotal_s = 1200.0;
 inline constexpr int kMinHoldsToMoveOn = 1, kMaxHoldsToMoveOn = 20;
 inline constexpr double kMinTimeToMoveOn_s = 60.0, kMaxTimeToMoveOn_s = 3600.0;
 // The coaching: the load band in % body weight (low below high) and the "slowly" limit.
-inline constexpr double kMinBand_pct = 5.0, kMaxBand_pct = 100.0;
-inline constexpr double kMinSlowLimit_mm_s = 10.0, kMaxSlowLimit_mm_s = 300.0;
+using core::kMaxBand_pct;  // the load band's range and the "slowly" limit's (core/cue_planner.h)
+using core::kMaxSlowLimit_mm_s;
+using core::kMinBand_pct;
+using core::kMinSlowLimit_mm_s;
 
 enum class CueMode { kOff, kTones, kVoice };
 const char* cueModeName(CueMode m);  // "off", "tones", "voice" (gui.json's words)
@@ -94,9 +96,8 @@ core::CueSettings cueSettings(const GuiSettings& s);
 // hold and side done): the hold, speed and load kinds off, as the engine plans those.
 core::CueSettings guideCueSettings(const GuiSettings& s);
 bool sameCueSettings(const core::CueSettings& a, const core::CueSettings& b);
-// A cue kind's key in gui.json's "cue_kinds" and for `rollrig record --no-cue`: its name
-// (core::cueKindName) with hyphens, e.g. "hold-confirmed", "too-fast".
-std::string cueKindKey(core::CueKind k);
+// A cue kind's key in gui.json's "cue_kinds" (and for `rollrig record --no-cue`): core::cueKindKey.
+using core::cueKindKey;
 
 // "<dir>/gui.json" for the directory above ("" only when no directory can be found).
 std::string defaultSettingsPath();

@@ -180,3 +180,20 @@ TEST(RollSpeedMeter, MeasuresTheDistanceRolledOverTheLastSecond) {
   m.add(at(402), true, 0, 0);
   EXPECT_FALSE(m.speed_mm_s());
 }
+
+// One table of the names a user types (`rollrig record --no-cue`) and gui.json keeps.
+TEST(CueKindKey, EveryKindHasAHyphenatedKeyThatReadsBackAndNothingElseDoes) {
+  std::string all;
+  for (int i = 0; i < kCueKinds; ++i) {
+    const auto kind = static_cast<CueKind>(i);
+    const std::string key = cueKindKey(kind);
+    EXPECT_EQ(key.find(' '), std::string::npos) << key;
+    ASSERT_TRUE(cueKindFromKey(key).has_value()) << key;
+    EXPECT_EQ(*cueKindFromKey(key), kind) << key;
+    all += (i ? ", " : "") + key;
+  }
+  EXPECT_EQ(cueKindKey(CueKind::kHoldConfirmed), "hold-confirmed");
+  EXPECT_EQ(cueKindKeys(), all);
+  EXPECT_FALSE(cueKindFromKey("hold confirmed").has_value());
+  EXPECT_FALSE(cueKindFromKey("").has_value());
+}

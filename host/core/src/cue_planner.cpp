@@ -29,6 +29,24 @@ const char* cueKindName(CueKind kind) {
   return "";
 }
 
+std::string cueKindKey(CueKind kind) {
+  std::string key = cueKindName(kind);
+  std::replace(key.begin(), key.end(), ' ', '-');
+  return key;
+}
+
+std::optional<CueKind> cueKindFromKey(const std::string& key) {
+  for (int i = 0; i < kCueKinds; ++i)
+    if (cueKindKey(static_cast<CueKind>(i)) == key) return static_cast<CueKind>(i);
+  return std::nullopt;
+}
+
+std::string cueKindKeys() {
+  std::string all;
+  for (int i = 0; i < kCueKinds; ++i) all += (i ? ", " : "") + cueKindKey(static_cast<CueKind>(i));
+  return all;
+}
+
 namespace {
 
 // "thirty seconds", "ninety seconds": the protocol's round numbers in words, else digits.

@@ -38,13 +38,24 @@ enum class CueKind {
 };
 inline constexpr int kCueKinds = 9;
 
-const char* cueKindName(CueKind kind);  // "hold confirmed", ... (settings keys, logs)
+const char* cueKindName(CueKind kind);  // "hold confirmed", ... (logs)
+// The name a user types and gui.json keeps: cueKindName with hyphens ("hold-confirmed"), and back
+// (nothing for a name that is no kind's). One table for the GUI's settings and `rollrig record
+// --no-cue`.
+std::string cueKindKey(CueKind kind);
+std::optional<CueKind> cueKindFromKey(const std::string& key);
+std::string cueKindKeys();  // every key, in order, ", " between them (for help and errors)
 
 struct Cue {
   CueKind kind = CueKind::kHoldConfirmed;
   double t_s = 0;     // session device time of the update that raised it
   std::string words;  // what a voice says: "thirty seconds", "released", "switch to the left side"
 };
+
+// What a user may set (the GUI's settings and `rollrig record`'s options take the same ranges):
+// the load band in % of body weight and the "slowly" limit in mm/s.
+inline constexpr double kMinBand_pct = 5.0, kMaxBand_pct = 100.0;
+inline constexpr double kMinSlowLimit_mm_s = 10.0, kMaxSlowLimit_mm_s = 300.0;
 
 struct CueSettings {
   std::array<bool, kCueKinds> enabled{true, true, true, true, true, true, true, true, true};
