@@ -181,8 +181,12 @@ TEST_F(DemoLibraryCli, EveryMarkerLandsOnThePlannedSampleThroughTheEngine) {
       const uint64_t sample = static_cast<uint64_t>(std::floor(m.t_s * 80));
       EXPECT_EQ(markers[k].t_us - sessions[i].first_t_us.value_or(0), sample * 12500)
           << "session " << i + 1 << " marker " << k;
-      if (m.kind == rollrig::sim::DemoMarker::Kind::kPain) EXPECT_EQ(markers[k].pain, m.pain);
-      if (m.kind == rollrig::sim::DemoMarker::Kind::kNote) EXPECT_EQ(markers[k].text, m.text);
+      if (m.kind == rollrig::sim::DemoMarker::Kind::kPain) {
+        EXPECT_EQ(markers[k].pain, m.pain);
+      }
+      if (m.kind == rollrig::sim::DemoMarker::Kind::kNote) {
+        EXPECT_EQ(markers[k].text, m.text);
+      }
       if (m.kind == rollrig::sim::DemoMarker::Kind::kReleased) {
         EXPECT_EQ(markers[k].kind, rollrig::core::MarkerKind::kReleased);
         // The key wins for the hold it falls in.

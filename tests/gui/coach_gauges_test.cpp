@@ -281,7 +281,9 @@ TEST(CoachGaugesLayout, EveryTextLiesInsideItsGaugeAndTheNumbersAreLargerThanThe
           }
         // Read from the floor: at the window's default size and larger, the speed's number is
         // drawn well above the large font (at 1000x640 the plot's row leaves less height).
-        if (sz.w >= 1260) EXPECT_GT(digits_px, f.large_px * 1.2f);
+        if (sz.w >= 1260) {
+          EXPECT_GT(digits_px, f.large_px * 1.2f);
+        }
         EXPECT_GT(digits_px, f.normal_px * 1.3f);
         // The band and the meter are drawn as solid fills in their colours.
         bool band = false, meter = false;

@@ -297,7 +297,9 @@ TEST_F(PanelTest, FollowingLiveTheWindowStepsByWholePixelColumnsAndOnlyTheNewest
   auto ca = traceByColumn(a), cb = traceByColumn(b);
   ASSERT_GT(ca.size(), static_cast<size_t>(cols) - 2);
   for (const auto& [x, ys] : ca)
-    if (x < last_x) EXPECT_EQ(cb[x], ys) << "column at x " << x;
+    if (x < last_x) {
+      EXPECT_EQ(cb[x], ys) << "column at x " << x;
+    }
   EXPECT_NE(cb[last_x], ca[last_x]);  // the newest column took the new samples
   // One column step later, every column's content moved left by exactly one pixel: the bins are
   // fixed slices of session time, not slices of the moving window.

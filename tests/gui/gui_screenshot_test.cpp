@@ -276,8 +276,9 @@ TEST(GuiScreenshot, AtTheSmallSizeEachCellsColourIsInThePlotAndOnThePlate) {
     EXPECT_GT(countNear(img, lay.plot, colour), static_cast<size_t>(lay.plot.width() / 2))
         << "cell " << c << " in the plot";
     // (RR's near-white is also the loads' colour there, so only the three others tell.)
-    if (c < 3)
+    if (c < 3) {
       EXPECT_GT(countNear(img, lay.plate, colour), 20u) << "cell " << c << "'s name on the plate";
+    }
   }
   // The hold panel still shows its green field (the layout did not squeeze it away).
   EXPECT_GT(img.count(rollrig::gui::kInWindowField), img.px.size() / 10);

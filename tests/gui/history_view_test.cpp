@@ -261,10 +261,11 @@ TEST(HistoryView, SparklinesShareOneScaleAndLeaveEveryOtherSpotClear) {
       const bool hits_mark = a.box.x0 < b.at.x + b.radius && b.at.x - b.radius < a.box.x1 &&
                              a.box.y0 < b.at.y + b.radius && b.at.y - b.radius < a.box.y1;
       EXPECT_FALSE(hits_mark) << "spot " << a.label << "'s sparkline covers spot " << b.label;
-      if (j != i && b.has_box)
+      if (j != i && b.has_box) {
         EXPECT_FALSE(a.box.x0 < b.box.x1 && b.box.x0 < a.box.x1 && a.box.y0 < b.box.y1 &&
                      b.box.y0 < a.box.y1)
             << "the sparklines of spots " << a.label << " and " << b.label << " overlap";
+      }
     }
   }
   EXPECT_GE(boxed, 3u);

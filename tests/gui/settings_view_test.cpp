@@ -363,7 +363,7 @@ TEST(SettingsView, AnEditThatIsNotValidYetStaysPendingWithItsProblemBesideTheSet
   EXPECT_TRUE(st.pending);
   EXPECT_EQ(settings.body_mass_kg, 70);  // not applied, so not saved
   const SettingsViewModel m =
-      computeSettingsView(st.draft, settings, {"/x/gui.json", "", false, {}});
+      computeSettingsView(st.draft, settings, {"/x/gui.json", "", false, {}, {}});
   EXPECT_EQ(m.mass_problem, "body mass must be from 20 to 300 kg (is 7)");
   EXPECT_EQ(m.hold_problem, "");
   EXPECT_EQ(m.status, "Not saved: body mass must be from 20 to 300 kg (is 7).");
@@ -795,7 +795,9 @@ TEST(SettingsView, FitsTheWindowAtEverySizeContentScaleAndFontScale) {
         }
         // Down: all of it on screen at the normal font scale from 720 logical px up (a smaller
         // window or a larger font scrolls with the mouse wheel).
-        if (font_scale == 1.0f && h >= 720) EXPECT_LE(win->DC.CursorMaxPos.y, lay.body.y1);
+        if (font_scale == 1.0f && h >= 720) {
+          EXPECT_LE(win->DC.CursorMaxPos.y, lay.body.y1);
+        }
         ImGui::EndFrame();
       }
     }

@@ -481,7 +481,9 @@ TEST(Acquisition, DamagedBytesFromTheVirtualRigNeverYieldAWrongSampleAndEveryLos
       EXPECT_EQ(r.time_shifts, 0u);
       EXPECT_LE(r.worst_resync_frames, 1u);
       EXPECT_EQ(snap.stats.device_resets, 0u);
-      if (rate >= 1e-3) EXPECT_GT(r.missed, 0u) << "the faults reached the decoder";
+      if (rate >= 1e-3) {
+        EXPECT_GT(r.missed, 0u) << "the faults reached the decoder";
+      }
       EXPECT_FALSE(snap.error);
     }
   }

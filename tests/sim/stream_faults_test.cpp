@@ -184,7 +184,9 @@ TEST(StreamFaultMatrix, NoCorruptSampleIsAcceptedAndEveryLossIsCountedAtEveryKin
       const auto& r = t.check;
       SCOPED_TRACE(sim::describe(r));
       EXPECT_GE(r.sent, bytes / 26);
-      if (rate >= 1e-5) EXPECT_GT(t.faults.faults, 0u) << "the cell injected faults";
+      if (rate >= 1e-5) {
+        EXPECT_GT(t.faults.faults, 0u) << "the cell injected faults";
+      }
       EXPECT_EQ(r.accepted_corrupt, 0u);
       EXPECT_EQ(r.accounting_errors, 0u);
       EXPECT_EQ(r.missed, r.missed_counted) << "every lost frame is counted";
@@ -194,7 +196,9 @@ TEST(StreamFaultMatrix, NoCorruptSampleIsAcceptedAndEveryLossIsCountedAtEveryKin
       EXPECT_LE(r.worst_resync_frames, 1u) << "resync within one frame";
       EXPECT_EQ(t.decoder.device_resets, 0u);
       EXPECT_TRUE(r.allAccountedFor());
-      if (rate >= 1e-3) EXPECT_GT(r.missed, 0u);
+      if (rate >= 1e-3) {
+        EXPECT_GT(r.missed, 0u);
+      }
     }
   }
 }

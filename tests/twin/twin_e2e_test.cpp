@@ -621,8 +621,7 @@ TEST(TwinCli, RollrigRecordsSixtySecondsFromTheTwinsPty) {
 // frames the firmware sent (the pty carries the UART loss-free, so what arrives clean is the
 // truth). In ctest: every kind at 1e-3 and 1e-2 for 2 s each. The long version, for the docs:
 //   ROLLRIG_TWIN_FAULT_SECONDS=60 ROLLRIG_TWIN_FAULT_RATES=all (or 1e-4,1e-3)
-//   build/tests/twin_tests \
-//     --gtest_filter='Twin.TheStreamFaultMatrix*'
+//   build/tests/twin_tests --gtest_filter='Twin.TheStreamFaultMatrix*'
 TEST(Twin, TheStreamFaultMatrixHoldsThroughTheRealFirmware) {
   const char* secs_env = std::getenv("ROLLRIG_TWIN_FAULT_SECONDS");
   const double seconds = secs_env ? std::atof(secs_env) : 2.0;
@@ -694,7 +693,9 @@ TEST(Twin, TheStreamFaultMatrixHoldsThroughTheRealFirmware) {
       EXPECT_EQ(r.time_shifts, 0u);
       EXPECT_LE(r.worst_resync_frames, 1u);
       EXPECT_EQ(snap.stats.device_resets, 0u);
-      if (rate >= 1e-2) EXPECT_GT(r.missed, 0u) << "the faults reached the decoder";
+      if (rate >= 1e-2) {
+        EXPECT_GT(r.missed, 0u) << "the faults reached the decoder";
+      }
       total_bytes += fc.bytes_in;
       total_faults += fc.faults;
       total.sent += r.sent;
