@@ -5,8 +5,9 @@
 // docs/RELIABILITY.md ("Bad inputs") lists the same cases, one table row each, with the message
 // exactly as it comes out; each case fails when its row and the program disagree, and prints the
 // row as it should read. To regenerate the table after changing a message (one process, in order):
-//   rm -f /tmp/rows.md; ROLLRIG_CATALOGUE_OUT=/tmp/rows.md ROLLRIG_BIN=build/bin \
-//     build/tests/cli_tests --gtest_filter='Catalogue/BadInputs.*'
+//   rm -f /tmp/rows.md
+//   ROLLRIG_CATALOGUE_OUT=/tmp/rows.md ROLLRIG_BIN=build/bin build/tests/cli_tests
+//     --gtest_filter='Catalogue/BadInputs.*'   (one command line)
 // then paste /tmp/rows.md over the table.
 #include <grp.h>
 #include <gtest/gtest.h>

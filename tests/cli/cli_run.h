@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "child_process.h"
 #include "test_files.h"
 
 namespace rollrig::testing {
@@ -79,23 +80,7 @@ inline CliRun runRollrig(const std::string& args, const std::string& env = "") {
 inline pid_t spawnRollrig(const std::vector<std::string>& args, const std::string& log_path,
                           const std::vector<std::pair<std::string, std::string>>& env = {},
                           int stdin_fd = -1) {
-  const std::string bin = rollrigBinary();
-  std::vector<std::string> argv_text{bin};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_text) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-  const int in = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
-  const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (in < 0 || out < 0) _exit(127);
-  dup2(in, 0);
-  dup2(out, 1);
-  dup2(out, 2);
-  execv(bin.c_str(), argv.data());
-  _exit(127);
+  return spawnLogged(rollrigBinary(), args, log_path, env, stdin_fd);
 }
 
 // Waits for a spawned rollrig to finish (up to `timeout_s`, generous: it is a hang detector, not

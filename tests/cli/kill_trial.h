@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.h"
 #include "rollrig/core/frame_decoder.h"
 #include "rollrig/sim/virtual_device.h"
 #include "rollrig/store/session_store.h"
@@ -64,7 +65,7 @@ struct TrialPlan {
   double give_up_s = 60;  // a hang detector only (rollrig never streamed)
   // The recorder's nice value (setpriority; lowering it needs root), kInherit: the runner's. A
   // runner under `nice` may still run the recorder as a user's would run.
-  static constexpr int kInherit = -100;
+  static constexpr int kInherit = kInheritNice;
   int recorder_nice = kInherit;
 };
 
@@ -110,14 +111,7 @@ inline std::string readTextFile(const std::string& path) {
 class PacedRig : public core::FrameSink {
  public:
   explicit PacedRig(uint64_t seed) : m_device(config(seed)), m_decoder(*this) {
-    char name[256];
-    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
-    m_path = name;
-    termios tio{};
-    tcgetattr(m_slave, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(m_slave, TCSANOW, &tio);
-    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_path = openRawPty(&m_master, &m_slave);
   }
   ~PacedRig() {
     if (m_master >= 0) close(m_master);
@@ -228,22 +222,7 @@ class PacedRig : public core::FrameSink {
 
 inline pid_t spawn(const std::string& bin, const std::vector<std::string>& args,
                    const std::string& log_path, int nice_value = TrialPlan::kInherit) {
-  std::vector<std::string> argv_text{bin};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_text) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  if (nice_value != TrialPlan::kInherit) setpriority(PRIO_PROCESS, 0, nice_value);
-  const int in = open("/dev/null", O_RDONLY);
-  const int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (in < 0 || out < 0) _exit(127);
-  dup2(in, 0);
-  dup2(out, 1);
-  dup2(out, 2);
-  execv(bin.c_str(), argv.data());
-  _exit(127);
+  return spawnLogged(bin, args, log_path, {}, -1, nice_value);
 }
 
 inline int64_t newestSessionId(store::SessionStore& s) {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.h"
 #include "rollrig/sim/virtual_device.h"
 
 namespace rollrig::testing {
@@ -30,14 +31,8 @@ class PtyRig {
   // of the session.
   explicit PtyRig(const sim::VirtualDeviceConfig& cfg, uint64_t stream_at_most = kUngated)
       : m_device(cfg), m_stream_at_most(stream_at_most) {
-    char name[256];
-    if (openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0) return;
-    m_path = name;
-    termios tio{};
-    tcgetattr(m_slave, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(m_slave, TCSANOW, &tio);
-    fcntl(m_master, F_SETFL, fcntl(m_master, F_GETFL) | O_NONBLOCK);
+    m_path = openRawPty(&m_master, &m_slave);
+    if (m_path.empty()) return;
     m_thread = std::thread([this] { loop(); });
   }
   ~PtyRig() {
